@@ -1,0 +1,65 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.common import utcnow
+
+
+class DocKind(StrEnum):
+    document = "document"
+    record = "record"
+
+
+class Clause(SQLModel, table=True):
+    """A clause or sub-clause of the standard (shared by every park)."""
+
+    id: str = Field(sa_column=Column(String(16), primary_key=True))  # "7.3.2"
+    chapter: str = Field(sa_column=Column(String(4), nullable=False, index=True))
+    parent_id: str | None = Field(default=None, max_length=16)
+    title_zh: str = Field(max_length=200)
+    title_en: str = Field(max_length=300)
+    requirement_zh: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The lettered items a) b) … as a JSON list of {"label": "a", "text": "…"}.
+    items_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    sort_key: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+class DocType(SQLModel, table=True):
+    """A required document type: Annex A's named documents and what the clause text requires."""
+
+    __tablename__ = "doc_type"
+
+    code: str = Field(sa_column=Column(String(48), primary_key=True))
+    title_zh: str = Field(max_length=200)
+    title_en: str = Field(max_length=300)
+    kind: DocKind = Field(sa_column=Column(String(16), nullable=False))
+    approver_role: str = Field(sa_column=Column(String(32), nullable=False))
+    review_cycle_months: int | None = Field(default=None)
+    retention_years: int | None = Field(default=None)
+    annex_a: bool = False
+    description_zh: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    sort_key: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+class DocTypeClause(SQLModel, table=True):
+    __tablename__ = "doc_type_clause"
+
+    doc_type: str = Field(sa_column=Column(String(48), ForeignKey("doc_type.code"), primary_key=True))
+    clause_id: str = Field(sa_column=Column(String(16), ForeignKey("clause.id"), primary_key=True))
+
+
+class ClauseApplicability(SQLModel, table=True):
+    """A park's scope exclusion of a clause (不适用), with the written reason."""
+
+    __tablename__ = "clause_applicability"
+    __table_args__ = (UniqueConstraint("park_id", "clause_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    park_id: int = Field(foreign_key="park.id", index=True)
+    clause_id: str = Field(foreign_key="clause.id", max_length=16)
+    applicable: bool = True
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    set_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    set_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))

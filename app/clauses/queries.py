@@ -1,0 +1,114 @@
+"""Reading the clause map: the clause list, one clause in full (with its readiness), the required document types."""
+
+import json
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.clauses.models import Clause, DocType, DocTypeClause
+from app.errors import NotFound
+from app.readiness import service as readiness
+from app.users.models import User
+
+CHAPTERS: tuple[str, ...] = ("4", "5", "6", "7", "8", "9", "10", "11")
+
+
+class ClausePublic(BaseModel):
+    id: str
+    chapter: str
+    parent_id: str | None
+    title_zh: str
+    title_en: str
+
+
+class ClauseItemPublic(BaseModel):
+    label: str
+    text: str
+    group: str | None = None
+
+
+class DocTypePublic(BaseModel):
+    code: str
+    title_zh: str
+    title_en: str
+    kind: str
+    approver_role: str
+    review_cycle_months: int | None
+    retention_years: int | None
+    annex_a: bool
+    clauses: list[str]
+
+
+class ClauseDetail(ClausePublic):
+    requirement_zh: str
+    items: list[ClauseItemPublic]
+    doc_types: list[DocTypePublic]
+    # The clause's readiness entry for the reader's park; None when the clause takes no part in readiness
+    # (chapter 4, or no required document type).
+    readiness: dict[str, Any] | None
+
+
+def _clause_order(clause: Clause) -> tuple[int, int, str]:
+    return (int(clause.chapter) if clause.chapter.isdigit() else 99, clause.sort_key, clause.id)
+
+
+def list_clauses(session: Session) -> list[ClausePublic]:
+    rows = session.execute(select(Clause).where(Clause.chapter.in_(CHAPTERS))).scalars().all()
+    return [ClausePublic(id=row.id, chapter=row.chapter, parent_id=row.parent_id, title_zh=row.title_zh,
+                         title_en=row.title_en) for row in sorted(rows, key=_clause_order)]
+
+
+def _links(session: Session, *, clause_id: str | None = None) -> dict[str, list[str]]:
+    """doc type code → clause ids (in clause order)."""
+    query = (select(DocTypeClause.doc_type, DocTypeClause.clause_id)
+             .join(Clause, Clause.id == DocTypeClause.clause_id)
+             .order_by(Clause.sort_key, Clause.id))
+    if clause_id is not None:
+        query = query.where(DocTypeClause.doc_type.in_(
+            select(DocTypeClause.doc_type).where(DocTypeClause.clause_id == clause_id)))
+    links: dict[str, list[str]] = {}
+    for code, cid in session.execute(query):
+        links.setdefault(code, []).append(cid)
+    return links
+
+
+def _doc_type_public(row: DocType, clauses: list[str]) -> DocTypePublic:
+    return DocTypePublic(code=row.code, title_zh=row.title_zh, title_en=row.title_en, kind=str(row.kind),
+                         approver_role=row.approver_role, review_cycle_months=row.review_cycle_months,
+                         retention_years=row.retention_years, annex_a=row.annex_a, clauses=clauses)
+
+
+def list_doc_types(session: Session) -> list[DocTypePublic]:
+    links = _links(session)
+    rows = session.execute(select(DocType).order_by(DocType.sort_key, DocType.code)).scalars().all()
+    return [_doc_type_public(row, links.get(row.code, [])) for row in rows]
+
+
+def get_clause(session: Session, clause_id: str) -> Clause:
+    clause = session.get(Clause, clause_id)
+    if clause is None:
+        raise NotFound(f"条款 {clause_id} 不存在", f"Clause {clause_id} does not exist")
+    return clause
+
+
+def clause_detail(session: Session, *, clause_id: str, user: User, as_of: date | None = None) -> ClauseDetail:
+    clause = get_clause(session, clause_id)
+    links = _links(session, clause_id=clause_id)
+    types = session.execute(
+        select(DocType).where(DocType.code.in_(list(links))).order_by(DocType.sort_key, DocType.code)
+    ).scalars().all() if links else []
+    try:
+        items = [ClauseItemPublic(**item) for item in json.loads(clause.items_json or "[]")]
+    except (ValueError, TypeError):
+        items = []
+    entry = readiness.clause_readiness(session, park_id=user.park_id, clause_id=clause_id, as_of=as_of, user=user)
+    if entry is not None:
+        entry = {key: entry[key] for key in ("status", "coverage", "progress", "counts", "applicable",
+                                             "not_applicable_reason", "items")}
+    return ClauseDetail(id=clause.id, chapter=clause.chapter, parent_id=clause.parent_id, title_zh=clause.title_zh,
+                        title_en=clause.title_en, requirement_zh=clause.requirement_zh, items=items,
+                        doc_types=[_doc_type_public(row, links.get(row.code, [])) for row in types],
+                        readiness=entry)

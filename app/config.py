@@ -1,0 +1,63 @@
+"""Settings read from the environment (prefix CARBONMS_) with embedded defaults: SQLite + ./var."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CARBONMS_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str = ""  # empty: SQLite file inside data_dir
+    secret_key: str = ""  # empty: a random key kept in data_dir/secret_key
+    max_upload_mb: int = Field(default=50, ge=1, le=10_000)
+    clause_map_path: Path = Path(__file__).resolve().parent.parent / "clause_map.yaml"
+    session_hours: int = 12
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    default_language: str = "zh"
+    # argon2 cost; tests lower it (never in production) so fixtures stay fast.
+    argon2_memory_kib: int = 65536
+    argon2_time_cost: int = 3
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'carbonms.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            import secrets
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

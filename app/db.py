@@ -1,0 +1,156 @@
+"""Engine, metadata naming convention and the request session that commits once."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+from app.config import get_settings
+
+# A fixed naming convention so Alembic can name (and later drop) every constraint.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+_engines: dict[str, Engine] = {}
+
+WRITE_OPTION = "carbonms_write"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself so a writing transaction can take the write lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers start with BEGIN IMMEDIATE: SQLite then serialises them instead of failing on lock upgrade.
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def get_engine(url: str | None = None) -> Engine:
+    url = url or get_settings().resolved_database_url
+    engine = _engines.get(url)
+    if engine is None:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        _engines[url] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def is_sqlite(session_or_engine: Session | Engine) -> bool:
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    return bind.dialect.name == "sqlite"
+
+
+def new_session(*, write: bool = True) -> Session:
+    engine = get_engine()
+    if write:
+        engine = engine.execution_options(**{WRITE_OPTION: True})
+    return Session(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(*, write: bool = True) -> Iterator[Session]:
+    """A unit of work outside a request (CLI, background jobs): commits once or rolls back."""
+    session = new_session(write=write)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's session: commits after the route returns, rolls back on any error.
+
+    Refusals that must stay on record (bad sign-ins, refused access) are written after the rollback,
+    in their own transaction.
+    """
+    from app.errors import AppError
+    from app.events import service as events
+
+    session = new_session(write=request.method not in ("GET", "HEAD", "OPTIONS"))
+    try:
+        yield session
+        session.commit()
+    except BaseException as exc:
+        session.rollback()
+        session.close()
+        if isinstance(exc, AppError) and exc.audit:
+            events.record_refusal(exc.audit)
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+# Work that must follow the transaction's outcome: moving blobs, updating the search index.
+_AFTER_COMMIT = "carbonms_after_commit"
+_AFTER_ROLLBACK = "carbonms_after_rollback"
+
+
+def after_commit(session: Session, callback: Any) -> None:
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def after_rollback(session: Session, callback: Any) -> None:
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(callback)
+
+
+def _run_callbacks(session: Session, key: str) -> None:
+    callbacks = session.info.pop(key, [])
+    session.info.pop(_AFTER_ROLLBACK if key == _AFTER_COMMIT else _AFTER_COMMIT, None)
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - a failed follow-up must never undo a committed change
+            import logging
+
+            logging.getLogger("carbonms").exception("after-transaction callback failed")
+
+
+@event.listens_for(Session, "after_commit")
+def _session_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a released savepoint is not the commit that makes work durable
+        return
+    _run_callbacks(session, _AFTER_COMMIT)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _session_after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # only the outermost transaction decides
+        _run_callbacks(session, _AFTER_ROLLBACK)

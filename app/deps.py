@@ -1,0 +1,68 @@
+"""Who is asking: the signed-in user (bearer token or session cookie) and the roles a route needs."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+
+from app.common import as_utc, utcnow
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthorized
+from app.users.models import AuthSession, Role, User
+from app.users.security import COOKIE_NAME, token_digest, unsign_cookie
+
+
+def _request_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    cookie = request.cookies.get(COOKIE_NAME)
+    if cookie:
+        return unsign_cookie(cookie)
+    return None
+
+
+def get_current_user(request: Request, session: SessionDep) -> User:
+    token = _request_token(request)
+    if not token:
+        raise Unauthorized("请先登录", "Please sign in", headers={"WWW-Authenticate": "Bearer"})
+    row = session.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        raise Unauthorized("登录已失效，请重新登录", "Your session is invalid; please sign in again",
+                           headers={"WWW-Authenticate": "Bearer"})
+    auth_session, user = row
+    if auth_session.revoked_at is not None or as_utc(auth_session.expires_at) <= utcnow() or not user.is_active:
+        raise Unauthorized("登录已失效，请重新登录", "Your session has ended; please sign in again",
+                           headers={"WWW-Authenticate": "Bearer"})
+    request.state.auth_session_id = auth_session.id
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def refusal(user: User, action: str, entity_type: str, entity_id: object) -> dict:
+    """The audit payload of a refused access, recorded after the request's rollback."""
+    return {"action": action, "entity_type": entity_type, "entity_id": entity_id, "park_id": user.park_id,
+            "actor_id": user.id, "actor_name": user.username, "after": {"user_id": user.id, "role": str(user.role)}}
+
+
+def require_role(*roles: Role) -> Callable[[User], User]:
+    allowed = frozenset(roles)
+
+    def dependency(user: CurrentUser, request: Request) -> User:
+        if user.role not in allowed:
+            raise Forbidden(
+                "您的角色无权执行此操作", "Your role may not do this",
+                audit=refusal(user, "access.refused", "route", f"{request.method} {request.url.path}"),
+            )
+        return user
+
+    return dependency

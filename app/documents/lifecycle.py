@@ -1,0 +1,233 @@
+"""The document and record lifecycle: the states, the allowed transitions, and the one function that performs them.
+
+No other code assigns a revision's state.
+
+document: draft -submit-> in_review -review(审核)-> in_approval -approve(批准)-> approved -publish(发布)-> effective
+          in_review / in_approval -reject-> draft;  effective -obsolete-> obsolete;
+          effective -> superseded when the next revision is published
+record:   draft -submit-> in_approval -approve(确认)-> filed -void-> void;  in_approval -reject-> draft
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from app.clauses.models import DocKind, DocType
+from app.common import utcnow
+from app.deps import refusal
+from app.documents.models import Document, Revision, RevisionState, Signature, SignatureMeaning
+from app.errors import Forbidden, Invalid, InvalidTransition
+from app.events import service as events
+from app.users.models import Role, User
+from app.users.service import require_signature
+
+S = RevisionState
+
+
+class Action(StrEnum):
+    submit = "submit"
+    review = "review"
+    approve = "approve"
+    reject = "reject"
+    publish = "publish"
+    obsolete = "obsolete"
+    void = "void"
+
+
+@dataclass(frozen=True)
+class Step:
+    sources: frozenset[RevisionState]
+    target: RevisionState
+    signature: SignatureMeaning | None = None
+    needs_comment: bool = False
+
+
+TRANSITIONS: dict[tuple[DocKind, Action], Step] = {
+    (DocKind.document, Action.submit): Step(frozenset({S.draft}), S.in_review),
+    (DocKind.document, Action.review): Step(frozenset({S.in_review}), S.in_approval, SignatureMeaning.review),
+    (DocKind.document, Action.approve): Step(frozenset({S.in_approval}), S.approved, SignatureMeaning.approve),
+    (DocKind.document, Action.reject): Step(frozenset({S.in_review, S.in_approval}), S.draft, needs_comment=True),
+    (DocKind.document, Action.publish): Step(frozenset({S.approved}), S.effective),
+    (DocKind.document, Action.obsolete): Step(frozenset({S.effective}), S.obsolete, needs_comment=True),
+    (DocKind.record, Action.submit): Step(frozenset({S.draft}), S.in_approval),
+    (DocKind.record, Action.approve): Step(frozenset({S.in_approval}), S.filed, SignatureMeaning.confirm),
+    (DocKind.record, Action.reject): Step(frozenset({S.in_approval}), S.draft, needs_comment=True),
+    (DocKind.record, Action.void): Step(frozenset({S.filed}), S.void, needs_comment=True),
+}
+
+STATE_LABELS: dict[str, tuple[str, str]] = {
+    "draft": ("编制中", "Draft"),
+    "in_review": ("待审核", "In review"),
+    "in_approval": ("待批准", "In approval"),
+    "approved": ("已批准待发布", "Approved"),
+    "effective": ("现行有效", "Effective"),
+    "superseded": ("已被替代", "Superseded"),
+    "obsolete": ("已作废", "Obsolete"),
+    "filed": ("已归档", "Filed"),
+    "void": ("已作废（记录）", "Void"),
+}
+
+ACTION_LABELS: dict[str, tuple[str, str]] = {
+    "submit": ("提交", "submit"),
+    "review": ("审核", "review"),
+    "approve": ("批准", "approve"),
+    "reject": ("退回", "reject"),
+    "publish": ("发布", "publish"),
+    "obsolete": ("作废", "make obsolete"),
+    "void": ("作废记录", "void"),
+}
+
+SIGNING_ROLES = frozenset({Role.approver, Role.top_management})
+
+
+def initial_state() -> RevisionState:
+    return S.draft
+
+
+def step_for(kind: DocKind | str, action: Action) -> Step:
+    step = TRANSITIONS.get((DocKind(kind), action))
+    if step is None:
+        zh, en = ACTION_LABELS[action]
+        raise InvalidTransition(f"{'记录' if kind == DocKind.record else '文件'}不能执行“{zh}”操作",
+                                f"A {kind} cannot be asked to {en}")
+    return step
+
+
+def approver_roles(doc_type: DocType) -> frozenset[Role]:
+    """Who may give the final signature: top management also signs what approvers may sign."""
+    if doc_type.approver_role == Role.top_management:
+        return frozenset({Role.top_management})
+    return SIGNING_ROLES
+
+
+def allowed_actions(revision: Revision, document: Document, doc_type: DocType, user: User,
+                    signers: dict[SignatureMeaning, int]) -> list[Action]:
+    """The actions this user may take on this revision now (for buttons and task lists)."""
+    result = []
+    for (kind, action), step in TRANSITIONS.items():
+        if kind != document.kind or revision.state not in step.sources:
+            continue
+        if _authority_problem(action, revision, document, doc_type, user, signers) is None:
+            result.append(action)
+    return result
+
+
+def _authority_problem(action: Action, revision: Revision, document: Document, doc_type: DocType, actor: User,
+                       signers: dict[SignatureMeaning, int]) -> tuple[str, str] | None:
+    role = Role(actor.role)
+    is_preparer = revision.preparer_id == actor.id
+    if action == Action.submit:
+        if role == Role.coordinator or (role == Role.contributor and is_preparer):
+            return None
+        return ("只有体系管理员或编制人可以提交", "Only a coordinator or the preparer may submit")
+    if action in (Action.publish, Action.obsolete, Action.void):
+        if role == Role.coordinator:
+            return None
+        return ("只有体系管理员可以执行此操作", "Only a coordinator may do this")
+    # review, approve, reject: signing roles, never the preparer, never both signatures by one person
+    pending = action
+    if action == Action.reject:
+        pending = Action.review if revision.state == S.in_review else Action.approve
+    allowed = SIGNING_ROLES if pending == Action.review else approver_roles(doc_type)
+    if role not in allowed:
+        labels = "、".join(sorted({"最高管理者" if r == Role.top_management else "部门负责人" for r in allowed}))
+        return (f"此步骤需要{labels}签署", f"This step must be signed by: {', '.join(sorted(allowed))}")
+    if is_preparer:
+        return ("编制人不能审核或批准自己编制的版本", "The preparer may not review or approve their own revision")
+    if pending == Action.approve and signers.get(SignatureMeaning.review) == actor.id:
+        return ("审核人与批准人必须是不同的人", "The reviewer and the approver must be different people")
+    return None
+
+
+def current_signers(session: Session, revision: Revision) -> dict[SignatureMeaning, int]:
+    from sqlalchemy import select
+
+    rows = session.execute(
+        select(Signature.meaning, Signature.signer_id).where(
+            Signature.revision_id == revision.id, Signature.cycle == revision.cycle
+        )
+    ).all()
+    return {SignatureMeaning(meaning): signer_id for meaning, signer_id in rows}
+
+
+def _snapshot(revision: Revision) -> dict:
+    return {"state": str(revision.state), "version": revision.version, "sha256": revision.blob_sha256}
+
+
+def transition(
+    session: Session, revision: Revision, action: Action, *, actor: User, document: Document, doc_type: DocType,
+    comment: str = "", password: str | None = None,
+) -> Signature | None:
+    """Check and perform one step; writes the signature (if the step is one) and the audit event."""
+    step = step_for(document.kind, action)
+    if revision.state not in step.sources:
+        zh, en = ACTION_LABELS[action]
+        state_zh, state_en = STATE_LABELS[str(revision.state)]
+        raise InvalidTransition(f"版本当前状态为“{state_zh}”，不能{zh}", f"A revision that is {state_en} cannot {en}")
+    problem = _authority_problem(action, revision, document, doc_type, actor, current_signers(session, revision))
+    if problem:
+        raise Forbidden(*problem, audit=refusal(actor, "access.refused", "revision", revision.id))
+    comment = (comment or "").strip()
+    if step.needs_comment and not comment:
+        raise Invalid("此操作必须填写原因或意见", "This step needs a comment or reason")
+    if step.signature is not None:
+        require_signature(actor, password, entity_type="revision", entity_id=revision.id)
+
+    before = _snapshot(revision)
+    now = utcnow()
+    signature = None
+    if action == Action.submit:
+        revision.cycle += 1
+        revision.submitted_at = now
+    if action == Action.publish:
+        _supersede_effective(session, document, replaced_by=revision, actor=actor, now=now)
+        revision.effective_from = now
+        revision.last_reviewed_at = now
+        revision.published_by_id = actor.id
+    if step.target in (S.approved, S.filed):
+        revision.approved_at = now
+    if step.target == S.filed:
+        revision.effective_from = now
+    if step.target in (S.obsolete, S.void):
+        revision.ended_at = now
+        revision.end_reason = comment
+    if step.signature is not None:
+        signature = Signature(park_id=revision.park_id, revision_id=revision.id, signer_id=actor.id,
+                              signer_name=actor.full_name, meaning=step.signature, signed_at=now,
+                              file_sha256=revision.blob_sha256, comment=comment, cycle=revision.cycle)
+        session.add(signature)
+
+    revision.state = step.target
+    revision.version += 1
+    document.version += 1
+    session.add(revision)
+    session.add(document)
+    session.flush()
+    after = _snapshot(revision) | ({"comment": comment} if comment else {})
+    if signature is not None:
+        after["signature"] = {"id": signature.id, "meaning": str(signature.meaning), "signer": actor.username,
+                              "signer_name": actor.full_name}
+    events.record(session, action=f"revision.{action}", entity_type="revision", entity_id=revision.id,
+                  park_id=revision.park_id, actor=actor, before=before, after=after)
+    return signature
+
+
+def _supersede_effective(session: Session, document: Document, *, replaced_by: Revision, actor: User,
+                         now) -> None:  # noqa: ANN001
+    from sqlalchemy import select
+
+    previous = session.execute(
+        select(Revision).where(Revision.document_id == document.id, Revision.state == S.effective)
+    ).scalars().first()
+    if previous is None:
+        return
+    before = _snapshot(previous)
+    previous.state = S.superseded
+    previous.ended_at = now
+    previous.end_reason = f"被第 {replaced_by.number} 版替代 / superseded by revision {replaced_by.number}"
+    previous.version += 1
+    session.add(previous)
+    session.flush()  # the one-effective-revision index must see this before the new one becomes effective
+    events.record(session, action="revision.supersede", entity_type="revision", entity_id=previous.id,
+                  park_id=previous.park_id, actor=actor, before=before, after=_snapshot(previous))

@@ -1,0 +1,212 @@
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from app.config import get_settings
+from app.db import SessionDep
+from app.deps import CurrentUser
+from app.documents import queries, service, storage
+from app.documents.lifecycle import Action
+from app.documents.models import AccessLevel, Document
+from app.documents.schemas import (
+    DocumentCreate,
+    DocumentDetail,
+    DocumentPage,
+    DocumentPublic,
+    ReasonIn,
+    RecordPublic,
+    RevisionPublic,
+    SignatureIn,
+)
+from app.errors import Invalid
+
+router = APIRouter(prefix="/api", tags=["documents"])
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="the version the client expects")]
+
+
+def expected_version(value: str | None) -> int | None:
+    """Accept `3`, `"3"` or `W/"3"` in If-Match; anything else is a client error."""
+    if value is None or value.strip() in ("", "*"):
+        return None
+    cleaned = value.strip().removeprefix("W/").strip('"')
+    if not cleaned.isdigit():
+        raise Invalid("If-Match 头必须是版本号（整数）", "The If-Match header must be a version number")
+    return int(cleaned)
+
+
+async def _stage(upload: UploadFile) -> storage.StagedFile:
+    settings = get_settings()
+    return await storage.stage_upload(upload, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
+
+
+def _document_out(session: SessionDep, document: Document) -> DocumentPublic:
+    page_item = queries.document_public(document, None, None, None, queries._type_titles(session, {document.doc_type}),
+                                        queries._type_clauses(session, {document.doc_type}))
+    return page_item
+
+
+@router.post("/documents", response_model=DocumentPublic, status_code=201)
+def register_document(body: DocumentCreate, session: SessionDep, user: CurrentUser) -> DocumentPublic:
+    document = service.register_document(
+        session, actor=user, doc_type_code=body.doc_type, title=body.title, owner_unit=body.owner_unit,
+        access_level=body.access_level, control_no=body.control_no, kind="document",
+    )
+    return _document_out(session, document)
+
+
+@router.get("/documents", response_model=DocumentPage)
+def list_documents(
+    session: SessionDep, user: CurrentUser,
+    doc_type: Annotated[str | None, Query(alias="type", max_length=48)] = None,
+    clause: Annotated[str | None, Query(max_length=16)] = None,
+    state: Annotated[str | None, Query(max_length=16)] = None,
+    owner_unit: Annotated[str | None, Query(max_length=200)] = None,
+    access_level: AccessLevel | None = None,
+    kind: Annotated[str | None, Query(pattern="^(document|record)$")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(pattern="^-?(control_no|title|created_at|doc_type|owner_unit)$")] = "control_no",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DocumentPage:
+    filters = queries.DocumentFilters(doc_type=doc_type, clause=clause, state=state, owner_unit=owner_unit,
+                                      access_level=access_level, kind=kind, q=q, sort=sort.lstrip("-"),
+                                      descending=sort.startswith("-"))
+    return queries.list_documents(session, user=user, filters=filters, limit=limit, offset=offset)
+
+
+@router.get("/documents/{document_id}", response_model=DocumentDetail)
+def get_document(document_id: int, session: SessionDep, user: CurrentUser) -> DocumentDetail:
+    document = service.get_document(session, document_id=document_id, user=user)
+    return queries.document_detail(session, document=document, user=user)
+
+
+@router.post("/documents/{document_id}/revisions", response_model=RevisionPublic, status_code=201)
+async def upload_revision(
+    document_id: int, session: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()],
+    change_reason: Annotated[str, Form(max_length=4000)] = "", if_match: IfMatch = None,
+) -> RevisionPublic:
+    version = expected_version(if_match)
+    staged = await _stage(file)
+    revision = await run_in_threadpool(service.add_revision, session, actor=user, document_id=document_id,
+                                       staged=staged, change_reason=change_reason, expected_version=version)
+    return queries.revision_out(session, revision, user)
+
+
+@router.post("/documents/{document_id}/obsolete", response_model=DocumentDetail)
+def make_obsolete(document_id: int, body: ReasonIn, session: SessionDep, user: CurrentUser,
+                  if_match: IfMatch = None) -> DocumentDetail:
+    document = service.make_obsolete(session, actor=user, document_id=document_id, reason=body.reason,
+                                     expected_version=expected_version(if_match))
+    return queries.document_detail(session, document=document, user=user)
+
+
+@router.get("/revisions/{revision_id}", response_model=RevisionPublic)
+def get_revision(revision_id: int, session: SessionDep, user: CurrentUser) -> RevisionPublic:
+    revision = service.get_revision(session, revision_id=revision_id, user=user)
+    return queries.revision_out(session, revision, user)
+
+
+def _transition(session: SessionDep, user: CurrentUser, revision_id: int, action: Action, *, comment: str = "",
+                password: str | None = None, if_match: str | None = None) -> RevisionPublic:
+    revision = service.transition_revision(session, actor=user, revision_id=revision_id, action=action,
+                                           comment=comment, password=password,
+                                           expected_version=expected_version(if_match))
+    return queries.revision_out(session, revision, user)
+
+
+@router.post("/revisions/{revision_id}/submit", response_model=RevisionPublic)
+def submit(revision_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None) -> RevisionPublic:
+    return _transition(session, user, revision_id, Action.submit, if_match=if_match)
+
+
+@router.post("/revisions/{revision_id}/review", response_model=RevisionPublic)
+def review(revision_id: int, body: SignatureIn, session: SessionDep, user: CurrentUser,
+           if_match: IfMatch = None) -> RevisionPublic:
+    return _transition(session, user, revision_id, Action.review, comment=body.comment, password=body.password,
+                       if_match=if_match)
+
+
+@router.post("/revisions/{revision_id}/approve", response_model=RevisionPublic)
+def approve(revision_id: int, body: SignatureIn, session: SessionDep, user: CurrentUser,
+            if_match: IfMatch = None) -> RevisionPublic:
+    return _transition(session, user, revision_id, Action.approve, comment=body.comment, password=body.password,
+                       if_match=if_match)
+
+
+@router.post("/revisions/{revision_id}/reject", response_model=RevisionPublic)
+def reject(revision_id: int, body: SignatureIn, session: SessionDep, user: CurrentUser,
+           if_match: IfMatch = None) -> RevisionPublic:
+    return _transition(session, user, revision_id, Action.reject, comment=body.comment, if_match=if_match)
+
+
+@router.post("/revisions/{revision_id}/publish", response_model=RevisionPublic)
+def publish(revision_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None) -> RevisionPublic:
+    return _transition(session, user, revision_id, Action.publish, if_match=if_match)
+
+
+@router.get("/revisions/{revision_id}/file")
+def download(revision_id: int, session: SessionDep, user: CurrentUser) -> FileResponse:
+    revision = service.get_revision(session, revision_id=revision_id, user=user)
+    path = storage.open_blob(get_settings().blob_dir, revision.blob_sha256)
+    return FileResponse(path, media_type=revision.media_type, filename=revision.file_name,
+                        headers={"X-Content-SHA256": revision.blob_sha256, "X-Content-Type-Options": "nosniff"})
+
+
+@router.post("/records", response_model=RecordPublic, status_code=201)
+async def create_record(
+    session: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()],
+    doc_type: Annotated[str, Form(alias="type", max_length=48)],
+    period: Annotated[str, Form(max_length=40)],
+    title: Annotated[str, Form(max_length=300)] = "",
+    owner_unit: Annotated[str, Form(max_length=200)] = "",
+    access_level: Annotated[AccessLevel, Form()] = AccessLevel.internal,
+    submit: Annotated[bool, Form()] = True,
+) -> RecordPublic:
+    service.parse_period(period)  # refuse a bad period before storing anything
+    staged = await _stage(file)
+    document, revision = await run_in_threadpool(
+        service.create_record, session, actor=user, doc_type_code=doc_type, period_text=period, staged=staged,
+        title=title, owner_unit=owner_unit, access_level=access_level, submit=submit)
+    return queries.record_public(session, document, revision)
+
+
+@router.get("/records/{record_id}", response_model=RecordPublic)
+def get_record(record_id: int, session: SessionDep, user: CurrentUser) -> RecordPublic:
+    revision = service.record_revision(session, record_id=record_id, user=user)
+    return queries.record_public(session, session.get(Document, record_id), revision)
+
+
+def _record_transition(session: SessionDep, user: CurrentUser, record_id: int, action: Action, *,
+                       comment: str = "", password: str | None = None, if_match: str | None = None) -> RecordPublic:
+    revision = service.record_revision(session, record_id=record_id, user=user)
+    revision = service.transition_revision(session, actor=user, revision_id=revision.id, action=action,
+                                           comment=comment, password=password,
+                                           expected_version=expected_version(if_match))
+    return queries.record_public(session, session.get(Document, record_id), revision)
+
+
+@router.post("/records/{record_id}/submit", response_model=RecordPublic)
+def submit_record(record_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None) -> RecordPublic:
+    return _record_transition(session, user, record_id, Action.submit, if_match=if_match)
+
+
+@router.post("/records/{record_id}/approve", response_model=RecordPublic)
+def approve_record(record_id: int, body: SignatureIn, session: SessionDep, user: CurrentUser,
+                   if_match: IfMatch = None) -> RecordPublic:
+    return _record_transition(session, user, record_id, Action.approve, comment=body.comment,
+                              password=body.password, if_match=if_match)
+
+
+@router.post("/records/{record_id}/reject", response_model=RecordPublic)
+def reject_record(record_id: int, body: SignatureIn, session: SessionDep, user: CurrentUser,
+                  if_match: IfMatch = None) -> RecordPublic:
+    return _record_transition(session, user, record_id, Action.reject, comment=body.comment, if_match=if_match)
+
+
+@router.post("/records/{record_id}/void", response_model=RecordPublic)
+def void_record(record_id: int, body: ReasonIn, session: SessionDep, user: CurrentUser,
+                if_match: IfMatch = None) -> RecordPublic:
+    return _record_transition(session, user, record_id, Action.void, comment=body.reason, if_match=if_match)

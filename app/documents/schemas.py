@@ -1,0 +1,124 @@
+"""The JSON shapes clients rely on."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from app.documents.models import AccessLevel
+
+
+class DocumentCreate(BaseModel):
+    doc_type: str = Field(min_length=1, max_length=48)
+    title: str = Field(min_length=1, max_length=300)
+    owner_unit: str = Field(default="", max_length=200)
+    access_level: AccessLevel = AccessLevel.internal
+    control_no: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class SignaturePublic(BaseModel):
+    id: int
+    signer: str
+    signer_name: str
+    meaning: str
+    meaning_zh: str
+    signed_at: datetime
+    file_sha256: str
+    comment: str
+    cycle: int
+
+
+class RevisionPublic(BaseModel):
+    id: int
+    document_id: int
+    number: int
+    state: str
+    state_zh: str
+    version: int
+    sha256: str
+    file_name: str
+    media_type: str
+    size_bytes: int
+    change_reason: str
+    preparer: str
+    preparer_name: str
+    created_at: datetime
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    effective_from: datetime | None
+    ended_at: datetime | None
+    end_reason: str
+    period_start: date | None
+    period_end: date | None
+    signatures: list[SignaturePublic] = []
+    allowed_actions: list[str] = []
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    control_no: str
+    doc_type: str
+    doc_type_title_zh: str
+    kind: str
+    title: str
+    access_level: AccessLevel
+    owner_unit: str
+    version: int
+    state: str | None
+    state_zh: str | None
+    current_revision: int | None
+    effective_revision: int | None
+    created_at: datetime
+    clauses: list[str] = []
+
+
+class EventBrief(BaseModel):
+    seq: int
+    occurred_at: datetime
+    actor_name: str
+    action: str
+    entity_type: str
+    entity_id: str
+    before: object | None
+    after: object | None
+
+
+class DocumentDetail(DocumentPublic):
+    revisions: list[RevisionPublic]
+    history: list[EventBrief]
+
+
+class DocumentPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[DocumentPublic]
+
+
+class SignatureIn(BaseModel):
+    password: str = Field(default="", max_length=256)
+    comment: str = Field(default="", max_length=4000)
+
+
+class CommentIn(BaseModel):
+    comment: str = Field(default="", max_length=4000)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(default="", max_length=4000)
+
+
+class RecordPublic(BaseModel):
+    id: int
+    control_no: str
+    doc_type: str
+    title: str
+    access_level: AccessLevel
+    owner_unit: str
+    revision_id: int
+    state: str
+    state_zh: str
+    version: int
+    sha256: str
+    period_start: date | None
+    period_end: date | None
+    signatures: list[SignaturePublic] = []

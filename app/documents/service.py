@@ -1,0 +1,286 @@
+"""Documents, revisions and records: the rules. Services flush, never commit."""
+
+import calendar
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.clauses.models import DocKind, DocType
+from app.config import get_settings
+from app.deps import refusal
+from app.documents import lifecycle, storage
+from app.documents.access import can_read
+from app.documents.lifecycle import Action
+from app.documents.models import (
+    OPEN_STATES,
+    AccessLevel,
+    Document,
+    Revision,
+    RevisionState,
+    RevisionText,
+)
+from app.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
+from app.events import service as events
+from app.users.models import Park, Role, User
+
+REGISTRARS = frozenset({Role.coordinator})
+
+
+def get_doc_type(session: Session, code: str) -> DocType:
+    doc_type = session.get(DocType, code)
+    if doc_type is None:
+        raise Invalid(f"未知的文件类型：{code}", f"Unknown document type: {code}")
+    return doc_type
+
+
+def get_document(session: Session, *, document_id: int, user: User, for_update: bool = False) -> Document:
+    query = select(Document).where(Document.id == document_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    document = session.execute(query).scalars().first()
+    if document is None or not can_read(user, document):
+        audit = None
+        if document is not None:  # it exists but is not theirs: a refused access worth recording
+            # Recorded in the owner's trail: the owning park must learn its documents were probed.
+            audit = refusal(user, "access.refused", "document", document_id) | {"park_id": document.park_id}
+        raise NotFound("文件不存在", "Document not found", audit=audit)
+    return document
+
+
+def get_revision(session: Session, *, revision_id: int, user: User, for_update: bool = False) -> Revision:
+    query = select(Revision).where(Revision.id == revision_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    revision = session.execute(query).scalars().first()
+    if revision is None:
+        raise NotFound("版本不存在", "Revision not found")
+    get_document(session, document_id=revision.document_id, user=user)
+    return revision
+
+
+def check_version(expected: int | None, actual: int, what: str = "revision") -> None:
+    if expected is not None and expected != actual:
+        raise StaleVersion(
+            f"数据已被他人修改（您看到的是第 {expected} 版，当前为第 {actual} 版），请刷新后重试",
+            f"This {what} was changed by someone else (you saw version {expected}, it is now {actual}); reload",
+        )
+
+
+def _require_uploader(user: User, doc_type: DocType) -> None:
+    if user.role in REGISTRARS:
+        return
+    if user.role == Role.contributor and doc_type.code in user.assigned_types:
+        return
+    raise Forbidden("您无权上传此类型的文件", "You may not upload documents of this type",
+                    audit=refusal(user, "access.refused", "doc_type", doc_type.code))
+
+
+def _next_control_no(session: Session, park: Park, doc_type: DocType) -> str:
+    prefix = f"{park.code}-{doc_type.code}-"
+    count = session.execute(
+        select(func.count()).select_from(Document).where(Document.park_id == park.id,
+                                                         Document.doc_type == doc_type.code)
+    ).scalar_one()
+    number = count + 1
+    while session.execute(select(Document.id).where(Document.park_id == park.id,
+                                                    Document.control_no == f"{prefix}{number:03d}")).first():
+        number += 1
+    return f"{prefix}{number:03d}"
+
+
+def register_document(
+    session: Session, *, actor: User, doc_type_code: str, title: str, owner_unit: str = "",
+    access_level: AccessLevel = AccessLevel.internal, control_no: str | None = None,
+    kind: DocKind | None = None,
+) -> Document:
+    doc_type = get_doc_type(session, doc_type_code)
+    if kind is not None and doc_type.kind != kind:
+        raise Invalid(f"“{doc_type.title_zh}”是{'记录' if doc_type.kind == DocKind.record else '文件'}类型",
+                      f"“{doc_type.code}” is a {doc_type.kind} type")
+    if doc_type.kind == DocKind.document and actor.role not in REGISTRARS:
+        raise Forbidden("只有体系管理员可以登记受控文件", "Only a coordinator may register controlled documents",
+                        audit=refusal(actor, "access.refused", "doc_type", doc_type.code))
+    _require_uploader(actor, doc_type)
+    title = title.strip()
+    if not title:
+        raise Invalid("标题不能为空", "The title is required")
+    park = session.get(Park, actor.park_id)
+    control_no = control_no.strip() if control_no else _next_control_no(session, park, doc_type)
+    if session.execute(select(Document.id).where(Document.park_id == park.id,
+                                                 Document.control_no == control_no)).first():
+        raise Conflict(f"受控编号 {control_no} 已存在", f"Control number {control_no} already exists")
+    document = Document(park_id=park.id, control_no=control_no, doc_type=doc_type.code, kind=doc_type.kind,
+                        title=title, owner_unit=owner_unit.strip(), access_level=access_level,
+                        created_by_id=actor.id)
+    session.add(document)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict("受控编号冲突，请重试", "The control number was just taken; please retry") from exc
+    events.record(session, action="document.register", entity_type="document", entity_id=document.id,
+                  park_id=park.id, actor=actor,
+                  after={"control_no": control_no, "doc_type": doc_type.code, "title": title,
+                         "access_level": str(access_level), "owner_unit": document.owner_unit})
+    return document
+
+
+def _store(session: Session, staged: storage.StagedFile) -> None:
+    storage.store_blob(session, staged, blob_dir=get_settings().blob_dir)
+
+
+def add_revision(
+    session: Session, *, actor: User, document_id: int, staged: storage.StagedFile, change_reason: str = "",
+    expected_version: int | None = None, period: tuple[date, date] | None = None,
+) -> Revision:
+    """A new draft revision of a document from an uploaded file; the staged file is always consumed."""
+    try:
+        document = get_document(session, document_id=document_id, user=actor, for_update=True)
+        check_version(expected_version, document.version, "document")
+        doc_type = get_doc_type(session, document.doc_type)
+        _require_uploader(actor, doc_type)
+        revisions = session.execute(
+            select(Revision.number, Revision.state).where(Revision.document_id == document.id)
+        ).all()
+        if any(state in OPEN_STATES for _, state in revisions):
+            raise Conflict("该文件已有一个未完成的版本，请先完成或退回它",
+                           "This document already has an open revision; finish or reject it first")
+        if document.kind == DocKind.record and revisions:
+            raise Conflict("记录归档后不能修改；如需更正，请登记一条新记录",
+                           "A record never changes once registered; register a new record to correct it")
+        if any(state == RevisionState.obsolete for _, state in revisions):
+            raise Conflict("文件已作废，不能再添加版本", "The document is obsolete; no new revision can be added")
+        has_effective = any(state == RevisionState.effective for _, state in revisions)
+        change_reason = change_reason.strip()
+        if has_effective and not change_reason:
+            raise Invalid("变更现行文件必须填写变更原因", "Changing an effective document needs a change reason")
+        _store(session, staged)
+        revision = Revision(
+            park_id=document.park_id, document_id=document.id,
+            number=max((number for number, _ in revisions), default=0) + 1, state=lifecycle.initial_state(),
+            change_reason=change_reason, blob_sha256=staged.sha256, file_name=staged.file_name,
+            media_type=staged.media_type, size_bytes=staged.size_bytes, preparer_id=actor.id,
+            period_start=period[0] if period else None, period_end=period[1] if period else None,
+        )
+        session.add(revision)
+        document.version += 1
+        session.add(document)
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise Conflict("该文件刚刚有了一个新版本，请刷新后重试",
+                           "Another revision was just created for this document; reload and retry") from exc
+        if staged.text:
+            session.add(RevisionText(revision_id=revision.id, text=staged.text))
+        events.record(session, action="revision.create", entity_type="revision", entity_id=revision.id,
+                      park_id=document.park_id, actor=actor,
+                      after={"document_id": document.id, "number": revision.number, "sha256": staged.sha256,
+                             "file_name": staged.file_name, "size_bytes": staged.size_bytes,
+                             "change_reason": change_reason, "state": str(revision.state)})
+        return revision
+    finally:
+        storage.discard(staged)
+
+
+def transition_revision(
+    session: Session, *, actor: User, revision_id: int, action: Action, comment: str = "",
+    password: str | None = None, expected_version: int | None = None,
+) -> Revision:
+    revision = get_revision(session, revision_id=revision_id, user=actor, for_update=True)
+    check_version(expected_version, revision.version)
+    document = session.get(Document, revision.document_id)
+    doc_type = get_doc_type(session, document.doc_type)
+    try:
+        lifecycle.transition(session, revision, action, actor=actor, document=document, doc_type=doc_type,
+                             comment=comment, password=password)
+    except IntegrityError as exc:  # a racing signer won on another connection
+        raise Conflict("该步骤刚刚已由他人完成", "Someone else just completed this step") from exc
+    return revision
+
+
+def make_obsolete(session: Session, *, actor: User, document_id: int, reason: str,
+                  expected_version: int | None = None) -> Document:
+    document = get_document(session, document_id=document_id, user=actor, for_update=True)
+    check_version(expected_version, document.version, "document")
+    states = session.execute(
+        select(Revision).where(Revision.document_id == document.id)
+    ).scalars().all()
+    if document.kind == DocKind.record:
+        raise Conflict("记录请使用“作废记录”", "Use void for a record")
+    if any(revision.state in OPEN_STATES for revision in states):
+        raise Conflict("该文件有未完成的版本，请先退回或完成它再作废",
+                       "The document has an open revision; finish or reject it before making it obsolete")
+    effective = next((revision for revision in states if revision.state == RevisionState.effective), None)
+    if effective is None:
+        raise Conflict("只有现行有效的文件可以作废", "Only an effective document can be made obsolete")
+    lifecycle.transition(session, effective, Action.obsolete, actor=actor, document=document,
+                         doc_type=get_doc_type(session, document.doc_type), comment=reason)
+    return document
+
+
+_PERIOD_PATTERNS = (
+    (re.compile(r"^(\d{4})$"), "year"),
+    (re.compile(r"^(\d{4})-(\d{2})$"), "month"),
+    (re.compile(r"^(\d{4})-?Q([1-4])$", re.I), "quarter"),
+    (re.compile(r"^(\d{4}-\d{2}-\d{2})\s*/\s*(\d{4}-\d{2}-\d{2})$"), "range"),
+)
+
+
+def parse_period(text: str) -> tuple[date, date]:
+    """'2025', '2025-06', '2025-Q2' or '2025-01-01/2025-06-30' → (start, end)."""
+    text = (text or "").strip()
+    try:
+        for pattern, shape in _PERIOD_PATTERNS:
+            match = pattern.match(text)
+            if not match:
+                continue
+            if shape == "year":
+                year = int(match[1])
+                return date(year, 1, 1), date(year, 12, 31)
+            if shape == "month":
+                year, month = int(match[1]), int(match[2])
+                return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+            if shape == "quarter":
+                year, quarter = int(match[1]), int(match[2])
+                first = 3 * quarter - 2
+                return date(year, first, 1), date(year, first + 2, calendar.monthrange(year, first + 2)[1])
+            start, end = date.fromisoformat(match[1]), date.fromisoformat(match[2])
+            if end < start:
+                break
+            return start, end
+    except ValueError:
+        pass
+    raise Invalid("期间格式不正确：请用 2025、2025-06、2025-Q2 或 2025-01-01/2025-06-30",
+                  "Bad period: use 2025, 2025-06, 2025-Q2 or 2025-01-01/2025-06-30")
+
+
+def create_record(
+    session: Session, *, actor: User, doc_type_code: str, period_text: str, staged: storage.StagedFile,
+    title: str = "", owner_unit: str = "", access_level: AccessLevel = AccessLevel.internal, submit: bool = True,
+) -> tuple[Document, Revision]:
+    try:
+        period = parse_period(period_text)
+        doc_type = get_doc_type(session, doc_type_code)
+        title = title.strip() or f"{doc_type.title_zh}（{period_text.strip()}）"
+        document = register_document(session, actor=actor, doc_type_code=doc_type_code, title=title,
+                                     owner_unit=owner_unit, access_level=access_level, kind=DocKind.record)
+        revision = add_revision(session, actor=actor, document_id=document.id, staged=staged, period=period)
+    finally:
+        storage.discard(staged)
+    if submit:
+        lifecycle.transition(session, revision, Action.submit, actor=actor, document=document, doc_type=doc_type)
+    return document, revision
+
+
+def record_revision(session: Session, *, record_id: int, user: User, for_update: bool = False) -> Revision:
+    document = get_document(session, document_id=record_id, user=user)
+    if document.kind != DocKind.record:
+        raise NotFound("记录不存在", "Record not found")
+    revision_id = session.execute(
+        select(Revision.id).where(Revision.document_id == document.id).order_by(Revision.number.desc())
+    ).scalar()
+    if revision_id is None:
+        raise NotFound("记录不存在", "Record not found")
+    return get_revision(session, revision_id=revision_id, user=user, for_update=for_update)

@@ -1,0 +1,303 @@
+"""Staging of uploads and the content-addressed blob store.
+
+An upload is streamed into a temporary file (hashed on the way, never held in memory), recognised from its content
+and its text extracted. `store_blob` then moves it into `blob_dir/ab/cd/<sha256>`, where a file is never altered,
+and makes sure a `Blob` row exists. Every failure path removes the temporary file.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import anyio.to_thread
+from fastapi import UploadFile
+from sqlmodel import Session
+
+from app import db
+from app.documents.extract import detect_media_type, extract_text
+from app.documents.models import Blob
+from app.errors import NotFound, TooLarge
+
+logger = logging.getLogger("carbonms.storage")
+
+CHUNK_SIZE = 1 << 20
+MAX_FILENAME_CHARS = 200
+_MAX_EXTENSION_CHARS = 16
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass
+class StagedFile:
+    temp_path: Path
+    sha256: str
+    size_bytes: int
+    media_type: str
+    file_name: str
+    text: str | None
+
+
+# --------------------------------------------------------------------------- file names
+
+_WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')
+
+
+def sanitize_filename(name: str | None) -> str:
+    """A safe display name: base name only, no control characters, whitespace collapsed, at most 200 characters.
+
+    Chinese and other letters are kept; the extension survives truncation; `"file"` when nothing is left.
+    """
+    if not name:
+        return "file"
+    name = unicodedata.normalize("NFC", name)
+    # Only the last path component, whatever the separator the client used.
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned: list[str] = []
+    for ch in name:
+        category = unicodedata.category(ch)
+        if ch in "\t\n\r\v\f\x85\u2028\u2029":
+            cleaned.append(" ")
+        elif category in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue  # NUL, other controls, bidi overrides, zero-width characters, lone surrogates
+        else:
+            cleaned.append(ch)
+    name = _WINDOWS_RESERVED.sub("_", "".join(cleaned))
+    name = " ".join(name.split())
+    name = name.rstrip(". ")
+    if not name.strip("."):
+        return "file"
+    if len(name) > MAX_FILENAME_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        if dot and stem and 0 < len(ext) <= _MAX_EXTENSION_CHARS:
+            name = stem[: MAX_FILENAME_CHARS - len(ext) - 1].rstrip() + "." + ext
+        else:
+            name = name[:MAX_FILENAME_CHARS].rstrip()
+    return name or "file"
+
+
+# --------------------------------------------------------------------------- staging
+
+
+def _format_mb(max_bytes: int) -> str:
+    value = max_bytes / (1 << 20)
+    if value.is_integer():
+        return str(int(value))
+    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+
+
+class _Sink:
+    """A temporary file that hashes and counts what is written and refuses to grow beyond `max_bytes`."""
+
+    def __init__(self, tmp_dir: Path, max_bytes: int) -> None:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.hasher = hashlib.sha256()
+        self.fh: BinaryIO = tempfile.NamedTemporaryFile(
+            dir=tmp_dir, prefix="upload-", suffix=".part", delete=False
+        )
+        self.path = Path(self.fh.name)
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            n = _format_mb(self.max_bytes)
+            raise TooLarge(f"文件超过 {n} MB 的上限", f"The file exceeds the {n} MB limit")
+        self.hasher.update(chunk)
+        self.fh.write(chunk)
+
+    def close(self) -> None:
+        self.fh.close()
+
+    def abort(self) -> None:
+        try:
+            self.fh.close()
+        finally:
+            self.path.unlink(missing_ok=True)
+
+
+def _analyse(sink: _Sink, file_name: str | None) -> StagedFile:
+    """Recognise the closed temporary file and extract its text (CPU-heavy: run off the event loop)."""
+    media_type = detect_media_type(sink.path)
+    text = extract_text(sink.path, media_type)
+    return StagedFile(
+        temp_path=sink.path,
+        sha256=sink.hasher.hexdigest(),
+        size_bytes=sink.size,
+        media_type=media_type,
+        file_name=sanitize_filename(file_name),
+        text=text,
+    )
+
+
+async def stage_upload(upload: UploadFile, *, max_bytes: int, tmp_dir: Path) -> StagedFile:
+    """Stream an upload into `tmp_dir` in 1 MiB chunks, then recognise it and extract its text.
+
+    Raises `TooLarge` beyond `max_bytes`, `Unsupported` for a type not accepted, `Invalid` for a broken file;
+    the temporary file is removed on every failure (including cancellation).
+    """
+    sink = _Sink(tmp_dir, max_bytes)
+    try:
+        while chunk := await upload.read(CHUNK_SIZE):
+            sink.write(chunk)
+        sink.close()
+        return await anyio.to_thread.run_sync(_analyse, sink, upload.filename)
+    except BaseException:
+        sink.abort()
+        raise
+
+
+def stage_file(path: Path, file_name: str, *, max_bytes: int, tmp_dir: Path) -> StagedFile:
+    """`stage_upload` for a local file (CLI, demo data): copied into `tmp_dir`, the original is left untouched."""
+    sink = _Sink(tmp_dir, max_bytes)
+    try:
+        with open(path, "rb") as src:
+            while chunk := src.read(CHUNK_SIZE):
+                sink.write(chunk)
+        sink.close()
+        return _analyse(sink, file_name)
+    except BaseException:
+        sink.abort()
+        raise
+
+
+def discard(staged: StagedFile) -> None:
+    """Delete a staged file's temporary file if it is still there."""
+    staged.temp_path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- blob store
+
+
+def _check_sha(sha256: str) -> None:
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
+
+
+def blob_path(blob_dir: Path, sha256: str) -> Path:
+    """Where a blob lives: `blob_dir/ab/cd/<sha256>`."""
+    _check_sha(sha256)
+    return blob_dir / sha256[:2] / sha256[2:4] / sha256
+
+
+def _fsync_path(path: Path, *, directory: bool = False) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on directories; the data itself was synced
+    finally:
+        os.close(fd)
+
+
+def _place(temp_path: Path, target: Path) -> None:
+    """Move the finished temporary file into place atomically, read-only."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _fsync_path(temp_path)
+    os.chmod(temp_path, 0o444)
+    try:
+        os.replace(temp_path, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        # tmp_dir on another filesystem: copy next to the target, then rename (still atomic for readers).
+        fd, side = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        os.close(fd)
+        try:
+            shutil.copyfile(temp_path, side)
+            _fsync_path(Path(side))
+            os.chmod(side, 0o444)
+            os.replace(side, target)
+        except BaseException:
+            Path(side).unlink(missing_ok=True)
+            raise
+        temp_path.unlink(missing_ok=True)
+    _fsync_path(target.parent, directory=True)
+
+
+def _rollback_cleanup(target: Path, sha256: str, inode: int) -> Callable[[], None]:
+    def cleanup() -> None:
+        # Another transaction may have committed the same content meanwhile: its row keeps the file alive.
+        with db.session_scope(write=False) as fresh:
+            if fresh.get(Blob, sha256) is not None:
+                return
+        try:
+            if os.stat(target).st_ino != inode:
+                return  # replaced by a concurrent upload of the same content: not ours to remove
+            target.unlink()
+        except FileNotFoundError:
+            return
+        logger.info("removed blob %s after rollback", sha256)
+
+    return cleanup
+
+
+def store_blob(session: Session, staged: StagedFile, *, blob_dir: Path) -> Blob:
+    """Put the staged file into the content-addressed store and return its `Blob` row (added and flushed if new).
+
+    A file already stored under this hash is kept and the temporary file deleted. A newly placed file is removed
+    again if the transaction rolls back, unless a committed row refers to it by then.
+    """
+    target = blob_path(blob_dir, staged.sha256)
+    try:
+        blob = session.get(Blob, staged.sha256)
+        if blob is not None and target.is_file():
+            discard(staged)
+            return blob
+        # No committed row yet (a file there was left by an unfinished or concurrent transaction), or the row's file
+        # is missing: place our own copy (same bytes), so another transaction's rollback cleanup leaves it alone.
+        _place(staged.temp_path, target)
+        inode = os.stat(target).st_ino
+    except BaseException:
+        discard(staged)
+        raise
+    db.after_rollback(session, _rollback_cleanup(target, staged.sha256, inode))
+    if blob is not None:
+        return blob  # the row existed but its file was missing: the file is restored
+    # No savepoint here: SQLAlchemy emits `after_commit` when a savepoint is released, which would run (and drop)
+    # the transaction's after-commit/after-rollback callbacks too early. A concurrent insert of the same hash
+    # (PostgreSQL only; SQLite serialises writers) fails this transaction, and the rollback cleans up.
+    blob = Blob(sha256=staged.sha256, size_bytes=staged.size_bytes, media_type=staged.media_type)
+    session.add(blob)
+    session.flush()
+    return blob
+
+
+def open_blob(blob_dir: Path, sha256: str) -> Path:
+    """The path of a stored blob; `NotFound` if the hash is malformed or the file is missing."""
+    try:
+        path = blob_path(blob_dir, sha256)
+    except ValueError:
+        path = None
+    if path is None or not path.is_file():
+        raise NotFound("文件不存在或已丢失", "The file does not exist or is missing")
+    return path
+
+
+def verify_blob(blob_dir: Path, sha256: str) -> bool:
+    """Re-hash a stored blob (streamed) and tell whether it still matches its name."""
+    try:
+        path = blob_path(blob_dir, sha256)
+    except ValueError:
+        return False
+    hasher = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK_SIZE):
+                hasher.update(chunk)
+    except OSError:
+        return False
+    return hasher.hexdigest() == sha256

@@ -1,0 +1,103 @@
+"""create_app(): routers, one error handler, security headers."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import get_settings
+from app.errors import AppError, TooLarge
+
+logger = logging.getLogger("carbonms")
+
+UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # multipart framing and form fields around the file
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI):  # noqa: ANN201
+    settings = get_settings()
+    for folder in (settings.data_dir, settings.blob_dir, settings.tmp_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    yield
+
+
+def _validation_message(exc: RequestValidationError) -> dict:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form"))
+        problems.append({"field": where, "message": error.get("msg", "")})
+    fields = "、".join(p["field"] for p in problems if p["field"]) or "请求"
+    return {
+        "detail": f"输入有误：{fields} / Invalid input: {', '.join(p['field'] for p in problems) or 'request'}",
+        "message_zh": f"输入有误：{fields}",
+        "message_en": "Invalid input",
+        "code": "invalid",
+        "errors": problems,
+    }
+
+
+def create_app() -> FastAPI:
+    from app.clauses.routes import router as clauses_router
+    from app.documents.routes import router as documents_router
+    from app.events.routes import router as events_router
+    from app.readiness.routes import router as readiness_router
+    from app.users.routes import router as users_router
+
+    app = FastAPI(
+        title="carbonms",
+        description="产业园区碳排放管理体系文件控制与合规证据系统（T/CPQS ZC001—2025）/ "
+        "Document control and compliance evidence for park carbon emission management systems",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(AppError)
+    async def app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_validation_message(exc), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {404: ("页面或资源不存在", "Not found"), 405: ("不支持此请求方法", "Method not allowed")}
+        zh, en = messages.get(exc.status_code, (str(exc.detail), str(exc.detail)))
+        return JSONResponse({"detail": f"{zh} / {en}", "message_zh": zh, "message_en": en, "code": "http"},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error", exc_info=exc)
+        return JSONResponse({"detail": "系统内部错误，请稍后重试 / Internal error",
+                             "message_zh": "系统内部错误，请稍后重试", "message_en": "Internal error",
+                             "code": "internal"}, status_code=500)
+
+    @app.middleware("http")
+    async def guard_and_headers(request: Request, call_next):  # noqa: ANN001, ANN202
+        length = request.headers.get("content-length")
+        limit = get_settings().max_upload_bytes + UPLOAD_OVERHEAD_BYTES
+        if length and length.isdigit() and int(length) > limit:
+            error = TooLarge(f"文件超过 {get_settings().max_upload_mb} MB 的上限",
+                             f"The upload exceeds the {get_settings().max_upload_mb} MB limit")
+            response = JSONResponse(error.to_dict(), status_code=413)
+        else:
+            response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.headers.get("content-type", "").startswith("text/html") and not request.url.path.startswith(
+            "/docs"
+        ):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+            )
+        return response
+
+    for router in (users_router, documents_router, clauses_router, readiness_router, events_router):
+        app.include_router(router)
+    return app

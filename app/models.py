@@ -1,0 +1,12 @@
+"""Every domain's tables, imported once so Alembic and the mappers see one metadata."""
+
+from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
+from app.db import metadata
+from app.documents.models import Blob, Document, Revision, RevisionText, Signature
+from app.events.models import Event, EventChainHead
+from app.users.models import AuthSession, Park, User
+
+__all__ = [
+    "AuthSession", "Blob", "Clause", "ClauseApplicability", "DocType", "DocTypeClause", "Document", "Event",
+    "EventChainHead", "Park", "Revision", "RevisionText", "Signature", "User", "metadata",
+]

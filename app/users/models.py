@@ -1,0 +1,78 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.common import utcnow
+
+
+class Role(StrEnum):
+    admin = "admin"
+    coordinator = "coordinator"
+    approver = "approver"
+    top_management = "top_management"
+    auditor = "auditor"
+    contributor = "contributor"
+
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.admin: ("系统管理员", "Administrator"),
+    Role.coordinator: ("体系管理员", "Management-system coordinator"),
+    Role.approver: ("部门负责人", "Approver"),
+    Role.top_management: ("最高管理者", "Top management"),
+    Role.auditor: ("内审员", "Internal auditor"),
+    Role.contributor: ("企业填报人员", "Enterprise data contributor"),
+}
+
+
+def _utc_column(nullable: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Park(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    park_id: int = Field(foreign_key="park.id", index=True)
+    username: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    full_name: str = Field(max_length=100)
+    role: Role = Field(sa_column=Column(String(32), nullable=False))
+    unit: str | None = Field(default=None, max_length=200)
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    is_active: bool = True
+    # Contributors may only upload records and drafts of these document types (comma-separated codes).
+    assigned_doc_types: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+    @property
+    def assigned_types(self) -> set[str]:
+        return {code for code in self.assigned_doc_types.split(",") if code}
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in session (bearer token or browser cookie); only the token's hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    expires_at: datetime = Field(sa_column=_utc_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class UserPublic(SQLModel):
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    unit: str | None
+    is_active: bool
+    park_id: int

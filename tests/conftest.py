@@ -1,0 +1,122 @@
+"""One database per run (SQLite, and PostgreSQL when reachable: always in CI), migrated with Alembic.
+
+Tests do not share rows: each builds its own park with `park_factory`, so the real commits of the request
+session are exercised instead of being faked with a wrapping transaction.
+"""
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Cheap argon2 for the test run only (never in production): hashing stays out of the way of the suite's time.
+os.environ.setdefault("CARBONMS_ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("CARBONMS_ARGON2_TIME_COST", "1")
+
+PG_ADMIN_URL = os.environ.get("CARBONMS_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+
+
+def _postgres_reachable() -> bool:
+    import sqlalchemy
+
+    try:
+        engine = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
+                                          connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _database_params() -> list:
+    params = [pytest.param("sqlite", id="sqlite")]
+    if os.environ.get("CI") or _postgres_reachable():
+        params.append(pytest.param("postgresql", id="postgresql"))
+    return params
+
+
+@pytest.fixture(scope="session", params=_database_params())
+def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Configure the app for one database, migrate it, load the clause map; yields the URL."""
+    import sqlalchemy
+
+    from app import config, db
+
+    data_dir = Path(tempfile.mkdtemp(prefix="carbonms-test-"))
+    pg_name = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{data_dir / 'test.db'}"
+    else:
+        pg_name = f"carbonms_test_{uuid.uuid4().hex[:10]}"
+        admin = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{pg_name}"')
+        admin.dispose()
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{pg_name}"
+    saved = {key: os.environ.get(key) for key in ("CARBONMS_DATABASE_URL", "CARBONMS_DATA_DIR", "CARBONMS_SECRET_KEY")}
+    os.environ["CARBONMS_DATABASE_URL"] = url
+    os.environ["CARBONMS_DATA_DIR"] = str(data_dir)
+    os.environ["CARBONMS_SECRET_KEY"] = "test-secret-key"
+    config.get_settings.cache_clear()
+    db.dispose_engines()
+    from app.cli import initialise
+
+    initialise()
+    try:
+        yield url
+    finally:
+        db.dispose_engines()
+        config.get_settings.cache_clear()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if pg_name:
+            admin = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            admin.dispose()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app(app_env: str):  # noqa: ANN201
+    from app.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture()
+def client(app):  # noqa: ANN001, ANN201
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture()
+def park_factory(app_env: str, client):  # noqa: ANN001, ANN201
+    from tests.factories import make_park
+
+    def factory(**kwargs):  # noqa: ANN003, ANN202
+        return make_park(client, **kwargs)
+
+    return factory
+
+
+@pytest.fixture()
+def park(park_factory):  # noqa: ANN001, ANN201
+    return park_factory()
+
+
+@pytest.fixture()
+def other_park(park_factory):  # noqa: ANN001, ANN201
+    return park_factory()
