@@ -29,7 +29,7 @@ def migrate() -> None:
     config.attributes["configure_logger"] = False
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 def initialise() -> dict:

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import select
 
 from app.common import as_utc, utcnow
@@ -46,6 +46,9 @@ def get_current_user(request: Request, session: SessionDep) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+# Ids in paths: positive and within the databases' integer range, so bad ids are a 422, never a 500.
+EntityId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def refusal(user: User, action: str, entity_type: str, entity_id: object) -> dict:

@@ -6,10 +6,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import get_settings
-from app.errors import AppError, TooLarge
+from app.errors import AppError, Conflict, Invalid, TooLarge
 
 logger = logging.getLogger("carbonms")
 
@@ -68,6 +69,26 @@ def create_app() -> FastAPI:
         zh, en = messages.get(exc.status_code, (str(exc.detail), str(exc.detail)))
         return JSONResponse({"detail": f"{zh} / {en}", "message_zh": zh, "message_en": en, "code": "http"},
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL character or an out-of-range number the database cannot store: the input is at fault.
+        logger.info("refused input the database cannot store: %s", exc.orig)
+        error = Invalid("输入包含无法保存的字符，或数值超出范围",
+                        "The input has characters or numbers that cannot be stored")
+        return JSONResponse(error.to_dict(), status_code=422)
+
+    @app.exception_handler(OverflowError)
+    async def overflow_error(_request: Request, _exc: OverflowError) -> JSONResponse:
+        error = Invalid("数值超出范围", "A number is out of range")
+        return JSONResponse(error.to_dict(), status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        logger.info("integrity conflict: %s", exc.orig)
+        error = Conflict("数据刚被他人修改或已存在，请刷新后重试",
+                         "The data was just changed or already exists; reload")
+        return JSONResponse(error.to_dict(), status_code=409)
 
     @app.exception_handler(Exception)
     async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -6,7 +6,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
 from app.db import SessionDep
-from app.deps import CurrentUser
+from app.deps import CurrentUser, EntityId
 from app.documents import queries, service, storage
 from app.documents.lifecycle import Action
 from app.documents.models import AccessLevel, Document
@@ -78,14 +78,14 @@ def list_documents(
 
 
 @router.get("/documents/{document_id}", response_model=DocumentDetail)
-def get_document(document_id: int, session: SessionDep, user: CurrentUser) -> DocumentDetail:
+def get_document(document_id: EntityId, session: SessionDep, user: CurrentUser) -> DocumentDetail:
     document = service.get_document(session, document_id=document_id, user=user)
     return queries.document_detail(session, document=document, user=user)
 
 
 @router.post("/documents/{document_id}/revisions", response_model=RevisionPublic, status_code=201)
 async def upload_revision(
-    document_id: int, session: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()],
+    document_id: EntityId, session: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()],
     change_reason: Annotated[str, Form(max_length=4000)] = "", if_match: IfMatch = None,
 ) -> RevisionPublic:
     version = expected_version(if_match)
@@ -96,7 +96,7 @@ async def upload_revision(
 
 
 @router.post("/documents/{document_id}/obsolete", response_model=DocumentDetail)
-def make_obsolete(document_id: int, body: ReasonIn, session: SessionDep, user: CurrentUser,
+def make_obsolete(document_id: EntityId, body: ReasonIn, session: SessionDep, user: CurrentUser,
                   if_match: IfMatch = None) -> DocumentDetail:
     document = service.make_obsolete(session, actor=user, document_id=document_id, reason=body.reason,
                                      expected_version=expected_version(if_match))
@@ -104,12 +104,12 @@ def make_obsolete(document_id: int, body: ReasonIn, session: SessionDep, user: C
 
 
 @router.get("/revisions/{revision_id}", response_model=RevisionPublic)
-def get_revision(revision_id: int, session: SessionDep, user: CurrentUser) -> RevisionPublic:
+def get_revision(revision_id: EntityId, session: SessionDep, user: CurrentUser) -> RevisionPublic:
     revision = service.get_revision(session, revision_id=revision_id, user=user)
     return queries.revision_out(session, revision, user)
 
 
-def _transition(session: SessionDep, user: CurrentUser, revision_id: int, action: Action, *, comment: str = "",
+def _transition(session: SessionDep, user: CurrentUser, revision_id: EntityId, action: Action, *, comment: str = "",
                 password: str | None = None, if_match: str | None = None) -> RevisionPublic:
     revision = service.transition_revision(session, actor=user, revision_id=revision_id, action=action,
                                            comment=comment, password=password,
@@ -118,37 +118,37 @@ def _transition(session: SessionDep, user: CurrentUser, revision_id: int, action
 
 
 @router.post("/revisions/{revision_id}/submit", response_model=RevisionPublic)
-def submit(revision_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None) -> RevisionPublic:
+def submit(revision_id: EntityId, session: SessionDep, user: CurrentUser, if_match: IfMatch = None) -> RevisionPublic:
     return _transition(session, user, revision_id, Action.submit, if_match=if_match)
 
 
 @router.post("/revisions/{revision_id}/review", response_model=RevisionPublic)
-def review(revision_id: int, body: SignatureIn, session: SessionDep, user: CurrentUser,
+def review(revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser,
            if_match: IfMatch = None) -> RevisionPublic:
     return _transition(session, user, revision_id, Action.review, comment=body.comment, password=body.password,
                        if_match=if_match)
 
 
 @router.post("/revisions/{revision_id}/approve", response_model=RevisionPublic)
-def approve(revision_id: int, body: SignatureIn, session: SessionDep, user: CurrentUser,
+def approve(revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser,
             if_match: IfMatch = None) -> RevisionPublic:
     return _transition(session, user, revision_id, Action.approve, comment=body.comment, password=body.password,
                        if_match=if_match)
 
 
 @router.post("/revisions/{revision_id}/reject", response_model=RevisionPublic)
-def reject(revision_id: int, body: SignatureIn, session: SessionDep, user: CurrentUser,
+def reject(revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser,
            if_match: IfMatch = None) -> RevisionPublic:
     return _transition(session, user, revision_id, Action.reject, comment=body.comment, if_match=if_match)
 
 
 @router.post("/revisions/{revision_id}/publish", response_model=RevisionPublic)
-def publish(revision_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None) -> RevisionPublic:
+def publish(revision_id: EntityId, session: SessionDep, user: CurrentUser, if_match: IfMatch = None) -> RevisionPublic:
     return _transition(session, user, revision_id, Action.publish, if_match=if_match)
 
 
 @router.get("/revisions/{revision_id}/file")
-def download(revision_id: int, session: SessionDep, user: CurrentUser) -> FileResponse:
+def download(revision_id: EntityId, session: SessionDep, user: CurrentUser) -> FileResponse:
     revision = service.get_revision(session, revision_id=revision_id, user=user)
     path = storage.open_blob(get_settings().blob_dir, revision.blob_sha256)
     return FileResponse(path, media_type=revision.media_type, filename=revision.file_name,
@@ -174,12 +174,12 @@ async def create_record(
 
 
 @router.get("/records/{record_id}", response_model=RecordPublic)
-def get_record(record_id: int, session: SessionDep, user: CurrentUser) -> RecordPublic:
+def get_record(record_id: EntityId, session: SessionDep, user: CurrentUser) -> RecordPublic:
     revision = service.record_revision(session, record_id=record_id, user=user)
     return queries.record_public(session, session.get(Document, record_id), revision)
 
 
-def _record_transition(session: SessionDep, user: CurrentUser, record_id: int, action: Action, *,
+def _record_transition(session: SessionDep, user: CurrentUser, record_id: EntityId, action: Action, *,
                        comment: str = "", password: str | None = None, if_match: str | None = None) -> RecordPublic:
     revision = service.record_revision(session, record_id=record_id, user=user)
     revision = service.transition_revision(session, actor=user, revision_id=revision.id, action=action,
@@ -189,24 +189,25 @@ def _record_transition(session: SessionDep, user: CurrentUser, record_id: int, a
 
 
 @router.post("/records/{record_id}/submit", response_model=RecordPublic)
-def submit_record(record_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None) -> RecordPublic:
+def submit_record(record_id: EntityId, session: SessionDep, user: CurrentUser,
+                  if_match: IfMatch = None) -> RecordPublic:
     return _record_transition(session, user, record_id, Action.submit, if_match=if_match)
 
 
 @router.post("/records/{record_id}/approve", response_model=RecordPublic)
-def approve_record(record_id: int, body: SignatureIn, session: SessionDep, user: CurrentUser,
+def approve_record(record_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser,
                    if_match: IfMatch = None) -> RecordPublic:
     return _record_transition(session, user, record_id, Action.approve, comment=body.comment,
                               password=body.password, if_match=if_match)
 
 
 @router.post("/records/{record_id}/reject", response_model=RecordPublic)
-def reject_record(record_id: int, body: SignatureIn, session: SessionDep, user: CurrentUser,
+def reject_record(record_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser,
                   if_match: IfMatch = None) -> RecordPublic:
     return _record_transition(session, user, record_id, Action.reject, comment=body.comment, if_match=if_match)
 
 
 @router.post("/records/{record_id}/void", response_model=RecordPublic)
-def void_record(record_id: int, body: ReasonIn, session: SessionDep, user: CurrentUser,
+def void_record(record_id: EntityId, body: ReasonIn, session: SessionDep, user: CurrentUser,
                 if_match: IfMatch = None) -> RecordPublic:
     return _record_transition(session, user, record_id, Action.void, comment=body.reason, if_match=if_match)

@@ -5,7 +5,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from app.db import SessionDep
-from app.deps import CurrentUser, require_role
+from app.deps import CurrentUser, EntityId, require_role
 from app.users import service
 from app.users.models import ROLE_LABELS, Role, User, UserPublic
 
@@ -90,5 +90,5 @@ def create_user(body: UserCreate, user: AdminUser, session: SessionDep) -> User:
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, body: UserUpdate, user: AdminUser, session: SessionDep) -> User:
+def update_user(user_id: EntityId, body: UserUpdate, user: AdminUser, session: SessionDep) -> User:
     return service.update_user(session, actor=user, user_id=user_id, **body.model_dump(exclude_unset=True))

@@ -232,3 +232,14 @@ def test_list_filters_and_pagination(park):
     assert page["total"] == 3 and len(page["items"]) == 1
     assert park.client.get("/api/documents?limit=0", headers=headers).status_code == 422
     assert park.client.get("/api/documents?sort=password", headers=headers).status_code == 422
+
+
+def test_inputs_the_database_cannot_store_are_refused_cleanly(park):
+    headers = park.headers("coordinator")
+    nul = park.client.post("/api/documents", json={"doc_type": "DATA_MANAGEMENT_RULES", "title": "a\x00b"},
+                           headers=headers)
+    assert nul.status_code in (201, 422)
+    assert park.client.get("/api/documents/99999999999999999999", headers=headers).status_code in (404, 422)
+    assert park.client.get("/api/revisions/-1", headers=headers).status_code in (404, 422)
+    assert park.client.get("/api/documents?owner_unit=%00", headers=headers).status_code in (200, 422)
+    assert park.client.post("/api/revisions/abc/submit", headers=headers).status_code == 422
