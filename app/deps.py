@@ -7,7 +7,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy import select
 
 from app.common import as_utc, utcnow
-from app.db import SessionDep
+from app.db import session_scope
 from app.errors import Forbidden, Unauthorized
 from app.users.models import AuthSession, Role, User
 from app.users.security import COOKIE_NAME, token_digest, unsign_cookie
@@ -24,15 +24,18 @@ def _request_token(request: Request) -> str | None:
     return None
 
 
-def get_current_user(request: Request, session: SessionDep) -> User:
+def get_current_user(request: Request) -> User:
     token = _request_token(request)
     if not token:
         raise Unauthorized("请先登录", "Please sign in", headers={"WWW-Authenticate": "Bearer"})
-    row = session.execute(
-        select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == token_digest(token))
-    ).first()
+    # A short read of its own: the request's writing transaction (and SQLite's write lock) starts only when the
+    # service runs, not while a large upload is still being received and checked.
+    with session_scope(write=False) as session:
+        row = session.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash == token_digest(token))
+        ).first()
     if row is None:
         raise Unauthorized("登录已失效，请重新登录", "Your session is invalid; please sign in again",
                            headers={"WWW-Authenticate": "Bearer"})

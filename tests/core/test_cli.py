@@ -1,0 +1,43 @@
+"""The carbonms command line, run in-process against the test database."""
+
+import json
+import uuid
+
+from typer.testing import CliRunner
+
+from app.cli import app as cli
+
+runner = CliRunner()
+
+
+def test_create_park_and_user_reads_password_from_stdin(app_env, client):
+    code = f"C{uuid.uuid4().hex[:6].upper()}"
+    created = runner.invoke(cli, ["create-park", code, "命令行园区"])
+    assert created.exit_code == 0, created.output
+    assert runner.invoke(cli, ["create-park", code, "again"]).exit_code == 1
+    username = f"cli_{code.lower()}"
+    user = runner.invoke(cli, ["create-user", username, "--role", "coordinator", "--park", code, "--name", "张三"],
+                         input="Cli-Passw0rd!\n")
+    assert user.exit_code == 0, user.output
+    token = client.post("/api/auth/token", data={"username": username, "password": "Cli-Passw0rd!"})
+    assert token.status_code == 200
+    assert runner.invoke(cli, ["create-user", "x" + username, "--role", "king", "--park", code],
+                         input="Cli-Passw0rd!\n").exit_code == 1
+    short = runner.invoke(cli, ["create-user", "y" + username, "--role", "auditor", "--park", code], input="short\n")
+    assert short.exit_code == 1 and "8" in short.output
+
+
+def test_readiness_table_and_json(park):
+    as_json = runner.invoke(cli, ["readiness", "--park", park.code, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.output)
+    assert {"overall", "chapters", "clauses"} <= data.keys()
+    assert data["overall"]["coverage"] == 0
+    table = runner.invoke(cli, ["readiness", "--park", park.code])
+    assert table.exit_code == 0 and "6.2" in table.output
+    assert runner.invoke(cli, ["readiness", "--park", "NO-SUCH-PARK"]).exit_code == 1
+
+
+def test_verify_audit_log(app_env):
+    result = runner.invoke(cli, ["verify-audit-log"])
+    assert result.exit_code == 0 and "intact" in result.output
