@@ -1,4 +1,5 @@
-"""The carbonms command: init, serve, demo, create-park, create-user, readiness, verify-audit-log."""
+"""The carbonms command: init, serve, demo, create-park, create-user, readiness, verify-audit-log, backup, restore,
+verify."""
 
 import getpass
 import json
@@ -172,13 +173,202 @@ def verify_audit_log() -> None:
 
 
 @app.command()
+def backup(path: Path = typer.Argument(..., help="目录或 .tar 文件 / a directory, or a file ending in .tar")) -> None:
+    """运行中一致性备份：数据库、文件、清单 / consistent snapshot while the server runs."""
+    from app.errors import AppError
+    from app.ops.backup import backup as run_backup
+
+    try:
+        manifest = run_backup(path, get_settings())
+    except AppError as exc:
+        _fail(exc.to_dict()["detail"])
+    blobs = manifest["blobs"]
+    typer.echo(f"备份完成 / backup written: {path} — {sum(manifest['database']['counts'].values())} rows, "
+               f"{blobs['count']} blobs ({blobs['total_bytes']} bytes), {blobs['extra_files']} extra files")
+    if manifest["problems"]:
+        for problem in manifest["problems"]:
+            typer.secho(f"  {problem['problem']}: {problem['sha256']}", fg=typer.colors.RED, err=True)
+        _fail("备份不完整：以上文件缺失或已损坏 / backup incomplete: the blobs above are missing or altered", code=2)
+
+
+@app.command()
+def restore(path: Path = typer.Argument(..., help="备份目录或 .tar / a backup directory or .tar")) -> None:
+    """恢复到空的数据目录和空数据库 / restore a backup into an empty data folder and database."""
+    from app.errors import AppError
+    from app.ops.backup import restore as run_restore
+
+    try:
+        report = run_restore(path, get_settings())
+    except AppError as exc:
+        _fail(exc.to_dict()["detail"])
+    typer.echo(f"恢复完成 / restored: {report['tables']} tables, {report['rows']} rows, {report['blobs']} blobs; "
+               "请运行 carbonms reindex 重建搜索索引 / run `carbonms reindex` to rebuild the search index")
+    if report["problems"]:
+        for problem in report["problems"]:
+            typer.secho(f"  {problem}", fg=typer.colors.RED, err=True)
+        _fail("恢复后检查发现问题 / problems found after restoring", code=2)
+
+
+@app.command()
+def verify(clean_orphans: bool = typer.Option(False, "--clean-orphans",
+                                               help="删除一分钟前的孤立文件 / delete orphans older than a minute"),
+           as_json: bool = typer.Option(False, "--json", help="machine-readable JSON")) -> None:
+    """校验文件哈希、版本状态、签名与审计链 / check blobs, revisions, signatures and the audit chain."""
+    from app.db import session_scope
+    from app.ops.verify import verify as run_verify
+
+    with session_scope(write=False) as session:
+        report = run_verify(session, get_settings().blob_dir, clean_orphans=clean_orphans)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            typer.echo(problem.line())
+        typer.echo(f"{report.counts} — {len(report.errors)} errors, {len(report.warnings)} warnings")
+    if not report.ok:
+        raise typer.Exit(1)
+    if not as_json:
+        typer.echo("校验通过 / all checks passed")
+
+
+@app.command()
 def demo() -> None:
     """创建示范产业园区及各角色用户（随机密码只显示一次）/ create the demo park."""
     from app.demo import create_demo
+    from app.search import hooks as _search_hooks  # noqa: F401 - the demo documents reach the search index
 
     lines = create_demo()
     for line in lines:
         typer.echo(line)
+
+
+@app.command()
+def reindex(check: bool = typer.Option(False, "--check", help="只检查，不重建 / only compare the index with the "
+                                       "database; exit 1 if entries are missing or stale"),
+            chunk: int = typer.Option(500, min=1, max=10_000, help="revisions per index commit")) -> None:
+    """重建全文搜索索引 / rebuild the full-text search index from the database."""
+    from sqlalchemy import func, select
+
+    from app.db import session_scope
+    from app.documents.models import Revision
+    from app.errors import AppError
+    from app.search import hooks as _search_hooks  # noqa: F401 - CLI changes reach the index too
+    from app.search import service as search
+
+    if check:
+        try:
+            report = search.check()
+        except AppError as exc:
+            _fail(exc.to_dict()["detail"])
+        typer.echo(f"数据库 {report.rows} 个版本，索引 {report.indexed} 条，队列 {report.queued} 个 / "
+                   f"{report.rows} revisions, {report.indexed} indexed, {report.queued} queued")
+        for label, ids in (("缺失 / missing", report.missing), ("过期 / stale", report.stale),
+                           ("多余 / extra", report.extra)):
+            if ids:
+                shown = ", ".join(str(i) for i in ids[:50]) + (" …" if len(ids) > 50 else "")
+                typer.echo(f"{label}: {len(ids)} ({shown})")
+        if not report.ok:
+            _fail("索引与数据库不一致，请运行 carbonms reindex / index out of step: run carbonms reindex")
+        typer.echo("索引与数据库一致 / index in step with the database")
+        return
+    with session_scope(write=False) as session:
+        total = session.execute(select(func.count()).select_from(Revision)).scalar_one()
+    with typer.progressbar(length=total, label="索引 / indexing") as bar:
+        count = search.rebuild(progress=bar.update, chunk=chunk)
+    typer.echo(f"已索引 {count} 个版本 / indexed {count} revisions")
+
+
+@app.command()
+def remind(today: str = typer.Option(None, "--today", help="YYYY-MM-DD (default: today, UTC)"),
+           park: str = typer.Option(None, help="park code (default: every park)")) -> None:
+    """列出（或在配置 CARBONMS_SMTP_HOST 时邮件发送）每个用户的待办与到期事项 / daily reminders, for cron."""
+    from datetime import date
+
+    from app.audits.tasks import SmtpSettings, send_reminders
+    from app.db import session_scope
+
+    try:
+        day = date.fromisoformat(today) if today else None
+    except ValueError:
+        _fail("--today 须为 YYYY-MM-DD / --today must be YYYY-MM-DD")
+    with session_scope(write=False) as session:
+        count = send_reminders(session, today=day, park_code=park, smtp=SmtpSettings.from_env(), echo=typer.echo)
+    typer.echo(f"有待办的用户 / users with tasks: {count}")
+
+
+
+def _export_user(session, park_code: str | None, username: str | None):  # noqa: ANN001, ANN202
+    """The user whose access an export from the command line uses: --user, else the park's first coordinator."""
+    from sqlalchemy import select
+
+    from app.users.models import Park, Role, User
+    from app.users.service import get_park_by_code
+
+    if username:
+        user = session.execute(select(User).where(User.username == username)).scalars().first()
+        if user is None or not user.is_active:
+            _fail(f"用户不存在或已停用 / no such active user: {username}")
+        return user
+    if park_code:
+        park_row = get_park_by_code(session, park_code)
+    else:
+        parks = session.execute(select(Park).order_by(Park.id)).scalars().all()
+        if len(parks) != 1:
+            _fail("有多个园区，请用 --park 或 --user 指定 / several parks: choose with --park or --user"
+                  if parks else "还没有园区 / no park yet")
+        park_row = parks[0]
+    user = session.execute(select(User).where(User.park_id == park_row.id, User.role == Role.coordinator,
+                                              User.is_active.is_(True)).order_by(User.id)).scalars().first()
+    if user is None:
+        _fail("该园区没有体系管理员，请用 --user 指定 / the park has no coordinator: choose with --user")
+    return user
+
+
+@app.command("export-evidence")
+def export_evidence(
+    scope: str = typer.Option("all", help="all | 章号 chapter (7) | 条款 clause (7.3.2)"),
+    out: Path = typer.Option(..., "--out", help="输出 .zip 路径 / the .zip to write"),
+    park: str = typer.Option(None, help="park code (default: the only park)"),
+    user: str = typer.Option(None, "--user", help="以该用户的权限导出 / export with this user's access "
+                             "(default: the park's first coordinator)"),
+) -> None:
+    """导出证据包（受控副本、index.html、manifest.json）/ export an evidence package."""
+    from app.db import session_scope
+    from app.errors import AppError
+    from app.reports import exports
+
+    part = out.with_name(out.name + ".part")
+    try:
+        with session_scope(write=False) as session:
+            actor = _export_user(session, park, user)
+            parsed = exports.parse_scope(session, scope)
+            plan = exports.evidence_plan(session, user=actor, scope=parsed)
+            with typer.progressbar(length=len(plan["revisions"]) + 1, label="打包 / packing") as bar:
+                summary = exports.build_evidence_package(session, user=actor, scope=parsed, target=part,
+                                                         progress=bar.update, plan=plan)
+        part.replace(out)
+    except AppError as exc:
+        part.unlink(missing_ok=True)
+        _fail(exc.to_dict()["detail"])
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    typer.echo(f"证据包已写入 / package written: {out}（{summary.clauses} 个条款 / clauses，"
+               f"{len(summary.files)} 个文件 / files）")
+
+
+@app.command("verify-package")
+def verify_package(path: Path = typer.Argument(..., help="证据包 .zip / the evidence package")) -> None:
+    """按 manifest.json 校验证据包 / verify an evidence package against its manifest (exit 0 intact, 1 not)."""
+    from app.reports.exports import verify_package as verify
+
+    report = verify(path)
+    if report.ok:
+        typer.echo(f"证据包完整 / package intact: {report.checked} 个文件校验通过 / files verified")
+        return
+    for problem in report.problems:
+        typer.secho(problem, fg=typer.colors.RED, err=True)
+    _fail(f"证据包校验失败 / package verification failed: {len(report.problems)} 个问题 / problems")
 
 
 if __name__ == "__main__":

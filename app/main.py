@@ -1,12 +1,14 @@
 """create_app(): routers, one error handler, security headers."""
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import get_settings
@@ -22,6 +24,15 @@ async def lifespan(_app: FastAPI):  # noqa: ANN201
     settings = get_settings()
     for folder in (settings.data_dir, settings.blob_dir, settings.tmp_dir):
         folder.mkdir(parents=True, exist_ok=True)
+    from app.search.service import ensure_index
+
+    try:
+        ensure_index()  # builds a missing or outdated search index, retries queued revisions
+    except Exception:  # noqa: BLE001 - search is a helper: the application still starts
+        logger.exception("search index not ready")
+    # What start-up built lives as long as the process: keep it out of the collector's full passes (latency spikes).
+    gc.collect()
+    gc.freeze()
     yield
 
 
@@ -41,11 +52,18 @@ def _validation_message(exc: RequestValidationError) -> dict:
 
 
 def create_app() -> FastAPI:
+    from app.audits.routes import router as audits_router
     from app.clauses.routes import router as clauses_router
     from app.documents.routes import router as documents_router
     from app.events.routes import router as events_router
     from app.readiness.routes import router as readiness_router
+    from app.reports.routes import router as reports_router
+    from app.search import hooks as _search_hooks  # noqa: F401 - keeps the index in step with commits
+    from app.search.routes import router as search_router
     from app.users.routes import router as users_router
+    from app.web import errors as web_errors
+    from app.web.routes import router as web_router
+    from app.web.routes import static_files
 
     app = FastAPI(
         title="carbonms",
@@ -83,6 +101,15 @@ def create_app() -> FastAPI:
         error = Invalid("数值超出范围", "A number is out of range")
         return JSONResponse(error.to_dict(), status_code=422)
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def busy_error(_request: Request, exc: Exception) -> JSONResponse:
+        # Lock or pool waits ran out under load: the request may be retried, it is not the user's fault.
+        logger.warning("database busy: %s", exc)
+        body = {"detail": "系统繁忙，请稍后重试 / The system is busy; please retry",
+                "message_zh": "系统繁忙，请稍后重试", "message_en": "The system is busy; please retry", "code": "busy"}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
     @app.exception_handler(IntegrityError)
     async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
         logger.info("integrity conflict: %s", exc.orig)
@@ -104,7 +131,8 @@ def create_app() -> FastAPI:
         if length and length.isdigit() and int(length) > limit:
             error = TooLarge(f"文件超过 {get_settings().max_upload_mb} MB 的上限",
                              f"The upload exceeds the {get_settings().max_upload_mb} MB limit")
-            response = JSONResponse(error.to_dict(), status_code=413)
+            response = (web_errors.app_error_page(request, error) if web_errors.wants_html(request)
+                        else JSONResponse(error.to_dict(), status_code=413))
         else:
             response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -119,6 +147,10 @@ def create_app() -> FastAPI:
             )
         return response
 
-    for router in (users_router, documents_router, clauses_router, readiness_router, events_router):
+    for router in (users_router, documents_router, clauses_router, readiness_router, events_router,
+                   search_router, audits_router, reports_router):
         app.include_router(router)
+    app.include_router(web_router)
+    app.mount("/static", static_files(), name="static")
+    web_errors.install(app)  # web pages render the same errors as HTML
     return app

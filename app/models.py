@@ -1,12 +1,25 @@
 """Every domain's tables, imported once so Alembic and the mappers see one metadata."""
 
+from app.audits.models import (
+    Audit,
+    AuditFinding,
+    AuditLine,
+    AuditProgramme,
+    CorrectiveAction,
+    ManagementReview,
+    Nonconformity,
+    ReviewDecision,
+)
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
 from app.db import metadata
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.events.models import Event, EventChainHead
+from app.search.models import SearchQueue
 from app.users.models import AuthSession, Park, User
 
 __all__ = [
+    "Audit", "AuditFinding", "AuditLine", "AuditProgramme", "CorrectiveAction", "ManagementReview",
+    "Nonconformity", "ReviewDecision",
     "AuthSession", "Blob", "Clause", "ClauseApplicability", "DocType", "DocTypeClause", "Document", "Event",
-    "EventChainHead", "Park", "Revision", "RevisionText", "Signature", "User", "metadata",
+    "EventChainHead", "Park", "Revision", "RevisionText", "SearchQueue", "Signature", "User", "metadata",
 ]

@@ -44,8 +44,14 @@ class DocTypePublic(BaseModel):
 
 class ClauseDetail(ClausePublic):
     requirement_zh: str
-    items: list[ClauseItemPublic]
+    # The lettered items a) b) … of the requirement text.
+    requirement_items: list[ClauseItemPublic]
     doc_types: list[DocTypePublic]
+    # The same readiness items as in GET /api/readiness (empty for clauses without required documents).
+    status: str | None
+    coverage: float | None
+    progress: float | None
+    items: list[dict[str, Any]]
     # The clause's readiness entry for the reader's park; None when the clause takes no part in readiness
     # (chapter 4, or no required document type).
     readiness: dict[str, Any] | None
@@ -105,10 +111,11 @@ def clause_detail(session: Session, *, clause_id: str, user: User, as_of: date |
     except (ValueError, TypeError):
         items = []
     entry = readiness.clause_readiness(session, park_id=user.park_id, clause_id=clause_id, as_of=as_of, user=user)
-    if entry is not None:
-        entry = {key: entry[key] for key in ("status", "coverage", "progress", "counts", "applicable",
-                                             "not_applicable_reason", "items")}
+    if entry is not None:  # the clause's own fields are already at the top level
+        entry = {key: value for key, value in entry.items() if key not in ("id", "chapter", "title_zh", "title_en")}
     return ClauseDetail(id=clause.id, chapter=clause.chapter, parent_id=clause.parent_id, title_zh=clause.title_zh,
-                        title_en=clause.title_en, requirement_zh=clause.requirement_zh, items=items,
+                        title_en=clause.title_en, requirement_zh=clause.requirement_zh, requirement_items=items,
                         doc_types=[_doc_type_public(row, links.get(row.code, [])) for row in types],
+                        status=entry["status"] if entry else None, coverage=entry["coverage"] if entry else None,
+                        progress=entry["progress"] if entry else None, items=entry["items"] if entry else [],
                         readiness=entry)

@@ -44,54 +44,58 @@ class DocumentFilters:
     descending: bool = False
 
 
-def _latest_revision_subquery():  # noqa: ANN202
-    return (
-        select(Revision.document_id, func.max(Revision.number).label("number"))
-        .group_by(Revision.document_id)
-        .subquery()
-    )
+def _register_conditions(user: User, filters: DocumentFilters) -> list:
+    """The register's filters as conditions on Document alone (so counting and paging never touch revisions)."""
+    conditions = [readable(user)]
+    if filters.doc_type:
+        conditions.append(Document.doc_type == filters.doc_type)
+    if filters.clause:
+        conditions.append(Document.doc_type.in_(
+            select(DocTypeClause.doc_type).where(DocTypeClause.clause_id == filters.clause)))
+    if filters.state:
+        # Documents with a revision in that state; the park condition lets the (park_id, state) index answer.
+        conditions.append(Document.id.in_(select(Revision.document_id).where(
+            Revision.park_id == user.park_id, Revision.state == filters.state)))
+    if filters.owner_unit:
+        conditions.append(Document.owner_unit == filters.owner_unit)
+    if filters.access_level:
+        conditions.append(Document.access_level == filters.access_level)
+    if filters.kind:
+        conditions.append(Document.kind == filters.kind)
+    if filters.q:
+        pattern = f"%{filters.q.strip()}%"
+        conditions.append(or_(Document.title.like(pattern), Document.control_no.like(pattern)))
+    return conditions
 
 
 def list_documents(session: Session, *, user: User, filters: DocumentFilters, limit: int = 50,
                    offset: int = 0) -> DocumentPage:
-    latest = _latest_revision_subquery()
-    current = (
-        select(Revision.document_id, Revision.state, Revision.number)
-        .join(latest, (latest.c.document_id == Revision.document_id) & (latest.c.number == Revision.number))
-        .subquery()
-    )
-    query = (
-        select(Document, current.c.state, current.c.number)
-        .outerjoin(current, current.c.document_id == Document.id)
-        .where(readable(user))
-    )
-    if filters.doc_type:
-        query = query.where(Document.doc_type == filters.doc_type)
-    if filters.clause:
-        query = query.where(Document.doc_type.in_(
-            select(DocTypeClause.doc_type).where(DocTypeClause.clause_id == filters.clause)))
-    if filters.state:
-        query = query.where(Document.id.in_(select(Revision.document_id).where(Revision.state == filters.state)))
-    if filters.owner_unit:
-        query = query.where(Document.owner_unit == filters.owner_unit)
-    if filters.access_level:
-        query = query.where(Document.access_level == filters.access_level)
-    if filters.kind:
-        query = query.where(Document.kind == filters.kind)
-    if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        query = query.where(or_(Document.title.like(pattern), Document.control_no.like(pattern)))
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    """One page of the register, filtered and sorted in SQL; revisions are read for that page's documents only."""
+    conditions = _register_conditions(user, filters)
+    total = session.execute(select(func.count()).select_from(Document).where(*conditions)).scalar_one()
     column = SORTABLE.get(filters.sort, Document.control_no)
-    query = query.order_by(column.desc() if filters.descending else column, Document.id)
-    rows = session.execute(query.limit(limit).offset(offset)).all()
-    document_ids = [document.id for document, _, _ in rows]
-    effective = _effective_numbers(session, document_ids)
-    titles = _type_titles(session, {document.doc_type for document, _, _ in rows})
-    clauses = _type_clauses(session, {document.doc_type for document, _, _ in rows})
+    documents = session.execute(
+        select(Document).where(*conditions)
+        .order_by(column.desc() if filters.descending else column, Document.id).limit(limit).offset(offset)
+    ).scalars().all()
+    latest: dict[int, tuple[int, str]] = {}
+    effective: dict[int, int] = {}
+    if documents:
+        for document_id, number, state in session.execute(
+            select(Revision.document_id, Revision.number, Revision.state)
+            .where(Revision.document_id.in_([document.id for document in documents]))
+        ):
+            if document_id not in latest or number > latest[document_id][0]:
+                latest[document_id] = (number, str(state))
+            if state == "effective":
+                effective[document_id] = number
+    codes = {document.doc_type for document in documents}
+    titles, clauses = _type_titles(session, codes), _type_clauses(session, codes)
     items = [
-        document_public(document, state, number, effective.get(document.id), titles, clauses)
-        for document, state, number in rows
+        document_public(document, latest[document.id][1] if document.id in latest else None,
+                        latest[document.id][0] if document.id in latest else None, effective.get(document.id),
+                        titles, clauses)
+        for document in documents
     ]
     return DocumentPage(total=total, limit=limit, offset=offset, items=items)
 
@@ -235,3 +239,119 @@ def record_public(session: Session, document: Document, revision: Revision) -> R
         version=revision.version, sha256=revision.blob_sha256, period_start=revision.period_start,
         period_end=revision.period_end, signatures=signatures_of(session, [revision.id]).get(revision.id, []),
     )
+
+
+# ---------------------------------------------------------------- what waits on a user (待办)
+
+REVIEW_DUE_DAYS = 30
+
+
+@dataclass
+class TaskItem:
+    """One thing waiting on a user: a revision step, a returned draft, or a document due for review."""
+
+    kind: str  # review | approve | publish | submit | returned | draft | review_due | review_overdue
+    document_id: int
+    control_no: str
+    title: str
+    doc_type: str
+    revision_id: int | None = None
+    number: int | None = None
+    state: str | None = None
+    due: object = None  # a date for review_due / review_overdue
+    since: object = None  # when the revision reached its state (or was created)
+
+
+def revision_tasks(session: Session, *, user: User, today: object = None) -> list[TaskItem]:
+    """The revision-based tasks of `user`: steps they may take now (lifecycle.allowed_actions), their returned or
+    unfinished drafts, and — for coordinators and a document's registrant — effective documents whose review is due
+    within REVIEW_DUE_DAYS days or overdue. Only documents the user may read."""
+    from datetime import UTC, datetime, time, timedelta
+    from types import SimpleNamespace
+
+    from sqlalchemy import and_
+
+    from app.common import as_utc, utcnow
+    from app.documents.models import OPEN_STATES, RevisionState
+    from app.readiness.service import add_months
+    from app.users.models import Role
+
+    today = today or utcnow().date()
+    # Plain columns, not ORM objects: a coordinator of a large park may have thousands of tasks.
+    rows = session.execute(
+        select(Revision.id, Revision.state, Revision.preparer_id, Revision.cycle, Revision.number,
+               Revision.approved_at, Revision.submitted_at, Revision.created_at, Document.id.label("document_id"),
+               Document.kind, Document.control_no, Document.title, Document.doc_type, DocType.approver_role)
+        .join(Document, Document.id == Revision.document_id)
+        .join(DocType, DocType.code == Document.doc_type)
+        .where(readable(user), Revision.park_id == user.park_id,
+               # Only what can become a task below: the user's own drafts, and revisions awaiting a step.
+               or_(and_(Revision.state == str(RevisionState.draft), Revision.preparer_id == user.id),
+                   Revision.state.in_([str(state) for state in OPEN_STATES if state != RevisionState.draft])))
+        .order_by(Revision.submitted_at, Revision.created_at, Revision.id)
+    ).all()
+    signers: dict[int, dict] = {}
+    steps = [row for row in rows if row.state != RevisionState.draft]
+    if steps:
+        for revision_id, meaning, signer_id, cycle in session.execute(
+            select(Signature.revision_id, Signature.meaning, Signature.signer_id, Signature.cycle)
+            .where(Signature.revision_id.in_([row.id for row in steps]))
+        ):
+            signers.setdefault(revision_id, {})[(str(meaning), cycle)] = signer_id
+    tasks: list[TaskItem] = []
+    for row in rows:
+        kind = None
+        if row.state == RevisionState.draft:
+            kind = "returned" if row.cycle > 0 else "draft"
+        else:
+            current = {lifecycle.SignatureMeaning(meaning): signer for (meaning, cycle), signer
+                       in signers.get(row.id, {}).items() if cycle == row.cycle}
+            # lifecycle.allowed_actions reads the revision's state and preparer, the document's kind and the
+            # type's approver role: the selected row carries all of them.
+            revision = SimpleNamespace(state=RevisionState(row.state), preparer_id=row.preparer_id)
+            actions = [str(a) for a in lifecycle.allowed_actions(
+                revision, SimpleNamespace(kind=row.kind), SimpleNamespace(approver_role=row.approver_role), user,
+                current)]
+            kind = next((action for action in ("review", "approve", "publish") if action in actions), None)
+        if kind is None:
+            continue
+        tasks.append(TaskItem(kind=kind, document_id=row.document_id, control_no=row.control_no, title=row.title,
+                              doc_type=row.doc_type, revision_id=row.id, number=row.number, state=str(row.state),
+                              since=as_utc(row.approved_at or row.submitted_at or row.created_at)))
+
+    horizon = today + timedelta(days=REVIEW_DUE_DAYS)
+    cycles = session.execute(select(DocType.review_cycle_months).where(
+        DocType.review_cycle_months > 0).distinct()).scalars().all()
+    if not cycles:
+        return tasks
+    # Narrow in SQL: the review base (the later of publication and last review) must be old enough for the cycle
+    # to end by the horizon (a few days of slack for month ends; the exact date is checked below).
+    due_soon = []
+    for cycle in cycles:
+        cutoff = datetime.combine(add_months(horizon, -cycle) + timedelta(days=4), time.min, tzinfo=UTC)
+        due_soon.append(and_(DocType.review_cycle_months == cycle, Revision.effective_from < cutoff,
+                             or_(Revision.last_reviewed_at.is_(None), Revision.last_reviewed_at < cutoff)))
+    effective = select(
+        Revision.id, Revision.number, Revision.state, Revision.effective_from, Revision.last_reviewed_at,
+        Document.id.label("document_id"), Document.control_no, Document.title, Document.doc_type,
+        DocType.review_cycle_months,
+    ).join(Document, Document.id == Revision.document_id).join(DocType, DocType.code == Document.doc_type).where(
+        readable(user), Revision.park_id == user.park_id, Revision.state == str(RevisionState.effective),
+        or_(*due_soon))
+    if user.role != Role.coordinator:
+        effective = effective.where(Document.created_by_id == user.id)
+    due_items = []
+    for row in session.execute(effective):
+        base = as_utc(row.effective_from)
+        reviewed = as_utc(row.last_reviewed_at)
+        if reviewed and base and reviewed > base:
+            base = reviewed
+        if base is None:
+            continue
+        due = add_months(base.date(), row.review_cycle_months)
+        if due <= horizon:
+            due_items.append(TaskItem(kind="review_overdue" if due < today else "review_due",
+                                      document_id=row.document_id, control_no=row.control_no, title=row.title,
+                                      doc_type=row.doc_type, revision_id=row.id, number=row.number,
+                                      state=str(row.state), due=due, since=base))
+    return tasks + sorted(due_items, key=lambda item: item.due)

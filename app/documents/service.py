@@ -22,9 +22,10 @@ from app.documents.models import (
     RevisionState,
     RevisionText,
 )
-from app.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
+from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from app.events import service as events
 from app.users.models import Park, Role, User
+from app.users.service import require_signature
 
 REGISTRARS = frozenset({Role.coordinator})
 
@@ -127,6 +128,29 @@ def register_document(
     return document
 
 
+def revision_refusal(actor: User, doc_type: DocType, document: Document, states: list[str]) -> AppError | None:
+    """Why `actor` may not add a revision to `document` now, or None: the one check behind uploads and their forms."""
+    try:
+        _require_uploader(actor, doc_type)
+    except Forbidden as exc:
+        return exc
+    if any(state in OPEN_STATES for state in states):
+        return Conflict("该文件已有一个未完成的版本，请先完成或退回它",
+                        "This document already has an open revision; finish or reject it first")
+    if document.kind == DocKind.record and states:
+        return Conflict("记录归档后不能修改；如需更正，请登记一条新记录",
+                        "A record never changes once registered; register a new record to correct it")
+    if any(state == RevisionState.obsolete for state in states):
+        return Conflict("文件已作废，不能再添加版本", "The document is obsolete; no new revision can be added")
+    return None
+
+
+def may_add_revision(session: Session, *, document: Document, user: User) -> bool:
+    """True when `user` may upload a new revision of `document` now (for showing the upload form)."""
+    states = session.execute(select(Revision.state).where(Revision.document_id == document.id)).scalars().all()
+    return revision_refusal(user, get_doc_type(session, document.doc_type), document, list(states)) is None
+
+
 def _store(session: Session, staged: storage.StagedFile) -> None:
     storage.store_blob(session, staged, blob_dir=get_settings().blob_dir)
 
@@ -144,14 +168,9 @@ def add_revision(
         revisions = session.execute(
             select(Revision.number, Revision.state).where(Revision.document_id == document.id)
         ).all()
-        if any(state in OPEN_STATES for _, state in revisions):
-            raise Conflict("该文件已有一个未完成的版本，请先完成或退回它",
-                           "This document already has an open revision; finish or reject it first")
-        if document.kind == DocKind.record and revisions:
-            raise Conflict("记录归档后不能修改；如需更正，请登记一条新记录",
-                           "A record never changes once registered; register a new record to correct it")
-        if any(state == RevisionState.obsolete for _, state in revisions):
-            raise Conflict("文件已作废，不能再添加版本", "The document is obsolete; no new revision can be added")
+        problem = revision_refusal(actor, doc_type, document, [state for _, state in revisions])
+        if problem is not None:
+            raise problem
         has_effective = any(state == RevisionState.effective for _, state in revisions)
         change_reason = change_reason.strip()
         if has_effective and not change_reason:
@@ -188,13 +207,17 @@ def transition_revision(
     session: Session, *, actor: User, revision_id: int, action: Action, comment: str = "",
     password: str | None = None, expected_version: int | None = None,
 ) -> Revision:
+    signing = action in lifecycle.SIGNING_ACTIONS
+    if signing:
+        # Re-authenticate before touching the database: argon2 is slow and must not run under the row/write lock.
+        require_signature(actor, password, entity_type="revision", entity_id=revision_id)
     revision = get_revision(session, revision_id=revision_id, user=actor, for_update=True)
     check_version(expected_version, revision.version)
     document = session.get(Document, revision.document_id)
     doc_type = get_doc_type(session, document.doc_type)
     try:
         lifecycle.transition(session, revision, action, actor=actor, document=document, doc_type=doc_type,
-                             comment=comment, password=password)
+                             comment=comment, password=password, signature_verified=signing)
     except IntegrityError as exc:  # a racing signer won on another connection
         raise Conflict("该步骤刚刚已由他人完成", "Someone else just completed this step") from exc
     return revision

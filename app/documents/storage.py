@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote
 
 import anyio.to_thread
 from fastapi import UploadFile
@@ -83,6 +84,25 @@ def sanitize_filename(name: str | None) -> str:
         else:
             name = name[:MAX_FILENAME_CHARS].rstrip()
     return name or "file"
+
+
+_ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9 ._()\[\]+,=@~-]")
+
+
+def content_disposition(name: str | None, disposition: str = "attachment") -> str:
+    """An RFC 6266 `Content-Disposition` value: the UTF-8 name percent-encoded in `filename*` (RFC 8187), and an
+    ASCII `filename="…"` fallback without quotes, backslashes, CR/LF or other controls."""
+    safe = sanitize_filename(name)
+    stem, dot, ext = safe.rpartition(".")
+    if not dot or not stem:
+        stem, ext = safe, ""
+    ascii_stem = re.sub(r"_{2,}", "_", _ASCII_UNSAFE.sub("_", stem)).strip(" ._")
+    if not re.search(r"[A-Za-z0-9]", ascii_stem):
+        ascii_stem = "file"  # e.g. an all-Chinese name: the UTF-8 filename* carries it
+    ascii_ext = _ASCII_UNSAFE.sub("", ext)
+    fallback = f"{ascii_stem}.{ascii_ext}" if ascii_ext else ascii_stem
+    encoded = quote(safe, safe="!#$&+^`|~")
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
 
 
 # --------------------------------------------------------------------------- staging

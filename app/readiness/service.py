@@ -3,20 +3,22 @@
 Set-based, whatever the size of the park:
 1. the clause map (clauses of chapters 5–11 joined with their linked document types) in one query;
 2. the park's applicability rows in one query;
-3. the park's revisions in one windowed query over Revision JOIN Document, classified in SQL into buckets
-   (effective / in progress / obsolete / filed) and cut to the newest EVIDENCE_LIMIT rows per type and bucket;
-4. the approvers of the evidence revisions in one query.
+3. the park's counting revisions in one narrow query over Revision JOIN Document, classified in SQL into buckets
+   (effective / in progress / obsolete / filed at the date asked), grouped in Python, the newest EVIDENCE_LIMIT kept
+   per type and bucket;
+4. the details and approvers of the evidence revisions in one query.
 Everything else is arithmetic in Python.
 """
 
 import calendar
+import heapq
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, literal, or_, select
 from sqlmodel import Session
 
 from app.clauses.models import Clause, ClauseApplicability, DocKind, DocType, DocTypeClause
@@ -63,7 +65,7 @@ ITEM_STATUS_LABELS: dict[str, tuple[str, str]] = {
 ITEM_STATUSES: tuple[str, ...] = ("met", "in_progress", "review_overdue", "overdue", "missing")
 
 # At most this many evidence documents are listed per item (the newest first); the reason gives the total.
-EVIDENCE_LIMIT = 20
+EVIDENCE_LIMIT = 10
 
 _EFFECTIVE, _OPEN, _OBSOLETE, _FILED = "E", "O", "X", "F"
 _S = RevisionState
@@ -172,20 +174,21 @@ def _clause_map(session: Session, clause_ids: Collection[str] | None = None
 # ---------------------------------------------------------------- the park's revisions
 
 
-@dataclass(frozen=True)
+@dataclass
 class EvidenceRow:
     bucket: str
     doc_type: str
-    document_id: int
-    control_no: str
     revision_id: int
-    number: int
-    state: str
-    base: datetime | None  # effective_from or last_reviewed_at, the later (filing time for records)
-    effective_from: datetime | None
-    created_at: datetime | None
-    period_start: date | None
+    base: datetime | None  # effective_from or last_reviewed_at, the later (the filing time for records)
     period_end: date | None
+    # Filled in for the rows shown as evidence only (a second, small query).
+    document_id: int = 0
+    control_no: str = ""
+    number: int = 0
+    state: str = ""
+    effective_from: datetime | None = None
+    period_start: date | None = None
+    approvers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -194,9 +197,14 @@ class Bucket:
     rows: list[EvidenceRow] = field(default_factory=list)
 
 
-def _revision_buckets(session: Session, *, park_id: int, doc_types: Collection[str], as_of: date,
-                      historical: bool, user: User | None) -> dict[tuple[str, str], Bucket]:
-    """One windowed query: each counting revision classified into a bucket, the newest EVIDENCE_LIMIT kept."""
+def _revision_buckets(
+    session: Session, *, park_id: int, doc_types: Collection[str], as_of: date, historical: bool, user: User | None,
+    few_types: bool = False,
+) -> dict[tuple[str, str], Bucket]:
+    """The park's counting revisions, classified in SQL into buckets; the newest EVIDENCE_LIMIT kept per bucket.
+
+    One narrow query over Revision JOIN Document (state, type, id, review base, period end), grouped in Python.
+    """
     R, D = Revision, Document
     cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)  # the end of the as_of day
     if historical:
@@ -209,7 +217,7 @@ def _revision_buckets(session: Session, *, park_id: int, doc_types: Collection[s
             (and_(R.state == str(_S.obsolete), R.ended_at < cutoff), literal(_OBSOLETE)),
             (and_(R.state.in_(_OPEN_VALUES + _ONCE_EFFECTIVE),
                   or_(R.effective_from.is_(None), R.effective_from >= cutoff), not_ended), literal(_OPEN)),
-            else_=None,
+            else_=literal(""),
         )
         conditions = [R.created_at < cutoff, or_(not_ended, R.state == str(_S.obsolete))]
     else:
@@ -224,56 +232,72 @@ def _revision_buckets(session: Session, *, park_id: int, doc_types: Collection[s
     base = case((reviewed, R.last_reviewed_at), else_=R.effective_from)
     if user is not None and user.role == Role.contributor:
         conditions.append(readable(user))
-    classified = (
-        select(bucket.label("bucket"), D.doc_type.label("doc_type"), D.id.label("document_id"),
-               D.control_no.label("control_no"), R.id.label("revision_id"), R.number.label("number"),
-               R.state.label("state"), base.label("base"), R.effective_from.label("effective_from"),
-               R.created_at.label("created_at"), R.period_start.label("period_start"),
-               R.period_end.label("period_end"))
+    if few_types:
+        # One clause: from the park's documents of those types to their revisions (by document_id). Without
+        # the revision-side park filter SQLite cannot pick ix_revision_park_state, which would read every
+        # counting revision of the park; the document-side park filter keeps the tenant boundary.
+        conditions.append(D.doc_type.in_(sorted(doc_types)))
+    else:
+        # The whole park: one pass over its counting revisions through ix_revision_park_state (park_id, state).
+        conditions.append(R.park_id == park_id)
+    query = (
+        select(bucket, D.doc_type, R.id, base, R.period_end)
         .join(D, D.id == R.document_id)
-        .where(R.park_id == park_id, D.park_id == park_id, D.doc_type.in_(list(doc_types)), *conditions)
-        .subquery("classified")
+        .where(D.park_id == park_id, *conditions)
     )
-    c = classified.c
-    partition = (c.doc_type, c.bucket)
-    ranked = (
-        select(*c,
-               func.row_number().over(partition_by=partition,
-                                      order_by=(c.period_end.is_(None), c.period_end.desc(), c.base.desc(),
-                                                c.created_at.desc(), c.revision_id.desc())).label("rank"),
-               func.count().over(partition_by=partition).label("total"))
-        .where(c.bucket.is_not(None))
-        .subquery("ranked")
-    )
-    query = select(ranked).where(ranked.c.rank <= EVIDENCE_LIMIT).order_by(ranked.c.doc_type, ranked.c.bucket,
-                                                                           ranked.c.rank)
-    buckets: dict[tuple[str, str], Bucket] = {}
-    for row in session.execute(query):
-        key = (row.doc_type, row.bucket)
-        entry = buckets.get(key)
-        if entry is None:
-            entry = buckets[key] = Bucket(total=row.total)
-        entry.rows.append(EvidenceRow(row.bucket, row.doc_type, row.document_id, row.control_no, row.revision_id,
-                                      row.number, str(row.state), as_utc(row.base), as_utc(row.effective_from),
-                                      as_utc(row.created_at), row.period_start, row.period_end))
+    wanted = set(doc_types)
+    # Streamed in chunks, keeping per type and bucket a count and a bounded heap of the newest rows: memory and
+    # garbage-collector work stay small however large the park.
+    groups: dict[tuple[str, str], list] = {}
+    result = session.connection().execute(query)
+    for chunk in result.partitions(500):
+        for bucket_value, doc_type, revision_id, base_value, period_end in chunk:
+            if not bucket_value or doc_type not in wanted:
+                continue
+            group = groups.get((doc_type, bucket_value))
+            if group is None:
+                group = groups[(doc_type, bucket_value)] = [0, []]
+            group[0] += 1
+            # Newest first: records by the end of their period, documents by their latest publication or review.
+            entry = (period_end is not None, period_end, base_value is not None, base_value, revision_id)
+            heap = group[1]
+            if len(heap) < EVIDENCE_LIMIT:
+                heapq.heappush(heap, entry)
+            elif entry > heap[0]:
+                heapq.heapreplace(heap, entry)
+    buckets = {}
+    for (doc_type, bucket_value), (total, heap) in groups.items():
+        buckets[(doc_type, bucket_value)] = Bucket(total=total, rows=[
+            EvidenceRow(bucket_value, doc_type, revision_id, as_utc(base_value), period_end)
+            for _, period_end, _, base_value, revision_id in sorted(heap, reverse=True)
+        ])
     return buckets
 
 
-def _approvers(session: Session, revision_ids: Collection[int]) -> dict[int, list[str]]:
-    if not revision_ids:
-        return {}
-    rows = session.execute(
-        select(Signature.revision_id, Signature.signer_name)
-        .where(Signature.revision_id.in_(sorted(revision_ids)),
-               Signature.meaning.in_((str(SignatureMeaning.approve), str(SignatureMeaning.confirm))))
-        .order_by(Signature.revision_id, Signature.signed_at, Signature.id)
+def _fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:
+    """The details and the approvers (批准/确认 signatures) of the evidence rows: one query."""
+    if not rows:
+        return
+    by_id: dict[int, list[EvidenceRow]] = {}
+    for row in rows:
+        by_id.setdefault(row.revision_id, []).append(row)
+    R, D, S = Revision, Document, Signature
+    query = (
+        select(R.id, R.document_id, D.control_no, R.number, R.state, R.effective_from, R.period_start,
+               S.signer_name)
+        .join(D, D.id == R.document_id)
+        .outerjoin(S, and_(S.revision_id == R.id,
+                           S.meaning.in_((str(SignatureMeaning.approve), str(SignatureMeaning.confirm)))))
+        .where(R.id.in_(sorted(by_id)))
+        .order_by(R.id, S.signed_at, S.id)
     )
-    names: dict[int, list[str]] = {}
-    for revision_id, signer_name in rows:
-        found = names.setdefault(revision_id, [])
-        if signer_name not in found:
-            found.append(signer_name)
-    return names
+    for revision_id, document_id, control_no, number, state, effective_from, period_start, signer in \
+            session.connection().execute(query).all():
+        for row in by_id[revision_id]:
+            row.document_id, row.control_no, row.number, row.state = document_id, control_no, number, str(state)
+            row.effective_from, row.period_start = as_utc(effective_from), period_start
+            if signer and signer not in row.approvers:
+                row.approvers.append(signer)
 
 
 # ---------------------------------------------------------------- items
@@ -282,63 +306,67 @@ def _approvers(session: Session, revision_ids: Collection[int]) -> dict[int, lis
 @dataclass
 class TypeVerdict:
     status: str
-    reason_zh: str
-    reason_en: str
     evidence: list[EvidenceRow]
+    # The reason quotes the first evidence row, whose details are read after the verdicts (one query for all):
+    # hence a function, called once the rows are filled in.
+    reason: Callable[[], tuple[str, str]]
 
 
-def _more(total: int, shown: str = "份") -> tuple[str, str]:
-    if total <= 1:
-        return "", ""
-    return f"（共 {total} {shown}）", f" ({total} in all)"
+def _more(total: int) -> tuple[str, str]:
+    return (f"（共 {total} 份）", f" ({total} in all)") if total > 1 else ("", "")
 
 
 def _document_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_of: date) -> TypeVerdict:
     cycle = info.review_cycle_months
     effective = buckets.get((info.code, _EFFECTIVE))
     if effective and effective.rows:
+        more_zh, more_en = _more(effective.total)
+
         def due(row: EvidenceRow) -> date | None:
             return add_months(row.base.date(), cycle) if cycle and row.base else None
 
         current = [row for row in effective.rows if due(row) is None or due(row) >= as_of]
-        more_zh, more_en = _more(effective.total)
         if current:
-            row = current[0]
-            published, reviewed = _day(row.effective_from), _day(row.base)
-            zh = f"现行有效：{row.control_no} 第{row.number}版，{published} 发布"
-            en = f"Effective: {row.control_no} revision {row.number}, published {published}"
-            if reviewed and published and reviewed > published:
-                zh += f"，{reviewed} 复审"
-                en += f", reviewed {reviewed}"
-            return TypeVerdict("met", zh + more_zh, en + more_en, current)
-        row = effective.rows[0]
-        return TypeVerdict(
-            "review_overdue",
-            f"评审已逾期：应于 {due(row)} 前复审（{row.control_no} 第{row.number}版，"
-            f"复审周期 {cycle} 个月）{more_zh}",
-            f"Review overdue: {row.control_no} revision {row.number} was due for review by {due(row)} "
-            f"({cycle}-month cycle){more_en}",
-            effective.rows,
-        )
+            def met() -> tuple[str, str]:
+                row = current[0]
+                published, reviewed = _day(row.effective_from), _day(row.base)
+                zh = f"现行有效：{row.control_no} 第{row.number}版，{published} 发布"
+                en = f"Effective: {row.control_no} revision {row.number}, published {published}"
+                if reviewed and published and reviewed > published:
+                    zh += f"，{reviewed} 复审"
+                    en += f", reviewed {reviewed}"
+                return zh + more_zh, en + more_en
+
+            return TypeVerdict("met", current, met)
+
+        def overdue() -> tuple[str, str]:
+            row = effective.rows[0]
+            return (f"评审已逾期：应于 {due(row)} 前复审（{row.control_no} 第{row.number}版，复审周期 {cycle} 个月）"
+                    f"{more_zh}",
+                    f"Review overdue: {row.control_no} revision {row.number} was due for review by {due(row)} "
+                    f"({cycle}-month cycle){more_en}")
+
+        return TypeVerdict("review_overdue", effective.rows, overdue)
     open_ = buckets.get((info.code, _OPEN))
     if open_ and open_.rows:
-        row = open_.rows[0]
-        state_zh, state_en = STATE_LABELS.get(row.state, (row.state, row.state))
-        more_zh, more_en = _more(open_.total)
-        return TypeVerdict(
-            "in_progress",
-            f"仅有草稿/审批中的版本：{row.control_no} 第{row.number}版（当前{state_zh}）{more_zh}",
-            f"Only draft or in-approval revisions: {row.control_no} revision {row.number} "
-            f"(now {state_en.lower()}){more_en}",
-            open_.rows,
-        )
+        def in_progress() -> tuple[str, str]:
+            row = open_.rows[0]
+            state_zh, state_en = STATE_LABELS.get(row.state, (row.state, row.state))
+            more_zh, more_en = _more(open_.total)
+            return (f"仅有草稿/审批中的版本：{row.control_no} 第{row.number}版（当前{state_zh}）{more_zh}",
+                    f"Only draft or in-approval revisions: {row.control_no} revision {row.number} "
+                    f"(now {state_en.lower()}){more_en}")
+
+        return TypeVerdict("in_progress", open_.rows, in_progress)
     obsolete = buckets.get((info.code, _OBSOLETE))
     if obsolete and obsolete.rows:
-        row = obsolete.rows[0]
-        more_zh, more_en = _more(obsolete.total)
-        return TypeVerdict("missing", f"仅有已作废的文件：{row.control_no}{more_zh}",
-                           f"Only obsolete documents: {row.control_no}{more_en}", obsolete.rows)
-    return TypeVerdict("missing", "尚无文件", "No document yet", [])
+        def only_obsolete() -> tuple[str, str]:
+            more_zh, more_en = _more(obsolete.total)
+            return (f"仅有已作废的文件：{obsolete.rows[0].control_no}{more_zh}",
+                    f"Only obsolete documents: {obsolete.rows[0].control_no}{more_en}")
+
+        return TypeVerdict("missing", obsolete.rows, only_obsolete)
+    return TypeVerdict("missing", [], lambda: ("尚无文件", "No document yet"))
 
 
 def _record_end(row: EvidenceRow) -> date | None:
@@ -349,32 +377,27 @@ def _record_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_o
     cycle = info.review_cycle_months
     filed = buckets.get((info.code, _FILED))
     if not filed or not filed.rows:
-        return TypeVerdict("missing", "尚无已归档的记录", "No filed record yet", [])
+        return TypeVerdict("missing", [], lambda: ("尚无已归档的记录", "No filed record yet"))
     newest = filed.rows[0]
     end = _record_end(newest)
     more_zh, more_en = _more(filed.total)
     if not cycle:
-        return TypeVerdict("met", f"已归档记录：{newest.control_no}，{_day(newest.base)} 归档{more_zh}",
-                           f"Filed record: {newest.control_no}, filed {_day(newest.base)}{more_en}", filed.rows)
+        return TypeVerdict("met", filed.rows, lambda: (
+            f"已归档记录：{newest.control_no}，{_day(newest.base)} 归档{more_zh}",
+            f"Filed record: {newest.control_no}, filed {_day(newest.base)}{more_en}"))
     threshold = add_months(as_of, -cycle)
     covering = [row for row in filed.rows if (_record_end(row) or date.min) >= threshold]
     if covering:
-        return TypeVerdict(
-            "met",
+        return TypeVerdict("met", covering, lambda: (
             f"已归档记录覆盖当前周期：{newest.control_no}，期间截至 {end}（周期 {cycle} 个月）{more_zh}",
             f"A filed record covers the current cycle: {newest.control_no}, period ending {end} "
-            f"({cycle}-month cycle){more_en}",
-            covering,
-        )
-    return TypeVerdict(
-        "overdue",
+            f"({cycle}-month cycle){more_en}"))
+    return TypeVerdict("overdue", [newest], lambda: (
         f"最新归档记录的期间截至 {end}，已超过 {cycle} 个月周期（{newest.control_no}）",
-        f"The newest filed record's period ends {end}, beyond the {cycle}-month cycle ({newest.control_no})",
-        [newest],
-    )
+        f"The newest filed record's period ends {end}, beyond the {cycle}-month cycle ({newest.control_no})"))
 
 
-def _evidence_detail(row: EvidenceRow, approvers: dict[int, list[str]]) -> dict[str, Any]:
+def _evidence_detail(row: EvidenceRow) -> dict[str, Any]:
     return {
         "document_id": row.document_id,
         "control_no": row.control_no,
@@ -384,7 +407,7 @@ def _evidence_detail(row: EvidenceRow, approvers: dict[int, list[str]]) -> dict[
         "effective_from": _iso_time(row.effective_from),
         "period_start": row.period_start.isoformat() if row.period_start else None,
         "period_end": row.period_end.isoformat() if row.period_end else None,
-        "approvers": list(approvers.get(row.revision_id, [])),
+        "approvers": list(row.approvers),
     }
 
 
@@ -411,13 +434,14 @@ def _compute(session: Session, *, park_id: int, as_of: date | None, user: User |
     # Only the types of applicable clauses need the park's revisions.
     needed = {code for clause in clauses if clause.id not in excluded for code in clause.doc_types}
     buckets = (_revision_buckets(session, park_id=park_id, doc_types=needed, as_of=as_of, historical=historical,
-                                 user=user) if needed else {})
+                                 user=user, few_types=clause_ids is not None) if needed else {})
     verdicts: dict[str, TypeVerdict] = {}
     for code in needed:
         info = types[code]
         judge = _record_verdict if info.kind == DocKind.record else _document_verdict
         verdicts[code] = judge(info, buckets, as_of)
-    approvers = _approvers(session, {row.revision_id for v in verdicts.values() for row in v.evidence})
+    _fill_evidence(session, [row for verdict in verdicts.values() for row in verdict.evidence])
+    reasons = {code: verdict.reason() for code, verdict in verdicts.items()}
 
     chapter_counts = {chapter: _empty_counts() for chapter in READINESS_CHAPTERS}
     overall_counts = _empty_counts()
@@ -437,9 +461,9 @@ def _compute(session: Session, *, park_id: int, as_of: date | None, user: User |
                 counts["not_applicable_items"] += 1
             else:
                 verdict = verdicts[code]
-                item |= {"status": verdict.status, "reason_zh": verdict.reason_zh, "reason_en": verdict.reason_en,
+                item |= {"status": verdict.status, "reason_zh": reasons[code][0], "reason_en": reasons[code][1],
                          "evidence": list(dict.fromkeys(row.document_id for row in verdict.evidence)),
-                         "evidence_detail": [_evidence_detail(row, approvers) for row in verdict.evidence]}
+                         "evidence_detail": [_evidence_detail(row) for row in verdict.evidence]}
                 counts[verdict.status] += 1
                 counts["applicable_items"] += 1
             items.append(item)
@@ -455,6 +479,10 @@ def _compute(session: Session, *, park_id: int, as_of: date | None, user: User |
             "not_applicable_reason": excluded[clause.id] if not_applicable else None,
             "items": items,
         })
+
+    # Audits hook (app/audits): an open major nonconformity caps its clause at `partial`, with the reason.
+    from app.audits.service import cap_by_nonconformities
+    cap_by_nonconformities(session, park_id=park_id, as_of=as_of, clauses=clause_out)
 
     chapters = []
     for chapter, counts in chapter_counts.items():
@@ -561,7 +589,7 @@ def render_table(result: dict[str, Any], park_name: str) -> str:
                           chapter["progress"]))
     lines.append(rule)
     overall = result["overall"]
-    lines.append(line("合计", "全部适用条款 / all applicable clauses", overall["status"], overall["coverage"],
+    lines.append(line("合计", "全部适用条款", overall["status"], overall["coverage"],
                       overall["progress"]))
     counts = overall["counts"]
     lines += ["", "事项 / items: " + "，".join(

@@ -171,7 +171,7 @@ def test_change_supersedes_and_obsolete_is_kept(park):
     states = [r["state"] for r in obsolete.json()["revisions"]]
     assert states == ["superseded", "obsolete"]
     # Obsolete documents stay readable and downloadable, and take no new revision.
-    old = park.client.get(f"/api/revisions/{first['id']}/file", headers=park.headers("auditor"))
+    old = park.client.get(f"/api/revisions/{first['id']}/file?original=true", headers=park.headers("auditor"))
     assert old.status_code == 200 and old.headers["x-content-sha256"] == first["sha256"]
     assert upload(park, document["id"], reason="再改").status_code == 409
 
@@ -180,7 +180,8 @@ def test_download_returns_original_bytes_with_hash(park):
     document = register(park, "DATA_MANAGEMENT_RULES")
     content = docx_bytes("下载测试")
     revision = upload(park, document["id"], content, name="数据 管理制度.docx").json()
-    response = park.client.get(f"/api/revisions/{revision['id']}/file", headers=park.headers("coordinator"))
+    response = park.client.get(f"/api/revisions/{revision['id']}/file?original=true",
+                               headers=park.headers("coordinator"))
     assert response.status_code == 200
     assert response.content == content
     assert response.headers["x-content-sha256"] == hashlib.sha256(content).hexdigest()

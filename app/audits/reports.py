@@ -1,0 +1,329 @@
+"""The audit report (《管理体系内审报告》) and the management review report as .docx, and filing them as records."""
+
+import io
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from docx import Document as DocxDocument
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.audits import reviews as review_service
+from app.audits import service
+from app.audits.models import Audit, AuditState, ManagementReview, NcState, Nonconformity, ReviewState
+from app.clauses.models import Clause
+from app.config import get_settings
+from app.deps import refusal
+from app.documents import storage
+from app.documents.service import create_record
+from app.errors import Conflict, Forbidden, InvalidTransition
+from app.events import service as events
+from app.users.models import Park, Role, User
+
+FONT_LATIN, FONT_EAST_ASIA = "Times New Roman", "宋体"
+DOCX_NAME_AUDIT = "管理体系内审报告"
+DOCX_NAME_REVIEW = "管理评审报告"
+
+
+def _new_docx() -> Any:
+    document = DocxDocument()
+    for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Table Grid"):
+        try:
+            style = document.styles[style_name]
+        except KeyError:
+            continue
+        font = style.font
+        font.name = FONT_LATIN
+        if style_name == "Normal":
+            font.size = Pt(10.5)
+        r_pr = style.element.get_or_add_rPr()
+        r_fonts = r_pr.find(qn("w:rFonts"))
+        if r_fonts is None:
+            r_fonts = r_pr.makeelement(qn("w:rFonts"), {})
+            r_pr.append(r_fonts)
+        r_fonts.set(qn("w:eastAsia"), FONT_EAST_ASIA)
+    return document
+
+
+def _table(document: Any, header: list[str], rows: list[list[Any]]) -> None:
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            cell.text = "" if value is None else str(value)
+
+
+def _save(document: Any) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _names(session: Session, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+
+
+def audit_report_docx(session: Session, audit: Audit) -> bytes:
+    park = session.get(Park, audit.park_id)
+    lines = service.audit_lines(session, audit.id)
+    findings = service.audit_findings(session, audit.id)
+    ncs = service.audit_nonconformities(session, audit.id)
+    team = service.team_ids(audit)
+    names = _names(session, team)
+    titles = dict(session.execute(select(Clause.id, Clause.title_zh)).all())
+    document = _new_docx()
+    document.add_heading(f"{park.name} 管理体系内审报告", level=0)
+    document.add_paragraph("Internal audit report — T/CPQS ZC001—2025 10.2")
+    state_zh = service.AUDIT_STATE_LABELS[str(audit.state)][0]
+    _table(document, ["项目 / Item", "内容 / Content"], [
+        ["审核名称 / Audit", audit.title],
+        ["审核范围 / Scope", "、".join(service.loads(audit.scope_json, []))],
+        ["审核准则 / Criteria", audit.criteria],
+        ["受审核单位 / Units audited", "、".join(service.loads(audit.units_json, []))],
+        ["审核组长 / Lead auditor", names.get(audit.lead_auditor_id, "")],
+        ["审核员 / Auditors", "、".join(names.get(i, "") for i in team[1:]) or "—"],
+        ["计划日期 / Planned", f"{audit.planned_start} — {audit.planned_end}"],
+        ["审核日期 / Audit date", audit.audit_date or "—"],
+        ["状态 / State", state_zh],
+    ])
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[str(line.result)] = counts.get(str(line.result), 0) + 1
+    document.add_heading("一、审核结果汇总 / Summary", level=1)
+    document.add_paragraph("；".join(f"{service.RESULT_LABELS[key][0]} {value} 项" for key, value in counts.items())
+                           or "尚未生成检查表")
+    document.add_heading("二、审核检查表 / Checklist", level=1)
+    _table(document, ["序号", "条款", "要求", "证据（现有文件）", "就绪度", "结论", "说明"], [
+        [line.position, f"{line.clause_id} {line.item_label + ')' if line.item_label else ''}".strip(),
+         line.requirement,
+         "、".join(doc["control_no"] for doc in service.loads(line.evidence_json, [])) or "无",
+         line.readiness_status or "—", service.RESULT_LABELS[str(line.result)][0], line.notes]
+        for line in lines
+    ])
+    document.add_heading("三、不符合项 / Nonconformities", level=1)
+    if ncs:
+        _table(document, ["编号", "条款", "严重程度", "不符合描述", "审核证据", "状态"], [
+            [service.nc_code(nc.id), f"{nc.clause_id} {titles.get(nc.clause_id, '')}",
+             service.SEVERITY_LABELS[str(nc.severity)][0], nc.description, nc.evidence_examined,
+             service.lifecycle.STATE_LABELS[str(nc.state)][0]] for nc in ncs
+        ])
+    else:
+        document.add_paragraph("本次审核未发现不符合项。/ No nonconformity was found.")
+    document.add_heading("四、观察项与改进机会 / Observations and opportunities for improvement", level=1)
+    if findings:
+        _table(document, ["类型", "条款", "说明"], [
+            ["观察项" if str(f.kind) == "observation" else "改进机会", f.clause_id or "—", f.description]
+            for f in findings
+        ])
+    else:
+        document.add_paragraph("无。/ None.")
+    document.add_heading("五、审核结论 / Conclusion", level=1)
+    document.add_paragraph(audit.conclusion or "（审核尚未完成 / the audit is not completed）")
+    return _save(document)
+
+
+def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
+    """《不符合和纠正措施记录》: what was found, its cause, the actions, their evidence and the verification."""
+    park = session.get(Park, nc.park_id)
+    actions = service.nc_actions(session, nc.id)
+    names = _names(session, [a.owner_id for a in actions] + [nc.raised_by_id] + ([nc.verified_by_id]
+                                                                               if nc.verified_by_id else []))
+    titles = dict(session.execute(select(Clause.id, Clause.title_zh)).all())
+    origin = service.origin_display(session, nc)
+    document = _new_docx()
+    document.add_heading(f"{park.name} 不符合和纠正措施记录", level=0)
+    document.add_paragraph("Nonconformity and corrective action record — T/CPQS ZC001—2025 11.2")
+    similar = {True: "是", False: "否", None: "—"}[nc.similar_elsewhere]
+    _table(document, ["项目 / Item", "内容 / Content"], [
+        ["编号 / No.", service.nc_code(nc.id)],
+        ["来源 / Origin", origin["text_zh"]],
+        ["条款 / Clause", f"{nc.clause_id} {titles.get(nc.clause_id, '')}"],
+        ["严重程度 / Severity", service.SEVERITY_LABELS[str(nc.severity)][0]],
+        ["不符合描述 / Description", nc.description],
+        ["审核证据 / Evidence examined", nc.evidence_examined or "—"],
+        ["提出人 / Raised by", f"{names.get(nc.raised_by_id, '')}（{nc.raised_at:%Y-%m-%d}）"],
+        ["原因分析 / Cause", nc.cause_analysis or "—"],
+        ["其他地方是否存在类似不符合 / Similar elsewhere", f"{similar} {nc.similar_details}".strip()],
+        ["完成证据 / Evidence of completion", nc.completion_evidence or "—"],
+        ["有效性验证 / Verification", f"{nc.verification}（{names.get(nc.verified_by_id or 0, '')}）"
+         if nc.verification else "—"],
+        ["状态 / State", service.lifecycle.STATE_LABELS[str(nc.state)][0]],
+        ["关闭或撤销说明 / Closing note", nc.end_reason or "—"],
+    ])
+    document.add_heading("纠正措施 / Corrective actions", level=1)
+    _table(document, ["措施", "负责人", "期限", "状态", "完成证据"], [
+        [a.description, names.get(a.owner_id, ""), a.due_date, str(a.state), a.completion_evidence or "—"]
+        for a in actions
+    ])
+    return _save(document)
+
+
+def review_report_docx(session: Session, review: ManagementReview) -> bytes:
+    park = session.get(Park, review.park_id)
+    sections = service.loads(review.inputs_json, []) or []
+    notes = service.loads(review.notes_json, {}) or {}
+    rows = review_service.decisions(session, review.id)
+    actions = review_service.decision_actions(session, [d.id for d in rows])
+    names = _names(session, [a.owner_id for group in actions.values() for a in group])
+    document = _new_docx()
+    document.add_heading(f"{park.name} 管理评审报告", level=0)
+    document.add_paragraph("Management review report — T/CPQS ZC001—2025 10.3")
+    _table(document, ["项目 / Item", "内容 / Content"], [
+        ["评审名称 / Review", review.title],
+        ["评审日期 / Date", review.review_date],
+        ["状态 / State", "已关闭" if review.state == ReviewState.closed else "草稿"],
+        ["签署人 / Signed by", f"{review.closed_by_name}（{review.closed_at:%Y-%m-%d %H:%M} UTC）"
+         if review.closed_at else "—"],
+    ])
+    document.add_heading("一、评审输入 / Inputs (10.3, 10.3.1)", level=1)
+    for section in sections:
+        document.add_heading(f"{section['title_zh']}（{'、'.join(section['refs'])}）", level=2)
+        for line in _section_lines(section):
+            document.add_paragraph(line, style="List Bullet")
+        if section["to_complete"] or notes.get(section["key"]):
+            text = notes.get(section["key"]) or f"{section['prompt_zh']} / {section['prompt_en']}"
+            document.add_paragraph(f"评审意见 / Review notes：{text}")
+    document.add_heading("二、评审输出 / Outputs (10.3.2)", level=1)
+    _table(document, ["输出", "决定", "措施（负责人，期限）"], [
+        [f"{d.output_item}) {review_service.OUTPUT_ITEMS[d.output_item][0]}", d.decision,
+         "；".join(f"{a.description}（{names.get(a.owner_id, '')}，{a.due_date}）" for a in actions.get(d.id, []))
+         or "—"] for d in rows
+    ])
+    if review.closing_comment:
+        document.add_paragraph(f"最高管理者意见 / Comment: {review.closing_comment}")
+    return _save(document)
+
+
+def _section_lines(section: dict[str, Any]) -> list[str]:
+    data = section.get("data", {})
+    lines: list[str] = []
+    for doc in data.get("documents", []):
+        changes = len(doc.get("changes_since_last_review", []))
+        lines.append(f"{doc['control_no']} {doc['title']}：第{doc.get('revision')}版，{doc.get('state')}"
+                     + (f"，自上次评审以来 {changes} 次修订" if changes else ""))
+    for action in data.get("actions", []):
+        lines.append(f"措施 {action['id']}：{action['description']}（{action['owner_name']}，{action['due_date']}，"
+                     f"{action['state']}{'，已逾期' if action['overdue'] else ''}）")
+    if "nonconformities_all" in data:
+        lines.append(f"不符合项共 {data['total']} 项，自上次评审以来新增 {data['raised_since_last_review']} 项；"
+                     f"按状态 {data['nonconformities_all']['by_state']}，按严重程度 "
+                     f"{data['nonconformities_all']['by_severity']}，按来源 {data['nonconformities_all']['by_origin']}")
+        for audit in data.get("audits", []):
+            lines.append(f"审核“{audit['title']}”（{audit['audit_date']}）：{audit['lines']}")
+    if "now" in data:
+        now = data["now"]
+        lines.append(f"当前就绪度（截至 {now['as_of']}）：覆盖率 {now['coverage']:.0%}，进展 {now['progress']:.0%}")
+        if data.get("change"):
+            lines.append(f"自上次评审以来覆盖率变化 {data['change']['coverage']:+.0%}，进展变化 "
+                         f"{data['change']['progress']:+.0%}")
+    for key in ("nonconformities_from_compliance_evaluation", "nonconformities_from_monitoring"):
+        for nc in data.get(key, []):
+            lines.append(f"{nc['code']}：{nc['description']}（{nc['state']}）")
+    for finding in data.get("opportunities_from_audits", []):
+        lines.append(f"改进机会：{finding['description']}")
+    if not lines:
+        lines.append("系统中暂无相关信息 / nothing recorded in carbonms")
+    return lines
+
+
+# ---------------------------------------------------------------- filing
+
+
+def file_generated(session: Session, *, actor: User, doc_type: str, period: str, title: str, content: bytes,
+                   file_name: str) -> tuple[Any, Any]:
+    """Stage a generated file and register it as a record (submitted: it then needs its confirmation)."""
+    settings = get_settings()
+    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=settings.tmp_dir, prefix="report-", suffix=".docx", delete=False) as fh:
+        fh.write(content)
+        source = Path(fh.name)
+    try:
+        staged = storage.stage_file(source, file_name, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
+    finally:
+        source.unlink(missing_ok=True)
+    return create_record(session, actor=actor, doc_type_code=doc_type, period_text=period, staged=staged,
+                         title=title, owner_unit=actor.unit or "")
+
+
+def _require_filer(actor: User, entity_type: str, entity_id: int) -> None:
+    if actor.role != Role.coordinator:
+        raise Forbidden("只有体系管理员可以将报告归档为记录", "Only a coordinator may file a report as a record",
+                        audit=refusal(actor, "access.refused", entity_type, entity_id))
+
+
+def file_audit_report(session: Session, *, actor: User, audit_id: int) -> tuple[Audit, Any, Any]:
+    audit = service.get_audit(session, audit_id=audit_id, user=actor, for_update=True)
+    _require_filer(actor, "audit", audit.id)
+    if audit.state != AuditState.completed:
+        raise InvalidTransition("审核完成后才能归档审核报告",
+                                "The audit report can be filed once the audit is completed")
+    if audit.report_document_id is not None:
+        raise Conflict("该审核报告已归档", "This audit's report is already filed")
+    programme = session.get(service.AuditProgramme, audit.programme_id)
+    document, revision = file_generated(
+        session, actor=actor, doc_type="INTERNAL_AUDIT_REPORT", period=str(programme.year),
+        title=f"管理体系内审报告：{audit.title}", content=audit_report_docx(session, audit),
+        file_name=f"{DOCX_NAME_AUDIT}-{audit.id}.docx")
+    audit.report_document_id = document.id
+    audit.version += 1
+    session.add(audit)
+    session.flush()
+    events.record(session, action="audit.file_report", entity_type="audit", entity_id=audit.id,
+                  park_id=audit.park_id, actor=actor, after={"document_id": document.id, "revision_id": revision.id})
+    return audit, document, revision
+
+
+def file_review_report(session: Session, *, actor: User, review_id: int) -> tuple[ManagementReview, Any, Any]:
+    review = review_service.get_review(session, review_id=review_id, user=actor, for_update=True)
+    _require_filer(actor, "review", review.id)
+    if review.state != ReviewState.closed:
+        raise InvalidTransition("管理评审关闭后才能归档评审报告",
+                                "The review report can be filed once the review is closed")
+    if review.report_document_id is not None:
+        raise Conflict("该管理评审报告已归档", "This review's report is already filed")
+    document, revision = file_generated(
+        session, actor=actor, doc_type="MANAGEMENT_REVIEW", period=str(review.review_date.year),
+        title=f"管理评审报告：{review.title}", content=review_report_docx(session, review),
+        file_name=f"{DOCX_NAME_REVIEW}-{review.id}.docx")
+    review.report_document_id = document.id
+    review.version += 1
+    session.add(review)
+    session.flush()
+    events.record(session, action="review.file_report", entity_type="review", entity_id=review.id,
+                  park_id=review.park_id, actor=actor, after={"document_id": document.id, "revision_id": revision.id})
+    return review, document, revision
+
+
+def file_nonconformity_record(session: Session, *, actor: User, nc_id: int) -> tuple[Nonconformity, Any, Any]:
+    nc = service.get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
+    _require_filer(actor, "nonconformity", nc.id)
+    if nc.state not in (NcState.closed, NcState.cancelled):
+        raise InvalidTransition("不符合项关闭或撤销后才能归档记录",
+                                "The record can be filed once the nonconformity is closed or cancelled")
+    if nc.report_document_id is not None:
+        raise Conflict("该不符合项的记录已归档", "This nonconformity's record is already filed")
+    document, revision = file_generated(
+        session, actor=actor, doc_type="NONCONFORMITY_CORRECTIVE_ACTION_RECORD", period=str(nc.raised_at.year),
+        title=f"不符合和纠正措施记录：{service.nc_code(nc.id)}", content=nonconformity_report_docx(session, nc),
+        file_name=f"不符合和纠正措施记录-{service.nc_code(nc.id)}.docx")
+    nc.report_document_id = document.id
+    nc.version += 1
+    session.add(nc)
+    session.flush()
+    events.record(session, action="nonconformity.file_record", entity_type="nonconformity", entity_id=nc.id,
+                  park_id=nc.park_id, actor=actor, after={"document_id": document.id, "revision_id": revision.id})
+    return nc, document, revision
+
+
+def report_filename(kind: str, entity_id: int, day: date | None = None) -> str:
+    base = {"audit": DOCX_NAME_AUDIT, "review": DOCX_NAME_REVIEW}.get(kind, "不符合和纠正措施记录")
+    return f"{base}-{entity_id}{'-' + day.isoformat() if day else ''}.docx"

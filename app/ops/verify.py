@@ -1,0 +1,307 @@
+"""`carbonms verify`: does the blob store match the database, is every revision consistent, is the audit trail whole?
+
+Errors (exit non-zero): a blob that is missing or whose bytes no longer hash to its name, a revision whose file or
+blob row is missing, revisions whose states or dates contradict the lifecycle, a signature over another file than
+its revision's, an event without its change (or a change without its event), a broken audit chain.
+
+Warnings: orphan blob files that nothing refers to. An upload killed between placing its file and committing its
+transaction leaves one; it is harmless, and `clean_orphans` removes those older than a minute (younger ones may
+belong to a transaction that is about to commit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
+from app.documents.storage import CHUNK_SIZE, blob_path
+from app.events.models import Event
+from app.events.service import verify_chain
+
+ORPHAN_MIN_AGE_SECONDS = 60
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+S = RevisionState
+_NEEDS_APPROVED_AT = {S.approved, S.effective, S.superseded, S.obsolete, S.filed, S.void}
+_NEEDS_EFFECTIVE_FROM = {S.effective, S.superseded, S.obsolete, S.filed, S.void}
+_NEEDS_ENDED_AT = {S.superseded, S.obsolete, S.void}
+
+
+@dataclass
+class Problem:
+    kind: str
+    severity: str  # "error" or "warning"
+    message: str
+    sha256: str | None = None
+    revision_ids: list[int] = field(default_factory=list)
+    path: str | None = None
+
+    def line(self) -> str:
+        where = []
+        if self.sha256:
+            where.append(f"sha256={self.sha256}")
+        if self.revision_ids:
+            where.append("revisions=" + ",".join(str(i) for i in self.revision_ids))
+        if self.path:
+            where.append(f"path={self.path}")
+        suffix = f" [{' '.join(where)}]" if where else ""
+        return f"{self.severity.upper()} {self.kind}: {self.message}{suffix}"
+
+
+@dataclass
+class VerifyReport:
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def kinds(self) -> set[str]:
+        return {p.kind for p in self.problems}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "counts": self.counts, "problems": [asdict(p) for p in self.problems]}
+
+    def _error(self, kind: str, message: str, **where: Any) -> None:
+        self.problems.append(Problem(kind, "error", message, **where))
+
+    def _warning(self, kind: str, message: str, **where: Any) -> None:
+        self.problems.append(Problem(kind, "warning", message, **where))
+
+
+def file_sha256(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK_SIZE):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def verify(session: Session, blob_dir: Path, *, clean_orphans: bool = False,
+           orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS) -> VerifyReport:
+    """Check everything named in the module docstring; with `clean_orphans`, delete orphan files older than
+    `orphan_min_age` seconds (re-checked against the database just before each deletion)."""
+    report = VerifyReport()
+    referenced = _check_blobs(session, blob_dir, report)
+    _check_disk(session, blob_dir, referenced, report, clean_orphans=clean_orphans, orphan_min_age=orphan_min_age)
+    _check_revisions(session, report)
+    _check_signatures(session, report)
+    _check_events(session, report)
+    return report
+
+
+# --------------------------------------------------------------------------- blobs
+
+
+def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[str]:
+    rows = {sha: size for sha, size in session.execute(select(Blob.sha256, Blob.size_bytes)).all()}
+    by_sha: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for revision_id, sha, size in session.execute(
+        select(Revision.id, Revision.blob_sha256, Revision.size_bytes).order_by(Revision.id)
+    ).all():
+        by_sha[sha].append((revision_id, size))
+    referenced = set(rows) | set(by_sha)
+    checked = 0
+    for sha in sorted(referenced):
+        revision_ids = [revision_id for revision_id, _ in by_sha.get(sha, [])]
+        if sha not in rows:
+            report._error("blob_row_missing", "版本引用的文件没有 Blob 记录 / revision refers to a blob without a row",
+                          sha256=sha, revision_ids=revision_ids)
+        try:
+            path = blob_path(blob_dir, sha)
+        except ValueError:
+            report._error("blob_name_invalid", "文件哈希格式不正确 / malformed SHA-256", sha256=sha,
+                          revision_ids=revision_ids)
+            continue
+        if not path.is_file():
+            report._error("blob_missing", "文件在磁盘上缺失 / blob file missing on disk", sha256=sha,
+                          revision_ids=revision_ids, path=str(path))
+            continue
+        checked += 1
+        try:
+            actual = file_sha256(path)
+        except OSError as exc:
+            report._error("blob_unreadable", f"文件无法读取 / blob file unreadable: {exc}", sha256=sha,
+                          revision_ids=revision_ids, path=str(path))
+            continue
+        if actual != sha:
+            report._error("blob_altered", f"文件内容已被改动 / blob content altered (now hashes to {actual})",
+                          sha256=sha, revision_ids=revision_ids, path=str(path))
+            continue
+        size = path.stat().st_size
+        if sha in rows and rows[sha] != size:
+            report._error("blob_size", f"Blob 记录的大小 {rows[sha]} 与文件 {size} 不符 / blob row size differs",
+                          sha256=sha, revision_ids=revision_ids, path=str(path))
+        wrong = [revision_id for revision_id, rev_size in by_sha.get(sha, []) if rev_size != size]
+        if wrong:
+            report._error("revision_size", f"版本记录的大小与文件 {size} 不符 / revision size differs from the file",
+                          sha256=sha, revision_ids=wrong)
+    report.counts["blobs_referenced"] = len(referenced)
+    report.counts["blobs_hashed"] = checked
+    return referenced
+
+
+def _still_unreferenced(session: Session, sha: str) -> bool:
+    """Ask a fresh session (not this report's possibly older snapshot) whether anything refers to `sha` now."""
+    with Session(session.get_bind()) as fresh:
+        if fresh.get(Blob, sha) is not None:
+            return False
+        return fresh.execute(select(Revision.id).where(Revision.blob_sha256 == sha).limit(1)).first() is None
+
+
+def _check_disk(session: Session, blob_dir: Path, referenced: set[str], report: VerifyReport, *,
+                clean_orphans: bool, orphan_min_age: float) -> None:
+    files = 0
+    removed = 0
+    if not blob_dir.is_dir():
+        report.counts["blob_files"] = 0
+        report.counts["orphans_removed"] = 0
+        return
+    now = time.time()
+    for folder, _dirs, names in os.walk(blob_dir):
+        for name in names:
+            path = Path(folder) / name
+            files += 1
+            in_place = bool(_SHA256.fullmatch(name)) and path == blob_path(blob_dir, name)
+            if in_place and name in referenced:
+                continue
+            try:
+                stat = path.lstat()
+            except FileNotFoundError:
+                continue
+            # ctime moves when the file is renamed into place or made read-only: the moment it joined the store.
+            age = now - max(stat.st_mtime, stat.st_ctime)
+            kind = "orphan_blob" if in_place else "stray_file"
+            what = ("文件未被任何记录引用 / blob file referenced by nothing" if in_place
+                    else "blob 目录中的多余文件 / unexpected file in the blob directory")
+            if clean_orphans and age >= orphan_min_age and (not in_place or _still_unreferenced(session, name)):
+                try:
+                    path.unlink()
+                    removed += 1
+                    report._warning(kind, f"{what}; 已删除 / removed", sha256=name if in_place else None,
+                                    path=str(path))
+                    continue
+                except OSError as exc:
+                    what = f"{what}; 删除失败 / could not remove: {exc}"
+            elif clean_orphans:
+                what = f"{what}; 不足 {int(orphan_min_age)} 秒，保留 / younger than {int(orphan_min_age)} s, kept"
+            report._warning(kind, what, sha256=name if in_place else None, path=str(path))
+    report.counts["blob_files"] = files
+    report.counts["orphans_removed"] = removed
+
+
+# --------------------------------------------------------------------------- revisions and signatures
+
+
+def _check_revisions(session: Session, report: VerifyReport) -> None:
+    rows = session.execute(
+        select(Revision.id, Revision.document_id, Revision.state, Revision.version, Revision.submitted_at,
+               Revision.approved_at, Revision.effective_from, Revision.ended_at).order_by(Revision.id)
+    ).all()
+    documents = set(session.execute(select(Document.id)).scalars())
+    effective: dict[int, list[int]] = defaultdict(list)
+    open_: dict[int, list[int]] = defaultdict(list)
+    valid_states = {state.value for state in RevisionState}
+    for row in rows:
+        if row.document_id not in documents:
+            report._error("revision_orphan", f"版本所属文件 {row.document_id} 不存在 / revision's document is missing",
+                          revision_ids=[row.id])
+        if row.state not in valid_states:
+            report._error("revision_state", f"未知状态 {row.state!r} / unknown state", revision_ids=[row.id])
+            continue
+        state = RevisionState(row.state)
+        if state == S.effective:
+            effective[row.document_id].append(row.id)
+        if state in OPEN_STATES:
+            open_[row.document_id].append(row.id)
+        if row.version is None or row.version < 1:
+            report._error("revision_version", f"版本号 {row.version} 无效 / invalid version", revision_ids=[row.id])
+        missing = []
+        if state != S.draft and row.submitted_at is None:
+            missing.append("submitted_at")
+        if state in _NEEDS_APPROVED_AT and row.approved_at is None:
+            missing.append("approved_at")
+        if state in _NEEDS_EFFECTIVE_FROM and row.effective_from is None:
+            missing.append("effective_from")
+        if state in _NEEDS_ENDED_AT and row.ended_at is None:
+            missing.append("ended_at")
+        if missing:
+            report._error("revision_state",
+                          f"状态为 {state} 但缺少 {', '.join(missing)} / {state} revision without {', '.join(missing)}",
+                          revision_ids=[row.id])
+    for document_id, ids in effective.items():
+        if len(ids) > 1:
+            report._error("revision_state", f"文件 {document_id} 有多个现行版本 / document {document_id} has "
+                          f"{len(ids)} effective revisions", revision_ids=ids)
+    for document_id, ids in open_.items():
+        if len(ids) > 1:
+            report._error("revision_state", f"文件 {document_id} 有多个未完成版本 / document {document_id} has "
+                          f"{len(ids)} open revisions", revision_ids=ids)
+    report.counts["documents"] = len(documents)
+    report.counts["revisions"] = len(rows)
+
+
+def _check_signatures(session: Session, report: VerifyReport) -> None:
+    rows = session.execute(
+        select(Signature.id, Signature.revision_id, Signature.file_sha256, Revision.blob_sha256)
+        .outerjoin(Revision, Revision.id == Signature.revision_id)
+        .order_by(Signature.id)
+    ).all()
+    for signature_id, revision_id, signed_sha, revision_sha in rows:
+        if revision_sha is None:
+            report._error("signature_orphan", f"签名 {signature_id} 的版本不存在 / signature's revision is missing",
+                          revision_ids=[revision_id])
+        elif signed_sha != revision_sha:
+            report._error("signature_hash", f"签名 {signature_id} 签署的文件 {signed_sha} 与版本文件不同 / "
+                          f"signature {signature_id} signed another file than the revision's",
+                          sha256=revision_sha, revision_ids=[revision_id])
+    report.counts["signatures"] = len(rows)
+
+
+# --------------------------------------------------------------------------- audit trail
+
+
+def _check_events(session: Session, report: VerifyReport) -> None:
+    """The chain is whole, and every created revision or document has its event and every such event its row."""
+    for action, entity_type, model in (("revision.create", "revision", Revision),
+                                       ("document.register", "document", Document)):
+        logged = {
+            entity_id for entity_id in session.execute(
+                select(Event.entity_id).where(Event.action == action, Event.entity_type == entity_type)
+            ).scalars()
+        }
+        existing = {str(i) for i in session.execute(select(model.id)).scalars()}
+        ghosts = sorted(logged - existing, key=lambda v: (len(v), v))
+        unlogged = sorted(existing - logged, key=lambda v: (len(v), v))
+        if ghosts:
+            report._error("event_without_change", f"{action} 事件所指的{entity_type}不存在 / {action} events whose "
+                          f"{entity_type} does not exist: {', '.join(ghosts[:50])}",
+                          revision_ids=[int(v) for v in ghosts if v.isdigit()] if model is Revision else [])
+        if unlogged:
+            report._error("change_without_event", f"{entity_type} 没有 {action} 事件 / {entity_type} rows without "
+                          f"a {action} event: {', '.join(unlogged[:50])}",
+                          revision_ids=[int(v) for v in unlogged] if model is Revision else [])
+    chain = verify_chain(session)
+    report.counts["events"] = chain.checked
+    if not chain.ok:
+        report._error("audit_chain", f"审计链在第 {chain.first_broken_seq} 条断开：{chain.reason} / audit chain broken "
+                      f"at event {chain.first_broken_seq}: {chain.reason}")

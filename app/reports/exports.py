@@ -1,0 +1,444 @@
+"""Exports: the document register (文件和记录清单) as .xlsx / .csv, and evidence packages (.zip) for auditors.
+
+An evidence package holds, for a clause, a chapter or the whole system:
+- `files/…`: the effective documents and filed records that serve as evidence, as marked controlled copies;
+- `index.html`: clause → items → evidence with states, signatures and reasons, self-contained and escaped, for
+  an auditor to open offline;
+- `readiness.json`: the readiness snapshot of the scope;
+- `manifest.json`: the SHA-256 and size of every other file, checked by `carbonms verify-package`.
+Packages are written into a temporary file (never held whole in memory) that the caller streams and deletes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.clauses.models import Clause, DocKind
+from app.common import as_utc, utcnow
+from app.config import get_settings
+from app.documents import lifecycle, queries, storage
+from app.documents.access import can_read
+from app.documents.models import Document, Revision, RevisionState, Signature, SignatureMeaning
+from app.errors import Conflict, Invalid, NotFound
+from app.readiness import service as readiness
+from app.reports import controlled_copy
+from app.reports.render import clause_context
+from app.users.models import Park, User
+
+PACKAGE_FORMAT = "carbonms-evidence-package/1"
+MANIFEST = "manifest.json"
+
+# ---------------------------------------------------------------------- the register
+
+REGISTER_COLUMNS: list[tuple[str, str, str]] = [
+    ("control_no", "受控编号", "Control number"),
+    ("title", "标题", "Title"),
+    ("doc_type_title", "文件类型", "Document type"),
+    ("doc_type", "类型代码", "Type code"),
+    ("kind", "类别", "Kind"),
+    ("clauses", "条款", "Clauses"),
+    ("access_level", "密级", "Access level"),
+    ("owner_unit", "编制单位", "Owner unit"),
+    ("revision", "当前版本", "Current revision"),
+    ("state", "状态", "State"),
+    ("effective_revision", "现行版本", "Effective revision"),
+    ("period", "记录期间", "Period"),
+    ("registered_at", "登记日期", "Registered"),
+    ("submitted_at", "提交日期", "Submitted"),
+    ("approved_at", "批准日期", "Approved"),
+    ("effective_from", "生效/归档日期", "Effective / filed"),
+    ("ended_at", "终止日期", "Ended"),
+    ("preparer", "编制人", "Preparer"),
+    ("reviewer", "审核人", "Reviewer"),
+    ("approver", "批准/确认人", "Approver"),
+]
+
+KIND_LABELS = {"document": "文件", "record": "记录"}
+ACCESS_LABELS = {"public": "公开", "internal": "内部", "restricted": "受限"}
+
+
+def _date(value: datetime | None) -> str:
+    value = as_utc(value)
+    return value.date().isoformat() if value else ""
+
+
+def register_rows(session: Session, *, user: User, filters: queries.DocumentFilters) -> list[dict[str, str]]:
+    """Every document and record the user may read (the filters of GET /api/documents), one row each.
+
+    Three queries whatever the size: the filtered register, the park's revisions, their signatures.
+    """
+    page = queries.list_documents(session, user=user, filters=filters, limit=1_000_000, offset=0)
+    wanted = {item.id for item in page.items}
+    latest: dict[int, Revision] = {}
+    if wanted:
+        for revision in session.execute(select(Revision).where(Revision.park_id == user.park_id)).scalars():
+            if revision.document_id in wanted:
+                current = latest.get(revision.document_id)
+                if current is None or revision.number > current.number:
+                    latest[revision.document_id] = revision
+    signers: dict[int, dict[str, str]] = {}
+    if latest:
+        cycles = {revision.id: revision.cycle for revision in latest.values()}
+        for revision_id, meaning, name, cycle in session.execute(
+            select(Signature.revision_id, Signature.meaning, Signature.signer_name, Signature.cycle)
+            .where(Signature.park_id == user.park_id).order_by(Signature.signed_at, Signature.id)
+        ):
+            if revision_id in cycles and cycle == cycles[revision_id]:
+                signers.setdefault(revision_id, {})[str(meaning)] = name
+    preparers = {row.id: row.full_name or row.username for row in session.execute(
+        select(User).where(User.park_id == user.park_id)).scalars()}
+    rows = []
+    for item in page.items:
+        revision = latest.get(item.id)
+        signed = signers.get(revision.id, {}) if revision else {}
+        period = ""
+        if revision and revision.period_start:
+            period = f"{revision.period_start.isoformat()}/{revision.period_end.isoformat()}"
+        rows.append({
+            "id": str(item.id),
+            "control_no": item.control_no,
+            "title": item.title,
+            "doc_type_title": item.doc_type_title_zh,
+            "doc_type": item.doc_type,
+            "kind": KIND_LABELS.get(str(item.kind), str(item.kind)),
+            "clauses": "、".join(item.clauses),
+            "access_level": ACCESS_LABELS.get(str(item.access_level), str(item.access_level)),
+            "owner_unit": item.owner_unit,
+            "revision": str(revision.number) if revision else "",
+            "state": lifecycle.STATE_LABELS[str(revision.state)][0] if revision else "未上传",
+            "state_code": str(revision.state) if revision else "",
+            "effective_revision": str(item.effective_revision or ""),
+            "period": period,
+            "registered_at": _date(item.created_at),
+            "submitted_at": _date(revision.submitted_at) if revision else "",
+            "approved_at": _date(revision.approved_at) if revision else "",
+            "effective_from": _date(revision.effective_from) if revision else "",
+            "ended_at": _date(revision.ended_at) if revision else "",
+            "preparer": preparers.get(revision.preparer_id, "") if revision else "",
+            "reviewer": signed.get(str(SignatureMeaning.review), ""),
+            "approver": signed.get(str(SignatureMeaning.approve)) or signed.get(str(SignatureMeaning.confirm), ""),
+        })
+    return rows
+
+
+def _safe_cell(value: str) -> str:
+    """Neutralise spreadsheet formulas in CSV cells (=, +, -, @ at the start)."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def register_csv(rows: list[dict[str, str]]) -> bytes:
+    """UTF-8 with a BOM, so Excel opens Chinese text correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([f"{zh} / {en}" for _, zh, en in REGISTER_COLUMNS])
+    for row in rows:
+        writer.writerow([_safe_cell(row[key]) for key, _, _ in REGISTER_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def register_xlsx(rows: list[dict[str, str]], *, park_name: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("文件和记录清单")
+    sheet.freeze_panes = "A3"
+    title = WriteOnlyCell(sheet, f"{park_name} 文件和记录清单（{utcnow().date().isoformat()}）")
+    title.font = Font(bold=True, size=13)
+    sheet.append([title])
+    header = []
+    for _, zh, en in REGISTER_COLUMNS:
+        cell = WriteOnlyCell(sheet, f"{zh} / {en}")
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for key, _, _ in REGISTER_COLUMNS:
+            cell = WriteOnlyCell(sheet, row[key])
+            cell.data_type = "s"  # never a formula, whatever the text starts with
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------- evidence packages
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # all | chapter | clause
+    value: str
+
+    @property
+    def label(self) -> str:
+        return {"all": "全部条款 / whole system", "chapter": f"第{self.value}章 / chapter {self.value}",
+                "clause": f"条款 {self.value} / clause {self.value}"}[self.kind]
+
+    def includes(self, clause_id: str, chapter: str) -> bool:
+        if self.kind == "all":
+            return True
+        if self.kind == "chapter":
+            return chapter == self.value
+        return clause_id == self.value or clause_id.startswith(self.value + ".")
+
+
+def parse_scope(session: Session, text: str) -> Scope:
+    """`all`, a chapter (`7`) or a clause (`7.3.2`, with its sub-clauses)."""
+    text = (text or "").strip()
+    if text.lower() == "all":
+        return Scope("all", "all")
+    if text in readiness.READINESS_CHAPTERS:
+        return Scope("chapter", text)
+    if re.fullmatch(r"\d+(\.\d+)+", text) and session.get(Clause, text) is not None:
+        return Scope("clause", text)
+    raise Invalid(f"范围无效：{text}（应为 all、章号如 7 或条款号如 7.3.2）",
+                  f"Invalid scope: {text} (use all, a chapter such as 7, or a clause such as 7.3.2)")
+
+
+EVIDENCE_STATES = (str(RevisionState.effective), str(RevisionState.filed))
+
+
+@dataclass
+class PackageSummary:
+    scope: Scope
+    clauses: int = 0
+    files: list[dict[str, Any]] = field(default_factory=list)
+    size_bytes: int = 0
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _member_name(document: Document, revision: Revision) -> str:
+    safe_control = re.sub(r"[^0-9A-Za-z_.-]+", "_", document.control_no) or f"doc{document.id}"
+    name = storage.sanitize_filename(revision.file_name).replace("/", "_")
+    return f"files/{safe_control}/r{revision.number}_{name}"
+
+
+def evidence_plan(session: Session, *, user: User, scope: Scope) -> dict[str, Any]:
+    """What a package holds: the readiness of the scope and the evidence revisions, before any file is read."""
+    result = readiness.compute_readiness(session, park_id=user.park_id, user=user)
+    clauses = [clause for clause in result["clauses"] if scope.includes(clause["id"], clause["chapter"])]
+    if not clauses:
+        raise NotFound("该范围内没有参与就绪度评价的条款", "No clause in this scope takes part in readiness")
+    revision_ids = sorted({detail["revision_id"] for clause in clauses for item in clause["items"]
+                           for detail in item.get("evidence_detail", []) if detail["state"] in EVIDENCE_STATES})
+    revisions = {row.id: row for row in session.execute(
+        select(Revision).where(Revision.id.in_(revision_ids), Revision.park_id == user.park_id)).scalars()
+    } if revision_ids else {}
+    documents = {row.id: row for row in session.execute(
+        select(Document).where(Document.id.in_({r.document_id for r in revisions.values()}))).scalars()
+    } if revisions else {}
+    revisions = {rid: rev for rid, rev in revisions.items() if can_read(user, documents[rev.document_id])}
+    signatures = queries.signatures_of(session, list(revisions))
+    texts = {row.id: clause_context(row) for row in session.execute(
+        select(Clause).where(Clause.id.in_([clause["id"] for clause in clauses]))).scalars()}
+    chapters = sorted({clause["chapter"] for clause in clauses}, key=int)
+    return {"readiness": result, "clauses": clauses, "revisions": revisions, "documents": documents,
+            "signatures": signatures, "texts": texts,
+            "chapters": [chapter for chapter in result["chapters"] if chapter["id"] in chapters]}
+
+
+_INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ park.name }} 证据包 / evidence package — {{ scope.label }}</title>
+<style>
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",SimSun,sans-serif;margin:2em;color:#222;
+line-height:1.5}
+h1{font-size:1.5em}h2{border-bottom:2px solid #2a6;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #bbb;padding:4px 6px;
+text-align:left;vertical-align:top;font-size:.92em}th{background:#eef5f0}
+.met{color:#176f2c;font-weight:bold}.partial,.in_progress,.review_overdue,.overdue{color:#a66300;font-weight:bold}
+.gap,.missing{color:#b00020;font-weight:bold}.not_applicable{color:#666}
+.req{background:#f7f7f2;padding:.5em 1em;border-left:4px solid #ccc}.mono{font-family:monospace;font-size:.85em;
+word-break:break-all}.muted{color:#666}
+</style></head><body>
+<h1>{{ park.name }}（{{ park.code }}）碳排放管理体系证据包 / Evidence package</h1>
+<p>范围 / scope：<b>{{ scope.label }}</b>　生成时间 / generated：{{ generated_at }}（UTC）
+　生成人 / by：{{ user_name }}　就绪度截至 / readiness as of：{{ readiness.as_of }}</p>
+<p>依据 T/CPQS ZC001—2025《产业园区碳排放管理体系建设规范》。文件为受控副本（已加盖受控标识）；
+每个文件的 SHA-256 见 manifest.json，可用 <code>carbonms verify-package</code> 校验。</p>
+<h2>就绪度概览 / Readiness</h2>
+<table><tr><th>章 / chapter</th><th>状态 / status</th><th>覆盖率 / coverage</th><th>进展 / progress</th>
+<th>满足/适用事项 / met/applicable</th></tr>
+{% for chapter in chapters %}<tr><td>第{{ chapter.id }}章 {{ chapter.title_zh }}</td>
+<td class="{{ chapter.status }}">{{ status_labels[chapter.status] }}</td><td>{{ pct(chapter.coverage) }}</td>
+<td>{{ pct(chapter.progress) }}</td><td>{{ chapter.counts.met }}/{{ chapter.counts.applicable_items }}</td></tr>
+{% endfor %}</table>
+{% for clause in clauses %}
+<h2 id="c{{ clause.id }}">{{ clause.id }} {{ clause.title_zh }} <span class="muted">{{ clause.title_en }}</span></h2>
+<p>状态 / status：<span class="{{ clause.status }}">{{ status_labels[clause.status] }}</span>
+　覆盖率 {{ pct(clause.coverage) }}　进展 {{ pct(clause.progress) }}
+{% if clause.not_applicable_reason %}　不适用理由：{{ clause.not_applicable_reason }}{% endif %}</p>
+{% set text = texts.get(clause.id) %}{% if text %}<div class="req">
+{% for para in text.paragraphs %}<p>{{ para }}</p>{% endfor %}
+{% for group in text.groups %}{% if group.title %}<p><b>{{ group.title }}：</b></p>{% endif %}<ul>
+{% for item in group.items %}<li>{{ item.mark }} {{ item.text }}</li>{% endfor %}</ul>{% endfor %}
+</div>{% endif %}
+<table><tr><th>所需文件化信息 / required</th><th>状态 / status</th><th>说明 / reason</th><th>证据 / evidence</th></tr>
+{% for item in clause["items"] %}<tr><td>{{ item.title_zh }}<br><span class="muted">{{ item.doc_type }}
+（{{ kind_labels[item.kind] }}）</span></td><td class="{{ item.status }}">{{ item_labels[item.status] }}</td>
+<td>{{ item.reason_zh }}<br><span class="muted">{{ item.reason_en }}</span></td><td>
+{% for detail in item.evidence_detail %}{% set entry = files.get(detail.revision_id) %}
+<div><b>{{ detail.control_no }}</b> 第{{ detail.revision }}版 · {{ state_labels.get(detail.state, detail.state) }}
+{% if detail.effective_from %} · {{ detail.effective_from[:10] }}{% endif %}
+{% if detail.period_end %} · 期间 {{ detail.period_start }}/{{ detail.period_end }}{% endif %}
+{% if entry %}《{{ entry.title }}》<br><a href="{{ entry.path }}">{{ entry.path }}</a>
+<br><span class="mono">SHA-256 {{ entry.sha256 }}</span>
+{% if entry.change_reason %}<br>变更原因 / reason：{{ entry.change_reason }}{% endif %}
+{% for sig in entry.signatures %}<br>✔ {{ sig.meaning_zh }}：{{ sig.signer_name }}（{{ sig.signed_at }}）
+{% if sig.comment %}“{{ sig.comment }}”{% endif %}{% endfor %}
+{% else %}<br><span class="muted">（未生效或未归档，未收入文件 / not effective or filed: not included）</span>
+{% endif %}
+</div>{% else %}<span class="muted">—</span>{% endfor %}</td></tr>
+{% endfor %}</table>
+{% endfor %}
+</body></html>
+"""
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def render_index(*, park: Park, scope: Scope, plan: dict[str, Any], files: dict[int, dict[str, Any]],
+                 user: User, generated_at: str) -> str:
+    env = Environment(autoescape=True, undefined=StrictUndefined)
+    template = env.from_string(_INDEX_TEMPLATE)
+    return template.render(
+        park=park, scope=scope, generated_at=generated_at, user_name=user.full_name or user.username,
+        readiness=plan["readiness"], chapters=plan["chapters"], clauses=plan["clauses"], texts=plan["texts"],
+        files=files, pct=_pct,
+        status_labels={key: f"{zh} / {en}" for key, (zh, en) in readiness.STATUS_LABELS.items()},
+        item_labels={key: f"{zh} / {en}" for key, (zh, en) in readiness.ITEM_STATUS_LABELS.items()},
+        state_labels={key: zh for key, (zh, _) in lifecycle.STATE_LABELS.items()},
+        kind_labels={str(DocKind.document): "文件", str(DocKind.record): "记录"},
+    )
+
+
+def build_evidence_package(session: Session, *, user: User, scope: Scope, target: Path,
+                           progress: Callable[[int], None] | None = None,
+                           plan: dict[str, Any] | None = None) -> PackageSummary:
+    """Write the package for `scope` to `target` (a .zip). `progress(n)` is told of every n files added."""
+    plan = plan or evidence_plan(session, user=user, scope=scope)
+    park = session.get(Park, user.park_id)
+    blob_dir = get_settings().blob_dir
+    summary = PackageSummary(scope=scope, clauses=len(plan["clauses"]))
+    manifest_files: list[dict[str, Any]] = []
+    files: dict[int, dict[str, Any]] = {}
+    generated_at = utcnow().replace(microsecond=0).isoformat()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        def add(name: str, data: bytes, **extra: Any) -> dict[str, Any]:
+            archive.writestr(name, data)
+            entry = {"path": name, "sha256": _sha(data), "size": len(data), **extra}
+            manifest_files.append(entry)
+            summary.size_bytes += len(data)
+            return entry
+
+        for revision_id, revision in sorted(plan["revisions"].items()):
+            document = plan["documents"][revision.document_id]
+            source = storage.open_blob(blob_dir, revision.blob_sha256)
+            marking = controlled_copy.marking_for(document, revision)
+            try:
+                data = controlled_copy.marked_bytes(source, revision.media_type, marking)
+            except Conflict:  # e.g. an encrypted PDF: the original goes in, flagged unmarked in the manifest
+                data = None
+            marked = data is not None
+            if data is None:
+                data = source.read_bytes()
+            entry = add(_member_name(document, revision), data, revision_id=revision.id, document_id=document.id,
+                        control_no=document.control_no, title=document.title, revision=revision.number,
+                        state=str(revision.state),
+                        marked=marked, original_sha256=revision.blob_sha256, media_type=revision.media_type)
+            files[revision_id] = entry | {
+                "change_reason": revision.change_reason,
+                "signatures": [{"meaning_zh": sig.meaning_zh, "signer_name": sig.signer_name,
+                                "signed_at": as_utc(sig.signed_at).replace(microsecond=0).isoformat(),
+                                "comment": sig.comment} for sig in plan["signatures"].get(revision_id, [])],
+            }
+            summary.files.append(entry)
+            if progress:
+                progress(1)
+        snapshot = {"scope": {"kind": scope.kind, "value": scope.value}, "as_of": plan["readiness"]["as_of"],
+                    "overall": plan["readiness"]["overall"], "chapters": plan["chapters"], "clauses": plan["clauses"]}
+        add("readiness.json", json.dumps(snapshot, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
+        index = render_index(park=park, scope=scope, plan=plan, files=files, user=user, generated_at=generated_at)
+        add("index.html", index.encode("utf-8"))
+        manifest = {"format": PACKAGE_FORMAT, "park": {"code": park.code, "name": park.name},
+                    "scope": {"kind": scope.kind, "value": scope.value}, "generated_at": generated_at,
+                    "generated_by": user.username, "algorithm": "sha256", "files": manifest_files}
+        archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+        if progress:
+            progress(1)
+    return summary
+
+
+# ---------------------------------------------------------------------- verification
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def verify_package(path: Path) -> VerifyReport:
+    """Check a package against its manifest: every listed file present with its SHA-256, nothing unlisted."""
+    report = VerifyReport(ok=False)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if MANIFEST not in names:
+                report.problems.append("缺少 manifest.json / manifest.json is missing")
+                return report
+            try:
+                manifest = json.loads(archive.read(MANIFEST))
+                entries = manifest["files"]
+            except (ValueError, KeyError, TypeError):
+                report.problems.append("manifest.json 无法解析 / manifest.json is not valid")
+                return report
+            listed = set()
+            for entry in entries:
+                name = entry.get("path", "")
+                listed.add(name)
+                if name not in names:
+                    report.problems.append(f"缺少文件 / missing file: {name}")
+                    continue
+                hasher = hashlib.sha256()
+                with archive.open(name) as member:
+                    while chunk := member.read(1 << 20):
+                        hasher.update(chunk)
+                report.checked += 1
+                if hasher.hexdigest() != entry.get("sha256"):
+                    report.problems.append(f"SHA-256 不符 / hash mismatch: {name}")
+            for name in sorted(names - listed - {MANIFEST}):
+                if not name.endswith("/"):
+                    report.problems.append(f"清单外的文件 / file not in the manifest: {name}")
+    except (zipfile.BadZipFile, OSError) as exc:
+        report.problems.append(f"无法读取压缩包 / cannot read the package: {exc}")
+        return report
+    report.ok = not report.problems
+    return report

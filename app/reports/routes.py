@@ -1,0 +1,148 @@
+"""Reports and exports: thin routes over render, review_report, exports and oscal.
+
+Every route is a sync `def`: FastAPI runs it in the threadpool, so building a large package never blocks the
+event loop (and the server's other requests).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+
+from app.common import utcnow
+from app.config import get_settings
+from app.db import SessionDep
+from app.deps import EntityId, require_role
+from app.documents import queries, storage
+from app.documents.models import AccessLevel
+from app.documents.schemas import RecordPublic, RevisionPublic
+from app.reports import exports, oscal, render, review_report
+from app.users.models import Park, Role, User
+
+router = APIRouter(prefix="/api", tags=["reports"])
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Reading roles that may export; contributors export only what they may read (public documents and their own).
+Exporter = Annotated[User, Depends(require_role(Role.coordinator, Role.auditor, Role.top_management, Role.approver,
+                                                Role.contributor))]
+# The whole system's picture (review report, OSCAL): not for contributors.
+Reviewer = Annotated[User, Depends(require_role(Role.coordinator, Role.auditor, Role.top_management,
+                                                Role.approver))]
+Coordinator = Annotated[User, Depends(require_role(Role.coordinator))]
+Year = Annotated[int, Query(ge=review_report.MIN_YEAR, le=review_report.MAX_YEAR)]
+
+
+def _attachment(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": storage.content_disposition(filename)})
+
+
+class TemplateRevisionIn(BaseModel):
+    change_reason: str = Field(default="", max_length=4000)
+
+
+@router.post("/documents/{document_id}/revisions/from-template", response_model=RevisionPublic, status_code=201)
+def revision_from_template(document_id: EntityId, session: SessionDep, user: Coordinator,
+                           body: TemplateRevisionIn | None = None) -> RevisionPublic:
+    """由模板生成草稿版本 / a draft revision rendered from the document type's template."""
+    revision = render.create_revision_from_template(session, user, document_id,
+                                                    body.change_reason if body else "")
+    return queries.revision_out(session, revision, user)
+
+
+@router.get("/reports/review")
+def review_report_docx(session: SessionDep, user: Reviewer, year: Year) -> Response:
+    """碳排放管理体系评审报告（附录 B）/ the Annex B review report of a year, pre-filled from live data."""
+    content = review_report.build_report(session, user=user, year=year)
+    park = session.get(Park, user.park_id)
+    return _attachment(content, DOCX, review_report.report_filename(park, year))
+
+
+@router.post("/reports/review/register", response_model=RecordPublic, status_code=201)
+def register_review_report(session: SessionDep, user: Coordinator, year: Year) -> RecordPublic:
+    """把生成的评审报告登记为《产业园区碳评审报告》草稿记录 / file the report as a draft CARBON_REVIEW_REPORT record."""
+    document, revision = review_report.register_report(session, actor=user, year=year)
+    return queries.record_public(session, document, revision)
+
+
+class RegisterFilters(BaseModel):
+    """The filters of GET /api/documents."""
+
+    doc_type: str | None = Field(default=None, alias="type", max_length=48)
+    clause: str | None = Field(default=None, max_length=16)
+    state: str | None = Field(default=None, max_length=16)
+    owner_unit: str | None = Field(default=None, max_length=200)
+    access_level: AccessLevel | None = None
+    kind: str | None = Field(default=None, pattern="^(document|record)$")
+    q: str | None = Field(default=None, max_length=200)
+    sort: str = Field(default="control_no", pattern="^-?(control_no|title|created_at|doc_type|owner_unit)$")
+
+    def to_filters(self) -> queries.DocumentFilters:
+        return queries.DocumentFilters(doc_type=self.doc_type, clause=self.clause, state=self.state,
+                                       owner_unit=self.owner_unit, access_level=self.access_level, kind=self.kind,
+                                       q=self.q, sort=self.sort.lstrip("-"), descending=self.sort.startswith("-"))
+
+
+Filters = Annotated[RegisterFilters, Query()]
+
+
+def _register_name(user: User, session: SessionDep, suffix: str) -> str:
+    park = session.get(Park, user.park_id)
+    return f"{park.code}_文件和记录清单_{utcnow().date().isoformat()}.{suffix}"
+
+
+@router.get("/exports/register.xlsx")
+def export_register_xlsx(session: SessionDep, user: Exporter, filters: Filters) -> Response:
+    """文件和记录清单（Excel）/ the document register as .xlsx."""
+    rows = exports.register_rows(session, user=user, filters=filters.to_filters())
+    park = session.get(Park, user.park_id)
+    return _attachment(exports.register_xlsx(rows, park_name=park.name), XLSX, _register_name(user, session, "xlsx"))
+
+
+@router.get("/exports/register.csv")
+def export_register_csv(session: SessionDep, user: Exporter, filters: Filters) -> Response:
+    """文件和记录清单（CSV，UTF-8 BOM）/ the document register as .csv."""
+    rows = exports.register_rows(session, user=user, filters=filters.to_filters())
+    return _attachment(exports.register_csv(rows), "text/csv; charset=utf-8", _register_name(user, session, "csv"))
+
+
+@router.get("/exports/evidence")
+def export_evidence(session: SessionDep, user: Exporter,
+                    scope: Annotated[str, Query(max_length=16)] = "all") -> FileResponse:
+    """证据包（受控副本、index.html、manifest.json、就绪度快照）/ an evidence package (clause, chapter or all)."""
+    parsed = exports.parse_scope(session, scope)
+    settings = get_settings()
+    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=settings.tmp_dir, prefix="evidence-"))
+    try:
+        target = folder / "package.zip"
+        exports.build_evidence_package(session, user=user, scope=parsed, target=target)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    park = session.get(Park, user.park_id)
+    name = f"{park.code}_证据包_{parsed.value}_{utcnow().date().isoformat()}.zip"
+    return FileResponse(target, media_type="application/zip",
+                        headers={"Content-Disposition": storage.content_disposition(name)},
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+@router.get("/exports/oscal/catalog.json")
+def oscal_catalog(session: SessionDep, user: Reviewer) -> dict[str, Any]:
+    """条款映射的 OSCAL 目录 / the clause map as an OSCAL 1.1 catalog."""
+    return oscal.catalog(session)
+
+
+@router.get("/exports/oscal/assessment-results.json")
+def oscal_assessment_results(session: SessionDep, user: Reviewer) -> dict[str, Any]:
+    """就绪度的 OSCAL 评估结果 / the park's readiness as OSCAL 1.1 assessment results."""
+    return oscal.assessment_results(session, user=user)

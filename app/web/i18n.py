@@ -1,0 +1,387 @@
+"""The web interface's words in Chinese (first) and English: one table, used by templates through t(key).
+
+Domain labels (states, actions, roles, readiness statuses, signature meanings) come from the domains' own label
+tables, so a state is named the same way in the API, the CLI and the pages.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from app.documents.lifecycle import ACTION_LABELS, STATE_LABELS
+from app.documents.models import SIGNATURE_LABELS
+from app.readiness.service import CHAPTER_TITLES, ITEM_STATUS_LABELS, STATUS_LABELS
+from app.users.models import ROLE_LABELS
+
+LANGUAGES = ("zh", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    # layout
+    "app.name": ("园区碳排放管理体系文件控制", "Park carbon management documents"),
+    "app.footer": ("依据 T/CPQS ZC001—2025《产业园区碳排放管理体系建设规范》。时间均为 UTC。",
+                   "Following T/CPQS ZC001—2025 for park carbon emission management systems. Times are UTC."),
+    "nav.skip": ("跳到正文", "Skip to content"),
+    "nav.main": ("主导航", "Main navigation"),
+    "nav.dashboard": ("就绪度总览", "Readiness"),
+    "nav.documents": ("文件清单", "Document register"),
+    "nav.register": ("登记与上传", "Add documents"),
+    "nav.tasks": ("待办", "My tasks"),
+    "nav.events": ("审计追踪", "Audit trail"),
+    "nav.users": ("用户管理", "Users"),
+    "nav.search": ("搜索", "Search"),
+    "nav.search_placeholder": ("搜索文件全文", "Search documents"),
+    "nav.sign_out": ("退出登录", "Sign out"),
+    "nav.other_language": ("English", "中文"),
+    "form.required": ("（必填）", "(required)"),
+    "form.optional": ("（选填）", "(optional)"),
+    # sign in
+    "login.title": ("登录", "Sign in"),
+    "login.intro": ("请使用您的账号登录园区碳排放管理体系文件控制系统。",
+                    "Sign in with your account to the park's carbon management document control."),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    # errors
+    "error.title": ("操作未能完成", "This could not be done"),
+    "error.heading_401": ("身份验证未通过", "Authentication failed"),
+    "error.heading_403": ("无权执行此操作", "Not allowed"),
+    "error.heading_404": ("未找到", "Not found"),
+    "error.heading_409": ("数据已变化或状态不允许", "Changed meanwhile or not allowed now"),
+    "error.heading_413": ("文件过大", "File too large"),
+    "error.heading_415": ("不支持的文件类型", "File type not accepted"),
+    "error.heading_422": ("输入有误", "Please check the input"),
+    "error.heading_429": ("请稍后再试", "Please wait"),
+    "error.heading_500": ("系统内部错误", "Internal error"),
+    "error.heading_503": ("暂时不可用", "Temporarily unavailable"),
+    "error.status": ("状态码 %s", "Status %s"),
+    "error.back": ("返回上一页", "Go back"),
+    "error.home": ("回到就绪度总览", "Back to the readiness overview"),
+    "error.reload_hint": ("请刷新页面查看最新状态后重试", "reload the page to see the current state, then retry"),
+    # messages after a successful form
+    "flash.signed_out": ("您已退出登录。", "You have signed out."),
+    "flash.registered": ("文件已登记。下一步：上传第一个版本。",
+                         "Document registered. Next: upload its first revision."),
+    "flash.record_registered": ("记录已登记。", "Record registered."),
+    "flash.uploaded": ("新版本已上传（编制中）。", "New revision uploaded (draft)."),
+    "flash.submit": ("已提交。", "Submitted."),
+    "flash.review": ("已审核并签名。", "Reviewed and signed."),
+    "flash.approve": ("已批准并签名。", "Approved and signed."),
+    "flash.reject": ("已退回编制人。", "Returned to the preparer."),
+    "flash.publish": ("已发布，现行有效。", "Published: now effective."),
+    "flash.void": ("记录已作废。", "Record voided."),
+    "flash.obsolete": ("文件已作废。", "Document made obsolete."),
+    "flash.applicability": ("条款适用性已保存。", "Applicability saved."),
+    "flash.user_created": ("用户已创建。", "User created."),
+    "flash.user_updated": ("用户已更新。", "User updated."),
+    # common columns
+    "col.clause": ("条款", "Clause"),
+    "col.clauses": ("条款", "Clauses"),
+    "col.title": ("标题", "Title"),
+    "col.type": ("文件类型", "Type"),
+    "col.kind": ("类别", "Kind"),
+    "col.status": ("状态", "Status"),
+    "col.state": ("状态", "State"),
+    "col.control_no": ("受控编号", "Control no."),
+    "col.revision": ("版本", "Revision"),
+    "col.effective_revision": ("现行版本", "Effective revision"),
+    "col.owner_unit": ("责任部门", "Owner unit"),
+    "col.access": ("密级", "Access level"),
+    "col.created_at": ("登记时间", "Registered"),
+    "col.period": ("期间", "Period"),
+    # dashboard
+    "dash.title": ("就绪度总览", "Readiness overview"),
+    "dash.as_of": ("截至日期", "As of"),
+    "dash.show": ("查看", "Show"),
+    "dash.back_today": ("回到今天", "Back to today"),
+    "dash.historical": ("显示截至 %s 的就绪度（当时现行有效的文件）。",
+                        "Readiness as of %s (what was effective then)."),
+    "dash.overall": ("总体", "Overall"),
+    "dash.coverage": ("覆盖率", "Coverage"),
+    "dash.progress": ("进展", "Progress"),
+    "dash.items_met": ("项已满足", "items met"),
+    "dash.items_in_progress": ("项进行中", "items in progress"),
+    "dash.items_missing": ("项缺失", "items missing"),
+    "dash.items_overdue": ("项逾期", "items overdue"),
+    "dash.items_na": ("项不适用", "items not applicable"),
+    "dash.chapters": ("各章", "Chapters"),
+    "dash.chapter_no": ("第 %s 章", "Chapter %s"),
+    "dash.short_counts": ("缺失 %s · 逾期 %s · 进行中 %s", "missing %s · overdue %s · in progress %s"),
+    "dash.clauses": ("各条款", "Clauses"),
+    "dash.legend": ("图例", "Legend"),
+    "dash.col_missing": ("缺失", "Missing"),
+    "dash.col_overdue": ("逾期", "Overdue"),
+    "dash.col_in_progress": ("进行中", "In progress"),
+    # clause page
+    "clause.requirement": ("条款要求", "Requirement"),
+    "clause.original_text": ("标准原文（中文）：", "The standard's original text (Chinese):"),
+    "clause.required_docs": ("所需文件化信息", "Required documented information"),
+    "clause.reason": ("理由", "Reason"),
+    "clause.evidence": ("证据", "Evidence"),
+    "clause.effective_on": ("生效", "effective"),
+    "clause.approvers": ("批准人", "approved by"),
+    "clause.applicability": ("适用性", "Applicability"),
+    "clause.is_applicable": ("本条款适用于本园区。", "This clause applies to the park."),
+    "clause.set_applicability": ("设置适用性", "Set applicability"),
+    "clause.applicable_yes": ("适用", "Applicable"),
+    "clause.applicable_no": ("不适用（须填写理由）", "Not applicable (a reason is required)"),
+    "clause.reason_label": ("理由", "Reason"),
+    "clause.save": ("保存", "Save"),
+    "clause.no_readiness": ("本条款不单独计入就绪度（无所需文件类型）。",
+                            "This clause has no required document type of its own and takes no part in readiness."),
+    "clause.doc_types": ("相关文件类型", "Document types"),
+    "clause.approver": ("批准", "approved by"),
+    "clause.cycle": ("复审周期 %s 个月", "review every %s months"),
+    # register
+    "documents.title": ("文件清单", "Document register"),
+    "documents.export": ("导出 .xlsx", "Export .xlsx"),
+    "documents.filters": ("筛选", "Filters"),
+    "documents.keyword": ("关键词（标题或编号）", "Keyword (title or number)"),
+    "documents.all": ("全部", "All"),
+    "documents.apply": ("筛选", "Filter"),
+    "documents.reset": ("清除", "Clear"),
+    "documents.count": ("共 %s 项", "%s in all"),
+    "documents.empty": ("没有符合条件的文件或记录。", "No documents or records match."),
+    "documents.no_revision": ("尚无版本", "no revision yet"),
+    "documents.effective_short": ("现行 %s", "effective %s"),
+    "pager.label": ("分页", "Pages"),
+    "pager.prev": ("上一页", "Previous"),
+    "pager.next": ("下一页", "Next"),
+    "pager.page": ("第 %s / %s 页", "Page %s of %s"),
+    "pager.page_only": ("第 %s 页", "Page %s"),
+    # one document
+    "doc.metadata": ("基本信息", "Details"),
+    "doc.revisions": ("版本", "Revisions"),
+    "doc.revision_no": ("第 %s 版", "Revision %s"),
+    "doc.file": ("文件", "File"),
+    "doc.preparer": ("编制人", "Prepared by"),
+    "doc.change_reason": ("变更原因", "Change reason"),
+    "doc.created": ("上传时间", "Uploaded"),
+    "doc.effective_from": ("生效时间", "Effective from"),
+    "doc.ended": ("终止", "Ended"),
+    "doc.signatures": ("电子签名", "Electronic signatures"),
+    "doc.your_actions": ("您可以执行的操作", "What you may do"),
+    "doc.comment": ("意见", "Comment"),
+    "doc.obsolete_reason": ("作废原因", "Reason for making it obsolete"),
+    "doc.void_reason": ("作废原因", "Reason for voiding"),
+    "doc.password_to_sign": ("电子签名：请再次输入您的密码", "Electronic signature: enter your password again"),
+    "doc.signature_meaning": ("签名含义：%s。签名将记录您的姓名、时间和文件的 SHA-256。",
+                              "Meaning of the signature: %s. Your name, the time and the file's SHA-256 are recorded."),
+    "doc.no_revisions": ("尚无版本，请上传第一个版本。", "No revision yet: upload the first one."),
+    "doc.history": ("历史记录（审计追踪）", "History (audit trail)"),
+    "doc.upload_title": ("上传新版本", "Upload a new revision"),
+    "doc.upload": ("上传", "Upload"),
+    "doc.upload_progress": ("上传进度", "Upload progress"),
+    "sig.meaning": ("含义", "Meaning"),
+    "sig.name": ("签名人", "Signed by"),
+    "sig.time": ("时间", "Time"),
+    "sig.comment": ("意见", "Comment"),
+    # register and upload
+    "new.title": ("登记文件与记录", "Register documents and records"),
+    "new.document": ("登记受控文件", "Register a controlled document"),
+    "new.document_hint": ("先登记文件，再上传其第一个版本并提交审批。",
+                          "Register the document, then upload its first revision and submit it."),
+    "new.record": ("登记记录", "Register a record"),
+    "new.record_hint": ("记录归档后不可修改；上传文件并注明所属期间。",
+                        "A filed record never changes; upload the file and state the period it covers."),
+    "new.choose_type": ("请选择类型", "Choose a type"),
+    "new.control_no": ("受控编号（选填）", "Control number (optional)"),
+    "new.control_no_hint": ("留空则自动编号。", "Leave empty to number it automatically."),
+    "new.period": ("期间", "Period"),
+    "new.period_hint": ("例如 2025、2025-06、2025-Q2 或 2025-01-01/2025-06-30",
+                        "e.g. 2025, 2025-06, 2025-Q2 or 2025-01-01/2025-06-30"),
+    "new.submit_now": ("上传后立即提交确认", "Submit for confirmation right away"),
+    "new.register_document": ("登记文件", "Register document"),
+    "new.register_record": ("上传并登记记录", "Upload and register record"),
+    "new.types": ("所需文件类型及当前就绪情况", "Required document types and their readiness"),
+    "new.still_missing": ("尚未满足的条款", "Clauses still not met"),
+    "new.choose": ("登记此类", "Register this type"),
+    # tasks
+    "tasks.title": ("待办", "My tasks"),
+    "tasks.count": ("共 %s 项待办", "%s tasks"),
+    "tasks.when": ("期限", "Due"),
+    "tasks.due": ("应于 %s 前复审", "review due %s"),
+    "tasks.none": ("目前没有等待您处理的事项。", "Nothing is waiting for you."),
+    "tasks.task": ("事项", "Task"),
+    "tasks.overdue": ("已逾期", "overdue"),
+    "tasks.more": ("另有 %s 项未列出，请先处理以上事项。", "%s more not listed: start with those above."),
+    # search
+    "search.title": ("全文搜索", "Full-text search"),
+    "search.query": ("搜索词", "Search for"),
+    "search.hint": ("可输入中文词语，或用引号搜索完整短语。", "Type words, or a \"phrase\" in quotes."),
+    "search.count": ("找到 %s 个版本", "%s revisions found"),
+    "search.empty": ("没有找到您可以阅读的匹配文件。", "No readable document matches."),
+    # events
+    "events.title": ("审计追踪", "Audit trail"),
+    "events.verify": ("校验哈希链", "Verify the hash chain"),
+    "events.chain_ok": ("哈希链完整：已校验 %s 条事件，未发现篡改。", "The chain is intact: %s events checked."),
+    "events.chain_broken": ("哈希链断裂：第 %s 条事件（%s）。", "The chain is broken at event %s (%s)."),
+    "events.entity_type": ("对象类型", "Entity type"),
+    "events.entity_id": ("对象编号", "Entity id"),
+    "events.entity": ("对象", "Entity"),
+    "events.empty": ("没有符合条件的事件。", "No events match."),
+    "ev.time": ("时间", "Time"),
+    "ev.actor": ("操作人", "By"),
+    "ev.action": ("操作", "Action"),
+    "ev.details": ("详情", "Details"),
+    # users
+    "users.title": ("用户管理", "Users"),
+    "users.username": ("用户名", "Username"),
+    "users.full_name": ("姓名", "Full name"),
+    "users.unit": ("单位/部门", "Unit"),
+    "users.role": ("角色", "Role"),
+    "users.active": ("启用", "Active"),
+    "users.disabled": ("已停用", "disabled"),
+    "users.settings": ("设置", "Settings"),
+    "users.assigned": ("可上传的文件类型（%s）", "Types they may upload (%s)"),
+    "users.assigned_legend": ("可上传的文件类型", "Types they may upload"),
+    "users.save": ("保存", "Save"),
+    "users.create": ("新建用户", "New user"),
+    "users.password": ("初始密码（至少 8 个字符）", "Initial password (at least 8 characters)"),
+    "users.create_button": ("创建用户", "Create user"),
+}
+
+ACCESS_LABELS = {"public": ("公开", "public"), "internal": ("内部", "internal"), "restricted": ("受限", "restricted")}
+KIND_LABELS = {"document": ("文件", "document"), "record": ("记录", "record")}
+TASK_LABELS = {  # the kinds of app.audits.tasks, in the order the tasks page shows them
+    "revision_review": ("待我审核", "To review"),
+    "revision_approve": ("待我批准", "To approve"),
+    "revision_publish": ("已批准待发布", "Approved, to publish"),
+    "revision_returned": ("退回给我的草稿", "Drafts returned to me"),
+    "document_review": ("到期或逾期的文件复审", "Document reviews due or overdue"),
+    "record_missing": ("缺少的年度记录", "Annual records missing"),
+    "record_due": ("到期的年度记录", "Annual records due"),
+    "audit_start": ("待开始的内部审核", "Internal audits to start"),
+    "audit_finish": ("待完成的内部审核", "Internal audits to finish"),
+    "audit_file_report": ("待归档的内审报告", "Audit reports to file"),
+    "action_due": ("待完成的措施", "Actions to complete"),
+    "review_close": ("待关闭的管理评审", "Management reviews to close"),
+    "review_file_report": ("待归档的管理评审报告", "Review reports to file"),
+    "other": ("其他待办", "Other tasks"),
+}
+ENTITY_LABELS = {"document": ("文件", "document"), "revision": ("版本", "revision"), "clause": ("条款", "clause"),
+                 "user": ("用户", "user"), "login": ("登录", "sign-in"), "park": ("园区", "park"),
+                 "route": ("页面/接口", "route"), "doc_type": ("文件类型", "document type"),
+                 "audit": ("内部审核", "internal audit"), "audit_programme": ("审核方案", "audit programme"),
+                 "audit_line": ("审核条目", "audit line"), "audit_finding": ("审核发现", "audit finding"),
+                 "nonconformity": ("不符合项", "nonconformity"), "corrective_action": ("纠正措施", "corrective action"),
+                 "review": ("管理评审", "management review"), "review_decision": ("评审决定", "review decision")}
+EVENT_LABELS = {
+    "document.register": ("登记文件", "registered"),
+    "revision.create": ("上传版本", "uploaded a revision"),
+    "revision.submit": ("提交", "submitted"),
+    "revision.review": ("审核签名", "reviewed (signed)"),
+    "revision.approve": ("批准签名", "approved (signed)"),
+    "revision.reject": ("退回", "returned"),
+    "revision.publish": ("发布", "published"),
+    "revision.supersede": ("被新版本替代", "superseded"),
+    "revision.obsolete": ("作废", "made obsolete"),
+    "revision.void": ("作废记录", "voided"),
+    "auth.login": ("登录", "signed in"),
+    "auth.logout": ("退出登录", "signed out"),
+    "auth.login_failed": ("登录失败", "failed sign-in"),
+    "auth.login_throttled": ("登录被限制", "sign-in throttled"),
+    "access.refused": ("拒绝访问", "access refused"),
+    "signature.refused": ("签名被拒（密码错误）", "signature refused (wrong password)"),
+    "clause.applicability": ("设置条款适用性", "set clause applicability"),
+    "user.create": ("创建用户", "created user"),
+    "user.update": ("修改用户", "changed user"),
+    "user.password_change": ("修改密码", "changed password"),
+    "park.create": ("创建园区", "created park"),
+    "audit_programme.create": ("制定审核方案", "created an audit programme"),
+    "audit.create": ("计划内部审核", "planned an internal audit"),
+    "audit.start": ("开始内部审核", "started the audit"),
+    "audit.complete": ("完成内部审核", "completed the audit"),
+    "audit.cancel": ("取消内部审核", "cancelled the audit"),
+    "audit.file_report": ("归档内审报告", "filed the audit report"),
+    "audit_line.mark": ("记录审核结论", "marked an audit line"),
+    "audit_finding.create": ("记录审核发现", "recorded a finding"),
+    "audit_finding.remove": ("删除审核发现", "removed a finding"),
+    "nonconformity.raise": ("提出不符合项", "raised a nonconformity"),
+    "nonconformity.analyse": ("分析原因", "analysed the cause"),
+    "nonconformity.plan": ("制定措施", "planned actions"),
+    "nonconformity.complete": ("措施完成", "completed the actions"),
+    "nonconformity.verify": ("验证有效性", "verified effectiveness"),
+    "nonconformity.reopen": ("重新打开", "reopened"),
+    "nonconformity.close": ("关闭不符合项", "closed"),
+    "nonconformity.cancel": ("取消不符合项", "cancelled"),
+    "nonconformity.file_record": ("归档不符合项记录", "filed the record"),
+    "action.create": ("制定纠正措施", "created an action"),
+    "action.done": ("完成纠正措施", "completed an action"),
+    "action.cancel": ("取消纠正措施", "cancelled an action"),
+    "review.create": ("计划管理评审", "planned a management review"),
+    "review.input": ("记录评审输入", "recorded a review input"),
+    "review.refresh_inputs": ("更新评审输入", "refreshed the review inputs"),
+    "review.decision": ("记录评审决定", "recorded a decision"),
+    "review.close": ("关闭管理评审", "closed the management review"),
+    "review.file_report": ("归档管理评审报告", "filed the review report"),
+}
+
+LABELS: dict[str, dict[Any, tuple[str, str]]] = {
+    "state": STATE_LABELS, "action": ACTION_LABELS, "role": ROLE_LABELS, "status": STATUS_LABELS,
+    "item": ITEM_STATUS_LABELS, "chapter": CHAPTER_TITLES, "meaning": SIGNATURE_LABELS, "access": ACCESS_LABELS,
+    "kind": KIND_LABELS, "task": TASK_LABELS, "entity": ENTITY_LABELS, "event": EVENT_LABELS,
+}
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def label(kind: str, key: Any, lang: str) -> str:
+    """A domain value in words: label('state', 'in_review', 'en') → 'In review'."""
+    pair = LABELS.get(kind, {}).get(str(key) if key is not None else "")
+    if pair is None and kind == "event" and "." in str(key):
+        # An action added later by some domain: name its object at least, and keep the code.
+        entity, _, verb = str(key).partition(".")
+        if entity in ENTITY_LABELS:
+            return f"{label('entity', entity, lang)} · {verb}"
+    if pair is None:
+        return "" if key is None else str(key)
+    return pair[0] if lang == "zh" else _capital(pair[1])
+
+
+class Translator:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.index = 0 if lang == "zh" else 1
+
+    def __call__(self, key: str, **values: Any) -> str:
+        pair = TEXT.get(key)
+        if pair is None:
+            return key
+        text = pair[self.index]
+        return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        return key in TEXT
+
+
+def translator(lang: str) -> Callable[..., str]:
+    return Translator(lang if lang in LANGUAGES else "zh")
+
+
+def describe(before: Any, after: Any, lang: str) -> str:
+    """One line for an audit event's before/after: state change, signature, comment, reason, file."""
+    parts: list[str] = []
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    if "state" in after and before.get("state") != after.get("state"):
+        old = label("state", before["state"], lang) if before.get("state") else ""
+        parts.append(f"{old} → {label('state', after['state'], lang)}" if old else label("state", after["state"],
+                                                                                             lang))
+    signature = after.get("signature")
+    if isinstance(signature, dict):
+        meaning = label("meaning", signature.get("meaning"), lang)
+        parts.append(f"{'签名' if lang == 'zh' else 'signature'}：{meaning} {signature.get('signer_name', '')}"
+                     if lang == "zh" else f"signature: {meaning} by {signature.get('signer_name', '')}")
+    for key, zh, en in (("title", "标题", "title"), ("control_no", "编号", "number"), ("file_name", "文件", "file"),
+                        ("change_reason", "变更原因", "change reason"), ("comment", "意见", "comment"),
+                        ("reason", "理由", "reason"), ("via", "方式", "via"), ("role", "角色", "role")):
+        value = after.get(key)
+        if value not in (None, "", [], {}):
+            if key == "role":
+                value = label("role", value, lang)
+            parts.append(f"{zh}：{value}" if lang == "zh" else f"{en}: {value}")
+    if "applicable" in after:
+        parts.append(("适用" if after["applicable"] else "不适用") if lang == "zh"
+                     else ("applicable" if after["applicable"] else "not applicable"))
+    return "；".join(parts) if lang == "zh" else "; ".join(parts)

@@ -1,0 +1,22 @@
+"""The web interface: server-rendered pages on the same services as the API (no JavaScript framework).
+
+Every page needs a signed-in user (signed out → /login); every POST carries the CSRF token (csrf.verify_csrf).
+"""
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends
+from fastapi.staticfiles import StaticFiles
+
+from app.web import pages_admin, pages_auth, pages_documents, pages_readiness
+from app.web.csrf import verify_csrf
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+for module in (pages_auth, pages_readiness, pages_documents, pages_admin):
+    router.include_router(module.router)
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=STATIC_DIR)

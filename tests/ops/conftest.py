@@ -1,0 +1,81 @@
+"""Scratch environments for the operations tests: a data folder and a database of their own.
+
+`verify` checks the whole database and blob store, so these tests do not run against the run's shared database
+(other tests commit rows there whose blobs live elsewhere on purpose).
+"""
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PG_ADMIN_URL
+
+ENV_KEYS = ("CARBONMS_DATABASE_URL", "CARBONMS_DATA_DIR")
+
+
+@dataclass
+class ScratchEnv:
+    dialect: str
+    url: str
+    data_dir: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"CARBONMS_DATABASE_URL": self.url, "CARBONMS_DATA_DIR": str(self.data_dir)}
+
+
+def _admin(statement: str) -> None:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+@contextmanager
+def scratch_env(dialect: str, *, initialise: bool = True) -> Iterator[ScratchEnv]:
+    """Point the app (settings, engines) at a new data folder and an empty database; put everything back after."""
+    from app import config, db
+
+    data_dir = Path(tempfile.mkdtemp(prefix="carbonms-ops-"))
+    pg_name = None
+    if dialect == "sqlite":
+        url = f"sqlite:///{data_dir / 'carbonms.db'}"
+    else:
+        pg_name = f"carbonms_ops_{uuid.uuid4().hex[:10]}"
+        _admin(f'CREATE DATABASE "{pg_name}"')
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{pg_name}"
+    saved = {key: os.environ.get(key) for key in ENV_KEYS}
+    os.environ.update({"CARBONMS_DATABASE_URL": url, "CARBONMS_DATA_DIR": str(data_dir)})
+    config.get_settings.cache_clear()
+    db.dispose_engines()
+    try:
+        if initialise:
+            from app.cli import initialise as run_initialise
+
+            run_initialise()
+        yield ScratchEnv(dialect, url, data_dir)
+    finally:
+        db.dispose_engines()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        config.get_settings.cache_clear()
+        if pg_name:
+            _admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture()
+def dialect(app_env: str) -> str:
+    return "sqlite" if app_env.startswith("sqlite") else "postgresql"

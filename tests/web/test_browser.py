@@ -1,0 +1,234 @@
+"""End to end in a real browser: Debian's chromium driven by Playwright against a live uvicorn server.
+
+The server runs in a thread on create_app() with the run's test database (app_env). If chromium or Playwright is
+missing the tests FAIL with a clear message (CI installs chromium in .ci/run); they never skip.
+At the end the main pages are saved as screenshots under docs/screenshots/ (SQLite run only).
+"""
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.factories import DOCX_MEDIA, PASSWORD, docx_bytes
+
+CHROMIUM = os.environ.get("CARBONMS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def live_server(app_env: str):  # noqa: ANN201
+    import uvicorn
+
+    from app.main import create_app
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test web server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=15)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():  # noqa: ANN201
+    found = shutil.which(CHROMIUM) or (CHROMIUM if Path(CHROMIUM).exists() else None)
+    if not found:
+        pytest.fail(f"Chromium is missing ({CHROMIUM}): the browser tests need it. Install Debian's package: "
+                    "apt-get install chromium fonts-wqy-zenhei (CI does this in .ci/run).", pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is missing: pip install -e '.[dev]' (never `playwright install`: we use "
+                    "Debian's chromium).", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=found, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Person:
+    """One browser context (its own cookies) signed in as one user."""
+
+    def __init__(self, chromium, base: str, username: str, lang: str | None = None) -> None:  # noqa: ANN001
+        self.base = base
+        self.context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+        self.context.set_default_timeout(15_000)
+        if lang:
+            self.context.add_cookies([{"name": "lang", "value": lang, "url": base}])
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        self.sign_in(username)
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> None:
+        self.go("/login")
+        self.page.locator("#username").fill(username)
+        self.page.locator("#password").fill(password)
+        self.page.locator("main button[type=submit]").click()
+        self.page.wait_for_url(re.compile(r"/(\?.*)?$"))
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+
+    def sign_out(self) -> None:
+        self.page.get_by_role("button", name="退出登录").click()
+        self.page.wait_for_url(re.compile(r"/login"))
+        assert "您已退出登录" in self.page.content()
+        self.context.close()
+
+    def action(self, revision_action: str, *, password: str | None = None, comment: str = "") -> None:
+        form = self.page.locator(f"form[data-action={revision_action}]")
+        if comment:
+            form.locator("textarea").fill(comment)
+        if password is not None:
+            form.locator("input[type=password]").fill(password)
+        form.get_by_role("button").click()
+        self.page.wait_for_load_state()
+
+    def badge(self) -> str:
+        return self.page.locator(".page-head .badge").first.inner_text()
+
+
+def _clause_status(person: Person, clause_id: str) -> str:
+    person.go("/")
+    return person.page.locator(f'tr[data-clause="{clause_id}"] .badge').inner_text()
+
+
+def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env):  # noqa: ANN001
+    base = live_server
+    # Coordinator: register the policy, upload a .docx, submit.
+    coordinator = Person(chromium, base, park.usernames["coordinator"])
+    assert _clause_status(coordinator, "6.2") in ("缺失", "部分满足")
+    coordinator.go("/documents/new")
+    coordinator.page.select_option("#d-type", "CARBON_POLICY")
+    coordinator.page.get_by_label("标题").first.fill("碳排放管理方针（浏览器测试）")
+    coordinator.page.locator("#d-unit").fill("碳管理办公室")
+    coordinator.page.get_by_role("button", name="登记文件").click()
+    coordinator.page.wait_for_url(re.compile(r"/documents/\d+\?done=registered"))
+    document_url = coordinator.page.url.split("?")[0]
+    document_path = document_url.removeprefix(base)
+    control_no = coordinator.page.locator("h1 .code").inner_text()
+
+    # A refused file: the server's reason appears next to the form, in plain words.
+    coordinator.page.set_input_files("#up-file", files=[{"name": "坏文件.docx", "mimeType": DOCX_MEDIA,
+                                                         "buffer": b"MZ\x90\x00 not a word document"}])
+    coordinator.page.get_by_role("button", name="上传").click()
+    status = coordinator.page.locator(".upload-status.error")
+    status.wait_for()
+    assert "文件" in status.inner_text() and "Traceback" not in status.inner_text()
+
+    coordinator.page.set_input_files("#up-file", files=[{"name": "碳排放管理方针.docx", "mimeType": DOCX_MEDIA,
+                                                         "buffer": docx_bytes()}])
+    coordinator.page.get_by_role("button", name="上传").click()
+    coordinator.page.wait_for_url(re.compile(r"done=uploaded"))
+    assert "碳排放管理方针.docx" in coordinator.page.content()
+    coordinator.action("submit")
+    assert coordinator.badge() == "待审核"
+    coordinator.sign_out()
+
+    # Approver: finds it among their tasks, a wrong password is refused, then reviews with the password.
+    approver = Person(chromium, base, park.usernames["approver"])
+    approver.go("/tasks")
+    approver.page.get_by_role("link", name=control_no).first.click()
+    approver.action("review", password="wrong-password", comment="请修改")
+    assert "电子签名需要再次输入您的密码" in approver.page.locator(".error-message").inner_text()
+    approver.go(document_path)
+    approver.action("review", password=PASSWORD, comment="内容符合 6.2 要求")
+    assert approver.badge() == "待批准"
+    assert "审核" in approver.page.locator("table.signatures").inner_text()
+    approver.sign_out()
+
+    # Top management approves (the policy is reserved to top management).
+    top = Person(chromium, base, park.usernames["top_management"])
+    top.go(document_path)
+    top.action("approve", password=PASSWORD, comment="批准发布")
+    assert top.badge() == "已批准待发布"
+    top.sign_out()
+
+    # Coordinator publishes; the dashboard's 6.2 row becomes met.
+    coordinator = Person(chromium, base, park.usernames["coordinator"])
+    coordinator.go(document_path)
+    coordinator.action("publish")
+    assert coordinator.badge() == "现行有效"
+    assert _clause_status(coordinator, "6.2") == "已满足"
+    coordinator.go("/clauses/6.2")
+    assert control_no in coordinator.page.locator("table").first.inner_text()
+
+    # A contributor never sees the internal document: not in the register, not by its address.
+    contributor = Person(chromium, base, park.usernames["contributor"])
+    contributor.go("/documents")
+    assert control_no not in contributor.page.content()
+    contributor.go(document_path)
+    assert control_no not in contributor.page.content()
+    assert "文件不存在" in contributor.page.locator(".error-message").inner_text()
+    contributor.sign_out()
+
+    # The auditor reads the whole history with every signature, in English too.
+    auditor = Person(chromium, base, park.usernames["auditor"])
+    auditor.go(document_path)
+    history = auditor.page.locator("table.history").inner_text()
+    for word in ("登记文件", "上传版本", "提交", "审核签名", "批准签名", "发布"):
+        assert word in history, word
+    signatures = auditor.page.locator("table.signatures").inner_text()
+    assert "approver 测试" in signatures and "top_management 测试" in signatures
+    auditor.page.get_by_role("link", name="English").click()
+    auditor.page.wait_for_load_state()
+    assert "Reviewed" in auditor.page.locator("table.signatures").inner_text()
+    assert auditor.page.locator("html").get_attribute("lang") == "en"
+    auditor.page.get_by_role("link", name="中文").click()
+    auditor.go("/events?verify=1")
+    assert "哈希链完整" in auditor.page.locator(".chain-result").inner_text()
+
+    for person in (coordinator, auditor):
+        assert not person.errors, person.errors  # no script errors, no CSP violations
+    if "sqlite" in app_env:
+        _screenshots(chromium, base, park, document_path)
+    auditor.context.close()
+    coordinator.context.close()
+
+
+def _screenshots(chromium, base: str, park, document_path: str) -> None:  # noqa: ANN001
+    """The main pages, for the README: something waiting in the tasks list first."""
+    from tests.factories import register, upload
+
+    waiting = register(park, "ORGANISATION_RESPONSIBILITIES", title="碳排放管理机构设置及职责")
+    revision = upload(park, waiting["id"]).json()
+    park.client.post(f"/api/revisions/{revision['id']}/submit", headers=park.headers("coordinator"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    coordinator = Person(chromium, base, park.usernames["coordinator"])
+    for name, path in (("dashboard", "/"), ("clause", "/clauses/6.2"), ("register", "/documents"),
+                       ("document", document_path)):
+        coordinator.go(path)
+        coordinator.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    coordinator.page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
+    coordinator.go("/documents")
+    coordinator.page.screenshot(path=str(SCREENSHOTS / "register-tablet.png"))
+    coordinator.context.close()
+    approver = Person(chromium, base, park.usernames["approver"])
+    approver.go("/tasks")
+    approver.page.screenshot(path=str(SCREENSHOTS / "tasks.png"), full_page=True)
+    approver.context.close()
+    auditor = Person(chromium, base, park.usernames["auditor"], lang="en")
+    auditor.go("/events?verify=1")
+    auditor.page.screenshot(path=str(SCREENSHOTS / "events.png"), full_page=True)
+    auditor.context.close()
