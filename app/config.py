@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     default_language: str = "zh"
     # argon2 cost; tests lower it (never in production) so fixtures stay fast.
+    # Index committed changes on a background thread (the request returns at once); tests index inline.
+    search_index_async: bool = True
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
 

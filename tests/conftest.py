@@ -16,6 +16,8 @@ import pytest
 # Cheap argon2 for the test run only (never in production): hashing stays out of the way of the suite's time.
 os.environ.setdefault("CARBONMS_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("CARBONMS_ARGON2_TIME_COST", "1")
+# Index inline so a test sees its change in search at once; tests/search covers the background indexer too.
+os.environ.setdefault("CARBONMS_SEARCH_INDEX_ASYNC", "false")
 
 PG_ADMIN_URL = os.environ.get("CARBONMS_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"

@@ -139,6 +139,12 @@ def document_public(document: Document, state: str | None, number: int | None, e
     )
 
 
+def new_document_out(session: Session, document: Document) -> DocumentPublic:
+    """A just-registered document: no revision yet."""
+    return document_public(document, None, None, None, _type_titles(session, {document.doc_type}),
+                           _type_clauses(session, {document.doc_type}))
+
+
 def _clause_sort_key(clause_id: str) -> list[int]:
     return [int(part) for part in clause_id.split(".") if part.isdigit()]
 

@@ -42,19 +42,13 @@ async def _stage(upload: UploadFile) -> storage.StagedFile:
     return await storage.stage_upload(upload, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
 
 
-def _document_out(session: SessionDep, document: Document) -> DocumentPublic:
-    page_item = queries.document_public(document, None, None, None, queries._type_titles(session, {document.doc_type}),
-                                        queries._type_clauses(session, {document.doc_type}))
-    return page_item
-
-
 @router.post("/documents", response_model=DocumentPublic, status_code=201)
 def register_document(body: DocumentCreate, session: SessionDep, user: CurrentUser) -> DocumentPublic:
     document = service.register_document(
         session, actor=user, doc_type_code=body.doc_type, title=body.title, owner_unit=body.owner_unit,
         access_level=body.access_level, control_no=body.control_no, kind="document",
     )
-    return _document_out(session, document)
+    return queries.new_document_out(session, document)
 
 
 @router.get("/documents", response_model=DocumentPage)

@@ -177,6 +177,6 @@ def install_triggers(connection: Any) -> None:
 
 def event_public(event: Event) -> EventPublic:
     return EventPublic(id=event.id, seq=event.seq, actor_id=event.actor_id, actor_name=event.actor_name,
-                       occurred_at=event.occurred_at, action=event.action, entity_type=event.entity_type,
+                       occurred_at=as_utc(event.occurred_at), action=event.action, entity_type=event.entity_type,
                        entity_id=event.entity_id, before=json.loads(event.before_json),
                        after=json.loads(event.after_json), hash=event.hash)

@@ -8,6 +8,8 @@ indexing attempt, at start-up and by `carbonms reindex`.
 Registered once, on import.
 """
 
+import queue
+import threading
 from itertools import chain
 from typing import Any
 
@@ -15,6 +17,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from app.common import utcnow
+from app.config import get_settings
 from app.db import after_commit, after_rollback
 from app.documents.models import Document, Revision, RevisionText, Signature
 from app.search.models import SearchQueue
@@ -73,5 +76,51 @@ def _index_pending(session: Session) -> None:
     from app.search import service
 
     ids = session.info.pop(_PENDING, None)
-    if ids:
+    if not ids:
+        return
+    if get_settings().search_index_async:
+        background.submit(ids)
+    else:
         service.index_revisions(ids)
+
+
+class BackgroundIndexer:
+    """One daemon thread that indexes committed revisions in batches, so a request never waits on Whoosh's
+    single writer. What it has not indexed yet stays in `search_queue` and is retried at start-up."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[set[int]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, ids: set[int]) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="carbonms-search-indexer", daemon=True)
+                self._thread.start()
+        self._queue.put(set(ids))
+
+    def _run(self) -> None:
+        from app.search import service
+
+        while True:
+            batch = self._queue.get()
+            taken = 1
+            while True:  # coalesce what arrived meanwhile into one writer commit
+                try:
+                    batch |= self._queue.get_nowait()
+                    taken += 1
+                except queue.Empty:
+                    break
+            try:
+                service.index_revisions(batch)  # failures stay queued in the database
+            finally:
+                for _ in range(taken):
+                    self._queue.task_done()
+
+    def wait_idle(self) -> None:
+        """Block until everything submitted so far is indexed (or left queued after a failure)."""
+        self._queue.join()
+
+
+background = BackgroundIndexer()

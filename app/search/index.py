@@ -421,7 +421,9 @@ def rid_column(searcher):  # noqa: ANN001, ANN201
     """docnum → revision id, read from the index's column (kept with the searcher: opening it reads offsets)."""
     column = getattr(searcher, "_carbonms_rid_column", None)
     if column is None:
-        column = searcher.reader().column_reader("rid")
+        reader = searcher.reader()
+        # An index without any segment (nothing indexed yet) has Whoosh's EmptyReader, which has no columns.
+        column = reader.column_reader("rid") if reader.doc_count_all() else {}
         searcher._carbonms_rid_column = column
     return column
 

@@ -344,3 +344,19 @@ def test_metadata_edits_reach_every_revision_of_the_document(park):
     found = _search(park, "碳汇", role="contributor").json()
     assert [item["revision_id"] for item in found["items"]] == [revision["id"]]
     assert found["items"][0]["title"] == "园区微电网与碳汇建设方案"
+
+
+def test_background_indexer_indexes_after_the_request_returns(park, monkeypatch):
+    from app.config import get_settings
+    from app.search.hooks import background
+
+    monkeypatch.setattr(get_settings(), "search_index_async", True)
+    document = register(park, "DATA_MANAGEMENT_RULES", title="后台索引测试")
+    upload(park, document["id"], docx_bytes("园区余热余压利用率的后台索引验证"))
+    background.wait_idle()
+    hits = park.client.get("/api/search", params={"q": "余热余压利用"}, headers=park.headers("coordinator")).json()
+    assert [hit["document_id"] for hit in hits["items"]] == [document["id"]]
+    with session_scope(write=False) as session:
+        queued = session.execute(select(SearchQueue).join(Revision, Revision.id == SearchQueue.revision_id)
+                                 .where(Revision.document_id == document["id"])).scalars().all()
+    assert queued == []
