@@ -22,8 +22,10 @@ class Settings(BaseSettings):
     # argon2 cost; tests lower it (never in production) so fixtures stay fast.
     # Index committed changes on a background thread (the request returns at once); tests index inline.
     search_index_async: bool = True
-    argon2_memory_kib: int = 65536
-    argon2_time_cost: int = 3
+    # OWASP's recommended argon2id floor (19 MiB, 2 passes): e-signatures re-verify passwords often, and on a
+    # 2-core server a 64 MiB hash per signature makes concurrent signers queue for seconds.
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
 
     @property
     def resolved_database_url(self) -> str:

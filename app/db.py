@@ -1,5 +1,6 @@
 """Engine, metadata naming convention and the request session that commits once."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ metadata: MetaData = SQLModel.metadata
 _engines: dict[str, Engine] = {}
 
 WRITE_OPTION = "carbonms_write"
+_TURN_HELD = "carbonms_writer_turn"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -38,13 +40,26 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # SQLite admits one writer; its busy handler polls with growing sleeps, so under load some writers starve for
+    # seconds. Writers of this process queue on a semaphore first (prompt hand-over), then take SQLite's lock.
+    writer_turn = threading.BoundedSemaphore(1)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers start with BEGIN IMMEDIATE: SQLite then serialises them instead of failing on lock upgrade.
         if conn.get_execution_options().get(WRITE_OPTION):
+            # Bounded wait: should anything ever nest two writers in one thread, SQLite's own timeout decides.
+            conn.info[_TURN_HELD] = writer_turn.acquire(timeout=30)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+    def _end_turn(conn: Any) -> None:
+        if conn.info.pop(_TURN_HELD, False):
+            writer_turn.release()
+
+    event.listen(engine, "commit", _end_turn)
+    event.listen(engine, "rollback", _end_turn)
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -137,6 +137,9 @@ class _Sink:
         self.fh.write(chunk)
 
     def close(self) -> None:
+        # Made durable here, while staging, so the database's write lock is never held for the disk flush.
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
         self.fh.close()
 
     def abort(self) -> None:
@@ -170,7 +173,7 @@ async def stage_upload(upload: UploadFile, *, max_bytes: int, tmp_dir: Path) -> 
     try:
         while chunk := await upload.read(CHUNK_SIZE):
             sink.write(chunk)
-        sink.close()
+        await anyio.to_thread.run_sync(sink.close)  # the fsync must not stall the event loop
         return await anyio.to_thread.run_sync(_analyse, sink, upload.filename)
     except BaseException:
         sink.abort()
@@ -226,8 +229,7 @@ def _fsync_path(path: Path, *, directory: bool = False) -> None:
 def _place(temp_path: Path, target: Path) -> None:
     """Move the finished temporary file into place atomically, read-only."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    _fsync_path(temp_path)
-    os.chmod(temp_path, 0o444)
+    os.chmod(temp_path, 0o444)  # its bytes were synced when staging closed the file
     try:
         os.replace(temp_path, target)
     except OSError as exc:

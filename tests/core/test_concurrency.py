@@ -49,3 +49,28 @@ def test_racing_uploads_make_one_open_revision(park):
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
     with session_scope(write=False) as session:
         assert session.execute(select(func.count()).where(Revision.document_id == document["id"])).scalar_one() == 1
+
+
+def test_racing_approvals_and_publications_have_one_winner_each(park):
+    password = PASSWORD
+    document = register(park, "DATA_MANAGEMENT_RULES")
+    rid = upload(park, document["id"]).json()["id"]
+    park.client.post(f"/api/revisions/{rid}/submit", headers=park.headers("coordinator"))
+    assert park.client.post(f"/api/revisions/{rid}/review", json={"password": password},
+                            headers=park.headers("top_management")).status_code == 200
+    # Only the approver may still sign; the same signer racing with itself on two connections.
+    approvals = _race([
+        lambda: park.client.post(f"/api/revisions/{rid}/approve", json={"password": password},
+                                 headers=park.headers("approver"))
+        for _ in range(3)
+    ])
+    assert sorted(r.status_code for r in approvals) == [200, 409, 409]
+    publications = _race([
+        lambda: park.client.post(f"/api/revisions/{rid}/publish", headers=park.headers("coordinator"))
+        for _ in range(3)
+    ])
+    assert sorted(r.status_code for r in publications) == [200, 409, 409]
+    with session_scope(write=False) as session:
+        meanings = session.execute(select(Signature.meaning).where(Signature.revision_id == rid)).scalars().all()
+        states = session.execute(select(Revision.state).where(Revision.document_id == document["id"])).scalars().all()
+    assert sorted(meanings) == ["approve", "review"] and states == ["effective"]
