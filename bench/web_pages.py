@@ -62,7 +62,7 @@ def run(runs: int, warmup: int) -> None:
                 response = client.get(path)
                 assert response.status_code == 200, (path, response.status_code, response.text[:300])
 
-            p50, p95, worst = builder._percentiles(builder._time(fetch, runs, warmup))
+            p50, p95, worst = builder._percentiles(builder._time(fetch, runs, warmup)[0])
             flag = "OK" if p95 < TARGET_MS else "SLOW"
             slow += flag == "SLOW"
             print(f"  GET {page:<42} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   max {worst:7.1f} ms   {flag}")

@@ -135,15 +135,16 @@ def _annual_records(session: Session, park_id: int, today: date) -> list[Task]:
     return tasks
 
 
-def park_tasks(session: Session, park_id: int, today: date | None = None) -> dict[int, list[Task]]:
-    """user id -> their tasks, for every active user of the park."""
+def park_tasks(session: Session, park_id: int, today: date | None = None,
+               only_user_id: int | None = None) -> dict[int, list[Task]]:
+    """user id -> their tasks, for every active user of the park (or only the one asked for)."""
     today = today or today_utc()
     users = list(session.execute(select(User).where(User.park_id == park_id, User.is_active.is_(True))
                                  .order_by(User.id)).scalars())
     by_role: dict[Role, list[User]] = {}
     for user in users:
         by_role.setdefault(Role(user.role), []).append(user)
-    out: dict[int, list[Task]] = {user.id: [] for user in users}
+    out: dict[int, list[Task]] = {user.id: [] for user in users if only_user_id in (None, user.id)}
 
     def give(user_ids: list[int], task: Task) -> None:
         for uid in dict.fromkeys(user_ids):
@@ -152,7 +153,8 @@ def park_tasks(session: Session, park_id: int, today: date | None = None) -> dic
 
     coordinators = [u.id for u in by_role.get(Role.coordinator, [])]
     for user in users:
-        out[user.id].extend(_revision_part(session, user, today))
+        if user.id in out:
+            out[user.id].extend(_revision_part(session, user, today))
     for task in _annual_records(session, park_id, today):
         give(coordinators, task)
 
@@ -225,7 +227,7 @@ def park_tasks(session: Session, park_id: int, today: date | None = None) -> dic
 
 
 def tasks_for(session: Session, user: User, today: date | None = None) -> list[Task]:
-    return park_tasks(session, user.park_id, today).get(user.id, [])
+    return park_tasks(session, user.park_id, today, only_user_id=user.id).get(user.id, [])
 
 
 # ---------------------------------------------------------------- reminders
