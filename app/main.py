@@ -51,6 +51,40 @@ def _validation_message(exc: RequestValidationError) -> dict:
     }
 
 
+ERROR_ENVELOPE_SCHEMA = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "required": ["detail", "message_zh", "message_en", "code"],
+    "properties": {
+        "detail": {"type": "string"},
+        "message_zh": {"type": "string"},
+        "message_en": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "message"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+        }},
+    },
+}
+
+
+def _document_error_envelope(app: FastAPI) -> None:
+    """Document 422 bodies as the envelope the handler really sends, not FastAPI's default list of errors."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schemas = schema.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = ERROR_ENVELOPE_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def create_app() -> FastAPI:
     from app.audits.routes import router as audits_router
     from app.clauses.routes import router as clauses_router
@@ -147,6 +181,7 @@ def create_app() -> FastAPI:
             )
         return response
 
+    _document_error_envelope(app)
     for router in (users_router, documents_router, clauses_router, readiness_router, events_router,
                    search_router, audits_router, reports_router):
         app.include_router(router)

@@ -45,8 +45,11 @@ def get_document(session: Session, *, document_id: int, user: User, for_update: 
     if document is None or not can_read(user, document):
         audit = None
         if document is not None:  # it exists but is not theirs: a refused access worth recording
-            # Recorded in the owner's trail: the owning park must learn its documents were probed.
-            audit = refusal(user, "access.refused", "document", document_id) | {"park_id": document.park_id}
+            # Recorded in the owner's trail (the owning park must learn its documents were probed), without naming
+            # the prober: who works in another park is not the owner's business either.
+            audit = {"action": "access.refused", "entity_type": "document", "entity_id": document_id,
+                     "park_id": document.park_id, "actor_name": "另一园区用户 / user of another park",
+                     "after": {"cross_park": True}}
         raise NotFound("文件不存在", "Document not found", audit=audit)
     return document
 

@@ -204,6 +204,9 @@ def test_other_park_sees_nothing(park, other_park):
     # The attempt is on record in the owner's trail.
     events = park.client.get("/api/events?action=access.refused", headers=park.headers("auditor")).json()
     assert any(e["entity_id"] == str(document["id"]) for e in events)
+    # … without telling the owner who in the other park it was.
+    history = park.client.get(f"/api/documents/{document['id']}", headers=park.headers("auditor")).text
+    assert not any(name in history for name in other_park.usernames.values())
 
 
 def test_contributor_sees_only_public(park):

@@ -1,0 +1,212 @@
+"""A generated access matrix: every /api route × every role of the owning park and of another park, plus no sign-in.
+
+Path parameters are real ids of park A's entities (document, revision, record, user, clause, audit and audit line,
+nonconformity and its action, management review), so another park's calls reach the lookup instead of a 422.
+
+    no sign-in                 → 401 (POST /api/auth/token excepted: it is how one signs in)
+    a role of park B, a route that names one of park A's entities
+                               → 403, 404 or 422, never 2xx, and no park A marker in the body
+    a role of park B, any other route (lists, exports, clauses, own account)
+                               → never 5xx, and no park A marker in the body (zip exports are unpacked)
+    a role of park A           → never 5xx
+
+Cells run in a fixed order: no sign-in, then park B (after which park A's entities must be unchanged), then
+park A, whose calls may move its entities on (they are meant to: the test only asks that nothing is a 5xx).
+"""
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+
+from fastapi.routing import iter_route_contexts
+
+from app.users.models import Role
+from tests.audits.helpers import post, raise_nc, started_audit
+from tests.factories import DOCX_MEDIA, PASSWORD, TestPark, docx_bytes, make_park, publish_new_document, record_upload
+
+ROLES = tuple(r.value for r in Role)
+CLAUSE_ID = "7.3.2"
+GLOBAL_PARAMS = {"clause_id"}  # the standard's clauses are the same for every park
+PUBLIC = {("POST", "/api/auth/token")}
+SIGN = {"password": PASSWORD, "comment": "访问矩阵"}
+ACTION = {"description": "访问矩阵措施", "due_date": "2030-04-01"}
+
+
+def api_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001
+    """(method, path) of every /api route, however deeply its router is included."""
+    cells = set()
+    for context in iter_route_contexts(app.router.routes):
+        path = context.path or ""
+        if path.startswith("/api"):
+            cells.update((method, path) for method in (context.methods or ()) if method != "HEAD")
+    return sorted(cells, key=lambda cell: (cell[1], cell[0]))
+
+
+@dataclass
+class Seed:
+    park: TestPark
+    ids: dict[str, object]
+    markers: list[str]
+    snapshot_paths: list[str]
+
+
+def seed_park(client) -> Seed:  # noqa: ANN001
+    park = make_park(client)
+    document, revision = publish_new_document(park, title=f"访问矩阵受控方针{park.code}")
+    record = record_upload(park)
+    assert record.status_code == 201, record.text
+    audit = started_audit(park)
+    nc = raise_nc(park)
+    assert nc.status_code == 201, nc.text
+    nc_id = nc.json()["id"]
+    analysed = post(park, f"/api/nonconformities/{nc_id}/analyse", "coordinator",
+                    {"cause_analysis": "访问矩阵", "similar_elsewhere": False})
+    assert analysed.status_code == 200, analysed.text
+    planned = post(park, f"/api/nonconformities/{nc_id}/plan", "coordinator",
+                   {"actions": [{**ACTION, "owner_id": park.user_ids["approver"]}]})
+    assert planned.status_code == 200, planned.text
+    review = post(park, "/api/reviews", "coordinator", {"review_date": "2030-01-15"})
+    assert review.status_code == 201, review.text
+    ids = {"document_id": document["id"], "revision_id": revision["id"], "record_id": record.json()["id"],
+           "user_id": park.user_ids["contributor"], "clause_id": CLAUSE_ID, "audit_id": audit["id"],
+           "line_id": audit["lines"][0]["id"], "nc_id": nc_id, "action_id": planned.json()["actions"][0]["id"],
+           "review_id": review.json()["id"]}
+    markers = [park.code, park.code.lower(), document["control_no"], document["title"],
+               record.json().get("control_no") or park.code, *park.usernames.values()]
+    snapshot_paths = [f"/api/documents/{ids['document_id']}", f"/api/revisions/{ids['revision_id']}",
+                      f"/api/records/{ids['record_id']}", f"/api/audits/{ids['audit_id']}",
+                      f"/api/nonconformities/{ids['nc_id']}", f"/api/actions/{ids['action_id']}",
+                      f"/api/reviews/{ids['review_id']}"]
+    return Seed(park=park, ids=ids, markers=[m for m in markers if m], snapshot_paths=snapshot_paths)
+
+
+def request_kwargs(method: str, path: str, ids: dict[str, object]) -> dict:
+    """A small body that passes validation where one is easy to give, so the call reaches the lookup."""
+    if method == "GET":
+        return {}
+    upload = {"files": {"file": ("矩阵.docx", docx_bytes("访问矩阵"), DOCX_MEDIA)}}
+    known = {
+        "/api/auth/token": {"data": {}},
+        "/api/documents/{document_id}/revisions": {**upload, "data": {"change_reason": "访问矩阵"}},
+        "/api/records": {**upload, "data": {"type": "EMISSION_REVIEW_RECORD", "period": "2024"}},
+        "/api/revisions/{revision_id}/review": {"json": SIGN},
+        "/api/revisions/{revision_id}/approve": {"json": SIGN},
+        "/api/revisions/{revision_id}/reject": {"json": SIGN},
+        "/api/records/{record_id}/approve": {"json": SIGN},
+        "/api/records/{record_id}/reject": {"json": SIGN},
+        "/api/reviews/{review_id}/close": {"json": SIGN},
+        "/api/users/{user_id}": {"json": {"full_name": "访问矩阵"}},
+        "/api/clauses/{clause_id}/applicability": {"json": {"applicable": True, "reason": "访问矩阵"}},
+        "/api/audits/{audit_id}/lines/{line_id}": {"json": {"result": "conforming", "notes": "访问矩阵"}},
+        "/api/audits/{audit_id}/findings": {"json": {"kind": "observation", "description": "访问矩阵"}},
+        "/api/nonconformities/{nc_id}/actions": {"json": {**ACTION, "owner_id": ids["user_id"]}},
+        "/api/reviews/{review_id}/inputs": {"json": {"key": "a", "text": "访问矩阵"}},
+        "/api/reviews/{review_id}/decisions": {"json": {"output_item": "a", "decision": "访问矩阵"}},
+    }
+    return known.get(path, {"json": {}})
+
+
+def body_text(response) -> str:  # noqa: ANN001
+    """The body as text, zip members (xlsx, docx, evidence packs) unpacked."""
+    content = response.content
+    parts = [content.decode("utf-8", "replace")]
+    if content[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts += [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()]
+    return "\n".join(parts)
+
+
+def snapshot(seed: Seed) -> dict[str, object]:
+    out = {}
+    for path in seed.snapshot_paths:
+        response = seed.park.client.get(path, headers=seed.park.headers("coordinator"))
+        assert response.status_code == 200, (path, response.text)
+        body = response.json()
+        # Another park's refused calls are recorded (anonymously) as access.refused events on park A's entity: they
+        # record an attempt, not a change, so the comparison leaves them out.
+        if isinstance(body, dict) and isinstance(body.get("history"), list):
+            body["history"] = [e for e in body["history"] if e.get("action") != "access.refused"]
+        out[path] = body
+    return out
+
+
+def _differences(old: object, new: object, where: str = "") -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [d for key in sorted(set(old) | set(new), key=str)
+                for d in _differences(old.get(key), new.get(key), f"{where}.{key}")]
+    if isinstance(old, list) and isinstance(new, list) and len(old) < len(new) and new[:len(old)] == old:
+        return [f"{where}: + {json.dumps(new[len(old):], ensure_ascii=False)[:600]}"]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [d for i, (a, b) in enumerate(zip(old, new, strict=True)) for d in _differences(a, b, f"{where}[{i}]")]
+    return [] if old == new else [f"{where}: {json.dumps(old, ensure_ascii=False)[:120]} → "
+                                  f"{json.dumps(new, ensure_ascii=False)[:120]}"]
+
+
+def fresh_headers(park: TestPark, role: str) -> dict[str, str]:
+    response = park.client.post("/api/auth/token", data={"username": park.usernames[role], "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_access_matrix(app, client, capsys) -> None:  # noqa: ANN001
+    routes = api_routes(app)
+    assert len(routes) > 50, "the route walk found too few /api routes"
+    seed = seed_park(client)
+    other = make_park(client)
+    problems: list[str] = []
+    cells = 0
+
+    def call(method: str, template: str, headers: dict[str, str]):  # noqa: ANN202
+        path = template.format(**{k: v for k, v in seed.ids.items() if "{" + k + "}" in template})
+        return client.request(method, path, headers=headers, **request_kwargs(method, template, seed.ids))
+
+    def headers_for(park: TestPark, role: str, template: str) -> dict[str, str]:
+        # logout revokes the token it is called with: give it a token of its own
+        return fresh_headers(park, role) if template == "/api/auth/logout" else park.headers(role)
+
+    # 1. no sign-in
+    for method, template in routes:
+        cells += 1
+        response = call(method, template, {})
+        if (method, template) in PUBLIC:
+            if response.status_code < 300 or response.status_code >= 500:
+                problems.append(f"anonymous {method} {template}: {response.status_code}")
+        elif response.status_code != 401:
+            problems.append(f"anonymous {method} {template}: {response.status_code}, expected 401")
+
+    # 2. every role of another park
+    before = snapshot(seed)
+    for role in ROLES:
+        for method, template in routes:
+            cells += 1
+            response = call(method, template, headers_for(other, role, template))
+            names_entity = any("{" + name + "}" in template for name in seed.ids if name not in GLOBAL_PARAMS)
+            where = f"park B {role} {method} {template}"
+            if response.status_code >= 500:
+                problems.append(f"{where}: {response.status_code} {response.text[:200]}")
+            elif names_entity and response.status_code not in (403, 404, 422):
+                problems.append(f"{where}: {response.status_code}, expected 403/404/422 {response.text[:200]}")
+            text = body_text(response)
+            leaked = [marker for marker in seed.markers if marker in text]
+            if leaked:
+                problems.append(f"{where}: {response.status_code} shows park A's {leaked}")
+    after = snapshot(seed)
+    for path, value in before.items():
+        if after[path] != value:
+            changed = _differences(value, after[path])
+            problems.append(f"park B's calls changed park A's {path}: {changed[:10]}")
+
+    # 3. every role of the owning park
+    for role in ROLES:
+        for method, template in routes:
+            cells += 1
+            response = call(method, template, headers_for(seed.park, role, template))
+            if response.status_code >= 500:
+                problems.append(f"park A {role} {method} {template}: {response.status_code} {response.text[:200]}")
+
+    assert cells == len(routes) * (1 + 2 * len(ROLES))
+    with capsys.disabled():
+        print(f"\naccess matrix: {cells} cells ({len(routes)} routes × (no sign-in + {len(ROLES)} roles × 2 parks)),"
+              f" {len(problems)} problems")
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:80])
