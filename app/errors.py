@@ -71,3 +71,13 @@ class Invalid(AppError):
 class TooManyRequests(AppError):
     status_code = 429
     code = "too_many_requests"
+
+
+class Busy(AppError):
+    status_code = 503
+    code = "busy"
+
+
+class InternalError(AppError):
+    status_code = 500
+    code = "internal"

@@ -12,7 +12,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import get_settings
-from app.errors import AppError, Conflict, Invalid, TooLarge
+from app.errors import AppError, Busy, Conflict, InternalError, Invalid, TooLarge
 
 logger = logging.getLogger("carbonms")
 
@@ -107,9 +107,12 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
 
+    def respond(error: AppError) -> JSONResponse:
+        return JSONResponse(error.to_dict(), status_code=error.status_code, headers=error.headers)
+
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers)
+        return respond(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -119,44 +122,38 @@ def create_app() -> FastAPI:
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         messages = {404: ("页面或资源不存在", "Not found"), 405: ("不支持此请求方法", "Method not allowed")}
         zh, en = messages.get(exc.status_code, (str(exc.detail), str(exc.detail)))
-        return JSONResponse({"detail": f"{zh} / {en}", "message_zh": zh, "message_en": en, "code": "http"},
-                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        error = AppError(zh, en, headers=getattr(exc, "headers", None))
+        error.status_code, error.code = exc.status_code, "http"
+        return respond(error)
 
     @app.exception_handler(DataError)
     async def data_error(_request: Request, exc: DataError) -> JSONResponse:
         # e.g. a NUL character or an out-of-range number the database cannot store: the input is at fault.
         logger.info("refused input the database cannot store: %s", exc.orig)
-        error = Invalid("输入包含无法保存的字符，或数值超出范围",
-                        "The input has characters or numbers that cannot be stored")
-        return JSONResponse(error.to_dict(), status_code=422)
+        return respond(Invalid("输入包含无法保存的字符，或数值超出范围",
+                               "The input has characters or numbers that cannot be stored"))
 
     @app.exception_handler(OverflowError)
     async def overflow_error(_request: Request, _exc: OverflowError) -> JSONResponse:
-        error = Invalid("数值超出范围", "A number is out of range")
-        return JSONResponse(error.to_dict(), status_code=422)
+        return respond(Invalid("数值超出范围", "A number is out of range"))
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(SQLAlchemyTimeoutError)
     async def busy_error(_request: Request, exc: Exception) -> JSONResponse:
         # Lock or pool waits ran out under load: the request may be retried, it is not the user's fault.
         logger.warning("database busy: %s", exc)
-        body = {"detail": "系统繁忙，请稍后重试 / The system is busy; please retry",
-                "message_zh": "系统繁忙，请稍后重试", "message_en": "The system is busy; please retry", "code": "busy"}
-        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+        return respond(Busy("系统繁忙，请稍后重试", "The system is busy; please retry", headers={"Retry-After": "5"}))
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
         logger.info("integrity conflict: %s", exc.orig)
-        error = Conflict("数据刚被他人修改或已存在，请刷新后重试",
-                         "The data was just changed or already exists; reload")
-        return JSONResponse(error.to_dict(), status_code=409)
+        return respond(Conflict("数据刚被他人修改或已存在，请刷新后重试",
+                                "The data was just changed or already exists; reload"))
 
     @app.exception_handler(Exception)
     async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unexpected error", exc_info=exc)
-        return JSONResponse({"detail": "系统内部错误，请稍后重试 / Internal error",
-                             "message_zh": "系统内部错误，请稍后重试", "message_en": "Internal error",
-                             "code": "internal"}, status_code=500)
+        return respond(InternalError("系统内部错误，请稍后重试", "Internal error"))
 
     @app.middleware("http")
     async def guard_and_headers(request: Request, call_next):  # noqa: ANN001, ANN202

@@ -25,7 +25,7 @@ SEARCH_PAGE = 20
 TASKS_PER_GROUP = 100
 
 
-PAGE_LINKS = ("/documents/", "/clauses/")
+PAGE_LINKS = ("/documents/", "/clauses/", "/audits/", "/nonconformities/", "/reviews/", "/actions/")
 
 
 def _task_rows(session: SessionDep, user: WebUser) -> list[dict]:
