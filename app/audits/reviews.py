@@ -26,6 +26,7 @@ from app.audits.service import (
     _require_role,
     _text,
     dumps,
+    get_in_park,
     loads,
     nc_code,
     require_reader,
@@ -33,7 +34,7 @@ from app.audits.service import (
 from app.common import as_utc, utcnow
 from app.deps import refusal
 from app.documents.models import Document, Revision
-from app.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound
+from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from app.events import service as events
 from app.readiness.service import add_months
 from app.users.models import Role, User
@@ -250,14 +251,8 @@ def assemble_inputs(session: Session, *, park_id: int, review_date: date, previo
 
 
 def get_review(session: Session, *, review_id: int, user: User, for_update: bool = False) -> ManagementReview:
-    require_reader(user, "review", review_id)
-    query = select(ManagementReview).where(ManagementReview.id == review_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    review = session.execute(query).scalars().first()
-    if review is None or review.park_id != user.park_id:
-        raise NotFound("管理评审不存在", "Management review not found")
-    return review
+    return get_in_park(session, ManagementReview, entity_id=review_id, user=user, entity_type="review",
+                       missing=("管理评审不存在", "Management review not found"), for_update=for_update)
 
 
 def list_reviews(session: Session, *, user: User) -> list[ManagementReview]:

@@ -247,15 +247,22 @@ def list_programmes(session: Session, *, user: User) -> list[AuditProgramme]:
                                 .order_by(AuditProgramme.year.desc())).scalars())
 
 
-def get_audit(session: Session, *, audit_id: int, user: User, for_update: bool = False) -> Audit:
-    require_reader(user, "audit", audit_id)
-    query = select(Audit).where(Audit.id == audit_id)
+def get_in_park(session: Session, model: Any, *, entity_id: int, user: User, entity_type: str,
+                missing: tuple[str, str], for_update: bool = False) -> Any:
+    """One audit-domain row of the user's park (optionally locked); another park's id is simply not found."""
+    require_reader(user, entity_type, entity_id)
+    query = select(model).where(model.id == entity_id)
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
-    audit = session.execute(query).scalars().first()
-    if audit is None or audit.park_id != user.park_id:
-        raise NotFound("审核不存在", "Audit not found")
-    return audit
+    row = session.execute(query).scalars().first()
+    if row is None or row.park_id != user.park_id:
+        raise NotFound(*missing)
+    return row
+
+
+def get_audit(session: Session, *, audit_id: int, user: User, for_update: bool = False) -> Audit:
+    return get_in_park(session, Audit, entity_id=audit_id, user=user, entity_type="audit",
+                       missing=("审核不存在", "Audit not found"), for_update=for_update)
 
 
 def team_ids(audit: Audit) -> list[int]:
@@ -507,14 +514,8 @@ def cancel_audit(session: Session, *, actor: User, audit_id: int, reason: str) -
 
 
 def get_nonconformity(session: Session, *, nc_id: int, user: User, for_update: bool = False) -> Nonconformity:
-    require_reader(user, "nonconformity", nc_id)
-    query = select(Nonconformity).where(Nonconformity.id == nc_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    nc = session.execute(query).scalars().first()
-    if nc is None or nc.park_id != user.park_id:
-        raise NotFound("不符合项不存在", "Nonconformity not found")
-    return nc
+    return get_in_park(session, Nonconformity, entity_id=nc_id, user=user, entity_type="nonconformity",
+                       missing=("不符合项不存在", "Nonconformity not found"), for_update=for_update)
 
 
 def _create_nc(session: Session, *, actor: User, origin: NcOrigin, origin_ref: str, clause_id: str,

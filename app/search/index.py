@@ -56,6 +56,21 @@ def bigrams(run: str) -> list[str]:
     return [run[i:i + 2] for i in range(len(run) - 1)]
 
 
+def _fill(token: Token, text: str, pos: int, startchar: int, endchar: int, positions: bool, chars: bool,
+          keeporiginal: bool) -> Token:
+    """Reuse Whoosh's one Token object for the next term (the analyzer contract)."""
+    token.text = text
+    token.boost = 1.0
+    if keeporiginal:
+        token.original = text
+    token.stopped = False
+    if positions:
+        token.pos = pos
+    if chars:
+        token.startchar, token.endchar = startchar, endchar
+    return token
+
+
 class CJKBigramTokenizer(Tokenizer):
     """CJK runs → overlapping bigrams (a lone character → unigram); words → one lower-case token, and when they hold
     inner punctuation (P1-CARBON_POLICY-001, 4.1) also their parts, at consecutive positions from the whole word's.
@@ -92,16 +107,8 @@ class CJKBigramTokenizer(Tokenizer):
                 else:
                     pieces = [(run[i:i + 2], start + i, start + i + 2) for i in range(len(run) - 1)]
                 for text, begin, end in pieces:
-                    token.text = text
-                    token.boost = 1.0
-                    if keeporiginal:
-                        token.original = text
-                    token.stopped = False
-                    if positions:
-                        token.pos = pos
-                    if chars:
-                        token.startchar, token.endchar = start_char + begin, start_char + end
-                    yield token
+                    yield _fill(token, text, pos, start_char + begin, start_char + end, positions, chars,
+                                keeporiginal)
                     pos += 1
                 continue
             words = [(run.lower(), start, match.end(), pos)]
@@ -111,16 +118,7 @@ class CJKBigramTokenizer(Tokenizer):
                     words += [(part.group().lower(), start + part.start(), start + part.end(), pos + i)
                               for i, part in enumerate(parts)]
             for text, begin, end, at in words:
-                token.text = text
-                token.boost = 1.0
-                if keeporiginal:
-                    token.original = text
-                token.stopped = False
-                if positions:
-                    token.pos = at
-                if chars:
-                    token.startchar, token.endchar = start_char + begin, start_char + end
-                yield token
+                yield _fill(token, text, at, start_char + begin, start_char + end, positions, chars, keeporiginal)
             pos = words[-1][3] + 1
 
 
