@@ -22,10 +22,16 @@ class Settings(BaseSettings):
     # argon2 cost; tests lower it (never in production) so fixtures stay fast.
     # Index committed changes on a background thread (the request returns at once); tests index inline.
     search_index_async: bool = True
+    # How long the background indexer gathers committed changes into one batch (search lags by about this much).
+    search_index_batch_seconds: float = Field(default=1.0, ge=0, le=60)
     # OWASP's recommended argon2id floor (19 MiB, 2 passes): e-signatures re-verify passwords often, and on a
     # 2-core server a 64 MiB hash per signature makes concurrent signers queue for seconds.
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2
+    # Route handlers running at once (the rest queue in arrival order; see app/admission.py), and how long a request
+    # may wait for its turn before it is told 503. About two per core: more only makes the write-lock holder slower.
+    max_active_requests: int = Field(default=4, ge=1, le=256)
+    admission_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

@@ -4,19 +4,19 @@ import gc
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.admission import admission
 from app.config import get_settings
-from app.errors import AppError, Busy, Conflict, InternalError, Invalid, TooLarge
+from app.errors import AppError, Busy, Conflict, InternalError, Invalid
+from app.middleware import GuardAndHeaders
 
 logger = logging.getLogger("carbonms")
-
-UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # multipart framing and form fields around the file
 
 
 @asynccontextmanager
@@ -100,6 +100,7 @@ def create_app() -> FastAPI:
     from app.web.routes import static_files
 
     app = FastAPI(
+        dependencies=[Depends(admission, scope="function")],
         title="carbonms",
         description="产业园区碳排放管理体系文件控制与合规证据系统（T/CPQS ZC001—2025）/ "
         "Document control and compliance evidence for park carbon emission management systems",
@@ -155,29 +156,7 @@ def create_app() -> FastAPI:
         logger.exception("unexpected error", exc_info=exc)
         return respond(InternalError("系统内部错误，请稍后重试", "Internal error"))
 
-    @app.middleware("http")
-    async def guard_and_headers(request: Request, call_next):  # noqa: ANN001, ANN202
-        length = request.headers.get("content-length")
-        limit = get_settings().max_upload_bytes + UPLOAD_OVERHEAD_BYTES
-        if length and length.isdigit() and int(length) > limit:
-            error = TooLarge(f"文件超过 {get_settings().max_upload_mb} MB 的上限",
-                             f"The upload exceeds the {get_settings().max_upload_mb} MB limit")
-            response = (web_errors.app_error_page(request, error) if web_errors.wants_html(request)
-                        else JSONResponse(error.to_dict(), status_code=413))
-        else:
-            response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.headers.get("content-type", "").startswith("text/html") and not request.url.path.startswith(
-            "/docs"
-        ):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-            )
-        return response
-
+    app.add_middleware(GuardAndHeaders)
     _document_error_envelope(app)
     for router in (users_router, documents_router, clauses_router, readiness_router, events_router,
                    search_router, audits_router, reports_router):

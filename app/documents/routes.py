@@ -84,9 +84,13 @@ async def upload_revision(
 ) -> RevisionPublic:
     version = expected_version(if_match)
     staged = await _stage(file)
-    revision = await run_in_threadpool(service.add_revision, session, actor=user, document_id=document_id,
-                                       staged=staged, change_reason=change_reason, expected_version=version)
-    return queries.revision_out(session, revision, user)
+
+    def add() -> RevisionPublic:  # database work stays off the event loop
+        revision = service.add_revision(session, actor=user, document_id=document_id, staged=staged,
+                                        change_reason=change_reason, expected_version=version)
+        return queries.revision_out(session, revision, user)
+
+    return await run_in_threadpool(add)
 
 
 @router.post("/documents/{document_id}/obsolete", response_model=DocumentDetail)
@@ -174,10 +178,14 @@ async def create_record(
 ) -> RecordPublic:
     service.parse_period(period)  # refuse a bad period before storing anything
     staged = await _stage(file)
-    document, revision = await run_in_threadpool(
-        service.create_record, session, actor=user, doc_type_code=doc_type, period_text=period, staged=staged,
-        title=title, owner_unit=owner_unit, access_level=access_level, submit=submit)
-    return queries.record_public(session, document, revision)
+
+    def create() -> RecordPublic:  # database work stays off the event loop
+        document, revision = service.create_record(
+            session, actor=user, doc_type_code=doc_type, period_text=period, staged=staged, title=title,
+            owner_unit=owner_unit, access_level=access_level, submit=submit)
+        return queries.record_public(session, document, revision)
+
+    return await run_in_threadpool(create)
 
 
 @router.get("/records/{record_id}", response_model=RecordPublic)

@@ -1,4 +1,4 @@
-"""The audit trail: append-only, hash-chained events written in the same transaction as the change."""
+"""The audit trail: append-only, hash-chained events committed in the same transaction as the change."""
 
 import hashlib
 import json
@@ -7,12 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text, update
-from sqlmodel import Session
+from sqlalchemy.event import listens_for
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql.util import find_tables
 
 from app.common import as_utc, utcnow
 from app.events.models import Event, EventChainHead, EventPublic
 
 GENESIS_HASH = "0" * 64
+_PENDING = "carbonms_pending_events"
 
 
 def _canonical(value: Any) -> str:
@@ -54,38 +57,73 @@ def record(
     actor_id: int | None = None,
     before: Any = None,
     after: Any = None,
-) -> Event:
-    """Append one event. Locks the chain head so concurrent transactions append one after another."""
+) -> None:
+    """Queue one event in the transaction; it joins the chain when the transaction commits (`append_pending`).
+
+    Appending takes the chain head's lock, which serialises every writer; taking it at commit rather than at the
+    first event keeps that lock for a few statements instead of the whole request.
+    """
+    session.connection()  # make sure a transaction is open: its rollback must discard the queued event
+    session.info.setdefault(_PENDING, []).append({
+        "park_id": park_id,
+        "actor_id": actor_id if actor_id is not None else getattr(actor, "id", None),
+        "actor_name": actor_name or getattr(actor, "username", None) or "system",
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "before_json": _canonical(before),
+        "after_json": _canonical(after),
+    })
+
+
+def append_pending(session: Session) -> None:
+    """Append the transaction's queued events to the chain, in the order they were recorded."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    # Lock the head row first (an UPDATE locks on every database): concurrent transactions append one by one.
     locked = session.execute(
         update(EventChainHead).where(EventChainHead.id == 1).values(last_seq=EventChainHead.last_seq)
     )
     if locked.rowcount == 0:
         session.add(EventChainHead(id=1, last_seq=0, last_hash=GENESIS_HASH))
         session.flush()
-    head = session.execute(
+    seq, prev_hash = session.execute(
         select(EventChainHead.last_seq, EventChainHead.last_hash).where(EventChainHead.id == 1)
     ).one()
-    event = Event(
-        seq=head.last_seq + 1,
-        park_id=park_id,
-        actor_id=actor_id if actor_id is not None else getattr(actor, "id", None),
-        actor_name=actor_name or getattr(actor, "username", None) or "system",
-        occurred_at=utcnow(),
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        before_json=_canonical(before),
-        after_json=_canonical(after),
-        prev_hash=head.last_hash,
-        hash="",
-    )
-    event.hash = compute_hash(event)
-    session.add(event)
-    session.execute(
-        update(EventChainHead).where(EventChainHead.id == 1).values(last_seq=event.seq, last_hash=event.hash)
-    )
+    occurred_at = utcnow()  # the moment the chain is extended: seq and time order always agree
+    for fields in pending:
+        seq += 1
+        event = Event(seq=seq, occurred_at=occurred_at, prev_hash=prev_hash, hash="", **fields)
+        event.hash = prev_hash = compute_hash(event)
+        session.add(event)
+    session.execute(update(EventChainHead).where(EventChainHead.id == 1).values(last_seq=seq, last_hash=prev_hash))
     session.flush()
-    return event
+
+
+def discard_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@listens_for(Session, "before_commit")
+def _append_before_commit(session: Session) -> None:
+    append_pending(session)
+
+
+@listens_for(Session, "after_transaction_end")
+def _discard_unappended(session: Session, transaction: Any) -> None:
+    # A transaction that ends without commit (rollback, close) takes its queued events with it.
+    if transaction.parent is None:
+        discard_pending(session)
+
+
+@listens_for(Session, "do_orm_execute")
+def _append_before_reading_events(state: ORMExecuteState) -> None:
+    """Like autoflush: a query of the event table in the same transaction sees the events recorded so far."""
+    if state.session.info.get(_PENDING) and state.is_select and Event.__table__ in find_tables(
+        state.statement, check_columns=True, include_selects=True
+    ):
+        append_pending(state.session)
 
 
 def record_refusal(audit: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ Registered once, on import.
 
 import queue
 import threading
+import time
 from itertools import chain
 from typing import Any
 
@@ -106,6 +107,9 @@ class BackgroundIndexer:
         while True:
             batch = self._queue.get()
             taken = 1
+            # Gather what the next moments bring into the same writer commit: one Whoosh segment (and its merges)
+            # per batch instead of per request keeps the indexer from competing with requests for the interpreter.
+            time.sleep(get_settings().search_index_batch_seconds)
             while True:  # coalesce what arrived meanwhile into one writer commit
                 try:
                     batch |= self._queue.get_nowait()

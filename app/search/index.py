@@ -245,15 +245,15 @@ def open_writer(ix: whoosh_index.FileIndex, *, timeout: float = 10.0, **kwargs: 
 _local = threading.local()
 
 
-def searcher():  # noqa: ANN201
-    """A searcher of the current build, or None when there is no usable index."""
+def searcher(*, renew: bool = False):  # noqa: ANN201
+    """A searcher of the current build, or None when there is no usable index; `renew` skips this thread's cache."""
     root = index_root()
     current = read_current(root)
     if current is None:
         return None
     cache = getattr(_local, "cache", None)
     key = (str(root), current["build"])
-    if cache is not None and cache[0] == key and cache[1].up_to_date():
+    if not renew and cache is not None and cache[0] == key and cache[1].up_to_date():
         return cache[1]
     if cache is not None:
         try:

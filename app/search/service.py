@@ -34,6 +34,7 @@ CHUNK = 500
 MAX_QUERY_CHARS = 500
 MAX_UNITS = 16
 MAX_OFFSET = 5000
+INDEX_ATTEMPTS = 3  # a searcher whose segment files a merge removed is reopened this many times in all
 VERIFY_ALL_BELOW = 2000  # below this many matches every one is re-checked in the database for the total
 INCREMENTAL_LOCK_SECONDS = 3.0
 
@@ -525,9 +526,21 @@ def search(session: Session, user: User, query: str, filters: SearchFilters | No
     if limit < 1 or limit > 100 or offset < 0 or offset > MAX_OFFSET:
         raise Invalid("分页参数超出范围", "Pagination out of range")
     parsed = parse_query(query)
-    searcher = index.searcher()
-    if searcher is None:
-        raise IndexUnavailable("搜索索引正在建立，请稍后再试", "The search index is being built; try again shortly")
+    for attempt in range(INDEX_ATTEMPTS):
+        try:
+            searcher = index.searcher(renew=attempt > 0)
+            if searcher is None:
+                raise IndexUnavailable("搜索索引正在建立，请稍后再试",
+                                       "The search index is being built; try again shortly")
+            return _search_with(session, user, searcher, parsed, filters, limit, offset)
+        except FileNotFoundError:
+            # The indexer merged segments and removed their files after this searcher was opened: open a fresh one.
+            logger.info("search index segment vanished under a searcher (attempt %d); reopening", attempt + 1)
+    raise IndexUnavailable("搜索索引正在更新，请稍后再试", "The search index is being updated; try again shortly")
+
+
+def _search_with(session: Session, user: User, searcher, parsed: ParsedQuery,  # noqa: ANN001
+                 filters: SearchFilters, limit: int, offset: int) -> SearchPage:
     matches = index.evaluate(searcher, parsed.units, restriction(user, filters))
     if parsed.phrases:
         matches = _with_phrases(session, searcher, matches, parsed.phrases)

@@ -61,3 +61,73 @@ def test_verification_names_the_first_broken_link(tmp_path):
         report = events.verify_chain(session)
         assert not report.ok and report.first_broken_seq == 2
     engine.dispose()
+
+
+def _scratch_session(tmp_path):  # noqa: ANN001, ANN202
+    from sqlmodel import Session, create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'chain.db'}")
+    metadata.create_all(engine)
+    return engine, Session(engine)
+
+
+def test_events_join_the_chain_at_commit_in_order_and_vanish_with_a_rollback(tmp_path):
+    from sqlalchemy import select
+
+    from app.events.models import Event
+
+    engine, session = _scratch_session(tmp_path)
+    with session:
+        events.record(session, action="test.kept", entity_type="test", entity_id=1, park_id=None)
+        session.commit()
+        events.record(session, action="test.dropped", entity_type="test", entity_id=2, park_id=None)
+        session.rollback()  # the change failed: its event never joins the chain, and takes no number
+        for number in (3, 4):
+            events.record(session, action="test.kept", entity_type="test", entity_id=number, park_id=None)
+        session.commit()
+        rows = session.execute(select(Event).order_by(Event.seq)).scalars().all()
+        assert [(row.seq, row.entity_id) for row in rows] == [(1, "1"), (2, "3"), (3, "4")]
+        assert [row.occurred_at for row in rows] == sorted(row.occurred_at for row in rows)
+        assert events.verify_chain(session).ok
+    engine.dispose()
+
+
+def test_a_query_of_the_trail_inside_the_transaction_sees_its_own_events(tmp_path):
+    from sqlalchemy import func, select
+
+    from app.events.models import Event
+
+    engine, session = _scratch_session(tmp_path)
+    with session:
+        events.record(session, action="test.step", entity_type="test", entity_id=1, park_id=None)
+        assert session.execute(select(func.count()).select_from(Event)).scalar_one() == 1  # appended on demand
+        events.record(session, action="test.step", entity_type="test", entity_id=2, park_id=None)
+        assert [row.seq for row in session.execute(select(Event).order_by(Event.seq)).scalars()] == [1, 2]
+        session.commit()
+        assert events.verify_chain(session).ok and events.verify_chain(session).checked == 2
+    engine.dispose()
+
+
+def test_a_response_built_in_the_same_request_shows_the_change_it_made(park):
+    from tests.factories import publish_new_document
+
+    document, _revision = publish_new_document(park)
+    response = park.client.post(f"/api/documents/{document['id']}/obsolete", json={"reason": "被新制度取代"},
+                                headers=park.headers("coordinator"))
+    assert response.status_code == 200, response.text
+    assert "revision.obsolete" in [item["action"] for item in response.json()["history"]]
+
+
+def test_a_session_closed_without_commit_leaves_no_event(tmp_path):
+    from sqlalchemy import func, select
+
+    from app.events.models import Event
+
+    engine, session = _scratch_session(tmp_path)
+    events.record(session, action="test.abandoned", entity_type="test", entity_id=1, park_id=None)
+    session.close()
+    with session:
+        events.record(session, action="test.kept", entity_type="test", entity_id=2, park_id=None)
+        session.commit()
+        assert session.execute(select(func.count()).select_from(Event)).scalar_one() == 1
+    engine.dispose()

@@ -360,3 +360,35 @@ def test_background_indexer_indexes_after_the_request_returns(park, monkeypatch)
         queued = session.execute(select(SearchQueue).join(Revision, Revision.id == SearchQueue.revision_id)
                                  .where(Revision.document_id == document["id"])).scalars().all()
     assert queued == []
+
+
+def test_a_segment_removed_under_the_searcher_is_retried_with_a_fresh_one(park, labelled, monkeypatch):  # noqa: ANN001
+    """A merge by the indexer may delete segment files an open searcher has not read yet: reopen, never a 500."""
+    real_evaluate = index.evaluate
+    calls = {"n": 0, "renewed": 0}
+    real_searcher = index.searcher
+
+    def vanishing_once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise FileNotFoundError(2, "No such file or directory", "index/build-x/MAIN_seg.trm")
+        return real_evaluate(*args, **kwargs)
+
+    def counting_searcher(*, renew: bool = False):  # noqa: ANN202
+        calls["renewed"] += renew
+        return real_searcher(renew=renew)
+
+    monkeypatch.setattr(index, "evaluate", vanishing_once)
+    monkeypatch.setattr(index, "searcher", counting_searcher)
+    assert _ids(_search(park, "纠正措施")) == {labelled["audit"]}
+    assert calls == {"n": 2, "renewed": 1}
+
+
+def test_an_index_that_keeps_vanishing_answers_503_not_500(park, labelled, monkeypatch):  # noqa: ANN001
+    def always_vanishing(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise FileNotFoundError(2, "No such file or directory", "index/build-x/MAIN_seg.trm")
+
+    monkeypatch.setattr(index, "evaluate", always_vanishing)
+    response = _search(park, "纠正措施")
+    assert response.status_code == 503, response.text
+    assert response.json()["message_zh"] == "搜索索引正在更新，请稍后再试"
