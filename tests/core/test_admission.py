@@ -114,3 +114,42 @@ def test_requests_wait_for_a_slot_and_are_refused_with_503_after_the_limit(app_e
             assert gate.free == 1
 
     run(scenario())
+
+
+def test_a_slow_upload_does_not_hold_a_slot_while_its_body_trickles_in(app_env, monkeypatch) -> None:  # noqa: ANN001
+    import httpx
+
+    from app.admission import gate_for_loop
+    from app.config import get_settings
+    from app.main import create_app
+
+    monkeypatch.setattr(get_settings(), "max_active_requests", 1)
+    app = create_app()
+    boundary = "carbonmsboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\n碳排放").encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+
+    async def scenario() -> None:
+        rest_may_come = asyncio.Event()
+
+        async def trickle():  # noqa: ANN202
+            yield head
+            await rest_may_come.wait()
+            yield tail
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=10) as client:
+            gate = gate_for_loop()
+            upload = asyncio.create_task(client.post(
+                "/api/documents/1/revisions", content=trickle(),
+                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}))
+            await asyncio.sleep(0.05)
+            assert not upload.done()
+            assert gate.free == 1  # the upload is still arriving: it holds no slot ...
+            assert (await client.get("/login")).status_code == 200  # ... so others are served meanwhile
+            rest_may_come.set()
+            assert (await upload).status_code == 401  # admitted once its body was in, then asked to sign in
+            assert gate.free == 1
+
+    run(scenario())
