@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from app.audits import lifecycle as nc_lifecycle
 from app.audits import reports, reviews, service, tasks
-from app.audits.models import LineResult, NcOrigin, NcState, Nonconformity, Severity
+from app.audits.models import AuditState, FindingKind, LineResult, NcOrigin, NcState, Nonconformity, Severity
 from app.audits.routes import (
     action_out,
     audit_detail,
@@ -49,6 +49,8 @@ AUDIT_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "action_state": {"open": ("进行中", "open"), "done": ("已完成", "done"), "cancelled": ("已取消", "cancelled")},
     "review_state": {"draft": ("进行中", "in preparation"), "closed": ("已关闭", "closed")},
     "output": reviews.OUTPUT_ITEMS,
+    "finding_kind": {"observation": ("观察项", "observation"),
+                     "improvement": ("改进机会", "opportunity for improvement")},
 }
 
 
@@ -154,7 +156,10 @@ def audit_page(audit_id: EntityId, request: Request, session: SessionDep, user: 
     detail = audit_detail(session, audit)
     team = service.team_ids(audit)
     on_team = user.role == Role.auditor and user.id in team
+    may_add_finding = on_team and audit.state == AuditState.in_progress  # service.add_finding: the team, in progress
     return _page(request, "audit.html", section="audits", a=detail, on_team=on_team,
+                 may_add_finding=may_add_finding, finding_kinds=[k.value for k in FindingKind],
+                 clause_list=clause_queries.list_clauses(session) if may_add_finding else [],
                  is_lead=user.role == Role.auditor and user.id == audit.lead_auditor_id,
                  may_cancel=user.role == Role.coordinator or (user.role == Role.auditor
                                                               and user.id == audit.lead_auditor_id),
@@ -237,9 +242,11 @@ def nonconformity_page(nc_id: EntityId, request: Request, session: SessionDep, u
     nc = service.get_nonconformity(session, nc_id=nc_id, user=user)
     detail = nc_detail(session, nc, user)
     entities = [("nonconformity", nc.id)] + [("corrective_action", a["id"]) for a in detail["actions"]]
+    # service.add_action: a coordinator, while the actions are under way
+    may_add_action = user.role in nc_lifecycle.COORDINATORS and nc.state == NcState.action_planned
     return _page(request, "nonconformity.html", section="nonconformities", n=detail, me_id=user.id,
                  people=_people(session, user), history=_history(session, user.park_id, entities),
-                 may_file=user.role == Role.coordinator)
+                 may_file=user.role == Role.coordinator, may_add_action=may_add_action)
 
 
 @router.post("/nonconformities/{nc_id:int}/analyse")
@@ -352,10 +359,15 @@ def create_review(session: SessionDep, user: WebUser, review_date: OptDate, titl
 def review_page(review_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
     review = reviews.get_review(session, review_id=review_id, user=user)
     detail = review_detail(session, review)
+    raised = [nc_summary(session, nc) for nc in service.list_nonconformities(
+        session, user=user, origin=NcOrigin.management_review) if nc.review_id == review.id]
+    may_raise = user.role in service.NC_RAISERS  # service.raise_nonconformity: any state of the review
     return _page(request, "review.html", section="reviews", r=detail, people=_people(session, user),
                  may_edit=user.role in reviews.REVIEW_EDITORS and detail["state"] == "draft",
                  may_close=user.role == Role.top_management and detail["state"] == "draft",
-                 may_file=user.role == Role.coordinator, outputs=reviews.OUTPUT_ITEMS)
+                 may_file=user.role == Role.coordinator, outputs=reviews.OUTPUT_ITEMS, raised=raised,
+                 may_raise=may_raise, severities=[s.value for s in Severity],
+                 clause_list=clause_queries.list_clauses(session) if may_raise else [])
 
 
 @router.post("/reviews/{review_id:int}/inputs")

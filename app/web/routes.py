@@ -8,13 +8,13 @@ from pathlib import Path
 from fastapi import APIRouter, Depends
 from fastapi.staticfiles import StaticFiles
 
-from app.web import pages_admin, pages_audits, pages_auth, pages_documents, pages_readiness
+from app.web import pages_admin, pages_audit_forms, pages_audits, pages_auth, pages_documents, pages_readiness
 from app.web.csrf import verify_csrf
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
-for module in (pages_auth, pages_readiness, pages_documents, pages_admin, pages_audits):
+for module in (pages_auth, pages_readiness, pages_documents, pages_admin, pages_audits, pages_audit_forms):
     router.include_router(module.router)
 
 
