@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.util import find_tables
@@ -92,13 +92,16 @@ def append_pending(session: Session) -> None:
         select(EventChainHead.last_seq, EventChainHead.last_hash).where(EventChainHead.id == 1)
     ).one()
     occurred_at = utcnow()  # the moment the chain is extended: seq and time order always agree
+    rows = []
     for fields in pending:
         seq += 1
         event = Event(seq=seq, occurred_at=occurred_at, prev_hash=prev_hash, hash="", **fields)
         event.hash = prev_hash = compute_hash(event)
-        session.add(event)
+        rows.append({**fields, "seq": seq, "occurred_at": occurred_at, "prev_hash": event.prev_hash,
+                     "hash": event.hash})
+    # One multi-row INSERT, not the unit of work: this runs while every other writer waits for the chain head.
+    session.execute(insert(Event.__table__), rows)
     session.execute(update(EventChainHead).where(EventChainHead.id == 1).values(last_seq=seq, last_hash=prev_hash))
-    session.flush()
 
 
 def discard_pending(session: Session) -> None:
