@@ -231,7 +231,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
     from app.db import session_scope
     from app.documents.models import Revision, RevisionText
     from app.main import create_app
-    from app.search import index, service
+    from app.search import evaluation, index, query, service
     from app.users.models import User
 
     queries = make_queries(random.Random(args.seed + 1), args.queries)
@@ -246,16 +246,16 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
     for q in make_queries(random.Random(args.seed + 3), 10):  # warm-up (other queries): searcher opened
         through_service(q)
     # First without the decoded-postings cache: every term read from the index files.
-    cache_size = index.POSTINGS_CACHE_ENTRIES
-    index.POSTINGS_CACHE_ENTRIES = 0
-    index._postings_cache.clear()
-    index._postings_cached = 0
+    cache_size = evaluation.POSTINGS_CACHE_ENTRIES
+    evaluation.POSTINGS_CACHE_ENTRIES = 0
+    evaluation._postings_cache.clear()
+    evaluation._postings_cached = 0
     cold_ms = []
     for q in queries:
         started = time.perf_counter()
         through_service(q)
         cold_ms.append((time.perf_counter() - started) * 1000)
-    index.POSTINGS_CACHE_ENTRIES = cache_size
+    evaluation.POSTINGS_CACHE_ENTRIES = cache_size
     service_ms, totals = [], {}
     for q in queries:
         started = time.perf_counter()
@@ -287,10 +287,10 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
                 visible[revision_id] = text
     searcher = index.searcher()
     recalls, precisions, total_ok = [], [], 0
-    restriction = service.restriction(user, service.SearchFilters())
+    restriction = query.restriction(user, query.SearchFilters())
     for q in queries:
         truth = {rid for rid, text in visible.items() if q in text}
-        matches = index.evaluate(searcher, service.parse_query(q).units, restriction)
+        matches = evaluation.evaluate(searcher, query.parse_query(q).units, restriction)
         found = {int(searcher.stored_fields(docnum)["rid"]) for _, docnum in matches}
         recalls.append(len(truth & found) / len(truth) if truth else 1.0)
         precisions.append(len(truth & found) / len(found) if found else 1.0)

@@ -12,9 +12,9 @@ from docx.shared import Pt
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.audits import common, lifecycle, nonconformities, service
 from app.audits import reviews as review_service
-from app.audits import service
-from app.audits.models import Audit, AuditState, ManagementReview, NcState, Nonconformity, ReviewState
+from app.audits.models import Audit, AuditProgramme, AuditState, ManagementReview, NcState, Nonconformity, ReviewState
 from app.clauses.models import Clause
 from app.config import get_settings
 from app.deps import refusal
@@ -86,9 +86,9 @@ def audit_report_docx(session: Session, audit: Audit) -> bytes:
     state_zh = service.AUDIT_STATE_LABELS[str(audit.state)][0]
     _table(document, ["项目 / Item", "内容 / Content"], [
         ["审核名称 / Audit", audit.title],
-        ["审核范围 / Scope", "、".join(service.loads(audit.scope_json, []))],
+        ["审核范围 / Scope", "、".join(common.loads(audit.scope_json, []))],
         ["审核准则 / Criteria", audit.criteria],
-        ["受审核单位 / Units audited", "、".join(service.loads(audit.units_json, []))],
+        ["受审核单位 / Units audited", "、".join(common.loads(audit.units_json, []))],
         ["审核组长 / Lead auditor", names.get(audit.lead_auditor_id, "")],
         ["审核员 / Auditors", "、".join(names.get(i, "") for i in team[1:]) or "—"],
         ["计划日期 / Planned", f"{audit.planned_start} — {audit.planned_end}"],
@@ -105,16 +105,16 @@ def audit_report_docx(session: Session, audit: Audit) -> bytes:
     _table(document, ["序号", "条款", "要求", "证据（现有文件）", "就绪度", "结论", "说明"], [
         [line.position, f"{line.clause_id} {line.item_label + ')' if line.item_label else ''}".strip(),
          line.requirement,
-         "、".join(doc["control_no"] for doc in service.loads(line.evidence_json, [])) or "无",
+         "、".join(doc["control_no"] for doc in common.loads(line.evidence_json, [])) or "无",
          line.readiness_status or "—", service.RESULT_LABELS[str(line.result)][0], line.notes]
         for line in lines
     ])
     document.add_heading("三、不符合项 / Nonconformities", level=1)
     if ncs:
         _table(document, ["编号", "条款", "严重程度", "不符合描述", "审核证据", "状态"], [
-            [service.nc_code(nc.id), f"{nc.clause_id} {titles.get(nc.clause_id, '')}",
-             service.SEVERITY_LABELS[str(nc.severity)][0], nc.description, nc.evidence_examined,
-             service.lifecycle.STATE_LABELS[str(nc.state)][0]] for nc in ncs
+            [nonconformities.nc_code(nc.id), f"{nc.clause_id} {titles.get(nc.clause_id, '')}",
+             nonconformities.SEVERITY_LABELS[str(nc.severity)][0], nc.description, nc.evidence_examined,
+             lifecycle.STATE_LABELS[str(nc.state)][0]] for nc in ncs
         ])
     else:
         document.add_paragraph("本次审核未发现不符合项。/ No nonconformity was found.")
@@ -134,20 +134,20 @@ def audit_report_docx(session: Session, audit: Audit) -> bytes:
 def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
     """《不符合和纠正措施记录》: what was found, its cause, the actions, their evidence and the verification."""
     park = session.get(Park, nc.park_id)
-    actions = service.nc_actions(session, nc.id)
+    actions = nonconformities.nc_actions(session, nc.id)
     names = _names(session, [a.owner_id for a in actions] + [nc.raised_by_id] + ([nc.verified_by_id]
                                                                                if nc.verified_by_id else []))
     titles = dict(session.execute(select(Clause.id, Clause.title_zh)).all())
-    origin = service.origin_display(session, nc)
+    origin = nonconformities.origin_display(session, nc)
     document = _new_docx()
     document.add_heading(f"{park.name} 不符合和纠正措施记录", level=0)
     document.add_paragraph("Nonconformity and corrective action record — T/CPQS ZC001—2025 11.2")
     similar = {True: "是", False: "否", None: "—"}[nc.similar_elsewhere]
     _table(document, ["项目 / Item", "内容 / Content"], [
-        ["编号 / No.", service.nc_code(nc.id)],
+        ["编号 / No.", nonconformities.nc_code(nc.id)],
         ["来源 / Origin", origin["text_zh"]],
         ["条款 / Clause", f"{nc.clause_id} {titles.get(nc.clause_id, '')}"],
-        ["严重程度 / Severity", service.SEVERITY_LABELS[str(nc.severity)][0]],
+        ["严重程度 / Severity", nonconformities.SEVERITY_LABELS[str(nc.severity)][0]],
         ["不符合描述 / Description", nc.description],
         ["审核证据 / Evidence examined", nc.evidence_examined or "—"],
         ["提出人 / Raised by", f"{names.get(nc.raised_by_id, '')}（{nc.raised_at:%Y-%m-%d}）"],
@@ -156,7 +156,7 @@ def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
         ["完成证据 / Evidence of completion", nc.completion_evidence or "—"],
         ["有效性验证 / Verification", f"{nc.verification}（{names.get(nc.verified_by_id or 0, '')}）"
          if nc.verification else "—"],
-        ["状态 / State", service.lifecycle.STATE_LABELS[str(nc.state)][0]],
+        ["状态 / State", lifecycle.STATE_LABELS[str(nc.state)][0]],
         ["关闭或撤销说明 / Closing note", nc.end_reason or "—"],
     ])
     document.add_heading("纠正措施 / Corrective actions", level=1)
@@ -169,8 +169,8 @@ def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
 
 def review_report_docx(session: Session, review: ManagementReview) -> bytes:
     park = session.get(Park, review.park_id)
-    sections = service.loads(review.inputs_json, []) or []
-    notes = service.loads(review.notes_json, {}) or {}
+    sections = common.loads(review.inputs_json, []) or []
+    notes = common.loads(review.notes_json, {}) or {}
     rows = review_service.decisions(session, review.id)
     actions = review_service.decision_actions(session, [d.id for d in rows])
     names = _names(session, [a.owner_id for group in actions.values() for a in group])
@@ -261,14 +261,14 @@ def _require_filer(actor: User, entity_type: str, entity_id: int) -> None:
 
 
 def file_audit_report(session: Session, *, actor: User, audit_id: int) -> tuple[Audit, Any, Any]:
-    audit = service.get_audit(session, audit_id=audit_id, user=actor, for_update=True)
+    audit = common.get_audit(session, audit_id=audit_id, user=actor, for_update=True)
     _require_filer(actor, "audit", audit.id)
     if audit.state != AuditState.completed:
         raise InvalidTransition("审核完成后才能归档审核报告",
                                 "The audit report can be filed once the audit is completed")
     if audit.report_document_id is not None:
         raise Conflict("该审核报告已归档", "This audit's report is already filed")
-    programme = session.get(service.AuditProgramme, audit.programme_id)
+    programme = session.get(AuditProgramme, audit.programme_id)
     document, revision = file_generated(
         session, actor=actor, doc_type="INTERNAL_AUDIT_REPORT", period=str(programme.year),
         title=f"管理体系内审报告：{audit.title}", content=audit_report_docx(session, audit),
@@ -304,7 +304,7 @@ def file_review_report(session: Session, *, actor: User, review_id: int) -> tupl
 
 
 def file_nonconformity_record(session: Session, *, actor: User, nc_id: int) -> tuple[Nonconformity, Any, Any]:
-    nc = service.get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
+    nc = nonconformities.get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
     _require_filer(actor, "nonconformity", nc.id)
     if nc.state not in (NcState.closed, NcState.cancelled):
         raise InvalidTransition("不符合项关闭或撤销后才能归档记录",
@@ -313,8 +313,8 @@ def file_nonconformity_record(session: Session, *, actor: User, nc_id: int) -> t
         raise Conflict("该不符合项的记录已归档", "This nonconformity's record is already filed")
     document, revision = file_generated(
         session, actor=actor, doc_type="NONCONFORMITY_CORRECTIVE_ACTION_RECORD", period=str(nc.raised_at.year),
-        title=f"不符合和纠正措施记录：{service.nc_code(nc.id)}", content=nonconformity_report_docx(session, nc),
-        file_name=f"不符合和纠正措施记录-{service.nc_code(nc.id)}.docx")
+        title=f"不符合和纠正措施记录：{nonconformities.nc_code(nc.id)}", content=nonconformity_report_docx(session, nc),
+        file_name=f"不符合和纠正措施记录-{nonconformities.nc_code(nc.id)}.docx")
     nc.report_document_id = document.id
     nc.version += 1
     session.add(nc)

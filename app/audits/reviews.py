@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.audits.common import dumps, end_of_day, get_in_park, loads, require_reader, require_role, stripped
 from app.audits.models import (
     ActionState,
     Audit,
@@ -20,23 +21,13 @@ from app.audits.models import (
     ReviewDecision,
     ReviewState,
 )
-from app.audits.service import (
-    _cutoff,
-    _new_action,
-    _require_role,
-    _text,
-    dumps,
-    get_in_park,
-    loads,
-    nc_code,
-    require_reader,
-)
+from app.audits.nonconformities import nc_code, record_action
 from app.common import as_utc, utcnow
 from app.deps import refusal
 from app.documents.models import Document, Revision
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from app.events import service as events
-from app.readiness.service import add_months
+from app.readiness.items import add_months
 from app.users.models import Role, User
 from app.users.service import require_signature
 
@@ -184,7 +175,7 @@ def assemble_inputs(session: Session, *, park_id: int, review_date: date, previo
     }
 
     ncs = list(session.execute(select(Nonconformity).where(Nonconformity.park_id == park_id)).scalars())
-    cutoff_since = _cutoff(since) if since else None
+    cutoff_since = end_of_day(since) if since else None
     recent = [nc for nc in ncs if cutoff_since is None or as_utc(nc.raised_at) >= cutoff_since]
 
     def counts(items: list[Nonconformity]) -> dict[str, dict[str, int]]:
@@ -274,11 +265,11 @@ def _bump(session: Session, review: ManagementReview) -> None:
 
 def create_review(session: Session, *, actor: User, title: str, review_date: date,
                   today: date | None = None) -> ManagementReview:
-    _require_role(actor, {Role.coordinator}, "review", "new", "只有体系管理员可以发起管理评审",
-                  "Only a coordinator may prepare a management review")
+    require_role(actor, {Role.coordinator}, "review", "new", "只有体系管理员可以发起管理评审",
+                 "Only a coordinator may prepare a management review")
     if not 2000 <= review_date.year <= 2100:
         raise Invalid("评审日期超出范围（2000–2100 年）", "The review date is out of range (2000–2100)")
-    title = _text(title) or f"{review_date.year} 年度管理评审"
+    title = stripped(title) or f"{review_date.year} 年度管理评审"
     earlier = _previous_reviews(session, actor.park_id, review_date, None)
     previous = earlier[0] if earlier else None
     review = ManagementReview(park_id=actor.park_id, title=title, review_date=review_date, state=ReviewState.draft,
@@ -298,8 +289,8 @@ def create_review(session: Session, *, actor: User, title: str, review_date: dat
 
 def refresh_inputs(session: Session, *, actor: User, review_id: int, today: date | None = None) -> ManagementReview:
     review = get_review(session, review_id=review_id, user=actor, for_update=True)
-    _require_role(actor, {Role.coordinator}, "review", review.id, "只有体系管理员可以更新评审输入",
-                  "Only a coordinator may refresh the review's inputs")
+    require_role(actor, {Role.coordinator}, "review", review.id, "只有体系管理员可以更新评审输入",
+                 "Only a coordinator may refresh the review's inputs")
     _require_draft(review)
     previous = session.get(ManagementReview, review.previous_review_id) if review.previous_review_id else None
     review.inputs_json = dumps(assemble_inputs(session, park_id=review.park_id, review_date=review.review_date,
@@ -313,14 +304,14 @@ def refresh_inputs(session: Session, *, actor: User, review_id: int, today: date
 
 def set_input(session: Session, *, actor: User, review_id: int, key: str, text: str) -> ManagementReview:
     review = get_review(session, review_id=review_id, user=actor, for_update=True)
-    _require_role(actor, REVIEW_EDITORS, "review", review.id, "只有体系管理员或最高管理者可以填写评审输入",
-                  "Only a coordinator or top management may fill in the review's inputs")
+    require_role(actor, REVIEW_EDITORS, "review", review.id, "只有体系管理员或最高管理者可以填写评审输入",
+                 "Only a coordinator or top management may fill in the review's inputs")
     _require_draft(review)
     if key not in SECTION_KEYS:
         raise Invalid(f"评审输入“{key}”不存在", f"There is no review input “{key}”")
     notes = loads(review.notes_json, {}) or {}
     before = notes.get(key, "")
-    notes[key] = _text(text)
+    notes[key] = stripped(text)
     review.notes_json = dumps(notes)
     _bump(session, review)
     events.record(session, action="review.input", entity_type="review", entity_id=review.id, park_id=review.park_id,
@@ -331,13 +322,13 @@ def set_input(session: Session, *, actor: User, review_id: int, key: str, text: 
 def add_decision(session: Session, *, actor: User, review_id: int, output_item: str, decision: str,
                  action: dict[str, Any] | None = None) -> ReviewDecision:
     review = get_review(session, review_id=review_id, user=actor, for_update=True)
-    _require_role(actor, REVIEW_EDITORS, "review", review.id, "只有体系管理员或最高管理者可以记录评审决定",
-                  "Only a coordinator or top management may record decisions")
+    require_role(actor, REVIEW_EDITORS, "review", review.id, "只有体系管理员或最高管理者可以记录评审决定",
+                 "Only a coordinator or top management may record decisions")
     _require_draft(review)
-    output_item = _text(output_item).lower().rstrip(")")
+    output_item = stripped(output_item).lower().rstrip(")")
     if output_item not in OUTPUT_ITEMS:
         raise Invalid("评审输出必须是 10.3.2 a)–h) 之一", "The output must be one of 10.3.2 a)–h)")
-    decision = _text(decision)
+    decision = stripped(decision)
     if not decision:
         raise Invalid("请填写评审决定", "The decision is required")
     row = ReviewDecision(park_id=review.park_id, review_id=review.id, output_item=output_item, decision=decision,
@@ -348,8 +339,8 @@ def add_decision(session: Session, *, actor: User, review_id: int, output_item: 
                   park_id=review.park_id, actor=actor,
                   after={"review_id": review.id, "output_item": output_item, "decision": decision})
     if action:
-        _new_action(session, actor=actor, description=action.get("description") or decision,
-                    owner_id=action["owner_id"], due_date=action.get("due_date"), decision_id=row.id)
+        record_action(session, actor=actor, description=action.get("description") or decision,
+                      owner_id=action["owner_id"], due_date=action.get("due_date"), decision_id=row.id)
     _bump(session, review)
     return row
 
@@ -384,7 +375,7 @@ def close_review(session: Session, *, actor: User, review_id: int, password: str
     before = {"state": str(review.state)}
     review.state = ReviewState.closed
     review.closed_by_id, review.closed_by_name, review.closed_at = actor.id, actor.full_name, utcnow()
-    review.closing_comment = _text(comment)
+    review.closing_comment = stripped(comment)
     _bump(session, review)
     events.record(session, action="review.close", entity_type="review", entity_id=review.id, park_id=review.park_id,
                   actor=actor, before=before,

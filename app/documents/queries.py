@@ -279,7 +279,7 @@ def revision_tasks(session: Session, *, user: User, today: object = None) -> lis
 
     from app.common import as_utc, utcnow
     from app.documents.models import OPEN_STATES, RevisionState
-    from app.readiness.service import add_months
+    from app.readiness.items import add_months
     from app.users.models import Role
 
     today = today or utcnow().date()

@@ -12,6 +12,8 @@ A snapshot is a directory (or a .tar of one):
 The database is read first and the blobs copied after: blobs are immutable and never deleted while referenced, so
 every blob the snapshot refers to is still there; files stored meanwhile are harmless extras. Every blob copied is
 re-hashed on the way.
+
+The database files are written and restored by `app.ops.database_snapshot`.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ import hashlib
 import json
 import os
 import shutil
-import sqlite3
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -30,24 +30,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
-from sqlalchemy.engine import URL, Connection, make_url
-
 from app.config import Settings
 from app.documents.storage import CHUNK_SIZE, blob_path
-from app.errors import Conflict, Invalid, NotFound, Unsupported
+from app.errors import Conflict, Invalid, NotFound
+from app.ops.database_snapshot import require_empty_database, restore_database, row_counts, snapshot_database
 
 FORMAT = "carbonms-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-SQLITE_FILE = "database.sqlite3"
-PGDUMP_FILE = "database.pgdump"
 BLOBS = "blobs"
 
-_REFERENCED_SQL = "SELECT sha256 FROM blob UNION SELECT blob_sha256 FROM revision"
 
-
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- blob files
 
 
 def _sha256_file(path: Path) -> str:
@@ -101,40 +95,6 @@ def _walk_blobs(blob_dir: Path) -> Iterator[tuple[str, Path]]:
                 yield name, path
 
 
-def libpq_url(url: str) -> tuple[str, dict[str, str]]:
-    """A SQLAlchemy PostgreSQL URL as a libpq URI for pg_dump/pg_restore, the password moved to PGPASSWORD."""
-    parsed = make_url(url)
-    env = {"PGPASSWORD": parsed.password} if parsed.password else {}
-    plain = URL.create("postgresql", username=parsed.username, host=parsed.host, port=parsed.port,
-                       database=parsed.database, query=parsed.query)
-    return plain.render_as_string(hide_password=False), env
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise Unsupported(f"未找到 {name}：请安装 PostgreSQL 客户端工具（postgresql-client）并确保其在 PATH 中",
-                          f"{name} was not found: install the PostgreSQL client tools (postgresql-client) "
-                          "and put them on PATH")
-    return path
-
-
-def _run(args: list[str], env_extra: dict[str, str]) -> None:
-    env = {**os.environ, **env_extra}
-    result = subprocess.run(args, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        tool = Path(args[0]).name
-        detail = (result.stderr or result.stdout).strip()[-2000:]
-        raise Invalid(f"{tool} 失败：{detail}", f"{tool} failed: {detail}")
-
-
-def _sqlite_path(url: str) -> Path:
-    database = make_url(url).database
-    if not database or database == ":memory:":
-        raise Invalid("SQLite 数据库必须是文件", "The SQLite database must be a file")
-    return Path(database)
-
-
 def _index_info(settings: Settings) -> dict[str, Any]:
     try:
         from app.search import index as search_index
@@ -147,83 +107,6 @@ def _index_info(settings: Settings) -> dict[str, Any]:
         pass
     return {"schema_version": getattr(search_index, "SCHEMA_VERSION", None), "current": current, "included": False,
             "rebuild": "carbonms reindex"}
-
-
-def _pg_tables(conn: Connection) -> list[str]:
-    return list(conn.exec_driver_sql(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-        "AND table_type = 'BASE TABLE' ORDER BY table_name"
-    ).scalars())
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-# --------------------------------------------------------------------------- database snapshots
-
-
-def _snapshot_sqlite(url: str, out: Path) -> dict[str, Any]:
-    source = _sqlite_path(url)
-    if not source.is_file():
-        raise NotFound(f"数据库文件不存在：{source}", f"The database file does not exist: {source}")
-    target = out / SQLITE_FILE
-    partial = out / f".{SQLITE_FILE}.part"
-    partial.unlink(missing_ok=True)
-    src = sqlite3.connect(str(source), timeout=30)
-    dst = sqlite3.connect(str(partial))
-    try:
-        src.execute("PRAGMA busy_timeout=30000")
-        src.backup(dst)  # one step: a single consistent read of the source, writers keep going (WAL)
-        dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained file, no -wal beside it
-        dst.commit()
-    finally:
-        dst.close()
-        src.close()
-    os.replace(partial, target)
-    info = _sqlite_facts(target)
-    return {"dialect": "sqlite", "file": SQLITE_FILE, **info}
-
-
-def _sqlite_facts(path: Path) -> dict[str, Any]:
-    conn = sqlite3.connect(str(path))
-    try:
-        tables = [row[0] for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-        counts = {table: conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0] for table in tables}
-        referenced = sorted(row[0] for row in conn.execute(_REFERENCED_SQL)) if "blob" in tables else []
-        alembic = ([row[0] for row in conn.execute("SELECT version_num FROM alembic_version ORDER BY 1")]
-                   if "alembic_version" in tables else [])
-    finally:
-        conn.close()
-    return {"counts": counts, "referenced": referenced, "alembic_revision": alembic}
-
-
-def _snapshot_postgres(url: str, out: Path) -> dict[str, Any]:
-    pg_dump = _tool("pg_dump")
-    dsn, env = libpq_url(url)
-    target = out / PGDUMP_FILE
-    partial = out / f".{PGDUMP_FILE}.part"
-    partial.unlink(missing_ok=True)
-    engine = create_engine(url)
-    try:
-        with engine.connect() as raw:
-            conn = raw.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                # pg_dump reads the very snapshot this transaction sees: manifest and dump describe the same state.
-                snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-                tables = _pg_tables(conn)
-                counts = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {_quote(t)}").scalar_one() for t in tables}
-                referenced = sorted(conn.exec_driver_sql(_REFERENCED_SQL).scalars()) if "blob" in tables else []
-                alembic = (list(conn.exec_driver_sql("SELECT version_num FROM alembic_version ORDER BY 1").scalars())
-                           if "alembic_version" in tables else [])
-                _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", "--no-password",
-                      f"--file={partial}", dsn], env)
-    finally:
-        engine.dispose()
-    os.replace(partial, target)
-    return {"dialect": "postgresql", "file": PGDUMP_FILE, "counts": counts, "referenced": referenced,
-            "alembic_revision": alembic}
 
 
 # --------------------------------------------------------------------------- backup
@@ -269,13 +152,7 @@ def backup(target: Path, settings: Settings) -> dict[str, Any]:
 def _backup_into(out: Path, settings: Settings) -> dict[str, Any]:
     url = settings.resolved_database_url
     started = datetime.now(UTC)
-    if url.startswith("sqlite"):
-        database = _snapshot_sqlite(url, out)
-    elif url.startswith("postgresql"):
-        database = _snapshot_postgres(url, out)
-    else:
-        raise Unsupported(f"不支持备份此数据库：{make_url(url).drivername}",
-                          f"Backups of this database are not supported: {make_url(url).drivername}")
+    database = snapshot_database(url, out)
     referenced: list[str] = database.pop("referenced")
     database_file = out / database["file"]
     database["sha256"] = _sha256_file(database_file)
@@ -385,33 +262,7 @@ def _check_target_empty(settings: Settings, dialect: str) -> None:
     if blob_dir.exists() and any(p.is_file() for p in blob_dir.rglob("*")):
         raise Conflict(f"目标文件目录不为空，拒绝覆盖：{blob_dir}",
                        f"The target blob directory is not empty; refusing to overwrite it: {blob_dir}")
-    url = settings.resolved_database_url
-    if dialect == "sqlite":
-        path = _sqlite_path(url)
-        if path.exists() and path.stat().st_size > 0:
-            conn = sqlite3.connect(str(path))
-            try:
-                tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-            except sqlite3.DatabaseError:
-                tables = -1
-            finally:
-                conn.close()
-            if tables != 0:
-                raise Conflict(f"目标数据库不为空，拒绝覆盖：{path}",
-                               f"The target database is not empty; refusing to overwrite it: {path}")
-        return
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            tables = _pg_tables(conn)
-    except Exception as exc:  # noqa: BLE001 - e.g. the database does not exist
-        raise Invalid(f"无法连接目标数据库（请先创建空数据库）：{exc}",
-                      f"Cannot connect to the target database (create an empty database first): {exc}") from exc
-    finally:
-        engine.dispose()
-    if tables:
-        raise Conflict(f"目标数据库不为空（已有 {len(tables)} 张表），拒绝覆盖",
-                       f"The target database is not empty ({len(tables)} tables); refusing to overwrite it")
+    require_empty_database(settings.resolved_database_url, dialect)
 
 
 def restore(source: Path, settings: Settings) -> dict[str, Any]:
@@ -435,12 +286,7 @@ def restore(source: Path, settings: Settings) -> dict[str, Any]:
         if missing:
             raise Invalid(f"备份缺少 {len(missing)} 个文件：{', '.join(missing[:5])}",
                           f"The backup lacks {len(missing)} blob files: {', '.join(missing[:5])}")
-        if dialect == "sqlite":
-            _restore_sqlite(dump, _sqlite_path(url))
-        else:
-            dsn, env = libpq_url(url)
-            _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-                  "--no-password", f"--dbname={dsn}", str(dump)], env)
+        restore_database(dump, url, dialect)
         # Blobs: every file is re-hashed; one that does not match its name is refused.
         settings.blob_dir.mkdir(parents=True, exist_ok=True)
         settings.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -454,7 +300,7 @@ def restore(source: Path, settings: Settings) -> dict[str, Any]:
                 continue
             restored += 1
             total += size
-    counts = _restored_counts(settings, dialect)
+    counts = row_counts(url, dialect)
     differ = {t: (n, counts.get(t)) for t, n in database["counts"].items() if counts.get(t) != n}
     problems = [{"sha256": sha, "problem": "altered in the backup"} for sha in altered]
     if differ:
@@ -464,30 +310,3 @@ def restore(source: Path, settings: Settings) -> dict[str, Any]:
             "problems": problems}
 
 
-def _restore_sqlite(dump: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.restore")
-    partial.unlink(missing_ok=True)
-    src = sqlite3.connect(str(dump))
-    dst = sqlite3.connect(str(partial))
-    try:
-        src.backup(dst)
-        dst.commit()
-    finally:
-        dst.close()
-        src.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    os.replace(partial, target)
-
-
-def _restored_counts(settings: Settings, dialect: str) -> dict[str, int]:
-    if dialect == "sqlite":
-        return _sqlite_facts(_sqlite_path(settings.resolved_database_url))["counts"]
-    engine = create_engine(settings.resolved_database_url)
-    try:
-        with engine.connect() as conn:
-            return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {_quote(t)}").scalar_one()
-                    for t in _pg_tables(conn)}
-    finally:
-        engine.dispose()

@@ -1,4 +1,4 @@
-"""Exports: the document register (文件和记录清单) as .xlsx / .csv, and evidence packages (.zip) for auditors.
+"""Evidence packages (.zip) for auditors, and their verification (the register's exports are in `register`).
 
 An evidence package holds, for a clause, a chapter or the whole system:
 - `files/…`: the effective documents and filed records that serve as evidence, as marked controlled copies;
@@ -11,15 +11,12 @@ Packages are written into a temporary file (never held whole in memory) that the
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +29,7 @@ from app.common import as_utc, utcnow
 from app.config import get_settings
 from app.documents import lifecycle, queries, storage
 from app.documents.access import can_read
-from app.documents.models import Document, Revision, RevisionState, Signature, SignatureMeaning
+from app.documents.models import Document, Revision, RevisionState
 from app.errors import Conflict, Invalid, NotFound
 from app.readiness import service as readiness
 from app.reports import controlled_copy
@@ -41,144 +38,6 @@ from app.users.models import Park, User
 
 PACKAGE_FORMAT = "carbonms-evidence-package/1"
 MANIFEST = "manifest.json"
-
-# ---------------------------------------------------------------------- the register
-
-REGISTER_COLUMNS: list[tuple[str, str, str]] = [
-    ("control_no", "受控编号", "Control number"),
-    ("title", "标题", "Title"),
-    ("doc_type_title", "文件类型", "Document type"),
-    ("doc_type", "类型代码", "Type code"),
-    ("kind", "类别", "Kind"),
-    ("clauses", "条款", "Clauses"),
-    ("access_level", "密级", "Access level"),
-    ("owner_unit", "编制单位", "Owner unit"),
-    ("revision", "当前版本", "Current revision"),
-    ("state", "状态", "State"),
-    ("effective_revision", "现行版本", "Effective revision"),
-    ("period", "记录期间", "Period"),
-    ("registered_at", "登记日期", "Registered"),
-    ("submitted_at", "提交日期", "Submitted"),
-    ("approved_at", "批准日期", "Approved"),
-    ("effective_from", "生效/归档日期", "Effective / filed"),
-    ("ended_at", "终止日期", "Ended"),
-    ("preparer", "编制人", "Preparer"),
-    ("reviewer", "审核人", "Reviewer"),
-    ("approver", "批准/确认人", "Approver"),
-]
-
-KIND_LABELS = {"document": "文件", "record": "记录"}
-ACCESS_LABELS = {"public": "公开", "internal": "内部", "restricted": "受限"}
-
-
-def _date(value: datetime | None) -> str:
-    value = as_utc(value)
-    return value.date().isoformat() if value else ""
-
-
-def register_rows(session: Session, *, user: User, filters: queries.DocumentFilters) -> list[dict[str, str]]:
-    """Every document and record the user may read (the filters of GET /api/documents), one row each.
-
-    Three queries whatever the size: the filtered register, the park's revisions, their signatures.
-    """
-    page = queries.list_documents(session, user=user, filters=filters, limit=1_000_000, offset=0)
-    wanted = {item.id for item in page.items}
-    latest: dict[int, Revision] = {}
-    if wanted:
-        for revision in session.execute(select(Revision).where(Revision.park_id == user.park_id)).scalars():
-            if revision.document_id in wanted:
-                current = latest.get(revision.document_id)
-                if current is None or revision.number > current.number:
-                    latest[revision.document_id] = revision
-    signers: dict[int, dict[str, str]] = {}
-    if latest:
-        cycles = {revision.id: revision.cycle for revision in latest.values()}
-        for revision_id, meaning, name, cycle in session.execute(
-            select(Signature.revision_id, Signature.meaning, Signature.signer_name, Signature.cycle)
-            .where(Signature.park_id == user.park_id).order_by(Signature.signed_at, Signature.id)
-        ):
-            if revision_id in cycles and cycle == cycles[revision_id]:
-                signers.setdefault(revision_id, {})[str(meaning)] = name
-    preparers = {row.id: row.full_name or row.username for row in session.execute(
-        select(User).where(User.park_id == user.park_id)).scalars()}
-    rows = []
-    for item in page.items:
-        revision = latest.get(item.id)
-        signed = signers.get(revision.id, {}) if revision else {}
-        period = ""
-        if revision and revision.period_start:
-            period = f"{revision.period_start.isoformat()}/{revision.period_end.isoformat()}"
-        rows.append({
-            "id": str(item.id),
-            "control_no": item.control_no,
-            "title": item.title,
-            "doc_type_title": item.doc_type_title_zh,
-            "doc_type": item.doc_type,
-            "kind": KIND_LABELS.get(str(item.kind), str(item.kind)),
-            "clauses": "、".join(item.clauses),
-            "access_level": ACCESS_LABELS.get(str(item.access_level), str(item.access_level)),
-            "owner_unit": item.owner_unit,
-            "revision": str(revision.number) if revision else "",
-            "state": lifecycle.STATE_LABELS[str(revision.state)][0] if revision else "未上传",
-            "state_code": str(revision.state) if revision else "",
-            "effective_revision": str(item.effective_revision or ""),
-            "period": period,
-            "registered_at": _date(item.created_at),
-            "submitted_at": _date(revision.submitted_at) if revision else "",
-            "approved_at": _date(revision.approved_at) if revision else "",
-            "effective_from": _date(revision.effective_from) if revision else "",
-            "ended_at": _date(revision.ended_at) if revision else "",
-            "preparer": preparers.get(revision.preparer_id, "") if revision else "",
-            "reviewer": signed.get(str(SignatureMeaning.review), ""),
-            "approver": signed.get(str(SignatureMeaning.approve)) or signed.get(str(SignatureMeaning.confirm), ""),
-        })
-    return rows
-
-
-def _safe_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in CSV cells (=, +, -, @ at the start)."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
-def register_csv(rows: list[dict[str, str]]) -> bytes:
-    """UTF-8 with a BOM, so Excel opens Chinese text correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([f"{zh} / {en}" for _, zh, en in REGISTER_COLUMNS])
-    for row in rows:
-        writer.writerow([_safe_cell(row[key]) for key, _, _ in REGISTER_COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def register_xlsx(rows: list[dict[str, str]], *, park_name: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("文件和记录清单")
-    sheet.freeze_panes = "A3"
-    title = WriteOnlyCell(sheet, f"{park_name} 文件和记录清单（{utcnow().date().isoformat()}）")
-    title.font = Font(bold=True, size=13)
-    sheet.append([title])
-    header = []
-    for _, zh, en in REGISTER_COLUMNS:
-        cell = WriteOnlyCell(sheet, f"{zh} / {en}")
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        cells = []
-        for key, _, _ in REGISTER_COLUMNS:
-            cell = WriteOnlyCell(sheet, row[key])
-            cell.data_type = "s"  # never a formula, whatever the text starts with
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------------- evidence packages

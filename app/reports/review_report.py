@@ -30,7 +30,7 @@ from app.documents.models import Document, Revision, RevisionState, RevisionText
 from app.errors import Invalid
 from app.readiness import service as readiness
 from app.reports.chart import readiness_bar_chart
-from app.reports.exports import register_rows
+from app.reports.register import register_rows
 from app.users.models import ROLE_LABELS, Park, Role, User
 
 REPORT_DOC_TYPE = "CARBON_REVIEW_REPORT"

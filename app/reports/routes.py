@@ -24,6 +24,7 @@ from app.documents import queries, storage
 from app.documents.models import AccessLevel
 from app.documents.schemas import RecordPublic, RevisionPublic
 from app.reports import exports, oscal, render, review_report
+from app.reports.register import register_csv, register_rows, register_xlsx
 from app.users.models import Park, Role, User
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -103,16 +104,16 @@ def _register_name(user: User, session: SessionDep, suffix: str) -> str:
 @router.get("/exports/register.xlsx")
 def export_register_xlsx(session: SessionDep, user: Exporter, filters: Filters) -> Response:
     """文件和记录清单（Excel）/ the document register as .xlsx."""
-    rows = exports.register_rows(session, user=user, filters=filters.to_filters())
+    rows = register_rows(session, user=user, filters=filters.to_filters())
     park = session.get(Park, user.park_id)
-    return _attachment(exports.register_xlsx(rows, park_name=park.name), XLSX, _register_name(user, session, "xlsx"))
+    return _attachment(register_xlsx(rows, park_name=park.name), XLSX, _register_name(user, session, "xlsx"))
 
 
 @router.get("/exports/register.csv")
 def export_register_csv(session: SessionDep, user: Exporter, filters: Filters) -> Response:
     """文件和记录清单（CSV，UTF-8 BOM）/ the document register as .csv."""
-    rows = exports.register_rows(session, user=user, filters=filters.to_filters())
-    return _attachment(exports.register_csv(rows), "text/csv; charset=utf-8", _register_name(user, session, "csv"))
+    rows = register_rows(session, user=user, filters=filters.to_filters())
+    return _attachment(register_csv(rows), "text/csv; charset=utf-8", _register_name(user, session, "csv"))
 
 
 @router.get("/exports/evidence")

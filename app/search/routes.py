@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query
 from app.db import SessionDep
 from app.deps import CurrentUser
 from app.search import service
-from app.search.service import SearchFilters, SearchPage
+from app.search.query import MAX_QUERY_CHARS, SearchFilters
+from app.search.service import SearchPage
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -14,7 +15,7 @@ router = APIRouter(prefix="/api", tags=["search"])
 @router.get("/search", response_model=SearchPage)
 def search(
     session: SessionDep, user: CurrentUser,
-    q: Annotated[str, Query(min_length=1, max_length=service.MAX_QUERY_CHARS, description="words and \"phrases\"")],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="words and \"phrases\"")],
     doc_type: Annotated[str | None, Query(alias="type", max_length=48)] = None,
     clause: Annotated[str | None, Query(max_length=16)] = None,
     state: Annotated[str | None, Query(max_length=16)] = None,

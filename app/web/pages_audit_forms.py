@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from app.audits import nonconformities as nc_service
 from app.audits import service
 from app.audits.models import FindingKind, NcOrigin, Severity
 from app.db import SessionDep
@@ -35,8 +36,8 @@ def add_action(nc_id: EntityId, session: SessionDep, user: WebUser, description:
     if owner is None or due is None:
         raise Invalid("每项措施都必须有内容、负责人和完成期限",
                       "Each action needs a description, an owner and a due date")
-    action = service.add_action(session, actor=user, nc_id=nc_id, description=description, owner_id=owner,
-                                due_date=due)
+    action = nc_service.add_action(session, actor=user, nc_id=nc_id, description=description, owner_id=owner,
+                                   due_date=due)
     return see_other(f"/nonconformities/{nc_id}?done=action_added#action-{action.id}")
 
 
@@ -54,7 +55,8 @@ def raise_from_review(review_id: EntityId, session: SessionDep, user: WebUser, s
                       evidence_examined: Text = "") -> Response:
     if not clause_id.strip():
         raise Invalid("请选择不符合项涉及的条款", "Choose the clause of the nonconformity")
-    nc = service.raise_nonconformity(session, actor=user, origin=NcOrigin.management_review,
-                                     clause_id=clause_id.strip(), severity=severity, description=description,
-                                     evidence_examined=evidence_examined, origin_ref=origin_ref, review_id=review_id)
+    nc = nc_service.raise_nonconformity(session, actor=user, origin=NcOrigin.management_review,
+                                        clause_id=clause_id.strip(), severity=severity, description=description,
+                                        evidence_examined=evidence_examined, origin_ref=origin_ref,
+                                        review_id=review_id)
     return see_other(f"/nonconformities/{nc.id}?done=nc_raised")

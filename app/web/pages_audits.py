@@ -13,17 +13,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from app.audits import lifecycle as nc_lifecycle
+from app.audits import nonconformities as nc_service
 from app.audits import reports, reviews, service, tasks
+from app.audits.checklist import CHAPTERS
+from app.audits.common import READERS, get_audit
 from app.audits.models import AuditState, FindingKind, LineResult, NcOrigin, NcState, Nonconformity, Severity
-from app.audits.routes import (
-    action_out,
-    audit_detail,
-    audit_summary,
-    nc_detail,
-    nc_summary,
-    review_detail,
-    review_summary,
-)
+from app.audits.routes import audit_detail, audit_summary
+from app.audits.routes_nonconformities import action_out, nc_detail, nc_summary
+from app.audits.routes_reviews import review_detail, review_summary
 from app.clauses import queries as clause_queries
 from app.db import SessionDep
 from app.deps import EntityId
@@ -34,8 +31,8 @@ from app.users.service import list_users
 from app.web.common import TEMPLATES, WebUser, get_lang, render, see_other
 
 router = APIRouter()
-# The layout shows the audit links to the roles the services let read them (service.READERS: one rule, two uses).
-TEMPLATES.env.globals["audit_readers"] = frozenset(str(role) for role in service.READERS)
+# The layout shows the audit links to the roles the services let read them (READERS: one rule, two uses).
+TEMPLATES.env.globals["audit_readers"] = frozenset(str(role) for role in READERS)
 
 Text = Annotated[str, Form(max_length=20000)]
 Short = Annotated[str, Form(max_length=300)]
@@ -43,8 +40,8 @@ OptDate = Annotated[str, Form(max_length=10)]
 OptId = Annotated[str, Form(max_length=12)]
 
 AUDIT_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "audit_state": service.AUDIT_STATE_LABELS, "result": service.RESULT_LABELS, "origin": service.ORIGIN_LABELS,
-    "severity": service.SEVERITY_LABELS, "nc_state": nc_lifecycle.STATE_LABELS,
+    "audit_state": service.AUDIT_STATE_LABELS, "result": service.RESULT_LABELS, "origin": nc_service.ORIGIN_LABELS,
+    "severity": nc_service.SEVERITY_LABELS, "nc_state": nc_lifecycle.STATE_LABELS,
     "nc_action": nc_lifecycle.ACTION_LABELS,
     "action_state": {"open": ("进行中", "open"), "done": ("已完成", "done"), "cancelled": ("已取消", "cancelled")},
     "review_state": {"draft": ("进行中", "in preparation"), "closed": ("已关闭", "closed")},
@@ -131,7 +128,7 @@ def audits_page(request: Request, session: SessionDep, user: WebUser,
     return _page(request, "audits.html", section="audits", programmes=programmes, audits=audits, year=year,
                  names=names, may_plan=user.role in service.AUDIT_PLANNERS,
                  auditors=[p for p in _people(session, user) if p["role"] == "auditor"],
-                 chapters=service.CHAPTERS)
+                 chapters=CHAPTERS)
 
 
 @router.post("/audits")
@@ -152,7 +149,7 @@ def create_audit(session: SessionDep, user: WebUser, title: Short, scope: Short,
 
 @router.get("/audits/{audit_id:int}")
 def audit_page(audit_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
-    audit = service.get_audit(session, audit_id=audit_id, user=user)
+    audit = get_audit(session, audit_id=audit_id, user=user)
     detail = audit_detail(session, audit)
     team = service.team_ids(audit)
     on_team = user.role == Role.auditor and user.id in team
@@ -214,13 +211,13 @@ FilterText = Annotated[str | None, Query(max_length=32)]
 @router.get("/nonconformities")
 def nonconformities_page(request: Request, session: SessionDep, user: WebUser, state: FilterText = None,
                          origin: FilterText = None, severity: FilterText = None) -> Response:
-    rows = service.list_nonconformities(session, user=user, state=state or None, origin=origin or None,
-                                        severity=severity or None)
+    rows = nc_service.list_nonconformities(session, user=user, state=state or None, origin=origin or None,
+                                           severity=severity or None)
     return _page(request, "nonconformities.html", section="nonconformities",
                  items=[nc_summary(session, nc) for nc in rows],
                  params={"state": state or "", "origin": origin or "", "severity": severity or ""},
                  states=[s.value for s in NcState], origins=[o.value for o in NcOrigin],
-                 severities=[s.value for s in Severity], may_raise=user.role in service.NC_RAISERS,
+                 severities=[s.value for s in Severity], may_raise=user.role in nc_service.NC_RAISERS,
                  raise_origins=[o.value for o in RAISE_ORIGINS], clause_list=clause_queries.list_clauses(session))
 
 
@@ -231,18 +228,18 @@ RAISE_ORIGINS = (NcOrigin.monitoring, NcOrigin.compliance_evaluation, NcOrigin.o
 def raise_nonconformity(session: SessionDep, user: WebUser, origin: Annotated[NcOrigin, Form()],
                         clause_id: Annotated[str, Form(max_length=16)], severity: Annotated[Severity, Form()],
                         description: Text = "", origin_ref: Short = "", evidence_examined: Text = "") -> Response:
-    nc = service.raise_nonconformity(session, actor=user, origin=origin, clause_id=clause_id, severity=severity,
-                                     description=description, evidence_examined=evidence_examined,
-                                     origin_ref=origin_ref)
+    nc = nc_service.raise_nonconformity(session, actor=user, origin=origin, clause_id=clause_id, severity=severity,
+                                        description=description, evidence_examined=evidence_examined,
+                                        origin_ref=origin_ref)
     return see_other(f"/nonconformities/{nc.id}?done=nc_raised")
 
 
 @router.get("/nonconformities/{nc_id:int}")
 def nonconformity_page(nc_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
-    nc = service.get_nonconformity(session, nc_id=nc_id, user=user)
+    nc = nc_service.get_nonconformity(session, nc_id=nc_id, user=user)
     detail = nc_detail(session, nc, user)
     entities = [("nonconformity", nc.id)] + [("corrective_action", a["id"]) for a in detail["actions"]]
-    # service.add_action: a coordinator, while the actions are under way
+    # nc_service.add_action: a coordinator, while the actions are under way
     may_add_action = user.role in nc_lifecycle.COORDINATORS and nc.state == NcState.action_planned
     return _page(request, "nonconformity.html", section="nonconformities", n=detail, me_id=user.id,
                  people=_people(session, user), history=_history(session, user.park_id, entities),
@@ -253,8 +250,8 @@ def nonconformity_page(nc_id: EntityId, request: Request, session: SessionDep, u
 def analyse(nc_id: EntityId, session: SessionDep, user: WebUser, cause_analysis: Text = "",
             similar_elsewhere: Annotated[str, Form(max_length=3)] = "", similar_details: Text = "") -> Response:
     similar = {"yes": True, "no": False}.get(similar_elsewhere)
-    service.analyse(session, actor=user, nc_id=nc_id, cause_analysis=cause_analysis, similar_elsewhere=similar,
-                    similar_details=similar_details)
+    nc_service.analyse(session, actor=user, nc_id=nc_id, cause_analysis=cause_analysis, similar_elsewhere=similar,
+                       similar_details=similar_details)
     return see_other(f"/nonconformities/{nc_id}?done=nc_analyse")
 
 
@@ -274,37 +271,37 @@ def plan(nc_id: EntityId, session: SessionDep, user: WebUser,
                           "Each action needs a description, an owner and a due date")
         actions.append({"description": text, "owner_id": owner_value,
                         "due_date": _day(due, "完成期限", "The due date")})
-    service.plan(session, actor=user, nc_id=nc_id, actions=actions)
+    nc_service.plan(session, actor=user, nc_id=nc_id, actions=actions)
     return see_other(f"/nonconformities/{nc_id}?done=nc_plan")
 
 
 @router.post("/nonconformities/{nc_id:int}/complete")
 def complete(nc_id: EntityId, session: SessionDep, user: WebUser, completion_evidence: Text = "") -> Response:
-    service.complete(session, actor=user, nc_id=nc_id, completion_evidence=completion_evidence)
+    nc_service.complete(session, actor=user, nc_id=nc_id, completion_evidence=completion_evidence)
     return see_other(f"/nonconformities/{nc_id}?done=nc_complete")
 
 
 @router.post("/nonconformities/{nc_id:int}/verify")
 def verify(nc_id: EntityId, session: SessionDep, user: WebUser, verification: Text = "") -> Response:
-    service.verify(session, actor=user, nc_id=nc_id, verification=verification)
+    nc_service.verify(session, actor=user, nc_id=nc_id, verification=verification)
     return see_other(f"/nonconformities/{nc_id}?done=nc_verify")
 
 
 @router.post("/nonconformities/{nc_id:int}/reopen")
 def reopen(nc_id: EntityId, session: SessionDep, user: WebUser, reason: Text = "") -> Response:
-    service.reopen(session, actor=user, nc_id=nc_id, reason=reason)
+    nc_service.reopen(session, actor=user, nc_id=nc_id, reason=reason)
     return see_other(f"/nonconformities/{nc_id}?done=nc_reopen")
 
 
 @router.post("/nonconformities/{nc_id:int}/close")
 def close(nc_id: EntityId, session: SessionDep, user: WebUser, comment: Text = "") -> Response:
-    service.close(session, actor=user, nc_id=nc_id, comment=comment)
+    nc_service.close(session, actor=user, nc_id=nc_id, comment=comment)
     return see_other(f"/nonconformities/{nc_id}?done=nc_close")
 
 
 @router.post("/nonconformities/{nc_id:int}/cancel")
 def cancel(nc_id: EntityId, session: SessionDep, user: WebUser, reason: Text = "") -> Response:
-    service.cancel(session, actor=user, nc_id=nc_id, reason=reason)
+    nc_service.cancel(session, actor=user, nc_id=nc_id, reason=reason)
     return see_other(f"/nonconformities/{nc_id}?done=nc_cancel")
 
 
@@ -318,9 +315,9 @@ def file_nonconformity_record(nc_id: EntityId, session: SessionDep, user: WebUse
 def action_page(action_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
     """A task's link to an action: the page of its nonconformity or review; an owner who may not read those
     (a contributor) gets the action alone, with its form."""
-    action = service.get_action(session, action_id=action_id, user=user)
-    link = service.action_link(action, session)
-    if user.role in service.READERS and not link.startswith("/actions/"):
+    action = nc_service.get_action(session, action_id=action_id, user=user)
+    link = nc_service.action_link(action, session)
+    if user.role in READERS and not link.startswith("/actions/"):
         return see_other(link)
     names = {action.owner_id: user.full_name} if action.owner_id == user.id else {}
     nc_state = None
@@ -332,8 +329,8 @@ def action_page(action_id: EntityId, request: Request, session: SessionDep, user
 
 @router.post("/actions/{action_id:int}/done")
 def action_done(action_id: EntityId, session: SessionDep, user: WebUser, evidence: Text = "") -> Response:
-    action = service.mark_action_done(session, actor=user, action_id=action_id, evidence=evidence)
-    link = service.action_link(action, session)
+    action = nc_service.mark_action_done(session, actor=user, action_id=action_id, evidence=evidence)
+    link = nc_service.action_link(action, session)
     return see_other(f"{link if not link.startswith('/actions/') else '/tasks'}?done=action_done")
 
 
@@ -359,9 +356,9 @@ def create_review(session: SessionDep, user: WebUser, review_date: OptDate, titl
 def review_page(review_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
     review = reviews.get_review(session, review_id=review_id, user=user)
     detail = review_detail(session, review)
-    raised = [nc_summary(session, nc) for nc in service.list_nonconformities(
+    raised = [nc_summary(session, nc) for nc in nc_service.list_nonconformities(
         session, user=user, origin=NcOrigin.management_review) if nc.review_id == review.id]
-    may_raise = user.role in service.NC_RAISERS  # service.raise_nonconformity: any state of the review
+    may_raise = user.role in nc_service.NC_RAISERS  # nc_service.raise_nonconformity: any state of the review
     return _page(request, "review.html", section="reviews", r=detail, people=_people(session, user),
                  may_edit=user.role in reviews.REVIEW_EDITORS and detail["state"] == "draft",
                  may_close=user.role == Role.top_management and detail["state"] == "draft",

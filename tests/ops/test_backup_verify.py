@@ -18,6 +18,7 @@ from app.documents.storage import blob_path
 from app.errors import Conflict
 from app.events.models import Event
 from app.ops import backup as ops_backup
+from app.ops import database_snapshot
 from app.ops.verify import verify
 from tests.factories import docx_bytes, make_park, publish_new_document, record_upload, register, upload
 from tests.ops.conftest import scratch_env
@@ -219,9 +220,9 @@ def test_restore_refuses_bad_input(client, dialect, tmp_path):
 
 
 def test_pg_dump_missing_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(ops_backup.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(database_snapshot.shutil, "which", lambda _name: None)
     with pytest.raises(Exception) as raised:
-        ops_backup._tool("pg_dump")
+        database_snapshot.require_tool("pg_dump")
     assert raised.value.status_code == 415 and "pg_dump" in raised.value.message_en
-    dsn, env = ops_backup.libpq_url("postgresql+psycopg://carbon:s3cr%40t@db.example:5433/cms?sslmode=require")
+    dsn, env = database_snapshot.libpq_url("postgresql+psycopg://carbon:s3cr%40t@db.example:5433/cms?sslmode=require")
     assert dsn == "postgresql://carbon@db.example:5433/cms?sslmode=require" and env == {"PGPASSWORD": "s3cr@t"}

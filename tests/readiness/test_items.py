@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from app.common import utcnow
-from app.readiness.service import add_months
+from app.readiness.items import add_months
 from tests.readiness.conftest import clause_of, item_of, readiness, rev, seed_document
 
 DAY = timedelta(days=1)

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from app.db import session_scope
 from app.documents.models import Revision
-from app.search import index, service
+from app.search import entries, evaluation, index, service
 from app.search.models import SearchQueue
 from tests.factories import docx_bytes, publish_new_document, record_upload, register, sign, upload
 
@@ -328,7 +328,7 @@ def test_tokenizer_is_picklable_and_makes_bigrams():
     tokens = [(t.text, t.pos) for t in tokenizer("碳排放 碳 ISO14064 P1-POL-001", positions=True)]
     assert tokens == [("碳排", 0), ("排放", 1), ("碳", 2), ("iso14064", 3), ("p1-pol-001", 4), ("p1", 4),
                       ("pol", 5), ("001", 6)]
-    assert service.join_han_lines("碳排\n放管理\nISO\n体系") == "碳排放管理\nISO\n体系"
+    assert entries.join_han_lines("碳排\n放管理\nISO\n体系") == "碳排放管理\nISO\n体系"
 
 
 def test_metadata_edits_reach_every_revision_of_the_document(park):
@@ -364,7 +364,7 @@ def test_background_indexer_indexes_after_the_request_returns(park, monkeypatch)
 
 def test_a_segment_removed_under_the_searcher_is_retried_with_a_fresh_one(park, labelled, monkeypatch):  # noqa: ANN001
     """A merge by the indexer may delete segment files an open searcher has not read yet: reopen, never a 500."""
-    real_evaluate = index.evaluate
+    real_evaluate = evaluation.evaluate
     calls = {"n": 0, "renewed": 0}
     real_searcher = index.searcher
 
@@ -378,7 +378,7 @@ def test_a_segment_removed_under_the_searcher_is_retried_with_a_fresh_one(park, 
         calls["renewed"] += renew
         return real_searcher(renew=renew)
 
-    monkeypatch.setattr(index, "evaluate", vanishing_once)
+    monkeypatch.setattr(evaluation, "evaluate", vanishing_once)
     monkeypatch.setattr(index, "searcher", counting_searcher)
     assert _ids(_search(park, "纠正措施")) == {labelled["audit"]}
     assert calls == {"n": 2, "renewed": 1}
@@ -388,7 +388,7 @@ def test_an_index_that_keeps_vanishing_answers_503_not_500(park, labelled, monke
     def always_vanishing(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
         raise FileNotFoundError(2, "No such file or directory", "index/build-x/MAIN_seg.trm")
 
-    monkeypatch.setattr(index, "evaluate", always_vanishing)
+    monkeypatch.setattr(evaluation, "evaluate", always_vanishing)
     response = _search(park, "纠正措施")
     assert response.status_code == 503, response.text
     assert response.json()["message_zh"] == "搜索索引正在更新，请稍后再试"

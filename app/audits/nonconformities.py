@@ -1,0 +1,311 @@
+"""Nonconformities and corrective actions (11.2): raise, analyse, plan, act, verify, close. Flush, never commit."""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.audits import lifecycle
+from app.audits.common import (
+    READERS,
+    dumps,
+    get_audit,
+    get_in_park,
+    park_documents,
+    park_user,
+    require_reader,
+    require_role,
+    stripped,
+)
+from app.audits.lifecycle import NcAction
+from app.audits.models import (
+    ActionState,
+    CorrectiveAction,
+    ManagementReview,
+    NcOrigin,
+    NcState,
+    Nonconformity,
+    ReviewDecision,
+    Severity,
+)
+from app.clauses.models import Clause
+from app.common import utcnow
+from app.deps import refusal
+from app.documents.models import Document
+from app.errors import Forbidden, Invalid, InvalidTransition, NotFound
+from app.events import service as events
+from app.users.models import Role, User
+
+NC_RAISERS = frozenset({Role.coordinator, Role.auditor, Role.top_management})
+
+ORIGIN_LABELS = {"internal_audit": ("内部审核", "Internal audit"),
+                 "management_review": ("管理评审", "Management review"),
+                 "monitoring": ("监视测量中发现的偏差", "Deviation found in monitoring"),
+                 "compliance_evaluation": ("合规性评价", "Compliance evaluation"),
+                 "other": ("其他", "Other")}
+SEVERITY_LABELS = {"major": ("严重", "major"), "minor": ("一般", "minor")}
+
+
+def nc_code(nc_id: int) -> str:
+    return f"NC-{nc_id:04d}"
+
+
+# ---------------------------------------------------------------- nonconformities
+
+
+def get_nonconformity(session: Session, *, nc_id: int, user: User, for_update: bool = False) -> Nonconformity:
+    return get_in_park(session, Nonconformity, entity_id=nc_id, user=user, entity_type="nonconformity",
+                       missing=("不符合项不存在", "Nonconformity not found"), for_update=for_update)
+
+
+def record_nonconformity(session: Session, *, actor: User, origin: NcOrigin, origin_ref: str, clause_id: str,
+                         severity: Severity, description: str, evidence_examined: str = "",
+                         audit_id: int | None = None, audit_line_id: int | None = None, review_id: int | None = None,
+                         origin_document_id: int | None = None) -> Nonconformity:
+    """The record and its event; the caller (a checklist line, raise_nonconformity) has checked who and whence."""
+    nc = Nonconformity(park_id=actor.park_id, origin=origin, origin_ref=origin_ref[:300], audit_id=audit_id,
+                       audit_line_id=audit_line_id, review_id=review_id, origin_document_id=origin_document_id,
+                       clause_id=clause_id, severity=severity, description=description,
+                       evidence_examined=evidence_examined, state=NcState.open, raised_by_id=actor.id)
+    session.add(nc)
+    session.flush()
+    events.record(session, action="nonconformity.raise", entity_type="nonconformity", entity_id=nc.id,
+                  park_id=nc.park_id, actor=actor,
+                  after={"origin": str(origin), "origin_ref": nc.origin_ref, "audit_id": audit_id,
+                         "audit_line_id": audit_line_id, "review_id": review_id,
+                         "origin_document_id": origin_document_id, "clause_id": clause_id,
+                         "severity": str(severity), "description": description, "state": str(nc.state)})
+    return nc
+
+
+def raise_nonconformity(
+    session: Session, *, actor: User, origin: NcOrigin, clause_id: str, severity: Severity, description: str,
+    evidence_examined: str = "", origin_ref: str = "", audit_id: int | None = None, review_id: int | None = None,
+    origin_document_id: int | None = None,
+) -> Nonconformity:
+    """A nonconformity from outside a checklist line: a review, monitoring (10.1.1), a compliance evaluation …"""
+    require_role(actor, NC_RAISERS, "nonconformity", "new", "只有体系管理员、内审员或最高管理者可以提出不符合项",
+                 "Only a coordinator, an auditor or top management may raise a nonconformity")
+    description, origin_ref = stripped(description), stripped(origin_ref)
+    if not description:
+        raise Invalid("请填写不符合描述", "The description is required")
+    if session.get(Clause, clause_id) is None:
+        raise Invalid(f"条款 {clause_id} 不存在", f"Clause {clause_id} does not exist")
+    if audit_id is not None:
+        audit = get_audit(session, audit_id=audit_id, user=actor)
+        origin_ref = origin_ref or audit.title
+    if review_id is not None:
+        from app.audits.reviews import get_review
+
+        review = get_review(session, review_id=review_id, user=actor)
+        origin_ref = origin_ref or review.title
+    if origin_document_id is not None:
+        park_documents(session, [origin_document_id], actor.park_id)
+    needed = {NcOrigin.internal_audit: audit_id, NcOrigin.management_review: review_id}
+    if origin in needed and needed[origin] is None:
+        field = "audit_id" if origin == NcOrigin.internal_audit else "review_id"
+        raise Invalid(f"来源为{ORIGIN_LABELS[origin][0]}时必须指明来源（{field}）",
+                      f"An origin of {origin} needs its reference ({field})")
+    if origin not in needed and not (origin_ref or origin_document_id):
+        raise Invalid("请说明不符合项的来源（来源说明或来源文件）",
+                      "Say where the nonconformity comes from (origin_ref or origin_document_id)")
+    return record_nonconformity(session, actor=actor, origin=origin, origin_ref=origin_ref, clause_id=clause_id,
+                                severity=severity, description=description,
+                                evidence_examined=stripped(evidence_examined), audit_id=audit_id,
+                                review_id=review_id, origin_document_id=origin_document_id)
+
+
+def list_nonconformities(session: Session, *, user: User, state: str | None = None, origin: str | None = None,
+                         severity: str | None = None, clause_id: str | None = None) -> list[Nonconformity]:
+    require_reader(user, "nonconformity", "list")
+    query = select(Nonconformity).where(Nonconformity.park_id == user.park_id)
+    for column, value in ((Nonconformity.state, state), (Nonconformity.origin, origin),
+                          (Nonconformity.severity, severity), (Nonconformity.clause_id, clause_id)):
+        if value:
+            query = query.where(column == value)
+    return list(session.execute(query.order_by(Nonconformity.id)).scalars())
+
+
+def nc_actions(session: Session, nc_id: int) -> list[CorrectiveAction]:
+    return list(session.execute(select(CorrectiveAction).where(CorrectiveAction.nonconformity_id == nc_id)
+                                .order_by(CorrectiveAction.id)).scalars())
+
+
+def action_facts(actions: list[CorrectiveAction]) -> tuple[set[int], int]:
+    """The owners of a nonconformity's live actions and how many are still open."""
+    live = [a for a in actions if a.state != ActionState.cancelled]
+    return {a.owner_id for a in live}, sum(1 for a in live if a.state == ActionState.open)
+
+
+def _transition(session: Session, nc: Nonconformity, action: NcAction, actor: User, content: dict) -> None:
+    owners, open_count = action_facts(nc_actions(session, nc.id))
+    lifecycle.transition(session, nc, action, actor=actor, content=content, owner_ids=owners,
+                         open_actions=open_count)
+
+
+def record_action(session: Session, *, actor: User, description: str, owner_id: int, due_date: date | None,
+                  nonconformity_id: int | None = None, decision_id: int | None = None) -> CorrectiveAction:
+    """A new open action of a nonconformity or of a review decision; the caller has checked who may add it."""
+    description = stripped(description)
+    if not description or due_date is None:
+        raise Invalid("每项措施都必须有内容、负责人和完成期限",
+                      "Each action needs a description, an owner and a due date")
+    owner = park_user(session, owner_id, actor.park_id)
+    if not owner.is_active:
+        raise Invalid(f"{owner.full_name} 的账号已停用", f"{owner.full_name}'s account is disabled")
+    action = CorrectiveAction(park_id=actor.park_id, nonconformity_id=nonconformity_id, decision_id=decision_id,
+                              description=description, owner_id=owner.id, due_date=due_date,
+                              state=ActionState.open, created_by_id=actor.id)
+    session.add(action)
+    session.flush()
+    events.record(session, action="action.create", entity_type="corrective_action", entity_id=action.id,
+                  park_id=actor.park_id, actor=actor,
+                  after={"nonconformity_id": nonconformity_id, "decision_id": decision_id,
+                         "description": description, "owner_id": owner.id, "due_date": due_date})
+    return action
+
+
+def analyse(session: Session, *, actor: User, nc_id: int, cause_analysis: str, similar_elsewhere: bool | None,
+            similar_details: str = "") -> Nonconformity:
+    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
+    _transition(session, nc, NcAction.analyse, actor, {"cause_analysis": cause_analysis,
+                                                       "similar_elsewhere": similar_elsewhere,
+                                                       "similar_details": similar_details})
+    return nc
+
+
+def plan(session: Session, *, actor: User, nc_id: int, actions: list[dict[str, Any]]) -> Nonconformity:
+    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
+    _transition(session, nc, NcAction.plan, actor, {"actions": actions})
+    for entry in actions:
+        record_action(session, actor=actor, description=entry.get("description", ""), owner_id=entry["owner_id"],
+                      due_date=entry.get("due_date"), nonconformity_id=nc.id)
+    return nc
+
+
+def add_action(session: Session, *, actor: User, nc_id: int, description: str, owner_id: int,
+               due_date: date) -> CorrectiveAction:
+    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
+    require_role(actor, lifecycle.COORDINATORS, "nonconformity", nc.id, "只有体系管理员可以增加纠正措施",
+                 "Only a coordinator may add actions")
+    if nc.state != NcState.action_planned:
+        raise InvalidTransition("只有在纠正措施实施阶段可以增加措施",
+                                "Actions can be added only while actions are planned")
+    return record_action(session, actor=actor, description=description, owner_id=owner_id, due_date=due_date,
+                         nonconformity_id=nc.id)
+
+
+def complete(session: Session, *, actor: User, nc_id: int, completion_evidence: str) -> Nonconformity:
+    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
+    _transition(session, nc, NcAction.complete, actor, {"completion_evidence": completion_evidence})
+    return nc
+
+
+def verify(session: Session, *, actor: User, nc_id: int, verification: str) -> Nonconformity:
+    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
+    _transition(session, nc, NcAction.verify, actor, {"verification": verification})
+    return nc
+
+
+def reopen(session: Session, *, actor: User, nc_id: int, reason: str) -> Nonconformity:
+    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
+    _transition(session, nc, NcAction.reopen, actor, {"reason": reason})
+    return nc
+
+
+def close(session: Session, *, actor: User, nc_id: int, comment: str = "") -> Nonconformity:
+    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
+    _transition(session, nc, NcAction.close, actor, {"comment": comment})
+    return nc
+
+
+def cancel(session: Session, *, actor: User, nc_id: int, reason: str) -> Nonconformity:
+    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
+    _transition(session, nc, NcAction.cancel, actor, {"reason": reason})
+    for action in nc_actions(session, nc.id):
+        if action.state == ActionState.open:
+            action.state = ActionState.cancelled
+            session.add(action)
+            session.flush()
+            events.record(session, action="action.cancel", entity_type="corrective_action", entity_id=action.id,
+                          park_id=action.park_id, actor=actor, before={"state": "open"},
+                          after={"state": "cancelled", "reason": stripped(reason)})
+    return nc
+
+
+# ---------------------------------------------------------------- actions
+
+
+def get_action(session: Session, *, action_id: int, user: User, for_update: bool = False) -> CorrectiveAction:
+    query = select(CorrectiveAction).where(CorrectiveAction.id == action_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    action = session.execute(query).scalars().first()
+    if action is None or action.park_id != user.park_id:
+        raise NotFound("措施不存在", "Action not found")
+    if user.role not in READERS and action.owner_id != user.id:
+        raise Forbidden("您无权查看此措施", "You may not read this action",
+                        audit=refusal(user, "access.refused", "corrective_action", action_id))
+    return action
+
+
+def mark_action_done(session: Session, *, actor: User, action_id: int, evidence: str,
+                     evidence_document_ids: list[int] | None = None) -> CorrectiveAction:
+    action = get_action(session, action_id=action_id, user=actor, for_update=True)
+    if action.owner_id != actor.id:
+        raise Forbidden("只有措施负责人可以确认措施完成", "Only the action's owner may mark it done",
+                        audit=refusal(actor, "access.refused", "corrective_action", action.id))
+    if action.state != ActionState.open:
+        raise InvalidTransition("该措施不是进行中状态", "The action is not open")
+    if action.nonconformity_id is not None:
+        nc = session.get(Nonconformity, action.nonconformity_id)
+        if nc.state != NcState.action_planned:
+            raise InvalidTransition("不符合项不在纠正措施实施阶段", "The nonconformity is not in its action stage")
+    evidence = stripped(evidence)
+    if not evidence:
+        raise Invalid("请填写完成证据", "The evidence of completion is required")
+    doc_ids = park_documents(session, evidence_document_ids or [], action.park_id)
+    action.state, action.completion_evidence, action.done_at = ActionState.done, evidence, utcnow()
+    action.evidence_document_ids_json = dumps(doc_ids)
+    session.add(action)
+    session.flush()
+    events.record(session, action="action.done", entity_type="corrective_action", entity_id=action.id,
+                  park_id=action.park_id, actor=actor, before={"state": "open"},
+                  after={"state": "done", "evidence": evidence, "evidence_document_ids": doc_ids})
+    return action
+
+
+def open_actions(session: Session, *, park_id: int) -> list[CorrectiveAction]:
+    return list(session.execute(select(CorrectiveAction).where(
+        CorrectiveAction.park_id == park_id, CorrectiveAction.state == ActionState.open)
+        .order_by(CorrectiveAction.due_date, CorrectiveAction.id)).scalars())
+
+
+def action_link(action: CorrectiveAction, session: Session) -> str:
+    if action.nonconformity_id is not None:
+        return f"/nonconformities/{action.nonconformity_id}"
+    decision = session.get(ReviewDecision, action.decision_id) if action.decision_id else None
+    return f"/reviews/{decision.review_id}" if decision else f"/actions/{action.id}"
+
+
+# ---------------------------------------------------------------- origin
+
+
+def origin_display(session: Session, nc: Nonconformity) -> dict[str, Any]:
+    zh, en = ORIGIN_LABELS[str(nc.origin)]
+    ref = nc.origin_ref
+    link = None
+    if nc.audit_id is not None:
+        link = f"/audits/{nc.audit_id}"
+    elif nc.review_id is not None:
+        review = session.get(ManagementReview, nc.review_id)
+        ref = ref or (review.title if review else "")
+        link = f"/reviews/{nc.review_id}"
+    elif nc.origin_document_id is not None:
+        control_no = session.execute(select(Document.control_no).where(
+            Document.id == nc.origin_document_id)).scalar()
+        ref = f"{ref}（{control_no}）" if ref else (control_no or "")
+        link = f"/documents/{nc.origin_document_id}"
+    return {"origin": str(nc.origin), "label_zh": zh, "label_en": en, "reference": ref, "link": link,
+            "text_zh": f"{zh}：{ref}" if ref else zh, "text_en": f"{en}: {ref}" if ref else en}

@@ -1,0 +1,91 @@
+"""What one revision looks like in the index: its Whoosh document, and the stamp that tells a stale entry."""
+
+import re
+import zlib
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.clauses.models import DocType, DocTypeClause
+from app.common import as_utc
+from app.documents.models import Document, Revision, RevisionText, Signature
+from app.users.models import User
+
+_HAN = "\u3400-\u9fff\uf900-\ufaff"
+_HAN_LINE_BREAK = re.compile(rf"(?<=[{_HAN}])[ \t\u3000]*\r?\n[ \t\u3000]*(?=[{_HAN}])")
+
+
+def join_han_lines(text: str) -> str:
+    """A line break between two Han characters splits a phrase (PDF lines): remove it (extraction does too)."""
+    return _HAN_LINE_BREAK.sub("", text)
+
+
+def day_term(value: datetime | date | None) -> str:
+    """The `day` field's term, yyyymmdd (UTC for a datetime); "00000000" when there is no date."""
+    value = as_utc(value) if isinstance(value, datetime) else value
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}" if value else "00000000"
+
+
+def entry_stamp(rev_version: int, state: str, title: str, control_no: str, access: str, owner_unit: str,
+                doc_type: str) -> str:
+    """The stored `stamp`: version, state and a checksum of the indexed metadata, compared by `check()`."""
+    meta = zlib.crc32("\x1f".join((title, control_no, access, owner_unit, doc_type)).encode())
+    return f"{rev_version}:{state}:{meta:08x}"
+
+
+_REV_COLUMNS = (
+    Revision.id, Revision.document_id, Revision.park_id, Revision.state, Revision.version, Revision.created_at,
+    Revision.effective_from, Revision.preparer_id, Revision.change_reason, Revision.file_name,
+    Document.control_no, Document.title, Document.doc_type, Document.kind, Document.owner_unit,
+    Document.access_level, Document.created_by_id,
+)
+
+
+class Lookups:
+    """Document-type titles and clauses: small, loaded once per indexing run."""
+
+    def __init__(self, session: Session) -> None:
+        self.type_titles = dict(session.execute(select(DocType.code, DocType.title_zh)).all())
+        self.clauses: dict[str, list[str]] = {}
+        for code, clause in session.execute(select(DocTypeClause.doc_type, DocTypeClause.clause_id)).all():
+            self.clauses.setdefault(code, []).append(clause)
+
+
+def load_documents(session: Session, revision_ids: list[int], lookups: Lookups | None = None) -> list[dict]:
+    """The Whoosh documents of these revisions (those that still exist)."""
+    if not revision_ids:
+        return []
+    lookups = lookups or Lookups(session)
+    rows = session.execute(
+        select(*_REV_COLUMNS).join(Document, Document.id == Revision.document_id).where(Revision.id.in_(revision_ids))
+    ).all()
+    texts = dict(session.execute(
+        select(RevisionText.revision_id, RevisionText.text).where(RevisionText.revision_id.in_(revision_ids))
+    ).all())
+    signers: dict[int, list[str]] = {}
+    for revision_id, name in session.execute(
+        select(Signature.revision_id, Signature.signer_name).where(Signature.revision_id.in_(revision_ids))
+    ).all():
+        signers.setdefault(revision_id, []).append(name)
+    people = dict(session.execute(
+        select(User.id, User.full_name).where(User.id.in_({row.preparer_id for row in rows}))
+    ).all())
+    documents = []
+    for row in rows:
+        state = str(row.state)
+        access = str(row.access_level)
+        clauses = lookups.clauses.get(row.doc_type, [])
+        head = [row.title, row.control_no, lookups.type_titles.get(row.doc_type, ""), row.doc_type,
+                " ".join(clauses), row.owner_unit, people.get(row.preparer_id, ""), " ".join(signers.get(row.id, [])),
+                row.file_name, row.change_reason]
+        documents.append({
+            "rid": str(row.id), "doc": str(row.document_id), "park": str(row.park_id), "access": access,
+            "creator": str(row.created_by_id), "doc_type": row.doc_type, "kind": str(row.kind),
+            "clauses": ",".join(clauses), "state": state, "owner_unit": row.owner_unit or "",
+            "day": day_term(row.effective_from or row.created_at),
+            "stamp": entry_stamp(row.version, state, row.title, row.control_no, access, row.owner_unit or "",
+                                 row.doc_type),
+            "content": "\n".join(part for part in head if part) + "\n" + join_han_lines(texts.get(row.id, "")),
+        })
+    return documents
