@@ -10,6 +10,7 @@ import heapq
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
@@ -255,17 +256,37 @@ def check() -> CheckReport:
 # ---- queries ----------------------------------------------------------------------------------------------------
 
 
-def _visible_rows(session: Session, user: User, revision_ids: list[int], include_obsolete: bool) -> dict[int, tuple]:
+class VisibleRow(NamedTuple):
+    id: int
+    document_id: int
+    state: str
+    control_no: str
+    title: str
+
+
+def _visible_rows(session: Session, user: User, revision_ids: list[int],
+                  include_obsolete: bool) -> dict[int, VisibleRow]:
+    """The revisions among `revision_ids` that `user` may see now, with their document's number and title.
+
+    Two single-table queries, not one join: with a long id list SQLite's planner scanned every document of the park
+    and probed each one's revisions (130 ms for 1,658 ids at 3,000 revisions, against 5 ms this way).
+    """
     if not revision_ids:
         return {}
-    query = (
-        select(Revision.id, Revision.document_id, Revision.state, Document.control_no, Document.title)
-        .join(Document, Document.id == Revision.document_id)
-        .where(Revision.id.in_(revision_ids), readable(user))
-    )
+    query = select(Revision.id, Revision.document_id, Revision.state).where(
+        Revision.id.in_(revision_ids), Revision.park_id == user.park_id)
     if not include_obsolete:
         query = query.where(Revision.state.not_in([str(state) for state in HIDDEN_STATES]))
-    return {row.id: row for row in session.execute(query).all()}
+    revisions = session.execute(query).all()
+    if not revisions:
+        return {}
+    documents = {row.id: row for row in session.execute(
+        select(Document.id, Document.control_no, Document.title)
+        .where(Document.id.in_({row.document_id for row in revisions}), readable(user))
+    )}
+    return {row.id: VisibleRow(row.id, row.document_id, row.state, documents[row.document_id].control_no,
+                               documents[row.document_id].title)
+            for row in revisions if row.document_id in documents}
 
 
 def _with_phrases(session: Session, searcher, matches: list[tuple[float, int]],  # noqa: ANN001
