@@ -260,6 +260,20 @@ def _require_filer(actor: User, entity_type: str, entity_id: int) -> None:
                         audit=refusal(actor, "access.refused", entity_type, entity_id))
 
 
+def _file_as_record(session: Session, *, actor: User, owner: Audit | ManagementReview | Nonconformity, action: str,
+                    doc_type: str, period: str, title: str, content: bytes, file_name: str) -> tuple[Any, Any]:
+    """File a generated report as a record, link it to what it reports on, and say so in the trail."""
+    document, revision = file_generated(session, actor=actor, doc_type=doc_type, period=period, title=title,
+                                        content=content, file_name=file_name)
+    owner.report_document_id = document.id
+    owner.version += 1
+    session.add(owner)
+    session.flush()
+    events.record(session, action=action, entity_type=action.split(".")[0], entity_id=owner.id,
+                  park_id=owner.park_id, actor=actor, after={"document_id": document.id, "revision_id": revision.id})
+    return document, revision
+
+
 def file_audit_report(session: Session, *, actor: User, audit_id: int) -> tuple[Audit, Any, Any]:
     audit = common.get_audit(session, audit_id=audit_id, user=actor, for_update=True)
     _require_filer(actor, "audit", audit.id)
@@ -269,16 +283,10 @@ def file_audit_report(session: Session, *, actor: User, audit_id: int) -> tuple[
     if audit.report_document_id is not None:
         raise Conflict("该审核报告已归档", "This audit's report is already filed")
     programme = session.get(AuditProgramme, audit.programme_id)
-    document, revision = file_generated(
-        session, actor=actor, doc_type="INTERNAL_AUDIT_REPORT", period=str(programme.year),
-        title=f"管理体系内审报告：{audit.title}", content=audit_report_docx(session, audit),
-        file_name=f"{DOCX_NAME_AUDIT}-{audit.id}.docx")
-    audit.report_document_id = document.id
-    audit.version += 1
-    session.add(audit)
-    session.flush()
-    events.record(session, action="audit.file_report", entity_type="audit", entity_id=audit.id,
-                  park_id=audit.park_id, actor=actor, after={"document_id": document.id, "revision_id": revision.id})
+    document, revision = _file_as_record(
+        session, actor=actor, owner=audit, action="audit.file_report", doc_type="INTERNAL_AUDIT_REPORT",
+        period=str(programme.year), title=f"管理体系内审报告：{audit.title}",
+        content=audit_report_docx(session, audit), file_name=report_filename("audit", audit.id))
     return audit, document, revision
 
 
@@ -290,16 +298,10 @@ def file_review_report(session: Session, *, actor: User, review_id: int) -> tupl
                                 "The review report can be filed once the review is closed")
     if review.report_document_id is not None:
         raise Conflict("该管理评审报告已归档", "This review's report is already filed")
-    document, revision = file_generated(
-        session, actor=actor, doc_type="MANAGEMENT_REVIEW", period=str(review.review_date.year),
-        title=f"管理评审报告：{review.title}", content=review_report_docx(session, review),
-        file_name=f"{DOCX_NAME_REVIEW}-{review.id}.docx")
-    review.report_document_id = document.id
-    review.version += 1
-    session.add(review)
-    session.flush()
-    events.record(session, action="review.file_report", entity_type="review", entity_id=review.id,
-                  park_id=review.park_id, actor=actor, after={"document_id": document.id, "revision_id": revision.id})
+    document, revision = _file_as_record(
+        session, actor=actor, owner=review, action="review.file_report", doc_type="MANAGEMENT_REVIEW",
+        period=str(review.review_date.year), title=f"管理评审报告：{review.title}",
+        content=review_report_docx(session, review), file_name=report_filename("review", review.id))
     return review, document, revision
 
 
@@ -311,16 +313,12 @@ def file_nonconformity_record(session: Session, *, actor: User, nc_id: int) -> t
                                 "The record can be filed once the nonconformity is closed or cancelled")
     if nc.report_document_id is not None:
         raise Conflict("该不符合项的记录已归档", "This nonconformity's record is already filed")
-    document, revision = file_generated(
-        session, actor=actor, doc_type="NONCONFORMITY_CORRECTIVE_ACTION_RECORD", period=str(nc.raised_at.year),
-        title=f"不符合和纠正措施记录：{nonconformities.nc_code(nc.id)}", content=nonconformity_report_docx(session, nc),
-        file_name=f"不符合和纠正措施记录-{nonconformities.nc_code(nc.id)}.docx")
-    nc.report_document_id = document.id
-    nc.version += 1
-    session.add(nc)
-    session.flush()
-    events.record(session, action="nonconformity.file_record", entity_type="nonconformity", entity_id=nc.id,
-                  park_id=nc.park_id, actor=actor, after={"document_id": document.id, "revision_id": revision.id})
+    code = nonconformities.nc_code(nc.id)
+    document, revision = _file_as_record(
+        session, actor=actor, owner=nc, action="nonconformity.file_record",
+        doc_type="NONCONFORMITY_CORRECTIVE_ACTION_RECORD", period=str(nc.raised_at.year),
+        title=f"不符合和纠正措施记录：{code}", content=nonconformity_report_docx(session, nc),
+        file_name=f"不符合和纠正措施记录-{code}.docx")
     return nc, document, revision
 
 
