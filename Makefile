@@ -30,6 +30,7 @@ run: install
 
 lint: install-dev
 	$(BIN)/ruff check app tests bench migrations
+	$(BIN)/ruff format --check app tests bench migrations
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -63,8 +63,9 @@ class Gate:
 
 def _expire(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
-        waiter.set_exception(Busy("服务器繁忙，请稍后重试", "The server is busy; please retry shortly",
-                                  headers={"Retry-After": "5"}))
+        waiter.set_exception(
+            Busy("服务器繁忙，请稍后重试", "The server is busy; please retry shortly", headers={"Retry-After": "5"})
+        )
 
 
 _gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Gate]" = weakref.WeakKeyDictionary()

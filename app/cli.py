@@ -10,8 +10,11 @@ import typer
 
 from app.config import get_settings
 
-app = typer.Typer(help="carbonms：产业园区碳排放管理体系文件控制系统 / park carbon management document control",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="carbonms：产业园区碳排放管理体系文件控制系统 / park carbon management document control",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,9 +49,14 @@ def initialise() -> dict:
     clause_map = load_clause_map(settings.clause_map_path)
     with session_scope() as session:
         report = sync_clause_map(session, clause_map)
-    return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-            "retired": report.retired, "links_added": len(report.links_added),
-            "links_removed": len(report.links_removed)}
+    return {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "retired": report.retired,
+        "links_added": len(report.links_added),
+        "links_removed": len(report.links_removed),
+    }
 
 
 @app.command()
@@ -64,8 +72,9 @@ def init() -> None:
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", help="listen address"),
-          port: int = typer.Option(8000, help="port")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="listen address"), port: int = typer.Option(8000, help="port")
+) -> None:
     """启动 Web 服务 / run the web server."""
     import uvicorn
 
@@ -119,16 +128,19 @@ def create_user(
     try:
         with session_scope() as session:
             park_row = service.get_park_by_code(session, park)
-            user = service.create_user(session, park=park_row, username=username, password=password,
-                                       role=role_value, full_name=name, unit=unit)
+            user = service.create_user(
+                session, park=park_row, username=username, password=password, role=role_value, full_name=name, unit=unit
+            )
             typer.echo(f"用户已创建 / user created: {user.username} ({user.role})")
     except AppError as exc:
         _fail(exc.to_dict()["detail"])
 
 
 @app.command()
-def readiness(park: str = typer.Option(None, help="park code (default: the only park)"),
-              as_json: bool = typer.Option(False, "--json", help="machine-readable JSON")) -> None:
+def readiness(
+    park: str = typer.Option(None, help="park code (default: the only park)"),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable JSON"),
+) -> None:
     """显示就绪度 / show readiness per clause."""
     from app.db import session_scope
     from app.errors import AppError
@@ -145,8 +157,11 @@ def readiness(park: str = typer.Option(None, help="park code (default: the only 
 
                 parks = session.execute(select(Park).order_by(Park.id)).scalars().all()
                 if len(parks) != 1:
-                    _fail("有多个园区，请用 --park 指定 / several parks: choose one with --park"
-                          if parks else "还没有园区 / no park yet")
+                    _fail(
+                        "有多个园区，请用 --park 指定 / several parks: choose one with --park"
+                        if parks
+                        else "还没有园区 / no park yet"
+                    )
                 park_row = parks[0]
             result = compute_readiness(session, park_id=park_row.id)
     except AppError as exc:
@@ -168,8 +183,11 @@ def verify_audit_log() -> None:
     if report.ok:
         typer.echo(f"审计链完整 / audit chain intact: {report.checked} events")
     else:
-        _fail(f"审计链在第 {report.first_broken_seq} 条断开：{report.reason} / "
-              f"chain broken at event {report.first_broken_seq}: {report.reason}", code=2)
+        _fail(
+            f"审计链在第 {report.first_broken_seq} 条断开：{report.reason} / "
+            f"chain broken at event {report.first_broken_seq}: {report.reason}",
+            code=2,
+        )
 
 
 @app.command()
@@ -183,8 +201,10 @@ def backup(path: Path = typer.Argument(..., help="目录或 .tar 文件 / a dire
     except AppError as exc:
         _fail(exc.to_dict()["detail"])
     blobs = manifest["blobs"]
-    typer.echo(f"备份完成 / backup written: {path} — {sum(manifest['database']['counts'].values())} rows, "
-               f"{blobs['count']} blobs ({blobs['total_bytes']} bytes), {blobs['extra_files']} extra files")
+    typer.echo(
+        f"备份完成 / backup written: {path} — {sum(manifest['database']['counts'].values())} rows, "
+        f"{blobs['count']} blobs ({blobs['total_bytes']} bytes), {blobs['extra_files']} extra files"
+    )
     if manifest["problems"]:
         for problem in manifest["problems"]:
             typer.secho(f"  {problem['problem']}: {problem['sha256']}", fg=typer.colors.RED, err=True)
@@ -201,8 +221,10 @@ def restore(path: Path = typer.Argument(..., help="备份目录或 .tar / a back
         report = run_restore(path, get_settings())
     except AppError as exc:
         _fail(exc.to_dict()["detail"])
-    typer.echo(f"恢复完成 / restored: {report['tables']} tables, {report['rows']} rows, {report['blobs']} blobs; "
-               "请运行 carbonms reindex 重建搜索索引 / run `carbonms reindex` to rebuild the search index")
+    typer.echo(
+        f"恢复完成 / restored: {report['tables']} tables, {report['rows']} rows, {report['blobs']} blobs; "
+        "请运行 carbonms reindex 重建搜索索引 / run `carbonms reindex` to rebuild the search index"
+    )
     if report["problems"]:
         for problem in report["problems"]:
             typer.secho(f"  {problem}", fg=typer.colors.RED, err=True)
@@ -210,9 +232,12 @@ def restore(path: Path = typer.Argument(..., help="备份目录或 .tar / a back
 
 
 @app.command()
-def verify(clean_orphans: bool = typer.Option(False, "--clean-orphans",
-                                               help="删除一分钟前的孤立文件 / delete orphans older than a minute"),
-           as_json: bool = typer.Option(False, "--json", help="machine-readable JSON")) -> None:
+def verify(
+    clean_orphans: bool = typer.Option(
+        False, "--clean-orphans", help="删除一分钟前的孤立文件 / delete orphans older than a minute"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable JSON"),
+) -> None:
     """校验文件哈希、版本状态、签名与审计链 / check blobs, revisions, signatures and the audit chain."""
     from app.db import session_scope
     from app.ops.verify import verify as run_verify
@@ -243,9 +268,14 @@ def demo() -> None:
 
 
 @app.command()
-def reindex(check: bool = typer.Option(False, "--check", help="只检查，不重建 / only compare the index with the "
-                                       "database; exit 1 if entries are missing or stale"),
-            chunk: int = typer.Option(500, min=1, max=10_000, help="revisions per index commit")) -> None:
+def reindex(
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="只检查，不重建 / only compare the index with the database; exit 1 if entries are missing or stale",
+    ),
+    chunk: int = typer.Option(500, min=1, max=10_000, help="revisions per index commit"),
+) -> None:
     """重建全文搜索索引 / rebuild the full-text search index from the database."""
     from sqlalchemy import func, select
 
@@ -260,10 +290,15 @@ def reindex(check: bool = typer.Option(False, "--check", help="只检查，不�
             report = search.check()
         except AppError as exc:
             _fail(exc.to_dict()["detail"])
-        typer.echo(f"数据库 {report.rows} 个版本，索引 {report.indexed} 条，队列 {report.queued} 个 / "
-                   f"{report.rows} revisions, {report.indexed} indexed, {report.queued} queued")
-        for label, ids in (("缺失 / missing", report.missing), ("过期 / stale", report.stale),
-                           ("多余 / extra", report.extra)):
+        typer.echo(
+            f"数据库 {report.rows} 个版本，索引 {report.indexed} 条，队列 {report.queued} 个 / "
+            f"{report.rows} revisions, {report.indexed} indexed, {report.queued} queued"
+        )
+        for label, ids in (
+            ("缺失 / missing", report.missing),
+            ("过期 / stale", report.stale),
+            ("多余 / extra", report.extra),
+        ):
             if ids:
                 shown = ", ".join(str(i) for i in ids[:50]) + (" …" if len(ids) > 50 else "")
                 typer.echo(f"{label}: {len(ids)} ({shown})")
@@ -279,8 +314,10 @@ def reindex(check: bool = typer.Option(False, "--check", help="只检查，不�
 
 
 @app.command()
-def remind(today: str = typer.Option(None, "--today", help="YYYY-MM-DD (default: today, UTC)"),
-           park: str = typer.Option(None, help="park code (default: every park)")) -> None:
+def remind(
+    today: str = typer.Option(None, "--today", help="YYYY-MM-DD (default: today, UTC)"),
+    park: str = typer.Option(None, help="park code (default: every park)"),
+) -> None:
     """列出（或在配置 CARBONMS_SMTP_HOST 时邮件发送）每个用户的待办与到期事项 / daily reminders, for cron."""
     from datetime import date
 
@@ -294,7 +331,6 @@ def remind(today: str = typer.Option(None, "--today", help="YYYY-MM-DD (default:
     with session_scope(write=False) as session:
         count = send_reminders(session, today=day, park_code=park, smtp=SmtpSettings.from_env(), echo=typer.echo)
     typer.echo(f"有待办的用户 / users with tasks: {count}")
-
 
 
 def _export_user(session, park_code: str | None, username: str | None):  # noqa: ANN001, ANN202
@@ -314,11 +350,21 @@ def _export_user(session, park_code: str | None, username: str | None):  # noqa:
     else:
         parks = session.execute(select(Park).order_by(Park.id)).scalars().all()
         if len(parks) != 1:
-            _fail("有多个园区，请用 --park 或 --user 指定 / several parks: choose with --park or --user"
-                  if parks else "还没有园区 / no park yet")
+            _fail(
+                "有多个园区，请用 --park 或 --user 指定 / several parks: choose with --park or --user"
+                if parks
+                else "还没有园区 / no park yet"
+            )
         park_row = parks[0]
-    user = session.execute(select(User).where(User.park_id == park_row.id, User.role == Role.coordinator,
-                                              User.is_active.is_(True)).order_by(User.id)).scalars().first()
+    user = (
+        session.execute(
+            select(User)
+            .where(User.park_id == park_row.id, User.role == Role.coordinator, User.is_active.is_(True))
+            .order_by(User.id)
+        )
+        .scalars()
+        .first()
+    )
     if user is None:
         _fail("该园区没有体系管理员，请用 --user 指定 / the park has no coordinator: choose with --user")
     return user
@@ -329,8 +375,11 @@ def export_evidence(
     scope: str = typer.Option("all", help="all | 章号 chapter (7) | 条款 clause (7.3.2)"),
     out: Path = typer.Option(..., "--out", help="输出 .zip 路径 / the .zip to write"),
     park: str = typer.Option(None, help="park code (default: the only park)"),
-    user: str = typer.Option(None, "--user", help="以该用户的权限导出 / export with this user's access "
-                             "(default: the park's first coordinator)"),
+    user: str = typer.Option(
+        None,
+        "--user",
+        help="以该用户的权限导出 / export with this user's access (default: the park's first coordinator)",
+    ),
 ) -> None:
     """导出证据包（受控副本、index.html、manifest.json）/ export an evidence package."""
     from app.db import session_scope
@@ -344,8 +393,9 @@ def export_evidence(
             parsed = exports.parse_scope(session, scope)
             plan = exports.evidence_plan(session, user=actor, scope=parsed)
             with typer.progressbar(length=len(plan["revisions"]) + 1, label="打包 / packing") as bar:
-                summary = exports.build_evidence_package(session, user=actor, scope=parsed, target=part,
-                                                         progress=bar.update, plan=plan)
+                summary = exports.build_evidence_package(
+                    session, user=actor, scope=parsed, target=part, progress=bar.update, plan=plan
+                )
         part.replace(out)
     except AppError as exc:
         part.unlink(missing_ok=True)
@@ -353,8 +403,10 @@ def export_evidence(
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    typer.echo(f"证据包已写入 / package written: {out}（{summary.clauses} 个条款 / clauses，"
-               f"{len(summary.files)} 个文件 / files）")
+    typer.echo(
+        f"证据包已写入 / package written: {out}（{summary.clauses} 个条款 / clauses，"
+        f"{len(summary.files)} 个文件 / files）"
+    )
 
 
 @app.command("verify-package")

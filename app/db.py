@@ -68,8 +68,13 @@ def get_engine(url: str | None = None) -> Engine:
     if engine is None:
         if url.startswith("sqlite"):
             # Enough connections for the server's worker threads (40) plus after-commit work.
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                                   pool_size=32, max_overflow=32, pool_timeout=30)
+            engine = create_engine(
+                url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=32,
+                max_overflow=32,
+                pool_timeout=30,
+            )
             _configure_sqlite(engine)
         else:
             engine = create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=30, pool_timeout=30)

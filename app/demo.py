@@ -61,9 +61,9 @@ def _docx(path: Path, title: str, paragraphs: list[str]) -> None:
 
 
 def _content_for(session: Session, doc_type: DocType, title: str) -> list[str]:
-    clause_ids = session.execute(
-        select(DocTypeClause.clause_id).where(DocTypeClause.doc_type == doc_type.code)
-    ).scalars().all()
+    clause_ids = (
+        session.execute(select(DocTypeClause.clause_id).where(DocTypeClause.doc_type == doc_type.code)).scalars().all()
+    )
     clauses = session.execute(select(Clause).where(Clause.id.in_(clause_ids))).scalars().all()
     lines = [f"{DEMO_NAME}《{title}》", doc_type.description_zh]
     for clause in clauses:
@@ -81,16 +81,27 @@ def _stage(session: Session, folder: Path, doc_type: DocType, title: str, name: 
 def create_demo() -> list[str]:
     with session_scope() as session:
         if session.execute(select(Park.id).where(Park.code == DEMO_CODE)).first():
-            return [f"示范园区 {DEMO_CODE} 已存在，密码只在创建时显示一次 / the demo park exists already; "
-                    "its passwords were printed when it was created (reset them with carbonms create-user)"]
+            return [
+                f"示范园区 {DEMO_CODE} 已存在，密码只在创建时显示一次 / the demo park exists already; "
+                "its passwords were printed when it was created (reset them with carbonms create-user)"
+            ]
         park = users.create_park(session, code=DEMO_CODE, name=DEMO_NAME)
         people: dict[str, tuple[User, str]] = {}
         for username, role, full_name, unit in DEMO_USERS:
             password = secrets.token_urlsafe(9)
-            assigned = ["MONITORING_MEASUREMENT_RECORDS", "PROCESS_MANAGEMENT_RECORDS"] if role == Role.contributor \
-                else None
-            user = users.create_user(session, park=park, username=f"demo_{username}", password=password, role=role,
-                                     full_name=full_name, unit=unit, assigned_doc_types=assigned)
+            assigned = (
+                ["MONITORING_MEASUREMENT_RECORDS", "PROCESS_MANAGEMENT_RECORDS"] if role == Role.contributor else None
+            )
+            user = users.create_user(
+                session,
+                park=park,
+                username=f"demo_{username}",
+                password=password,
+                role=role,
+                full_name=full_name,
+                unit=unit,
+                assigned_doc_types=assigned,
+            )
             people[username] = (user, password)
         with tempfile.TemporaryDirectory() as folder:
             _build_documents(session, Path(folder), people)
@@ -102,16 +113,18 @@ def create_demo() -> list[str]:
 
 def _sign(session: Session, revision_id: int, action: Action, who: tuple[User, str], comment: str = "") -> None:
     user, password = who
-    documents.transition_revision(session, actor=user, revision_id=revision_id, action=action, comment=comment,
-                                  password=password)
+    documents.transition_revision(
+        session, actor=user, revision_id=revision_id, action=action, comment=comment, password=password
+    )
 
 
 def _build_documents(session: Session, folder: Path, people: dict[str, tuple[User, str]]) -> None:
     coordinator = people["coordinator"][0]
     for index, (code, title, access, goal) in enumerate(DEMO_DOCUMENTS):
         doc_type = session.get(DocType, code)
-        document = documents.register_document(session, actor=coordinator, doc_type_code=code, title=title,
-                                               owner_unit="碳管理办公室", access_level=access)
+        document = documents.register_document(
+            session, actor=coordinator, doc_type_code=code, title=title, owner_unit="碳管理办公室", access_level=access
+        )
         staged = _stage(session, folder, doc_type, title, f"{index:02d}-{code.lower()}.docx")
         revision = documents.add_revision(session, actor=coordinator, document_id=document.id, staged=staged)
         if goal == "draft":
@@ -127,17 +140,23 @@ def _build_documents(session: Session, folder: Path, people: dict[str, tuple[Use
             continue
         documents.transition_revision(session, actor=coordinator, revision_id=revision.id, action=Action.publish)
         if goal == "obsolete":
-            documents.make_obsolete(session, actor=coordinator, document_id=document.id,
-                                    reason="已由2026版名录取代，旧版保留备查")
+            documents.make_obsolete(
+                session, actor=coordinator, document_id=document.id, reason="已由2026版名录取代，旧版保留备查"
+            )
     last_year = date.today().year - 1
     record_type = session.get(DocType, "EMISSION_REVIEW_RECORD")
     staged = _stage(session, folder, record_type, f"{last_year}年度碳排放管理评审记录", "emission-review.docx")
-    record, record_revision = documents.create_record(session, actor=coordinator,
-                                                      doc_type_code="EMISSION_REVIEW_RECORD",
-                                                      period_text=str(last_year), staged=staged)
+    record, record_revision = documents.create_record(
+        session, actor=coordinator, doc_type_code="EMISSION_REVIEW_RECORD", period_text=str(last_year), staged=staged
+    )
     _sign(session, record_revision.id, Action.approve, people["approver"], "评审记录确认")
     monitoring = session.get(DocType, "MONITORING_MEASUREMENT_RECORDS")
     contributor = people["contributor"][0]
     staged = _stage(session, folder, monitoring, "重点用能设备月度能耗台账", "monitoring.docx")
-    documents.create_record(session, actor=contributor, doc_type_code="MONITORING_MEASUREMENT_RECORDS",
-                            period_text=f"{last_year + 1}-{max(1, date.today().month - 1):02d}", staged=staged)
+    documents.create_record(
+        session,
+        actor=contributor,
+        doc_type_code="MONITORING_MEASUREMENT_RECORDS",
+        period_text=f"{last_year + 1}-{max(1, date.today().month - 1):02d}",
+        staged=staged,
+    )

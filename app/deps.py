@@ -37,12 +37,18 @@ def get_current_user(request: Request) -> User:
             .where(AuthSession.token_hash == token_digest(token))
         ).first()
     if row is None:
-        raise Unauthorized("登录已失效，请重新登录", "Your session is invalid; please sign in again",
-                           headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized(
+            "登录已失效，请重新登录",
+            "Your session is invalid; please sign in again",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     auth_session, user = row
     if auth_session.revoked_at is not None or as_utc(auth_session.expires_at) <= utcnow() or not user.is_active:
-        raise Unauthorized("登录已失效，请重新登录", "Your session has ended; please sign in again",
-                           headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized(
+            "登录已失效，请重新登录",
+            "Your session has ended; please sign in again",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     request.state.auth_session_id = auth_session.id
     request.state.user = user
     return user
@@ -56,8 +62,15 @@ EntityId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 def refusal(user: User, action: str, entity_type: str, entity_id: object) -> dict:
     """The audit payload of a refused access, recorded after the request's rollback."""
-    return {"action": action, "entity_type": entity_type, "entity_id": entity_id, "park_id": user.park_id,
-            "actor_id": user.id, "actor_name": user.username, "after": {"user_id": user.id, "role": str(user.role)}}
+    return {
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "park_id": user.park_id,
+        "actor_id": user.id,
+        "actor_name": user.username,
+        "after": {"user_id": user.id, "role": str(user.role)},
+    }
 
 
 def require_role(*roles: Role) -> Callable[[User], User]:
@@ -66,7 +79,8 @@ def require_role(*roles: Role) -> Callable[[User], User]:
     def dependency(user: CurrentUser, request: Request) -> User:
         if user.role not in allowed:
             raise Forbidden(
-                "您的角色无权执行此操作", "Your role may not do this",
+                "您的角色无权执行此操作",
+                "Your role may not do this",
                 audit=refusal(user, "access.refused", "route", f"{request.method} {request.url.path}"),
             )
         return user

@@ -7,8 +7,14 @@ class AppError(Exception):
     status_code = 400
     code = "error"
 
-    def __init__(self, message_zh: str, message_en: str = "", *, audit: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message_zh: str,
+        message_en: str = "",
+        *,
+        audit: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message_zh)
         self.message_zh = message_zh
         self.message_en = message_en or message_zh

@@ -60,10 +60,14 @@ ERROR_ENVELOPE_SCHEMA = {
         "message_zh": {"type": "string"},
         "message_en": {"type": "string"},
         "code": {"type": "string"},
-        "errors": {"type": "array", "items": {
-            "type": "object", "required": ["field", "message"],
-            "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-        }},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
     },
 }
 
@@ -74,8 +78,7 @@ def _document_error_envelope(app: FastAPI) -> None:
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             schemas = schema.get("components", {}).get("schemas", {})
             if "HTTPValidationError" in schemas:
                 schemas["HTTPValidationError"] = ERROR_ENVELOPE_SCHEMA
@@ -131,8 +134,11 @@ def create_app() -> FastAPI:
     async def data_error(_request: Request, exc: DataError) -> JSONResponse:
         # e.g. a NUL character or an out-of-range number the database cannot store: the input is at fault.
         logger.info("refused input the database cannot store: %s", exc.orig)
-        return respond(Invalid("输入包含无法保存的字符，或数值超出范围",
-                               "The input has characters or numbers that cannot be stored"))
+        return respond(
+            Invalid(
+                "输入包含无法保存的字符，或数值超出范围", "The input has characters or numbers that cannot be stored"
+            )
+        )
 
     @app.exception_handler(OverflowError)
     async def overflow_error(_request: Request, _exc: OverflowError) -> JSONResponse:
@@ -148,8 +154,9 @@ def create_app() -> FastAPI:
     @app.exception_handler(IntegrityError)
     async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
         logger.info("integrity conflict: %s", exc.orig)
-        return respond(Conflict("数据刚被他人修改或已存在，请刷新后重试",
-                                "The data was just changed or already exists; reload"))
+        return respond(
+            Conflict("数据刚被他人修改或已存在，请刷新后重试", "The data was just changed or already exists; reload")
+        )
 
     @app.exception_handler(Exception)
     async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -158,8 +165,16 @@ def create_app() -> FastAPI:
 
     app.add_middleware(GuardAndHeaders)
     _document_error_envelope(app)
-    for router in (users_router, documents_router, clauses_router, readiness_router, events_router,
-                   search_router, audits_router, reports_router):
+    for router in (
+        users_router,
+        documents_router,
+        clauses_router,
+        readiness_router,
+        events_router,
+        search_router,
+        audits_router,
+        reports_router,
+    ):
         app.include_router(router)
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")

@@ -14,8 +14,10 @@ from app.errors import TooLarge
 
 UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # multipart framing and form fields around the file
 
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                           "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
 
 
 class GuardAndHeaders:
@@ -51,8 +53,9 @@ class GuardAndHeaders:
             return None
         from app.web import errors as web_errors
 
-        error = TooLarge(f"文件超过 {settings.max_upload_mb} MB 的上限",
-                         f"The upload exceeds the {settings.max_upload_mb} MB limit")
+        error = TooLarge(
+            f"文件超过 {settings.max_upload_mb} MB 的上限", f"The upload exceeds the {settings.max_upload_mb} MB limit"
+        )
         request = Request(scope)
         if web_errors.wants_html(request):
             return web_errors.app_error_page(request, error)

@@ -53,8 +53,12 @@ def _free_port() -> int:
 
 def prepare(args: argparse.Namespace) -> tuple[dict[str, str], Path, str | None]:
     data_dir = Path(tempfile.mkdtemp(prefix="carbonms-load-"))
-    env = {**os.environ, "CARBONMS_DATA_DIR": str(data_dir), "CARBONMS_SECRET_KEY": uuid.uuid4().hex,
-           "CARBONMS_MAX_UPLOAD_MB": str(args.max_upload_mb)}
+    env = {
+        **os.environ,
+        "CARBONMS_DATA_DIR": str(data_dir),
+        "CARBONMS_SECRET_KEY": uuid.uuid4().hex,
+        "CARBONMS_MAX_UPLOAD_MB": str(args.max_upload_mb),
+    }
     for key in ("CARBONMS_ARGON2_MEMORY_KIB", "CARBONMS_ARGON2_TIME_COST"):
         env.pop(key, None)  # production password hashing
     pg_name = None
@@ -69,8 +73,7 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, str], Path, str | None]
         env["CARBONMS_DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + f"/{pg_name}"
     else:
         env["CARBONMS_DATABASE_URL"] = ""
-    subprocess.run([sys.executable, "-m", "app.cli", "init"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "app.cli", "init"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     return env, data_dir, pg_name
 
 
@@ -85,10 +88,20 @@ def create_users(env: dict[str, str]) -> dict[str, str]:
     names = {}
     with session_scope() as session:
         park = users.create_park(session, code="LOAD", name="负载测试园区")
-        for role, full_name in (("coordinator", "体系管理员"), ("approver", "部门负责人"),
-                                ("top_management", "园区主任")):
-            user = users.create_user(session, park=park, username=f"load_{role}", password=PASSWORD,
-                                     role=Role(role), full_name=full_name, unit="碳管理办公室")
+        for role, full_name in (
+            ("coordinator", "体系管理员"),
+            ("approver", "部门负责人"),
+            ("top_management", "园区主任"),
+        ):
+            user = users.create_user(
+                session,
+                park=park,
+                username=f"load_{role}",
+                password=PASSWORD,
+                role=Role(role),
+                full_name=full_name,
+                unit="碳管理办公室",
+            )
             names[role] = user.username
     return names
 
@@ -114,13 +127,17 @@ uvicorn.main(sys.argv[1:])
 """
 
 
-def start_server(env: dict[str, str], log_path: Path, sqlite_pool: int = 0,
-                 skip_indexing: bool = False) -> tuple[subprocess.Popen, str]:
+def start_server(
+    env: dict[str, str], log_path: Path, sqlite_pool: int = 0, skip_indexing: bool = False
+) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     server = ["app.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     patched = sqlite_pool or skip_indexing
-    command = ([sys.executable, "-c", _PATCH.format(pool=sqlite_pool, skip=skip_indexing), *server] if patched
-               else [sys.executable, "-m", "uvicorn", *server])
+    command = (
+        [sys.executable, "-c", _PATCH.format(pool=sqlite_pool, skip=skip_indexing), *server]
+        if patched
+        else [sys.executable, "-m", "uvicorn", *server]
+    )
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -180,8 +197,9 @@ class Stats:
 class Client:
     """One simulated user session: its own connection, its own documents moving through the lifecycle."""
 
-    def __init__(self, base: str, tokens: dict[str, str], stats: Stats, rng: random.Random,
-                 documents: list[int]) -> None:
+    def __init__(
+        self, base: str, tokens: dict[str, str], stats: Stats, rng: random.Random, documents: list[int]
+    ) -> None:
         self.http = httpx.Client(base_url=base, timeout=60)
         self.tokens = tokens
         self.stats = stats
@@ -192,8 +210,9 @@ class Client:
     def call(self, op: str, method: str, path: str, role: str = "coordinator", **kwargs) -> httpx.Response | None:
         started = time.perf_counter()
         try:
-            response = self.http.request(method, path, headers={"Authorization": f"Bearer {self.tokens[role]}"},
-                                         **kwargs)
+            response = self.http.request(
+                method, path, headers={"Authorization": f"Bearer {self.tokens[role]}"}, **kwargs
+            )
         except httpx.HTTPError as exc:
             self.stats.add(op, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
             return None
@@ -221,15 +240,19 @@ class Client:
         comment = {"password": PASSWORD, "comment": "同意"}
         if state in (None, "effective"):
             data = {"change_reason": "定期修订"} if state == "effective" else {}
-            response = self.call("upload", "POST", f"/api/documents/{document_id}/revisions",
-                                 files={"file": ("数据管理制度.docx", self.payload, DOCX_MEDIA)}, data=data)
+            response = self.call(
+                "upload",
+                "POST",
+                f"/api/documents/{document_id}/revisions",
+                files={"file": ("数据管理制度.docx", self.payload, DOCX_MEDIA)},
+                data=data,
+            )
             target = "draft"
         elif state == "draft":
             response = self.call("submit", "POST", f"/api/revisions/{revision}/submit")
             target = "in_review"
         elif state == "in_review":
-            response = self.call("review", "POST", f"/api/revisions/{revision}/review", "top_management",
-                                 json=comment)
+            response = self.call("review", "POST", f"/api/revisions/{revision}/review", "top_management", json=comment)
             target = "in_approval"
         elif state == "in_approval":
             response = self.call("approve", "POST", f"/api/revisions/{revision}/approve", "approver", json=comment)
@@ -257,8 +280,15 @@ def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) -> Sta
     for index in range(args.clients):
         documents = []
         for number in range(args.documents_per_client):
-            response = setup.post("/api/documents", json={"doc_type": DOC_TYPE, "title": f"负载 {index}-{number}",
-                                                          "owner_unit": "碳管理办公室", "access_level": "internal"})
+            response = setup.post(
+                "/api/documents",
+                json={
+                    "doc_type": DOC_TYPE,
+                    "title": f"负载 {index}-{number}",
+                    "owner_unit": "碳管理办公室",
+                    "access_level": "internal",
+                },
+            )
             response.raise_for_status()
             documents.append(response.json()["id"])
         clients.append(Client(base, tokens, stats, random.Random(rng.random()), documents))
@@ -293,15 +323,19 @@ def report_load(stats: Stats, args: argparse.Namespace, label: str) -> None:
         samples = sorted(stats.latencies.get(op, []))
         if not samples:
             continue
-        print(f"{op:<10} {len(samples):>6} {len(samples) / stats.wall:>7.1f} {percentile(samples, .5) * 1000:>8.0f} "
-              f"{percentile(samples, .95) * 1000:>8.0f} {percentile(samples, .99) * 1000:>8.0f} "
-              f"{samples[-1] * 1000:>8.0f} {len(stats.errors.get(op, []))}")
+        print(
+            f"{op:<10} {len(samples):>6} {len(samples) / stats.wall:>7.1f} {percentile(samples, 0.5) * 1000:>8.0f} "
+            f"{percentile(samples, 0.95) * 1000:>8.0f} {percentile(samples, 0.99) * 1000:>8.0f} "
+            f"{samples[-1] * 1000:>8.0f} {len(stats.errors.get(op, []))}"
+        )
     if stats.search_missing:
         print("search: GET /api/search answered 404 — the search operation was skipped")
     everything = sorted(s for v in stats.latencies.values() for s in v)
     if everything:
-        print(f"all operations: p50 {percentile(everything, .5) * 1000:.0f} ms, "
-              f"p95 {percentile(everything, .95) * 1000:.0f} ms, p99 {percentile(everything, .99) * 1000:.0f} ms")
+        print(
+            f"all operations: p50 {percentile(everything, 0.5) * 1000:.0f} ms, "
+            f"p95 {percentile(everything, 0.95) * 1000:.0f} ms, p99 {percentile(everything, 0.99) * 1000:.0f} ms"
+        )
     for op, messages in stats.errors.items():
         kinds = defaultdict(int)
         for message in messages:
@@ -314,8 +348,10 @@ def report_load(stats: Stats, args: argparse.Namespace, label: str) -> None:
 
 
 def write_big_text(path: Path, megabytes: int) -> int:
-    line = ("园区碳排放监测数据记录：电力、天然气、蒸汽消耗量与排放因子，按月汇总并经审核。"
-            "Park carbon monitoring data, monthly totals.\n").encode()
+    line = (
+        "园区碳排放监测数据记录：电力、天然气、蒸汽消耗量与排放因子，按月汇总并经审核。"
+        "Park carbon monitoring data, monthly totals.\n"
+    ).encode()
     block = line * (1024 * 1024 // len(line) + 1)
     block = block[: block.rfind(b"\n") + 1]
     target = megabytes * 1024 * 1024
@@ -335,8 +371,10 @@ def big_upload(base: str, tokens: dict[str, str], pid: int, workdir: Path, megab
     size = write_big_text(path, megabytes)
     headers = {"Authorization": f"Bearer {tokens['coordinator']}"}
     with httpx.Client(base_url=base, timeout=600, headers=headers) as http:
-        document = http.post("/api/documents", json={"doc_type": DOC_TYPE, "title": "大文件", "owner_unit": "",
-                                                     "access_level": "internal"}).json()
+        document = http.post(
+            "/api/documents",
+            json={"doc_type": DOC_TYPE, "title": "大文件", "owner_unit": "", "access_level": "internal"},
+        ).json()
         time.sleep(1)
         try:
             Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset VmHWM: the peak of this upload alone
@@ -359,22 +397,27 @@ def big_upload(base: str, tokens: dict[str, str], pid: int, workdir: Path, megab
         sampler.start()
         started = time.perf_counter()
         with open(path, "rb") as fh:
-            response = http.post(f"/api/documents/{document['id']}/revisions",
-                                 files={"file": ("大文件.txt", fh, "text/plain")})
+            response = http.post(
+                f"/api/documents/{document['id']}/revisions", files={"file": ("大文件.txt", fh, "text/plain")}
+            )
         elapsed = time.perf_counter() - started
         time.sleep(2)  # let after-commit work (indexing) run
         done.set()
         sampler.join()
         after = proc_status(pid)
     path.unlink()
-    print(f"\n== one {size / 2**20:.0f} MB upload (.txt): HTTP {response.status_code} in {elapsed:.1f} s "
-          f"({size / 2**20 / elapsed:.0f} MB/s) ==")
+    print(
+        f"\n== one {size / 2**20:.0f} MB upload (.txt): HTTP {response.status_code} in {elapsed:.1f} s "
+        f"({size / 2**20 / elapsed:.0f} MB/s) =="
+    )
     if response.status_code >= 300:
         print(f"  {response.text[:300]}")
-    print(f"server VmRSS before {before['VmRSS'] / 1024:.0f} MiB, after {after['VmRSS'] / 1024:.0f} MiB, "
-          f"peak sampled {peak[0] / 1024:.0f} MiB (+{(peak[0] - before['VmRSS']) / 1024:.0f} MiB); "
-          f"VmHWM {after['VmHWM'] / 1024:.0f} MiB "
-          f"{'(reset just before the upload)' if hwm_reset else '(process lifetime)'}")
+    print(
+        f"server VmRSS before {before['VmRSS'] / 1024:.0f} MiB, after {after['VmRSS'] / 1024:.0f} MiB, "
+        f"peak sampled {peak[0] / 1024:.0f} MiB (+{(peak[0] - before['VmRSS']) / 1024:.0f} MiB); "
+        f"VmHWM {after['VmHWM'] / 1024:.0f} MiB "
+        f"{'(reset just before the upload)' if hwm_reset else '(process lifetime)'}"
+    )
 
 
 def server_log_summary(log_path: Path) -> None:
@@ -382,10 +425,13 @@ def server_log_summary(log_path: Path) -> None:
     if not log_path.exists():
         return
     text = log_path.read_text(errors="replace")
-    exceptions = Counter(re.findall(r"^((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Timeout)): (.{0,90})",
-                                    text, flags=re.M))
-    print(f"\nserver log: {text.count('unexpected error')} unexpected errors (HTTP 500), "
-          f"{text.count('search indexing failed')} failed search indexing attempts")
+    exceptions = Counter(
+        re.findall(r"^((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Timeout)): (.{0,90})", text, flags=re.M)
+    )
+    print(
+        f"\nserver log: {text.count('unexpected error')} unexpected errors (HTTP 500), "
+        f"{text.count('search indexing failed')} failed search indexing attempts"
+    )
     for (kind, message), count in exceptions.most_common(6):
         print(f"  x{count} {kind}: {message}")
 
@@ -402,11 +448,18 @@ def main() -> None:
     parser.add_argument("--big-mb", type=int, default=200, help="size of the one large upload (0: skip)")
     parser.add_argument("--max-upload-mb", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--sqlite-pool", type=int, default=0,
-                        help="diagnosis: run the server with SQLite's connection pool set to this size")
+    parser.add_argument(
+        "--sqlite-pool",
+        type=int,
+        default=0,
+        help="diagnosis: run the server with SQLite's connection pool set to this size",
+    )
     parser.add_argument("--keep-data", action="store_true", help="keep the data folder and server.log")
-    parser.add_argument("--skip-request-indexing", action="store_true",
-                        help="diagnosis: run the server without search indexing in the request's after-commit hook")
+    parser.add_argument(
+        "--skip-request-indexing",
+        action="store_true",
+        help="diagnosis: run the server without search indexing in the request's after-commit hook",
+    )
     args = parser.parse_args()
 
     env, data_dir, pg_name = prepare(args)
@@ -416,21 +469,28 @@ def main() -> None:
         log_path = data_dir / "server.log"
         process, base = start_server(env, log_path, args.sqlite_pool, args.skip_request_indexing)
         if args.sqlite_pool or args.skip_request_indexing:
-            print(f"DIAGNOSTIC server: sqlite pool={args.sqlite_pool or 'default'}, "
-                  f"request-time indexing {'skipped' if args.skip_request_indexing else 'on'}")
+            print(
+                f"DIAGNOSTIC server: sqlite pool={args.sqlite_pool or 'default'}, "
+                f"request-time indexing {'skipped' if args.skip_request_indexing else 'on'}"
+            )
         tokens = {}
         for role, username in names.items():
-            response = httpx.post(f"{base}/api/auth/token", data={"username": username, "password": PASSWORD},
-                                  timeout=60)
+            response = httpx.post(
+                f"{base}/api/auth/token", data={"username": username, "password": PASSWORD}, timeout=60
+            )
             response.raise_for_status()
             tokens[role] = response.json()["access_token"]
         label = "PostgreSQL" if args.postgres else "SQLite"
-        print(f"server pid {process.pid} on {base} ({label}, data in {data_dir}); "
-              f"VmRSS {proc_status(process.pid)['VmRSS'] / 1024:.0f} MiB before the load")
+        print(
+            f"server pid {process.pid} on {base} ({label}, data in {data_dir}); "
+            f"VmRSS {proc_status(process.pid)['VmRSS'] / 1024:.0f} MiB before the load"
+        )
         stats = run_load(base, tokens, args)
         report_load(stats, args, label)
-        print(f"server VmRSS after the load {proc_status(process.pid)['VmRSS'] / 1024:.0f} MiB, "
-              f"VmHWM {proc_status(process.pid)['VmHWM'] / 1024:.0f} MiB")
+        print(
+            f"server VmRSS after the load {proc_status(process.pid)['VmRSS'] / 1024:.0f} MiB, "
+            f"VmHWM {proc_status(process.pid)['VmHWM'] / 1024:.0f} MiB"
+        )
         if args.big_mb:
             big_upload(base, tokens, process.pid, data_dir, args.big_mb)
     finally:

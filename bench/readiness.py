@@ -92,10 +92,22 @@ def build_park(rng: random.Random) -> dict[str, Any]:
 
     with session_scope() as session:
         park = users.create_park(session, code=f"BENCH{uuid.uuid4().hex[:6].upper()}", name="基准测试园区")
-        coordinator = users.create_user(session, park=park, username=f"bench_coord_{park.code.lower()}",
-                                        password=PASSWORD, role=Role.coordinator, full_name="体系管理员")
-        approver = users.create_user(session, park=park, username=f"bench_appr_{park.code.lower()}",
-                                     password=PASSWORD, role=Role.approver, full_name="部门负责人甲")
+        coordinator = users.create_user(
+            session,
+            park=park,
+            username=f"bench_coord_{park.code.lower()}",
+            password=PASSWORD,
+            role=Role.coordinator,
+            full_name="体系管理员",
+        )
+        approver = users.create_user(
+            session,
+            park=park,
+            username=f"bench_appr_{park.code.lower()}",
+            password=PASSWORD,
+            role=Role.approver,
+            full_name="部门负责人甲",
+        )
         park_id, coordinator_id, approver_id = park.id, coordinator.id, approver.id
         username = coordinator.username
         types = session.execute(select(DocType.code, DocType.kind).order_by(DocType.sort_key)).all()
@@ -118,32 +130,66 @@ def build_park(rng: random.Random) -> dict[str, Any]:
     def add_document(doc_type: str, kind: str, created: datetime) -> int:
         nonlocal next_doc
         next_doc += 1
-        documents.append({
-            "id": next_doc, "park_id": park_id, "control_no": f"{doc_type[:20]}-{next_doc:06d}", "doc_type": doc_type,
-            "kind": kind, "title": f"{doc_type} 第 {next_doc} 号", "owner_unit": "碳管理办公室",
-            "access_level": rng.choice(("public", "internal", "internal", "restricted")),
-            "created_by_id": coordinator_id, "created_at": created, "version": 1,
-        })
+        documents.append(
+            {
+                "id": next_doc,
+                "park_id": park_id,
+                "control_no": f"{doc_type[:20]}-{next_doc:06d}",
+                "doc_type": doc_type,
+                "kind": kind,
+                "title": f"{doc_type} 第 {next_doc} 号",
+                "owner_unit": "碳管理办公室",
+                "access_level": rng.choice(("public", "internal", "internal", "restricted")),
+                "created_by_id": coordinator_id,
+                "created_at": created,
+                "version": 1,
+            }
+        )
         return next_doc
 
     def add_revision(document_id: int, number: int, state: str, created: datetime, **extra: Any) -> int:
         nonlocal next_rev
         next_rev += 1
         row = {
-            "id": next_rev, "park_id": park_id, "document_id": document_id, "number": number, "state": state,
-            "version": 1, "cycle": 1, "change_reason": "", "blob_sha256": sha, "file_name": "file.docx",
+            "id": next_rev,
+            "park_id": park_id,
+            "document_id": document_id,
+            "number": number,
+            "state": state,
+            "version": 1,
+            "cycle": 1,
+            "change_reason": "",
+            "blob_sha256": sha,
+            "file_name": "file.docx",
             "media_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "size_bytes": 1024, "preparer_id": coordinator_id, "created_at": created, "submitted_at": None,
-            "approved_at": None, "effective_from": None, "published_by_id": None, "ended_at": None,
-            "end_reason": "", "last_reviewed_at": None, "period_start": None, "period_end": None,
+            "size_bytes": 1024,
+            "preparer_id": coordinator_id,
+            "created_at": created,
+            "submitted_at": None,
+            "approved_at": None,
+            "effective_from": None,
+            "published_by_id": None,
+            "ended_at": None,
+            "end_reason": "",
+            "last_reviewed_at": None,
+            "period_start": None,
+            "period_end": None,
         } | extra
         revisions.append(row)
         if row["approved_at"] is not None:
-            signatures.append({
-                "park_id": park_id, "revision_id": next_rev, "signer_id": approver_id, "signer_name": "部门负责人甲",
-                "meaning": "confirm" if state in ("filed", "void") else "approve", "cycle": 1,
-                "signed_at": row["approved_at"], "file_sha256": sha, "comment": "",
-            })
+            signatures.append(
+                {
+                    "park_id": park_id,
+                    "revision_id": next_rev,
+                    "signer_id": approver_id,
+                    "signer_name": "部门负责人甲",
+                    "meaning": "confirm" if state in ("filed", "void") else "approve",
+                    "cycle": 1,
+                    "signed_at": row["approved_at"],
+                    "file_sha256": sha,
+                    "comment": "",
+                }
+            )
         return next_rev
 
     # Records: one revision each, mostly filed, with their periods.
@@ -160,15 +206,35 @@ def build_park(rng: random.Random) -> dict[str, Any]:
         document_id = add_document(doc_type, "record", created)
         roll = rng.random()
         if roll < 0.90:
-            add_revision(document_id, 1, "filed", created, submitted_at=created, approved_at=filed,
-                         effective_from=filed, period_start=start, period_end=end)
+            add_revision(
+                document_id,
+                1,
+                "filed",
+                created,
+                submitted_at=created,
+                approved_at=filed,
+                effective_from=filed,
+                period_start=start,
+                period_end=end,
+            )
         elif roll < 0.95:
-            add_revision(document_id, 1, "void", created, submitted_at=created, approved_at=filed,
-                         effective_from=filed, ended_at=filed + timedelta(days=2), end_reason="数据有误",
-                         period_start=start, period_end=end)
+            add_revision(
+                document_id,
+                1,
+                "void",
+                created,
+                submitted_at=created,
+                approved_at=filed,
+                effective_from=filed,
+                ended_at=filed + timedelta(days=2),
+                end_reason="数据有误",
+                period_start=start,
+                period_end=end,
+            )
         else:
-            add_revision(document_id, 1, rng.choice(("draft", "in_approval")), created, period_start=start,
-                         period_end=end)
+            add_revision(
+                document_id, 1, rng.choice(("draft", "in_approval")), created, period_start=start, period_end=end
+            )
 
     # Documents: histories of superseded revisions ending in effective (often with a draft) or obsolete.
     document_count = DOCUMENTS - RECORDS
@@ -183,8 +249,12 @@ def build_park(rng: random.Random) -> dict[str, Any]:
         created = now - timedelta(days=rng.randint(900, 1500))
         document_id = add_document(doc_type, "document", created)
         if index < only_open:
-            add_revision(document_id, 1, rng.choice(("draft", "in_review", "in_approval", "approved")),
-                         now - timedelta(days=rng.randint(1, 60)))
+            add_revision(
+                document_id,
+                1,
+                rng.choice(("draft", "in_review", "in_approval", "approved")),
+                now - timedelta(days=rng.randint(1, 60)),
+            )
             continue
         slot = index - only_open
         history = superseded_total // histories + (1 if slot < superseded_total % histories else 0)
@@ -194,9 +264,19 @@ def build_park(rng: random.Random) -> dict[str, Any]:
             number += 1
             published = moment + timedelta(days=rng.randint(5, 20))
             ended = published + timedelta(days=rng.randint(30, 120))
-            add_revision(document_id, number, "superseded", moment, submitted_at=moment, approved_at=published,
-                         effective_from=published, published_by_id=coordinator_id, ended_at=ended,
-                         last_reviewed_at=published, end_reason="被新版替代")
+            add_revision(
+                document_id,
+                number,
+                "superseded",
+                moment,
+                submitted_at=moment,
+                approved_at=published,
+                effective_from=published,
+                published_by_id=coordinator_id,
+                ended_at=ended,
+                last_reviewed_at=published,
+                end_reason="被新版替代",
+            )
             moment = ended - timedelta(days=10)
         number += 1
         published = max(moment + timedelta(days=5), now - timedelta(days=rng.randint(10, 700)))
@@ -204,30 +284,46 @@ def build_park(rng: random.Random) -> dict[str, Any]:
         reviewed = published + timedelta(days=rng.randint(0, 200)) if rng.random() < 0.3 else published
         reviewed = min(reviewed, now - timedelta(hours=1))
         is_obsolete = slot >= effective
-        add_revision(document_id, number, "obsolete" if is_obsolete else "effective", min(moment, published),
-                     submitted_at=moment, approved_at=published, effective_from=published,
-                     published_by_id=coordinator_id, last_reviewed_at=reviewed,
-                     ended_at=now - timedelta(hours=1) if is_obsolete else None,
-                     end_reason="不再适用" if is_obsolete else "")
+        add_revision(
+            document_id,
+            number,
+            "obsolete" if is_obsolete else "effective",
+            min(moment, published),
+            submitted_at=moment,
+            approved_at=published,
+            effective_from=published,
+            published_by_id=coordinator_id,
+            last_reviewed_at=reviewed,
+            ended_at=now - timedelta(hours=1) if is_obsolete else None,
+            end_reason="不再适用" if is_obsolete else "",
+        )
         if not is_obsolete and slot < with_draft:
-            add_revision(document_id, number + 1, "draft", now - timedelta(days=rng.randint(1, 30)),
-                         change_reason="年度修订")
+            add_revision(
+                document_id, number + 1, "draft", now - timedelta(days=rng.randint(1, 30)), change_reason="年度修订"
+            )
 
     started = time.perf_counter()
     engine = get_engine()
     with engine.begin() as connection:
-        connection.execute(insert(Blob), [{"sha256": sha, "size_bytes": 1024, "media_type": "application/pdf",
-                                           "created_at": now}])
+        connection.execute(
+            insert(Blob), [{"sha256": sha, "size_bytes": 1024, "media_type": "application/pdf", "created_at": now}]
+        )
         connection.execute(insert(Document), documents)
         for chunk in range(0, len(revisions), 5000):
-            connection.execute(insert(Revision), revisions[chunk:chunk + 5000])
+            connection.execute(insert(Revision), revisions[chunk : chunk + 5000])
         for chunk in range(0, len(signatures), 5000):
-            connection.execute(insert(Signature), signatures[chunk:chunk + 5000])
+            connection.execute(insert(Signature), signatures[chunk : chunk + 5000])
     if engine.dialect.name == "postgresql":  # what autovacuum would soon do; SQLite is left as the app leaves it
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("ANALYZE")
-    return {"park_id": park_id, "username": username, "documents": len(documents), "revisions": len(revisions),
-            "signatures": len(signatures), "insert_seconds": time.perf_counter() - started}
+    return {
+        "park_id": park_id,
+        "username": username,
+        "documents": len(documents),
+        "revisions": len(revisions),
+        "signatures": len(signatures),
+        "insert_seconds": time.perf_counter() - started,
+    }
 
 
 def run(runs: int, warmup: int, freeze: bool) -> None:
@@ -242,8 +338,10 @@ def run(runs: int, warmup: int, freeze: bool) -> None:
     initialise()
     built = build_park(random.Random(20251123))
     park_id = built["park_id"]
-    print(f"database: {get_engine().dialect.name}; park built in {time.perf_counter() - started:.1f} s "
-          f"(bulk insert {built['insert_seconds']:.1f} s)")
+    print(
+        f"database: {get_engine().dialect.name}; park built in {time.perf_counter() - started:.1f} s "
+        f"(bulk insert {built['insert_seconds']:.1f} s)"
+    )
     print(f"sizes: {built['documents']} documents, {built['revisions']} revisions, {built['signatures']} signatures")
 
     def direct(as_of: date | None = None) -> dict:
@@ -254,9 +352,11 @@ def run(runs: int, warmup: int, freeze: bool) -> None:
     counts = result["overall"]["counts"]
     items = sum(len(clause["items"]) for clause in result["clauses"])
     evidence = sum(len(item["evidence_detail"]) for clause in result["clauses"] for item in clause["items"])
-    print(f"result: {len(result['clauses'])} clauses, {items} items, {evidence} evidence rows; overall "
-          f"{result['overall']['status']} coverage {result['overall']['coverage']:.2%} progress "
-          f"{result['overall']['progress']:.2%}; counts {counts}")
+    print(
+        f"result: {len(result['clauses'])} clauses, {items} items, {evidence} evidence rows; overall "
+        f"{result['overall']['status']} coverage {result['overall']['coverage']:.2%} progress "
+        f"{result['overall']['progress']:.2%}; counts {counts}"
+    )
 
     rows = []
     last_year = date.today() - timedelta(days=365)
@@ -278,14 +378,18 @@ def run(runs: int, warmup: int, freeze: bool) -> None:
         rows.append(("GET /api/readiness", _time(api, runs, warmup)))
         rows.append(("GET /api/clauses/7.3.2", _time(lambda: api("/api/clauses/7.3.2"), runs, warmup)))
         size = len(client.get("/api/readiness", headers=headers).content)
-    print(f"response size: {size / 1024:.0f} KiB; {runs} runs after {warmup} warm-up runs; gc.freeze(): "
-          f"{'yes' if freeze else 'no'}; load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(
+        f"response size: {size / 1024:.0f} KiB; {runs} runs after {warmup} warm-up runs; gc.freeze(): "
+        f"{'yes' if freeze else 'no'}; load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
     for name, (wall, cpu, gc_ms, gc_full) in rows:
         p50, p95, worst = _percentiles(wall)
         cpu50, cpu95, _ = _percentiles(cpu)
         flag = "OK" if p95 < 150 else "SLOW"
-        print(f"  {name:<36} wall p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {worst:6.1f} ms | "
-              f"cpu p50 {cpu50:6.1f} ms  p95 {cpu95:6.1f} ms | gc {gc_ms / runs:5.1f} ms/run, {gc_full} full  {flag}")
+        print(
+            f"  {name:<36} wall p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {worst:6.1f} ms | "
+            f"cpu p50 {cpu50:6.1f} ms  p95 {cpu95:6.1f} ms | gc {gc_ms / runs:5.1f} ms/run, {gc_full} full  {flag}"
+        )
 
 
 def main() -> None:
@@ -293,8 +397,9 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server URL: a temporary database is created")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="call gc.freeze() once the app is up, as a tuned server would")
+    parser.add_argument(
+        "--gc-freeze", action="store_true", help="call gc.freeze() once the app is up, as a tuned server would"
+    )
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="carbonms-bench-"))

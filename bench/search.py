@@ -70,18 +70,26 @@ def build_corpus(n: int, rng: random.Random) -> dict:
 
     with session_scope() as session:
         park = users.create_park(session, code=f"SRCH{uuid.uuid4().hex[:6].upper()}", name="搜索基准园区")
-        coordinator = users.create_user(session, park=park, username=f"search_coord_{park.code.lower()}",
-                                        password=PASSWORD, role=Role.coordinator, full_name="王振阳")
+        coordinator = users.create_user(
+            session,
+            park=park,
+            username=f"search_coord_{park.code.lower()}",
+            password=PASSWORD,
+            role=Role.coordinator,
+            full_name="王振阳",
+        )
         park_id, coordinator_id, username = park.id, coordinator.id, coordinator.username
-        types = [code for code, kind in session.execute(select(DocType.code, DocType.kind)).all()
-                 if str(kind) == "document"]
+        types = [
+            code for code, kind in session.execute(select(DocType.code, DocType.kind)).all() if str(kind) == "document"
+        ]
     pool = sentences()
     now = datetime.now(UTC)
     sha = "c" * 64
     engine = get_engine()
     with engine.begin() as connection:
-        connection.execute(insert(Blob), [{"sha256": sha, "size_bytes": 4096, "media_type": "application/pdf",
-                                           "created_at": now}])
+        connection.execute(
+            insert(Blob), [{"sha256": sha, "size_bytes": 4096, "media_type": "application/pdf", "created_at": now}]
+        )
     # Two revisions per document: (superseded, effective) 50 %, (effective, draft) 30 %, (superseded, obsolete) 20 %.
     patterns = [("superseded", "effective")] * 5 + [("effective", "draft")] * 3 + [("superseded", "obsolete")] * 2
     started = time.perf_counter()
@@ -107,27 +115,54 @@ def build_corpus(n: int, rng: random.Random) -> dict:
         doc_id += 1
         doc_type = rng.choice(types)
         created = now - timedelta(days=rng.randint(30, 1500))
-        documents.append({
-            "id": doc_id, "park_id": park_id, "control_no": f"{doc_type[:20]}-{doc_id:06d}", "doc_type": doc_type,
-            "kind": "document", "title": f"{rng.choice(pool)[:30]}", "owner_unit": "碳管理办公室",
-            "access_level": rng.choice(("public", "internal", "internal", "restricted")),
-            "created_by_id": coordinator_id, "created_at": created, "version": 1,
-        })
+        documents.append(
+            {
+                "id": doc_id,
+                "park_id": park_id,
+                "control_no": f"{doc_type[:20]}-{doc_id:06d}",
+                "doc_type": doc_type,
+                "kind": "document",
+                "title": f"{rng.choice(pool)[:30]}",
+                "owner_unit": "碳管理办公室",
+                "access_level": rng.choice(("public", "internal", "internal", "restricted")),
+                "created_by_id": coordinator_id,
+                "created_at": created,
+                "version": 1,
+            }
+        )
         for number, state in enumerate(rng.choice(patterns), start=1):
             if made >= n:
                 break
             rev_id += 1
             made += 1
             at = created + timedelta(days=number * 10)
-            revisions.append({
-                "id": rev_id, "park_id": park_id, "document_id": doc_id, "number": number, "state": state,
-                "version": 1, "cycle": 1, "change_reason": "", "blob_sha256": sha, "file_name": "file.pdf",
-                "media_type": "application/pdf", "size_bytes": 4096, "preparer_id": coordinator_id,
-                "created_at": at, "submitted_at": None, "approved_at": None,
-                "effective_from": at if state != "draft" else None, "published_by_id": None,
-                "ended_at": None, "end_reason": "", "last_reviewed_at": None, "period_start": None,
-                "period_end": None,
-            })
+            revisions.append(
+                {
+                    "id": rev_id,
+                    "park_id": park_id,
+                    "document_id": doc_id,
+                    "number": number,
+                    "state": state,
+                    "version": 1,
+                    "cycle": 1,
+                    "change_reason": "",
+                    "blob_sha256": sha,
+                    "file_name": "file.pdf",
+                    "media_type": "application/pdf",
+                    "size_bytes": 4096,
+                    "preparer_id": coordinator_id,
+                    "created_at": at,
+                    "submitted_at": None,
+                    "approved_at": None,
+                    "effective_from": at if state != "draft" else None,
+                    "published_by_id": None,
+                    "ended_at": None,
+                    "end_reason": "",
+                    "last_reviewed_at": None,
+                    "period_start": None,
+                    "period_end": None,
+                }
+            )
             texts.append({"revision_id": rev_id, "text": make_text(rng, pool)})
         if len(revisions) >= 2000:
             flush()
@@ -155,7 +190,7 @@ def make_queries(rng: random.Random, count: int) -> list[str]:
         run = rng.choice(runs)
         length = rng.randint(2, min(6, len(run)))
         start = rng.randint(0, len(run) - length)
-        queries.append(run[start:start + length])
+        queries.append(run[start : start + length])
     return queries
 
 
@@ -190,8 +225,13 @@ def build_and_index(args: argparse.Namespace, rng: random.Random, data_dir: Path
     print(f"bulk insert: {built['insert_seconds']:.1f} s", flush=True)
 
     # ---- reindex, in a child process --------------------------------------------------------------------------
-    child = subprocess.run([sys.executable, __file__, "--child-reindex"], capture_output=True, text=True,
-                           env=os.environ.copy(), check=False)
+    child = subprocess.run(
+        [sys.executable, __file__, "--child-reindex"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=False,
+    )
     line = next((x for x in child.stdout.splitlines() if x.startswith("REINDEX")), None)
     if child.returncode != 0 or line is None:
         print(child.stdout, child.stderr, file=sys.stderr)
@@ -199,9 +239,12 @@ def build_and_index(args: argparse.Namespace, rng: random.Random, data_dir: Path
     _, count, seconds, _peak = line.split()
     children_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     index_bytes = sum(f.stat().st_size for f in (data_dir / "index").rglob("*") if f.is_file())
-    print(f"reindex: {count} revisions in {float(seconds):.1f} s = {int(count) / float(seconds):.0f} revisions/s; "
-          f"peak memory (maxrss of the reindex process) {children_peak_mb:.0f} MB; "
-          f"index size {index_bytes / 1e6:.0f} MB", flush=True)
+    print(
+        f"reindex: {count} revisions in {float(seconds):.1f} s = {int(count) / float(seconds):.0f} revisions/s; "
+        f"peak memory (maxrss of the reindex process) {children_peak_mb:.0f} MB; "
+        f"index size {index_bytes / 1e6:.0f} MB",
+        flush=True,
+    )
 
     return built
 
@@ -312,8 +355,11 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
         if len(q) >= 3:
             phrase = f'"{q}"'
             fts.execute("SELECT count(*) FROM doc WHERE doc MATCH ?", (phrase,)).fetchone()
-            fts.execute("SELECT rowid, snippet(doc, 0, '<mark>', '</mark>', '…', 40) FROM doc WHERE doc MATCH ? "
-                        "ORDER BY rank LIMIT 20", (phrase,)).fetchall()
+            fts.execute(
+                "SELECT rowid, snippet(doc, 0, '<mark>', '</mark>', '…', 40) FROM doc WHERE doc MATCH ? "
+                "ORDER BY rank LIMIT 20",
+                (phrase,),
+            ).fetchall()
         else:  # trigram cannot index a pair: a full scan
             fts.execute("SELECT count(*) FROM doc WHERE instr(text, ?) > 0", (q,)).fetchone()
             fts.execute("SELECT rowid FROM doc WHERE instr(text, ?) > 0 LIMIT 20", (q,)).fetchall()
@@ -326,21 +372,31 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
     service_ms3 = [ms for q, ms in zip(queries, service_ms, strict=True) if len(q) >= 3]
     api_ms3 = [ms for q, ms in zip(queries, api_ms, strict=True) if len(q) >= 3]
     p = _percentiles
-    print(f"queries: {len(queries)} of 2–6 Han characters ({sum(len(q) == 2 for q in queries)} of two); "
-          f"mean hits per query {statistics.mean(totals.values()):.0f} of {len(visible)} visible revisions")
+    print(
+        f"queries: {len(queries)} of 2–6 Han characters ({sum(len(q) == 2 for q in queries)} of two); "
+        f"mean hits per query {statistics.mean(totals.values()):.0f} of {len(visible)} visible revisions"
+    )
     print(f"service, postings cache off  p50/p95: {p(cold_ms)[0]:.1f} / {p(cold_ms)[1]:.1f} ms")
-    print(f"service (cache filling as it goes)  p50/p95: {p(service_ms)[0]:.1f} / {p(service_ms)[1]:.1f} ms "
-          f"(≥3 chars: {p(service_ms3)[0]:.1f} / {p(service_ms3)[1]:.1f} ms)")
-    print(f"API (same queries, after the service pass)  p50/p95: {p(api_ms)[0]:.1f} / {p(api_ms)[1]:.1f} ms "
-          f"(≥3 chars: {p(api_ms3)[0]:.1f} / {p(api_ms3)[1]:.1f} ms)")
-    print(f"FTS5     p50/p95: {p(fts_ms)[0]:.1f} / {p(fts_ms)[1]:.1f} ms "
-          f"(≥3 chars, trigram MATCH: {p(fts_ms3)[0]:.1f} / {p(fts_ms3)[1]:.1f} ms; 2 chars: instr() scan); "
-          f"FTS5 build {fts_build:.1f} s")
+    print(
+        f"service (cache filling as it goes)  p50/p95: {p(service_ms)[0]:.1f} / {p(service_ms)[1]:.1f} ms "
+        f"(≥3 chars: {p(service_ms3)[0]:.1f} / {p(service_ms3)[1]:.1f} ms)"
+    )
+    print(
+        f"API (same queries, after the service pass)  p50/p95: {p(api_ms)[0]:.1f} / {p(api_ms)[1]:.1f} ms "
+        f"(≥3 chars: {p(api_ms3)[0]:.1f} / {p(api_ms3)[1]:.1f} ms)"
+    )
+    print(
+        f"FTS5     p50/p95: {p(fts_ms)[0]:.1f} / {p(fts_ms)[1]:.1f} ms "
+        f"(≥3 chars, trigram MATCH: {p(fts_ms3)[0]:.1f} / {p(fts_ms3)[1]:.1f} ms; 2 chars: instr() scan); "
+        f"FTS5 build {fts_build:.1f} s"
+    )
     print(f"ratio API/FTS5 p95: {p(api_ms)[1] / p(fts_ms)[1]:.2f} (≥3 chars: {p(api_ms3)[1] / p(fts_ms3)[1]:.2f})")
-    print(f"recall: min {min(recalls):.3f}, mean {statistics.mean(recalls):.4f}; precision (text only; metadata "
-          f"matches count as misses) mean {statistics.mean(precisions):.4f}; service total = index hits for "
-          f"{total_ok}/{len(queries)} queries (precision < 1: an unquoted run matches documents holding all its pairs; "
-          f"quoted phrases are exact)")
+    print(
+        f"recall: min {min(recalls):.3f}, mean {statistics.mean(recalls):.4f}; precision (text only; metadata "
+        f"matches count as misses) mean {statistics.mean(precisions):.4f}; service total = index hits for "
+        f"{total_ok}/{len(queries)} queries (precision < 1: an unquoted run matches documents holding all its pairs; "
+        f"quoted phrases are exact)"
+    )
     if min(recalls) < 1.0:
         bad = [q for q, r in zip(queries, recalls, strict=True) if r < 1.0]
         print(f"RECALL BELOW 1.0 for: {bad[:10]}")

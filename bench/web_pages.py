@@ -44,20 +44,33 @@ def run(runs: int, warmup: int) -> None:
     initialise()
     built = builder.build_park(random.Random(20251123))
     with session_scope(write=False) as session:
-        some_document = session.execute(select(func.max(Document.id)).where(
-            Document.park_id == built["park_id"])).scalar_one()
+        some_document = session.execute(
+            select(func.max(Document.id)).where(Document.park_id == built["park_id"])
+        ).scalar_one()
     print(f"sizes: {built['documents']} documents, {built['revisions']} revisions, {built['signatures']} signatures")
-    pages = ["/", "/?as_of=2025-01-01", "/documents", "/documents?sort=-title&page=150",
-             "/documents?state=effective&kind=document", "/documents?q=BENCH", "/documents/new",
-             f"/documents/{some_document}", "/clauses/7.3.2", "/tasks", "/events"]
+    pages = [
+        "/",
+        "/?as_of=2025-01-01",
+        "/documents",
+        "/documents?sort=-title&page=150",
+        "/documents?state=effective&kind=document",
+        "/documents?q=BENCH",
+        "/documents/new",
+        f"/documents/{some_document}",
+        "/clauses/7.3.2",
+        "/tasks",
+        "/events",
+    ]
     with TestClient(create_app(), follow_redirects=False) as client:
         token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/login").text).group(1)
-        answer = client.post("/login", data={"username": built["username"], "password": builder.PASSWORD,
-                                             "csrf_token": token})
+        answer = client.post(
+            "/login", data={"username": built["username"], "password": builder.PASSWORD, "csrf_token": token}
+        )
         assert answer.status_code == 303, answer.text
         print(f"{runs} runs after {warmup} warm-up runs, signed in as the coordinator")
         slow = 0
         for page in pages:
+
             def fetch(path: str = page) -> None:
                 response = client.get(path)
                 assert response.status_code == 200, (path, response.status_code, response.text[:300])

@@ -15,8 +15,9 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 def run_migrations_offline() -> None:
     from app.config import get_settings
 
-    context.configure(url=get_settings().resolved_database_url, target_metadata=metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=get_settings().resolved_database_url, target_metadata=metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -31,8 +32,7 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # noqa: ANN001
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                      compare_type=True)
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -27,8 +27,9 @@ def _postgres_reachable() -> bool:
     import sqlalchemy
 
     try:
-        engine = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
-                                          connect_args={"connect_timeout": 3})
+        engine = sqlalchemy.create_engine(
+            PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
         with engine.connect():
             pass
         engine.dispose()

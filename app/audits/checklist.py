@@ -39,8 +39,9 @@ def resolve_scope(session: Session, scope: list[str]) -> list[str]:
         elif entry in CHAPTERS:
             chosen |= {c.id for c in clauses if c.chapter == entry}
         else:
-            raise Invalid(f"审核范围中的“{raw}”不是本标准的条款或章",
-                          f"“{raw}” in the scope is not a clause or chapter")
+            raise Invalid(
+                f"审核范围中的“{raw}”不是本标准的条款或章", f"“{raw}” in the scope is not a clause or chapter"
+            )
     if not chosen:
         raise Invalid("审核范围不能为空", "The audit scope is required")
     return [c.id for c in clauses if c.id in chosen]
@@ -68,16 +69,30 @@ def _held_documents(session: Session, park_id: int, doc_types: set[str]) -> dict
     if not doc_types:
         return {}
     rows = session.execute(
-        select(Document.id, Document.control_no, Document.title, Document.doc_type, Document.kind,
-               Revision.number, Revision.state)
+        select(
+            Document.id,
+            Document.control_no,
+            Document.title,
+            Document.doc_type,
+            Document.kind,
+            Revision.number,
+            Revision.state,
+        )
         .outerjoin(Revision, Revision.document_id == Document.id)
         .where(Document.park_id == park_id, Document.doc_type.in_(sorted(doc_types)))
         .order_by(Document.control_no, Revision.number)
     ).all()
     newest: dict[int, dict] = {}
     for doc_id, control_no, title, doc_type, kind, number, state in rows:
-        newest[doc_id] = {"document_id": doc_id, "control_no": control_no, "title": title, "doc_type": doc_type,
-                          "kind": str(kind), "revision": number, "state": str(state) if state else None}
+        newest[doc_id] = {
+            "document_id": doc_id,
+            "control_no": control_no,
+            "title": title,
+            "doc_type": doc_type,
+            "kind": str(kind),
+            "revision": number,
+            "state": str(state) if state else None,
+        }
     held: dict[str, list[dict]] = {}
     for entry in newest.values():
         held.setdefault(entry["doc_type"], []).append(entry)
@@ -90,8 +105,9 @@ def build_checklist(session: Session, *, park_id: int, clause_ids: list[str], as
 
     clauses = {c.id: c for c in session.execute(select(Clause).where(Clause.id.in_(clause_ids))).scalars()}
     links: dict[str, list[str]] = {}
-    for code, cid in session.execute(select(DocTypeClause.doc_type, DocTypeClause.clause_id)
-                                     .where(DocTypeClause.clause_id.in_(clause_ids))):
+    for code, cid in session.execute(
+        select(DocTypeClause.doc_type, DocTypeClause.clause_id).where(DocTypeClause.clause_id.in_(clause_ids))
+    ):
         links.setdefault(cid, []).append(code)
     held = _held_documents(session, park_id, {code for codes in links.values() for code in codes})
     readiness = {entry["id"]: entry for entry in compute_readiness(session, park_id=park_id, as_of=as_of)["clauses"]}
@@ -110,7 +126,17 @@ def build_checklist(session: Session, *, park_id: int, clause_ids: list[str], as
                 en += f"; {nc['reason_en']}"
         evidence = [doc for code in sorted(links.get(cid, [])) for doc in held.get(code, [])]
         for item in requirement_lines(clause):
-            lines.append({"clause_id": cid, "label": item["label"], "group": item["group"], "text": item["text"],
-                          "evidence": evidence, "doc_types": sorted(links.get(cid, [])),
-                          "readiness_status": status, "reason_zh": zh, "reason_en": en})
+            lines.append(
+                {
+                    "clause_id": cid,
+                    "label": item["label"],
+                    "group": item["group"],
+                    "text": item["text"],
+                    "evidence": evidence,
+                    "doc_types": sorted(links.get(cid, [])),
+                    "readiness_status": status,
+                    "reason_zh": zh,
+                    "reason_en": en,
+                }
+            )
     return lines

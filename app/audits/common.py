@@ -40,8 +40,11 @@ def end_of_day(as_of: date) -> datetime:
 
 def require_reader(user: User, entity_type: str, entity_id: object) -> None:
     if user.role not in READERS:
-        raise Forbidden("您的角色无权查看内审、不符合项和管理评审", "Your role may not read audits, nonconformities "
-                        "and reviews", audit=refusal(user, "access.refused", entity_type, entity_id))
+        raise Forbidden(
+            "您的角色无权查看内审、不符合项和管理评审",
+            "Your role may not read audits, nonconformities and reviews",
+            audit=refusal(user, "access.refused", entity_type, entity_id),
+        )
 
 
 def require_role(user: User, roles: Iterable[Role], entity_type: str, entity_id: object, zh: str, en: str) -> None:
@@ -58,16 +61,25 @@ def park_documents(session: Session, ids: Iterable[int], park_id: int) -> list[i
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not wanted:
         return []
-    found = set(session.execute(select(Document.id).where(Document.id.in_(wanted),
-                                                          Document.park_id == park_id)).scalars())
+    found = set(
+        session.execute(select(Document.id).where(Document.id.in_(wanted), Document.park_id == park_id)).scalars()
+    )
     missing = [i for i in wanted if i not in found]
     if missing:
         raise NotFound(f"文件 {missing[0]} 不存在", f"Document {missing[0]} not found")
     return wanted
 
 
-def get_in_park(session: Session, model: Any, *, entity_id: int, user: User, entity_type: str,
-                missing: tuple[str, str], for_update: bool = False) -> Any:
+def get_in_park(
+    session: Session,
+    model: Any,
+    *,
+    entity_id: int,
+    user: User,
+    entity_type: str,
+    missing: tuple[str, str],
+    for_update: bool = False,
+) -> Any:
     """One audit-domain row of the user's park (optionally locked); another park's id is simply not found."""
     require_reader(user, entity_type, entity_id)
     query = select(model).where(model.id == entity_id)
@@ -82,5 +94,12 @@ def get_in_park(session: Session, model: Any, *, entity_id: int, user: User, ent
 # Here rather than in service.py: a nonconformity raised against an audit looks the audit up, and service.py
 # imports nonconformities.py (a nonconforming checklist line raises one), so the lookup sits below both.
 def get_audit(session: Session, *, audit_id: int, user: User, for_update: bool = False) -> Audit:
-    return get_in_park(session, Audit, entity_id=audit_id, user=user, entity_type="audit",
-                       missing=("审核不存在", "Audit not found"), for_update=for_update)
+    return get_in_park(
+        session,
+        Audit,
+        entity_id=audit_id,
+        user=user,
+        entity_type="audit",
+        missing=("审核不存在", "Audit not found"),
+        for_update=for_update,
+    )

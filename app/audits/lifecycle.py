@@ -47,8 +47,9 @@ class Step:
 _LIVE = frozenset({S.open, S.cause_analysed, S.action_planned, S.actions_done, S.verified})
 
 TRANSITIONS: dict[NcAction, Step] = {
-    NcAction.analyse: Step(frozenset({S.open}), S.cause_analysed, COORDINATORS,
-                           ("cause_analysis", "similar_elsewhere")),
+    NcAction.analyse: Step(
+        frozenset({S.open}), S.cause_analysed, COORDINATORS, ("cause_analysis", "similar_elsewhere")
+    ),
     NcAction.plan: Step(frozenset({S.cause_analysed}), S.action_planned, COORDINATORS, ("actions",)),
     NcAction.complete: Step(frozenset({S.action_planned}), S.actions_done, COORDINATORS, ("completion_evidence",)),
     NcAction.verify: Step(frozenset({S.actions_done}), S.verified, VERIFIERS, ("verification",)),
@@ -77,8 +78,12 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "cancel": ("撤销", "cancel"),
 }
 
-ROLE_NAMES_ZH = {Role.coordinator: "体系管理员", Role.approver: "部门负责人", Role.top_management: "最高管理者",
-                 Role.auditor: "内审员"}
+ROLE_NAMES_ZH = {
+    Role.coordinator: "体系管理员",
+    Role.approver: "部门负责人",
+    Role.top_management: "最高管理者",
+    Role.auditor: "内审员",
+}
 
 
 def _filled(value: Any) -> bool:
@@ -100,15 +105,19 @@ def allowed_actions(nc: Nonconformity, user: User, *, owner_ids: set[int], open_
     return result
 
 
-def _problem(action: NcAction, step: Step, actor: User, owner_ids: set[int],
-             open_actions: int) -> tuple[str, str, type] | None:
+def _problem(
+    action: NcAction, step: Step, actor: User, owner_ids: set[int], open_actions: int
+) -> tuple[str, str, type] | None:
     if Role(actor.role) not in step.roles:
         names = "、".join(ROLE_NAMES_ZH[role] for role in sorted(step.roles))
         zh, en = ACTION_LABELS[action]
         return (f"只有{names}可以{zh}", f"Only {', '.join(sorted(step.roles))} may {en}", Forbidden)
     if action in (NcAction.verify, NcAction.reopen) and actor.id in owner_ids:
-        return ("纠正措施的负责人不能验证自己措施的有效性",
-                "An action owner may not verify the effectiveness of the actions", Forbidden)
+        return (
+            "纠正措施的负责人不能验证自己措施的有效性",
+            "An action owner may not verify the effectiveness of the actions",
+            Forbidden,
+        )
     if action in (NcAction.complete, NcAction.close) and open_actions:
         return (f"还有 {open_actions} 项纠正措施未完成", f"{open_actions} action(s) are still open", Conflict)
     return None
@@ -118,15 +127,24 @@ def _snapshot(nc: Nonconformity) -> dict:
     return {"state": str(nc.state), "version": nc.version}
 
 
-def transition(session: Session, nc: Nonconformity, action: NcAction, *, actor: User, content: dict[str, Any],
-               owner_ids: set[int], open_actions: int) -> None:
+def transition(
+    session: Session,
+    nc: Nonconformity,
+    action: NcAction,
+    *,
+    actor: User,
+    content: dict[str, Any],
+    owner_ids: set[int],
+    open_actions: int,
+) -> None:
     """Check and perform one step: state, role, the step's rules and content; writes the audit event."""
     step = TRANSITIONS[action]
     if nc.state not in step.sources:
         zh, en = ACTION_LABELS[action]
         state_zh, state_en = STATE_LABELS[str(nc.state)]
-        raise InvalidTransition(f"不符合项当前状态为“{state_zh}”，不能{zh}",
-                                f"A nonconformity that is {state_en.lower()} cannot {en}")
+        raise InvalidTransition(
+            f"不符合项当前状态为“{state_zh}”，不能{zh}", f"A nonconformity that is {state_en.lower()} cannot {en}"
+        )
     problem = _problem(action, step, actor, owner_ids, open_actions)
     if problem:
         zh, en, error = problem
@@ -145,8 +163,11 @@ def transition(session: Session, nc: Nonconformity, action: NcAction, *, actor: 
             raise Invalid("存在类似不符合时必须说明在哪里", "Say where the similar nonconformities exist")
         nc.cause_analysis = content["cause_analysis"].strip()
         nc.similar_elsewhere, nc.similar_details = similar, details
-        recorded = {"cause_analysis": nc.cause_analysis, "similar_elsewhere": nc.similar_elsewhere,
-                    "similar_details": nc.similar_details}
+        recorded = {
+            "cause_analysis": nc.cause_analysis,
+            "similar_elsewhere": nc.similar_elsewhere,
+            "similar_details": nc.similar_details,
+        }
     elif action == NcAction.plan:
         recorded = {"actions": content["actions"]}
     elif action == NcAction.complete:
@@ -173,5 +194,13 @@ def transition(session: Session, nc: Nonconformity, action: NcAction, *, actor: 
     nc.version += 1
     session.add(nc)
     session.flush()
-    events.record(session, action=f"nonconformity.{action}", entity_type="nonconformity", entity_id=nc.id,
-                  park_id=nc.park_id, actor=actor, before=before, after=_snapshot(nc) | recorded)
+    events.record(
+        session,
+        action=f"nonconformity.{action}",
+        entity_type="nonconformity",
+        entity_id=nc.id,
+        park_id=nc.park_id,
+        actor=actor,
+        before=before,
+        after=_snapshot(nc) | recorded,
+    )

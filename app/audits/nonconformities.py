@@ -39,11 +39,13 @@ from app.users.models import Role, User
 
 NC_RAISERS = frozenset({Role.coordinator, Role.auditor, Role.top_management})
 
-ORIGIN_LABELS = {"internal_audit": ("内部审核", "Internal audit"),
-                 "management_review": ("管理评审", "Management review"),
-                 "monitoring": ("监视测量中发现的偏差", "Deviation found in monitoring"),
-                 "compliance_evaluation": ("合规性评价", "Compliance evaluation"),
-                 "other": ("其他", "Other")}
+ORIGIN_LABELS = {
+    "internal_audit": ("内部审核", "Internal audit"),
+    "management_review": ("管理评审", "Management review"),
+    "monitoring": ("监视测量中发现的偏差", "Deviation found in monitoring"),
+    "compliance_evaluation": ("合规性评价", "Compliance evaluation"),
+    "other": ("其他", "Other"),
+}
 SEVERITY_LABELS = {"major": ("严重", "major"), "minor": ("一般", "minor")}
 
 
@@ -55,38 +57,96 @@ def nc_code(nc_id: int) -> str:
 
 
 def get_nonconformity(session: Session, *, nc_id: int, user: User, for_update: bool = False) -> Nonconformity:
-    return get_in_park(session, Nonconformity, entity_id=nc_id, user=user, entity_type="nonconformity",
-                       missing=("不符合项不存在", "Nonconformity not found"), for_update=for_update)
+    return get_in_park(
+        session,
+        Nonconformity,
+        entity_id=nc_id,
+        user=user,
+        entity_type="nonconformity",
+        missing=("不符合项不存在", "Nonconformity not found"),
+        for_update=for_update,
+    )
 
 
-def record_nonconformity(session: Session, *, actor: User, origin: NcOrigin, origin_ref: str, clause_id: str,
-                         severity: Severity, description: str, evidence_examined: str = "",
-                         audit_id: int | None = None, audit_line_id: int | None = None, review_id: int | None = None,
-                         origin_document_id: int | None = None) -> Nonconformity:
+def record_nonconformity(
+    session: Session,
+    *,
+    actor: User,
+    origin: NcOrigin,
+    origin_ref: str,
+    clause_id: str,
+    severity: Severity,
+    description: str,
+    evidence_examined: str = "",
+    audit_id: int | None = None,
+    audit_line_id: int | None = None,
+    review_id: int | None = None,
+    origin_document_id: int | None = None,
+) -> Nonconformity:
     """The record and its event; the caller (a checklist line, raise_nonconformity) has checked who and whence."""
-    nc = Nonconformity(park_id=actor.park_id, origin=origin, origin_ref=origin_ref[:300], audit_id=audit_id,
-                       audit_line_id=audit_line_id, review_id=review_id, origin_document_id=origin_document_id,
-                       clause_id=clause_id, severity=severity, description=description,
-                       evidence_examined=evidence_examined, state=NcState.open, raised_by_id=actor.id)
+    nc = Nonconformity(
+        park_id=actor.park_id,
+        origin=origin,
+        origin_ref=origin_ref[:300],
+        audit_id=audit_id,
+        audit_line_id=audit_line_id,
+        review_id=review_id,
+        origin_document_id=origin_document_id,
+        clause_id=clause_id,
+        severity=severity,
+        description=description,
+        evidence_examined=evidence_examined,
+        state=NcState.open,
+        raised_by_id=actor.id,
+    )
     session.add(nc)
     session.flush()
-    events.record(session, action="nonconformity.raise", entity_type="nonconformity", entity_id=nc.id,
-                  park_id=nc.park_id, actor=actor,
-                  after={"origin": str(origin), "origin_ref": nc.origin_ref, "audit_id": audit_id,
-                         "audit_line_id": audit_line_id, "review_id": review_id,
-                         "origin_document_id": origin_document_id, "clause_id": clause_id,
-                         "severity": str(severity), "description": description, "state": str(nc.state)})
+    events.record(
+        session,
+        action="nonconformity.raise",
+        entity_type="nonconformity",
+        entity_id=nc.id,
+        park_id=nc.park_id,
+        actor=actor,
+        after={
+            "origin": str(origin),
+            "origin_ref": nc.origin_ref,
+            "audit_id": audit_id,
+            "audit_line_id": audit_line_id,
+            "review_id": review_id,
+            "origin_document_id": origin_document_id,
+            "clause_id": clause_id,
+            "severity": str(severity),
+            "description": description,
+            "state": str(nc.state),
+        },
+    )
     return nc
 
 
 def raise_nonconformity(
-    session: Session, *, actor: User, origin: NcOrigin, clause_id: str, severity: Severity, description: str,
-    evidence_examined: str = "", origin_ref: str = "", audit_id: int | None = None, review_id: int | None = None,
+    session: Session,
+    *,
+    actor: User,
+    origin: NcOrigin,
+    clause_id: str,
+    severity: Severity,
+    description: str,
+    evidence_examined: str = "",
+    origin_ref: str = "",
+    audit_id: int | None = None,
+    review_id: int | None = None,
     origin_document_id: int | None = None,
 ) -> Nonconformity:
     """A nonconformity from outside a checklist line: a review, monitoring (10.1.1), a compliance evaluation …"""
-    require_role(actor, NC_RAISERS, "nonconformity", "new", "只有体系管理员、内审员或最高管理者可以提出不符合项",
-                 "Only a coordinator, an auditor or top management may raise a nonconformity")
+    require_role(
+        actor,
+        NC_RAISERS,
+        "nonconformity",
+        "new",
+        "只有体系管理员、内审员或最高管理者可以提出不符合项",
+        "Only a coordinator, an auditor or top management may raise a nonconformity",
+    )
     description, origin_ref = stripped(description), stripped(origin_ref)
     if not description:
         raise Invalid("请填写不符合描述", "The description is required")
@@ -105,31 +165,58 @@ def raise_nonconformity(
     needed = {NcOrigin.internal_audit: audit_id, NcOrigin.management_review: review_id}
     if origin in needed and needed[origin] is None:
         field = "audit_id" if origin == NcOrigin.internal_audit else "review_id"
-        raise Invalid(f"来源为{ORIGIN_LABELS[origin][0]}时必须指明来源（{field}）",
-                      f"An origin of {origin} needs its reference ({field})")
+        raise Invalid(
+            f"来源为{ORIGIN_LABELS[origin][0]}时必须指明来源（{field}）",
+            f"An origin of {origin} needs its reference ({field})",
+        )
     if origin not in needed and not (origin_ref or origin_document_id):
-        raise Invalid("请说明不符合项的来源（来源说明或来源文件）",
-                      "Say where the nonconformity comes from (origin_ref or origin_document_id)")
-    return record_nonconformity(session, actor=actor, origin=origin, origin_ref=origin_ref, clause_id=clause_id,
-                                severity=severity, description=description,
-                                evidence_examined=stripped(evidence_examined), audit_id=audit_id,
-                                review_id=review_id, origin_document_id=origin_document_id)
+        raise Invalid(
+            "请说明不符合项的来源（来源说明或来源文件）",
+            "Say where the nonconformity comes from (origin_ref or origin_document_id)",
+        )
+    return record_nonconformity(
+        session,
+        actor=actor,
+        origin=origin,
+        origin_ref=origin_ref,
+        clause_id=clause_id,
+        severity=severity,
+        description=description,
+        evidence_examined=stripped(evidence_examined),
+        audit_id=audit_id,
+        review_id=review_id,
+        origin_document_id=origin_document_id,
+    )
 
 
-def list_nonconformities(session: Session, *, user: User, state: str | None = None, origin: str | None = None,
-                         severity: str | None = None, clause_id: str | None = None) -> list[Nonconformity]:
+def list_nonconformities(
+    session: Session,
+    *,
+    user: User,
+    state: str | None = None,
+    origin: str | None = None,
+    severity: str | None = None,
+    clause_id: str | None = None,
+) -> list[Nonconformity]:
     require_reader(user, "nonconformity", "list")
     query = select(Nonconformity).where(Nonconformity.park_id == user.park_id)
-    for column, value in ((Nonconformity.state, state), (Nonconformity.origin, origin),
-                          (Nonconformity.severity, severity), (Nonconformity.clause_id, clause_id)):
+    for column, value in (
+        (Nonconformity.state, state),
+        (Nonconformity.origin, origin),
+        (Nonconformity.severity, severity),
+        (Nonconformity.clause_id, clause_id),
+    ):
         if value:
             query = query.where(column == value)
     return list(session.execute(query.order_by(Nonconformity.id)).scalars())
 
 
 def nc_actions(session: Session, nc_id: int) -> list[CorrectiveAction]:
-    return list(session.execute(select(CorrectiveAction).where(CorrectiveAction.nonconformity_id == nc_id)
-                                .order_by(CorrectiveAction.id)).scalars())
+    return list(
+        session.execute(
+            select(CorrectiveAction).where(CorrectiveAction.nonconformity_id == nc_id).order_by(CorrectiveAction.id)
+        ).scalars()
+    )
 
 
 def action_facts(actions: list[CorrectiveAction]) -> tuple[set[int], int]:
@@ -140,38 +227,75 @@ def action_facts(actions: list[CorrectiveAction]) -> tuple[set[int], int]:
 
 def _transition(session: Session, nc: Nonconformity, action: NcAction, actor: User, content: dict) -> None:
     owners, open_count = action_facts(nc_actions(session, nc.id))
-    lifecycle.transition(session, nc, action, actor=actor, content=content, owner_ids=owners,
-                         open_actions=open_count)
+    lifecycle.transition(session, nc, action, actor=actor, content=content, owner_ids=owners, open_actions=open_count)
 
 
-def record_action(session: Session, *, actor: User, description: str, owner_id: int, due_date: date | None,
-                  nonconformity_id: int | None = None, decision_id: int | None = None) -> CorrectiveAction:
+def record_action(
+    session: Session,
+    *,
+    actor: User,
+    description: str,
+    owner_id: int,
+    due_date: date | None,
+    nonconformity_id: int | None = None,
+    decision_id: int | None = None,
+) -> CorrectiveAction:
     """A new open action of a nonconformity or of a review decision; the caller has checked who may add it."""
     description = stripped(description)
     if not description or due_date is None:
-        raise Invalid("每项措施都必须有内容、负责人和完成期限",
-                      "Each action needs a description, an owner and a due date")
+        raise Invalid(
+            "每项措施都必须有内容、负责人和完成期限", "Each action needs a description, an owner and a due date"
+        )
     owner = park_user(session, owner_id, actor.park_id)
     if not owner.is_active:
         raise Invalid(f"{owner.full_name} 的账号已停用", f"{owner.full_name}'s account is disabled")
-    action = CorrectiveAction(park_id=actor.park_id, nonconformity_id=nonconformity_id, decision_id=decision_id,
-                              description=description, owner_id=owner.id, due_date=due_date,
-                              state=ActionState.open, created_by_id=actor.id)
+    action = CorrectiveAction(
+        park_id=actor.park_id,
+        nonconformity_id=nonconformity_id,
+        decision_id=decision_id,
+        description=description,
+        owner_id=owner.id,
+        due_date=due_date,
+        state=ActionState.open,
+        created_by_id=actor.id,
+    )
     session.add(action)
     session.flush()
-    events.record(session, action="action.create", entity_type="corrective_action", entity_id=action.id,
-                  park_id=actor.park_id, actor=actor,
-                  after={"nonconformity_id": nonconformity_id, "decision_id": decision_id,
-                         "description": description, "owner_id": owner.id, "due_date": due_date})
+    events.record(
+        session,
+        action="action.create",
+        entity_type="corrective_action",
+        entity_id=action.id,
+        park_id=actor.park_id,
+        actor=actor,
+        after={
+            "nonconformity_id": nonconformity_id,
+            "decision_id": decision_id,
+            "description": description,
+            "owner_id": owner.id,
+            "due_date": due_date,
+        },
+    )
     return action
 
 
-def analyse(session: Session, *, actor: User, nc_id: int, cause_analysis: str, similar_elsewhere: bool | None,
-            similar_details: str = "") -> Nonconformity:
+def analyse(
+    session: Session,
+    *,
+    actor: User,
+    nc_id: int,
+    cause_analysis: str,
+    similar_elsewhere: bool | None,
+    similar_details: str = "",
+) -> Nonconformity:
     nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    _transition(session, nc, NcAction.analyse, actor, {"cause_analysis": cause_analysis,
-                                                       "similar_elsewhere": similar_elsewhere,
-                                                       "similar_details": similar_details})
+    _transition(
+        session,
+        nc,
+        NcAction.analyse,
+        actor,
+        {"cause_analysis": cause_analysis, "similar_elsewhere": similar_elsewhere, "similar_details": similar_details},
+    )
     return nc
 
 
@@ -179,21 +303,36 @@ def plan(session: Session, *, actor: User, nc_id: int, actions: list[dict[str, A
     nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
     _transition(session, nc, NcAction.plan, actor, {"actions": actions})
     for entry in actions:
-        record_action(session, actor=actor, description=entry.get("description", ""), owner_id=entry["owner_id"],
-                      due_date=entry.get("due_date"), nonconformity_id=nc.id)
+        record_action(
+            session,
+            actor=actor,
+            description=entry.get("description", ""),
+            owner_id=entry["owner_id"],
+            due_date=entry.get("due_date"),
+            nonconformity_id=nc.id,
+        )
     return nc
 
 
-def add_action(session: Session, *, actor: User, nc_id: int, description: str, owner_id: int,
-               due_date: date) -> CorrectiveAction:
+def add_action(
+    session: Session, *, actor: User, nc_id: int, description: str, owner_id: int, due_date: date
+) -> CorrectiveAction:
     nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    require_role(actor, lifecycle.COORDINATORS, "nonconformity", nc.id, "只有体系管理员可以增加纠正措施",
-                 "Only a coordinator may add actions")
+    require_role(
+        actor,
+        lifecycle.COORDINATORS,
+        "nonconformity",
+        nc.id,
+        "只有体系管理员可以增加纠正措施",
+        "Only a coordinator may add actions",
+    )
     if nc.state != NcState.action_planned:
-        raise InvalidTransition("只有在纠正措施实施阶段可以增加措施",
-                                "Actions can be added only while actions are planned")
-    return record_action(session, actor=actor, description=description, owner_id=owner_id, due_date=due_date,
-                         nonconformity_id=nc.id)
+        raise InvalidTransition(
+            "只有在纠正措施实施阶段可以增加措施", "Actions can be added only while actions are planned"
+        )
+    return record_action(
+        session, actor=actor, description=description, owner_id=owner_id, due_date=due_date, nonconformity_id=nc.id
+    )
 
 
 def complete(session: Session, *, actor: User, nc_id: int, completion_evidence: str) -> Nonconformity:
@@ -228,9 +367,16 @@ def cancel(session: Session, *, actor: User, nc_id: int, reason: str) -> Nonconf
             action.state = ActionState.cancelled
             session.add(action)
             session.flush()
-            events.record(session, action="action.cancel", entity_type="corrective_action", entity_id=action.id,
-                          park_id=action.park_id, actor=actor, before={"state": "open"},
-                          after={"state": "cancelled", "reason": stripped(reason)})
+            events.record(
+                session,
+                action="action.cancel",
+                entity_type="corrective_action",
+                entity_id=action.id,
+                park_id=action.park_id,
+                actor=actor,
+                before={"state": "open"},
+                after={"state": "cancelled", "reason": stripped(reason)},
+            )
     return nc
 
 
@@ -245,17 +391,24 @@ def get_action(session: Session, *, action_id: int, user: User, for_update: bool
     if action is None or action.park_id != user.park_id:
         raise NotFound("措施不存在", "Action not found")
     if user.role not in READERS and action.owner_id != user.id:
-        raise Forbidden("您无权查看此措施", "You may not read this action",
-                        audit=refusal(user, "access.refused", "corrective_action", action_id))
+        raise Forbidden(
+            "您无权查看此措施",
+            "You may not read this action",
+            audit=refusal(user, "access.refused", "corrective_action", action_id),
+        )
     return action
 
 
-def mark_action_done(session: Session, *, actor: User, action_id: int, evidence: str,
-                     evidence_document_ids: list[int] | None = None) -> CorrectiveAction:
+def mark_action_done(
+    session: Session, *, actor: User, action_id: int, evidence: str, evidence_document_ids: list[int] | None = None
+) -> CorrectiveAction:
     action = get_action(session, action_id=action_id, user=actor, for_update=True)
     if action.owner_id != actor.id:
-        raise Forbidden("只有措施负责人可以确认措施完成", "Only the action's owner may mark it done",
-                        audit=refusal(actor, "access.refused", "corrective_action", action.id))
+        raise Forbidden(
+            "只有措施负责人可以确认措施完成",
+            "Only the action's owner may mark it done",
+            audit=refusal(actor, "access.refused", "corrective_action", action.id),
+        )
     if action.state != ActionState.open:
         raise InvalidTransition("该措施不是进行中状态", "The action is not open")
     if action.nonconformity_id is not None:
@@ -270,16 +423,27 @@ def mark_action_done(session: Session, *, actor: User, action_id: int, evidence:
     action.evidence_document_ids_json = dumps(doc_ids)
     session.add(action)
     session.flush()
-    events.record(session, action="action.done", entity_type="corrective_action", entity_id=action.id,
-                  park_id=action.park_id, actor=actor, before={"state": "open"},
-                  after={"state": "done", "evidence": evidence, "evidence_document_ids": doc_ids})
+    events.record(
+        session,
+        action="action.done",
+        entity_type="corrective_action",
+        entity_id=action.id,
+        park_id=action.park_id,
+        actor=actor,
+        before={"state": "open"},
+        after={"state": "done", "evidence": evidence, "evidence_document_ids": doc_ids},
+    )
     return action
 
 
 def open_actions(session: Session, *, park_id: int) -> list[CorrectiveAction]:
-    return list(session.execute(select(CorrectiveAction).where(
-        CorrectiveAction.park_id == park_id, CorrectiveAction.state == ActionState.open)
-        .order_by(CorrectiveAction.due_date, CorrectiveAction.id)).scalars())
+    return list(
+        session.execute(
+            select(CorrectiveAction)
+            .where(CorrectiveAction.park_id == park_id, CorrectiveAction.state == ActionState.open)
+            .order_by(CorrectiveAction.due_date, CorrectiveAction.id)
+        ).scalars()
+    )
 
 
 def action_link(action: CorrectiveAction, session: Session) -> str:
@@ -303,9 +467,15 @@ def origin_display(session: Session, nc: Nonconformity) -> dict[str, Any]:
         ref = ref or (review.title if review else "")
         link = f"/reviews/{nc.review_id}"
     elif nc.origin_document_id is not None:
-        control_no = session.execute(select(Document.control_no).where(
-            Document.id == nc.origin_document_id)).scalar()
+        control_no = session.execute(select(Document.control_no).where(Document.id == nc.origin_document_id)).scalar()
         ref = f"{ref}（{control_no}）" if ref else (control_no or "")
         link = f"/documents/{nc.origin_document_id}"
-    return {"origin": str(nc.origin), "label_zh": zh, "label_en": en, "reference": ref, "link": link,
-            "text_zh": f"{zh}：{ref}" if ref else zh, "text_en": f"{en}: {ref}" if ref else en}
+    return {
+        "origin": str(nc.origin),
+        "label_zh": zh,
+        "label_en": en,
+        "reference": ref,
+        "link": link,
+        "text_zh": f"{zh}：{ref}" if ref else zh,
+        "text_en": f"{en}: {ref}" if ref else en,
+    }

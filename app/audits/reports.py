@@ -84,46 +84,74 @@ def audit_report_docx(session: Session, audit: Audit) -> bytes:
     document.add_heading(f"{park.name} 管理体系内审报告", level=0)
     document.add_paragraph("Internal audit report — T/CPQS ZC001—2025 10.2")
     state_zh = service.AUDIT_STATE_LABELS[str(audit.state)][0]
-    _table(document, ["项目 / Item", "内容 / Content"], [
-        ["审核名称 / Audit", audit.title],
-        ["审核范围 / Scope", "、".join(common.loads(audit.scope_json, []))],
-        ["审核准则 / Criteria", audit.criteria],
-        ["受审核单位 / Units audited", "、".join(common.loads(audit.units_json, []))],
-        ["审核组长 / Lead auditor", names.get(audit.lead_auditor_id, "")],
-        ["审核员 / Auditors", "、".join(names.get(i, "") for i in team[1:]) or "—"],
-        ["计划日期 / Planned", f"{audit.planned_start} — {audit.planned_end}"],
-        ["审核日期 / Audit date", audit.audit_date or "—"],
-        ["状态 / State", state_zh],
-    ])
+    _table(
+        document,
+        ["项目 / Item", "内容 / Content"],
+        [
+            ["审核名称 / Audit", audit.title],
+            ["审核范围 / Scope", "、".join(common.loads(audit.scope_json, []))],
+            ["审核准则 / Criteria", audit.criteria],
+            ["受审核单位 / Units audited", "、".join(common.loads(audit.units_json, []))],
+            ["审核组长 / Lead auditor", names.get(audit.lead_auditor_id, "")],
+            ["审核员 / Auditors", "、".join(names.get(i, "") for i in team[1:]) or "—"],
+            ["计划日期 / Planned", f"{audit.planned_start} — {audit.planned_end}"],
+            ["审核日期 / Audit date", audit.audit_date or "—"],
+            ["状态 / State", state_zh],
+        ],
+    )
     counts: dict[str, int] = {}
     for line in lines:
         counts[str(line.result)] = counts.get(str(line.result), 0) + 1
     document.add_heading("一、审核结果汇总 / Summary", level=1)
-    document.add_paragraph("；".join(f"{service.RESULT_LABELS[key][0]} {value} 项" for key, value in counts.items())
-                           or "尚未生成检查表")
+    document.add_paragraph(
+        "；".join(f"{service.RESULT_LABELS[key][0]} {value} 项" for key, value in counts.items()) or "尚未生成检查表"
+    )
     document.add_heading("二、审核检查表 / Checklist", level=1)
-    _table(document, ["序号", "条款", "要求", "证据（现有文件）", "就绪度", "结论", "说明"], [
-        [line.position, f"{line.clause_id} {line.item_label + ')' if line.item_label else ''}".strip(),
-         line.requirement,
-         "、".join(doc["control_no"] for doc in common.loads(line.evidence_json, [])) or "无",
-         line.readiness_status or "—", service.RESULT_LABELS[str(line.result)][0], line.notes]
-        for line in lines
-    ])
+    _table(
+        document,
+        ["序号", "条款", "要求", "证据（现有文件）", "就绪度", "结论", "说明"],
+        [
+            [
+                line.position,
+                f"{line.clause_id} {line.item_label + ')' if line.item_label else ''}".strip(),
+                line.requirement,
+                "、".join(doc["control_no"] for doc in common.loads(line.evidence_json, [])) or "无",
+                line.readiness_status or "—",
+                service.RESULT_LABELS[str(line.result)][0],
+                line.notes,
+            ]
+            for line in lines
+        ],
+    )
     document.add_heading("三、不符合项 / Nonconformities", level=1)
     if ncs:
-        _table(document, ["编号", "条款", "严重程度", "不符合描述", "审核证据", "状态"], [
-            [nonconformities.nc_code(nc.id), f"{nc.clause_id} {titles.get(nc.clause_id, '')}",
-             nonconformities.SEVERITY_LABELS[str(nc.severity)][0], nc.description, nc.evidence_examined,
-             lifecycle.STATE_LABELS[str(nc.state)][0]] for nc in ncs
-        ])
+        _table(
+            document,
+            ["编号", "条款", "严重程度", "不符合描述", "审核证据", "状态"],
+            [
+                [
+                    nonconformities.nc_code(nc.id),
+                    f"{nc.clause_id} {titles.get(nc.clause_id, '')}",
+                    nonconformities.SEVERITY_LABELS[str(nc.severity)][0],
+                    nc.description,
+                    nc.evidence_examined,
+                    lifecycle.STATE_LABELS[str(nc.state)][0],
+                ]
+                for nc in ncs
+            ],
+        )
     else:
         document.add_paragraph("本次审核未发现不符合项。/ No nonconformity was found.")
     document.add_heading("四、观察项与改进机会 / Observations and opportunities for improvement", level=1)
     if findings:
-        _table(document, ["类型", "条款", "说明"], [
-            ["观察项" if str(f.kind) == "observation" else "改进机会", f.clause_id or "—", f.description]
-            for f in findings
-        ])
+        _table(
+            document,
+            ["类型", "条款", "说明"],
+            [
+                ["观察项" if str(f.kind) == "observation" else "改进机会", f.clause_id or "—", f.description]
+                for f in findings
+            ],
+        )
     else:
         document.add_paragraph("无。/ None.")
     document.add_heading("五、审核结论 / Conclusion", level=1)
@@ -135,35 +163,46 @@ def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
     """《不符合和纠正措施记录》: what was found, its cause, the actions, their evidence and the verification."""
     park = session.get(Park, nc.park_id)
     actions = nonconformities.nc_actions(session, nc.id)
-    names = _names(session, [a.owner_id for a in actions] + [nc.raised_by_id] + ([nc.verified_by_id]
-                                                                               if nc.verified_by_id else []))
+    names = _names(
+        session, [a.owner_id for a in actions] + [nc.raised_by_id] + ([nc.verified_by_id] if nc.verified_by_id else [])
+    )
     titles = dict(session.execute(select(Clause.id, Clause.title_zh)).all())
     origin = nonconformities.origin_display(session, nc)
     document = _new_docx()
     document.add_heading(f"{park.name} 不符合和纠正措施记录", level=0)
     document.add_paragraph("Nonconformity and corrective action record — T/CPQS ZC001—2025 11.2")
     similar = {True: "是", False: "否", None: "—"}[nc.similar_elsewhere]
-    _table(document, ["项目 / Item", "内容 / Content"], [
-        ["编号 / No.", nonconformities.nc_code(nc.id)],
-        ["来源 / Origin", origin["text_zh"]],
-        ["条款 / Clause", f"{nc.clause_id} {titles.get(nc.clause_id, '')}"],
-        ["严重程度 / Severity", nonconformities.SEVERITY_LABELS[str(nc.severity)][0]],
-        ["不符合描述 / Description", nc.description],
-        ["审核证据 / Evidence examined", nc.evidence_examined or "—"],
-        ["提出人 / Raised by", f"{names.get(nc.raised_by_id, '')}（{nc.raised_at:%Y-%m-%d}）"],
-        ["原因分析 / Cause", nc.cause_analysis or "—"],
-        ["其他地方是否存在类似不符合 / Similar elsewhere", f"{similar} {nc.similar_details}".strip()],
-        ["完成证据 / Evidence of completion", nc.completion_evidence or "—"],
-        ["有效性验证 / Verification", f"{nc.verification}（{names.get(nc.verified_by_id or 0, '')}）"
-         if nc.verification else "—"],
-        ["状态 / State", lifecycle.STATE_LABELS[str(nc.state)][0]],
-        ["关闭或撤销说明 / Closing note", nc.end_reason or "—"],
-    ])
+    _table(
+        document,
+        ["项目 / Item", "内容 / Content"],
+        [
+            ["编号 / No.", nonconformities.nc_code(nc.id)],
+            ["来源 / Origin", origin["text_zh"]],
+            ["条款 / Clause", f"{nc.clause_id} {titles.get(nc.clause_id, '')}"],
+            ["严重程度 / Severity", nonconformities.SEVERITY_LABELS[str(nc.severity)][0]],
+            ["不符合描述 / Description", nc.description],
+            ["审核证据 / Evidence examined", nc.evidence_examined or "—"],
+            ["提出人 / Raised by", f"{names.get(nc.raised_by_id, '')}（{nc.raised_at:%Y-%m-%d}）"],
+            ["原因分析 / Cause", nc.cause_analysis or "—"],
+            ["其他地方是否存在类似不符合 / Similar elsewhere", f"{similar} {nc.similar_details}".strip()],
+            ["完成证据 / Evidence of completion", nc.completion_evidence or "—"],
+            [
+                "有效性验证 / Verification",
+                f"{nc.verification}（{names.get(nc.verified_by_id or 0, '')}）" if nc.verification else "—",
+            ],
+            ["状态 / State", lifecycle.STATE_LABELS[str(nc.state)][0]],
+            ["关闭或撤销说明 / Closing note", nc.end_reason or "—"],
+        ],
+    )
     document.add_heading("纠正措施 / Corrective actions", level=1)
-    _table(document, ["措施", "负责人", "期限", "状态", "完成证据"], [
-        [a.description, names.get(a.owner_id, ""), a.due_date, str(a.state), a.completion_evidence or "—"]
-        for a in actions
-    ])
+    _table(
+        document,
+        ["措施", "负责人", "期限", "状态", "完成证据"],
+        [
+            [a.description, names.get(a.owner_id, ""), a.due_date, str(a.state), a.completion_evidence or "—"]
+            for a in actions
+        ],
+    )
     return _save(document)
 
 
@@ -177,13 +216,19 @@ def review_report_docx(session: Session, review: ManagementReview) -> bytes:
     document = _new_docx()
     document.add_heading(f"{park.name} 管理评审报告", level=0)
     document.add_paragraph("Management review report — T/CPQS ZC001—2025 10.3")
-    _table(document, ["项目 / Item", "内容 / Content"], [
-        ["评审名称 / Review", review.title],
-        ["评审日期 / Date", review.review_date],
-        ["状态 / State", "已关闭" if review.state == ReviewState.closed else "草稿"],
-        ["签署人 / Signed by", f"{review.closed_by_name}（{review.closed_at:%Y-%m-%d %H:%M} UTC）"
-         if review.closed_at else "—"],
-    ])
+    _table(
+        document,
+        ["项目 / Item", "内容 / Content"],
+        [
+            ["评审名称 / Review", review.title],
+            ["评审日期 / Date", review.review_date],
+            ["状态 / State", "已关闭" if review.state == ReviewState.closed else "草稿"],
+            [
+                "签署人 / Signed by",
+                f"{review.closed_by_name}（{review.closed_at:%Y-%m-%d %H:%M} UTC）" if review.closed_at else "—",
+            ],
+        ],
+    )
     document.add_heading("一、评审输入 / Inputs (10.3, 10.3.1)", level=1)
     for section in sections:
         document.add_heading(f"{section['title_zh']}（{'、'.join(section['refs'])}）", level=2)
@@ -193,11 +238,21 @@ def review_report_docx(session: Session, review: ManagementReview) -> bytes:
             text = notes.get(section["key"]) or f"{section['prompt_zh']} / {section['prompt_en']}"
             document.add_paragraph(f"评审意见 / Review notes：{text}")
     document.add_heading("二、评审输出 / Outputs (10.3.2)", level=1)
-    _table(document, ["输出", "决定", "措施（负责人，期限）"], [
-        [f"{d.output_item}) {review_service.OUTPUT_ITEMS[d.output_item][0]}", d.decision,
-         "；".join(f"{a.description}（{names.get(a.owner_id, '')}，{a.due_date}）" for a in actions.get(d.id, []))
-         or "—"] for d in rows
-    ])
+    _table(
+        document,
+        ["输出", "决定", "措施（负责人，期限）"],
+        [
+            [
+                f"{d.output_item}) {review_service.OUTPUT_ITEMS[d.output_item][0]}",
+                d.decision,
+                "；".join(
+                    f"{a.description}（{names.get(a.owner_id, '')}，{a.due_date}）" for a in actions.get(d.id, [])
+                )
+                or "—",
+            ]
+            for d in rows
+        ],
+    )
     if review.closing_comment:
         document.add_paragraph(f"最高管理者意见 / Comment: {review.closing_comment}")
     return _save(document)
@@ -208,23 +263,31 @@ def _section_lines(section: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     for doc in data.get("documents", []):
         changes = len(doc.get("changes_since_last_review", []))
-        lines.append(f"{doc['control_no']} {doc['title']}：第{doc.get('revision')}版，{doc.get('state')}"
-                     + (f"，自上次评审以来 {changes} 次修订" if changes else ""))
+        lines.append(
+            f"{doc['control_no']} {doc['title']}：第{doc.get('revision')}版，{doc.get('state')}"
+            + (f"，自上次评审以来 {changes} 次修订" if changes else "")
+        )
     for action in data.get("actions", []):
-        lines.append(f"措施 {action['id']}：{action['description']}（{action['owner_name']}，{action['due_date']}，"
-                     f"{action['state']}{'，已逾期' if action['overdue'] else ''}）")
+        lines.append(
+            f"措施 {action['id']}：{action['description']}（{action['owner_name']}，{action['due_date']}，"
+            f"{action['state']}{'，已逾期' if action['overdue'] else ''}）"
+        )
     if "nonconformities_all" in data:
-        lines.append(f"不符合项共 {data['total']} 项，自上次评审以来新增 {data['raised_since_last_review']} 项；"
-                     f"按状态 {data['nonconformities_all']['by_state']}，按严重程度 "
-                     f"{data['nonconformities_all']['by_severity']}，按来源 {data['nonconformities_all']['by_origin']}")
+        lines.append(
+            f"不符合项共 {data['total']} 项，自上次评审以来新增 {data['raised_since_last_review']} 项；"
+            f"按状态 {data['nonconformities_all']['by_state']}，按严重程度 "
+            f"{data['nonconformities_all']['by_severity']}，按来源 {data['nonconformities_all']['by_origin']}"
+        )
         for audit in data.get("audits", []):
             lines.append(f"审核“{audit['title']}”（{audit['audit_date']}）：{audit['lines']}")
     if "now" in data:
         now = data["now"]
         lines.append(f"当前就绪度（截至 {now['as_of']}）：覆盖率 {now['coverage']:.0%}，进展 {now['progress']:.0%}")
         if data.get("change"):
-            lines.append(f"自上次评审以来覆盖率变化 {data['change']['coverage']:+.0%}，进展变化 "
-                         f"{data['change']['progress']:+.0%}")
+            lines.append(
+                f"自上次评审以来覆盖率变化 {data['change']['coverage']:+.0%}，进展变化 "
+                f"{data['change']['progress']:+.0%}"
+            )
     for key in ("nonconformities_from_compliance_evaluation", "nonconformities_from_monitoring"):
         for nc in data.get(key, []):
             lines.append(f"{nc['code']}：{nc['description']}（{nc['state']}）")
@@ -238,8 +301,9 @@ def _section_lines(section: dict[str, Any]) -> list[str]:
 # ---------------------------------------------------------------- filing
 
 
-def file_generated(session: Session, *, actor: User, doc_type: str, period: str, title: str, content: bytes,
-                   file_name: str) -> tuple[Any, Any]:
+def file_generated(
+    session: Session, *, actor: User, doc_type: str, period: str, title: str, content: bytes, file_name: str
+) -> tuple[Any, Any]:
     """Stage a generated file and register it as a record (submitted: it then needs its confirmation)."""
     settings = get_settings()
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -250,27 +314,55 @@ def file_generated(session: Session, *, actor: User, doc_type: str, period: str,
         staged = storage.stage_file(source, file_name, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
     finally:
         source.unlink(missing_ok=True)
-    return create_record(session, actor=actor, doc_type_code=doc_type, period_text=period, staged=staged,
-                         title=title, owner_unit=actor.unit or "")
+    return create_record(
+        session,
+        actor=actor,
+        doc_type_code=doc_type,
+        period_text=period,
+        staged=staged,
+        title=title,
+        owner_unit=actor.unit or "",
+    )
 
 
 def _require_filer(actor: User, entity_type: str, entity_id: int) -> None:
     if actor.role != Role.coordinator:
-        raise Forbidden("只有体系管理员可以将报告归档为记录", "Only a coordinator may file a report as a record",
-                        audit=refusal(actor, "access.refused", entity_type, entity_id))
+        raise Forbidden(
+            "只有体系管理员可以将报告归档为记录",
+            "Only a coordinator may file a report as a record",
+            audit=refusal(actor, "access.refused", entity_type, entity_id),
+        )
 
 
-def _file_as_record(session: Session, *, actor: User, owner: Audit | ManagementReview | Nonconformity, action: str,
-                    doc_type: str, period: str, title: str, content: bytes, file_name: str) -> tuple[Any, Any]:
+def _file_as_record(
+    session: Session,
+    *,
+    actor: User,
+    owner: Audit | ManagementReview | Nonconformity,
+    action: str,
+    doc_type: str,
+    period: str,
+    title: str,
+    content: bytes,
+    file_name: str,
+) -> tuple[Any, Any]:
     """File a generated report as a record, link it to what it reports on, and say so in the trail."""
-    document, revision = file_generated(session, actor=actor, doc_type=doc_type, period=period, title=title,
-                                        content=content, file_name=file_name)
+    document, revision = file_generated(
+        session, actor=actor, doc_type=doc_type, period=period, title=title, content=content, file_name=file_name
+    )
     owner.report_document_id = document.id
     owner.version += 1
     session.add(owner)
     session.flush()
-    events.record(session, action=action, entity_type=action.split(".")[0], entity_id=owner.id,
-                  park_id=owner.park_id, actor=actor, after={"document_id": document.id, "revision_id": revision.id})
+    events.record(
+        session,
+        action=action,
+        entity_type=action.split(".")[0],
+        entity_id=owner.id,
+        park_id=owner.park_id,
+        actor=actor,
+        after={"document_id": document.id, "revision_id": revision.id},
+    )
     return document, revision
 
 
@@ -278,15 +370,23 @@ def file_audit_report(session: Session, *, actor: User, audit_id: int) -> tuple[
     audit = common.get_audit(session, audit_id=audit_id, user=actor, for_update=True)
     _require_filer(actor, "audit", audit.id)
     if audit.state != AuditState.completed:
-        raise InvalidTransition("审核完成后才能归档审核报告",
-                                "The audit report can be filed once the audit is completed")
+        raise InvalidTransition(
+            "审核完成后才能归档审核报告", "The audit report can be filed once the audit is completed"
+        )
     if audit.report_document_id is not None:
         raise Conflict("该审核报告已归档", "This audit's report is already filed")
     programme = session.get(AuditProgramme, audit.programme_id)
     document, revision = _file_as_record(
-        session, actor=actor, owner=audit, action="audit.file_report", doc_type="INTERNAL_AUDIT_REPORT",
-        period=str(programme.year), title=f"管理体系内审报告：{audit.title}",
-        content=audit_report_docx(session, audit), file_name=report_filename("audit", audit.id))
+        session,
+        actor=actor,
+        owner=audit,
+        action="audit.file_report",
+        doc_type="INTERNAL_AUDIT_REPORT",
+        period=str(programme.year),
+        title=f"管理体系内审报告：{audit.title}",
+        content=audit_report_docx(session, audit),
+        file_name=report_filename("audit", audit.id),
+    )
     return audit, document, revision
 
 
@@ -294,14 +394,22 @@ def file_review_report(session: Session, *, actor: User, review_id: int) -> tupl
     review = review_service.get_review(session, review_id=review_id, user=actor, for_update=True)
     _require_filer(actor, "review", review.id)
     if review.state != ReviewState.closed:
-        raise InvalidTransition("管理评审关闭后才能归档评审报告",
-                                "The review report can be filed once the review is closed")
+        raise InvalidTransition(
+            "管理评审关闭后才能归档评审报告", "The review report can be filed once the review is closed"
+        )
     if review.report_document_id is not None:
         raise Conflict("该管理评审报告已归档", "This review's report is already filed")
     document, revision = _file_as_record(
-        session, actor=actor, owner=review, action="review.file_report", doc_type="MANAGEMENT_REVIEW",
-        period=str(review.review_date.year), title=f"管理评审报告：{review.title}",
-        content=review_report_docx(session, review), file_name=report_filename("review", review.id))
+        session,
+        actor=actor,
+        owner=review,
+        action="review.file_report",
+        doc_type="MANAGEMENT_REVIEW",
+        period=str(review.review_date.year),
+        title=f"管理评审报告：{review.title}",
+        content=review_report_docx(session, review),
+        file_name=report_filename("review", review.id),
+    )
     return review, document, revision
 
 
@@ -309,16 +417,23 @@ def file_nonconformity_record(session: Session, *, actor: User, nc_id: int) -> t
     nc = nonconformities.get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
     _require_filer(actor, "nonconformity", nc.id)
     if nc.state not in (NcState.closed, NcState.cancelled):
-        raise InvalidTransition("不符合项关闭或撤销后才能归档记录",
-                                "The record can be filed once the nonconformity is closed or cancelled")
+        raise InvalidTransition(
+            "不符合项关闭或撤销后才能归档记录", "The record can be filed once the nonconformity is closed or cancelled"
+        )
     if nc.report_document_id is not None:
         raise Conflict("该不符合项的记录已归档", "This nonconformity's record is already filed")
     code = nonconformities.nc_code(nc.id)
     document, revision = _file_as_record(
-        session, actor=actor, owner=nc, action="nonconformity.file_record",
-        doc_type="NONCONFORMITY_CORRECTIVE_ACTION_RECORD", period=str(nc.raised_at.year),
-        title=f"不符合和纠正措施记录：{code}", content=nonconformity_report_docx(session, nc),
-        file_name=f"不符合和纠正措施记录-{code}.docx")
+        session,
+        actor=actor,
+        owner=nc,
+        action="nonconformity.file_record",
+        doc_type="NONCONFORMITY_CORRECTIVE_ACTION_RECORD",
+        period=str(nc.raised_at.year),
+        title=f"不符合和纠正措施记录：{code}",
+        content=nonconformity_report_docx(session, nc),
+        file_name=f"不符合和纠正措施记录-{code}.docx",
+    )
     return nc, document, revision
 
 

@@ -68,19 +68,37 @@ class ConclusionIn(BaseModel):
 
 
 def programme_out(programme: AuditProgramme) -> dict[str, Any]:
-    return {"id": programme.id, "year": programme.year, "title": programme.title, "notes": programme.notes,
-            "created_at": programme.created_at}
+    return {
+        "id": programme.id,
+        "year": programme.year,
+        "title": programme.title,
+        "notes": programme.notes,
+        "created_at": programme.created_at,
+    }
 
 
 def audit_summary(audit: Audit) -> dict[str, Any]:
     zh, en = service.AUDIT_STATE_LABELS[str(audit.state)]
-    return {"id": audit.id, "programme_id": audit.programme_id, "title": audit.title,
-            "scope": loads(audit.scope_json, []), "criteria": audit.criteria,
-            "planned_start": audit.planned_start, "planned_end": audit.planned_end,
-            "lead_auditor_id": audit.lead_auditor_id, "auditor_ids": loads(audit.auditor_ids_json, []),
-            "units": loads(audit.units_json, []), "state": str(audit.state), "state_zh": zh, "state_en": en,
-            "audit_date": audit.audit_date, "conclusion": audit.conclusion, "cancel_reason": audit.cancel_reason,
-            "report_document_id": audit.report_document_id, "version": audit.version}
+    return {
+        "id": audit.id,
+        "programme_id": audit.programme_id,
+        "title": audit.title,
+        "scope": loads(audit.scope_json, []),
+        "criteria": audit.criteria,
+        "planned_start": audit.planned_start,
+        "planned_end": audit.planned_end,
+        "lead_auditor_id": audit.lead_auditor_id,
+        "auditor_ids": loads(audit.auditor_ids_json, []),
+        "units": loads(audit.units_json, []),
+        "state": str(audit.state),
+        "state_zh": zh,
+        "state_en": en,
+        "audit_date": audit.audit_date,
+        "conclusion": audit.conclusion,
+        "cancel_reason": audit.cancel_reason,
+        "report_document_id": audit.report_document_id,
+        "version": audit.version,
+    }
 
 
 def audit_detail(session: Session, audit: Audit) -> dict[str, Any]:
@@ -90,17 +108,30 @@ def audit_detail(session: Session, audit: Audit) -> dict[str, Any]:
     names = user_names(session, set(service.team_ids(audit)))
     out = audit_summary(audit) | {"team": [{"id": i, "name": names.get(i, "")} for i in service.team_ids(audit)]}
     out["clauses"] = resolve_scope(session, loads(audit.scope_json, []))
-    out["lines"] = [{
-        "id": line.id, "position": line.position, "clause_id": line.clause_id, "item_label": line.item_label,
-        "item_group": line.item_group, "requirement": line.requirement,
-        "evidence": loads(line.evidence_json, []), "readiness_status": line.readiness_status,
-        "readiness_reason_zh": line.readiness_reason_zh, "readiness_reason_en": line.readiness_reason_en,
-        "result": str(line.result), "notes": line.notes,
-        "evidence_document_ids": loads(line.evidence_document_ids_json, []),
-        "nonconformity_id": by_line.get(line.id), "checked_at": line.checked_at,
-    } for line in lines]
-    out["findings"] = [{"id": f.id, "kind": str(f.kind), "clause_id": f.clause_id, "line_id": f.line_id,
-                        "description": f.description} for f in service.audit_findings(session, audit.id)]
+    out["lines"] = [
+        {
+            "id": line.id,
+            "position": line.position,
+            "clause_id": line.clause_id,
+            "item_label": line.item_label,
+            "item_group": line.item_group,
+            "requirement": line.requirement,
+            "evidence": loads(line.evidence_json, []),
+            "readiness_status": line.readiness_status,
+            "readiness_reason_zh": line.readiness_reason_zh,
+            "readiness_reason_en": line.readiness_reason_en,
+            "result": str(line.result),
+            "notes": line.notes,
+            "evidence_document_ids": loads(line.evidence_document_ids_json, []),
+            "nonconformity_id": by_line.get(line.id),
+            "checked_at": line.checked_at,
+        }
+        for line in lines
+    ]
+    out["findings"] = [
+        {"id": f.id, "kind": str(f.kind), "clause_id": f.clause_id, "line_id": f.line_id, "description": f.description}
+        for f in service.audit_findings(session, audit.id)
+    ]
     out["nonconformities"] = [nc_summary(session, nc) for nc in ncs]
     return out
 
@@ -115,22 +146,33 @@ def list_programmes(session: SessionDep, user: CurrentUser) -> list[dict[str, An
 
 @router.post("/audits/programmes", status_code=201)
 def create_programme(body: ProgrammeIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return programme_out(service.create_programme(session, actor=user, year=body.year, title=body.title,
-                                                  notes=body.notes))
+    return programme_out(
+        service.create_programme(session, actor=user, year=body.year, title=body.title, notes=body.notes)
+    )
 
 
 @router.post("/audits", status_code=201)
 def create_audit(body: AuditIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    audit = service.create_audit(session, actor=user, title=body.title, scope=body.scope, criteria=body.criteria,
-                                 planned_start=body.planned_start, planned_end=body.planned_end,
-                                 lead_auditor_id=body.lead_auditor_id, auditor_ids=body.auditor_ids,
-                                 units=body.units, programme_id=body.programme_id)
+    audit = service.create_audit(
+        session,
+        actor=user,
+        title=body.title,
+        scope=body.scope,
+        criteria=body.criteria,
+        planned_start=body.planned_start,
+        planned_end=body.planned_end,
+        lead_auditor_id=body.lead_auditor_id,
+        auditor_ids=body.auditor_ids,
+        units=body.units,
+        programme_id=body.programme_id,
+    )
     return audit_detail(session, audit)
 
 
 @router.get("/audits")
-def list_audits(session: SessionDep, user: CurrentUser,
-                year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> list[dict[str, Any]]:
+def list_audits(
+    session: SessionDep, user: CurrentUser, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+) -> list[dict[str, Any]]:
     return [audit_summary(a) for a in service.list_audits(session, user=user, year=year)]
 
 
@@ -145,26 +187,43 @@ def start_audit(audit_id: EntityId, session: SessionDep, user: CurrentUser) -> d
 
 
 @router.post("/audits/{audit_id}/lines/{line_id}")
-def mark_line(audit_id: EntityId, line_id: EntityId, body: LineIn, session: SessionDep,
-              user: CurrentUser) -> dict[str, Any]:
-    service.mark_line(session, actor=user, audit_id=audit_id, line_id=line_id, result=body.result, notes=body.notes,
-                      evidence_document_ids=body.evidence_document_ids, severity=body.severity,
-                      description=body.description, evidence_examined=body.evidence_examined)
+def mark_line(
+    audit_id: EntityId, line_id: EntityId, body: LineIn, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    service.mark_line(
+        session,
+        actor=user,
+        audit_id=audit_id,
+        line_id=line_id,
+        result=body.result,
+        notes=body.notes,
+        evidence_document_ids=body.evidence_document_ids,
+        severity=body.severity,
+        description=body.description,
+        evidence_examined=body.evidence_examined,
+    )
     return audit_detail(session, common.get_audit(session, audit_id=audit_id, user=user))
 
 
 @router.post("/audits/{audit_id}/findings", status_code=201)
 def add_finding(audit_id: EntityId, body: FindingIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    finding = service.add_finding(session, actor=user, audit_id=audit_id, kind=body.kind,
-                                  description=body.description, clause_id=body.clause_id)
-    return {"id": finding.id, "audit_id": finding.audit_id, "kind": str(finding.kind),
-            "clause_id": finding.clause_id, "description": finding.description}
+    finding = service.add_finding(
+        session, actor=user, audit_id=audit_id, kind=body.kind, description=body.description, clause_id=body.clause_id
+    )
+    return {
+        "id": finding.id,
+        "audit_id": finding.audit_id,
+        "kind": str(finding.kind),
+        "clause_id": finding.clause_id,
+        "description": finding.description,
+    }
 
 
 @router.post("/audits/{audit_id}/complete")
 def complete_audit(audit_id: EntityId, body: ConclusionIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return audit_detail(session, service.complete_audit(session, actor=user, audit_id=audit_id,
-                                                        conclusion=body.conclusion))
+    return audit_detail(
+        session, service.complete_audit(session, actor=user, audit_id=audit_id, conclusion=body.conclusion)
+    )
 
 
 @router.post("/audits/{audit_id}/cancel")
@@ -202,5 +261,9 @@ def my_tasks(session: SessionDep, user: CurrentUser, today: TodayQuery = None) -
     if not 2000 <= day.year <= 2100:
         raise Invalid("日期超出范围（2000–2100 年）", "The date is out of range (2000–2100)")
     items = tasks.tasks_for(session, user, day)
-    return {"today": day, "count": len(items), "overdue": sum(1 for t in items if t.overdue),
-            "tasks": [t.as_dict() for t in items]}
+    return {
+        "today": day,
+        "count": len(items),
+        "overdue": sum(1 for t in items if t.overdue),
+        "tasks": [t.as_dict() for t in items],
+    }

@@ -30,12 +30,25 @@ def user_names(session: Session, ids: set[int]) -> dict[int, str]:
 
 
 def filed_out(audit_or_review: Any, document: Any, revision: Any) -> dict[str, Any]:
-    return {"id": audit_or_review.id, "report_document_id": document.id, "record": {
-        "id": document.id, "control_no": document.control_no, "doc_type": document.doc_type, "title": document.title,
-        "revision_id": revision.id, "state": str(revision.state), "period_start": revision.period_start,
-        "period_end": revision.period_end}}
+    return {
+        "id": audit_or_review.id,
+        "report_document_id": document.id,
+        "record": {
+            "id": document.id,
+            "control_no": document.control_no,
+            "doc_type": document.doc_type,
+            "title": document.title,
+            "revision_id": revision.id,
+            "state": str(revision.state),
+            "period_start": revision.period_start,
+            "period_end": revision.period_end,
+        },
+    }
 
 
 def docx_response(content: bytes, name: str) -> Response:
-    return Response(content, media_type=DOCX_MEDIA, headers={
-        "Content-Disposition": f"attachment; filename=\"report.docx\"; filename*=UTF-8''{quote(name)}"})
+    return Response(
+        content,
+        media_type=DOCX_MEDIA,
+        headers={"Content-Disposition": f"attachment; filename=\"report.docx\"; filename*=UTF-8''{quote(name)}"},
+    )

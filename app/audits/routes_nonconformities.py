@@ -73,21 +73,38 @@ class ActionDoneIn(BaseModel):
 
 
 def action_out(action: CorrectiveAction, names: dict[int, str], today: date) -> dict[str, Any]:
-    return {"id": action.id, "nonconformity_id": action.nonconformity_id, "decision_id": action.decision_id,
-            "description": action.description, "owner_id": action.owner_id,
-            "owner_name": names.get(action.owner_id, ""), "due_date": action.due_date, "state": str(action.state),
-            "overdue": str(action.state) == "open" and action.due_date < today,
-            "completion_evidence": action.completion_evidence,
-            "evidence_document_ids": loads(action.evidence_document_ids_json, []),
-            "done_at": action.done_at}
+    return {
+        "id": action.id,
+        "nonconformity_id": action.nonconformity_id,
+        "decision_id": action.decision_id,
+        "description": action.description,
+        "owner_id": action.owner_id,
+        "owner_name": names.get(action.owner_id, ""),
+        "due_date": action.due_date,
+        "state": str(action.state),
+        "overdue": str(action.state) == "open" and action.due_date < today,
+        "completion_evidence": action.completion_evidence,
+        "evidence_document_ids": loads(action.evidence_document_ids_json, []),
+        "done_at": action.done_at,
+    }
 
 
 def nc_summary(session: Session, nc: Nonconformity) -> dict[str, Any]:
     zh, en = nc_lifecycle.STATE_LABELS[str(nc.state)]
-    return {"id": nc.id, "code": nc_service.nc_code(nc.id), "origin": nc_service.origin_display(session, nc),
-            "clause_id": nc.clause_id, "severity": str(nc.severity), "description": nc.description,
-            "state": str(nc.state), "state_zh": zh, "state_en": en, "raised_at": nc.raised_at,
-            "audit_id": nc.audit_id, "review_id": nc.review_id}
+    return {
+        "id": nc.id,
+        "code": nc_service.nc_code(nc.id),
+        "origin": nc_service.origin_display(session, nc),
+        "clause_id": nc.clause_id,
+        "severity": str(nc.severity),
+        "description": nc.description,
+        "state": str(nc.state),
+        "state_zh": zh,
+        "state_en": en,
+        "raised_at": nc.raised_at,
+        "audit_id": nc.audit_id,
+        "review_id": nc.review_id,
+    }
 
 
 def nc_detail(session: Session, nc: Nonconformity, user: User) -> dict[str, Any]:
@@ -96,13 +113,22 @@ def nc_detail(session: Session, nc: Nonconformity, user: User) -> dict[str, Any]
     names = user_names(session, {a.owner_id for a in actions} | {nc.raised_by_id, nc.verified_by_id or 0})
     clause = session.get(Clause, nc.clause_id)
     return nc_summary(session, nc) | {
-        "origin_ref": nc.origin_ref, "audit_line_id": nc.audit_line_id, "origin_document_id": nc.origin_document_id,
-        "clause_title_zh": clause.title_zh if clause else "", "evidence_examined": nc.evidence_examined,
-        "cause_analysis": nc.cause_analysis, "similar_elsewhere": nc.similar_elsewhere,
-        "similar_details": nc.similar_details, "completion_evidence": nc.completion_evidence,
-        "verification": nc.verification, "verified_by": names.get(nc.verified_by_id or 0),
-        "verified_at": nc.verified_at, "end_reason": nc.end_reason, "ended_at": nc.ended_at,
-        "raised_by": names.get(nc.raised_by_id), "version": nc.version,
+        "origin_ref": nc.origin_ref,
+        "audit_line_id": nc.audit_line_id,
+        "origin_document_id": nc.origin_document_id,
+        "clause_title_zh": clause.title_zh if clause else "",
+        "evidence_examined": nc.evidence_examined,
+        "cause_analysis": nc.cause_analysis,
+        "similar_elsewhere": nc.similar_elsewhere,
+        "similar_details": nc.similar_details,
+        "completion_evidence": nc.completion_evidence,
+        "verification": nc.verification,
+        "verified_by": names.get(nc.verified_by_id or 0),
+        "verified_at": nc.verified_at,
+        "end_reason": nc.end_reason,
+        "ended_at": nc.ended_at,
+        "raised_by": names.get(nc.raised_by_id),
+        "version": nc.version,
         "report_document_id": nc.report_document_id,
         "actions": [action_out(a, names, tasks.today_utc()) for a in actions],
         "allowed_actions": nc_lifecycle.allowed_actions(nc, user, owner_ids=owners, open_actions=open_count),
@@ -114,23 +140,34 @@ def nc_detail(session: Session, nc: Nonconformity, user: User) -> dict[str, Any]
 
 @router.post("/nonconformities", status_code=201)
 def raise_nonconformity(body: NonconformityIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    nc = nc_service.raise_nonconformity(session, actor=user, origin=body.origin, clause_id=body.clause_id,
-                                        severity=body.severity, description=body.description,
-                                        evidence_examined=body.evidence_examined, origin_ref=body.origin_ref,
-                                        audit_id=body.audit_id, review_id=body.review_id,
-                                        origin_document_id=body.origin_document_id)
+    nc = nc_service.raise_nonconformity(
+        session,
+        actor=user,
+        origin=body.origin,
+        clause_id=body.clause_id,
+        severity=body.severity,
+        description=body.description,
+        evidence_examined=body.evidence_examined,
+        origin_ref=body.origin_ref,
+        audit_id=body.audit_id,
+        review_id=body.review_id,
+        origin_document_id=body.origin_document_id,
+    )
     return nc_detail(session, nc, user)
 
 
 @router.get("/nonconformities")
 def list_nonconformities(
-    session: SessionDep, user: CurrentUser, state: Annotated[str | None, Query(max_length=16)] = None,
+    session: SessionDep,
+    user: CurrentUser,
+    state: Annotated[str | None, Query(max_length=16)] = None,
     origin: Annotated[str | None, Query(max_length=32)] = None,
     severity: Annotated[str | None, Query(max_length=8)] = None,
     clause: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[dict[str, Any]]:
-    rows = nc_service.list_nonconformities(session, user=user, state=state, origin=origin, severity=severity,
-                                           clause_id=clause)
+    rows = nc_service.list_nonconformities(
+        session, user=user, state=state, origin=origin, severity=severity, clause_id=clause
+    )
     return [nc_summary(session, nc) for nc in rows]
 
 
@@ -141,8 +178,14 @@ def get_nonconformity(nc_id: EntityId, session: SessionDep, user: CurrentUser) -
 
 @router.post("/nonconformities/{nc_id}/analyse")
 def analyse(nc_id: EntityId, body: AnalyseIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    nc = nc_service.analyse(session, actor=user, nc_id=nc_id, cause_analysis=body.cause_analysis,
-                            similar_elsewhere=body.similar_elsewhere, similar_details=body.similar_details)
+    nc = nc_service.analyse(
+        session,
+        actor=user,
+        nc_id=nc_id,
+        cause_analysis=body.cause_analysis,
+        similar_elsewhere=body.similar_elsewhere,
+        similar_details=body.similar_details,
+    )
     return nc_detail(session, nc, user)
 
 
@@ -154,8 +197,9 @@ def plan(nc_id: EntityId, body: PlanIn, session: SessionDep, user: CurrentUser) 
 
 @router.post("/nonconformities/{nc_id}/actions", status_code=201)
 def add_action(nc_id: EntityId, body: ActionIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    action = nc_service.add_action(session, actor=user, nc_id=nc_id, description=body.description,
-                                   owner_id=body.owner_id, due_date=body.due_date)
+    action = nc_service.add_action(
+        session, actor=user, nc_id=nc_id, description=body.description, owner_id=body.owner_id, due_date=body.due_date
+    )
     return action_out(action, user_names(session, {action.owner_id}), tasks.today_utc())
 
 
@@ -188,8 +232,9 @@ def cancel(nc_id: EntityId, body: AuditReasonIn, session: SessionDep, user: Curr
 @router.get("/nonconformities/{nc_id}/report.docx")
 def nonconformity_report(nc_id: EntityId, session: SessionDep, user: CurrentUser) -> Response:
     nc = nc_service.get_nonconformity(session, nc_id=nc_id, user=user)
-    return docx_response(reports.nonconformity_report_docx(session, nc),
-                         reports.report_filename("nonconformity", nc.id))
+    return docx_response(
+        reports.nonconformity_report_docx(session, nc), reports.report_filename("nonconformity", nc.id)
+    )
 
 
 @router.post("/nonconformities/{nc_id}/file-report", status_code=201)
@@ -204,9 +249,12 @@ def get_action(action_id: EntityId, session: SessionDep, user: CurrentUser) -> d
 
 
 @router.post("/actions/{action_id}/done")
-def mark_action_done(action_id: EntityId, body: ActionDoneIn, session: SessionDep, user: CurrentUser
-                     ) -> dict[str, Any]:
-    action = nc_service.mark_action_done(session, actor=user, action_id=action_id, evidence=body.evidence,
-                                         evidence_document_ids=body.evidence_document_ids)
+def mark_action_done(action_id: EntityId, body: ActionDoneIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    action = nc_service.mark_action_done(
+        session,
+        actor=user,
+        action_id=action_id,
+        evidence=body.evidence,
+        evidence_document_ids=body.evidence_document_ids,
+    )
     return action_out(action, user_names(session, {action.owner_id}), tasks.today_utc())
-

@@ -46,10 +46,17 @@ class SignIn(BaseModel):
 
 
 def review_summary(review: ManagementReview) -> dict[str, Any]:
-    return {"id": review.id, "title": review.title, "review_date": review.review_date, "state": str(review.state),
-            "previous_review_id": review.previous_review_id, "closed_by": review.closed_by_name or None,
-            "closed_at": review.closed_at, "report_document_id": review.report_document_id,
-            "version": review.version}
+    return {
+        "id": review.id,
+        "title": review.title,
+        "review_date": review.review_date,
+        "state": str(review.state),
+        "previous_review_id": review.previous_review_id,
+        "closed_by": review.closed_by_name or None,
+        "closed_at": review.closed_at,
+        "report_document_id": review.report_document_id,
+        "version": review.version,
+    }
 
 
 def review_detail(session: Session, review: ManagementReview) -> dict[str, Any]:
@@ -63,11 +70,19 @@ def review_detail(session: Session, review: ManagementReview) -> dict[str, Any]:
     names = user_names(session, {a.owner_id for group in actions.values() for a in group})
     today = tasks.today_utc()
     return review_summary(review) | {
-        "inputs_assembled_at": review.inputs_assembled_at, "closing_comment": review.closing_comment,
+        "inputs_assembled_at": review.inputs_assembled_at,
+        "closing_comment": review.closing_comment,
         "inputs": sections,
-        "decisions": [{"id": d.id, "output_item": d.output_item, "output_title_zh": reviews.OUTPUT_ITEMS[
-            d.output_item][0], "decision": d.decision,
-            "actions": [action_out(a, names, today) for a in actions.get(d.id, [])]} for d in rows],
+        "decisions": [
+            {
+                "id": d.id,
+                "output_item": d.output_item,
+                "output_title_zh": reviews.OUTPUT_ITEMS[d.output_item][0],
+                "decision": d.decision,
+                "actions": [action_out(a, names, today) for a in actions.get(d.id, [])],
+            }
+            for d in rows
+        ],
         "next_review_due": reviews.next_review_due(review),
     }
 
@@ -98,21 +113,30 @@ def refresh_inputs(review_id: EntityId, session: SessionDep, user: CurrentUser) 
 
 @router.post("/reviews/{review_id}/inputs")
 def set_input(review_id: EntityId, body: ReviewInputIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return review_detail(session, reviews.set_input(session, actor=user, review_id=review_id, key=body.key,
-                                                    text=body.text))
+    return review_detail(
+        session, reviews.set_input(session, actor=user, review_id=review_id, key=body.key, text=body.text)
+    )
 
 
 @router.post("/reviews/{review_id}/decisions", status_code=201)
 def add_decision(review_id: EntityId, body: DecisionIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    reviews.add_decision(session, actor=user, review_id=review_id, output_item=body.output_item,
-                         decision=body.decision, action=body.action.model_dump() if body.action else None)
+    reviews.add_decision(
+        session,
+        actor=user,
+        review_id=review_id,
+        output_item=body.output_item,
+        decision=body.decision,
+        action=body.action.model_dump() if body.action else None,
+    )
     return review_detail(session, reviews.get_review(session, review_id=review_id, user=user))
 
 
 @router.post("/reviews/{review_id}/close")
 def close_review(review_id: EntityId, body: SignIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return review_detail(session, reviews.close_review(session, actor=user, review_id=review_id,
-                                                       password=body.password, comment=body.comment))
+    return review_detail(
+        session,
+        reviews.close_review(session, actor=user, review_id=review_id, password=body.password, comment=body.comment),
+    )
 
 
 @router.get("/reviews/{review_id}/report.docx")
@@ -124,4 +148,3 @@ def review_report(review_id: EntityId, session: SessionDep, user: CurrentUser) -
 @router.post("/reviews/{review_id}/file-report", status_code=201)
 def file_review_report(review_id: EntityId, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     return filed_out(*reports.file_review_report(session, actor=user, review_id=review_id))
-

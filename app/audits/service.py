@@ -46,11 +46,19 @@ from app.users.models import Role, User
 
 AUDIT_PLANNERS = frozenset({Role.auditor, Role.coordinator})
 
-AUDIT_STATE_LABELS = {"planned": ("已计划", "Planned"), "in_progress": ("实施中", "In progress"),
-                      "completed": ("已完成", "Completed"), "cancelled": ("已取消", "Cancelled")}
-RESULT_LABELS = {"pending": ("未审核", "pending"), "conforming": ("符合", "conforming"),
-                 "nonconforming": ("不符合", "nonconforming"), "observation": ("观察项", "observation"),
-                 "not_audited": ("未审核（不适用）", "not audited")}
+AUDIT_STATE_LABELS = {
+    "planned": ("已计划", "Planned"),
+    "in_progress": ("实施中", "In progress"),
+    "completed": ("已完成", "Completed"),
+    "cancelled": ("已取消", "Cancelled"),
+}
+RESULT_LABELS = {
+    "pending": ("未审核", "pending"),
+    "conforming": ("符合", "conforming"),
+    "nonconforming": ("不符合", "nonconforming"),
+    "observation": ("观察项", "observation"),
+    "not_audited": ("未审核（不适用）", "not audited"),
+}
 
 
 # ---------------------------------------------------------------- programmes and audits
@@ -65,26 +73,49 @@ def get_programme(session: Session, *, programme_id: int, user: User) -> AuditPr
 
 
 def create_programme(session: Session, *, actor: User, year: int, title: str = "", notes: str = "") -> AuditProgramme:
-    require_role(actor, AUDIT_PLANNERS, "audit_programme", year, "只有内审员或体系管理员可以制定审核方案",
-                 "Only an auditor or a coordinator may set up an audit programme")
+    require_role(
+        actor,
+        AUDIT_PLANNERS,
+        "audit_programme",
+        year,
+        "只有内审员或体系管理员可以制定审核方案",
+        "Only an auditor or a coordinator may set up an audit programme",
+    )
     if not 2000 <= year <= 2100:
         raise Invalid("年度不正确", "Bad year")
-    if session.execute(select(AuditProgramme.id).where(AuditProgramme.park_id == actor.park_id,
-                                                       AuditProgramme.year == year)).first():
+    if session.execute(
+        select(AuditProgramme.id).where(AuditProgramme.park_id == actor.park_id, AuditProgramme.year == year)
+    ).first():
         raise Conflict(f"{year} 年度的审核方案已存在", f"The {year} audit programme already exists")
-    programme = AuditProgramme(park_id=actor.park_id, year=year, title=stripped(title) or f"{year} 年度内部审核方案",
-                               notes=stripped(notes), created_by_id=actor.id)
+    programme = AuditProgramme(
+        park_id=actor.park_id,
+        year=year,
+        title=stripped(title) or f"{year} 年度内部审核方案",
+        notes=stripped(notes),
+        created_by_id=actor.id,
+    )
     session.add(programme)
     session.flush()
-    events.record(session, action="audit_programme.create", entity_type="audit_programme", entity_id=programme.id,
-                  park_id=actor.park_id, actor=actor, after={"year": year, "title": programme.title})
+    events.record(
+        session,
+        action="audit_programme.create",
+        entity_type="audit_programme",
+        entity_id=programme.id,
+        park_id=actor.park_id,
+        actor=actor,
+        after={"year": year, "title": programme.title},
+    )
     return programme
 
 
 def list_programmes(session: Session, *, user: User) -> list[AuditProgramme]:
     require_reader(user, "audit_programme", "list")
-    return list(session.execute(select(AuditProgramme).where(AuditProgramme.park_id == user.park_id)
-                                .order_by(AuditProgramme.year.desc())).scalars())
+    return list(
+        session.execute(
+            select(AuditProgramme).where(AuditProgramme.park_id == user.park_id).order_by(AuditProgramme.year.desc())
+        ).scalars()
+    )
+
 
 def team_ids(audit: Audit) -> list[int]:
     return [audit.lead_auditor_id] + [i for i in loads(audit.auditor_ids_json, []) if i != audit.lead_auditor_id]
@@ -95,23 +126,47 @@ def check_independence(team: list[User], units: list[str]) -> None:
     for member in team:
         unit = stripped(member.unit)
         if unit and unit in units:
-            raise Conflict(f"审核员 {member.full_name} 属于被审核单位“{unit}”，不能审核本单位（10.2 c 客观公正）",
-                           f"Auditor {member.full_name} belongs to the audited unit “{unit}” and may not audit it "
-                           "(independence, 10.2 c)")
+            raise Conflict(
+                f"审核员 {member.full_name} 属于被审核单位“{unit}”，不能审核本单位（10.2 c 客观公正）",
+                f"Auditor {member.full_name} belongs to the audited unit “{unit}” and may not audit it "
+                "(independence, 10.2 c)",
+            )
 
 
 def create_audit(
-    session: Session, *, actor: User, title: str, scope: list[str], criteria: str, planned_start: date,
-    planned_end: date, lead_auditor_id: int, auditor_ids: list[int], units: list[str],
+    session: Session,
+    *,
+    actor: User,
+    title: str,
+    scope: list[str],
+    criteria: str,
+    planned_start: date,
+    planned_end: date,
+    lead_auditor_id: int,
+    auditor_ids: list[int],
+    units: list[str],
     programme_id: int | None = None,
 ) -> Audit:
-    require_role(actor, AUDIT_PLANNERS, "audit", "new", "只有内审员或体系管理员可以策划审核",
-                 "Only an auditor or a coordinator may plan an audit")
+    require_role(
+        actor,
+        AUDIT_PLANNERS,
+        "audit",
+        "new",
+        "只有内审员或体系管理员可以策划审核",
+        "Only an auditor or a coordinator may plan an audit",
+    )
     if programme_id is not None:
         programme = get_programme(session, programme_id=programme_id, user=actor)
     else:
-        programme = session.execute(select(AuditProgramme).where(
-            AuditProgramme.park_id == actor.park_id, AuditProgramme.year == planned_start.year)).scalars().first()
+        programme = (
+            session.execute(
+                select(AuditProgramme).where(
+                    AuditProgramme.park_id == actor.park_id, AuditProgramme.year == planned_start.year
+                )
+            )
+            .scalars()
+            .first()
+        )
         programme = programme or create_programme(session, actor=actor, year=planned_start.year)
     title = stripped(title)
     if not title:
@@ -129,17 +184,40 @@ def create_audit(
         if member.role != Role.auditor or not member.is_active:
             raise Invalid(f"{member.full_name} 不是在职的内审员", f"{member.full_name} is not an active auditor")
     check_independence(team, units)
-    audit = Audit(park_id=actor.park_id, programme_id=programme.id, title=title, scope_json=dumps(scope),
-                  criteria=stripped(criteria) or "T/CPQS ZC001—2025 及园区碳排放管理体系文件",
-                  planned_start=planned_start, planned_end=planned_end, lead_auditor_id=lead_auditor_id,
-                  auditor_ids_json=dumps([m.id for m in team[1:]]), units_json=dumps(units),
-                  state=AuditState.planned, created_by_id=actor.id)
+    audit = Audit(
+        park_id=actor.park_id,
+        programme_id=programme.id,
+        title=title,
+        scope_json=dumps(scope),
+        criteria=stripped(criteria) or "T/CPQS ZC001—2025 及园区碳排放管理体系文件",
+        planned_start=planned_start,
+        planned_end=planned_end,
+        lead_auditor_id=lead_auditor_id,
+        auditor_ids_json=dumps([m.id for m in team[1:]]),
+        units_json=dumps(units),
+        state=AuditState.planned,
+        created_by_id=actor.id,
+    )
     session.add(audit)
     session.flush()
-    events.record(session, action="audit.create", entity_type="audit", entity_id=audit.id, park_id=actor.park_id,
-                  actor=actor, after={"title": title, "scope": scope, "clauses": clause_ids, "units": units,
-                                      "lead_auditor_id": lead_auditor_id, "team": [m.id for m in team],
-                                      "planned_start": planned_start, "planned_end": planned_end})
+    events.record(
+        session,
+        action="audit.create",
+        entity_type="audit",
+        entity_id=audit.id,
+        park_id=actor.park_id,
+        actor=actor,
+        after={
+            "title": title,
+            "scope": scope,
+            "clauses": clause_ids,
+            "units": units,
+            "lead_auditor_id": lead_auditor_id,
+            "team": [m.id for m in team],
+            "planned_start": planned_start,
+            "planned_end": planned_end,
+        },
+    )
     return audit
 
 
@@ -154,10 +232,11 @@ def list_audits(session: Session, *, user: User, year: int | None = None) -> lis
 def _require_team(audit: Audit, actor: User, *, lead_only: bool = False) -> None:
     allowed = [audit.lead_auditor_id] if lead_only else team_ids(audit)
     if actor.role != Role.auditor or actor.id not in allowed:
-        raise Forbidden("只有本次审核的审核组长可以执行此操作" if lead_only else "只有本次审核的审核员可以执行此操作",
-                        "Only this audit's lead auditor may do this" if lead_only
-                        else "Only this audit's auditors may do this",
-                        audit=refusal(actor, "access.refused", "audit", audit.id))
+        raise Forbidden(
+            "只有本次审核的审核组长可以执行此操作" if lead_only else "只有本次审核的审核员可以执行此操作",
+            "Only this audit's lead auditor may do this" if lead_only else "Only this audit's auditors may do this",
+            audit=refusal(actor, "access.refused", "audit", audit.id),
+        )
 
 
 def _require_audit_state(audit: Audit, *states: AuditState) -> None:
@@ -170,8 +249,16 @@ def _audit_event(session: Session, audit: Audit, action: str, actor: User, befor
     audit.version += 1
     session.add(audit)
     session.flush()
-    events.record(session, action=f"audit.{action}", entity_type="audit", entity_id=audit.id, park_id=audit.park_id,
-                  actor=actor, before=before, after=after)
+    events.record(
+        session,
+        action=f"audit.{action}",
+        entity_type="audit",
+        entity_id=audit.id,
+        park_id=audit.park_id,
+        actor=actor,
+        before=before,
+        after=after,
+    )
 
 
 def start_audit(session: Session, *, actor: User, audit_id: int, today: date | None = None) -> Audit:
@@ -183,43 +270,78 @@ def start_audit(session: Session, *, actor: User, audit_id: int, today: date | N
     clause_ids = resolve_scope(session, loads(audit.scope_json, []))
     lines = build_checklist(session, park_id=audit.park_id, clause_ids=clause_ids, as_of=audit_date)
     for position, line in enumerate(lines, start=1):
-        session.add(AuditLine(park_id=audit.park_id, audit_id=audit.id, position=position,
-                              clause_id=line["clause_id"], item_label=line["label"], item_group=line["group"][:200],
-                              requirement=line["text"], evidence_json=dumps(line["evidence"]),
-                              readiness_status=line["readiness_status"], readiness_reason_zh=line["reason_zh"],
-                              readiness_reason_en=line["reason_en"], result=LineResult.pending))
+        session.add(
+            AuditLine(
+                park_id=audit.park_id,
+                audit_id=audit.id,
+                position=position,
+                clause_id=line["clause_id"],
+                item_label=line["label"],
+                item_group=line["group"][:200],
+                requirement=line["text"],
+                evidence_json=dumps(line["evidence"]),
+                readiness_status=line["readiness_status"],
+                readiness_reason_zh=line["reason_zh"],
+                readiness_reason_en=line["reason_en"],
+                result=LineResult.pending,
+            )
+        )
     before = {"state": str(audit.state)}
     audit.state = AuditState.in_progress
     audit.audit_date = audit_date
     audit.started_at = utcnow()
-    _audit_event(session, audit, "start", actor, before,
-                 {"state": str(audit.state), "audit_date": audit_date, "lines": len(lines)})
+    _audit_event(
+        session,
+        audit,
+        "start",
+        actor,
+        before,
+        {"state": str(audit.state), "audit_date": audit_date, "lines": len(lines)},
+    )
     return audit
 
 
 def audit_lines(session: Session, audit_id: int) -> list[AuditLine]:
-    return list(session.execute(select(AuditLine).where(AuditLine.audit_id == audit_id)
-                                .order_by(AuditLine.position)).scalars())
+    return list(
+        session.execute(select(AuditLine).where(AuditLine.audit_id == audit_id).order_by(AuditLine.position)).scalars()
+    )
 
 
 def audit_findings(session: Session, audit_id: int) -> list[AuditFinding]:
-    return list(session.execute(select(AuditFinding).where(AuditFinding.audit_id == audit_id)
-                                .order_by(AuditFinding.id)).scalars())
+    return list(
+        session.execute(
+            select(AuditFinding).where(AuditFinding.audit_id == audit_id).order_by(AuditFinding.id)
+        ).scalars()
+    )
 
 
 def audit_nonconformities(session: Session, audit_id: int) -> list[Nonconformity]:
-    return list(session.execute(select(Nonconformity).where(Nonconformity.audit_id == audit_id)
-                                .order_by(Nonconformity.id)).scalars())
+    return list(
+        session.execute(
+            select(Nonconformity).where(Nonconformity.audit_id == audit_id).order_by(Nonconformity.id)
+        ).scalars()
+    )
 
 
 def _line_snapshot(line: AuditLine) -> dict:
-    return {"result": str(line.result), "notes": line.notes,
-            "evidence_document_ids": loads(line.evidence_document_ids_json, [])}
+    return {
+        "result": str(line.result),
+        "notes": line.notes,
+        "evidence_document_ids": loads(line.evidence_document_ids_json, []),
+    }
 
 
 def mark_line(
-    session: Session, *, actor: User, audit_id: int, line_id: int, result: LineResult, notes: str = "",
-    evidence_document_ids: list[int] | None = None, severity: Severity | None = None, description: str = "",
+    session: Session,
+    *,
+    actor: User,
+    audit_id: int,
+    line_id: int,
+    result: LineResult,
+    notes: str = "",
+    evidence_document_ids: list[int] | None = None,
+    severity: Severity | None = None,
+    description: str = "",
     evidence_examined: str = "",
 ) -> AuditLine:
     """The auditor's verdict on one line; a nonconforming line raises a nonconformity, an observation is recorded."""
@@ -230,13 +352,23 @@ def mark_line(
     if line is None or line.audit_id != audit.id:
         raise NotFound("审核检查表行不存在", "Checklist line not found")
     if result == LineResult.pending:
-        raise Invalid("请选择符合、不符合、观察项或未审核",
-                      "Choose conforming, nonconforming, observation or not audited")
-    raised = session.execute(select(Nonconformity).where(Nonconformity.audit_line_id == line.id,
-                                                         Nonconformity.state != NcState.cancelled)).scalars().first()
+        raise Invalid(
+            "请选择符合、不符合、观察项或未审核", "Choose conforming, nonconforming, observation or not audited"
+        )
+    raised = (
+        session.execute(
+            select(Nonconformity).where(
+                Nonconformity.audit_line_id == line.id, Nonconformity.state != NcState.cancelled
+            )
+        )
+        .scalars()
+        .first()
+    )
     if raised is not None:
-        raise Conflict(f"此行已开具不符合项 {nc_code(raised.id)}，如需更改请先撤销该不符合项",
-                       f"This line already raised {nc_code(raised.id)}; cancel it first to change the verdict")
+        raise Conflict(
+            f"此行已开具不符合项 {nc_code(raised.id)}，如需更改请先撤销该不符合项",
+            f"This line already raised {nc_code(raised.id)}; cancel it first to change the verdict",
+        )
     doc_ids = park_documents(session, evidence_document_ids or [], audit.park_id)
     notes, description = stripped(notes), stripped(description)
     if result == LineResult.nonconforming and (severity is None or not description):
@@ -251,37 +383,66 @@ def mark_line(
     session.flush()
     observation = session.execute(select(AuditFinding).where(AuditFinding.line_id == line.id)).scalars().first()
     if observation is not None and result != LineResult.observation:
-        events.record(session, action="audit_finding.remove", entity_type="audit_finding", entity_id=observation.id,
-                      park_id=audit.park_id, actor=actor, before={"description": observation.description})
+        events.record(
+            session,
+            action="audit_finding.remove",
+            entity_type="audit_finding",
+            entity_id=observation.id,
+            park_id=audit.park_id,
+            actor=actor,
+            before={"description": observation.description},
+        )
         session.delete(observation)
         session.flush()
     after = _line_snapshot(line)
     if result == LineResult.observation:
         text = description or notes
         if observation is None:
-            observation = AuditFinding(park_id=audit.park_id, audit_id=audit.id, line_id=line.id,
-                                       kind=FindingKind.observation, clause_id=line.clause_id, description=text,
-                                       created_by_id=actor.id)
+            observation = AuditFinding(
+                park_id=audit.park_id,
+                audit_id=audit.id,
+                line_id=line.id,
+                kind=FindingKind.observation,
+                clause_id=line.clause_id,
+                description=text,
+                created_by_id=actor.id,
+            )
         observation.description = text
         session.add(observation)
         session.flush()
         after["finding_id"] = observation.id
-    events.record(session, action="audit_line.mark", entity_type="audit_line", entity_id=line.id,
-                  park_id=audit.park_id, actor=actor, before=before, after=after)
+    events.record(
+        session,
+        action="audit_line.mark",
+        entity_type="audit_line",
+        entity_id=line.id,
+        park_id=audit.park_id,
+        actor=actor,
+        before=before,
+        after=after,
+    )
     if result == LineResult.nonconforming:
         if not stripped(evidence_examined):
             controls = session.execute(select(Document.control_no).where(Document.id.in_(doc_ids))).scalars().all()
             evidence_examined = "；".join([*controls, notes]) if controls or notes else ""
         record_nonconformity(
-            session, actor=actor, origin=NcOrigin.internal_audit,
+            session,
+            actor=actor,
+            origin=NcOrigin.internal_audit,
             origin_ref=f"{audit.title} 第 {line.position} 行（{line.clause_id} {line.item_label}）".strip(),
-            clause_id=line.clause_id, severity=severity, description=description,
-            evidence_examined=stripped(evidence_examined), audit_id=audit.id, audit_line_id=line.id)
+            clause_id=line.clause_id,
+            severity=severity,
+            description=description,
+            evidence_examined=stripped(evidence_examined),
+            audit_id=audit.id,
+            audit_line_id=line.id,
+        )
     return line
 
 
-def add_finding(session: Session, *, actor: User, audit_id: int, kind: FindingKind, description: str,
-                clause_id: str | None = None) -> AuditFinding:
+def add_finding(
+    session: Session, *, actor: User, audit_id: int, kind: FindingKind, description: str, clause_id: str | None = None
+) -> AuditFinding:
     audit = get_audit(session, audit_id=audit_id, user=actor, for_update=True)
     _require_team(audit, actor)
     _require_audit_state(audit, AuditState.in_progress)
@@ -290,13 +451,25 @@ def add_finding(session: Session, *, actor: User, audit_id: int, kind: FindingKi
         raise Invalid("请填写说明", "A description is required")
     if clause_id and session.get(Clause, clause_id) is None:
         raise Invalid(f"条款 {clause_id} 不存在", f"Clause {clause_id} does not exist")
-    finding = AuditFinding(park_id=audit.park_id, audit_id=audit.id, kind=kind, clause_id=clause_id or None,
-                           description=description, created_by_id=actor.id)
+    finding = AuditFinding(
+        park_id=audit.park_id,
+        audit_id=audit.id,
+        kind=kind,
+        clause_id=clause_id or None,
+        description=description,
+        created_by_id=actor.id,
+    )
     session.add(finding)
     session.flush()
-    events.record(session, action="audit_finding.create", entity_type="audit_finding", entity_id=finding.id,
-                  park_id=audit.park_id, actor=actor,
-                  after={"audit_id": audit.id, "kind": str(kind), "clause_id": clause_id, "description": description})
+    events.record(
+        session,
+        action="audit_finding.create",
+        entity_type="audit_finding",
+        entity_id=finding.id,
+        park_id=audit.park_id,
+        actor=actor,
+        after={"audit_id": audit.id, "kind": str(kind), "clause_id": clause_id, "description": description},
+    )
     return finding
 
 
@@ -304,8 +477,11 @@ def complete_audit(session: Session, *, actor: User, audit_id: int, conclusion: 
     audit = get_audit(session, audit_id=audit_id, user=actor, for_update=True)
     _require_team(audit, actor, lead_only=True)
     _require_audit_state(audit, AuditState.in_progress)
-    pending = session.execute(select(func.count()).select_from(AuditLine).where(
-        AuditLine.audit_id == audit.id, AuditLine.result == LineResult.pending)).scalar_one()
+    pending = session.execute(
+        select(func.count())
+        .select_from(AuditLine)
+        .where(AuditLine.audit_id == audit.id, AuditLine.result == LineResult.pending)
+    ).scalar_one()
     if pending:
         raise Conflict(f"检查表还有 {pending} 行未填写结论", f"{pending} checklist line(s) have no verdict yet")
     conclusion = stripped(conclusion)
@@ -320,8 +496,11 @@ def complete_audit(session: Session, *, actor: User, audit_id: int, conclusion: 
 def cancel_audit(session: Session, *, actor: User, audit_id: int, reason: str) -> Audit:
     audit = get_audit(session, audit_id=audit_id, user=actor, for_update=True)
     if actor.role != Role.coordinator and not (actor.role == Role.auditor and actor.id == audit.lead_auditor_id):
-        raise Forbidden("只有体系管理员或审核组长可以取消审核", "Only a coordinator or the lead auditor may cancel",
-                        audit=refusal(actor, "access.refused", "audit", audit.id))
+        raise Forbidden(
+            "只有体系管理员或审核组长可以取消审核",
+            "Only a coordinator or the lead auditor may cancel",
+            audit=refusal(actor, "access.refused", "audit", audit.id),
+        )
     _require_audit_state(audit, AuditState.planned, AuditState.in_progress)
     reason = stripped(reason)
     if not reason:
@@ -338,28 +517,42 @@ def cancel_audit(session: Session, *, actor: User, audit_id: int, reason: str) -
 def open_major_nonconformities(session: Session, park_id: int, as_of: date | None = None) -> dict[str, list[dict]]:
     """clause id -> the major nonconformities open at the end of `as_of` (today by default), with reasons."""
     cutoff = end_of_day(as_of or utcnow().date())
-    rows = session.execute(
-        select(Nonconformity).where(
-            Nonconformity.park_id == park_id, Nonconformity.severity == Severity.major,
-            Nonconformity.raised_at < cutoff,
-            or_(Nonconformity.ended_at.is_(None), Nonconformity.ended_at >= cutoff))
-        .order_by(Nonconformity.id)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(Nonconformity)
+            .where(
+                Nonconformity.park_id == park_id,
+                Nonconformity.severity == Severity.major,
+                Nonconformity.raised_at < cutoff,
+                or_(Nonconformity.ended_at.is_(None), Nonconformity.ended_at >= cutoff),
+            )
+            .order_by(Nonconformity.id)
+        )
+        .scalars()
+        .all()
+    )
     result: dict[str, list[dict]] = {}
     for nc in rows:
         state_zh, state_en = lifecycle.STATE_LABELS[str(nc.state)]
         short = nc.description if len(nc.description) <= 80 else nc.description[:80] + "…"
-        result.setdefault(nc.clause_id, []).append({
-            "id": nc.id, "code": nc_code(nc.id), "severity": str(nc.severity), "state": str(nc.state),
-            "origin": str(nc.origin), "link": f"/nonconformities/{nc.id}",
-            "reason_zh": f"存在未关闭的严重不符合项 {nc_code(nc.id)}（{state_zh}）：{short}",
-            "reason_en": f"Open major nonconformity {nc_code(nc.id)} ({state_en.lower()}): {short}",
-        })
+        result.setdefault(nc.clause_id, []).append(
+            {
+                "id": nc.id,
+                "code": nc_code(nc.id),
+                "severity": str(nc.severity),
+                "state": str(nc.state),
+                "origin": str(nc.origin),
+                "link": f"/nonconformities/{nc.id}",
+                "reason_zh": f"存在未关闭的严重不符合项 {nc_code(nc.id)}（{state_zh}）：{short}",
+                "reason_en": f"Open major nonconformity {nc_code(nc.id)} ({state_en.lower()}): {short}",
+            }
+        )
     return result
 
 
-def cap_by_nonconformities(session: Session, *, park_id: int, as_of: date | None,
-                           clauses: list[dict[str, Any]]) -> None:
+def cap_by_nonconformities(
+    session: Session, *, park_id: int, as_of: date | None, clauses: list[dict[str, Any]]
+) -> None:
     """The readiness hook: a clause with an open major nonconformity is `partial` at best, and says why."""
     open_major = open_major_nonconformities(session, park_id, as_of)
     for clause in clauses:

@@ -85,22 +85,48 @@ def _revision_part(session: Session, user: User, today: date) -> list[Task]:
         ids = {"document_id": item.document_id, "revision_id": item.revision_id}
         if item.kind in _REVISION_KINDS:
             zh, en = _REVISION_KINDS[item.kind]
-            tasks.append(Task(f"revision_{item.kind}", f"{zh}：{item.control_no} {item.title} 第{item.number}版",
-                              f"{en}: {item.control_no} {item.title} revision {item.number}", None, False, link,
-                              "revision", item.revision_id, ids))
+            tasks.append(
+                Task(
+                    f"revision_{item.kind}",
+                    f"{zh}：{item.control_no} {item.title} 第{item.number}版",
+                    f"{en}: {item.control_no} {item.title} revision {item.number}",
+                    None,
+                    False,
+                    link,
+                    "revision",
+                    item.revision_id,
+                    ids,
+                )
+            )
         elif item.kind in ("review_due", "review_overdue") and user.role == Role.coordinator:
             overdue = item.kind == "review_overdue"
-            tasks.append(Task("document_review", f"文件定期复审{'已逾期' if overdue else '即将到期'}："
-                              f"{item.control_no} {item.title}（{item.due} 前）",
-                              f"Periodic review {'overdue' if overdue else 'due'}: {item.control_no} {item.title} "
-                              f"(by {item.due})", item.due, overdue, link, "document", item.document_id, ids))
+            tasks.append(
+                Task(
+                    "document_review",
+                    f"文件定期复审{'已逾期' if overdue else '即将到期'}："
+                    f"{item.control_no} {item.title}（{item.due} 前）",
+                    f"Periodic review {'overdue' if overdue else 'due'}: {item.control_no} {item.title} "
+                    f"(by {item.due})",
+                    item.due,
+                    overdue,
+                    link,
+                    "document",
+                    item.document_id,
+                    ids,
+                )
+            )
     return tasks
 
 
 def _annual_records(session: Session, park_id: int, today: date) -> list[Task]:
     """7.3.2–7.3.5: each linked record type needs a filed record covering the current cycle."""
-    excluded = set(session.execute(select(ClauseApplicability.clause_id).where(
-        ClauseApplicability.park_id == park_id, ClauseApplicability.applicable.is_(False))).scalars())
+    excluded = set(
+        session.execute(
+            select(ClauseApplicability.clause_id).where(
+                ClauseApplicability.park_id == park_id, ClauseApplicability.applicable.is_(False)
+            )
+        ).scalars()
+    )
     types = session.execute(
         select(DocTypeClause.clause_id, DocType.code, DocType.title_zh, DocType.title_en, DocType.review_cycle_months)
         .join(DocType, DocType.code == DocTypeClause.doc_type)
@@ -121,28 +147,51 @@ def _annual_records(session: Session, park_id: int, today: date) -> list[Task]:
         link = f"/clauses/{clause_id}"
         ids = {"clause_id": clause_id, "doc_type": code}
         if not rows:
-            tasks.append(Task("record_missing", f"缺少年度记录：{title_zh}（{clause_id}）",
-                              f"Annual record missing: {title_en} ({clause_id})", None, True, link, "doc_type", code,
-                              ids))
+            tasks.append(
+                Task(
+                    "record_missing",
+                    f"缺少年度记录：{title_zh}（{clause_id}）",
+                    f"Annual record missing: {title_en} ({clause_id})",
+                    None,
+                    True,
+                    link,
+                    "doc_type",
+                    code,
+                    ids,
+                )
+            )
             continue
         end, _, document_id = max(rows, key=lambda row: row[0] or (as_utc(row[1]).date() if row[1] else date.min))
         end = end or date.min
         due = add_months(end, cycle)
         if due <= horizon:
             overdue = due < today
-            tasks.append(Task("record_due", f"年度记录{'已逾期' if overdue else '即将到期'}：{title_zh}（{clause_id}，"
-                              f"{due} 前）", f"Annual record {'overdue' if overdue else 'due'}: {title_en} "
-                              f"({clause_id}, by {due})", due, overdue, link, "doc_type", code,
-                              ids | {"document_id": document_id}))
+            tasks.append(
+                Task(
+                    "record_due",
+                    f"年度记录{'已逾期' if overdue else '即将到期'}：{title_zh}（{clause_id}，{due} 前）",
+                    f"Annual record {'overdue' if overdue else 'due'}: {title_en} ({clause_id}, by {due})",
+                    due,
+                    overdue,
+                    link,
+                    "doc_type",
+                    code,
+                    ids | {"document_id": document_id},
+                )
+            )
     return tasks
 
 
-def park_tasks(session: Session, park_id: int, today: date | None = None,
-               only_user_id: int | None = None) -> dict[int, list[Task]]:
+def park_tasks(
+    session: Session, park_id: int, today: date | None = None, only_user_id: int | None = None
+) -> dict[int, list[Task]]:
     """user id -> their tasks, for every active user of the park (or only the one asked for)."""
     today = today or today_utc()
-    users = list(session.execute(select(User).where(User.park_id == park_id, User.is_active.is_(True))
-                                 .order_by(User.id)).scalars())
+    users = list(
+        session.execute(
+            select(User).where(User.park_id == park_id, User.is_active.is_(True)).order_by(User.id)
+        ).scalars()
+    )
     by_role: dict[Role, list[User]] = {}
     for user in users:
         by_role.setdefault(Role(user.role), []).append(user)
@@ -160,45 +209,92 @@ def park_tasks(session: Session, park_id: int, today: date | None = None,
     for task in _annual_records(session, park_id, today):
         give(coordinators, task)
 
-    for audit in session.execute(select(Audit).where(
-            Audit.park_id == park_id, Audit.state.in_([AuditState.planned, AuditState.in_progress]))).scalars():
+    for audit in session.execute(
+        select(Audit).where(Audit.park_id == park_id, Audit.state.in_([AuditState.planned, AuditState.in_progress]))
+    ).scalars():
         planned = audit.state == AuditState.planned
         due = audit.planned_start if planned else audit.planned_end
-        give(team_ids(audit), Task(
-            "audit_start" if planned else "audit_finish",
-            f"{'实施' if planned else '完成'}内部审核：{audit.title}（{due}）",
-            f"{'Start' if planned else 'Finish'} the internal audit: {audit.title} ({due})",
-            due, due < today, f"/audits/{audit.id}", "audit", audit.id,
-            {"audit_id": audit.id, "units": loads(audit.units_json, [])}))
+        give(
+            team_ids(audit),
+            Task(
+                "audit_start" if planned else "audit_finish",
+                f"{'实施' if planned else '完成'}内部审核：{audit.title}（{due}）",
+                f"{'Start' if planned else 'Finish'} the internal audit: {audit.title} ({due})",
+                due,
+                due < today,
+                f"/audits/{audit.id}",
+                "audit",
+                audit.id,
+                {"audit_id": audit.id, "units": loads(audit.units_json, [])},
+            ),
+        )
 
-    unfiled_audits = select(Audit).where(Audit.park_id == park_id, Audit.state == AuditState.completed,
-                                         Audit.report_document_id.is_(None))
+    unfiled_audits = select(Audit).where(
+        Audit.park_id == park_id, Audit.state == AuditState.completed, Audit.report_document_id.is_(None)
+    )
     for audit in session.execute(unfiled_audits).scalars():
-        give(coordinators, Task("audit_file_report", f"将内审报告归档为 10.2 记录：{audit.title}",
-                                f"File the audit report as the record of 10.2: {audit.title}", None, False,
-                                f"/audits/{audit.id}", "audit", audit.id, {"audit_id": audit.id}))
-    unfiled_reviews = select(ManagementReview).where(ManagementReview.park_id == park_id,
-                                                     ManagementReview.state == ReviewState.closed,
-                                                     ManagementReview.report_document_id.is_(None))
+        give(
+            coordinators,
+            Task(
+                "audit_file_report",
+                f"将内审报告归档为 10.2 记录：{audit.title}",
+                f"File the audit report as the record of 10.2: {audit.title}",
+                None,
+                False,
+                f"/audits/{audit.id}",
+                "audit",
+                audit.id,
+                {"audit_id": audit.id},
+            ),
+        )
+    unfiled_reviews = select(ManagementReview).where(
+        ManagementReview.park_id == park_id,
+        ManagementReview.state == ReviewState.closed,
+        ManagementReview.report_document_id.is_(None),
+    )
     for review in session.execute(unfiled_reviews).scalars():
-        give(coordinators, Task("review_file_report", f"将管理评审报告归档为 10.3.2 记录：{review.title}",
-                                f"File the review report as the record of 10.3.2: {review.title}", None, False,
-                                f"/reviews/{review.id}", "review", review.id, {"review_id": review.id}))
+        give(
+            coordinators,
+            Task(
+                "review_file_report",
+                f"将管理评审报告归档为 10.3.2 记录：{review.title}",
+                f"File the review report as the record of 10.3.2: {review.title}",
+                None,
+                False,
+                f"/reviews/{review.id}",
+                "review",
+                review.id,
+                {"review_id": review.id},
+            ),
+        )
 
-    for action in session.execute(select(CorrectiveAction).where(
-            CorrectiveAction.park_id == park_id, CorrectiveAction.state == ActionState.open)).scalars():
+    for action in session.execute(
+        select(CorrectiveAction).where(CorrectiveAction.park_id == park_id, CorrectiveAction.state == ActionState.open)
+    ).scalars():
         ids = {"action_id": action.id, "nonconformity_id": action.nonconformity_id, "decision_id": action.decision_id}
-        give([action.owner_id], Task("action_due", f"完成措施：{action.description}（{action.due_date} 前）",
-                                     f"Complete the action: {action.description} (by {action.due_date})",
-                                     action.due_date, action.due_date < today, action_link(action, session),
-                                     "corrective_action", action.id, ids))
+        give(
+            [action.owner_id],
+            Task(
+                "action_due",
+                f"完成措施：{action.description}（{action.due_date} 前）",
+                f"Complete the action: {action.description} (by {action.due_date})",
+                action.due_date,
+                action.due_date < today,
+                action_link(action, session),
+                "corrective_action",
+                action.id,
+                ids,
+            ),
+        )
 
     verifiers = [u for role in lifecycle.VERIFIERS for u in by_role.get(role, [])]
     live = (NcState.open, NcState.cause_analysed, NcState.action_planned, NcState.actions_done, NcState.verified)
-    for nc in session.execute(select(Nonconformity).where(Nonconformity.park_id == park_id,
-                                                          Nonconformity.state.in_(live))).scalars():
-        actions = list(session.execute(select(CorrectiveAction).where(
-            CorrectiveAction.nonconformity_id == nc.id)).scalars())
+    for nc in session.execute(
+        select(Nonconformity).where(Nonconformity.park_id == park_id, Nonconformity.state.in_(live))
+    ).scalars():
+        actions = list(
+            session.execute(select(CorrectiveAction).where(CorrectiveAction.nonconformity_id == nc.id)).scalars()
+        )
         owners, open_count = action_facts(actions)
         code, link, ids = nc_code(nc.id), f"/nonconformities/{nc.id}", {"nonconformity_id": nc.id}
         state = NcState(nc.state)
@@ -209,22 +305,48 @@ def park_tasks(session: Session, park_id: int, today: date | None = None,
             NcState.open: ("nc_analyse", "分析原因", "Analyse the cause", coordinators),
             NcState.cause_analysed: ("nc_plan", "制定纠正措施", "Plan corrective actions", coordinators),
             NcState.action_planned: ("nc_complete", "确认纠正措施完成", "Confirm the actions are done", coordinators),
-            NcState.actions_done: ("nc_verify", "验证纠正措施的有效性", "Verify the effectiveness of the actions",
-                                   [u.id for u in verifiers if u.id not in owners]),
+            NcState.actions_done: (
+                "nc_verify",
+                "验证纠正措施的有效性",
+                "Verify the effectiveness of the actions",
+                [u.id for u in verifiers if u.id not in owners],
+            ),
             NcState.verified: ("nc_close", "关闭不符合项", "Close the nonconformity", coordinators),
         }
         kind, zh, en, who = steps[state]
-        give(who, Task(kind, f"{zh}：{code} {nc.description[:60]}", f"{en}: {code} {nc.description[:60]}", due,
-                       bool(due and due < today), link, "nonconformity", nc.id, ids))
+        give(
+            who,
+            Task(
+                kind,
+                f"{zh}：{code} {nc.description[:60]}",
+                f"{en}: {code} {nc.description[:60]}",
+                due,
+                bool(due and due < today),
+                link,
+                "nonconformity",
+                nc.id,
+                ids,
+            ),
+        )
 
-    drafts = select(ManagementReview).where(ManagementReview.park_id == park_id,
-                                            ManagementReview.state == ReviewState.draft)
+    drafts = select(ManagementReview).where(
+        ManagementReview.park_id == park_id, ManagementReview.state == ReviewState.draft
+    )
     for review in session.execute(drafts).scalars():
-        give([u.id for u in by_role.get(Role.top_management, [])], Task(
-            "review_close", f"主持并签署关闭管理评审：{review.title}（{review.review_date}）",
-            f"Hold and sign off the management review: {review.title} ({review.review_date})",
-            review.review_date, review.review_date < today, f"/reviews/{review.id}", "review", review.id,
-            {"review_id": review.id}))
+        give(
+            [u.id for u in by_role.get(Role.top_management, [])],
+            Task(
+                "review_close",
+                f"主持并签署关闭管理评审：{review.title}（{review.review_date}）",
+                f"Hold and sign off the management review: {review.title} ({review.review_date})",
+                review.review_date,
+                review.review_date < today,
+                f"/reviews/{review.id}",
+                "review",
+                review.id,
+                {"review_id": review.id},
+            ),
+        )
     return {uid: sorted(tasks, key=_sort_key) for uid, tasks in out.items()}
 
 
@@ -259,12 +381,15 @@ class SmtpSettings:
         host = os.environ.get("CARBONMS_SMTP_HOST", "").strip()
         if not host:
             return None
-        return cls(host=host, port=int(os.environ.get("CARBONMS_SMTP_PORT", "25") or 25),
-                   username=os.environ.get("CARBONMS_SMTP_USER", ""),
-                   password=os.environ.get("CARBONMS_SMTP_PASSWORD", ""),
-                   sender=os.environ.get("CARBONMS_SMTP_FROM", "carbonms@localhost"),
-                   domain=os.environ.get("CARBONMS_SMTP_DOMAIN", ""),
-                   starttls=os.environ.get("CARBONMS_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"))
+        return cls(
+            host=host,
+            port=int(os.environ.get("CARBONMS_SMTP_PORT", "25") or 25),
+            username=os.environ.get("CARBONMS_SMTP_USER", ""),
+            password=os.environ.get("CARBONMS_SMTP_PASSWORD", ""),
+            sender=os.environ.get("CARBONMS_SMTP_FROM", "carbonms@localhost"),
+            domain=os.environ.get("CARBONMS_SMTP_DOMAIN", ""),
+            starttls=os.environ.get("CARBONMS_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        )
 
     def address(self, user: User) -> str | None:
         if "@" in user.username:
@@ -272,8 +397,14 @@ class SmtpSettings:
         return f"{user.username}@{self.domain}" if self.domain else None
 
 
-def send_reminders(session: Session, *, today: date | None = None, park_code: str | None = None,
-                   smtp: SmtpSettings | None = None, echo: Any = print) -> int:
+def send_reminders(
+    session: Session,
+    *,
+    today: date | None = None,
+    park_code: str | None = None,
+    smtp: SmtpSettings | None = None,
+    echo: Any = print,
+) -> int:
     """Print (or e-mail, when SMTP is configured) each user's tasks; returns how many users had tasks."""
     today = today or today_utc()
     query = select(Park).order_by(Park.id)

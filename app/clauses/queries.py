@@ -63,18 +63,25 @@ def _clause_order(clause: Clause) -> tuple[int, int, str]:
 
 def list_clauses(session: Session) -> list[ClausePublic]:
     rows = session.execute(select(Clause).where(Clause.chapter.in_(CHAPTERS))).scalars().all()
-    return [ClausePublic(id=row.id, chapter=row.chapter, parent_id=row.parent_id, title_zh=row.title_zh,
-                         title_en=row.title_en) for row in sorted(rows, key=_clause_order)]
+    return [
+        ClausePublic(
+            id=row.id, chapter=row.chapter, parent_id=row.parent_id, title_zh=row.title_zh, title_en=row.title_en
+        )
+        for row in sorted(rows, key=_clause_order)
+    ]
 
 
 def _links(session: Session, *, clause_id: str | None = None) -> dict[str, list[str]]:
     """doc type code → clause ids (in clause order)."""
-    query = (select(DocTypeClause.doc_type, DocTypeClause.clause_id)
-             .join(Clause, Clause.id == DocTypeClause.clause_id)
-             .order_by(Clause.sort_key, Clause.id))
+    query = (
+        select(DocTypeClause.doc_type, DocTypeClause.clause_id)
+        .join(Clause, Clause.id == DocTypeClause.clause_id)
+        .order_by(Clause.sort_key, Clause.id)
+    )
     if clause_id is not None:
-        query = query.where(DocTypeClause.doc_type.in_(
-            select(DocTypeClause.doc_type).where(DocTypeClause.clause_id == clause_id)))
+        query = query.where(
+            DocTypeClause.doc_type.in_(select(DocTypeClause.doc_type).where(DocTypeClause.clause_id == clause_id))
+        )
     links: dict[str, list[str]] = {}
     for code, cid in session.execute(query):
         links.setdefault(code, []).append(cid)
@@ -82,9 +89,17 @@ def _links(session: Session, *, clause_id: str | None = None) -> dict[str, list[
 
 
 def _doc_type_public(row: DocType, clauses: list[str]) -> DocTypePublic:
-    return DocTypePublic(code=row.code, title_zh=row.title_zh, title_en=row.title_en, kind=str(row.kind),
-                         approver_role=row.approver_role, review_cycle_months=row.review_cycle_months,
-                         retention_years=row.retention_years, annex_a=row.annex_a, clauses=clauses)
+    return DocTypePublic(
+        code=row.code,
+        title_zh=row.title_zh,
+        title_en=row.title_en,
+        kind=str(row.kind),
+        approver_role=row.approver_role,
+        review_cycle_months=row.review_cycle_months,
+        retention_years=row.retention_years,
+        annex_a=row.annex_a,
+        clauses=clauses,
+    )
 
 
 def list_doc_types(session: Session) -> list[DocTypePublic]:
@@ -103,9 +118,13 @@ def get_clause(session: Session, clause_id: str) -> Clause:
 def clause_detail(session: Session, *, clause_id: str, user: User, as_of: date | None = None) -> ClauseDetail:
     clause = get_clause(session, clause_id)
     links = _links(session, clause_id=clause_id)
-    types = session.execute(
-        select(DocType).where(DocType.code.in_(list(links))).order_by(DocType.sort_key, DocType.code)
-    ).scalars().all() if links else []
+    types = (
+        session.execute(select(DocType).where(DocType.code.in_(list(links))).order_by(DocType.sort_key, DocType.code))
+        .scalars()
+        .all()
+        if links
+        else []
+    )
     try:
         items = [ClauseItemPublic(**item) for item in json.loads(clause.items_json or "[]")]
     except (ValueError, TypeError):
@@ -113,9 +132,18 @@ def clause_detail(session: Session, *, clause_id: str, user: User, as_of: date |
     entry = readiness.clause_readiness(session, park_id=user.park_id, clause_id=clause_id, as_of=as_of, user=user)
     if entry is not None:  # the clause's own fields are already at the top level
         entry = {key: value for key, value in entry.items() if key not in ("id", "chapter", "title_zh", "title_en")}
-    return ClauseDetail(id=clause.id, chapter=clause.chapter, parent_id=clause.parent_id, title_zh=clause.title_zh,
-                        title_en=clause.title_en, requirement_zh=clause.requirement_zh, requirement_items=items,
-                        doc_types=[_doc_type_public(row, links.get(row.code, [])) for row in types],
-                        status=entry["status"] if entry else None, coverage=entry["coverage"] if entry else None,
-                        progress=entry["progress"] if entry else None, items=entry["items"] if entry else [],
-                        readiness=entry)
+    return ClauseDetail(
+        id=clause.id,
+        chapter=clause.chapter,
+        parent_id=clause.parent_id,
+        title_zh=clause.title_zh,
+        title_en=clause.title_en,
+        requirement_zh=clause.requirement_zh,
+        requirement_items=items,
+        doc_types=[_doc_type_public(row, links.get(row.code, [])) for row in types],
+        status=entry["status"] if entry else None,
+        coverage=entry["coverage"] if entry else None,
+        progress=entry["progress"] if entry else None,
+        items=entry["items"] if entry else [],
+        readiness=entry,
+    )

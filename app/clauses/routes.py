@@ -30,18 +30,26 @@ def list_clauses(session: SessionDep, _user: CurrentUser) -> list[queries.Clause
 
 
 @router.get("/clauses/{clause_id}", response_model=queries.ClauseDetail)
-def get_clause(clause_id: str, session: SessionDep, user: CurrentUser,
-               as_of: date | None = None) -> queries.ClauseDetail:
+def get_clause(
+    clause_id: str, session: SessionDep, user: CurrentUser, as_of: date | None = None
+) -> queries.ClauseDetail:
     return queries.clause_detail(session, clause_id=clause_id, user=user, as_of=as_of)
 
 
 @router.post("/clauses/{clause_id}/applicability", response_model=ApplicabilityOut)
-def set_applicability(clause_id: str, body: ApplicabilityIn, session: SessionDep,
-                      user: CurrentUser) -> ApplicabilityOut:
-    row = readiness.set_applicability(session, actor=user, clause_id=clause_id, applicable=body.applicable,
-                                      reason=body.reason)
-    return ApplicabilityOut(clause_id=row.clause_id, applicable=row.applicable, reason=row.reason,
-                            set_by_id=row.set_by_id, set_at=row.set_at)
+def set_applicability(
+    clause_id: str, body: ApplicabilityIn, session: SessionDep, user: CurrentUser
+) -> ApplicabilityOut:
+    row = readiness.set_applicability(
+        session, actor=user, clause_id=clause_id, applicable=body.applicable, reason=body.reason
+    )
+    return ApplicabilityOut(
+        clause_id=row.clause_id,
+        applicable=row.applicable,
+        reason=row.reason,
+        set_by_id=row.set_by_id,
+        set_at=row.set_at,
+    )
 
 
 @router.get("/doc-types", response_model=list[queries.DocTypePublic])

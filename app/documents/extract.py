@@ -138,7 +138,7 @@ def _zip_entry_count_hint(path: Path) -> int | None:
     pos = tail.rfind(b"PK\x05\x06")
     if pos < 0 or len(tail) - pos < 22:
         return None
-    entries = struct.unpack("<H", tail[pos + 10:pos + 12])[0]
+    entries = struct.unpack("<H", tail[pos + 10 : pos + 12])[0]
     return None if entries == 0xFFFF else entries
 
 
@@ -271,8 +271,12 @@ def _docx_headers_footers(document: Any) -> tuple[list[str], list[str]]:
     footers: list[str] = []
     for section in document.sections:
         for attr, out in (
-            ("first_page_header", headers), ("header", headers), ("even_page_header", headers),
-            ("first_page_footer", footers), ("footer", footers), ("even_page_footer", footers),
+            ("first_page_header", headers),
+            ("header", headers),
+            ("even_page_header", headers),
+            ("first_page_footer", footers),
+            ("footer", footers),
+            ("even_page_footer", footers),
         ):
             part = getattr(section, attr)
             # A linked header has no definition of its own: reading it would create one.

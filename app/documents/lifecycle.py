@@ -92,8 +92,9 @@ def step_for(kind: DocKind | str, action: Action) -> Step:
     step = TRANSITIONS.get((DocKind(kind), action))
     if step is None:
         zh, en = ACTION_LABELS[action]
-        raise InvalidTransition(f"{'记录' if kind == DocKind.record else '文件'}不能执行“{zh}”操作",
-                                f"A {kind} cannot be asked to {en}")
+        raise InvalidTransition(
+            f"{'记录' if kind == DocKind.record else '文件'}不能执行“{zh}”操作", f"A {kind} cannot be asked to {en}"
+        )
     return step
 
 
@@ -104,8 +105,9 @@ def approver_roles(doc_type: DocType) -> frozenset[Role]:
     return SIGNING_ROLES
 
 
-def allowed_actions(revision: Revision, document: Document, doc_type: DocType, user: User,
-                    signers: dict[SignatureMeaning, int]) -> list[Action]:
+def allowed_actions(
+    revision: Revision, document: Document, doc_type: DocType, user: User, signers: dict[SignatureMeaning, int]
+) -> list[Action]:
     """The actions this user may take on this revision now (for buttons and task lists)."""
     result = []
     for (kind, action), step in TRANSITIONS.items():
@@ -116,8 +118,14 @@ def allowed_actions(revision: Revision, document: Document, doc_type: DocType, u
     return result
 
 
-def _authority_problem(action: Action, revision: Revision, document: Document, doc_type: DocType, actor: User,
-                       signers: dict[SignatureMeaning, int]) -> tuple[str, str] | None:
+def _authority_problem(
+    action: Action,
+    revision: Revision,
+    document: Document,
+    doc_type: DocType,
+    actor: User,
+    signers: dict[SignatureMeaning, int],
+) -> tuple[str, str] | None:
     role = Role(actor.role)
     is_preparer = revision.preparer_id == actor.id
     if action == Action.submit:
@@ -159,8 +167,16 @@ def _snapshot(revision: Revision) -> dict:
 
 
 def transition(
-    session: Session, revision: Revision, action: Action, *, actor: User, document: Document, doc_type: DocType,
-    comment: str = "", password: str | None = None, signature_verified: bool = False,
+    session: Session,
+    revision: Revision,
+    action: Action,
+    *,
+    actor: User,
+    document: Document,
+    doc_type: DocType,
+    comment: str = "",
+    password: str | None = None,
+    signature_verified: bool = False,
 ) -> Signature | None:
     """Check and perform one step; writes the signature (if the step is one) and the audit event."""
     step = step_for(document.kind, action)
@@ -196,9 +212,17 @@ def transition(
         revision.ended_at = now
         revision.end_reason = comment
     if step.signature is not None:
-        signature = Signature(park_id=revision.park_id, revision_id=revision.id, signer_id=actor.id,
-                              signer_name=actor.full_name, meaning=step.signature, signed_at=now,
-                              file_sha256=revision.blob_sha256, comment=comment, cycle=revision.cycle)
+        signature = Signature(
+            park_id=revision.park_id,
+            revision_id=revision.id,
+            signer_id=actor.id,
+            signer_name=actor.full_name,
+            meaning=step.signature,
+            signed_at=now,
+            file_sha256=revision.blob_sha256,
+            comment=comment,
+            cycle=revision.cycle,
+        )
         session.add(signature)
 
     revision.state = step.target
@@ -209,20 +233,33 @@ def transition(
     session.flush()
     after = _snapshot(revision) | ({"comment": comment} if comment else {})
     if signature is not None:
-        after["signature"] = {"id": signature.id, "meaning": str(signature.meaning), "signer": actor.username,
-                              "signer_name": actor.full_name}
-    events.record(session, action=f"revision.{action}", entity_type="revision", entity_id=revision.id,
-                  park_id=revision.park_id, actor=actor, before=before, after=after)
+        after["signature"] = {
+            "id": signature.id,
+            "meaning": str(signature.meaning),
+            "signer": actor.username,
+            "signer_name": actor.full_name,
+        }
+    events.record(
+        session,
+        action=f"revision.{action}",
+        entity_type="revision",
+        entity_id=revision.id,
+        park_id=revision.park_id,
+        actor=actor,
+        before=before,
+        after=after,
+    )
     return signature
 
 
-def _supersede_effective(session: Session, document: Document, *, replaced_by: Revision, actor: User,
-                         now) -> None:  # noqa: ANN001
+def _supersede_effective(session: Session, document: Document, *, replaced_by: Revision, actor: User, now) -> None:  # noqa: ANN001
     from sqlalchemy import select
 
-    previous = session.execute(
-        select(Revision).where(Revision.document_id == document.id, Revision.state == S.effective)
-    ).scalars().first()
+    previous = (
+        session.execute(select(Revision).where(Revision.document_id == document.id, Revision.state == S.effective))
+        .scalars()
+        .first()
+    )
     if previous is None:
         return
     before = _snapshot(previous)
@@ -232,5 +269,13 @@ def _supersede_effective(session: Session, document: Document, *, replaced_by: R
     previous.version += 1
     session.add(previous)
     session.flush()  # the one-effective-revision index must see this before the new one becomes effective
-    events.record(session, action="revision.supersede", entity_type="revision", entity_id=previous.id,
-                  park_id=previous.park_id, actor=actor, before=before, after=_snapshot(previous))
+    events.record(
+        session,
+        action="revision.supersede",
+        entity_type="revision",
+        entity_id=previous.id,
+        park_id=previous.park_id,
+        actor=actor,
+        before=before,
+        after=_snapshot(previous),
+    )

@@ -62,10 +62,20 @@ class Revision(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("document_id", "number"),
         # A document has at most one open revision and at most one effective revision, even under races.
-        Index("uq_revision_one_open", "document_id", unique=True,
-              sqlite_where=text(_OPEN_SQL), postgresql_where=text(_OPEN_SQL)),
-        Index("uq_revision_one_effective", "document_id", unique=True,
-              sqlite_where=text("state = 'effective'"), postgresql_where=text("state = 'effective'")),
+        Index(
+            "uq_revision_one_open",
+            "document_id",
+            unique=True,
+            sqlite_where=text(_OPEN_SQL),
+            postgresql_where=text(_OPEN_SQL),
+        ),
+        Index(
+            "uq_revision_one_effective",
+            "document_id",
+            unique=True,
+            sqlite_where=text("state = 'effective'"),
+            postgresql_where=text("state = 'effective'"),
+        ),
         Index("ix_revision_park_state", "park_id", "state"),
     )
 

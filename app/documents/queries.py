@@ -50,12 +50,16 @@ def _register_conditions(user: User, filters: DocumentFilters) -> list:
     if filters.doc_type:
         conditions.append(Document.doc_type == filters.doc_type)
     if filters.clause:
-        conditions.append(Document.doc_type.in_(
-            select(DocTypeClause.doc_type).where(DocTypeClause.clause_id == filters.clause)))
+        conditions.append(
+            Document.doc_type.in_(select(DocTypeClause.doc_type).where(DocTypeClause.clause_id == filters.clause))
+        )
     if filters.state:
         # Documents with a revision in that state; the park condition lets the (park_id, state) index answer.
-        conditions.append(Document.id.in_(select(Revision.document_id).where(
-            Revision.park_id == user.park_id, Revision.state == filters.state)))
+        conditions.append(
+            Document.id.in_(
+                select(Revision.document_id).where(Revision.park_id == user.park_id, Revision.state == filters.state)
+            )
+        )
     if filters.owner_unit:
         conditions.append(Document.owner_unit == filters.owner_unit)
     if filters.access_level:
@@ -68,22 +72,31 @@ def _register_conditions(user: User, filters: DocumentFilters) -> list:
     return conditions
 
 
-def list_documents(session: Session, *, user: User, filters: DocumentFilters, limit: int = 50,
-                   offset: int = 0) -> DocumentPage:
+def list_documents(
+    session: Session, *, user: User, filters: DocumentFilters, limit: int = 50, offset: int = 0
+) -> DocumentPage:
     """One page of the register, filtered and sorted in SQL; revisions are read for that page's documents only."""
     conditions = _register_conditions(user, filters)
     total = session.execute(select(func.count()).select_from(Document).where(*conditions)).scalar_one()
     column = SORTABLE.get(filters.sort, Document.control_no)
-    documents = session.execute(
-        select(Document).where(*conditions)
-        .order_by(column.desc() if filters.descending else column, Document.id).limit(limit).offset(offset)
-    ).scalars().all()
+    documents = (
+        session.execute(
+            select(Document)
+            .where(*conditions)
+            .order_by(column.desc() if filters.descending else column, Document.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        .scalars()
+        .all()
+    )
     latest: dict[int, tuple[int, str]] = {}
     effective: dict[int, int] = {}
     if documents:
         for document_id, number, state in session.execute(
-            select(Revision.document_id, Revision.number, Revision.state)
-            .where(Revision.document_id.in_([document.id for document in documents]))
+            select(Revision.document_id, Revision.number, Revision.state).where(
+                Revision.document_id.in_([document.id for document in documents])
+            )
         ):
             if document_id not in latest or number > latest[document_id][0]:
                 latest[document_id] = (number, str(state))
@@ -92,9 +105,14 @@ def list_documents(session: Session, *, user: User, filters: DocumentFilters, li
     codes = {document.doc_type for document in documents}
     titles, clauses = _type_titles(session, codes), _type_clauses(session, codes)
     items = [
-        document_public(document, latest[document.id][1] if document.id in latest else None,
-                        latest[document.id][0] if document.id in latest else None, effective.get(document.id),
-                        titles, clauses)
+        document_public(
+            document,
+            latest[document.id][1] if document.id in latest else None,
+            latest[document.id][0] if document.id in latest else None,
+            effective.get(document.id),
+            titles,
+            clauses,
+        )
         for document in documents
     ]
     return DocumentPage(total=total, limit=limit, offset=offset, items=items)
@@ -104,8 +122,9 @@ def _effective_numbers(session: Session, document_ids: list[int]) -> dict[int, i
     if not document_ids:
         return {}
     rows = session.execute(
-        select(Revision.document_id, Revision.number)
-        .where(Revision.document_id.in_(document_ids), Revision.state == "effective")
+        select(Revision.document_id, Revision.number).where(
+            Revision.document_id.in_(document_ids), Revision.state == "effective"
+        )
     ).all()
     return dict(rows)
 
@@ -127,22 +146,43 @@ def _type_clauses(session: Session, codes: set[str]) -> dict[str, list[str]]:
     return result
 
 
-def document_public(document: Document, state: str | None, number: int | None, effective: int | None,
-                    titles: dict[str, str], clauses: dict[str, list[str]]) -> DocumentPublic:
+def document_public(
+    document: Document,
+    state: str | None,
+    number: int | None,
+    effective: int | None,
+    titles: dict[str, str],
+    clauses: dict[str, list[str]],
+) -> DocumentPublic:
     return DocumentPublic(
-        id=document.id, control_no=document.control_no, doc_type=document.doc_type,
-        doc_type_title_zh=titles.get(document.doc_type, document.doc_type), kind=document.kind,
-        title=document.title, access_level=document.access_level, owner_unit=document.owner_unit,
-        version=document.version, state=state, state_zh=lifecycle.STATE_LABELS[state][0] if state else None,
-        current_revision=number, effective_revision=effective, created_at=document.created_at,
+        id=document.id,
+        control_no=document.control_no,
+        doc_type=document.doc_type,
+        doc_type_title_zh=titles.get(document.doc_type, document.doc_type),
+        kind=document.kind,
+        title=document.title,
+        access_level=document.access_level,
+        owner_unit=document.owner_unit,
+        version=document.version,
+        state=state,
+        state_zh=lifecycle.STATE_LABELS[state][0] if state else None,
+        current_revision=number,
+        effective_revision=effective,
+        created_at=document.created_at,
         clauses=sorted(clauses.get(document.doc_type, []), key=_clause_sort_key),
     )
 
 
 def new_document_out(session: Session, document: Document) -> DocumentPublic:
     """A just-registered document: no revision yet."""
-    return document_public(document, None, None, None, _type_titles(session, {document.doc_type}),
-                           _type_clauses(session, {document.doc_type}))
+    return document_public(
+        document,
+        None,
+        None,
+        None,
+        _type_titles(session, {document.doc_type}),
+        _type_clauses(session, {document.doc_type}),
+    )
 
 
 def _clause_sort_key(clause_id: str) -> list[int]:
@@ -159,32 +199,60 @@ def signatures_of(session: Session, revision_ids: list[int]) -> dict[int, list[S
     result: dict[int, list[SignaturePublic]] = {}
     if not revision_ids:
         return result
-    rows = session.execute(
-        select(Signature).where(Signature.revision_id.in_(revision_ids)).order_by(Signature.signed_at, Signature.id)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(Signature).where(Signature.revision_id.in_(revision_ids)).order_by(Signature.signed_at, Signature.id)
+        )
+        .scalars()
+        .all()
+    )
     users = _users(session, {row.signer_id for row in rows})
     from app.documents.models import SIGNATURE_LABELS
 
     for row in rows:
         signer = users.get(row.signer_id)
-        result.setdefault(row.revision_id, []).append(SignaturePublic(
-            id=row.id, signer=signer.username if signer else str(row.signer_id), signer_name=row.signer_name,
-            meaning=str(row.meaning), meaning_zh=SIGNATURE_LABELS[str(row.meaning)][0], signed_at=row.signed_at,
-            file_sha256=row.file_sha256, comment=row.comment, cycle=row.cycle))
+        result.setdefault(row.revision_id, []).append(
+            SignaturePublic(
+                id=row.id,
+                signer=signer.username if signer else str(row.signer_id),
+                signer_name=row.signer_name,
+                meaning=str(row.meaning),
+                meaning_zh=SIGNATURE_LABELS[str(row.meaning)][0],
+                signed_at=row.signed_at,
+                file_sha256=row.file_sha256,
+                comment=row.comment,
+                cycle=row.cycle,
+            )
+        )
     return result
 
 
-def revision_public(revision: Revision, preparer: User | None, signatures: list[SignaturePublic],
-                    allowed: list[str] | None = None) -> RevisionPublic:
+def revision_public(
+    revision: Revision, preparer: User | None, signatures: list[SignaturePublic], allowed: list[str] | None = None
+) -> RevisionPublic:
     return RevisionPublic(
-        id=revision.id, document_id=revision.document_id, number=revision.number, state=str(revision.state),
-        state_zh=lifecycle.STATE_LABELS[str(revision.state)][0], version=revision.version,
-        sha256=revision.blob_sha256, file_name=revision.file_name, media_type=revision.media_type,
-        size_bytes=revision.size_bytes, change_reason=revision.change_reason,
-        preparer=preparer.username if preparer else "", preparer_name=preparer.full_name if preparer else "",
-        created_at=revision.created_at, submitted_at=revision.submitted_at, approved_at=revision.approved_at,
-        effective_from=revision.effective_from, ended_at=revision.ended_at, end_reason=revision.end_reason,
-        period_start=revision.period_start, period_end=revision.period_end, signatures=signatures,
+        id=revision.id,
+        document_id=revision.document_id,
+        number=revision.number,
+        state=str(revision.state),
+        state_zh=lifecycle.STATE_LABELS[str(revision.state)][0],
+        version=revision.version,
+        sha256=revision.blob_sha256,
+        file_name=revision.file_name,
+        media_type=revision.media_type,
+        size_bytes=revision.size_bytes,
+        change_reason=revision.change_reason,
+        preparer=preparer.username if preparer else "",
+        preparer_name=preparer.full_name if preparer else "",
+        created_at=revision.created_at,
+        submitted_at=revision.submitted_at,
+        approved_at=revision.approved_at,
+        effective_from=revision.effective_from,
+        ended_at=revision.ended_at,
+        end_reason=revision.end_reason,
+        period_start=revision.period_start,
+        period_end=revision.period_end,
+        signatures=signatures,
         allowed_actions=allowed or [],
     )
 
@@ -206,44 +274,79 @@ def history(session: Session, *, park_id: int, document_id: int, revision_ids: l
     entity_filter = (Event.entity_type == "document") & (Event.entity_id == str(document_id))
     if revision_ids:
         entity_filter = entity_filter | (
-            (Event.entity_type == "revision") & Event.entity_id.in_([str(i) for i in revision_ids]))
-    rows = session.execute(
-        select(Event).where(Event.park_id == park_id, entity_filter).order_by(Event.seq)
-    ).scalars().all()
-    return [EventBrief(seq=row.seq, occurred_at=row.occurred_at, actor_name=row.actor_name, action=row.action,
-                       entity_type=row.entity_type, entity_id=row.entity_id, before=json.loads(row.before_json),
-                       after=json.loads(row.after_json)) for row in rows]
+            (Event.entity_type == "revision") & Event.entity_id.in_([str(i) for i in revision_ids])
+        )
+    rows = (
+        session.execute(select(Event).where(Event.park_id == park_id, entity_filter).order_by(Event.seq))
+        .scalars()
+        .all()
+    )
+    return [
+        EventBrief(
+            seq=row.seq,
+            occurred_at=row.occurred_at,
+            actor_name=row.actor_name,
+            action=row.action,
+            entity_type=row.entity_type,
+            entity_id=row.entity_id,
+            before=json.loads(row.before_json),
+            after=json.loads(row.after_json),
+        )
+        for row in rows
+    ]
 
 
 def document_detail(session: Session, *, document: Document, user: User) -> DocumentDetail:
-    revisions = session.execute(
-        select(Revision).where(Revision.document_id == document.id).order_by(Revision.number)
-    ).scalars().all()
+    revisions = (
+        session.execute(select(Revision).where(Revision.document_id == document.id).order_by(Revision.number))
+        .scalars()
+        .all()
+    )
     ids = [revision.id for revision in revisions]
     signatures = signatures_of(session, ids)
     users = _users(session, {revision.preparer_id for revision in revisions})
     revision_items = [
-        revision_public(revision, users.get(revision.preparer_id), signatures.get(revision.id, []),
-                        _allowed(session, revision, user))
+        revision_public(
+            revision,
+            users.get(revision.preparer_id),
+            signatures.get(revision.id, []),
+            _allowed(session, revision, user),
+        )
         for revision in revisions
     ]
     latest = revisions[-1] if revisions else None
     effective = next((r.number for r in revisions if r.state == "effective"), None)
-    base = document_public(document, str(latest.state) if latest else None, latest.number if latest else None,
-                           effective, _type_titles(session, {document.doc_type}),
-                           _type_clauses(session, {document.doc_type}))
-    return DocumentDetail(**base.model_dump(), revisions=revision_items,
-                          history=history(session, park_id=document.park_id, document_id=document.id,
-                                          revision_ids=ids))
+    base = document_public(
+        document,
+        str(latest.state) if latest else None,
+        latest.number if latest else None,
+        effective,
+        _type_titles(session, {document.doc_type}),
+        _type_clauses(session, {document.doc_type}),
+    )
+    return DocumentDetail(
+        **base.model_dump(),
+        revisions=revision_items,
+        history=history(session, park_id=document.park_id, document_id=document.id, revision_ids=ids),
+    )
 
 
 def record_public(session: Session, document: Document, revision: Revision) -> RecordPublic:
     return RecordPublic(
-        id=document.id, control_no=document.control_no, doc_type=document.doc_type, title=document.title,
-        access_level=document.access_level, owner_unit=document.owner_unit, revision_id=revision.id,
-        state=str(revision.state), state_zh=lifecycle.STATE_LABELS[str(revision.state)][0],
-        version=revision.version, sha256=revision.blob_sha256, period_start=revision.period_start,
-        period_end=revision.period_end, signatures=signatures_of(session, [revision.id]).get(revision.id, []),
+        id=document.id,
+        control_no=document.control_no,
+        doc_type=document.doc_type,
+        title=document.title,
+        access_level=document.access_level,
+        owner_unit=document.owner_unit,
+        revision_id=revision.id,
+        state=str(revision.state),
+        state_zh=lifecycle.STATE_LABELS[str(revision.state)][0],
+        version=revision.version,
+        sha256=revision.blob_sha256,
+        period_start=revision.period_start,
+        period_end=revision.period_end,
+        signatures=signatures_of(session, [revision.id]).get(revision.id, []),
     )
 
 
@@ -285,23 +388,42 @@ def revision_tasks(session: Session, *, user: User, today: object = None) -> lis
     today = today or utcnow().date()
     # Plain columns, not ORM objects: a coordinator of a large park may have thousands of tasks.
     rows = session.execute(
-        select(Revision.id, Revision.state, Revision.preparer_id, Revision.cycle, Revision.number,
-               Revision.approved_at, Revision.submitted_at, Revision.created_at, Document.id.label("document_id"),
-               Document.kind, Document.control_no, Document.title, Document.doc_type, DocType.approver_role)
+        select(
+            Revision.id,
+            Revision.state,
+            Revision.preparer_id,
+            Revision.cycle,
+            Revision.number,
+            Revision.approved_at,
+            Revision.submitted_at,
+            Revision.created_at,
+            Document.id.label("document_id"),
+            Document.kind,
+            Document.control_no,
+            Document.title,
+            Document.doc_type,
+            DocType.approver_role,
+        )
         .join(Document, Document.id == Revision.document_id)
         .join(DocType, DocType.code == Document.doc_type)
-        .where(readable(user), Revision.park_id == user.park_id,
-               # Only what can become a task below: the user's own drafts, and revisions awaiting a step.
-               or_(and_(Revision.state == str(RevisionState.draft), Revision.preparer_id == user.id),
-                   Revision.state.in_([str(state) for state in OPEN_STATES if state != RevisionState.draft])))
+        .where(
+            readable(user),
+            Revision.park_id == user.park_id,
+            # Only what can become a task below: the user's own drafts, and revisions awaiting a step.
+            or_(
+                and_(Revision.state == str(RevisionState.draft), Revision.preparer_id == user.id),
+                Revision.state.in_([str(state) for state in OPEN_STATES if state != RevisionState.draft]),
+            ),
+        )
         .order_by(Revision.submitted_at, Revision.created_at, Revision.id)
     ).all()
     signers: dict[int, dict] = {}
     steps = [row for row in rows if row.state != RevisionState.draft]
     if steps:
         for revision_id, meaning, signer_id, cycle in session.execute(
-            select(Signature.revision_id, Signature.meaning, Signature.signer_id, Signature.cycle)
-            .where(Signature.revision_id.in_([row.id for row in steps]))
+            select(Signature.revision_id, Signature.meaning, Signature.signer_id, Signature.cycle).where(
+                Signature.revision_id.in_([row.id for row in steps])
+            )
         ):
             signers.setdefault(revision_id, {})[(str(meaning), cycle)] = signer_id
     tasks: list[TaskItem] = []
@@ -310,24 +432,47 @@ def revision_tasks(session: Session, *, user: User, today: object = None) -> lis
         if row.state == RevisionState.draft:
             kind = "returned" if row.cycle > 0 else "draft"
         else:
-            current = {lifecycle.SignatureMeaning(meaning): signer for (meaning, cycle), signer
-                       in signers.get(row.id, {}).items() if cycle == row.cycle}
+            current = {
+                lifecycle.SignatureMeaning(meaning): signer
+                for (meaning, cycle), signer in signers.get(row.id, {}).items()
+                if cycle == row.cycle
+            }
             # lifecycle.allowed_actions reads the revision's state and preparer, the document's kind and the
             # type's approver role: the selected row carries all of them.
             revision = SimpleNamespace(state=RevisionState(row.state), preparer_id=row.preparer_id)
-            actions = [str(a) for a in lifecycle.allowed_actions(
-                revision, SimpleNamespace(kind=row.kind), SimpleNamespace(approver_role=row.approver_role), user,
-                current)]
+            actions = [
+                str(a)
+                for a in lifecycle.allowed_actions(
+                    revision,
+                    SimpleNamespace(kind=row.kind),
+                    SimpleNamespace(approver_role=row.approver_role),
+                    user,
+                    current,
+                )
+            ]
             kind = next((action for action in ("review", "approve", "publish") if action in actions), None)
         if kind is None:
             continue
-        tasks.append(TaskItem(kind=kind, document_id=row.document_id, control_no=row.control_no, title=row.title,
-                              doc_type=row.doc_type, revision_id=row.id, number=row.number, state=str(row.state),
-                              since=as_utc(row.approved_at or row.submitted_at or row.created_at)))
+        tasks.append(
+            TaskItem(
+                kind=kind,
+                document_id=row.document_id,
+                control_no=row.control_no,
+                title=row.title,
+                doc_type=row.doc_type,
+                revision_id=row.id,
+                number=row.number,
+                state=str(row.state),
+                since=as_utc(row.approved_at or row.submitted_at or row.created_at),
+            )
+        )
 
     horizon = today + timedelta(days=REVIEW_DUE_DAYS)
-    cycles = session.execute(select(DocType.review_cycle_months).where(
-        DocType.review_cycle_months > 0).distinct()).scalars().all()
+    cycles = (
+        session.execute(select(DocType.review_cycle_months).where(DocType.review_cycle_months > 0).distinct())
+        .scalars()
+        .all()
+    )
     if not cycles:
         return tasks
     # Narrow in SQL: the review base (the later of publication and last review) must be old enough for the cycle
@@ -335,15 +480,35 @@ def revision_tasks(session: Session, *, user: User, today: object = None) -> lis
     due_soon = []
     for cycle in cycles:
         cutoff = datetime.combine(add_months(horizon, -cycle) + timedelta(days=4), time.min, tzinfo=UTC)
-        due_soon.append(and_(DocType.review_cycle_months == cycle, Revision.effective_from < cutoff,
-                             or_(Revision.last_reviewed_at.is_(None), Revision.last_reviewed_at < cutoff)))
-    effective = select(
-        Revision.id, Revision.number, Revision.state, Revision.effective_from, Revision.last_reviewed_at,
-        Document.id.label("document_id"), Document.control_no, Document.title, Document.doc_type,
-        DocType.review_cycle_months,
-    ).join(Document, Document.id == Revision.document_id).join(DocType, DocType.code == Document.doc_type).where(
-        readable(user), Revision.park_id == user.park_id, Revision.state == str(RevisionState.effective),
-        or_(*due_soon))
+        due_soon.append(
+            and_(
+                DocType.review_cycle_months == cycle,
+                Revision.effective_from < cutoff,
+                or_(Revision.last_reviewed_at.is_(None), Revision.last_reviewed_at < cutoff),
+            )
+        )
+    effective = (
+        select(
+            Revision.id,
+            Revision.number,
+            Revision.state,
+            Revision.effective_from,
+            Revision.last_reviewed_at,
+            Document.id.label("document_id"),
+            Document.control_no,
+            Document.title,
+            Document.doc_type,
+            DocType.review_cycle_months,
+        )
+        .join(Document, Document.id == Revision.document_id)
+        .join(DocType, DocType.code == Document.doc_type)
+        .where(
+            readable(user),
+            Revision.park_id == user.park_id,
+            Revision.state == str(RevisionState.effective),
+            or_(*due_soon),
+        )
+    )
     if user.role != Role.coordinator:
         effective = effective.where(Document.created_by_id == user.id)
     due_items = []
@@ -356,8 +521,18 @@ def revision_tasks(session: Session, *, user: User, today: object = None) -> lis
             continue
         due = add_months(base.date(), row.review_cycle_months)
         if due <= horizon:
-            due_items.append(TaskItem(kind="review_overdue" if due < today else "review_due",
-                                      document_id=row.document_id, control_no=row.control_no, title=row.title,
-                                      doc_type=row.doc_type, revision_id=row.id, number=row.number,
-                                      state=str(row.state), due=due, since=base))
+            due_items.append(
+                TaskItem(
+                    kind="review_overdue" if due < today else "review_due",
+                    document_id=row.document_id,
+                    control_no=row.control_no,
+                    title=row.title,
+                    doc_type=row.doc_type,
+                    revision_id=row.id,
+                    number=row.number,
+                    state=str(row.state),
+                    due=due,
+                    since=base,
+                )
+            )
     return tasks + sorted(due_items, key=lambda item: item.due)

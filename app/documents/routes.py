@@ -45,15 +45,22 @@ async def _stage(upload: UploadFile) -> storage.StagedFile:
 @router.post("/documents", response_model=DocumentPublic, status_code=201)
 def register_document(body: DocumentCreate, session: SessionDep, user: CurrentUser) -> DocumentPublic:
     document = service.register_document(
-        session, actor=user, doc_type_code=body.doc_type, title=body.title, owner_unit=body.owner_unit,
-        access_level=body.access_level, control_no=body.control_no, kind="document",
+        session,
+        actor=user,
+        doc_type_code=body.doc_type,
+        title=body.title,
+        owner_unit=body.owner_unit,
+        access_level=body.access_level,
+        control_no=body.control_no,
+        kind="document",
     )
     return queries.new_document_out(session, document)
 
 
 @router.get("/documents", response_model=DocumentPage)
 def list_documents(
-    session: SessionDep, user: CurrentUser,
+    session: SessionDep,
+    user: CurrentUser,
     doc_type: Annotated[str | None, Query(alias="type", max_length=48)] = None,
     clause: Annotated[str | None, Query(max_length=16)] = None,
     state: Annotated[str | None, Query(max_length=16)] = None,
@@ -65,9 +72,17 @@ def list_documents(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DocumentPage:
-    filters = queries.DocumentFilters(doc_type=doc_type, clause=clause, state=state, owner_unit=owner_unit,
-                                      access_level=access_level, kind=kind, q=q, sort=sort.lstrip("-"),
-                                      descending=sort.startswith("-"))
+    filters = queries.DocumentFilters(
+        doc_type=doc_type,
+        clause=clause,
+        state=state,
+        owner_unit=owner_unit,
+        access_level=access_level,
+        kind=kind,
+        q=q,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+    )
     return queries.list_documents(session, user=user, filters=filters, limit=limit, offset=offset)
 
 
@@ -79,25 +94,37 @@ def get_document(document_id: EntityId, session: SessionDep, user: CurrentUser) 
 
 @router.post("/documents/{document_id}/revisions", response_model=RevisionPublic, status_code=201)
 async def upload_revision(
-    document_id: EntityId, session: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()],
-    change_reason: Annotated[str, Form(max_length=4000)] = "", if_match: IfMatch = None,
+    document_id: EntityId,
+    session: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File()],
+    change_reason: Annotated[str, Form(max_length=4000)] = "",
+    if_match: IfMatch = None,
 ) -> RevisionPublic:
     version = expected_version(if_match)
     staged = await _stage(file)
 
     def add() -> RevisionPublic:  # database work stays off the event loop
-        revision = service.add_revision(session, actor=user, document_id=document_id, staged=staged,
-                                        change_reason=change_reason, expected_version=version)
+        revision = service.add_revision(
+            session,
+            actor=user,
+            document_id=document_id,
+            staged=staged,
+            change_reason=change_reason,
+            expected_version=version,
+        )
         return queries.revision_out(session, revision, user)
 
     return await run_in_threadpool(add)
 
 
 @router.post("/documents/{document_id}/obsolete", response_model=DocumentDetail)
-def make_obsolete(document_id: EntityId, body: ReasonIn, session: SessionDep, user: CurrentUser,
-                  if_match: IfMatch = None) -> DocumentDetail:
-    document = service.make_obsolete(session, actor=user, document_id=document_id, reason=body.reason,
-                                     expected_version=expected_version(if_match))
+def make_obsolete(
+    document_id: EntityId, body: ReasonIn, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+) -> DocumentDetail:
+    document = service.make_obsolete(
+        session, actor=user, document_id=document_id, reason=body.reason, expected_version=expected_version(if_match)
+    )
     return queries.document_detail(session, document=document, user=user)
 
 
@@ -107,11 +134,25 @@ def get_revision(revision_id: EntityId, session: SessionDep, user: CurrentUser) 
     return queries.revision_out(session, revision, user)
 
 
-def _transition(session: SessionDep, user: CurrentUser, revision_id: EntityId, action: Action, *, comment: str = "",
-                password: str | None = None, if_match: str | None = None) -> RevisionPublic:
-    revision = service.transition_revision(session, actor=user, revision_id=revision_id, action=action,
-                                           comment=comment, password=password,
-                                           expected_version=expected_version(if_match))
+def _transition(
+    session: SessionDep,
+    user: CurrentUser,
+    revision_id: EntityId,
+    action: Action,
+    *,
+    comment: str = "",
+    password: str | None = None,
+    if_match: str | None = None,
+) -> RevisionPublic:
+    revision = service.transition_revision(
+        session,
+        actor=user,
+        revision_id=revision_id,
+        action=action,
+        comment=comment,
+        password=password,
+        expected_version=expected_version(if_match),
+    )
     return queries.revision_out(session, revision, user)
 
 
@@ -121,22 +162,27 @@ def submit(revision_id: EntityId, session: SessionDep, user: CurrentUser, if_mat
 
 
 @router.post("/revisions/{revision_id}/review", response_model=RevisionPublic)
-def review(revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser,
-           if_match: IfMatch = None) -> RevisionPublic:
-    return _transition(session, user, revision_id, Action.review, comment=body.comment, password=body.password,
-                       if_match=if_match)
+def review(
+    revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+) -> RevisionPublic:
+    return _transition(
+        session, user, revision_id, Action.review, comment=body.comment, password=body.password, if_match=if_match
+    )
 
 
 @router.post("/revisions/{revision_id}/approve", response_model=RevisionPublic)
-def approve(revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser,
-            if_match: IfMatch = None) -> RevisionPublic:
-    return _transition(session, user, revision_id, Action.approve, comment=body.comment, password=body.password,
-                       if_match=if_match)
+def approve(
+    revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+) -> RevisionPublic:
+    return _transition(
+        session, user, revision_id, Action.approve, comment=body.comment, password=body.password, if_match=if_match
+    )
 
 
 @router.post("/revisions/{revision_id}/reject", response_model=RevisionPublic)
-def reject(revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser,
-           if_match: IfMatch = None) -> RevisionPublic:
+def reject(
+    revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+) -> RevisionPublic:
     return _transition(session, user, revision_id, Action.reject, comment=body.comment, if_match=if_match)
 
 
@@ -155,20 +201,36 @@ def download(revision_id: EntityId, session: SessionDep, user: CurrentUser, orig
     revision = service.get_revision(session, revision_id=revision_id, user=user)
     path = storage.open_blob(get_settings().blob_dir, revision.blob_sha256)
     if original:
-        return FileResponse(path, media_type=revision.media_type,
-                            headers={"Content-Disposition": storage.content_disposition(revision.file_name),
-                                     "X-Content-SHA256": revision.blob_sha256, "X-Content-Type-Options": "nosniff",
-                                     "X-Controlled-Copy": "original"})
-    served, headers, cleanup = controlled_download(session.get(Document, revision.document_id), revision, path,
-                                                   get_settings().tmp_dir)
-    return FileResponse(served, media_type=revision.media_type,
-                        headers={**headers, "Content-Disposition": storage.content_disposition(revision.file_name),
-                                 "X-Content-Type-Options": "nosniff"}, background=BackgroundTask(cleanup))
+        return FileResponse(
+            path,
+            media_type=revision.media_type,
+            headers={
+                "Content-Disposition": storage.content_disposition(revision.file_name),
+                "X-Content-SHA256": revision.blob_sha256,
+                "X-Content-Type-Options": "nosniff",
+                "X-Controlled-Copy": "original",
+            },
+        )
+    served, headers, cleanup = controlled_download(
+        session.get(Document, revision.document_id), revision, path, get_settings().tmp_dir
+    )
+    return FileResponse(
+        served,
+        media_type=revision.media_type,
+        headers={
+            **headers,
+            "Content-Disposition": storage.content_disposition(revision.file_name),
+            "X-Content-Type-Options": "nosniff",
+        },
+        background=BackgroundTask(cleanup),
+    )
 
 
 @router.post("/records", response_model=RecordPublic, status_code=201)
 async def create_record(
-    session: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()],
+    session: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File()],
     doc_type: Annotated[str, Form(alias="type", max_length=48)],
     period: Annotated[str, Form(max_length=40)],
     title: Annotated[str, Form(max_length=300)] = "",
@@ -181,8 +243,16 @@ async def create_record(
 
     def create() -> RecordPublic:  # database work stays off the event loop
         document, revision = service.create_record(
-            session, actor=user, doc_type_code=doc_type, period_text=period, staged=staged, title=title,
-            owner_unit=owner_unit, access_level=access_level, submit=submit)
+            session,
+            actor=user,
+            doc_type_code=doc_type,
+            period_text=period,
+            staged=staged,
+            title=title,
+            owner_unit=owner_unit,
+            access_level=access_level,
+            submit=submit,
+        )
         return queries.record_public(session, document, revision)
 
     return await run_in_threadpool(create)
@@ -194,35 +264,54 @@ def get_record(record_id: EntityId, session: SessionDep, user: CurrentUser) -> R
     return queries.record_public(session, session.get(Document, record_id), revision)
 
 
-def _record_transition(session: SessionDep, user: CurrentUser, record_id: EntityId, action: Action, *,
-                       comment: str = "", password: str | None = None, if_match: str | None = None) -> RecordPublic:
+def _record_transition(
+    session: SessionDep,
+    user: CurrentUser,
+    record_id: EntityId,
+    action: Action,
+    *,
+    comment: str = "",
+    password: str | None = None,
+    if_match: str | None = None,
+) -> RecordPublic:
     revision = service.record_revision(session, record_id=record_id, user=user)
-    revision = service.transition_revision(session, actor=user, revision_id=revision.id, action=action,
-                                           comment=comment, password=password,
-                                           expected_version=expected_version(if_match))
+    revision = service.transition_revision(
+        session,
+        actor=user,
+        revision_id=revision.id,
+        action=action,
+        comment=comment,
+        password=password,
+        expected_version=expected_version(if_match),
+    )
     return queries.record_public(session, session.get(Document, record_id), revision)
 
 
 @router.post("/records/{record_id}/submit", response_model=RecordPublic)
-def submit_record(record_id: EntityId, session: SessionDep, user: CurrentUser,
-                  if_match: IfMatch = None) -> RecordPublic:
+def submit_record(
+    record_id: EntityId, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+) -> RecordPublic:
     return _record_transition(session, user, record_id, Action.submit, if_match=if_match)
 
 
 @router.post("/records/{record_id}/approve", response_model=RecordPublic)
-def approve_record(record_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser,
-                   if_match: IfMatch = None) -> RecordPublic:
-    return _record_transition(session, user, record_id, Action.approve, comment=body.comment,
-                              password=body.password, if_match=if_match)
+def approve_record(
+    record_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+) -> RecordPublic:
+    return _record_transition(
+        session, user, record_id, Action.approve, comment=body.comment, password=body.password, if_match=if_match
+    )
 
 
 @router.post("/records/{record_id}/reject", response_model=RecordPublic)
-def reject_record(record_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser,
-                  if_match: IfMatch = None) -> RecordPublic:
+def reject_record(
+    record_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+) -> RecordPublic:
     return _record_transition(session, user, record_id, Action.reject, comment=body.comment, if_match=if_match)
 
 
 @router.post("/records/{record_id}/void", response_model=RecordPublic)
-def void_record(record_id: EntityId, body: ReasonIn, session: SessionDep, user: CurrentUser,
-                if_match: IfMatch = None) -> RecordPublic:
+def void_record(
+    record_id: EntityId, body: ReasonIn, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+) -> RecordPublic:
     return _record_transition(session, user, record_id, Action.void, comment=body.reason, if_match=if_match)

@@ -47,9 +47,14 @@ def get_document(session: Session, *, document_id: int, user: User, for_update: 
         if document is not None:  # it exists but is not theirs: a refused access worth recording
             # Recorded in the owner's trail (the owning park must learn its documents were probed), without naming
             # the prober: who works in another park is not the owner's business either.
-            audit = {"action": "access.refused", "entity_type": "document", "entity_id": document_id,
-                     "park_id": document.park_id, "actor_name": "另一园区用户 / user of another park",
-                     "after": {"cross_park": True}}
+            audit = {
+                "action": "access.refused",
+                "entity_type": "document",
+                "entity_id": document_id,
+                "park_id": document.park_id,
+                "actor_name": "另一园区用户 / user of another park",
+                "after": {"cross_park": True},
+            }
         raise NotFound("文件不存在", "Document not found", audit=audit)
     return document
 
@@ -78,56 +83,91 @@ def _require_uploader(user: User, doc_type: DocType) -> None:
         return
     if user.role == Role.contributor and doc_type.code in user.assigned_types:
         return
-    raise Forbidden("您无权上传此类型的文件", "You may not upload documents of this type",
-                    audit=refusal(user, "access.refused", "doc_type", doc_type.code))
+    raise Forbidden(
+        "您无权上传此类型的文件",
+        "You may not upload documents of this type",
+        audit=refusal(user, "access.refused", "doc_type", doc_type.code),
+    )
 
 
 def _next_control_no(session: Session, park: Park, doc_type: DocType) -> str:
     prefix = f"{park.code}-{doc_type.code}-"
     count = session.execute(
-        select(func.count()).select_from(Document).where(Document.park_id == park.id,
-                                                         Document.doc_type == doc_type.code)
+        select(func.count())
+        .select_from(Document)
+        .where(Document.park_id == park.id, Document.doc_type == doc_type.code)
     ).scalar_one()
     number = count + 1
-    while session.execute(select(Document.id).where(Document.park_id == park.id,
-                                                    Document.control_no == f"{prefix}{number:03d}")).first():
+    while session.execute(
+        select(Document.id).where(Document.park_id == park.id, Document.control_no == f"{prefix}{number:03d}")
+    ).first():
         number += 1
     return f"{prefix}{number:03d}"
 
 
 def register_document(
-    session: Session, *, actor: User, doc_type_code: str, title: str, owner_unit: str = "",
-    access_level: AccessLevel = AccessLevel.internal, control_no: str | None = None,
+    session: Session,
+    *,
+    actor: User,
+    doc_type_code: str,
+    title: str,
+    owner_unit: str = "",
+    access_level: AccessLevel = AccessLevel.internal,
+    control_no: str | None = None,
     kind: DocKind | None = None,
 ) -> Document:
     doc_type = get_doc_type(session, doc_type_code)
     if kind is not None and doc_type.kind != kind:
-        raise Invalid(f"“{doc_type.title_zh}”是{'记录' if doc_type.kind == DocKind.record else '文件'}类型",
-                      f"“{doc_type.code}” is a {doc_type.kind} type")
+        raise Invalid(
+            f"“{doc_type.title_zh}”是{'记录' if doc_type.kind == DocKind.record else '文件'}类型",
+            f"“{doc_type.code}” is a {doc_type.kind} type",
+        )
     if doc_type.kind == DocKind.document and actor.role not in REGISTRARS:
-        raise Forbidden("只有体系管理员可以登记受控文件", "Only a coordinator may register controlled documents",
-                        audit=refusal(actor, "access.refused", "doc_type", doc_type.code))
+        raise Forbidden(
+            "只有体系管理员可以登记受控文件",
+            "Only a coordinator may register controlled documents",
+            audit=refusal(actor, "access.refused", "doc_type", doc_type.code),
+        )
     _require_uploader(actor, doc_type)
     title = title.strip()
     if not title:
         raise Invalid("标题不能为空", "The title is required")
     park = session.get(Park, actor.park_id)
     control_no = control_no.strip() if control_no else _next_control_no(session, park, doc_type)
-    if session.execute(select(Document.id).where(Document.park_id == park.id,
-                                                 Document.control_no == control_no)).first():
+    if session.execute(
+        select(Document.id).where(Document.park_id == park.id, Document.control_no == control_no)
+    ).first():
         raise Conflict(f"受控编号 {control_no} 已存在", f"Control number {control_no} already exists")
-    document = Document(park_id=park.id, control_no=control_no, doc_type=doc_type.code, kind=doc_type.kind,
-                        title=title, owner_unit=owner_unit.strip(), access_level=access_level,
-                        created_by_id=actor.id)
+    document = Document(
+        park_id=park.id,
+        control_no=control_no,
+        doc_type=doc_type.code,
+        kind=doc_type.kind,
+        title=title,
+        owner_unit=owner_unit.strip(),
+        access_level=access_level,
+        created_by_id=actor.id,
+    )
     session.add(document)
     try:
         session.flush()
     except IntegrityError as exc:
         raise Conflict("受控编号冲突，请重试", "The control number was just taken; please retry") from exc
-    events.record(session, action="document.register", entity_type="document", entity_id=document.id,
-                  park_id=park.id, actor=actor,
-                  after={"control_no": control_no, "doc_type": doc_type.code, "title": title,
-                         "access_level": str(access_level), "owner_unit": document.owner_unit})
+    events.record(
+        session,
+        action="document.register",
+        entity_type="document",
+        entity_id=document.id,
+        park_id=park.id,
+        actor=actor,
+        after={
+            "control_no": control_no,
+            "doc_type": doc_type.code,
+            "title": title,
+            "access_level": str(access_level),
+            "owner_unit": document.owner_unit,
+        },
+    )
     return document
 
 
@@ -138,11 +178,15 @@ def revision_refusal(actor: User, doc_type: DocType, document: Document, states:
     except Forbidden as exc:
         return exc
     if any(state in OPEN_STATES for state in states):
-        return Conflict("该文件已有一个未完成的版本，请先完成或退回它",
-                        "This document already has an open revision; finish or reject it first")
+        return Conflict(
+            "该文件已有一个未完成的版本，请先完成或退回它",
+            "This document already has an open revision; finish or reject it first",
+        )
     if document.kind == DocKind.record and states:
-        return Conflict("记录归档后不能修改；如需更正，请登记一条新记录",
-                        "A record never changes once registered; register a new record to correct it")
+        return Conflict(
+            "记录归档后不能修改；如需更正，请登记一条新记录",
+            "A record never changes once registered; register a new record to correct it",
+        )
     if any(state == RevisionState.obsolete for state in states):
         return Conflict("文件已作废，不能再添加版本", "The document is obsolete; no new revision can be added")
     return None
@@ -159,8 +203,14 @@ def _store(session: Session, staged: storage.StagedFile) -> None:
 
 
 def add_revision(
-    session: Session, *, actor: User, document_id: int, staged: storage.StagedFile, change_reason: str = "",
-    expected_version: int | None = None, period: tuple[date, date] | None = None,
+    session: Session,
+    *,
+    actor: User,
+    document_id: int,
+    staged: storage.StagedFile,
+    change_reason: str = "",
+    expected_version: int | None = None,
+    period: tuple[date, date] | None = None,
 ) -> Revision:
     """A new draft revision of a document from an uploaded file; the staged file is always consumed."""
     try:
@@ -180,11 +230,18 @@ def add_revision(
             raise Invalid("变更现行文件必须填写变更原因", "Changing an effective document needs a change reason")
         _store(session, staged)
         revision = Revision(
-            park_id=document.park_id, document_id=document.id,
-            number=max((number for number, _ in revisions), default=0) + 1, state=lifecycle.initial_state(),
-            change_reason=change_reason, blob_sha256=staged.sha256, file_name=staged.file_name,
-            media_type=staged.media_type, size_bytes=staged.size_bytes, preparer_id=actor.id,
-            period_start=period[0] if period else None, period_end=period[1] if period else None,
+            park_id=document.park_id,
+            document_id=document.id,
+            number=max((number for number, _ in revisions), default=0) + 1,
+            state=lifecycle.initial_state(),
+            change_reason=change_reason,
+            blob_sha256=staged.sha256,
+            file_name=staged.file_name,
+            media_type=staged.media_type,
+            size_bytes=staged.size_bytes,
+            preparer_id=actor.id,
+            period_start=period[0] if period else None,
+            period_end=period[1] if period else None,
         )
         session.add(revision)
         document.version += 1
@@ -192,23 +249,43 @@ def add_revision(
         try:
             session.flush()
         except IntegrityError as exc:
-            raise Conflict("该文件刚刚有了一个新版本，请刷新后重试",
-                           "Another revision was just created for this document; reload and retry") from exc
+            raise Conflict(
+                "该文件刚刚有了一个新版本，请刷新后重试",
+                "Another revision was just created for this document; reload and retry",
+            ) from exc
         if staged.text:
             session.add(RevisionText(revision_id=revision.id, text=staged.text))
-        events.record(session, action="revision.create", entity_type="revision", entity_id=revision.id,
-                      park_id=document.park_id, actor=actor,
-                      after={"document_id": document.id, "number": revision.number, "sha256": staged.sha256,
-                             "file_name": staged.file_name, "size_bytes": staged.size_bytes,
-                             "change_reason": change_reason, "state": str(revision.state)})
+        events.record(
+            session,
+            action="revision.create",
+            entity_type="revision",
+            entity_id=revision.id,
+            park_id=document.park_id,
+            actor=actor,
+            after={
+                "document_id": document.id,
+                "number": revision.number,
+                "sha256": staged.sha256,
+                "file_name": staged.file_name,
+                "size_bytes": staged.size_bytes,
+                "change_reason": change_reason,
+                "state": str(revision.state),
+            },
+        )
         return revision
     finally:
         storage.discard(staged)
 
 
 def transition_revision(
-    session: Session, *, actor: User, revision_id: int, action: Action, comment: str = "",
-    password: str | None = None, expected_version: int | None = None,
+    session: Session,
+    *,
+    actor: User,
+    revision_id: int,
+    action: Action,
+    comment: str = "",
+    password: str | None = None,
+    expected_version: int | None = None,
 ) -> Revision:
     signing = action in lifecycle.SIGNING_ACTIONS
     if signing:
@@ -219,30 +296,47 @@ def transition_revision(
     document = session.get(Document, revision.document_id)
     doc_type = get_doc_type(session, document.doc_type)
     try:
-        lifecycle.transition(session, revision, action, actor=actor, document=document, doc_type=doc_type,
-                             comment=comment, password=password, signature_verified=signing)
+        lifecycle.transition(
+            session,
+            revision,
+            action,
+            actor=actor,
+            document=document,
+            doc_type=doc_type,
+            comment=comment,
+            password=password,
+            signature_verified=signing,
+        )
     except IntegrityError as exc:  # a racing signer won on another connection
         raise Conflict("该步骤刚刚已由他人完成", "Someone else just completed this step") from exc
     return revision
 
 
-def make_obsolete(session: Session, *, actor: User, document_id: int, reason: str,
-                  expected_version: int | None = None) -> Document:
+def make_obsolete(
+    session: Session, *, actor: User, document_id: int, reason: str, expected_version: int | None = None
+) -> Document:
     document = get_document(session, document_id=document_id, user=actor, for_update=True)
     check_version(expected_version, document.version, "document")
-    states = session.execute(
-        select(Revision).where(Revision.document_id == document.id)
-    ).scalars().all()
+    states = session.execute(select(Revision).where(Revision.document_id == document.id)).scalars().all()
     if document.kind == DocKind.record:
         raise Conflict("记录请使用“作废记录”", "Use void for a record")
     if any(revision.state in OPEN_STATES for revision in states):
-        raise Conflict("该文件有未完成的版本，请先退回或完成它再作废",
-                       "The document has an open revision; finish or reject it before making it obsolete")
+        raise Conflict(
+            "该文件有未完成的版本，请先退回或完成它再作废",
+            "The document has an open revision; finish or reject it before making it obsolete",
+        )
     effective = next((revision for revision in states if revision.state == RevisionState.effective), None)
     if effective is None:
         raise Conflict("只有现行有效的文件可以作废", "Only an effective document can be made obsolete")
-    lifecycle.transition(session, effective, Action.obsolete, actor=actor, document=document,
-                         doc_type=get_doc_type(session, document.doc_type), comment=reason)
+    lifecycle.transition(
+        session,
+        effective,
+        Action.obsolete,
+        actor=actor,
+        document=document,
+        doc_type=get_doc_type(session, document.doc_type),
+        comment=reason,
+    )
     return document
 
 
@@ -278,20 +372,37 @@ def parse_period(text: str) -> tuple[date, date]:
             return start, end
     except ValueError:
         pass
-    raise Invalid("期间格式不正确：请用 2025、2025-06、2025-Q2 或 2025-01-01/2025-06-30",
-                  "Bad period: use 2025, 2025-06, 2025-Q2 or 2025-01-01/2025-06-30")
+    raise Invalid(
+        "期间格式不正确：请用 2025、2025-06、2025-Q2 或 2025-01-01/2025-06-30",
+        "Bad period: use 2025, 2025-06, 2025-Q2 or 2025-01-01/2025-06-30",
+    )
 
 
 def create_record(
-    session: Session, *, actor: User, doc_type_code: str, period_text: str, staged: storage.StagedFile,
-    title: str = "", owner_unit: str = "", access_level: AccessLevel = AccessLevel.internal, submit: bool = True,
+    session: Session,
+    *,
+    actor: User,
+    doc_type_code: str,
+    period_text: str,
+    staged: storage.StagedFile,
+    title: str = "",
+    owner_unit: str = "",
+    access_level: AccessLevel = AccessLevel.internal,
+    submit: bool = True,
 ) -> tuple[Document, Revision]:
     try:
         period = parse_period(period_text)
         doc_type = get_doc_type(session, doc_type_code)
         title = title.strip() or f"{doc_type.title_zh}（{period_text.strip()}）"
-        document = register_document(session, actor=actor, doc_type_code=doc_type_code, title=title,
-                                     owner_unit=owner_unit, access_level=access_level, kind=DocKind.record)
+        document = register_document(
+            session,
+            actor=actor,
+            doc_type_code=doc_type_code,
+            title=title,
+            owner_unit=owner_unit,
+            access_level=access_level,
+            kind=DocKind.record,
+        )
         revision = add_revision(session, actor=actor, document_id=document.id, staged=staged, period=period)
     finally:
         storage.discard(staged)

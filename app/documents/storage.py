@@ -123,9 +123,7 @@ class _Sink:
         self.max_bytes = max_bytes
         self.size = 0
         self.hasher = hashlib.sha256()
-        self.fh: BinaryIO = tempfile.NamedTemporaryFile(
-            dir=tmp_dir, prefix="upload-", suffix=".part", delete=False
-        )
+        self.fh: BinaryIO = tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="upload-", suffix=".part", delete=False)
         self.path = Path(self.fh.name)
 
     def write(self, chunk: bytes) -> None:

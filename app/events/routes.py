@@ -15,15 +15,23 @@ TrailReader = Annotated[User, Depends(require_role(Role.auditor, Role.coordinato
 
 @router.get("", response_model=list[EventPublic])
 def list_events(
-    session: SessionDep, user: TrailReader,
+    session: SessionDep,
+    user: TrailReader,
     entity: Annotated[str | None, Query(max_length=100, description="type or type:id, e.g. document:12")] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[EventPublic]:
     entity_type, _, entity_id = (entity or "").partition(":")
-    rows = service.list_events(session, park_id=user.park_id, entity_type=entity_type or None,
-                               entity_id=entity_id or None, action=action, limit=limit, offset=offset)
+    rows = service.list_events(
+        session,
+        park_id=user.park_id,
+        entity_type=entity_type or None,
+        entity_id=entity_id or None,
+        action=action,
+        limit=limit,
+        offset=offset,
+    )
     return [service.event_public(row) for row in rows]
 
 

@@ -64,16 +64,18 @@ def record(
     first event keeps that lock for a few statements instead of the whole request.
     """
     session.connection()  # make sure a transaction is open: its rollback must discard the queued event
-    session.info.setdefault(_PENDING, []).append({
-        "park_id": park_id,
-        "actor_id": actor_id if actor_id is not None else getattr(actor, "id", None),
-        "actor_name": actor_name or getattr(actor, "username", None) or "system",
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": str(entity_id),
-        "before_json": _canonical(before),
-        "after_json": _canonical(after),
-    })
+    session.info.setdefault(_PENDING, []).append(
+        {
+            "park_id": park_id,
+            "actor_id": actor_id if actor_id is not None else getattr(actor, "id", None),
+            "actor_name": actor_name or getattr(actor, "username", None) or "system",
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": str(entity_id),
+            "before_json": _canonical(before),
+            "after_json": _canonical(after),
+        }
+    )
 
 
 def append_pending(session: Session) -> None:
@@ -97,8 +99,9 @@ def append_pending(session: Session) -> None:
         seq += 1
         event = Event(seq=seq, occurred_at=occurred_at, prev_hash=prev_hash, hash="", **fields)
         event.hash = prev_hash = compute_hash(event)
-        rows.append({**fields, "seq": seq, "occurred_at": occurred_at, "prev_hash": event.prev_hash,
-                     "hash": event.hash})
+        rows.append(
+            {**fields, "seq": seq, "occurred_at": occurred_at, "prev_hash": event.prev_hash, "hash": event.hash}
+        )
     # One multi-row INSERT, not the unit of work: this runs while every other writer waits for the chain head.
     session.execute(insert(Event.__table__), rows)
     session.execute(update(EventChainHead).where(EventChainHead.id == 1).values(last_seq=seq, last_hash=prev_hash))
@@ -123,8 +126,10 @@ def _discard_unappended(session: Session, transaction: Any) -> None:
 @listens_for(Session, "do_orm_execute")
 def _append_before_reading_events(state: ORMExecuteState) -> None:
     """Like autoflush: a query of the event table in the same transaction sees the events recorded so far."""
-    if state.session.info.get(_PENDING) and state.is_select and Event.__table__ in find_tables(
-        state.statement, check_columns=True, include_selects=True
+    if (
+        state.session.info.get(_PENDING)
+        and state.is_select
+        and Event.__table__ in find_tables(state.statement, check_columns=True, include_selects=True)
     ):
         append_pending(state.session)
 
@@ -145,8 +150,12 @@ class ChainReport:
     reason: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checked": self.checked, "first_broken_seq": self.first_broken_seq,
-                "reason": self.reason}
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "first_broken_seq": self.first_broken_seq,
+            "reason": self.reason,
+        }
 
 
 def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
@@ -156,9 +165,9 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
     checked = 0
     last_seq = 0
     while True:
-        rows = session.execute(
-            select(Event).where(Event.seq > last_seq).order_by(Event.seq).limit(batch)
-        ).scalars().all()
+        rows = (
+            session.execute(select(Event).where(Event.seq > last_seq).order_by(Event.seq).limit(batch)).scalars().all()
+        )
         if not rows:
             break
         for event in rows:
@@ -180,8 +189,14 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
 
 
 def list_events(
-    session: Session, *, park_id: int, entity_type: str | None = None, entity_id: str | None = None,
-    action: str | None = None, limit: int = 100, offset: int = 0,
+    session: Session,
+    *,
+    park_id: int,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    action: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[Event]:
     query = select(Event).where(Event.park_id == park_id)
     if entity_type:
@@ -217,7 +232,16 @@ def install_triggers(connection: Any) -> None:
 
 
 def event_public(event: Event) -> EventPublic:
-    return EventPublic(id=event.id, seq=event.seq, actor_id=event.actor_id, actor_name=event.actor_name,
-                       occurred_at=as_utc(event.occurred_at), action=event.action, entity_type=event.entity_type,
-                       entity_id=event.entity_id, before=json.loads(event.before_json),
-                       after=json.loads(event.after_json), hash=event.hash)
+    return EventPublic(
+        id=event.id,
+        seq=event.seq,
+        actor_id=event.actor_id,
+        actor_name=event.actor_name,
+        occurred_at=as_utc(event.occurred_at),
+        action=event.action,
+        entity_type=event.entity_type,
+        entity_id=event.entity_id,
+        before=json.loads(event.before_json),
+        after=json.loads(event.after_json),
+        hash=event.hash,
+    )

@@ -105,8 +105,12 @@ def _index_info(settings: Settings) -> dict[str, Any]:
         current = json.loads((settings.index_dir / "CURRENT").read_text())
     except (OSError, ValueError):
         pass
-    return {"schema_version": getattr(search_index, "SCHEMA_VERSION", None), "current": current, "included": False,
-            "rebuild": "carbonms reindex"}
+    return {
+        "schema_version": getattr(search_index, "SCHEMA_VERSION", None),
+        "current": current,
+        "included": False,
+        "rebuild": "carbonms reindex",
+    }
 
 
 # --------------------------------------------------------------------------- backup
@@ -116,8 +120,10 @@ def _prepare_directory(path: Path) -> None:
     if path.exists() and not path.is_dir():
         raise Conflict(f"备份目标已存在且不是目录：{path}", f"The backup target exists and is not a directory: {path}")
     if path.is_dir() and any(path.iterdir()) and not (path / MANIFEST).is_file():
-        raise Conflict(f"备份目录非空且不是 carbonms 备份：{path}",
-                       f"The backup directory is not empty and holds no carbonms backup: {path}")
+        raise Conflict(
+            f"备份目录非空且不是 carbonms 备份：{path}",
+            f"The backup directory is not empty and holds no carbonms backup: {path}",
+        )
     path.mkdir(parents=True, exist_ok=True)
     # An earlier snapshot here is updated in place: its blobs are kept (immutable), its manifest goes first so an
     # interrupted run never leaves a manifest describing another database file.
@@ -198,8 +204,12 @@ def _backup_into(out: Path, settings: Settings) -> dict[str, Any]:
         "started_at": started.isoformat(),
         "finished_at": datetime.now(UTC).isoformat(),
         "database": database,
-        "blobs": {"count": len(files), "total_bytes": sum(files.values()), "extra_files": extras,
-                  "files": dict(sorted(files.items()))},
+        "blobs": {
+            "count": len(files),
+            "total_bytes": sum(files.values()),
+            "extra_files": extras,
+            "files": dict(sorted(files.items())),
+        },
         "index": _index_info(settings),
         "problems": problems,
     }
@@ -231,8 +241,9 @@ def _opened(source: Path, scratch_parent: Path) -> Iterator[Path]:
     if not source.is_file():
         raise NotFound(f"备份不存在：{source}", f"The backup does not exist: {source}")
     if not tarfile.is_tarfile(source):
-        raise Invalid(f"不是 carbonms 备份（目录或 .tar）：{source}",
-                      f"Not a carbonms backup (a directory or a .tar): {source}")
+        raise Invalid(
+            f"不是 carbonms 备份（目录或 .tar）：{source}", f"Not a carbonms backup (a directory or a .tar): {source}"
+        )
     scratch_parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".restore-", dir=scratch_parent))
     try:
@@ -247,21 +258,27 @@ def read_manifest(snapshot: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((snapshot / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
-        raise Invalid("备份缺少可读的 manifest.json（备份可能未完成）",
-                      "The backup has no readable manifest.json (it may be incomplete)") from exc
+        raise Invalid(
+            "备份缺少可读的 manifest.json（备份可能未完成）",
+            "The backup has no readable manifest.json (it may be incomplete)",
+        ) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise Invalid("不是 carbonms 备份", "Not a carbonms backup")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise Invalid(f"不支持的备份格式版本：{manifest.get('format_version')}",
-                      f"Unsupported backup format version: {manifest.get('format_version')}")
+        raise Invalid(
+            f"不支持的备份格式版本：{manifest.get('format_version')}",
+            f"Unsupported backup format version: {manifest.get('format_version')}",
+        )
     return manifest
 
 
 def _check_target_empty(settings: Settings, dialect: str) -> None:
     blob_dir = settings.blob_dir
     if blob_dir.exists() and any(p.is_file() for p in blob_dir.rglob("*")):
-        raise Conflict(f"目标文件目录不为空，拒绝覆盖：{blob_dir}",
-                       f"The target blob directory is not empty; refusing to overwrite it: {blob_dir}")
+        raise Conflict(
+            f"目标文件目录不为空，拒绝覆盖：{blob_dir}",
+            f"The target blob directory is not empty; refusing to overwrite it: {blob_dir}",
+        )
     require_empty_database(settings.resolved_database_url, dialect)
 
 
@@ -274,18 +291,24 @@ def restore(source: Path, settings: Settings) -> dict[str, Any]:
         manifest = read_manifest(snapshot)
         database = manifest["database"]
         if database.get("dialect") != dialect:
-            raise Invalid(f"备份来自 {database.get('dialect')}，目标是 {dialect}：不支持跨数据库恢复",
-                          f"The backup is of {database.get('dialect')} and the target is {dialect}: "
-                          "restoring across databases is not supported")
+            raise Invalid(
+                f"备份来自 {database.get('dialect')}，目标是 {dialect}：不支持跨数据库恢复",
+                f"The backup is of {database.get('dialect')} and the target is {dialect}: "
+                "restoring across databases is not supported",
+            )
         _check_target_empty(settings, dialect)
         dump = snapshot / database["file"]
         if not dump.is_file() or _sha256_file(dump) != database["sha256"]:
-            raise Invalid("备份中的数据库文件缺失或已损坏（SHA-256 不符）",
-                          "The backup's database file is missing or damaged (SHA-256 mismatch)")
+            raise Invalid(
+                "备份中的数据库文件缺失或已损坏（SHA-256 不符）",
+                "The backup's database file is missing or damaged (SHA-256 mismatch)",
+            )
         missing = [sha for sha in manifest["blobs"]["files"] if not blob_path(snapshot / BLOBS, sha).is_file()]
         if missing:
-            raise Invalid(f"备份缺少 {len(missing)} 个文件：{', '.join(missing[:5])}",
-                          f"The backup lacks {len(missing)} blob files: {', '.join(missing[:5])}")
+            raise Invalid(
+                f"备份缺少 {len(missing)} 个文件：{', '.join(missing[:5])}",
+                f"The backup lacks {len(missing)} blob files: {', '.join(missing[:5])}",
+            )
         restore_database(dump, url, dialect)
         # Blobs: every file is re-hashed; one that does not match its name is refused.
         settings.blob_dir.mkdir(parents=True, exist_ok=True)
@@ -305,8 +328,12 @@ def restore(source: Path, settings: Settings) -> dict[str, Any]:
     problems = [{"sha256": sha, "problem": "altered in the backup"} for sha in altered]
     if differ:
         problems.append({"problem": "row counts differ", "tables": str(differ)})
-    return {"database": database["file"], "tables": len(counts), "rows": sum(counts.values()),
-            "blobs": restored, "bytes": total, "index_schema_version": manifest.get("index", {}).get("schema_version"),
-            "problems": problems}
-
-
+    return {
+        "database": database["file"],
+        "tables": len(counts),
+        "rows": sum(counts.values()),
+        "blobs": restored,
+        "bytes": total,
+        "index_schema_version": manifest.get("index", {}).get("schema_version"),
+        "problems": problems,
+    }

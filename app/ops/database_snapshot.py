@@ -31,8 +31,14 @@ def libpq_url(url: str) -> tuple[str, dict[str, str]]:
     """A SQLAlchemy PostgreSQL URL as a libpq URI for pg_dump/pg_restore, the password moved to PGPASSWORD."""
     parsed = make_url(url)
     env = {"PGPASSWORD": parsed.password} if parsed.password else {}
-    plain = URL.create("postgresql", username=parsed.username, host=parsed.host, port=parsed.port,
-                       database=parsed.database, query=parsed.query)
+    plain = URL.create(
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
     return plain.render_as_string(hide_password=False), env
 
 
@@ -40,9 +46,10 @@ def require_tool(name: str) -> str:
     """The path of a PostgreSQL client program, or a clear error saying how to install it."""
     path = shutil.which(name)
     if path is None:
-        raise Unsupported(f"未找到 {name}：请安装 PostgreSQL 客户端工具（postgresql-client）并确保其在 PATH 中",
-                          f"{name} was not found: install the PostgreSQL client tools (postgresql-client) "
-                          "and put them on PATH")
+        raise Unsupported(
+            f"未找到 {name}：请安装 PostgreSQL 客户端工具（postgresql-client）并确保其在 PATH 中",
+            f"{name} was not found: install the PostgreSQL client tools (postgresql-client) and put them on PATH",
+        )
     return path
 
 
@@ -63,10 +70,12 @@ def _sqlite_path(url: str) -> Path:
 
 
 def _pg_tables(conn: Connection) -> list[str]:
-    return list(conn.exec_driver_sql(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-        "AND table_type = 'BASE TABLE' ORDER BY table_name"
-    ).scalars())
+    return list(
+        conn.exec_driver_sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' ORDER BY table_name"
+        ).scalars()
+    )
 
 
 def _quote(name: str) -> str:
@@ -82,8 +91,10 @@ def snapshot_database(url: str, out: Path) -> dict[str, Any]:
         return _snapshot_sqlite(url, out)
     if url.startswith("postgresql"):
         return _snapshot_postgres(url, out)
-    raise Unsupported(f"不支持备份此数据库：{make_url(url).drivername}",
-                      f"Backups of this database are not supported: {make_url(url).drivername}")
+    raise Unsupported(
+        f"不支持备份此数据库：{make_url(url).drivername}",
+        f"Backups of this database are not supported: {make_url(url).drivername}",
+    )
 
 
 def _snapshot_sqlite(url: str, out: Path) -> dict[str, Any]:
@@ -111,12 +122,19 @@ def _snapshot_sqlite(url: str, out: Path) -> dict[str, Any]:
 def _sqlite_facts(path: Path) -> dict[str, Any]:
     conn = sqlite3.connect(str(path))
     try:
-        tables = [row[0] for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         counts = {table: conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0] for table in tables}
         referenced = sorted(row[0] for row in conn.execute(_REFERENCED_SQL)) if "blob" in tables else []
-        alembic = ([row[0] for row in conn.execute("SELECT version_num FROM alembic_version ORDER BY 1")]
-                   if "alembic_version" in tables else [])
+        alembic = (
+            [row[0] for row in conn.execute("SELECT version_num FROM alembic_version ORDER BY 1")]
+            if "alembic_version" in tables
+            else []
+        )
     finally:
         conn.close()
     return {"counts": counts, "referenced": referenced, "alembic_revision": alembic}
@@ -138,15 +156,25 @@ def _snapshot_postgres(url: str, out: Path) -> dict[str, Any]:
                 tables = _pg_tables(conn)
                 counts = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {_quote(t)}").scalar_one() for t in tables}
                 referenced = sorted(conn.exec_driver_sql(_REFERENCED_SQL).scalars()) if "blob" in tables else []
-                alembic = (list(conn.exec_driver_sql("SELECT version_num FROM alembic_version ORDER BY 1").scalars())
-                           if "alembic_version" in tables else [])
-                _run_tool([pg_dump, "--format=custom", f"--snapshot={snapshot}", "--no-password",
-                           f"--file={partial}", dsn], env)
+                alembic = (
+                    list(conn.exec_driver_sql("SELECT version_num FROM alembic_version ORDER BY 1").scalars())
+                    if "alembic_version" in tables
+                    else []
+                )
+                _run_tool(
+                    [pg_dump, "--format=custom", f"--snapshot={snapshot}", "--no-password", f"--file={partial}", dsn],
+                    env,
+                )
     finally:
         engine.dispose()
     os.replace(partial, target)
-    return {"dialect": "postgresql", "file": PGDUMP_FILE, "counts": counts, "referenced": referenced,
-            "alembic_revision": alembic}
+    return {
+        "dialect": "postgresql",
+        "file": PGDUMP_FILE,
+        "counts": counts,
+        "referenced": referenced,
+        "alembic_revision": alembic,
+    }
 
 
 # --------------------------------------------------------------------------- restore
@@ -165,21 +193,27 @@ def require_empty_database(url: str, dialect: str) -> None:
             finally:
                 conn.close()
             if tables != 0:
-                raise Conflict(f"目标数据库不为空，拒绝覆盖：{path}",
-                               f"The target database is not empty; refusing to overwrite it: {path}")
+                raise Conflict(
+                    f"目标数据库不为空，拒绝覆盖：{path}",
+                    f"The target database is not empty; refusing to overwrite it: {path}",
+                )
         return
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
             tables = _pg_tables(conn)
     except Exception as exc:  # noqa: BLE001 - e.g. the database does not exist
-        raise Invalid(f"无法连接目标数据库（请先创建空数据库）：{exc}",
-                      f"Cannot connect to the target database (create an empty database first): {exc}") from exc
+        raise Invalid(
+            f"无法连接目标数据库（请先创建空数据库）：{exc}",
+            f"Cannot connect to the target database (create an empty database first): {exc}",
+        ) from exc
     finally:
         engine.dispose()
     if tables:
-        raise Conflict(f"目标数据库不为空（已有 {len(tables)} 张表），拒绝覆盖",
-                       f"The target database is not empty ({len(tables)} tables); refusing to overwrite it")
+        raise Conflict(
+            f"目标数据库不为空（已有 {len(tables)} 张表），拒绝覆盖",
+            f"The target database is not empty ({len(tables)} tables); refusing to overwrite it",
+        )
 
 
 def restore_database(dump: Path, url: str, dialect: str) -> None:
@@ -188,8 +222,19 @@ def restore_database(dump: Path, url: str, dialect: str) -> None:
         _restore_sqlite(dump, _sqlite_path(url))
         return
     dsn, env = libpq_url(url)
-    _run_tool([require_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-               "--no-password", f"--dbname={dsn}", str(dump)], env)
+    _run_tool(
+        [
+            require_tool("pg_restore"),
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            "--no-password",
+            f"--dbname={dsn}",
+            str(dump),
+        ],
+        env,
+    )
 
 
 def _restore_sqlite(dump: Path, target: Path) -> None:
@@ -216,7 +261,6 @@ def row_counts(url: str, dialect: str) -> dict[str, int]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {_quote(t)}").scalar_one()
-                    for t in _pg_tables(conn)}
+            return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {_quote(t)}").scalar_one() for t in _pg_tables(conn)}
     finally:
         engine.dispose()

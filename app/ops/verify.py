@@ -96,8 +96,9 @@ def file_sha256(path: Path) -> str:
     return hasher.hexdigest()
 
 
-def verify(session: Session, blob_dir: Path, *, clean_orphans: bool = False,
-           orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS) -> VerifyReport:
+def verify(
+    session: Session, blob_dir: Path, *, clean_orphans: bool = False, orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS
+) -> VerifyReport:
     """Check everything named in the module docstring; with `clean_orphans`, delete orphan files older than
     `orphan_min_age` seconds (re-checked against the database just before each deletion)."""
     report = VerifyReport()
@@ -124,37 +125,66 @@ def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[
     for sha in sorted(referenced):
         revision_ids = [revision_id for revision_id, _ in by_sha.get(sha, [])]
         if sha not in rows:
-            report._error("blob_row_missing", "版本引用的文件没有 Blob 记录 / revision refers to a blob without a row",
-                          sha256=sha, revision_ids=revision_ids)
+            report._error(
+                "blob_row_missing",
+                "版本引用的文件没有 Blob 记录 / revision refers to a blob without a row",
+                sha256=sha,
+                revision_ids=revision_ids,
+            )
         try:
             path = blob_path(blob_dir, sha)
         except ValueError:
-            report._error("blob_name_invalid", "文件哈希格式不正确 / malformed SHA-256", sha256=sha,
-                          revision_ids=revision_ids)
+            report._error(
+                "blob_name_invalid", "文件哈希格式不正确 / malformed SHA-256", sha256=sha, revision_ids=revision_ids
+            )
             continue
         if not path.is_file():
-            report._error("blob_missing", "文件在磁盘上缺失 / blob file missing on disk", sha256=sha,
-                          revision_ids=revision_ids, path=str(path))
+            report._error(
+                "blob_missing",
+                "文件在磁盘上缺失 / blob file missing on disk",
+                sha256=sha,
+                revision_ids=revision_ids,
+                path=str(path),
+            )
             continue
         checked += 1
         try:
             actual = file_sha256(path)
         except OSError as exc:
-            report._error("blob_unreadable", f"文件无法读取 / blob file unreadable: {exc}", sha256=sha,
-                          revision_ids=revision_ids, path=str(path))
+            report._error(
+                "blob_unreadable",
+                f"文件无法读取 / blob file unreadable: {exc}",
+                sha256=sha,
+                revision_ids=revision_ids,
+                path=str(path),
+            )
             continue
         if actual != sha:
-            report._error("blob_altered", f"文件内容已被改动 / blob content altered (now hashes to {actual})",
-                          sha256=sha, revision_ids=revision_ids, path=str(path))
+            report._error(
+                "blob_altered",
+                f"文件内容已被改动 / blob content altered (now hashes to {actual})",
+                sha256=sha,
+                revision_ids=revision_ids,
+                path=str(path),
+            )
             continue
         size = path.stat().st_size
         if sha in rows and rows[sha] != size:
-            report._error("blob_size", f"Blob 记录的大小 {rows[sha]} 与文件 {size} 不符 / blob row size differs",
-                          sha256=sha, revision_ids=revision_ids, path=str(path))
+            report._error(
+                "blob_size",
+                f"Blob 记录的大小 {rows[sha]} 与文件 {size} 不符 / blob row size differs",
+                sha256=sha,
+                revision_ids=revision_ids,
+                path=str(path),
+            )
         wrong = [revision_id for revision_id, rev_size in by_sha.get(sha, []) if rev_size != size]
         if wrong:
-            report._error("revision_size", f"版本记录的大小与文件 {size} 不符 / revision size differs from the file",
-                          sha256=sha, revision_ids=wrong)
+            report._error(
+                "revision_size",
+                f"版本记录的大小与文件 {size} 不符 / revision size differs from the file",
+                sha256=sha,
+                revision_ids=wrong,
+            )
     report.counts["blobs_referenced"] = len(referenced)
     report.counts["blobs_hashed"] = checked
     return referenced
@@ -168,8 +198,15 @@ def _still_unreferenced(session: Session, sha: str) -> bool:
         return fresh.execute(select(Revision.id).where(Revision.blob_sha256 == sha).limit(1)).first() is None
 
 
-def _check_disk(session: Session, blob_dir: Path, referenced: set[str], report: VerifyReport, *,
-                clean_orphans: bool, orphan_min_age: float) -> None:
+def _check_disk(
+    session: Session,
+    blob_dir: Path,
+    referenced: set[str],
+    report: VerifyReport,
+    *,
+    clean_orphans: bool,
+    orphan_min_age: float,
+) -> None:
     files = 0
     removed = 0
     if not blob_dir.is_dir():
@@ -191,14 +228,18 @@ def _check_disk(session: Session, blob_dir: Path, referenced: set[str], report: 
             # ctime moves when the file is renamed into place or made read-only: the moment it joined the store.
             age = now - max(stat.st_mtime, stat.st_ctime)
             kind = "orphan_blob" if in_place else "stray_file"
-            what = ("文件未被任何记录引用 / blob file referenced by nothing" if in_place
-                    else "blob 目录中的多余文件 / unexpected file in the blob directory")
+            what = (
+                "文件未被任何记录引用 / blob file referenced by nothing"
+                if in_place
+                else "blob 目录中的多余文件 / unexpected file in the blob directory"
+            )
             if clean_orphans and age >= orphan_min_age and (not in_place or _still_unreferenced(session, name)):
                 try:
                     path.unlink()
                     removed += 1
-                    report._warning(kind, f"{what}; 已删除 / removed", sha256=name if in_place else None,
-                                    path=str(path))
+                    report._warning(
+                        kind, f"{what}; 已删除 / removed", sha256=name if in_place else None, path=str(path)
+                    )
                     continue
                 except OSError as exc:
                     what = f"{what}; 删除失败 / could not remove: {exc}"
@@ -214,8 +255,16 @@ def _check_disk(session: Session, blob_dir: Path, referenced: set[str], report: 
 
 def _check_revisions(session: Session, report: VerifyReport) -> None:
     rows = session.execute(
-        select(Revision.id, Revision.document_id, Revision.state, Revision.version, Revision.submitted_at,
-               Revision.approved_at, Revision.effective_from, Revision.ended_at).order_by(Revision.id)
+        select(
+            Revision.id,
+            Revision.document_id,
+            Revision.state,
+            Revision.version,
+            Revision.submitted_at,
+            Revision.approved_at,
+            Revision.effective_from,
+            Revision.ended_at,
+        ).order_by(Revision.id)
     ).all()
     documents = set(session.execute(select(Document.id)).scalars())
     effective: dict[int, list[int]] = defaultdict(list)
@@ -223,8 +272,11 @@ def _check_revisions(session: Session, report: VerifyReport) -> None:
     valid_states = {state.value for state in RevisionState}
     for row in rows:
         if row.document_id not in documents:
-            report._error("revision_orphan", f"版本所属文件 {row.document_id} 不存在 / revision's document is missing",
-                          revision_ids=[row.id])
+            report._error(
+                "revision_orphan",
+                f"版本所属文件 {row.document_id} 不存在 / revision's document is missing",
+                revision_ids=[row.id],
+            )
         if row.state not in valid_states:
             report._error("revision_state", f"未知状态 {row.state!r} / unknown state", revision_ids=[row.id])
             continue
@@ -245,17 +297,25 @@ def _check_revisions(session: Session, report: VerifyReport) -> None:
         if state in _NEEDS_ENDED_AT and row.ended_at is None:
             missing.append("ended_at")
         if missing:
-            report._error("revision_state",
-                          f"状态为 {state} 但缺少 {', '.join(missing)} / {state} revision without {', '.join(missing)}",
-                          revision_ids=[row.id])
+            report._error(
+                "revision_state",
+                f"状态为 {state} 但缺少 {', '.join(missing)} / {state} revision without {', '.join(missing)}",
+                revision_ids=[row.id],
+            )
     for document_id, ids in effective.items():
         if len(ids) > 1:
-            report._error("revision_state", f"文件 {document_id} 有多个现行版本 / document {document_id} has "
-                          f"{len(ids)} effective revisions", revision_ids=ids)
+            report._error(
+                "revision_state",
+                f"文件 {document_id} 有多个现行版本 / document {document_id} has {len(ids)} effective revisions",
+                revision_ids=ids,
+            )
     for document_id, ids in open_.items():
         if len(ids) > 1:
-            report._error("revision_state", f"文件 {document_id} 有多个未完成版本 / document {document_id} has "
-                          f"{len(ids)} open revisions", revision_ids=ids)
+            report._error(
+                "revision_state",
+                f"文件 {document_id} 有多个未完成版本 / document {document_id} has {len(ids)} open revisions",
+                revision_ids=ids,
+            )
     report.counts["documents"] = len(documents)
     report.counts["revisions"] = len(rows)
 
@@ -268,12 +328,19 @@ def _check_signatures(session: Session, report: VerifyReport) -> None:
     ).all()
     for signature_id, revision_id, signed_sha, revision_sha in rows:
         if revision_sha is None:
-            report._error("signature_orphan", f"签名 {signature_id} 的版本不存在 / signature's revision is missing",
-                          revision_ids=[revision_id])
+            report._error(
+                "signature_orphan",
+                f"签名 {signature_id} 的版本不存在 / signature's revision is missing",
+                revision_ids=[revision_id],
+            )
         elif signed_sha != revision_sha:
-            report._error("signature_hash", f"签名 {signature_id} 签署的文件 {signed_sha} 与版本文件不同 / "
-                          f"signature {signature_id} signed another file than the revision's",
-                          sha256=revision_sha, revision_ids=[revision_id])
+            report._error(
+                "signature_hash",
+                f"签名 {signature_id} 签署的文件 {signed_sha} 与版本文件不同 / "
+                f"signature {signature_id} signed another file than the revision's",
+                sha256=revision_sha,
+                revision_ids=[revision_id],
+            )
     report.counts["signatures"] = len(rows)
 
 
@@ -282,10 +349,13 @@ def _check_signatures(session: Session, report: VerifyReport) -> None:
 
 def _check_events(session: Session, report: VerifyReport) -> None:
     """The chain is whole, and every created revision or document has its event and every such event its row."""
-    for action, entity_type, model in (("revision.create", "revision", Revision),
-                                       ("document.register", "document", Document)):
+    for action, entity_type, model in (
+        ("revision.create", "revision", Revision),
+        ("document.register", "document", Document),
+    ):
         logged = {
-            entity_id for entity_id in session.execute(
+            entity_id
+            for entity_id in session.execute(
                 select(Event.entity_id).where(Event.action == action, Event.entity_type == entity_type)
             ).scalars()
         }
@@ -293,15 +363,24 @@ def _check_events(session: Session, report: VerifyReport) -> None:
         ghosts = sorted(logged - existing, key=lambda v: (len(v), v))
         unlogged = sorted(existing - logged, key=lambda v: (len(v), v))
         if ghosts:
-            report._error("event_without_change", f"{action} 事件所指的{entity_type}不存在 / {action} events whose "
-                          f"{entity_type} does not exist: {', '.join(ghosts[:50])}",
-                          revision_ids=[int(v) for v in ghosts if v.isdigit()] if model is Revision else [])
+            report._error(
+                "event_without_change",
+                f"{action} 事件所指的{entity_type}不存在 / {action} events whose "
+                f"{entity_type} does not exist: {', '.join(ghosts[:50])}",
+                revision_ids=[int(v) for v in ghosts if v.isdigit()] if model is Revision else [],
+            )
         if unlogged:
-            report._error("change_without_event", f"{entity_type} 没有 {action} 事件 / {entity_type} rows without "
-                          f"a {action} event: {', '.join(unlogged[:50])}",
-                          revision_ids=[int(v) for v in unlogged] if model is Revision else [])
+            report._error(
+                "change_without_event",
+                f"{entity_type} 没有 {action} 事件 / {entity_type} rows without "
+                f"a {action} event: {', '.join(unlogged[:50])}",
+                revision_ids=[int(v) for v in unlogged] if model is Revision else [],
+            )
     chain = verify_chain(session)
     report.counts["events"] = chain.checked
     if not chain.ok:
-        report._error("audit_chain", f"审计链在第 {chain.first_broken_seq} 条断开：{chain.reason} / audit chain broken "
-                      f"at event {chain.first_broken_seq}: {chain.reason}")
+        report._error(
+            "audit_chain",
+            f"审计链在第 {chain.first_broken_seq} 条断开：{chain.reason} / audit chain broken "
+            f"at event {chain.first_broken_seq}: {chain.reason}",
+        )

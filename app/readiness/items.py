@@ -59,6 +59,7 @@ def document_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_
 
         current = [row for row in effective.rows if due(row) is None or due(row) >= as_of]
         if current:
+
             def met() -> tuple[str, str]:
                 row = current[0]
                 published, reviewed = _day(row.effective_from), _day(row.base)
@@ -73,29 +74,37 @@ def document_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_
 
         def overdue() -> tuple[str, str]:
             row = effective.rows[0]
-            return (f"评审已逾期：应于 {due(row)} 前复审（{row.control_no} 第{row.number}版，复审周期 {cycle} 个月）"
-                    f"{more_zh}",
-                    f"Review overdue: {row.control_no} revision {row.number} was due for review by {due(row)} "
-                    f"({cycle}-month cycle){more_en}")
+            return (
+                f"评审已逾期：应于 {due(row)} 前复审（{row.control_no} 第{row.number}版，复审周期 {cycle} 个月）"
+                f"{more_zh}",
+                f"Review overdue: {row.control_no} revision {row.number} was due for review by {due(row)} "
+                f"({cycle}-month cycle){more_en}",
+            )
 
         return TypeVerdict("review_overdue", effective.rows, overdue)
     open_ = buckets.get((info.code, BUCKET_OPEN))
     if open_ and open_.rows:
+
         def in_progress() -> tuple[str, str]:
             row = open_.rows[0]
             state_zh, state_en = STATE_LABELS.get(row.state, (row.state, row.state))
             more_zh, more_en = _more(open_.total)
-            return (f"仅有草稿/审批中的版本：{row.control_no} 第{row.number}版（当前{state_zh}）{more_zh}",
-                    f"Only draft or in-approval revisions: {row.control_no} revision {row.number} "
-                    f"(now {state_en.lower()}){more_en}")
+            return (
+                f"仅有草稿/审批中的版本：{row.control_no} 第{row.number}版（当前{state_zh}）{more_zh}",
+                f"Only draft or in-approval revisions: {row.control_no} revision {row.number} "
+                f"(now {state_en.lower()}){more_en}",
+            )
 
         return TypeVerdict("in_progress", open_.rows, in_progress)
     obsolete = buckets.get((info.code, BUCKET_OBSOLETE))
     if obsolete and obsolete.rows:
+
         def only_obsolete() -> tuple[str, str]:
             more_zh, more_en = _more(obsolete.total)
-            return (f"仅有已作废的文件：{obsolete.rows[0].control_no}{more_zh}",
-                    f"Only obsolete documents: {obsolete.rows[0].control_no}{more_en}")
+            return (
+                f"仅有已作废的文件：{obsolete.rows[0].control_no}{more_zh}",
+                f"Only obsolete documents: {obsolete.rows[0].control_no}{more_en}",
+            )
 
         return TypeVerdict("missing", obsolete.rows, only_obsolete)
     return TypeVerdict("missing", [], lambda: ("尚无文件", "No document yet"))
@@ -114,23 +123,39 @@ def record_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_of
     end = _record_end(newest)
     more_zh, more_en = _more(filed.total)
     if not cycle:
-        return TypeVerdict("met", filed.rows, lambda: (
-            f"已归档记录：{newest.control_no}，{_day(newest.base)} 归档{more_zh}",
-            f"Filed record: {newest.control_no}, filed {_day(newest.base)}{more_en}"))
+        return TypeVerdict(
+            "met",
+            filed.rows,
+            lambda: (
+                f"已归档记录：{newest.control_no}，{_day(newest.base)} 归档{more_zh}",
+                f"Filed record: {newest.control_no}, filed {_day(newest.base)}{more_en}",
+            ),
+        )
     threshold = add_months(as_of, -cycle)
     covering = [row for row in filed.rows if (_record_end(row) or date.min) >= threshold]
     if covering:
-        return TypeVerdict("met", covering, lambda: (
-            f"已归档记录覆盖当前周期：{newest.control_no}，期间截至 {end}（周期 {cycle} 个月）{more_zh}",
-            f"A filed record covers the current cycle: {newest.control_no}, period ending {end} "
-            f"({cycle}-month cycle){more_en}"))
-    return TypeVerdict("overdue", [newest], lambda: (
-        f"最新归档记录的期间截至 {end}，已超过 {cycle} 个月周期（{newest.control_no}）",
-        f"The newest filed record's period ends {end}, beyond the {cycle}-month cycle ({newest.control_no})"))
+        return TypeVerdict(
+            "met",
+            covering,
+            lambda: (
+                f"已归档记录覆盖当前周期：{newest.control_no}，期间截至 {end}（周期 {cycle} 个月）{more_zh}",
+                f"A filed record covers the current cycle: {newest.control_no}, period ending {end} "
+                f"({cycle}-month cycle){more_en}",
+            ),
+        )
+    return TypeVerdict(
+        "overdue",
+        [newest],
+        lambda: (
+            f"最新归档记录的期间截至 {end}，已超过 {cycle} 个月周期（{newest.control_no}）",
+            f"The newest filed record's period ends {end}, beyond the {cycle}-month cycle ({newest.control_no})",
+        ),
+    )
 
 
-def judge_types(types: dict[str, TypeInfo], codes: Collection[str], buckets: dict[tuple[str, str], Bucket],
-                as_of: date) -> dict[str, TypeVerdict]:
+def judge_types(
+    types: dict[str, TypeInfo], codes: Collection[str], buckets: dict[tuple[str, str], Bucket], as_of: date
+) -> dict[str, TypeVerdict]:
     """The verdict of each type in `codes`: records by the record rules, documents by the document rules."""
     verdicts: dict[str, TypeVerdict] = {}
     for code in codes:

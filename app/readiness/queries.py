@@ -55,12 +55,22 @@ class ClauseInfo:
     doc_types: list[str] = field(default_factory=list)
 
 
-def load_clause_map(session: Session, chapters: Collection[str], clause_ids: Collection[str] | None = None
-                    ) -> tuple[list[ClauseInfo], dict[str, TypeInfo]]:
+def load_clause_map(
+    session: Session, chapters: Collection[str], clause_ids: Collection[str] | None = None
+) -> tuple[list[ClauseInfo], dict[str, TypeInfo]]:
     """Clauses of `chapters` with at least one linked type, in file order, and those types: one query."""
     query = (
-        select(Clause.id, Clause.chapter, Clause.title_zh, Clause.title_en,
-               DocType.code, DocType.title_zh, DocType.title_en, DocType.kind, DocType.review_cycle_months)
+        select(
+            Clause.id,
+            Clause.chapter,
+            Clause.title_zh,
+            Clause.title_en,
+            DocType.code,
+            DocType.title_zh,
+            DocType.title_en,
+            DocType.kind,
+            DocType.review_cycle_months,
+        )
         .join(DocTypeClause, DocTypeClause.clause_id == Clause.id)
         .join(DocType, DocType.code == DocTypeClause.doc_type)
         .where(Clause.chapter.in_(chapters))
@@ -80,11 +90,13 @@ def load_clause_map(session: Session, chapters: Collection[str], clause_ids: Col
     return list(clauses.values()), types
 
 
-def load_applicability(session: Session, park_id: int,
-                       clause_ids: Collection[str] | None) -> dict[str, tuple[bool, str]]:
+def load_applicability(
+    session: Session, park_id: int, clause_ids: Collection[str] | None
+) -> dict[str, tuple[bool, str]]:
     """The park's applicability rows: clause id -> (applicable, reason)."""
     query = select(ClauseApplicability.clause_id, ClauseApplicability.applicable, ClauseApplicability.reason).where(
-        ClauseApplicability.park_id == park_id)
+        ClauseApplicability.park_id == park_id
+    )
     if clause_ids is not None:
         query = query.where(ClauseApplicability.clause_id.in_(list(clause_ids)))
     return {clause_id: (bool(applicable), reason or "") for clause_id, applicable, reason in session.execute(query)}
@@ -117,7 +129,13 @@ class Bucket:
 
 
 def load_revision_buckets(
-    session: Session, *, park_id: int, doc_types: Collection[str], as_of: date, historical: bool, user: User | None,
+    session: Session,
+    *,
+    park_id: int,
+    doc_types: Collection[str],
+    as_of: date,
+    historical: bool,
+    user: User | None,
     few_types: bool = False,
 ) -> dict[tuple[str, str], Bucket]:
     """The park's counting revisions, classified in SQL into buckets; the newest EVIDENCE_LIMIT kept per bucket.
@@ -128,14 +146,21 @@ def load_revision_buckets(
     cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)  # the end of the as_of day
     if historical:
         not_ended = or_(R.ended_at.is_(None), R.ended_at >= cutoff)
-        reviewed = and_(R.last_reviewed_at.is_not(None), R.last_reviewed_at > R.effective_from,
-                        R.last_reviewed_at < cutoff)
+        reviewed = and_(
+            R.last_reviewed_at.is_not(None), R.last_reviewed_at > R.effective_from, R.last_reviewed_at < cutoff
+        )
         bucket = case(
             (and_(R.state.in_(_RECORD_DONE), R.effective_from < cutoff, not_ended), literal(BUCKET_FILED)),
             (and_(R.state.in_(_ONCE_EFFECTIVE), R.effective_from < cutoff, not_ended), literal(BUCKET_EFFECTIVE)),
             (and_(R.state == str(_S.obsolete), R.ended_at < cutoff), literal(BUCKET_OBSOLETE)),
-            (and_(R.state.in_(_OPEN_VALUES + _ONCE_EFFECTIVE),
-                  or_(R.effective_from.is_(None), R.effective_from >= cutoff), not_ended), literal(BUCKET_OPEN)),
+            (
+                and_(
+                    R.state.in_(_OPEN_VALUES + _ONCE_EFFECTIVE),
+                    or_(R.effective_from.is_(None), R.effective_from >= cutoff),
+                    not_ended,
+                ),
+                literal(BUCKET_OPEN),
+            ),
             else_=literal(""),
         )
         conditions = [R.created_at < cutoff, or_(not_ended, R.state == str(_S.obsolete))]
@@ -186,10 +211,13 @@ def load_revision_buckets(
                 heapq.heapreplace(heap, entry)
     buckets = {}
     for (doc_type, bucket_value), (total, heap) in groups.items():
-        buckets[(doc_type, bucket_value)] = Bucket(total=total, rows=[
-            EvidenceRow(bucket_value, doc_type, revision_id, as_utc(base_value), period_end)
-            for _, period_end, _, base_value, revision_id in sorted(heap, reverse=True)
-        ])
+        buckets[(doc_type, bucket_value)] = Bucket(
+            total=total,
+            rows=[
+                EvidenceRow(bucket_value, doc_type, revision_id, as_utc(base_value), period_end)
+                for _, period_end, _, base_value, revision_id in sorted(heap, reverse=True)
+            ],
+        )
     return buckets
 
 
@@ -202,16 +230,18 @@ def fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:
         by_id.setdefault(row.revision_id, []).append(row)
     R, D, S = Revision, Document, Signature
     query = (
-        select(R.id, R.document_id, D.control_no, R.number, R.state, R.effective_from, R.period_start,
-               S.signer_name)
+        select(R.id, R.document_id, D.control_no, R.number, R.state, R.effective_from, R.period_start, S.signer_name)
         .join(D, D.id == R.document_id)
-        .outerjoin(S, and_(S.revision_id == R.id,
-                           S.meaning.in_((str(SignatureMeaning.approve), str(SignatureMeaning.confirm)))))
+        .outerjoin(
+            S,
+            and_(S.revision_id == R.id, S.meaning.in_((str(SignatureMeaning.approve), str(SignatureMeaning.confirm)))),
+        )
         .where(R.id.in_(sorted(by_id)))
         .order_by(R.id, S.signed_at, S.id)
     )
-    for revision_id, document_id, control_no, number, state, effective_from, period_start, signer in \
-            session.connection().execute(query).all():
+    for revision_id, document_id, control_no, number, state, effective_from, period_start, signer in (
+        session.connection().execute(query).all()
+    ):
         for row in by_id[revision_id]:
             row.document_id, row.control_no, row.number, row.state = document_id, control_no, number, str(state)
             row.effective_from, row.period_start = as_utc(effective_from), period_start

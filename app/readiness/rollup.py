@@ -72,9 +72,14 @@ class Rollup:
     overall_counts: dict[str, int]
 
 
-def roll_up(clauses: list[ClauseInfo], types: dict[str, TypeInfo], excluded: dict[str, str],
-            verdicts: dict[str, TypeVerdict], reasons: dict[str, tuple[str, str]],
-            chapters: Collection[str]) -> Rollup:
+def roll_up(
+    clauses: list[ClauseInfo],
+    types: dict[str, TypeInfo],
+    excluded: dict[str, str],
+    verdicts: dict[str, TypeVerdict],
+    reasons: dict[str, tuple[str, str]],
+    chapters: Collection[str],
+) -> Rollup:
     """One entry per clause with its items, and the counts per chapter (`chapters` first, in order) and overall.
 
     `excluded` maps the clauses marked not applicable to their reason; their items leave every total.
@@ -88,18 +93,30 @@ def roll_up(clauses: list[ClauseInfo], types: dict[str, TypeInfo], excluded: dic
         items = []
         for code in clause.doc_types:
             info = types[code]
-            item: dict[str, Any] = {"doc_type": code, "title_zh": info.title_zh, "title_en": info.title_en,
-                                    "kind": info.kind}
+            item: dict[str, Any] = {
+                "doc_type": code,
+                "title_zh": info.title_zh,
+                "title_en": info.title_en,
+                "kind": info.kind,
+            }
             if not_applicable:
-                item |= {"status": "not_applicable", "reason_zh": f"条款不适用：{excluded[clause.id]}",
-                         "reason_en": f"Clause not applicable: {excluded[clause.id]}", "evidence": [],
-                         "evidence_detail": []}
+                item |= {
+                    "status": "not_applicable",
+                    "reason_zh": f"条款不适用：{excluded[clause.id]}",
+                    "reason_en": f"Clause not applicable: {excluded[clause.id]}",
+                    "evidence": [],
+                    "evidence_detail": [],
+                }
                 counts["not_applicable_items"] += 1
             else:
                 verdict = verdicts[code]
-                item |= {"status": verdict.status, "reason_zh": reasons[code][0], "reason_en": reasons[code][1],
-                         "evidence": list(dict.fromkeys(row.document_id for row in verdict.evidence)),
-                         "evidence_detail": [_evidence_detail(row) for row in verdict.evidence]}
+                item |= {
+                    "status": verdict.status,
+                    "reason_zh": reasons[code][0],
+                    "reason_en": reasons[code][1],
+                    "evidence": list(dict.fromkeys(row.document_id for row in verdict.evidence)),
+                    "evidence_detail": [_evidence_detail(row) for row in verdict.evidence],
+                }
                 counts[verdict.status] += 1
                 counts["applicable_items"] += 1
             items.append(item)
@@ -107,13 +124,19 @@ def roll_up(clauses: list[ClauseInfo], types: dict[str, TypeInfo], excluded: dic
             for key, value in counts.items():
                 total[key] += value
         clause_summary = summary(counts)
-        clause_out.append({
-            "id": clause.id, "chapter": clause.chapter, "title_zh": clause.title_zh, "title_en": clause.title_en,
-            "status": "not_applicable" if not_applicable else clause_summary["status"],
-            "coverage": clause_summary["coverage"], "progress": clause_summary["progress"],
-            "counts": clause_summary["counts"],
-            "applicable": not not_applicable,
-            "not_applicable_reason": excluded[clause.id] if not_applicable else None,
-            "items": items,
-        })
+        clause_out.append(
+            {
+                "id": clause.id,
+                "chapter": clause.chapter,
+                "title_zh": clause.title_zh,
+                "title_en": clause.title_en,
+                "status": "not_applicable" if not_applicable else clause_summary["status"],
+                "coverage": clause_summary["coverage"],
+                "progress": clause_summary["progress"],
+                "counts": clause_summary["counts"],
+                "applicable": not not_applicable,
+                "not_applicable_reason": excluded[clause.id] if not_applicable else None,
+                "items": items,
+            }
+        )
     return Rollup(clause_out, chapter_counts, overall_counts)

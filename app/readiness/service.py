@@ -61,19 +61,34 @@ ITEM_STATUS_LABELS: dict[str, tuple[str, str]] = {
 # ---------------------------------------------------------------- the computation
 
 
-def _compute(session: Session, *, park_id: int, as_of: date | None, user: User | None,
-             clause_ids: Collection[str] | None = None) -> dict[str, Any]:
+def _compute(
+    session: Session, *, park_id: int, as_of: date | None, user: User | None, clause_ids: Collection[str] | None = None
+) -> dict[str, Any]:
     today = utcnow().date()
     historical = as_of is not None and as_of < today
     as_of = as_of or today
     clauses, types = load_clause_map(session, READINESS_CHAPTERS, clause_ids)
-    excluded = {cid: reason for cid, (applicable, reason) in load_applicability(session, park_id, clause_ids).items()
-                if not applicable}
+    excluded = {
+        cid: reason
+        for cid, (applicable, reason) in load_applicability(session, park_id, clause_ids).items()
+        if not applicable
+    }
 
     # Only the types of applicable clauses need the park's revisions.
     needed = {code for clause in clauses if clause.id not in excluded for code in clause.doc_types}
-    buckets = (load_revision_buckets(session, park_id=park_id, doc_types=needed, as_of=as_of, historical=historical,
-                                     user=user, few_types=clause_ids is not None) if needed else {})
+    buckets = (
+        load_revision_buckets(
+            session,
+            park_id=park_id,
+            doc_types=needed,
+            as_of=as_of,
+            historical=historical,
+            user=user,
+            few_types=clause_ids is not None,
+        )
+        if needed
+        else {}
+    )
     verdicts = judge_types(types, needed, buckets, as_of)
     fill_evidence(session, [row for verdict in verdicts.values() for row in verdict.evidence])
     reasons = {code: verdict.reason() for code, verdict in verdicts.items()}
@@ -81,18 +96,24 @@ def _compute(session: Session, *, park_id: int, as_of: date | None, user: User |
 
     # Audits hook (app/audits): an open major nonconformity caps its clause at `partial`, with the reason.
     from app.audits.service import cap_by_nonconformities
+
     cap_by_nonconformities(session, park_id=park_id, as_of=as_of, clauses=rollup.clauses)
 
     chapters = []
     for chapter, counts in rollup.chapter_counts.items():
         title_zh, title_en = CHAPTER_TITLES.get(chapter, (chapter, chapter))
         chapters.append({"id": chapter, "title_zh": title_zh, "title_en": title_en} | summary(counts))
-    return {"as_of": as_of.isoformat(), "overall": summary(rollup.overall_counts), "chapters": chapters,
-            "clauses": rollup.clauses}
+    return {
+        "as_of": as_of.isoformat(),
+        "overall": summary(rollup.overall_counts),
+        "chapters": chapters,
+        "clauses": rollup.clauses,
+    }
 
 
-def compute_readiness(session: Session, *, park_id: int, as_of: date | None = None,
-                      user: User | None = None) -> dict[str, Any]:
+def compute_readiness(
+    session: Session, *, park_id: int, as_of: date | None = None, user: User | None = None
+) -> dict[str, Any]:
     """The park's readiness per clause, chapter and overall; `as_of` a past date counts what was effective then.
 
     With a contributor as `user`, only the documents they may read are counted.
@@ -100,8 +121,9 @@ def compute_readiness(session: Session, *, park_id: int, as_of: date | None = No
     return _compute(session, park_id=park_id, as_of=as_of, user=user)
 
 
-def clause_readiness(session: Session, *, park_id: int, clause_id: str, as_of: date | None = None,
-                     user: User | None = None) -> dict[str, Any] | None:
+def clause_readiness(
+    session: Session, *, park_id: int, clause_id: str, as_of: date | None = None, user: User | None = None
+) -> dict[str, Any] | None:
     """One clause's readiness entry (None when the clause takes no part in readiness)."""
     result = _compute(session, park_id=park_id, as_of=as_of, user=user, clause_ids=[clause_id])
     return next((clause for clause in result["clauses"] if clause["id"] == clause_id), None)
@@ -110,21 +132,30 @@ def clause_readiness(session: Session, *, park_id: int, clause_id: str, as_of: d
 # ---------------------------------------------------------------- applicability
 
 
-def set_applicability(session: Session, *, actor: User, clause_id: str, applicable: bool,
-                      reason: str) -> ClauseApplicability:
+def set_applicability(
+    session: Session, *, actor: User, clause_id: str, applicable: bool, reason: str
+) -> ClauseApplicability:
     """Mark a clause (not) applicable for the actor's park; only a coordinator may, and exclusion needs a reason."""
     if actor.role != Role.coordinator:
-        raise Forbidden("只有体系管理员可以设置条款适用性", "Only a coordinator may set a clause's applicability",
-                        audit=refusal(actor, "access.refused", "clause", clause_id))
+        raise Forbidden(
+            "只有体系管理员可以设置条款适用性",
+            "Only a coordinator may set a clause's applicability",
+            audit=refusal(actor, "access.refused", "clause", clause_id),
+        )
     if session.get(Clause, clause_id) is None:
         raise NotFound(f"条款 {clause_id} 不存在", f"Clause {clause_id} does not exist")
     reason = (reason or "").strip()
     if not applicable and not reason:
         raise Invalid("标记为不适用时必须填写理由", "A reason is required to mark a clause not applicable")
-    row = session.execute(
-        select(ClauseApplicability).where(ClauseApplicability.park_id == actor.park_id,
-                                          ClauseApplicability.clause_id == clause_id)
-    ).scalars().first()
+    row = (
+        session.execute(
+            select(ClauseApplicability).where(
+                ClauseApplicability.park_id == actor.park_id, ClauseApplicability.clause_id == clause_id
+            )
+        )
+        .scalars()
+        .first()
+    )
     before = {"applicable": row.applicable, "reason": row.reason} if row else {"applicable": True, "reason": ""}
     if row is None:
         row = ClauseApplicability(park_id=actor.park_id, clause_id=clause_id)
@@ -134,9 +165,16 @@ def set_applicability(session: Session, *, actor: User, clause_id: str, applicab
     row.set_at = utcnow()
     session.add(row)
     session.flush()
-    events.record(session, action="clause.applicability", entity_type="clause", entity_id=clause_id,
-                  park_id=actor.park_id, actor=actor, before=before,
-                  after={"applicable": row.applicable, "reason": row.reason})
+    events.record(
+        session,
+        action="clause.applicability",
+        entity_type="clause",
+        entity_id=clause_id,
+        park_id=actor.park_id,
+        actor=actor,
+        before=before,
+        after={"applicable": row.applicable, "reason": row.reason},
+    )
     return row
 
 
@@ -176,22 +214,34 @@ def render_table(result: dict[str, Any], park_name: str) -> str:
 
     def line(key: str, title: str, status: str, coverage: float, progress: float) -> str:
         status_zh = STATUS_LABELS.get(status, (status, status))[0]
-        return " ".join((_fit(key, 8), _fit(title, 34), _fit(status_zh, 10), _fit(_percent(coverage), 8),
-                         _fit(_percent(progress), 8))).rstrip()
+        return " ".join(
+            (
+                _fit(key, 8),
+                _fit(title, 34),
+                _fit(status_zh, 10),
+                _fit(_percent(coverage), 8),
+                _fit(_percent(progress), 8),
+            )
+        ).rstrip()
 
     lines = [f"{park_name} 就绪度 / readiness（截至 / as of {result['as_of']}）", "", header, rule]
     for clause in result["clauses"]:
         lines.append(line(clause["id"], clause["title_zh"], clause["status"], clause["coverage"], clause["progress"]))
     lines += ["", header, rule]
     for chapter in result["chapters"]:
-        lines.append(line(f"第{chapter['id']}章", chapter["title_zh"], chapter["status"], chapter["coverage"],
-                          chapter["progress"]))
+        lines.append(
+            line(
+                f"第{chapter['id']}章", chapter["title_zh"], chapter["status"], chapter["coverage"], chapter["progress"]
+            )
+        )
     lines.append(rule)
     overall = result["overall"]
-    lines.append(line("合计", "全部适用条款", overall["status"], overall["coverage"],
-                      overall["progress"]))
+    lines.append(line("合计", "全部适用条款", overall["status"], overall["coverage"], overall["progress"]))
     counts = overall["counts"]
-    lines += ["", "事项 / items: " + "，".join(
-        f"{ITEM_STATUS_LABELS[status][0]} {counts[status]}" for status in ITEM_STATUSES
-    ) + f"；适用 {counts['applicable_items']}，不适用 {counts['not_applicable_items']}"]
+    lines += [
+        "",
+        "事项 / items: "
+        + "，".join(f"{ITEM_STATUS_LABELS[status][0]} {counts[status]}" for status in ITEM_STATUSES)
+        + f"；适用 {counts['applicable_items']}，不适用 {counts['not_applicable_items']}",
+    ]
     return "\n".join(lines)

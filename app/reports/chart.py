@@ -63,7 +63,7 @@ class Canvas:
         row = bytes(color) * (x1 - x0)
         for y in range(y0, y1):
             start = (y * self.width + x0) * 3
-            self.pixels[start:start + len(row)] = row
+            self.pixels[start : start + len(row)] = row
 
     def text(self, x: int, y: int, text: str, color: Color = TEXT, scale: int = 2) -> None:
         for index, char in enumerate(text.upper()):
@@ -72,23 +72,26 @@ class Canvas:
             for row, bits in enumerate(glyph):
                 for col, bit in enumerate(bits):
                     if bit == "1":
-                        self.rect(left + col * scale, y + row * scale, left + (col + 1) * scale,
-                                  y + (row + 1) * scale, color)
+                        self.rect(
+                            left + col * scale, y + row * scale, left + (col + 1) * scale, y + (row + 1) * scale, color
+                        )
 
     @staticmethod
     def text_width(text: str, scale: int = 2) -> int:
         return len(text) * 6 * scale - scale if text else 0
 
     def png(self) -> bytes:
-        raw = b"".join(b"\x00" + bytes(self.pixels[y * self.width * 3:(y + 1) * self.width * 3])
-                       for y in range(self.height))
+        raw = b"".join(
+            b"\x00" + bytes(self.pixels[y * self.width * 3 : (y + 1) * self.width * 3]) for y in range(self.height)
+        )
 
         def chunk(kind: bytes, data: bytes) -> bytes:
             return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
         header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
-        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9))
-                + chunk(b"IEND", b""))
+        return (
+            b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+        )
 
 
 def readiness_bar_chart(groups: list[tuple[str, float, float]], *, width: int = 720, height: int = 320) -> bytes:

@@ -73,25 +73,52 @@ def marking_for(document: Document, revision: Revision) -> Marking:
     control_en = f"No. {document.control_no} rev. {revision.number}"
     state = RevisionState(revision.state)
     if state == S.effective:
-        return Marking("controlled", "受控文件", "CONTROLLED COPY",
-                       f"{control}　生效日期 {_day(revision.effective_from)}",
-                       f"{control_en}, effective {_day(revision.effective_from)}")
+        return Marking(
+            "controlled",
+            "受控文件",
+            "CONTROLLED COPY",
+            f"{control}　生效日期 {_day(revision.effective_from)}",
+            f"{control_en}, effective {_day(revision.effective_from)}",
+        )
     if state == S.superseded:
-        return Marking("superseded", "已被替代", "SUPERSEDED",
-                       f"{control}　替代日期 {_day(revision.ended_at)}　仅供参考",
-                       f"{control_en}, superseded {_day(revision.ended_at)}, for reference only")
+        return Marking(
+            "superseded",
+            "已被替代",
+            "SUPERSEDED",
+            f"{control}　替代日期 {_day(revision.ended_at)}　仅供参考",
+            f"{control_en}, superseded {_day(revision.ended_at)}, for reference only",
+        )
     if state == S.obsolete:
-        return Marking("obsolete", "作废", "OBSOLETE", f"{control}　作废日期 {_day(revision.ended_at)}",
-                       f"{control_en}, obsolete since {_day(revision.ended_at)}")
+        return Marking(
+            "obsolete",
+            "作废",
+            "OBSOLETE",
+            f"{control}　作废日期 {_day(revision.ended_at)}",
+            f"{control_en}, obsolete since {_day(revision.ended_at)}",
+        )
     if state == S.filed:
-        return Marking("record", "受控记录", "CONTROLLED RECORD",
-                       f"{control}　归档日期 {_day(revision.effective_from)}",
-                       f"{control_en}, filed {_day(revision.effective_from)}")
+        return Marking(
+            "record",
+            "受控记录",
+            "CONTROLLED RECORD",
+            f"{control}　归档日期 {_day(revision.effective_from)}",
+            f"{control_en}, filed {_day(revision.effective_from)}",
+        )
     if state == S.void:
-        return Marking("void", "作废", "VOID", f"{control}　作废日期 {_day(revision.ended_at)}",
-                       f"{control_en}, void since {_day(revision.ended_at)}")
-    return Marking("draft", "草稿/未生效", "DRAFT – NOT EFFECTIVE", f"{control}　{_day(revision.created_at)} 编制",
-                   f"{control_en}, prepared {_day(revision.created_at)}")
+        return Marking(
+            "void",
+            "作废",
+            "VOID",
+            f"{control}　作废日期 {_day(revision.ended_at)}",
+            f"{control_en}, void since {_day(revision.ended_at)}",
+        )
+    return Marking(
+        "draft",
+        "草稿/未生效",
+        "DRAFT – NOT EFFECTIVE",
+        f"{control}　{_day(revision.created_at)} 编制",
+        f"{control_en}, prepared {_day(revision.created_at)}",
+    )
 
 
 # ---------------------------------------------------------------------- PDF
@@ -102,40 +129,57 @@ _FONT_NAME = "/CMSStampFont"
 
 def _font(writer: PdfWriter):  # noqa: ANN202
     """A Type0 font on STSong-Light (a standard Adobe-GB1 CID font): no embedding, Chinese and Latin text."""
-    descriptor = DictionaryObject({
-        NameObject("/Type"): NameObject("/FontDescriptor"),
-        NameObject("/FontName"): NameObject("/STSong-Light"),
-        NameObject("/Flags"): NumberObject(6),
-        NameObject("/FontBBox"): ArrayObject([NumberObject(-25), NumberObject(-254), NumberObject(1000),
-                                              NumberObject(880)]),
-        NameObject("/ItalicAngle"): NumberObject(0),
-        NameObject("/Ascent"): NumberObject(880),
-        NameObject("/Descent"): NumberObject(-120),
-        NameObject("/CapHeight"): NumberObject(880),
-        NameObject("/StemV"): NumberObject(93),
-    })
-    descendant = DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/CIDFontType0"),
-        NameObject("/BaseFont"): NameObject("/STSong-Light"),
-        NameObject("/CIDSystemInfo"): DictionaryObject({
-            NameObject("/Registry"): TextStringObject("Adobe"),
-            NameObject("/Ordering"): TextStringObject("GB1"),
-            NameObject("/Supplement"): NumberObject(2),
-        }),
-        NameObject("/FontDescriptor"): writer._add_object(descriptor),
-        NameObject("/DW"): NumberObject(1000),
-        # Latin glyphs (proportional and half-width CID ranges) are half as wide as Han characters.
-        NameObject("/W"): ArrayObject([NumberObject(1), NumberObject(95), NumberObject(500),
-                                       NumberObject(814), NumberObject(939), NumberObject(500)]),
-    })
-    font = DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/Type0"),
-        NameObject("/BaseFont"): NameObject("/STSong-Light"),
-        NameObject("/Encoding"): NameObject("/UniGB-UCS2-H"),
-        NameObject("/DescendantFonts"): ArrayObject([writer._add_object(descendant)]),
-    })
+    descriptor = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/FontDescriptor"),
+            NameObject("/FontName"): NameObject("/STSong-Light"),
+            NameObject("/Flags"): NumberObject(6),
+            NameObject("/FontBBox"): ArrayObject(
+                [NumberObject(-25), NumberObject(-254), NumberObject(1000), NumberObject(880)]
+            ),
+            NameObject("/ItalicAngle"): NumberObject(0),
+            NameObject("/Ascent"): NumberObject(880),
+            NameObject("/Descent"): NumberObject(-120),
+            NameObject("/CapHeight"): NumberObject(880),
+            NameObject("/StemV"): NumberObject(93),
+        }
+    )
+    descendant = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/CIDFontType0"),
+            NameObject("/BaseFont"): NameObject("/STSong-Light"),
+            NameObject("/CIDSystemInfo"): DictionaryObject(
+                {
+                    NameObject("/Registry"): TextStringObject("Adobe"),
+                    NameObject("/Ordering"): TextStringObject("GB1"),
+                    NameObject("/Supplement"): NumberObject(2),
+                }
+            ),
+            NameObject("/FontDescriptor"): writer._add_object(descriptor),
+            NameObject("/DW"): NumberObject(1000),
+            # Latin glyphs (proportional and half-width CID ranges) are half as wide as Han characters.
+            NameObject("/W"): ArrayObject(
+                [
+                    NumberObject(1),
+                    NumberObject(95),
+                    NumberObject(500),
+                    NumberObject(814),
+                    NumberObject(939),
+                    NumberObject(500),
+                ]
+            ),
+        }
+    )
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type0"),
+            NameObject("/BaseFont"): NameObject("/STSong-Light"),
+            NameObject("/Encoding"): NameObject("/UniGB-UCS2-H"),
+            NameObject("/DescendantFonts"): ArrayObject([writer._add_object(descendant)]),
+        }
+    )
     return writer._add_object(font)
 
 
@@ -179,8 +223,10 @@ def mark_pdf(source: Path, marking: Marking, target: Path) -> None:
     try:
         reader = PdfReader(str(source))
         if reader.is_encrypted:
-            raise Conflict("加密的 PDF 无法加盖受控标识，请下载原件（?original=true）",
-                           "An encrypted PDF cannot be marked; download the original (?original=true)")
+            raise Conflict(
+                "加密的 PDF 无法加盖受控标识，请下载原件（?original=true）",
+                "An encrypted PDF cannot be marked; download the original (?original=true)",
+            )
         writer = PdfWriter(clone_from=reader)
         font = _font(writer)
         for page in writer.pages:
@@ -191,9 +237,11 @@ def mark_pdf(source: Path, marking: Marking, target: Path) -> None:
             left, bottom = float(box.left), float(box.bottom)
             width, height = float(box.width), float(box.height)
             stamp = PageObject.create_blank_page(width=width + left, height=height + bottom)
-            stamp[NameObject("/Resources")] = DictionaryObject({
-                NameObject("/Font"): DictionaryObject({NameObject(_FONT_NAME): font}),
-            })
+            stamp[NameObject("/Resources")] = DictionaryObject(
+                {
+                    NameObject("/Font"): DictionaryObject({NameObject(_FONT_NAME): font}),
+                }
+            )
             stream = DecodedStreamObject()
             stream.set_data(_stamp_stream(marking, left, bottom, width, height))
             stamp.replace_contents(stream)
@@ -202,8 +250,10 @@ def mark_pdf(source: Path, marking: Marking, target: Path) -> None:
         with open(target, "wb") as out:
             writer.write(out)
     except PyPdfError as exc:
-        raise Conflict("此 PDF 无法加盖受控标识，请下载原件（?original=true）",
-                       "This PDF cannot be marked; download the original (?original=true)") from exc
+        raise Conflict(
+            "此 PDF 无法加盖受控标识，请下载原件（?original=true）",
+            "This PDF cannot be marked; download the original (?original=true)",
+        ) from exc
 
 
 # ---------------------------------------------------------------------- DOCX
@@ -258,8 +308,10 @@ def mark_file(source: Path, media_type: str, marking: Marking, target: Path) -> 
         try:
             mark_docx(source, marking, target)
         except (KeyError, ValueError, OSError) as exc:
-            raise Conflict("此 Word 文件无法加盖受控标识，请下载原件（?original=true）",
-                           "This Word file cannot be marked; download the original (?original=true)") from exc
+            raise Conflict(
+                "此 Word 文件无法加盖受控标识，请下载原件（?original=true）",
+                "This Word file cannot be marked; download the original (?original=true)",
+            ) from exc
         return True
     return False
 
@@ -296,8 +348,9 @@ def docx_header_text(content: bytes) -> str:
     return "\n".join(texts)
 
 
-def controlled_download(document: Document, revision: Revision, source: Path,
-                        tmp_dir: Path) -> tuple[Path, dict[str, str], Callable[[], None]]:
+def controlled_download(
+    document: Document, revision: Revision, source: Path, tmp_dir: Path
+) -> tuple[Path, dict[str, str], Callable[[], None]]:
     """What a download of a revision serves: (file, headers, cleanup to run once it is sent).
 
     PDF and DOCX are marked into a temporary file that the cleanup removes; other types are served as stored,

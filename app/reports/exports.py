@@ -50,8 +50,11 @@ class Scope:
 
     @property
     def label(self) -> str:
-        return {"all": "全部条款 / whole system", "chapter": f"第{self.value}章 / chapter {self.value}",
-                "clause": f"条款 {self.value} / clause {self.value}"}[self.kind]
+        return {
+            "all": "全部条款 / whole system",
+            "chapter": f"第{self.value}章 / chapter {self.value}",
+            "clause": f"条款 {self.value} / clause {self.value}",
+        }[self.kind]
 
     def includes(self, clause_id: str, chapter: str) -> bool:
         if self.kind == "all":
@@ -70,8 +73,10 @@ def parse_scope(session: Session, text: str) -> Scope:
         return Scope("chapter", text)
     if re.fullmatch(r"\d+(\.\d+)+", text) and session.get(Clause, text) is not None:
         return Scope("clause", text)
-    raise Invalid(f"范围无效：{text}（应为 all、章号如 7 或条款号如 7.3.2）",
-                  f"Invalid scope: {text} (use all, a chapter such as 7, or a clause such as 7.3.2)")
+    raise Invalid(
+        f"范围无效：{text}（应为 all、章号如 7 或条款号如 7.3.2）",
+        f"Invalid scope: {text} (use all, a chapter such as 7, or a clause such as 7.3.2)",
+    )
 
 
 EVIDENCE_STATES = (str(RevisionState.effective), str(RevisionState.filed))
@@ -101,22 +106,51 @@ def evidence_plan(session: Session, *, user: User, scope: Scope) -> dict[str, An
     clauses = [clause for clause in result["clauses"] if scope.includes(clause["id"], clause["chapter"])]
     if not clauses:
         raise NotFound("该范围内没有参与就绪度评价的条款", "No clause in this scope takes part in readiness")
-    revision_ids = sorted({detail["revision_id"] for clause in clauses for item in clause["items"]
-                           for detail in item.get("evidence_detail", []) if detail["state"] in EVIDENCE_STATES})
-    revisions = {row.id: row for row in session.execute(
-        select(Revision).where(Revision.id.in_(revision_ids), Revision.park_id == user.park_id)).scalars()
-    } if revision_ids else {}
-    documents = {row.id: row for row in session.execute(
-        select(Document).where(Document.id.in_({r.document_id for r in revisions.values()}))).scalars()
-    } if revisions else {}
+    revision_ids = sorted(
+        {
+            detail["revision_id"]
+            for clause in clauses
+            for item in clause["items"]
+            for detail in item.get("evidence_detail", [])
+            if detail["state"] in EVIDENCE_STATES
+        }
+    )
+    revisions = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(Revision).where(Revision.id.in_(revision_ids), Revision.park_id == user.park_id)
+            ).scalars()
+        }
+        if revision_ids
+        else {}
+    )
+    documents = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(Document).where(Document.id.in_({r.document_id for r in revisions.values()}))
+            ).scalars()
+        }
+        if revisions
+        else {}
+    )
     revisions = {rid: rev for rid, rev in revisions.items() if can_read(user, documents[rev.document_id])}
     signatures = queries.signatures_of(session, list(revisions))
-    texts = {row.id: clause_context(row) for row in session.execute(
-        select(Clause).where(Clause.id.in_([clause["id"] for clause in clauses]))).scalars()}
+    texts = {
+        row.id: clause_context(row)
+        for row in session.execute(select(Clause).where(Clause.id.in_([clause["id"] for clause in clauses]))).scalars()
+    }
     chapters = sorted({clause["chapter"] for clause in clauses}, key=int)
-    return {"readiness": result, "clauses": clauses, "revisions": revisions, "documents": documents,
-            "signatures": signatures, "texts": texts,
-            "chapters": [chapter for chapter in result["chapters"] if chapter["id"] in chapters]}
+    return {
+        "readiness": result,
+        "clauses": clauses,
+        "revisions": revisions,
+        "documents": documents,
+        "signatures": signatures,
+        "texts": texts,
+        "chapters": [chapter for chapter in result["chapters"] if chapter["id"] in chapters],
+    }
 
 
 _INDEX_TEMPLATE = """<!DOCTYPE html>
@@ -182,14 +216,22 @@ def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def render_index(*, park: Park, scope: Scope, plan: dict[str, Any], files: dict[int, dict[str, Any]],
-                 user: User, generated_at: str) -> str:
+def render_index(
+    *, park: Park, scope: Scope, plan: dict[str, Any], files: dict[int, dict[str, Any]], user: User, generated_at: str
+) -> str:
     env = Environment(autoescape=True, undefined=StrictUndefined)
     template = env.from_string(_INDEX_TEMPLATE)
     return template.render(
-        park=park, scope=scope, generated_at=generated_at, user_name=user.full_name or user.username,
-        readiness=plan["readiness"], chapters=plan["chapters"], clauses=plan["clauses"], texts=plan["texts"],
-        files=files, pct=_pct,
+        park=park,
+        scope=scope,
+        generated_at=generated_at,
+        user_name=user.full_name or user.username,
+        readiness=plan["readiness"],
+        chapters=plan["chapters"],
+        clauses=plan["clauses"],
+        texts=plan["texts"],
+        files=files,
+        pct=_pct,
         status_labels={key: f"{zh} / {en}" for key, (zh, en) in readiness.STATUS_LABELS.items()},
         item_labels={key: f"{zh} / {en}" for key, (zh, en) in readiness.ITEM_STATUS_LABELS.items()},
         state_labels={key: zh for key, (zh, _) in lifecycle.STATE_LABELS.items()},
@@ -197,9 +239,15 @@ def render_index(*, park: Park, scope: Scope, plan: dict[str, Any], files: dict[
     )
 
 
-def build_evidence_package(session: Session, *, user: User, scope: Scope, target: Path,
-                           progress: Callable[[int], None] | None = None,
-                           plan: dict[str, Any] | None = None) -> PackageSummary:
+def build_evidence_package(
+    session: Session,
+    *,
+    user: User,
+    scope: Scope,
+    target: Path,
+    progress: Callable[[int], None] | None = None,
+    plan: dict[str, Any] | None = None,
+) -> PackageSummary:
     """Write the package for `scope` to `target` (a .zip). `progress(n)` is told of every n files added."""
     plan = plan or evidence_plan(session, user=user, scope=scope)
     park = session.get(Park, user.park_id)
@@ -209,6 +257,7 @@ def build_evidence_package(session: Session, *, user: User, scope: Scope, target
     files: dict[int, dict[str, Any]] = {}
     generated_at = utcnow().replace(microsecond=0).isoformat()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+
         def add(name: str, data: bytes, **extra: Any) -> dict[str, Any]:
             archive.writestr(name, data)
             entry = {"path": name, "sha256": _sha(data), "size": len(data), **extra}
@@ -227,27 +276,53 @@ def build_evidence_package(session: Session, *, user: User, scope: Scope, target
             marked = data is not None
             if data is None:
                 data = source.read_bytes()
-            entry = add(_member_name(document, revision), data, revision_id=revision.id, document_id=document.id,
-                        control_no=document.control_no, title=document.title, revision=revision.number,
-                        state=str(revision.state),
-                        marked=marked, original_sha256=revision.blob_sha256, media_type=revision.media_type)
+            entry = add(
+                _member_name(document, revision),
+                data,
+                revision_id=revision.id,
+                document_id=document.id,
+                control_no=document.control_no,
+                title=document.title,
+                revision=revision.number,
+                state=str(revision.state),
+                marked=marked,
+                original_sha256=revision.blob_sha256,
+                media_type=revision.media_type,
+            )
             files[revision_id] = entry | {
                 "change_reason": revision.change_reason,
-                "signatures": [{"meaning_zh": sig.meaning_zh, "signer_name": sig.signer_name,
-                                "signed_at": as_utc(sig.signed_at).replace(microsecond=0).isoformat(),
-                                "comment": sig.comment} for sig in plan["signatures"].get(revision_id, [])],
+                "signatures": [
+                    {
+                        "meaning_zh": sig.meaning_zh,
+                        "signer_name": sig.signer_name,
+                        "signed_at": as_utc(sig.signed_at).replace(microsecond=0).isoformat(),
+                        "comment": sig.comment,
+                    }
+                    for sig in plan["signatures"].get(revision_id, [])
+                ],
             }
             summary.files.append(entry)
             if progress:
                 progress(1)
-        snapshot = {"scope": {"kind": scope.kind, "value": scope.value}, "as_of": plan["readiness"]["as_of"],
-                    "overall": plan["readiness"]["overall"], "chapters": plan["chapters"], "clauses": plan["clauses"]}
+        snapshot = {
+            "scope": {"kind": scope.kind, "value": scope.value},
+            "as_of": plan["readiness"]["as_of"],
+            "overall": plan["readiness"]["overall"],
+            "chapters": plan["chapters"],
+            "clauses": plan["clauses"],
+        }
         add("readiness.json", json.dumps(snapshot, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
         index = render_index(park=park, scope=scope, plan=plan, files=files, user=user, generated_at=generated_at)
         add("index.html", index.encode("utf-8"))
-        manifest = {"format": PACKAGE_FORMAT, "park": {"code": park.code, "name": park.name},
-                    "scope": {"kind": scope.kind, "value": scope.value}, "generated_at": generated_at,
-                    "generated_by": user.username, "algorithm": "sha256", "files": manifest_files}
+        manifest = {
+            "format": PACKAGE_FORMAT,
+            "park": {"code": park.code, "name": park.name},
+            "scope": {"kind": scope.kind, "value": scope.value},
+            "generated_at": generated_at,
+            "generated_by": user.username,
+            "algorithm": "sha256",
+            "files": manifest_files,
+        }
         archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
         if progress:
             progress(1)

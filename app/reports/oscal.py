@@ -49,6 +49,11 @@ def _sort_key(clause_id: str) -> list[int]:
     return [int(part) for part in clause_id.split(".")]
 
 
+def _verb(kind: object) -> str:
+    """The standard's verb for documented information: records are retained (保留), documents maintained (保持)."""
+    return "保留" if str(kind) == "record" else "保持"
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -66,32 +71,52 @@ def catalog(session: Session) -> dict[str, Any]:
     groups: dict[str, dict[str, Any]] = {}
     for clause in clauses:
         items = json.loads(clause.items_json or "[]")
-        statement: dict[str, Any] = {"id": f"{control_id(clause.id)}_smt", "name": "statement",
-                                     "prose": clause.requirement_zh or clause.title_zh}
+        statement: dict[str, Any] = {
+            "id": f"{control_id(clause.id)}_smt",
+            "name": "statement",
+            "prose": clause.requirement_zh or clause.title_zh,
+        }
         if items:
             statement["parts"] = [
-                {"id": f"{control_id(clause.id)}_smt.{index}", "name": "item",
-                 "props": [{"name": "label", "value": item["label"] if item["label"] != "-" else "—"}]
-                 + ([{"name": "group", "ns": NS, "value": item["group"]}] if item.get("group") else []),
-                 "prose": item["text"]}
+                {
+                    "id": f"{control_id(clause.id)}_smt.{index}",
+                    "name": "item",
+                    "props": [{"name": "label", "value": item["label"] if item["label"] != "-" else "—"}]
+                    + ([{"name": "group", "ns": NS, "value": item["group"]}] if item.get("group") else []),
+                    "prose": item["text"],
+                }
                 for index, item in enumerate(items, start=1)
             ]
         parts = [statement]
         codes = links.get(clause.id, [])
         if codes:
-            parts.append({
-                "id": objective_id(clause.id), "name": "assessment-objective",
-                "prose": f"条款 {clause.id} 所需的文件化信息均已具备且有效。",
-                "parts": [{
-                    "id": objective_id(clause.id, code), "name": "assessment-objective",
-                    "props": [{"name": "doc-type", "ns": NS, "value": code},
-                              {"name": "kind", "ns": NS, "value": str(types[code].kind)}],
-                    "prose": f"{'保留' if str(types[code].kind) == 'record' else '保持'}《{types[code].title_zh}》"
-                             f"（{types[code].title_en}）。{types[code].description_zh}",
-                } for code in codes],
-            })
-        control = {"id": control_id(clause.id), "class": "clause", "title": f"{clause.title_zh} / {clause.title_en}",
-                   "props": [{"name": "label", "value": clause.id}], "parts": parts}
+            parts.append(
+                {
+                    "id": objective_id(clause.id),
+                    "name": "assessment-objective",
+                    "prose": f"条款 {clause.id} 所需的文件化信息均已具备且有效。",
+                    "parts": [
+                        {
+                            "id": objective_id(clause.id, code),
+                            "name": "assessment-objective",
+                            "props": [
+                                {"name": "doc-type", "ns": NS, "value": code},
+                                {"name": "kind", "ns": NS, "value": str(types[code].kind)},
+                            ],
+                            "prose": f"{_verb(types[code].kind)}《{types[code].title_zh}》"
+                            f"（{types[code].title_en}）。{types[code].description_zh}",
+                        }
+                        for code in codes
+                    ],
+                }
+            )
+        control = {
+            "id": control_id(clause.id),
+            "class": "clause",
+            "title": f"{clause.title_zh} / {clause.title_en}",
+            "props": [{"name": "label", "value": clause.id}],
+            "parts": parts,
+        }
         controls[clause.id] = control
         parent = clause.parent_id
         if parent and parent in controls:
@@ -100,26 +125,34 @@ def catalog(session: Session) -> dict[str, Any]:
             chapter = clause.chapter
             if chapter not in groups:
                 title_zh, title_en = readiness.CHAPTER_TITLES.get(chapter, (chapter, chapter))
-                groups[chapter] = {"id": f"ch{chapter}", "class": "chapter",
-                                   "title": f"{chapter} {title_zh} / {title_en}", "controls": []}
+                groups[chapter] = {
+                    "id": f"ch{chapter}",
+                    "class": "chapter",
+                    "title": f"{chapter} {title_zh} / {title_en}",
+                    "controls": [],
+                }
             groups[chapter]["controls"].append(control)
-    return {"catalog": {
-        "uuid": _uuid("catalog", CATALOG_VERSION),
-        "metadata": {
-            "title": STANDARD_TITLE,
-            "last-modified": _iso(utcnow()),
-            "version": CATALOG_VERSION,
-            "oscal-version": OSCAL_VERSION,
-            "props": [{"name": "keywords", "value": "carbon emission management, industrial park"}],
-        },
-        "groups": [groups[key] for key in sorted(groups, key=int)],
-    }}
+    return {
+        "catalog": {
+            "uuid": _uuid("catalog", CATALOG_VERSION),
+            "metadata": {
+                "title": STANDARD_TITLE,
+                "last-modified": _iso(utcnow()),
+                "version": CATALOG_VERSION,
+                "oscal-version": OSCAL_VERSION,
+                "props": [{"name": "keywords", "value": "carbon emission management, industrial park"}],
+            },
+            "groups": [groups[key] for key in sorted(groups, key=int)],
+        }
+    }
 
 
 def _props(entry: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"name": "readiness-status", "ns": NS, "value": entry["status"]},
-            {"name": "coverage", "ns": NS, "value": f"{entry['coverage'] * 100:.1f}"},
-            {"name": "progress", "ns": NS, "value": f"{entry['progress'] * 100:.1f}"}]
+    return [
+        {"name": "readiness-status", "ns": NS, "value": entry["status"]},
+        {"name": "coverage", "ns": NS, "value": f"{entry['coverage'] * 100:.1f}"},
+        {"name": "progress", "ns": NS, "value": f"{entry['progress'] * 100:.1f}"},
+    ]
 
 
 def assessment_results(session: Session, *, user: User) -> dict[str, Any]:
@@ -130,53 +163,69 @@ def assessment_results(session: Session, *, user: User) -> dict[str, Any]:
     findings = []
     for clause in result["clauses"]:
         state = "satisfied" if clause["status"] in ("met", "not_applicable") else "not-satisfied"
-        findings.append({
-            "uuid": _uuid("finding", park.code, as_of, clause["id"]),
-            "title": f"{clause['id']} {clause['title_zh']}",
-            "description": f"就绪度 / readiness：{readiness.STATUS_LABELS[clause['status']][0]} "
-                           f"/ {readiness.STATUS_LABELS[clause['status']][1]}"
-                           + (f"；不适用理由：{clause['not_applicable_reason']}" if clause["not_applicable_reason"]
-                              else ""),
-            "props": _props(clause),
-            "target": {"type": "objective-id", "target-id": objective_id(clause["id"]),
-                       "status": {"state": state}},
-        })
+        findings.append(
+            {
+                "uuid": _uuid("finding", park.code, as_of, clause["id"]),
+                "title": f"{clause['id']} {clause['title_zh']}",
+                "description": f"就绪度 / readiness：{readiness.STATUS_LABELS[clause['status']][0]} "
+                f"/ {readiness.STATUS_LABELS[clause['status']][1]}"
+                + (f"；不适用理由：{clause['not_applicable_reason']}" if clause["not_applicable_reason"] else ""),
+                "props": _props(clause),
+                "target": {"type": "objective-id", "target-id": objective_id(clause["id"]), "status": {"state": state}},
+            }
+        )
         for item in clause["items"]:
             met = item["status"] in ("met", "not_applicable")
-            findings.append({
-                "uuid": _uuid("finding", park.code, as_of, clause["id"], item["doc_type"]),
-                "title": f"{clause['id']} {item['title_zh']}",
-                "description": f"{item['reason_zh']} / {item['reason_en']}",
-                "props": [{"name": "readiness-status", "ns": NS, "value": item["status"]},
-                          {"name": "doc-type", "ns": NS, "value": item["doc_type"]}]
-                + [{"name": "evidence", "ns": NS, "value": f"{e['control_no']} r{e['revision']} {e['state']}"}
-                   for e in item.get("evidence_detail", [])[:10]],
-                "target": {"type": "objective-id", "target-id": objective_id(clause["id"], item["doc_type"]),
-                           "status": {"state": "satisfied" if met else "not-satisfied"}},
-            })
+            findings.append(
+                {
+                    "uuid": _uuid("finding", park.code, as_of, clause["id"], item["doc_type"]),
+                    "title": f"{clause['id']} {item['title_zh']}",
+                    "description": f"{item['reason_zh']} / {item['reason_en']}",
+                    "props": [
+                        {"name": "readiness-status", "ns": NS, "value": item["status"]},
+                        {"name": "doc-type", "ns": NS, "value": item["doc_type"]},
+                    ]
+                    + [
+                        {"name": "evidence", "ns": NS, "value": f"{e['control_no']} r{e['revision']} {e['state']}"}
+                        for e in item.get("evidence_detail", [])[:10]
+                    ],
+                    "target": {
+                        "type": "objective-id",
+                        "target-id": objective_id(clause["id"], item["doc_type"]),
+                        "status": {"state": "satisfied" if met else "not-satisfied"},
+                    },
+                }
+            )
     props = _props(result["overall"]) + [
-        prop | {"name": f"chapter-{chapter['id']}-{prop['name']}"} for chapter in result["chapters"]
+        prop | {"name": f"chapter-{chapter['id']}-{prop['name']}"}
+        for chapter in result["chapters"]
         for prop in _props(chapter)
     ]
-    return {"assessment-results": {
-        "uuid": _uuid("assessment-results", park.code, as_of),
-        "metadata": {
-            "title": f"{park.name} 碳排放管理体系就绪度评估结果 / readiness assessment results",
-            "last-modified": _iso(utcnow()),
-            "version": as_of,
-            "oscal-version": OSCAL_VERSION,
-            "parties": [{"uuid": _uuid("party", park.code), "type": "organization", "name": park.name}],
-        },
-        "import-ap": {"href": "#" + _uuid("assessment-plan", park.code),
-                      "remarks": "carbonms 就绪度评估未使用单独的评估计划 / no separate assessment plan"},
-        "results": [{
-            "uuid": _uuid("result", park.code, as_of),
-            "title": f"就绪度 / readiness {as_of}",
-            "description": "依据 T/CPQS ZC001—2025 条款所需文件化信息的就绪度 / readiness of the documented "
-                           "information each clause requires",
-            "start": start,
-            "props": props,
-            "reviewed-controls": {"control-selections": [{"include-all": {}}]},
-            "findings": findings,
-        }],
-    }}
+    return {
+        "assessment-results": {
+            "uuid": _uuid("assessment-results", park.code, as_of),
+            "metadata": {
+                "title": f"{park.name} 碳排放管理体系就绪度评估结果 / readiness assessment results",
+                "last-modified": _iso(utcnow()),
+                "version": as_of,
+                "oscal-version": OSCAL_VERSION,
+                "parties": [{"uuid": _uuid("party", park.code), "type": "organization", "name": park.name}],
+            },
+            "import-ap": {
+                "href": "#" + _uuid("assessment-plan", park.code),
+                "remarks": "carbonms 就绪度评估未使用单独的评估计划 / no separate assessment plan",
+            },
+            "results": [
+                {
+                    "uuid": _uuid("result", park.code, as_of),
+                    "title": f"就绪度 / readiness {as_of}",
+                    "description": "依据 T/CPQS ZC001—2025 条款所需文件化信息的就绪度 / readiness of the documented "
+                    "information each clause requires",
+                    "start": start,
+                    "props": props,
+                    "reviewed-controls": {"control-selections": [{"include-all": {}}]},
+                    "findings": findings,
+                }
+            ],
+        }
+    }

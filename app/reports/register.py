@@ -65,12 +65,15 @@ def register_rows(session: Session, *, user: User, filters: queries.DocumentFilt
         cycles = {revision.id: revision.cycle for revision in latest.values()}
         for revision_id, meaning, name, cycle in session.execute(
             select(Signature.revision_id, Signature.meaning, Signature.signer_name, Signature.cycle)
-            .where(Signature.park_id == user.park_id).order_by(Signature.signed_at, Signature.id)
+            .where(Signature.park_id == user.park_id)
+            .order_by(Signature.signed_at, Signature.id)
         ):
             if revision_id in cycles and cycle == cycles[revision_id]:
                 signers.setdefault(revision_id, {})[str(meaning)] = name
-    preparers = {row.id: row.full_name or row.username for row in session.execute(
-        select(User).where(User.park_id == user.park_id)).scalars()}
+    preparers = {
+        row.id: row.full_name or row.username
+        for row in session.execute(select(User).where(User.park_id == user.park_id)).scalars()
+    }
     rows = []
     for item in page.items:
         revision = latest.get(item.id)
@@ -78,30 +81,32 @@ def register_rows(session: Session, *, user: User, filters: queries.DocumentFilt
         period = ""
         if revision and revision.period_start:
             period = f"{revision.period_start.isoformat()}/{revision.period_end.isoformat()}"
-        rows.append({
-            "id": str(item.id),
-            "control_no": item.control_no,
-            "title": item.title,
-            "doc_type_title": item.doc_type_title_zh,
-            "doc_type": item.doc_type,
-            "kind": KIND_LABELS.get(str(item.kind), str(item.kind)),
-            "clauses": "、".join(item.clauses),
-            "access_level": ACCESS_LABELS.get(str(item.access_level), str(item.access_level)),
-            "owner_unit": item.owner_unit,
-            "revision": str(revision.number) if revision else "",
-            "state": lifecycle.STATE_LABELS[str(revision.state)][0] if revision else "未上传",
-            "state_code": str(revision.state) if revision else "",
-            "effective_revision": str(item.effective_revision or ""),
-            "period": period,
-            "registered_at": _date(item.created_at),
-            "submitted_at": _date(revision.submitted_at) if revision else "",
-            "approved_at": _date(revision.approved_at) if revision else "",
-            "effective_from": _date(revision.effective_from) if revision else "",
-            "ended_at": _date(revision.ended_at) if revision else "",
-            "preparer": preparers.get(revision.preparer_id, "") if revision else "",
-            "reviewer": signed.get(str(SignatureMeaning.review), ""),
-            "approver": signed.get(str(SignatureMeaning.approve)) or signed.get(str(SignatureMeaning.confirm), ""),
-        })
+        rows.append(
+            {
+                "id": str(item.id),
+                "control_no": item.control_no,
+                "title": item.title,
+                "doc_type_title": item.doc_type_title_zh,
+                "doc_type": item.doc_type,
+                "kind": KIND_LABELS.get(str(item.kind), str(item.kind)),
+                "clauses": "、".join(item.clauses),
+                "access_level": ACCESS_LABELS.get(str(item.access_level), str(item.access_level)),
+                "owner_unit": item.owner_unit,
+                "revision": str(revision.number) if revision else "",
+                "state": lifecycle.STATE_LABELS[str(revision.state)][0] if revision else "未上传",
+                "state_code": str(revision.state) if revision else "",
+                "effective_revision": str(item.effective_revision or ""),
+                "period": period,
+                "registered_at": _date(item.created_at),
+                "submitted_at": _date(revision.submitted_at) if revision else "",
+                "approved_at": _date(revision.approved_at) if revision else "",
+                "effective_from": _date(revision.effective_from) if revision else "",
+                "ended_at": _date(revision.ended_at) if revision else "",
+                "preparer": preparers.get(revision.preparer_id, "") if revision else "",
+                "reviewer": signed.get(str(SignatureMeaning.review), ""),
+                "approver": signed.get(str(SignatureMeaning.approve)) or signed.get(str(SignatureMeaning.confirm), ""),
+            }
+        )
     return rows
 
 

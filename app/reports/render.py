@@ -63,24 +63,41 @@ def clause_context(clause: Clause) -> SimpleNamespace:
         raw_items = json.loads(clause.items_json or "[]")
     except ValueError:
         raw_items = []
-    items = [SimpleNamespace(label=item.get("label", ""), text=item.get("text", ""), group=item.get("group"),
-                             mark="—" if item.get("label") == "-" else f"{item.get('label')})")
-             for item in raw_items]
+    items = [
+        SimpleNamespace(
+            label=item.get("label", ""),
+            text=item.get("text", ""),
+            group=item.get("group"),
+            mark="—" if item.get("label") == "-" else f"{item.get('label')})",
+        )
+        for item in raw_items
+    ]
     groups: list[SimpleNamespace] = []
     for item in items:
         if not groups or groups[-1].title != item.group:
             groups.append(SimpleNamespace(title=item.group, items=[]))
         groups[-1].items.append(item)
     paragraphs = [line.strip() for line in (clause.requirement_zh or "").splitlines() if line.strip()]
-    return SimpleNamespace(id=clause.id, title_zh=clause.title_zh, title_en=clause.title_en,
-                           requirement_zh=clause.requirement_zh, paragraphs=paragraphs, items=items, groups=groups)
+    return SimpleNamespace(
+        id=clause.id,
+        title_zh=clause.title_zh,
+        title_en=clause.title_en,
+        requirement_zh=clause.requirement_zh,
+        paragraphs=paragraphs,
+        items=items,
+        groups=groups,
+    )
 
 
 def doc_type_context(doc_type: DocType) -> dict[str, Any]:
     kind_zh = "记录" if doc_type.kind == DocKind.record else "文件"
     return {
-        "code": doc_type.code, "title_zh": doc_type.title_zh, "title_en": doc_type.title_en, "kind": str(doc_type.kind),
-        "kind_zh": kind_zh, "description_zh": doc_type.description_zh,
+        "code": doc_type.code,
+        "title_zh": doc_type.title_zh,
+        "title_en": doc_type.title_en,
+        "kind": str(doc_type.kind),
+        "kind_zh": kind_zh,
+        "description_zh": doc_type.description_zh,
         "review_cycle": f"{doc_type.review_cycle_months} 个月" if doc_type.review_cycle_months else "不定期",
         "retention": f"{doc_type.retention_years} 年" if doc_type.retention_years else "按规定",
         "approver_zh": APPROVER_LABELS.get(doc_type.approver_role, doc_type.approver_role),
@@ -97,15 +114,29 @@ def clauses_for(session: Session, code: str) -> tuple[list[SimpleNamespace], dic
     return serving, index
 
 
-def build_context(session: Session, *, park: Park, doc_type: DocType, control_no: str, title: str,
-                  owner_unit: str = "", access_level: str = AccessLevel.internal, revision_number: int = 1,
-                  change_reason: str = DEFAULT_TEMPLATE_REASON, period: str = "",
-                  today: date | None = None) -> dict[str, Any]:
+def build_context(
+    session: Session,
+    *,
+    park: Park,
+    doc_type: DocType,
+    control_no: str,
+    title: str,
+    owner_unit: str = "",
+    access_level: str = AccessLevel.internal,
+    revision_number: int = 1,
+    change_reason: str = DEFAULT_TEMPLATE_REASON,
+    period: str = "",
+    today: date | None = None,
+) -> dict[str, Any]:
     clauses, index = clauses_for(session, doc_type.code)
     return {
         "park": {"name": park.name, "code": park.code},
-        "document": {"control_no": control_no, "title": title, "owner_unit": owner_unit or "【编制单位】",
-                     "access_level_zh": ACCESS_LABELS.get(AccessLevel(access_level), str(access_level))},
+        "document": {
+            "control_no": control_no,
+            "title": title,
+            "owner_unit": owner_unit or "【编制单位】",
+            "access_level_zh": ACCESS_LABELS.get(AccessLevel(access_level), str(access_level)),
+        },
         "revision": {"number": revision_number, "change_reason": change_reason},
         "record": {"period": period or ("【记录期间】" if doc_type.kind == DocKind.record else "不适用")},
         "doc_type": doc_type_context(doc_type),
@@ -130,8 +161,7 @@ def render_docx(code: str, context: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def create_revision_from_template(session: Session, actor: User, document_id: int,
-                                  change_reason: str = "") -> Revision:
+def create_revision_from_template(session: Session, actor: User, document_id: int, change_reason: str = "") -> Revision:
     """A new draft revision of a document, rendered from its type's template (so nobody starts from a blank page).
 
     The rendered file goes through the same staging, storage and audit trail as an upload.
@@ -141,17 +171,27 @@ def create_revision_from_template(session: Session, actor: User, document_id: in
     park = session.get(Park, document.park_id)
     last = session.execute(select(func.max(Revision.number)).where(Revision.document_id == document.id)).scalar()
     reason = (change_reason or "").strip() or DEFAULT_TEMPLATE_REASON
-    context = build_context(session, park=park, doc_type=doc_type, control_no=document.control_no,
-                            title=document.title, owner_unit=document.owner_unit,
-                            access_level=document.access_level, revision_number=(last or 0) + 1,
-                            change_reason=reason)
+    context = build_context(
+        session,
+        park=park,
+        doc_type=doc_type,
+        control_no=document.control_no,
+        title=document.title,
+        owner_unit=document.owner_unit,
+        access_level=document.access_level,
+        revision_number=(last or 0) + 1,
+        change_reason=reason,
+    )
     content = render_docx(doc_type.code, context)
     settings = get_settings()
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=settings.tmp_dir, prefix="template-") as folder:
         path = Path(folder) / "draft.docx"
         path.write_bytes(content)
-        staged = storage.stage_file(path, f"{document.control_no} {document.title}.docx",
-                                    max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
-    return documents.add_revision(session, actor=actor, document_id=document.id, staged=staged,
-                                  change_reason=reason)
+        staged = storage.stage_file(
+            path,
+            f"{document.control_no} {document.title}.docx",
+            max_bytes=settings.max_upload_bytes,
+            tmp_dir=settings.tmp_dir,
+        )
+    return documents.add_revision(session, actor=actor, document_id=document.id, staged=staged, change_reason=reason)

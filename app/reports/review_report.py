@@ -64,8 +64,9 @@ def _effective_scope(session: Session, user: User) -> tuple[Document, Revision, 
     row = session.execute(
         select(Document, Revision)
         .join(Revision, Revision.document_id == Document.id)
-        .where(readable(user), Document.doc_type == "CMS_SCOPE_BOUNDARY",
-               Revision.state == str(RevisionState.effective))
+        .where(
+            readable(user), Document.doc_type == "CMS_SCOPE_BOUNDARY", Revision.state == str(RevisionState.effective)
+        )
         .order_by(Revision.effective_from.desc(), Revision.id.desc())
     ).first()
     if row is None:
@@ -76,9 +77,11 @@ def _effective_scope(session: Session, user: User) -> tuple[Document, Revision, 
 
 
 def _people(session: Session, park_id: int) -> list[User]:
-    users = session.execute(
-        select(User).where(User.park_id == park_id, User.is_active.is_(True)).order_by(User.id)
-    ).scalars().all()
+    users = (
+        session.execute(select(User).where(User.park_id == park_id, User.is_active.is_(True)).order_by(User.id))
+        .scalars()
+        .all()
+    )
     order = {role: index for index, role in enumerate(ROLE_ORDER)}
     return sorted((u for u in users if u.role in order), key=lambda u: (order[Role(u.role)], u.id))
 
@@ -98,15 +101,31 @@ def gather(session: Session, *, user: User, year: int) -> dict[str, Any]:
     as_of = min(today, date(year, 12, 31))
     result = readiness.compute_readiness(session, park_id=user.park_id, as_of=as_of, user=user)
     rows = register_rows(session, user=user, filters=queries.DocumentFilters())
-    records = [row for row in rows if row["kind"] == "记录" and row["period"]
-               and row["period"][:4] <= str(year) <= row["period"][11:15]]
-    issues = [(clause, item) for clause in result["clauses"] if clause["applicable"] for item in clause["items"]
-              if item["status"] in ("missing", "overdue", "review_overdue", "in_progress")]
+    records = [
+        row
+        for row in rows
+        if row["kind"] == "记录" and row["period"] and row["period"][:4] <= str(year) <= row["period"][11:15]
+    ]
+    issues = [
+        (clause, item)
+        for clause in result["clauses"]
+        if clause["applicable"]
+        for item in clause["items"]
+        if item["status"] in ("missing", "overdue", "review_overdue", "in_progress")
+    ]
     return {
-        "park": session.get(Park, user.park_id), "year": year, "as_of": as_of, "today": today,
-        "readiness": result, "scope": _effective_scope(session, user), "people": _people(session, user.park_id),
-        "documents": [row for row in rows if row["kind"] == "文件"], "records": records,
-        "items": _items_by_type(result), "issues": issues, "author": user,
+        "park": session.get(Park, user.park_id),
+        "year": year,
+        "as_of": as_of,
+        "today": today,
+        "readiness": result,
+        "scope": _effective_scope(session, user),
+        "people": _people(session, user.park_id),
+        "documents": [row for row in rows if row["kind"] == "文件"],
+        "records": records,
+        "items": _items_by_type(result),
+        "issues": issues,
+        "author": user,
     }
 
 
@@ -192,14 +211,18 @@ def _item_line(data: dict[str, Any], code: str) -> str:
 def _chapter_one(w: Writer, data: dict[str, Any]) -> None:
     park, year = data["park"], data["year"]
     w.heading("一、评审目的", 2)
-    w.para(f"依据 T/CPQS ZC001—2025 第 7.3 条，对{park.name}碳排放管理体系在 {year} 年度的建立、实施和运行情况"
-           "进行评审，确认体系的适宜性、充分性和有效性，识别碳排放源、碳交易、碳资产和碳中和管理中的问题，提出改进建议。")
+    w.para(
+        f"依据 T/CPQS ZC001—2025 第 7.3 条，对{park.name}碳排放管理体系在 {year} 年度的建立、实施和运行情况"
+        "进行评审，确认体系的适宜性、充分性和有效性，识别碳排放源、碳交易、碳资产和碳中和管理中的问题，提出改进建议。"
+    )
     w.heading("二、评审依据", 2)
     w.para("T/CPQS ZC001—2025《产业园区碳排放管理体系建设规范》；园区现行碳排放管理体系文件（见第三章）。")
     w.todo("适用的国家、地方碳排放法律法规、核算和报告指南及其他要求（见《合规性评价报告》）。")
     w.heading("三、评审时间", 2)
-    w.para(f"评审期间：{year}-01-01 至 {year}-12-31；数据截至 {data['as_of'].isoformat()}；"
-           f"报告生成日期：{data['today'].isoformat()}。")
+    w.para(
+        f"评审期间：{year}-01-01 至 {year}-12-31；数据截至 {data['as_of'].isoformat()}；"
+        f"报告生成日期：{data['today'].isoformat()}。"
+    )
     w.todo("现场评审日期及评审组成员。")
     w.heading("四、评审范围和内容", 2)
     scope = data["scope"]
@@ -208,15 +231,19 @@ def _chapter_one(w: Writer, data: dict[str, Any]) -> None:
     else:
         document, revision, text = scope
         effective = revision.effective_from.date().isoformat() if revision.effective_from else ""
-        w.para(f"评审范围依据现行《{document.title}》（受控编号 {document.control_no}，第{revision.number}版，"
-               f"{effective} 生效）：")
+        w.para(
+            f"评审范围依据现行《{document.title}》（受控编号 {document.control_no}，第{revision.number}版，"
+            f"{effective} 生效）："
+        )
         excerpt = " ".join(text.split())[:SCOPE_EXCERPT_CHARS]
         if excerpt:
             w.para(excerpt + ("……" if len(text) > SCOPE_EXCERPT_CHARS else ""))
         else:
             w.todo("范围文件无可提取的文字，请摘录范围和边界的描述。")
-    w.para("评审内容：碳排放管理评审（7.3.2）、碳交易管理评审（7.3.3）、碳资产管理评审（7.3.4）、碳中和实施评审（7.3.5）"
-           "以及体系各条款所需文件化信息的就绪情况。")
+    w.para(
+        "评审内容：碳排放管理评审（7.3.2）、碳交易管理评审（7.3.3）、碳资产管理评审（7.3.4）、碳中和实施评审（7.3.5）"
+        "以及体系各条款所需文件化信息的就绪情况。"
+    )
 
 
 def _chapter_two(w: Writer, data: dict[str, Any]) -> None:
@@ -239,8 +266,10 @@ def _chapter_three(w: Writer, data: dict[str, Any]) -> None:
     people = data["people"]
     if people:
         w.para("carbonms 中登记的体系人员（按角色）：")
-        w.table(["角色", "姓名", "部门/单位"],
-                [[ROLE_LABELS[Role(u.role)][0], u.full_name or u.username, u.unit or ""] for u in people])
+        w.table(
+            ["角色", "姓名", "部门/单位"],
+            [[ROLE_LABELS[Role(u.role)][0], u.full_name or u.username, u.unit or ""] for u in people],
+        )
     else:
         w.todo("最高管理者、相关部门负责人、碳排放管理人员。")
 
@@ -248,35 +277,70 @@ def _chapter_three(w: Writer, data: dict[str, Any]) -> None:
     docs = data["documents"]
     if docs:
         w.para(f"园区受控文件共 {len(docs)} 份（截至报告生成日）：")
-        w.table(["受控编号", "标题", "文件类型", "版本", "状态", "生效日期"],
-                [[row["control_no"], row["title"], row["doc_type_title"], row["revision"], row["state"],
-                  row["effective_from"]] for row in docs])
+        w.table(
+            ["受控编号", "标题", "文件类型", "版本", "状态", "生效日期"],
+            [
+                [
+                    row["control_no"],
+                    row["title"],
+                    row["doc_type_title"],
+                    row["revision"],
+                    row["state"],
+                    row["effective_from"],
+                ]
+                for row in docs
+            ],
+        )
     else:
         w.todo("园区尚未登记受控文件。")
     records = data["records"]
     if records:
         w.para(f"{data['year']} 年度的记录共 {len(records)} 份：")
-        w.table(["受控编号", "标题", "记录类型", "期间", "状态"],
-                [[row["control_no"], row["title"], row["doc_type_title"], row["period"], row["state"]]
-                 for row in records])
+        w.table(
+            ["受控编号", "标题", "记录类型", "期间", "状态"],
+            [[row["control_no"], row["title"], row["doc_type_title"], row["period"], row["state"]] for row in records],
+        )
     else:
         w.para(f"carbonms 中没有覆盖 {data['year']} 年度的记录。")
 
     w.heading("三、碳排放管理实施情况", 2)
     overall = result["overall"]
-    w.para(f"截至 {result['as_of']}，体系总体就绪度：{_status(overall['status'])}；覆盖率 {_pct(overall['coverage'])}"
-           f"（已满足事项 / 适用事项），进展 {_pct(overall['progress'])}（已满足或进行中事项 / 适用事项）。")
+    w.para(
+        f"截至 {result['as_of']}，体系总体就绪度：{_status(overall['status'])}；覆盖率 {_pct(overall['coverage'])}"
+        f"（已满足事项 / 适用事项），进展 {_pct(overall['progress'])}（已满足或进行中事项 / 适用事项）。"
+    )
     chapters = result["chapters"]
-    w.picture(readiness_bar_chart([(f"CH{c['id']}", c["coverage"], c["progress"]) for c in chapters]),
-              "图 1 各章就绪度（深色：覆盖率 COVERAGE；浅色：进展 PROGRESS）")
-    w.table(["章", "状态", "覆盖率", "进展", "满足/适用事项"],
-            [[f"第{c['id']}章 {c['title_zh']}", _status(c["status"]), _pct(c["coverage"]), _pct(c["progress"]),
-              f"{c['counts']['met']}/{c['counts']['applicable_items']}"] for c in chapters])
+    w.picture(
+        readiness_bar_chart([(f"CH{c['id']}", c["coverage"], c["progress"]) for c in chapters]),
+        "图 1 各章就绪度（深色：覆盖率 COVERAGE；浅色：进展 PROGRESS）",
+    )
+    w.table(
+        ["章", "状态", "覆盖率", "进展", "满足/适用事项"],
+        [
+            [
+                f"第{c['id']}章 {c['title_zh']}",
+                _status(c["status"]),
+                _pct(c["coverage"]),
+                _pct(c["progress"]),
+                f"{c['counts']['met']}/{c['counts']['applicable_items']}",
+            ]
+            for c in chapters
+        ],
+    )
     w.para("各条款就绪度：")
-    w.table(["条款", "标题", "状态", "覆盖率", "进展"],
-            [[c["id"], c["title_zh"], _status(c["status"]) + (f"（{c['not_applicable_reason']}）"
-                                                             if c["not_applicable_reason"] else ""),
-              _pct(c["coverage"]), _pct(c["progress"])] for c in result["clauses"]])
+    w.table(
+        ["条款", "标题", "状态", "覆盖率", "进展"],
+        [
+            [
+                c["id"],
+                c["title_zh"],
+                _status(c["status"]) + (f"（{c['not_applicable_reason']}）" if c["not_applicable_reason"] else ""),
+                _pct(c["coverage"]),
+                _pct(c["progress"]),
+            ]
+            for c in result["clauses"]
+        ],
+    )
     w.todo("碳管理平台建设、管理制度制定及实施的具体情况。")
 
 
@@ -284,8 +348,10 @@ def _chapter_four(w: Writer, data: dict[str, Any]) -> None:
     w.heading("一、碳排放数据收集", 2)
     for code in ("DATA_MANAGEMENT_RULES", "MONITORING_MEASUREMENT_RECORDS", "EMISSION_REVIEW_RECORD"):
         w.para(_item_line(data, code))
-    w.todo("化石燃料燃烧、工业生产过程、废弃物处置处理、购入/输出的电力和热力的活动数据和排放因子"
-           "（carbonms 不保存排放数据，请依据核算报告填写）。")
+    w.todo(
+        "化石燃料燃烧、工业生产过程、废弃物处置处理、购入/输出的电力和热力的活动数据和排放因子"
+        "（carbonms 不保存排放数据，请依据核算报告填写）。"
+    )
     w.heading("二、碳排放情况分析", 2)
     w.todo("碳排放量、碳排放结构、碳排放强度分析。")
 
@@ -316,10 +382,18 @@ def _chapter_six(w: Writer, data: dict[str, Any]) -> None:
     w.heading("一、现存问题", 2)
     if issues:
         w.para(f"就绪度评价发现 {len(issues)} 项尚未满足的事项（按条款）：")
-        w.table(["条款", "所需文件化信息", "状态", "说明"],
-                [[clause["id"], item["title_zh"],
-                  readiness.ITEM_STATUS_LABELS.get(item["status"], (item["status"],))[0], item["reason_zh"]]
-                 for clause, item in issues])
+        w.table(
+            ["条款", "所需文件化信息", "状态", "说明"],
+            [
+                [
+                    clause["id"],
+                    item["title_zh"],
+                    readiness.ITEM_STATUS_LABELS.get(item["status"], (item["status"],))[0],
+                    item["reason_zh"],
+                ]
+                for clause, item in issues
+            ],
+        )
     else:
         w.para("就绪度评价未发现未满足的事项。")
     w.todo("评审中发现的其他问题（现场核查、数据质量、减排措施成效等）。")
@@ -342,8 +416,10 @@ def build_report(session: Session, *, user: User, year: int) -> bytes:
     w.para(park.name, bold=True, center=True)
     w.doc.add_heading(f"{year} 年度碳排放管理体系评审报告", level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
     w.para("（依据 T/CPQS ZC001—2025 附录 B 模板编制；红色【待补充】处由园区填写）", center=True)
-    w.para(f"编制：{data['author'].full_name or data['author'].username}　　生成日期：{data['today'].isoformat()}",
-           center=True)
+    w.para(
+        f"编制：{data['author'].full_name or data['author'].username}　　生成日期：{data['today'].isoformat()}",
+        center=True,
+    )
     header = w.doc.sections[0].header.paragraphs[0]
     header.text = f"{park.name}　{year} 年度碳排放管理体系评审报告"
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -368,7 +444,15 @@ def register_report(session: Session, *, actor: User, year: int) -> tuple[Docume
     with tempfile.TemporaryDirectory(dir=settings.tmp_dir, prefix="review-") as folder:
         path = Path(folder) / "report.docx"
         path.write_bytes(content)
-        staged = storage.stage_file(path, report_filename(park, year), max_bytes=settings.max_upload_bytes,
-                                    tmp_dir=settings.tmp_dir)
-    return documents.create_record(session, actor=actor, doc_type_code=REPORT_DOC_TYPE, period_text=str(year),
-                                   staged=staged, title=f"{year} 年度碳排放管理体系评审报告", submit=False)
+        staged = storage.stage_file(
+            path, report_filename(park, year), max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir
+        )
+    return documents.create_record(
+        session,
+        actor=actor,
+        doc_type_code=REPORT_DOC_TYPE,
+        period_text=str(year),
+        staged=staged,
+        title=f"{year} 年度碳排放管理体系评审报告",
+        submit=False,
+    )

@@ -33,18 +33,19 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Reading roles that may export; contributors export only what they may read (public documents and their own).
-Exporter = Annotated[User, Depends(require_role(Role.coordinator, Role.auditor, Role.top_management, Role.approver,
-                                                Role.contributor))]
+Exporter = Annotated[
+    User, Depends(require_role(Role.coordinator, Role.auditor, Role.top_management, Role.approver, Role.contributor))
+]
 # The whole system's picture (review report, OSCAL): not for contributors.
-Reviewer = Annotated[User, Depends(require_role(Role.coordinator, Role.auditor, Role.top_management,
-                                                Role.approver))]
+Reviewer = Annotated[User, Depends(require_role(Role.coordinator, Role.auditor, Role.top_management, Role.approver))]
 Coordinator = Annotated[User, Depends(require_role(Role.coordinator))]
 Year = Annotated[int, Query(ge=review_report.MIN_YEAR, le=review_report.MAX_YEAR)]
 
 
 def _attachment(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": storage.content_disposition(filename)})
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": storage.content_disposition(filename)}
+    )
 
 
 class TemplateRevisionIn(BaseModel):
@@ -52,11 +53,11 @@ class TemplateRevisionIn(BaseModel):
 
 
 @router.post("/documents/{document_id}/revisions/from-template", response_model=RevisionPublic, status_code=201)
-def revision_from_template(document_id: EntityId, session: SessionDep, user: Coordinator,
-                           body: TemplateRevisionIn | None = None) -> RevisionPublic:
+def revision_from_template(
+    document_id: EntityId, session: SessionDep, user: Coordinator, body: TemplateRevisionIn | None = None
+) -> RevisionPublic:
     """由模板生成草稿版本 / a draft revision rendered from the document type's template."""
-    revision = render.create_revision_from_template(session, user, document_id,
-                                                    body.change_reason if body else "")
+    revision = render.create_revision_from_template(session, user, document_id, body.change_reason if body else "")
     return queries.revision_out(session, revision, user)
 
 
@@ -88,9 +89,17 @@ class RegisterFilters(BaseModel):
     sort: str = Field(default="control_no", pattern="^-?(control_no|title|created_at|doc_type|owner_unit)$")
 
     def to_filters(self) -> queries.DocumentFilters:
-        return queries.DocumentFilters(doc_type=self.doc_type, clause=self.clause, state=self.state,
-                                       owner_unit=self.owner_unit, access_level=self.access_level, kind=self.kind,
-                                       q=self.q, sort=self.sort.lstrip("-"), descending=self.sort.startswith("-"))
+        return queries.DocumentFilters(
+            doc_type=self.doc_type,
+            clause=self.clause,
+            state=self.state,
+            owner_unit=self.owner_unit,
+            access_level=self.access_level,
+            kind=self.kind,
+            q=self.q,
+            sort=self.sort.lstrip("-"),
+            descending=self.sort.startswith("-"),
+        )
 
 
 Filters = Annotated[RegisterFilters, Query()]
@@ -117,8 +126,9 @@ def export_register_csv(session: SessionDep, user: Exporter, filters: Filters) -
 
 
 @router.get("/exports/evidence")
-def export_evidence(session: SessionDep, user: Exporter,
-                    scope: Annotated[str, Query(max_length=16)] = "all") -> FileResponse:
+def export_evidence(
+    session: SessionDep, user: Exporter, scope: Annotated[str, Query(max_length=16)] = "all"
+) -> FileResponse:
     """证据包（受控副本、index.html、manifest.json、就绪度快照）/ an evidence package (clause, chapter or all)."""
     parsed = exports.parse_scope(session, scope)
     settings = get_settings()
@@ -132,9 +142,12 @@ def export_evidence(session: SessionDep, user: Exporter,
         raise
     park = session.get(Park, user.park_id)
     name = f"{park.code}_证据包_{parsed.value}_{utcnow().date().isoformat()}.zip"
-    return FileResponse(target, media_type="application/zip",
-                        headers={"Content-Disposition": storage.content_disposition(name)},
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+    return FileResponse(
+        target,
+        media_type="application/zip",
+        headers={"Content-Disposition": storage.content_disposition(name)},
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
 
 
 @router.get("/exports/oscal/catalog.json")

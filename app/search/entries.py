@@ -27,18 +27,32 @@ def day_term(value: datetime | date | None) -> str:
     return f"{value.year:04d}{value.month:02d}{value.day:02d}" if value else "00000000"
 
 
-def entry_stamp(rev_version: int, state: str, title: str, control_no: str, access: str, owner_unit: str,
-                doc_type: str) -> str:
+def entry_stamp(
+    rev_version: int, state: str, title: str, control_no: str, access: str, owner_unit: str, doc_type: str
+) -> str:
     """The stored `stamp`: version, state and a checksum of the indexed metadata, compared by `check()`."""
     meta = zlib.crc32("\x1f".join((title, control_no, access, owner_unit, doc_type)).encode())
     return f"{rev_version}:{state}:{meta:08x}"
 
 
 _REV_COLUMNS = (
-    Revision.id, Revision.document_id, Revision.park_id, Revision.state, Revision.version, Revision.created_at,
-    Revision.effective_from, Revision.preparer_id, Revision.change_reason, Revision.file_name,
-    Document.control_no, Document.title, Document.doc_type, Document.kind, Document.owner_unit,
-    Document.access_level, Document.created_by_id,
+    Revision.id,
+    Revision.document_id,
+    Revision.park_id,
+    Revision.state,
+    Revision.version,
+    Revision.created_at,
+    Revision.effective_from,
+    Revision.preparer_id,
+    Revision.change_reason,
+    Revision.file_name,
+    Document.control_no,
+    Document.title,
+    Document.doc_type,
+    Document.kind,
+    Document.owner_unit,
+    Document.access_level,
+    Document.created_by_id,
 )
 
 
@@ -60,32 +74,53 @@ def load_documents(session: Session, revision_ids: list[int], lookups: Lookups |
     rows = session.execute(
         select(*_REV_COLUMNS).join(Document, Document.id == Revision.document_id).where(Revision.id.in_(revision_ids))
     ).all()
-    texts = dict(session.execute(
-        select(RevisionText.revision_id, RevisionText.text).where(RevisionText.revision_id.in_(revision_ids))
-    ).all())
+    texts = dict(
+        session.execute(
+            select(RevisionText.revision_id, RevisionText.text).where(RevisionText.revision_id.in_(revision_ids))
+        ).all()
+    )
     signers: dict[int, list[str]] = {}
     for revision_id, name in session.execute(
         select(Signature.revision_id, Signature.signer_name).where(Signature.revision_id.in_(revision_ids))
     ).all():
         signers.setdefault(revision_id, []).append(name)
-    people = dict(session.execute(
-        select(User.id, User.full_name).where(User.id.in_({row.preparer_id for row in rows}))
-    ).all())
+    people = dict(
+        session.execute(select(User.id, User.full_name).where(User.id.in_({row.preparer_id for row in rows}))).all()
+    )
     documents = []
     for row in rows:
         state = str(row.state)
         access = str(row.access_level)
         clauses = lookups.clauses.get(row.doc_type, [])
-        head = [row.title, row.control_no, lookups.type_titles.get(row.doc_type, ""), row.doc_type,
-                " ".join(clauses), row.owner_unit, people.get(row.preparer_id, ""), " ".join(signers.get(row.id, [])),
-                row.file_name, row.change_reason]
-        documents.append({
-            "rid": str(row.id), "doc": str(row.document_id), "park": str(row.park_id), "access": access,
-            "creator": str(row.created_by_id), "doc_type": row.doc_type, "kind": str(row.kind),
-            "clauses": ",".join(clauses), "state": state, "owner_unit": row.owner_unit or "",
-            "day": day_term(row.effective_from or row.created_at),
-            "stamp": entry_stamp(row.version, state, row.title, row.control_no, access, row.owner_unit or "",
-                                 row.doc_type),
-            "content": "\n".join(part for part in head if part) + "\n" + join_han_lines(texts.get(row.id, "")),
-        })
+        head = [
+            row.title,
+            row.control_no,
+            lookups.type_titles.get(row.doc_type, ""),
+            row.doc_type,
+            " ".join(clauses),
+            row.owner_unit,
+            people.get(row.preparer_id, ""),
+            " ".join(signers.get(row.id, [])),
+            row.file_name,
+            row.change_reason,
+        ]
+        documents.append(
+            {
+                "rid": str(row.id),
+                "doc": str(row.document_id),
+                "park": str(row.park_id),
+                "access": access,
+                "creator": str(row.created_by_id),
+                "doc_type": row.doc_type,
+                "kind": str(row.kind),
+                "clauses": ",".join(clauses),
+                "state": state,
+                "owner_unit": row.owner_unit or "",
+                "day": day_term(row.effective_from or row.created_at),
+                "stamp": entry_stamp(
+                    row.version, state, row.title, row.control_no, access, row.owner_unit or "", row.doc_type
+                ),
+                "content": "\n".join(part for part in head if part) + "\n" + join_han_lines(texts.get(row.id, "")),
+            }
+        )
     return documents

@@ -112,8 +112,9 @@ def _segment_id(reader) -> str:  # noqa: ANN001
 
 
 def _term_docs(reader, fieldname: str, text: str) -> frozenset:  # noqa: ANN001
-    return _cached((_segment_id(reader), "docs", fieldname, text),
-                   lambda: frozenset(_postings(reader, fieldname, text, False)))
+    return _cached(
+        (_segment_id(reader), "docs", fieldname, text), lambda: frozenset(_postings(reader, fieldname, text, False))
+    )
 
 
 def _range_docs(reader, fieldname: str, low: str, high: str) -> frozenset:  # noqa: ANN001
@@ -130,9 +131,12 @@ def _range_docs(reader, fieldname: str, low: str, high: str) -> frozenset:  # no
 
 def _norms(reader, avgdl: float) -> list[float]:  # noqa: ANN001
     """Per document of a segment: the BM25 length normalisation K1 * (1 - B + B * length / avgdl)."""
+
     def compute() -> list[float]:
-        return [K1 * (1 - B + B * reader.doc_field_length(docnum, "content", 0) / avgdl)
-                for docnum in range(reader.doc_count_all())]
+        return [
+            K1 * (1 - B + B * reader.doc_field_length(docnum, "content", 0) / avgdl)
+            for docnum in range(reader.doc_count_all())
+        ]
 
     return _cached((_segment_id(reader), "norms", round(avgdl, -1)), compute)
 
@@ -150,9 +154,14 @@ def _allowed(reader, restriction: Restriction) -> frozenset[int]:  # noqa: ANN00
             allowed -= _term_docs(reader, fieldname, text)
         return frozenset(allowed)
 
-    key = (_segment_id(reader), "allowed", tuple(map(tuple, restriction.required)),
-           tuple(tuple(map(tuple, group)) for group in restriction.any_of), tuple(restriction.ranges),
-           tuple(map(tuple, restriction.excluded)))
+    key = (
+        _segment_id(reader),
+        "allowed",
+        tuple(map(tuple, restriction.required)),
+        tuple(tuple(map(tuple, group)) for group in restriction.any_of),
+        tuple(restriction.ranges),
+        tuple(map(tuple, restriction.excluded)),
+    )
     allowed = _cached(key, compute)  # a segment's documents never change; only deletions do
     deleted = reader.deleted_docs_set
     return allowed - deleted if deleted else allowed
@@ -180,8 +189,10 @@ def _unit_postings(searcher, reader, unit: Unit) -> list[tuple[dict, int]]:  # n
                 merged[docnum] = merged.get(docnum, 0.0) + weight
         share = reader.doc_count_all() / max(1, searcher.doc_count_all())
         return [(merged, int(len(merged) / share) if share else len(merged))]
-    return [(_postings(reader, "content", token, True), searcher.doc_frequency("content", token))
-            for token in dict.fromkeys(unit.tokens)]
+    return [
+        (_postings(reader, "content", token, True), searcher.doc_frequency("content", token))
+        for token in dict.fromkeys(unit.tokens)
+    ]
 
 
 def evaluate(searcher, units: list[Unit], restriction: Restriction) -> list[tuple[float, int]]:  # noqa: ANN001

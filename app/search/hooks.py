@@ -24,8 +24,7 @@ from app.documents.models import Document, Revision, RevisionText, Signature
 from app.search.models import SearchQueue
 
 _PENDING = "carbonms_search_pending"
-_INDEXED_DOCUMENT_FIELDS = ("title", "control_no", "doc_type", "owner_unit", "access_level", "created_by_id",
-                            "park_id")
+_INDEXED_DOCUMENT_FIELDS = ("title", "control_no", "doc_type", "owner_unit", "access_level", "created_by_id", "park_id")
 
 
 def _metadata_changed(document: Document) -> bool:
@@ -46,9 +45,9 @@ def touched_revisions(session: Session) -> set[int]:
         elif isinstance(obj, Document) and obj.id is not None and obj in session.dirty and _metadata_changed(obj):
             documents.add(obj.id)
     if documents:
-        ids.update(session.connection().execute(
-            select(Revision.id).where(Revision.document_id.in_(documents))
-        ).scalars())
+        ids.update(
+            session.connection().execute(select(Revision.id).where(Revision.document_id.in_(documents))).scalars()
+        )
     return ids
 
 

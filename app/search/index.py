@@ -48,11 +48,12 @@ def bigrams(run: str) -> list[str]:
     """Overlapping pairs of a CJK run; a single character stays a unigram."""
     if len(run) == 1:
         return [run]
-    return [run[i:i + 2] for i in range(len(run) - 1)]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def _fill(token: Token, text: str, pos: int, startchar: int, endchar: int, positions: bool, chars: bool,
-          keeporiginal: bool) -> Token:
+def _fill(
+    token: Token, text: str, pos: int, startchar: int, endchar: int, positions: bool, chars: bool, keeporiginal: bool
+) -> Token:
     """Reuse Whoosh's one Token object for the next term (the analyzer contract)."""
     token.text = text
     token.boost = 1.0
@@ -79,9 +80,19 @@ class CJKBigramTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(self.__class__.__name__)
 
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs: object) -> Iterator[Token]:
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
             token.original = token.text = value
@@ -100,18 +111,19 @@ class CJKBigramTokenizer(Tokenizer):
                 if len(run) == 1:
                     pieces = [(run, start, start + 1)]
                 else:
-                    pieces = [(run[i:i + 2], start + i, start + i + 2) for i in range(len(run) - 1)]
+                    pieces = [(run[i : i + 2], start + i, start + i + 2) for i in range(len(run) - 1)]
                 for text, begin, end in pieces:
-                    yield _fill(token, text, pos, start_char + begin, start_char + end, positions, chars,
-                                keeporiginal)
+                    yield _fill(token, text, pos, start_char + begin, start_char + end, positions, chars, keeporiginal)
                     pos += 1
                 continue
             words = [(run.lower(), start, match.end(), pos)]
             if len(run) > 1 and not run.isalnum():
                 parts = list(_PART_RE.finditer(run))
                 if len(parts) > 1:
-                    words += [(part.group().lower(), start + part.start(), start + part.end(), pos + i)
-                              for i, part in enumerate(parts)]
+                    words += [
+                        (part.group().lower(), start + part.start(), start + part.end(), pos + i)
+                        for i, part in enumerate(parts)
+                    ]
             for text, begin, end, at in words:
                 yield _fill(token, text, at, start_char + begin, start_char + end, positions, chars, keeporiginal)
             pos = words[-1][3] + 1

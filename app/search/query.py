@@ -70,8 +70,9 @@ def parse_query(text: str) -> ParsedQuery:
     if not text:
         raise Invalid("请输入搜索词", "Enter something to search for")
     if len(text) > MAX_QUERY_CHARS:
-        raise Invalid(f"搜索词不能超过 {MAX_QUERY_CHARS} 个字符",
-                      f"The query may not exceed {MAX_QUERY_CHARS} characters")
+        raise Invalid(
+            f"搜索词不能超过 {MAX_QUERY_CHARS} 个字符", f"The query may not exceed {MAX_QUERY_CHARS} characters"
+        )
     chunks: list[tuple[str, bool]] = []
     parts = text.split('"')
     for i, part in enumerate(parts):
@@ -111,8 +112,12 @@ def restriction(user: User, filters: SearchFilters) -> Restriction:
     result = Restriction(required=[("park", str(user.park_id))])
     if user.role == Role.contributor:
         result.any_of.append([("access", "public"), ("creator", str(user.id))])
-    for fieldname, value in (("doc_type", filters.doc_type), ("clauses", filters.clause), ("state", filters.state),
-                             ("owner_unit", filters.owner_unit)):
+    for fieldname, value in (
+        ("doc_type", filters.doc_type),
+        ("clauses", filters.clause),
+        ("state", filters.state),
+        ("owner_unit", filters.owner_unit),
+    ):
         if value:
             result.required.append((fieldname, value))
     if filters.date_from or filters.date_to:

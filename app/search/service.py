@@ -97,9 +97,9 @@ def index_revisions(revision_ids: Iterable[int], *, raise_errors: bool = False) 
             try:
                 with session_scope(write=False) as session:
                     # Read the queue rows in the same snapshot as the data: rows queued later stay queued.
-                    queued = list(session.execute(
-                        select(SearchQueue.id).where(SearchQueue.revision_id.in_(ids))
-                    ).scalars())
+                    queued = list(
+                        session.execute(select(SearchQueue.id).where(SearchQueue.revision_id.in_(ids))).scalars()
+                    )
                     documents = load_documents(session, ids)
                 _write(ix, ids, documents)
             finally:
@@ -120,8 +120,11 @@ def _record_failure(ids: list[int], exc: Exception) -> None:
     try:
         with session_scope() as session:
             message = f"{type(exc).__name__}: {exc}"[:2000]
-            session.execute(update(SearchQueue).where(SearchQueue.revision_id.in_(ids))
-                            .values(attempts=SearchQueue.attempts + 1, last_error=message))
+            session.execute(
+                update(SearchQueue)
+                .where(SearchQueue.revision_id.in_(ids))
+                .values(attempts=SearchQueue.attempts + 1, last_error=message)
+            )
     except Exception:  # noqa: BLE001 - the queue rows are still there; only the error text is lost
         logger.exception("could not record the search indexing failure")
 
@@ -131,10 +134,15 @@ def process_queue(*, batch: int = CHUNK) -> tuple[int, int]:
     done, last = 0, 0
     while True:
         with session_scope(write=False) as session:
-            ids = list(session.execute(
-                select(SearchQueue.revision_id).where(SearchQueue.revision_id > last)
-                .group_by(SearchQueue.revision_id).order_by(SearchQueue.revision_id).limit(batch)
-            ).scalars())
+            ids = list(
+                session.execute(
+                    select(SearchQueue.revision_id)
+                    .where(SearchQueue.revision_id > last)
+                    .group_by(SearchQueue.revision_id)
+                    .order_by(SearchQueue.revision_id)
+                    .limit(batch)
+                ).scalars()
+            )
         if not ids:
             break
         if index_revisions(ids):
@@ -145,8 +153,9 @@ def process_queue(*, batch: int = CHUNK) -> tuple[int, int]:
     return done, left
 
 
-def rebuild(*, progress: Callable[[int], None] | None = None, chunk: int = CHUNK, commit_every: int = 5000,
-            limitmb: int = 128) -> int:
+def rebuild(
+    *, progress: Callable[[int], None] | None = None, chunk: int = CHUNK, commit_every: int = 5000, limitmb: int = 128
+) -> int:
     """Build a new index from the database beside the current one, then switch to it.
 
     Rows are read `chunk` at a time and the writer commits every `commit_every` revisions without merging (Whoosh
@@ -164,9 +173,11 @@ def rebuild(*, progress: Callable[[int], None] | None = None, chunk: int = CHUNK
                 lookups = Lookups(session)
             while True:
                 with session_scope(write=False) as session:
-                    ids = list(session.execute(
-                        select(Revision.id).where(Revision.id > last).order_by(Revision.id).limit(chunk)
-                    ).scalars())
+                    ids = list(
+                        session.execute(
+                            select(Revision.id).where(Revision.id > last).order_by(Revision.id).limit(chunk)
+                        ).scalars()
+                    )
                     if not ids:
                         break
                     documents = load_documents(session, ids, lookups)
@@ -234,9 +245,18 @@ def check() -> CheckReport:
     seen: set[int] = set()
     with session_scope(write=False) as session:
         rows = session.execute(
-            select(Revision.id, Revision.version, Revision.state, Document.title, Document.control_no,
-                   Document.access_level, Document.owner_unit, Document.doc_type)
-            .join(Document, Document.id == Revision.document_id).order_by(Revision.id)
+            select(
+                Revision.id,
+                Revision.version,
+                Revision.state,
+                Document.title,
+                Document.control_no,
+                Document.access_level,
+                Document.owner_unit,
+                Document.doc_type,
+            )
+            .join(Document, Document.id == Revision.document_id)
+            .order_by(Revision.id)
             .execution_options(yield_per=2000)
         )
         for row in rows:
@@ -245,8 +265,15 @@ def check() -> CheckReport:
             stamp = entries.get(row.id)
             if stamp is None:
                 report.missing.append(row.id)
-            elif stamp != entry_stamp(row.version, str(row.state), row.title, row.control_no,
-                                      str(row.access_level), row.owner_unit or "", row.doc_type):
+            elif stamp != entry_stamp(
+                row.version,
+                str(row.state),
+                row.title,
+                row.control_no,
+                str(row.access_level),
+                row.owner_unit or "",
+                row.doc_type,
+            ):
                 report.stale.append(row.id)
         report.queued = session.execute(select(func.count(func.distinct(SearchQueue.revision_id)))).scalar_one()
     report.extra = sorted(set(entries) - seen)
@@ -264,8 +291,9 @@ class VisibleRow(NamedTuple):
     title: str
 
 
-def _visible_rows(session: Session, user: User, revision_ids: list[int],
-                  include_obsolete: bool) -> dict[int, VisibleRow]:
+def _visible_rows(
+    session: Session, user: User, revision_ids: list[int], include_obsolete: bool
+) -> dict[int, VisibleRow]:
     """The revisions among `revision_ids` that `user` may see now, with their document's number and title.
 
     Two single-table queries, not one join: with a long id list SQLite's planner scanned every document of the park
@@ -274,28 +302,42 @@ def _visible_rows(session: Session, user: User, revision_ids: list[int],
     if not revision_ids:
         return {}
     query = select(Revision.id, Revision.document_id, Revision.state).where(
-        Revision.id.in_(revision_ids), Revision.park_id == user.park_id)
+        Revision.id.in_(revision_ids), Revision.park_id == user.park_id
+    )
     if not include_obsolete:
         query = query.where(Revision.state.not_in([str(state) for state in HIDDEN_STATES]))
     revisions = session.execute(query).all()
     if not revisions:
         return {}
-    documents = {row.id: row for row in session.execute(
-        select(Document.id, Document.control_no, Document.title)
-        .where(Document.id.in_({row.document_id for row in revisions}), readable(user))
-    )}
-    return {row.id: VisibleRow(row.id, row.document_id, row.state, documents[row.document_id].control_no,
-                               documents[row.document_id].title)
-            for row in revisions if row.document_id in documents}
+    documents = {
+        row.id: row
+        for row in session.execute(
+            select(Document.id, Document.control_no, Document.title).where(
+                Document.id.in_({row.document_id for row in revisions}), readable(user)
+            )
+        )
+    }
+    return {
+        row.id: VisibleRow(
+            row.id, row.document_id, row.state, documents[row.document_id].control_no, documents[row.document_id].title
+        )
+        for row in revisions
+        if row.document_id in documents
+    }
 
 
-def _with_phrases(session: Session, searcher, matches: list[tuple[float, int]],  # noqa: ANN001
-                  phrases: list[str]) -> list[tuple[float, int]]:
+def _with_phrases(
+    session: Session,
+    searcher,
+    matches: list[tuple[float, int]],  # noqa: ANN001
+    phrases: list[str],
+) -> list[tuple[float, int]]:
     """Keep the matches whose text (or title, or control number) holds every quoted phrase as written."""
     column = evaluation.rid_column(searcher)
     by_revision = {int(column[docnum]): (score, docnum) for score, docnum in matches}
     conditions = [
-        RevisionText.text.icontains(phrase, autoescape=True) | Document.title.icontains(phrase, autoescape=True)
+        RevisionText.text.icontains(phrase, autoescape=True)
+        | Document.title.icontains(phrase, autoescape=True)
         | Document.control_no.icontains(phrase, autoescape=True)
         for phrase in phrases
     ]
@@ -303,9 +345,10 @@ def _with_phrases(session: Session, searcher, matches: list[tuple[float, int]], 
     ids = list(by_revision)
     for start in range(0, len(ids), 5000):
         rows = session.execute(
-            select(Revision.id).join(Document, Document.id == Revision.document_id)
+            select(Revision.id)
+            .join(Document, Document.id == Revision.document_id)
             .outerjoin(RevisionText, RevisionText.revision_id == Revision.id)
-            .where(Revision.id.in_(ids[start:start + 5000]), *conditions)
+            .where(Revision.id.in_(ids[start : start + 5000]), *conditions)
         ).scalars()
         kept.extend(by_revision[revision_id] for revision_id in rows)
     return kept
@@ -315,8 +358,9 @@ def _queue_pending(session: Session) -> bool:
     return session.execute(select(SearchQueue.id).limit(1)).first() is not None
 
 
-def search(session: Session, user: User, query: str, filters: SearchFilters | None = None, limit: int = 20,
-           offset: int = 0) -> SearchPage:
+def search(
+    session: Session, user: User, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0
+) -> SearchPage:
     """Readable revisions matching the query, best first; totals count only what this user may read."""
     filters = filters or SearchFilters()
     if limit < 1 or limit > 100 or offset < 0 or offset > MAX_OFFSET:
@@ -326,8 +370,9 @@ def search(session: Session, user: User, query: str, filters: SearchFilters | No
         try:
             searcher = index.searcher(renew=attempt > 0)
             if searcher is None:
-                raise IndexUnavailable("搜索索引正在建立，请稍后再试",
-                                       "The search index is being built; try again shortly")
+                raise IndexUnavailable(
+                    "搜索索引正在建立，请稍后再试", "The search index is being built; try again shortly"
+                )
             return _search_with(session, user, searcher, parsed, filters, limit, offset)
         except FileNotFoundError:
             # The indexer merged segments and removed their files after this searcher was opened: open a fresh one.
@@ -335,8 +380,15 @@ def search(session: Session, user: User, query: str, filters: SearchFilters | No
     raise IndexUnavailable("搜索索引正在更新，请稍后再试", "The search index is being updated; try again shortly")
 
 
-def _search_with(session: Session, user: User, searcher, parsed: ParsedQuery,  # noqa: ANN001
-                 filters: SearchFilters, limit: int, offset: int) -> SearchPage:
+def _search_with(
+    session: Session,
+    user: User,
+    searcher,
+    parsed: ParsedQuery,  # noqa: ANN001
+    filters: SearchFilters,
+    limit: int,
+    offset: int,
+) -> SearchPage:
     matches = evaluation.evaluate(searcher, parsed.units, restriction(user, filters))
     if parsed.phrases:
         matches = _with_phrases(session, searcher, matches, parsed.phrases)
@@ -360,24 +412,42 @@ def _search_with(session: Session, user: User, searcher, parsed: ParsedQuery,  #
         # match in the database, so the total never includes a revision this user may not see.
         column = evaluation.rid_column(searcher)
         every = [int(column[docnum]) for _, docnum in matches]
-        total = sum(len(_visible_rows(session, user, every[start:start + 5000], filters.shows_ended))
-                    for start in range(0, len(every), 5000))
-    page = accepted[offset:offset + limit]
+        total = sum(
+            len(_visible_rows(session, user, every[start : start + 5000], filters.shows_ended))
+            for start in range(0, len(every), 5000)
+        )
+    page = accepted[offset : offset + limit]
 
     pattern = highlighter(parsed.needles)
     page_ids = [rid for rid, _ in page]
-    texts = dict(session.execute(
-        select(RevisionText.revision_id, RevisionText.text).where(RevisionText.revision_id.in_(page_ids))
-    ).all()) if page_ids else {}
+    texts = (
+        dict(
+            session.execute(
+                select(RevisionText.revision_id, RevisionText.text).where(RevisionText.revision_id.in_(page_ids))
+            ).all()
+        )
+        if page_ids
+        else {}
+    )
     items = []
     for rid, score in page:
         row = rows[rid]
         text = texts.get(rid, "")
-        source = text if pattern and pattern.search(text or "") else (row.title if pattern and
-                                                                      pattern.search(row.title) else text)
-        items.append(SearchHit(
-            document_id=row.document_id, revision_id=rid, control_no=row.control_no, title=row.title,
-            state=str(row.state), snippet=make_snippet(source, pattern), score=round(float(score), 4),
-            obsolete=RevisionState(row.state) in HIDDEN_STATES,
-        ))
+        source = (
+            text
+            if pattern and pattern.search(text or "")
+            else (row.title if pattern and pattern.search(row.title) else text)
+        )
+        items.append(
+            SearchHit(
+                document_id=row.document_id,
+                revision_id=rid,
+                control_no=row.control_no,
+                title=row.title,
+                state=str(row.state),
+                snippet=make_snippet(source, pattern),
+                score=round(float(score), 4),
+                obsolete=RevisionState(row.state) in HIDDEN_STATES,
+            )
+        )
     return SearchPage(total=total, limit=limit, offset=offset, items=items)

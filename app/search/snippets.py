@@ -34,7 +34,7 @@ def make_snippet(text: str, pattern: re.Pattern | None, *, width: int = 160, bef
     out, pos = [], 0
     if pattern:
         for found in pattern.finditer(piece):
-            out.append(html.escape(piece[pos:found.start()]))
+            out.append(html.escape(piece[pos : found.start()]))
             out.append(f"<mark>{html.escape(found.group())}</mark>")
             pos = found.end()
     out.append(html.escape(piece[pos:]))

@@ -65,8 +65,13 @@ def me(user: CurrentUser, session: SessionDep) -> MeOut:
 
     park = session.get(Park, user.park_id)
     zh, en = ROLE_LABELS[Role(user.role)]
-    return MeOut(**UserPublic.model_validate(user, from_attributes=True).model_dump(), role_zh=zh, role_en=en,
-                 park_code=park.code, park_name=park.name)
+    return MeOut(
+        **UserPublic.model_validate(user, from_attributes=True).model_dump(),
+        role_zh=zh,
+        role_en=en,
+        park_code=park.code,
+        park_name=park.name,
+    )
 
 
 @router.post("/users/me/password", status_code=204)
@@ -84,9 +89,17 @@ def create_user(body: UserCreate, user: AdminUser, session: SessionDep) -> User:
     from app.users.models import Park
 
     park = session.get(Park, user.park_id)
-    return service.create_user(session, park=park, username=body.username, password=body.password, role=body.role,
-                               full_name=body.full_name, unit=body.unit, assigned_doc_types=body.assigned_doc_types,
-                               actor=user)
+    return service.create_user(
+        session,
+        park=park,
+        username=body.username,
+        password=body.password,
+        role=body.role,
+        full_name=body.full_name,
+        unit=body.unit,
+        assigned_doc_types=body.assigned_doc_types,
+        actor=user,
+    )
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)

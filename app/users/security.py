@@ -61,8 +61,10 @@ PASSWORD_MIN_LENGTH = 8
 def password_problem(password: str) -> tuple[str, str] | None:
     """A reason (zh, en) why a new password is not acceptable, or None."""
     if len(password) < PASSWORD_MIN_LENGTH:
-        return (f"密码至少需要 {PASSWORD_MIN_LENGTH} 个字符",
-                f"The password needs at least {PASSWORD_MIN_LENGTH} characters")
+        return (
+            f"密码至少需要 {PASSWORD_MIN_LENGTH} 个字符",
+            f"The password needs at least {PASSWORD_MIN_LENGTH} characters",
+        )
     if len(password) > 256:
         return ("密码过长（最多 256 个字符）", "The password is too long (at most 256 characters)")
     return None

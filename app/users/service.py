@@ -27,8 +27,10 @@ def get_park_by_code(session: Session, code: str) -> Park:
 def create_park(session: Session, *, code: str, name: str, actor: User | None = None) -> Park:
     code = code.strip()
     if not code or len(code) > 32 or not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():
-        raise Invalid("园区编码只能包含字母、数字、- 和 _（最多 32 个字符）",
-                      "A park code may only contain letters, digits, - and _ (at most 32 characters)")
+        raise Invalid(
+            "园区编码只能包含字母、数字、- 和 _（最多 32 个字符）",
+            "A park code may only contain letters, digits, - and _ (at most 32 characters)",
+        )
     if not name.strip():
         raise Invalid("园区名称不能为空", "The park name is required")
     if session.execute(select(Park.id).where(Park.code == code)).first():
@@ -36,31 +38,61 @@ def create_park(session: Session, *, code: str, name: str, actor: User | None = 
     park = Park(code=code, name=name.strip())
     session.add(park)
     session.flush()
-    events.record(session, action="park.create", entity_type="park", entity_id=park.id, park_id=park.id,
-                  actor=actor, after={"code": park.code, "name": park.name})
+    events.record(
+        session,
+        action="park.create",
+        entity_type="park",
+        entity_id=park.id,
+        park_id=park.id,
+        actor=actor,
+        after={"code": park.code, "name": park.name},
+    )
     return park
 
 
 def create_user(
-    session: Session, *, park: Park, username: str, password: str, role: Role, full_name: str | None = None,
-    unit: str | None = None, assigned_doc_types: list[str] | None = None, actor: User | None = None,
+    session: Session,
+    *,
+    park: Park,
+    username: str,
+    password: str,
+    role: Role,
+    full_name: str | None = None,
+    unit: str | None = None,
+    assigned_doc_types: list[str] | None = None,
+    actor: User | None = None,
 ) -> User:
     username = username.strip()
     if not username or len(username) > 64 or any(ch.isspace() for ch in username):
-        raise Invalid("用户名不能为空、不能含空格，且最多 64 个字符",
-                      "A username must be non-empty, without spaces, at most 64 characters")
+        raise Invalid(
+            "用户名不能为空、不能含空格，且最多 64 个字符",
+            "A username must be non-empty, without spaces, at most 64 characters",
+        )
     problem = password_problem(password)
     if problem:
         raise Invalid(*problem)
     if session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict(f"用户名 {username} 已被使用", f"The username {username} is taken")
-    user = User(park_id=park.id, username=username, full_name=(full_name or username).strip()[:100], role=role,
-                unit=unit, password_hash=hash_password(password),
-                assigned_doc_types=",".join(sorted(set(assigned_doc_types or []))))
+    user = User(
+        park_id=park.id,
+        username=username,
+        full_name=(full_name or username).strip()[:100],
+        role=role,
+        unit=unit,
+        password_hash=hash_password(password),
+        assigned_doc_types=",".join(sorted(set(assigned_doc_types or []))),
+    )
     session.add(user)
     session.flush()
-    events.record(session, action="user.create", entity_type="user", entity_id=user.id, park_id=park.id,
-                  actor=actor, after={"username": username, "role": str(role), "full_name": user.full_name})
+    events.record(
+        session,
+        action="user.create",
+        entity_type="user",
+        entity_id=user.id,
+        park_id=park.id,
+        actor=actor,
+        after={"username": username, "role": str(role), "full_name": user.full_name},
+    )
     return user
 
 
@@ -79,9 +111,9 @@ def _recent_failures(session: Session, username: str) -> int:
     settings = get_settings()
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
     return session.execute(
-        select(func.count()).select_from(Event).where(
-            Event.action == "auth.login_failed", Event.entity_id == username[:64], Event.occurred_at >= since
-        )
+        select(func.count())
+        .select_from(Event)
+        .where(Event.action == "auth.login_failed", Event.entity_id == username[:64], Event.occurred_at >= since)
     ).scalar_one()
 
 
@@ -89,8 +121,14 @@ def authenticate(session: Session, *, username: str, password: str, via: str = "
     """Check the password and open a session; returns the user and the new raw token."""
     settings = get_settings()
     username = username.strip()[:64]
-    failure_audit = {"action": "auth.login_failed", "entity_type": "login", "entity_id": username,
-                     "park_id": None, "actor_name": username, "after": {"via": via}}
+    failure_audit = {
+        "action": "auth.login_failed",
+        "entity_type": "login",
+        "entity_id": username,
+        "park_id": None,
+        "actor_name": username,
+        "after": {"via": via},
+    }
     user = session.execute(select(User).where(User.username == username)).scalars().first()
     if user is not None:
         failure_audit["park_id"] = user.park_id
@@ -110,15 +148,26 @@ def authenticate(session: Session, *, username: str, password: str, via: str = "
     if not verify_password(password, user.password_hash):
         raise Unauthorized("用户名或密码错误", "Wrong username or password", audit=failure_audit)
     if not user.is_active:
-        raise Unauthorized("该账号已停用", "This account is disabled",
-                           audit={**failure_audit, "after": {"via": via, "reason": "disabled"}})
+        raise Unauthorized(
+            "该账号已停用",
+            "This account is disabled",
+            audit={**failure_audit, "after": {"via": via, "reason": "disabled"}},
+        )
     token = new_token()
-    auth_session = AuthSession(user_id=user.id, token_hash=token_digest(token),
-                               expires_at=utcnow() + timedelta(hours=settings.session_hours))
+    auth_session = AuthSession(
+        user_id=user.id, token_hash=token_digest(token), expires_at=utcnow() + timedelta(hours=settings.session_hours)
+    )
     session.add(auth_session)
     session.flush()
-    events.record(session, action="auth.login", entity_type="login", entity_id=username, park_id=user.park_id,
-                  actor=user, after={"via": via, "session_id": auth_session.id})
+    events.record(
+        session,
+        action="auth.login",
+        entity_type="login",
+        entity_id=username,
+        park_id=user.park_id,
+        actor=user,
+        after={"via": via, "session_id": auth_session.id},
+    )
     return user, token
 
 
@@ -126,24 +175,38 @@ def logout(session: Session, *, user: User, auth_session_id: int | None) -> None
     if auth_session_id is None:
         return
     session.execute(update(AuthSession).where(AuthSession.id == auth_session_id).values(revoked_at=utcnow()))
-    events.record(session, action="auth.logout", entity_type="login", entity_id=user.username,
-                  park_id=user.park_id, actor=user)
+    events.record(
+        session, action="auth.logout", entity_type="login", entity_id=user.username, park_id=user.park_id, actor=user
+    )
 
 
 def revoke_sessions(session: Session, user: User) -> None:
     session.execute(
-        update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+        update(AuthSession)
+        .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 
 
 def update_user(
-    session: Session, *, actor: User, user_id: int, role: Role | None = None, is_active: bool | None = None,
-    full_name: str | None = None, unit: str | None = None, assigned_doc_types: list[str] | None = None,
+    session: Session,
+    *,
+    actor: User,
+    user_id: int,
+    role: Role | None = None,
+    is_active: bool | None = None,
+    full_name: str | None = None,
+    unit: str | None = None,
+    assigned_doc_types: list[str] | None = None,
 ) -> User:
     user = get_user(session, user_id=user_id, park_id=actor.park_id)
-    before = {"role": str(user.role), "is_active": user.is_active, "full_name": user.full_name, "unit": user.unit,
-              "assigned_doc_types": user.assigned_doc_types}
+    before = {
+        "role": str(user.role),
+        "is_active": user.is_active,
+        "full_name": user.full_name,
+        "unit": user.unit,
+        "assigned_doc_types": user.assigned_doc_types,
+    }
     if user.id == actor.id and (is_active is False or (role is not None and role != user.role)):
         raise Conflict("不能停用自己或修改自己的角色", "You cannot disable yourself or change your own role")
     if role is not None:
@@ -159,10 +222,23 @@ def update_user(
     if is_active is False or role is not None:
         revoke_sessions(session, user)  # a disabled user or a changed role signs in again
     session.add(user)
-    after = {"role": str(user.role), "is_active": user.is_active, "full_name": user.full_name, "unit": user.unit,
-             "assigned_doc_types": user.assigned_doc_types}
-    events.record(session, action="user.update", entity_type="user", entity_id=user.id, park_id=user.park_id,
-                  actor=actor, before=before, after=after)
+    after = {
+        "role": str(user.role),
+        "is_active": user.is_active,
+        "full_name": user.full_name,
+        "unit": user.unit,
+        "assigned_doc_types": user.assigned_doc_types,
+    }
+    events.record(
+        session,
+        action="user.update",
+        entity_type="user",
+        entity_id=user.id,
+        park_id=user.park_id,
+        actor=actor,
+        before=before,
+        after=after,
+    )
     return user
 
 
@@ -175,15 +251,23 @@ def change_password(session: Session, *, user: User, old_password: str, new_pass
     user.password_hash = hash_password(new_password)
     session.add(user)
     revoke_sessions(session, user)
-    events.record(session, action="user.password_change", entity_type="user", entity_id=user.id,
-                  park_id=user.park_id, actor=user)
+    events.record(
+        session, action="user.password_change", entity_type="user", entity_id=user.id, park_id=user.park_id, actor=user
+    )
 
 
 def require_signature(user: User, password: str | None, *, entity_type: str, entity_id: object) -> None:
     """An electronic signature needs the signer's password again (21 CFR 11-style re-authentication)."""
     if not password or not verify_password(password, user.password_hash):
         raise Unauthorized(
-            "电子签名需要再次输入您的密码，密码不正确或为空", "An electronic signature needs your password again",
-            audit={"action": "signature.refused", "entity_type": entity_type, "entity_id": entity_id,
-                   "park_id": user.park_id, "actor_id": user.id, "actor_name": user.username},
+            "电子签名需要再次输入您的密码，密码不正确或为空",
+            "An electronic signature needs your password again",
+            audit={
+                "action": "signature.refused",
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "park_id": user.park_id,
+                "actor_id": user.id,
+                "actor_name": user.username,
+            },
         )

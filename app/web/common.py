@@ -46,15 +46,21 @@ def web_user(request: Request) -> User:
     with session_scope(write=False) as session:  # like get_current_user: no write lock before the service runs
         park = session.get(Park, user.park_id)
     # A plain snapshot for the layout: error pages render after the session has been rolled back and closed.
-    request.state.web_user = {"id": user.id, "username": user.username, "full_name": user.full_name,
-                              "role": str(user.role), "park_name": park.name if park else "",
-                              "park_code": park.code if park else ""}
+    request.state.web_user = {
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": str(user.role),
+        "park_name": park.name if park else "",
+        "park_code": park.code if park else "",
+    }
     from app.events.routes import TrailReader
     from app.users.models import Role
     from app.users.routes import AdminUser
 
     request.state.web_nav = {
-        "trail": allowed_by(TrailReader, user), "users": allowed_by(AdminUser, user),
+        "trail": allowed_by(TrailReader, user),
+        "users": allowed_by(AdminUser, user),
         "register": user.role == Role.coordinator or (user.role == Role.contributor and bool(user.assigned_types)),
     }
     return user
@@ -141,10 +147,18 @@ def base_context(request: Request) -> dict[str, Any]:
     flash_key = request.query_params.get("done")
     flash = t(f"flash.{flash_key}") if flash_key and t.has(f"flash.{flash_key}") else None
     return {
-        "lang": lang, "t": t, "me": me, "csrf_token": csrf.token_for(request), "flash": flash,
-        "next_here": here(request), "path": request.url.path,
+        "lang": lang,
+        "t": t,
+        "me": me,
+        "csrf_token": csrf.token_for(request),
+        "flash": flash,
+        "next_here": here(request),
+        "path": request.url.path,
         "L": lambda kind, key: label(kind, key, lang),
-        "fmt_time": lambda value: fmt_time(value, lang), "fmt_date": fmt_date, "fmt_size": fmt_size, "pct": pct,
+        "fmt_time": lambda value: fmt_time(value, lang),
+        "fmt_date": fmt_date,
+        "fmt_size": fmt_size,
+        "pct": pct,
         "pick": lambda zh, en: (en or zh) if lang == "en" else (zh or en),
         "quote": lambda value: quote(str(value), safe=""),
         "nav": getattr(request.state, "web_nav", {}),

@@ -50,8 +50,9 @@ def set_anon_cookie(request: Request, response: Response) -> None:
     """Keep the anonymous value that the sign-in form's token was made from."""
     value = getattr(request.state, "anon_csrf", None)
     if value and not request.cookies.get(ANON_COOKIE):
-        response.set_cookie(ANON_COOKIE, value, httponly=True, samesite="lax", secure=request.url.scheme == "https",
-                            path="/")
+        response.set_cookie(
+            ANON_COOKIE, value, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/"
+        )
 
 
 async def verify_csrf(request: Request) -> None:
@@ -66,6 +67,7 @@ async def verify_csrf(request: Request) -> None:
         sent = value if isinstance(value, str) else ""
     sent = sent or request.headers.get("X-CSRF-Token", "")
     if not sent or not hmac.compare_digest(sent, token_for(request)):
-        raise CsrfRefused("页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试",
-                          "This form has expired or did not come from this site (CSRF check failed); "
-                          "reload the page and try again")
+        raise CsrfRefused(
+            "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试",
+            "This form has expired or did not come from this site (CSRF check failed); reload the page and try again",
+        )

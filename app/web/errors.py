@@ -19,8 +19,14 @@ def wants_html(request: Request) -> bool:
     return not any(path == prefix or path.startswith(prefix + "/") for prefix in NON_WEB_PREFIXES)
 
 
-def html_error(request: Request, status_code: int, message_zh: str, message_en: str,
-               exc: Exception | None = None, headers: dict[str, str] | None = None) -> Response:
+def html_error(
+    request: Request,
+    status_code: int,
+    message_zh: str,
+    message_en: str,
+    exc: Exception | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     from app.web.common import SignInRequired, get_lang, here, render, see_other
 
     if isinstance(exc, SignInRequired):
@@ -31,11 +37,18 @@ def html_error(request: Request, status_code: int, message_zh: str, message_en: 
     message = message_en if get_lang(request) == "en" else message_zh
     kept = {key: value for key, value in (headers or {}).items() if key.lower() == "retry-after"}
     if request.url.path == "/login" and request.method == "POST":
-        response = render(request, "login.html", status_code=status_code, error=message,
-                          next=request.query_params.get("next", ""))
+        response = render(
+            request, "login.html", status_code=status_code, error=message, next=request.query_params.get("next", "")
+        )
     else:
-        response = render(request, "error.html", status_code=status_code, error=message, status=status_code,
-                          code=getattr(exc, "code", "error"))
+        response = render(
+            request,
+            "error.html",
+            status_code=status_code,
+            error=message,
+            status=status_code,
+            code=getattr(exc, "code", "error"),
+        )
     response.headers.update(kept)
     return response
 
@@ -73,8 +86,13 @@ def _wrap(handler):  # noqa: ANN001, ANN202
             body = json.loads(response.body)
         except ValueError:
             body = {}
-        return html_error(request, response.status_code, body.get("message_zh") or "请求未能完成",
-                          body.get("message_en") or "The request could not be completed", exc,
-                          dict(response.headers))
+        return html_error(
+            request,
+            response.status_code,
+            body.get("message_zh") or "请求未能完成",
+            body.get("message_en") or "The request could not be completed",
+            exc,
+            dict(response.headers),
+        )
 
     return wrapped

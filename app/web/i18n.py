@@ -17,8 +17,10 @@ LANGUAGES = ("zh", "en")
 TEXT: dict[str, tuple[str, str]] = {
     # layout
     "app.name": ("园区碳排放管理体系文件控制", "Park carbon management documents"),
-    "app.footer": ("依据 T/CPQS ZC001—2025《产业园区碳排放管理体系建设规范》。时间均为 UTC。",
-                   "Following T/CPQS ZC001—2025 for park carbon emission management systems. Times are UTC."),
+    "app.footer": (
+        "依据 T/CPQS ZC001—2025《产业园区碳排放管理体系建设规范》。时间均为 UTC。",
+        "Following T/CPQS ZC001—2025 for park carbon emission management systems. Times are UTC.",
+    ),
     "nav.skip": ("跳到正文", "Skip to content"),
     "nav.main": ("主导航", "Main navigation"),
     "nav.dashboard": ("就绪度总览", "Readiness"),
@@ -35,8 +37,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "form.optional": ("（选填）", "(optional)"),
     # sign in
     "login.title": ("登录", "Sign in"),
-    "login.intro": ("请使用您的账号登录园区碳排放管理体系文件控制系统。",
-                    "Sign in with your account to the park's carbon management document control."),
+    "login.intro": (
+        "请使用您的账号登录园区碳排放管理体系文件控制系统。",
+        "Sign in with your account to the park's carbon management document control.",
+    ),
     "login.username": ("用户名", "Username"),
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Sign in"),
@@ -58,8 +62,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.reload_hint": ("请刷新页面查看最新状态后重试", "reload the page to see the current state, then retry"),
     # messages after a successful form
     "flash.signed_out": ("您已退出登录。", "You have signed out."),
-    "flash.registered": ("文件已登记。下一步：上传第一个版本。",
-                         "Document registered. Next: upload its first revision."),
+    "flash.registered": (
+        "文件已登记。下一步：上传第一个版本。",
+        "Document registered. Next: upload its first revision.",
+    ),
     "flash.record_registered": ("记录已登记。", "Record registered."),
     "flash.uploaded": ("新版本已上传（编制中）。", "New revision uploaded (draft)."),
     "flash.submit": ("已提交。", "Submitted."),
@@ -92,8 +98,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "dash.as_of": ("截至日期", "As of"),
     "dash.show": ("查看", "Show"),
     "dash.back_today": ("回到今天", "Back to today"),
-    "dash.historical": ("显示截至 %s 的就绪度（当时现行有效的文件）。",
-                        "Readiness as of %s (what was effective then)."),
+    "dash.historical": (
+        "显示截至 %s 的就绪度（当时现行有效的文件）。",
+        "Readiness as of %s (what was effective then).",
+    ),
     "dash.overall": ("总体", "Overall"),
     "dash.coverage": ("覆盖率", "Coverage"),
     "dash.progress": ("进展", "Progress"),
@@ -125,8 +133,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "clause.applicable_no": ("不适用（须填写理由）", "Not applicable (a reason is required)"),
     "clause.reason_label": ("理由", "Reason"),
     "clause.save": ("保存", "Save"),
-    "clause.no_readiness": ("本条款不单独计入就绪度（无所需文件类型）。",
-                            "This clause has no required document type of its own and takes no part in readiness."),
+    "clause.no_readiness": (
+        "本条款不单独计入就绪度（无所需文件类型）。",
+        "This clause has no required document type of its own and takes no part in readiness.",
+    ),
     "clause.doc_types": ("相关文件类型", "Document types"),
     "clause.approver": ("批准", "approved by"),
     "clause.cycle": ("复审周期 %s 个月", "review every %s months"),
@@ -163,8 +173,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "doc.obsolete_reason": ("作废原因", "Reason for making it obsolete"),
     "doc.void_reason": ("作废原因", "Reason for voiding"),
     "doc.password_to_sign": ("电子签名：请再次输入您的密码", "Electronic signature: enter your password again"),
-    "doc.signature_meaning": ("签名含义：%s。签名将记录您的姓名、时间和文件的 SHA-256。",
-                              "Meaning of the signature: %s. Your name, the time and the file's SHA-256 are recorded."),
+    "doc.signature_meaning": (
+        "签名含义：%s。签名将记录您的姓名、时间和文件的 SHA-256。",
+        "Meaning of the signature: %s. Your name, the time and the file's SHA-256 are recorded.",
+    ),
     "doc.no_revisions": ("尚无版本，请上传第一个版本。", "No revision yet: upload the first one."),
     "doc.history": ("历史记录（审计追踪）", "History (audit trail)"),
     "doc.upload_title": ("上传新版本", "Upload a new revision"),
@@ -177,17 +189,23 @@ TEXT: dict[str, tuple[str, str]] = {
     # register and upload
     "new.title": ("登记文件与记录", "Register documents and records"),
     "new.document": ("登记受控文件", "Register a controlled document"),
-    "new.document_hint": ("先登记文件，再上传其第一个版本并提交审批。",
-                          "Register the document, then upload its first revision and submit it."),
+    "new.document_hint": (
+        "先登记文件，再上传其第一个版本并提交审批。",
+        "Register the document, then upload its first revision and submit it.",
+    ),
     "new.record": ("登记记录", "Register a record"),
-    "new.record_hint": ("记录归档后不可修改；上传文件并注明所属期间。",
-                        "A filed record never changes; upload the file and state the period it covers."),
+    "new.record_hint": (
+        "记录归档后不可修改；上传文件并注明所属期间。",
+        "A filed record never changes; upload the file and state the period it covers.",
+    ),
     "new.choose_type": ("请选择类型", "Choose a type"),
     "new.control_no": ("受控编号（选填）", "Control number (optional)"),
     "new.control_no_hint": ("留空则自动编号。", "Leave empty to number it automatically."),
     "new.period": ("期间", "Period"),
-    "new.period_hint": ("例如 2025、2025-06、2025-Q2 或 2025-01-01/2025-06-30",
-                        "e.g. 2025, 2025-06, 2025-Q2 or 2025-01-01/2025-06-30"),
+    "new.period_hint": (
+        "例如 2025、2025-06、2025-Q2 或 2025-01-01/2025-06-30",
+        "e.g. 2025, 2025-06, 2025-Q2 or 2025-01-01/2025-06-30",
+    ),
     "new.submit_now": ("上传后立即提交确认", "Submit for confirmation right away"),
     "new.register_document": ("登记文件", "Register document"),
     "new.register_record": ("上传并登记记录", "Upload and register record"),
@@ -206,7 +224,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # search
     "search.title": ("全文搜索", "Full-text search"),
     "search.query": ("搜索词", "Search for"),
-    "search.hint": ("可输入中文词语，或用引号搜索完整短语。", "Type words, or a \"phrase\" in quotes."),
+    "search.hint": ("可输入中文词语，或用引号搜索完整短语。", 'Type words, or a "phrase" in quotes.'),
     "search.count": ("找到 %s 个版本", "%s revisions found"),
     "search.empty": ("没有找到您可以阅读的匹配文件。", "No readable document matches."),
     # events
@@ -241,8 +259,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.audits": ("审核", "Audits"),
     "nav.nonconformities": ("不符合项", "Nonconformities"),
     "nav.reviews": ("管理评审", "Management reviews"),
-    "flash.audit_created": ("审核已计划。下一步：审核组成员开始审核。",
-                            "Audit planned. Next: an auditor of the team starts it."),
+    "flash.audit_created": (
+        "审核已计划。下一步：审核组成员开始审核。",
+        "Audit planned. Next: an auditor of the team starts it.",
+    ),
     "flash.audit_started": ("审核已开始，检查表已生成。", "Audit started: the checklist is ready."),
     "flash.line_marked": ("审核结论已保存。", "Verdict saved."),
     "flash.audit_completed": ("审核已完成。", "Audit completed."),
@@ -261,19 +281,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "flash.review_refreshed": ("评审输入已更新。", "Review inputs refreshed."),
     "flash.review_decision": ("评审决定已记录。", "Decision recorded."),
     "flash.review_closed": ("管理评审已签署关闭。", "Management review closed and signed."),
-    "flash.action_added": ("纠正措施已增加，负责人将在待办中看到。",
-                           "Corrective action added: its owner sees it in their tasks."),
+    "flash.action_added": (
+        "纠正措施已增加，负责人将在待办中看到。",
+        "Corrective action added: its owner sees it in their tasks.",
+    ),
     "flash.finding_added": ("审核发现已记录。", "Finding recorded."),
     "audits.title": ("内部审核", "Internal audits"),
     "audits.programme": ("审核方案", "Audit programme"),
     "audits.year": ("年度", "Year"),
-    "audits.no_programme": ("尚无审核方案。计划第一次审核时自动建立当年方案。",
-                            "No audit programme yet: planning the first audit sets up that year's programme."),
+    "audits.no_programme": (
+        "尚无审核方案。计划第一次审核时自动建立当年方案。",
+        "No audit programme yet: planning the first audit sets up that year's programme.",
+    ),
     "audits.list": ("审核", "Audits"),
     "audits.empty": ("尚无审核。", "No audits yet."),
     "audits.scope": ("审核范围", "Scope"),
-    "audits.scope_hint": ("填写章或条款，用逗号分隔，例如：7 或 6.2, 10.2",
-                           "Chapters or clauses, separated by commas, e.g. 7 or 6.2, 10.2"),
+    "audits.scope_hint": (
+        "填写章或条款，用逗号分隔，例如：7 或 6.2, 10.2",
+        "Chapters or clauses, separated by commas, e.g. 7 or 6.2, 10.2",
+    ),
     "audits.criteria": ("审核准则", "Criteria"),
     "audits.dates": ("计划日期", "Planned dates"),
     "audits.planned_start": ("计划开始日期", "Planned start"),
@@ -281,8 +307,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "audits.lead": ("审核组长", "Lead auditor"),
     "audits.auditors": ("其他审核员", "Other auditors"),
     "audits.units": ("受审核单位", "Units audited"),
-    "audits.units_hint": ("多个单位用逗号分隔；审核员不能审核本单位。",
-                           "Separate units with commas; auditors may not audit their own unit."),
+    "audits.units_hint": (
+        "多个单位用逗号分隔；审核员不能审核本单位。",
+        "Separate units with commas; auditors may not audit their own unit.",
+    ),
     "audits.choose": ("请选择", "Choose"),
     "audits.new": ("计划一次内部审核", "Plan an internal audit"),
     "audits.create": ("计划审核", "Plan the audit"),
@@ -294,8 +322,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "audits.open_record": ("查看记录", "Open the record"),
     "audits.download_report": ("下载审核报告 .docx", "Download the audit report .docx"),
     "audits.start": ("开始审核", "Start the audit"),
-    "audits.start_hint": ("开始后按审核范围生成检查表，并记录当日的证据和就绪度。",
-                          "Starting generates the checklist with today's evidence and readiness."),
+    "audits.start_hint": (
+        "开始后按审核范围生成检查表，并记录当日的证据和就绪度。",
+        "Starting generates the checklist with today's evidence and readiness.",
+    ),
     "audits.file_report": ("将审核报告归档为 10.2 记录", "File the report as a 10.2 record"),
     "audits.checklist": ("检查表", "Checklist"),
     "audits.evidence": ("现有证据", "Evidence held"),
@@ -308,9 +338,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "audits.save_verdict": ("保存结论", "Save the verdict"),
     "audits.findings": ("观察项和改进机会", "Observations and opportunities for improvement"),
     "audits.add_finding": ("记录观察项或改进机会", "Record an observation or opportunity for improvement"),
-    "audits.add_finding_hint": ("用于检查表之外的审核发现；针对检查表某一行的观察项和不符合项，请在该行填写结论。",
-                                "For findings beyond the checklist; an observation or a nonconformity on a checklist "
-                                "line is recorded with that line's verdict."),
+    "audits.add_finding_hint": (
+        "用于检查表之外的审核发现；针对检查表某一行的观察项和不符合项，请在该行填写结论。",
+        "For findings beyond the checklist; an observation or a nonconformity on a checklist "
+        "line is recorded with that line's verdict.",
+    ),
     "audits.finding_kind": ("类型", "Type"),
     "audits.finding_description": ("说明", "Description"),
     "audits.no_clause": ("不指定条款", "No particular clause"),
@@ -345,25 +377,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "nc.action_evidence": ("完成证据", "Evidence of completion"),
     "nc.mark_done": ("标记措施完成", "Mark the action done"),
     "nc.add_action": ("增加纠正措施", "Add a corrective action"),
-    "nc.add_action_hint": ("措施实施期间发现还需要其他措施时在此增加；所有措施完成后才能确认措施完成。",
-                           "While the actions are under way, add any further action needed; the actions can be "
-                           "confirmed done only when all of them are done."),
+    "nc.add_action_hint": (
+        "措施实施期间发现还需要其他措施时在此增加；所有措施完成后才能确认措施完成。",
+        "While the actions are under way, add any further action needed; the actions can be "
+        "confirmed done only when all of them are done.",
+    ),
     "nc.reason": ("原因", "Reason"),
     "nc.raise": ("提出不符合项", "Raise a nonconformity"),
-    "nc.raise_hint": ("用于监视测量中发现的偏差、合规性评价等；内部审核的不符合项在审核检查表中开具。",
-                      "For deviations found in monitoring, compliance evaluations and the like; audit "
-                      "nonconformities are raised from the audit's checklist."),
+    "nc.raise_hint": (
+        "用于监视测量中发现的偏差、合规性评价等；内部审核的不符合项在审核检查表中开具。",
+        "For deviations found in monitoring, compliance evaluations and the like; audit "
+        "nonconformities are raised from the audit's checklist.",
+    ),
     "nc.origin_ref": ("来源说明", "Where it was found"),
-    "flash.nc_raised": ("不符合项已提出。下一步：体系管理员分析原因。",
-                        "Nonconformity raised. Next: the coordinator analyses the cause."),
+    "flash.nc_raised": (
+        "不符合项已提出。下一步：体系管理员分析原因。",
+        "Nonconformity raised. Next: the coordinator analyses the cause.",
+    ),
     "reviews.title": ("管理评审", "Management reviews"),
     "reviews.date": ("评审日期", "Review date"),
     "reviews.closed_by": ("签署关闭", "Closed by"),
     "reviews.empty": ("尚无管理评审。", "No management reviews yet."),
     "reviews.new": ("发起管理评审", "Prepare a management review"),
-    "reviews.new_hint": ("系统将依据 10.3 汇总现有信息作为评审输入，需要人工填写的部分标为“待填写”。",
-                         "The inputs of 10.3 are assembled from what the system holds; parts people must add are "
-                         "marked to be completed."),
+    "reviews.new_hint": (
+        "系统将依据 10.3 汇总现有信息作为评审输入，需要人工填写的部分标为“待填写”。",
+        "The inputs of 10.3 are assembled from what the system holds; parts people must add are "
+        "marked to be completed.",
+    ),
     "reviews.create": ("发起评审", "Prepare the review"),
     "reviews.previous": ("上次管理评审", "Previous review"),
     "reviews.open": ("查看", "Open"),
@@ -375,12 +415,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "reviews.inputs": ("评审输入", "Review inputs"),
     "reviews.to_complete": ("待填写", "To be completed"),
     "reviews.changes": ("自上次评审以来修订 %s 次", "%s revision(s) since the last review"),
-    "reviews.nc_counts": ("不符合项共 %s 项，自上次评审以来新增 %s 项",
-                          "%s nonconformities, %s raised since the last review"),
-    "reviews.readiness_now": ("当前就绪度（截至 %s）：覆盖率 %s，进展 %s",
-                              "Readiness now (as of %s): coverage %s, progress %s"),
-    "reviews.readiness_change": ("自上次评审以来：覆盖率 %s，进展 %s",
-                                 "Since the last review: coverage %s, progress %s"),
+    "reviews.nc_counts": (
+        "不符合项共 %s 项，自上次评审以来新增 %s 项",
+        "%s nonconformities, %s raised since the last review",
+    ),
+    "reviews.readiness_now": (
+        "当前就绪度（截至 %s）：覆盖率 %s，进展 %s",
+        "Readiness now (as of %s): coverage %s, progress %s",
+    ),
+    "reviews.readiness_change": (
+        "自上次评审以来：覆盖率 %s，进展 %s",
+        "Since the last review: coverage %s, progress %s",
+    ),
     "reviews.nothing_held": ("系统中暂无相关信息。", "Nothing recorded in carbonms."),
     "reviews.your_input": ("填写内容", "What you add"),
     "reviews.decisions": ("评审输出（10.3.2 a–h）", "Review outputs (10.3.2 a–h)"),
@@ -392,14 +438,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "reviews.nonconformities": ("本次评审提出的不符合项", "Nonconformities raised from this review"),
     "reviews.no_nonconformities": ("本次评审尚未提出不符合项。", "No nonconformity raised from this review yet."),
     "reviews.raise_nc": ("从本次评审提出不符合项", "Raise a nonconformity from this review"),
-    "reviews.raise_nc_hint": ("来源记为本次管理评审；提出后由体系管理员分析原因、制定纠正措施。",
-                              "Its origin is this management review; the coordinator then analyses the cause and "
-                              "plans the actions."),
-    "reviews.origin_ref_hint": ("例如评审输出项或评审输入；不填写时使用本次评审的名称",
-                                "e.g. the output or input concerned; left empty, the review's title is used"),
+    "reviews.raise_nc_hint": (
+        "来源记为本次管理评审；提出后由体系管理员分析原因、制定纠正措施。",
+        "Its origin is this management review; the coordinator then analyses the cause and plans the actions.",
+    ),
+    "reviews.origin_ref_hint": (
+        "例如评审输出项或评审输入；不填写时使用本次评审的名称",
+        "e.g. the output or input concerned; left empty, the review's title is used",
+    ),
     "reviews.close": ("签署关闭管理评审", "Close and sign the review"),
-    "reviews.close_hint": ("签名含义：批准。签名将记录您的姓名和时间。",
-                           "Meaning of the signature: approval. Your name and the time are recorded."),
+    "reviews.close_hint": (
+        "签名含义：批准。签名将记录您的姓名和时间。",
+        "Meaning of the signature: approval. Your name and the time are recorded.",
+    ),
 }
 
 ACCESS_LABELS = {"public": ("公开", "public"), "internal": ("内部", "internal"), "restricted": ("受限", "restricted")}
@@ -420,13 +471,24 @@ TASK_LABELS = {  # the kinds of app.audits.tasks, in the order the tasks page sh
     "review_file_report": ("待归档的管理评审报告", "Review reports to file"),
     "other": ("其他待办", "Other tasks"),
 }
-ENTITY_LABELS = {"document": ("文件", "document"), "revision": ("版本", "revision"), "clause": ("条款", "clause"),
-                 "user": ("用户", "user"), "login": ("登录", "sign-in"), "park": ("园区", "park"),
-                 "route": ("页面/接口", "route"), "doc_type": ("文件类型", "document type"),
-                 "audit": ("内部审核", "internal audit"), "audit_programme": ("审核方案", "audit programme"),
-                 "audit_line": ("审核条目", "audit line"), "audit_finding": ("审核发现", "audit finding"),
-                 "nonconformity": ("不符合项", "nonconformity"), "corrective_action": ("纠正措施", "corrective action"),
-                 "review": ("管理评审", "management review"), "review_decision": ("评审决定", "review decision")}
+ENTITY_LABELS = {
+    "document": ("文件", "document"),
+    "revision": ("版本", "revision"),
+    "clause": ("条款", "clause"),
+    "user": ("用户", "user"),
+    "login": ("登录", "sign-in"),
+    "park": ("园区", "park"),
+    "route": ("页面/接口", "route"),
+    "doc_type": ("文件类型", "document type"),
+    "audit": ("内部审核", "internal audit"),
+    "audit_programme": ("审核方案", "audit programme"),
+    "audit_line": ("审核条目", "audit line"),
+    "audit_finding": ("审核发现", "audit finding"),
+    "nonconformity": ("不符合项", "nonconformity"),
+    "corrective_action": ("纠正措施", "corrective action"),
+    "review": ("管理评审", "management review"),
+    "review_decision": ("评审决定", "review decision"),
+}
 EVENT_LABELS = {
     "document.register": ("登记文件", "registered"),
     "revision.create": ("上传版本", "uploaded a revision"),
@@ -479,9 +541,18 @@ EVENT_LABELS = {
 }
 
 LABELS: dict[str, dict[Any, tuple[str, str]]] = {
-    "state": STATE_LABELS, "action": ACTION_LABELS, "role": ROLE_LABELS, "status": STATUS_LABELS,
-    "item": ITEM_STATUS_LABELS, "chapter": CHAPTER_TITLES, "meaning": SIGNATURE_LABELS, "access": ACCESS_LABELS,
-    "kind": KIND_LABELS, "task": TASK_LABELS, "entity": ENTITY_LABELS, "event": EVENT_LABELS,
+    "state": STATE_LABELS,
+    "action": ACTION_LABELS,
+    "role": ROLE_LABELS,
+    "status": STATUS_LABELS,
+    "item": ITEM_STATUS_LABELS,
+    "chapter": CHAPTER_TITLES,
+    "meaning": SIGNATURE_LABELS,
+    "access": ACCESS_LABELS,
+    "kind": KIND_LABELS,
+    "task": TASK_LABELS,
+    "entity": ENTITY_LABELS,
+    "event": EVENT_LABELS,
 }
 
 
@@ -529,22 +600,34 @@ def describe(before: Any, after: Any, lang: str) -> str:
     after = after if isinstance(after, dict) else {}
     if "state" in after and before.get("state") != after.get("state"):
         old = label("state", before["state"], lang) if before.get("state") else ""
-        parts.append(f"{old} → {label('state', after['state'], lang)}" if old else label("state", after["state"],
-                                                                                             lang))
+        parts.append(f"{old} → {label('state', after['state'], lang)}" if old else label("state", after["state"], lang))
     signature = after.get("signature")
     if isinstance(signature, dict):
         meaning = label("meaning", signature.get("meaning"), lang)
-        parts.append(f"{'签名' if lang == 'zh' else 'signature'}：{meaning} {signature.get('signer_name', '')}"
-                     if lang == "zh" else f"signature: {meaning} by {signature.get('signer_name', '')}")
-    for key, zh, en in (("title", "标题", "title"), ("control_no", "编号", "number"), ("file_name", "文件", "file"),
-                        ("change_reason", "变更原因", "change reason"), ("comment", "意见", "comment"),
-                        ("reason", "理由", "reason"), ("via", "方式", "via"), ("role", "角色", "role")):
+        parts.append(
+            f"{'签名' if lang == 'zh' else 'signature'}：{meaning} {signature.get('signer_name', '')}"
+            if lang == "zh"
+            else f"signature: {meaning} by {signature.get('signer_name', '')}"
+        )
+    for key, zh, en in (
+        ("title", "标题", "title"),
+        ("control_no", "编号", "number"),
+        ("file_name", "文件", "file"),
+        ("change_reason", "变更原因", "change reason"),
+        ("comment", "意见", "comment"),
+        ("reason", "理由", "reason"),
+        ("via", "方式", "via"),
+        ("role", "角色", "role"),
+    ):
         value = after.get(key)
         if value not in (None, "", [], {}):
             if key == "role":
                 value = label("role", value, lang)
             parts.append(f"{zh}：{value}" if lang == "zh" else f"{en}: {value}")
     if "applicable" in after:
-        parts.append(("适用" if after["applicable"] else "不适用") if lang == "zh"
-                     else ("applicable" if after["applicable"] else "not applicable"))
+        parts.append(
+            ("适用" if after["applicable"] else "不适用")
+            if lang == "zh"
+            else ("applicable" if after["applicable"] else "not applicable")
+        )
     return "；".join(parts) if lang == "zh" else "; ".join(parts)

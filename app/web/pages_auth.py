@@ -21,13 +21,24 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
 
 
 @router.post("/login")
-def login(request: Request, session: SessionDep, username: Annotated[str, Form(max_length=64)] = "",
-          password: Annotated[str, Form(max_length=256)] = "",
-          next: Annotated[str, Form(max_length=2000)] = "") -> Response:  # noqa: A002
+def login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:  # noqa: A002
     _user, token = users.authenticate(session, username=username, password=password, via="web")
     response = see_other(safe_next(next))
-    response.set_cookie(COOKIE_NAME, sign_cookie(token), max_age=get_settings().session_hours * 3600, path="/",
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE_NAME,
+        sign_cookie(token),
+        max_age=get_settings().session_hours * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -43,6 +54,7 @@ def logout(request: Request, session: SessionDep, user: WebUser) -> Response:
 def switch_language(lang: str, request: Request, next: str = "/") -> Response:  # noqa: A002
     response = see_other(safe_next(next))
     if lang in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, path="/", samesite="lax",
-                            secure=request.url.scheme == "https")
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 24 * 3600, path="/", samesite="lax", secure=request.url.scheme == "https"
+        )
     return response

@@ -26,15 +26,27 @@ FORM_ACTIONS = ("submit", "review", "approve", "reject", "publish", "void")
 Text = Annotated[str, Form(max_length=4000)]
 
 
-def _filters(doc_type: str | None, clause: str | None, state: str | None, owner_unit: str | None,
-             access_level: AccessLevel | None, kind: str | None, q: str | None,
-             sort: str) -> queries.DocumentFilters:
-    return queries.DocumentFilters(doc_type=doc_type or None, clause=clause or None, state=state or None,
-                                   owner_unit=(owner_unit or "").strip() or None, access_level=access_level,
-                                   kind=kind or None, q=(q or "").strip() or None, sort=sort.lstrip("-"),
-                                   descending=sort.startswith("-"))
-
-
+def _filters(
+    doc_type: str | None,
+    clause: str | None,
+    state: str | None,
+    owner_unit: str | None,
+    access_level: AccessLevel | None,
+    kind: str | None,
+    q: str | None,
+    sort: str,
+) -> queries.DocumentFilters:
+    return queries.DocumentFilters(
+        doc_type=doc_type or None,
+        clause=clause or None,
+        state=state or None,
+        owner_unit=(owner_unit or "").strip() or None,
+        access_level=access_level,
+        kind=kind or None,
+        q=(q or "").strip() or None,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+    )
 
 
 FilterType = Annotated[str | None, Query(alias="type", max_length=48)]
@@ -51,24 +63,53 @@ def _access(value: str | None) -> AccessLevel | None:
 
 
 @router.get("/documents")
-def register_page(request: Request, session: SessionDep, user: WebUser, doc_type: FilterType = None,
-                  clause: FilterClause = None, state: FilterState = None, owner_unit: FilterUnit = None,
-                  access_level: Annotated[str | None, Query(max_length=16)] = None, kind: FilterKind = None,
-                  q: FilterQ = None, sort: Sort = "control_no",
-                  page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+def register_page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    doc_type: FilterType = None,
+    clause: FilterClause = None,
+    state: FilterState = None,
+    owner_unit: FilterUnit = None,
+    access_level: Annotated[str | None, Query(max_length=16)] = None,
+    kind: FilterKind = None,
+    q: FilterQ = None,
+    sort: Sort = "control_no",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
     filters = _filters(doc_type, clause, state, owner_unit, _access(access_level), kind, q, sort)
-    result = queries.list_documents(session, user=user, filters=filters, limit=PAGE_SIZE,
-                                    offset=(page - 1) * PAGE_SIZE)
+    result = queries.list_documents(session, user=user, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, -(-result.total // PAGE_SIZE))
-    params = {key: value for key, value in (("type", doc_type), ("clause", clause), ("state", state),
-                                            ("owner_unit", owner_unit), ("access_level", access_level),
-                                            ("kind", kind), ("q", q)) if value}
+    params = {
+        key: value
+        for key, value in (
+            ("type", doc_type),
+            ("clause", clause),
+            ("state", state),
+            ("owner_unit", owner_unit),
+            ("access_level", access_level),
+            ("kind", kind),
+            ("q", q),
+        )
+        if value
+    }
     doc_types = clauses.list_doc_types(session)
-    return render(request, "documents.html", section="documents", result=result, page=page, pages=pages,
-                  params=params, sort=sort, doc_types=doc_types,
-                  type_names={item.code: (item.title_zh, item.title_en) for item in doc_types},
-                  clause_list=clauses.list_clauses(session), states=list(STATE_LABELS),
-                  access_levels=[level.value for level in AccessLevel], export_path=REGISTER_EXPORT)
+    return render(
+        request,
+        "documents.html",
+        section="documents",
+        result=result,
+        page=page,
+        pages=pages,
+        params=params,
+        sort=sort,
+        doc_types=doc_types,
+        type_names={item.code: (item.title_zh, item.title_en) for item in doc_types},
+        clause_list=clauses.list_clauses(session),
+        states=list(STATE_LABELS),
+        access_levels=[level.value for level in AccessLevel],
+        export_path=REGISTER_EXPORT,
+    )
 
 
 def _type_readiness(session: SessionDep, user: WebUser) -> dict[str, dict]:
@@ -87,25 +128,47 @@ def _type_readiness(session: SessionDep, user: WebUser) -> dict[str, dict]:
 
 
 @router.get("/documents/new")
-def new_page(request: Request, session: SessionDep, user: WebUser,
-             doc_type: Annotated[str | None, Query(alias="type", max_length=48)] = None) -> Response:
+def new_page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    doc_type: Annotated[str | None, Query(alias="type", max_length=48)] = None,
+) -> Response:
     types = clauses.list_doc_types(session)
     if user.role == Role.contributor:
         types = [item for item in types if item.code in user.assigned_types]
-    return render(request, "register.html", section="new", types=types, chosen=doc_type or "",
-                  type_status=_type_readiness(session, user), may_register_documents=user.role == Role.coordinator,
-                  access_levels=[level.value for level in AccessLevel])
+    return render(
+        request,
+        "register.html",
+        section="new",
+        types=types,
+        chosen=doc_type or "",
+        type_status=_type_readiness(session, user),
+        may_register_documents=user.role == Role.coordinator,
+        access_levels=[level.value for level in AccessLevel],
+    )
 
 
 @router.post("/documents/new")
-def register_document(session: SessionDep, user: WebUser, doc_type: Annotated[str, Form(max_length=48)],
-                      title: Annotated[str, Form(max_length=300)],
-                      owner_unit: Annotated[str, Form(max_length=200)] = "",
-                      access_level: Annotated[AccessLevel, Form()] = AccessLevel.internal,
-                      control_no: Annotated[str, Form(max_length=64)] = "") -> Response:
-    document = service.register_document(session, actor=user, doc_type_code=doc_type, title=title,
-                                          owner_unit=owner_unit, access_level=access_level,
-                                          control_no=control_no or None, kind="document")
+def register_document(
+    session: SessionDep,
+    user: WebUser,
+    doc_type: Annotated[str, Form(max_length=48)],
+    title: Annotated[str, Form(max_length=300)],
+    owner_unit: Annotated[str, Form(max_length=200)] = "",
+    access_level: Annotated[AccessLevel, Form()] = AccessLevel.internal,
+    control_no: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    document = service.register_document(
+        session,
+        actor=user,
+        doc_type_code=doc_type,
+        title=title,
+        owner_unit=owner_unit,
+        access_level=access_level,
+        control_no=control_no or None,
+        kind="document",
+    )
     return see_other(f"/documents/{document.id}?done=registered")
 
 
@@ -115,54 +178,97 @@ async def _stage(upload: UploadFile) -> storage.StagedFile:
 
 
 @router.post("/records/new")
-async def register_record(session: SessionDep, user: WebUser, file: Annotated[UploadFile, File()],
-                          doc_type: Annotated[str, Form(max_length=48)], period: Annotated[str, Form(max_length=40)],
-                          title: Annotated[str, Form(max_length=300)] = "",
-                          owner_unit: Annotated[str, Form(max_length=200)] = "",
-                          access_level: Annotated[AccessLevel, Form()] = AccessLevel.internal,
-                          submit: Annotated[str, Form(max_length=8)] = "") -> Response:
+async def register_record(
+    session: SessionDep,
+    user: WebUser,
+    file: Annotated[UploadFile, File()],
+    doc_type: Annotated[str, Form(max_length=48)],
+    period: Annotated[str, Form(max_length=40)],
+    title: Annotated[str, Form(max_length=300)] = "",
+    owner_unit: Annotated[str, Form(max_length=200)] = "",
+    access_level: Annotated[AccessLevel, Form()] = AccessLevel.internal,
+    submit: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
     service.parse_period(period)  # refuse a bad period before storing anything
     staged = await _stage(file)
     document, _revision = await run_in_threadpool(
-        service.create_record, session, actor=user, doc_type_code=doc_type, period_text=period, staged=staged,
-        title=title, owner_unit=owner_unit, access_level=access_level, submit=bool(submit))
+        service.create_record,
+        session,
+        actor=user,
+        doc_type_code=doc_type,
+        period_text=period,
+        staged=staged,
+        title=title,
+        owner_unit=owner_unit,
+        access_level=access_level,
+        submit=bool(submit),
+    )
     return see_other(f"/documents/{document.id}?done=record_registered")
 
 
 @router.get("/documents/{document_id:int}")
-def document_page(document_id: EntityId, request: Request, session: SessionDep,
-                  user: WebUser) -> Response:
+def document_page(document_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
     document = service.get_document(session, document_id=document_id, user=user)
     detail = queries.document_detail(session, document=document, user=user)
     doc_type = service.get_doc_type(session, document.doc_type)
-    return render(request, "document.html", section="documents", d=detail,
-                  type_name=(doc_type.title_zh, doc_type.title_en),
-                  may_upload=service.may_add_revision(session, document=document, user=user),
-                  has_effective=detail.effective_revision is not None)
+    return render(
+        request,
+        "document.html",
+        section="documents",
+        d=detail,
+        type_name=(doc_type.title_zh, doc_type.title_en),
+        may_upload=service.may_add_revision(session, document=document, user=user),
+        has_effective=detail.effective_revision is not None,
+    )
 
 
 @router.post("/documents/{document_id:int}/revisions")
-async def upload_revision(document_id: EntityId, session: SessionDep, user: WebUser,
-                          file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=0)],
-                          change_reason: Text = "") -> Response:
+async def upload_revision(
+    document_id: EntityId,
+    session: SessionDep,
+    user: WebUser,
+    file: Annotated[UploadFile, File()],
+    version: Annotated[int, Form(ge=0)],
+    change_reason: Text = "",
+) -> Response:
     staged = await _stage(file)
-    await run_in_threadpool(service.add_revision, session, actor=user, document_id=document_id, staged=staged,
-                            change_reason=change_reason, expected_version=version)
+    await run_in_threadpool(
+        service.add_revision,
+        session,
+        actor=user,
+        document_id=document_id,
+        staged=staged,
+        change_reason=change_reason,
+        expected_version=version,
+    )
     return see_other(f"/documents/{document_id}?done=uploaded")
 
 
 @router.post("/documents/{document_id:int}/obsolete")
-def make_obsolete(document_id: EntityId, session: SessionDep, user: WebUser,
-                  version: Annotated[int, Form(ge=0)], reason: Text = "") -> Response:
+def make_obsolete(
+    document_id: EntityId, session: SessionDep, user: WebUser, version: Annotated[int, Form(ge=0)], reason: Text = ""
+) -> Response:
     service.make_obsolete(session, actor=user, document_id=document_id, reason=reason, expected_version=version)
     return see_other(f"/documents/{document_id}?done=obsolete")
 
 
 @router.post("/revisions/{revision_id:int}/{action}")
-def revision_step(revision_id: EntityId,
-                  action: Annotated[str, Path(pattern="^(" + "|".join(FORM_ACTIONS) + ")$")],
-                  session: SessionDep, user: WebUser, version: Annotated[int, Form(ge=0)],
-                  comment: Text = "", password: Annotated[str, Form(max_length=256)] = "") -> Response:
-    revision = service.transition_revision(session, actor=user, revision_id=revision_id, action=Action(action),
-                                           comment=comment, password=password or None, expected_version=version)
+def revision_step(
+    revision_id: EntityId,
+    action: Annotated[str, Path(pattern="^(" + "|".join(FORM_ACTIONS) + ")$")],
+    session: SessionDep,
+    user: WebUser,
+    version: Annotated[int, Form(ge=0)],
+    comment: Text = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    revision = service.transition_revision(
+        session,
+        actor=user,
+        revision_id=revision_id,
+        action=Action(action),
+        comment=comment,
+        password=password or None,
+        expected_version=version,
+    )
     return see_other(f"/documents/{revision.document_id}?done={action}")

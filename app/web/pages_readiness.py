@@ -20,14 +20,20 @@ OVERDUE = ("review_overdue", "overdue")
 
 def _counts(counts: dict) -> dict:
     """The figures a manager reads first: met, in progress, missing, overdue."""
-    return {"met": counts.get("met", 0), "in_progress": counts.get("in_progress", 0),
-            "missing": counts.get("missing", 0), "overdue": sum(counts.get(key, 0) for key in OVERDUE),
-            "applicable": counts.get("applicable_items", 0), "not_applicable": counts.get("not_applicable_items", 0)}
+    return {
+        "met": counts.get("met", 0),
+        "in_progress": counts.get("in_progress", 0),
+        "missing": counts.get("missing", 0),
+        "overdue": sum(counts.get(key, 0) for key in OVERDUE),
+        "applicable": counts.get("applicable_items", 0),
+        "not_applicable": counts.get("not_applicable_items", 0),
+    }
 
 
 @router.get("/")
-def dashboard(request: Request, session: SessionDep, user: WebUser,
-              as_of: Annotated[date | None, Query()] = None) -> Response:
+def dashboard(
+    request: Request, session: SessionDep, user: WebUser, as_of: Annotated[date | None, Query()] = None
+) -> Response:
     today = utcnow().date()
     if as_of is not None and as_of > today:
         as_of = None
@@ -39,23 +45,45 @@ def dashboard(request: Request, session: SessionDep, user: WebUser,
     for chapter in result["chapters"]:
         chapter["figures"] = _counts(chapter["counts"])
         chapter["clauses"] = by_chapter.get(chapter["id"], [])
-    return render(request, "dashboard.html", section="dashboard", r=result, overall=result["overall"],
-                  figures=_counts(result["overall"]["counts"]), today=today.isoformat(),
-                  historical=as_of is not None and as_of < today)
+    return render(
+        request,
+        "dashboard.html",
+        section="dashboard",
+        r=result,
+        overall=result["overall"],
+        figures=_counts(result["overall"]["counts"]),
+        today=today.isoformat(),
+        historical=as_of is not None and as_of < today,
+    )
 
 
 @router.get("/clauses/{clause_id}")
-def clause_page(clause_id: Annotated[str, Path(max_length=16)], request: Request, session: SessionDep,
-                user: WebUser, as_of: Annotated[date | None, Query()] = None) -> Response:
+def clause_page(
+    clause_id: Annotated[str, Path(max_length=16)],
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    as_of: Annotated[date | None, Query()] = None,
+) -> Response:
     detail = clauses.clause_detail(session, clause_id=clause_id, user=user, as_of=as_of)
-    return render(request, "clause.html", section="dashboard", c=detail, rd=detail.readiness,
-                  may_set=user.role == Role.coordinator, as_of=as_of.isoformat() if as_of else "")
+    return render(
+        request,
+        "clause.html",
+        section="dashboard",
+        c=detail,
+        rd=detail.readiness,
+        may_set=user.role == Role.coordinator,
+        as_of=as_of.isoformat() if as_of else "",
+    )
 
 
 @router.post("/clauses/{clause_id}/applicability")
-def set_applicability(clause_id: str, session: SessionDep, user: WebUser,
-                      applicable: Annotated[str, Form(pattern="^(yes|no)$")],
-                      reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    readiness.set_applicability(session, actor=user, clause_id=clause_id, applicable=applicable == "yes",
-                                reason=reason)
+def set_applicability(
+    clause_id: str,
+    session: SessionDep,
+    user: WebUser,
+    applicable: Annotated[str, Form(pattern="^(yes|no)$")],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    readiness.set_applicability(session, actor=user, clause_id=clause_id, applicable=applicable == "yes", reason=reason)
     return see_other(f"/clauses/{clause_id}?done=applicability")

@@ -40,8 +40,21 @@ def test_checklist_of_chapter_7_comes_from_the_clause_map(park):
     audit = started_audit(park, scope=["第7章"])
     lines = audit["lines"]
     assert audit["state"] == "in_progress" and audit["audit_date"] == utcnow().date().isoformat()
-    assert {line["clause_id"] for line in lines} == {"7.1", "7.2", "7.3", "7.3.1", "7.3.2", "7.3.3", "7.3.4",
-                                                     "7.3.5", "7.4", "7.5", "7.6", "7.6.1", "7.6.2"}
+    assert {line["clause_id"] for line in lines} == {
+        "7.1",
+        "7.2",
+        "7.3",
+        "7.3.1",
+        "7.3.2",
+        "7.3.3",
+        "7.3.4",
+        "7.3.5",
+        "7.4",
+        "7.5",
+        "7.6",
+        "7.6.1",
+        "7.6.2",
+    }
     # one line per lettered item (7.1 has 16, 7.3.2 a)–j)), one for a clause without items, bullets folded
     assert len(lines) == 64
     first = lines[0]
@@ -67,8 +80,7 @@ def test_only_the_team_runs_the_audit(park, other_park):
     assert post(park, f"/api/audits/{audit['id']}/start", "auditorx").status_code == 403
     assert post(park, f"/api/audits/{audit['id']}/start", "coordinator").status_code == 403
     assert "access.refused" in events_for("audit", audit["id"])
-    assert other_park.client.get(f"/api/audits/{audit['id']}", headers=other_park.headers("auditor")).status_code \
-        == 404
+    assert other_park.client.get(f"/api/audits/{audit['id']}", headers=other_park.headers("auditor")).status_code == 404
     assert post(other_park, f"/api/audits/{audit['id']}/start", "auditor").status_code == 404
     assert post(park, f"/api/audits/{audit['id']}/complete", "auditor", {"conclusion": "x"}).status_code == 409
 
@@ -84,11 +96,27 @@ def test_findings_nonconformity_observation_and_completion(park, other_park):
 
     # a nonconforming line needs severity and description
     assert post(park, f"{base}/{lines[0]['id']}", "auditor", {"result": "nonconforming"}).status_code == 422
-    assert post(park, f"{base}/{lines[0]['id']}", "auditor",
-                {"result": "conforming", "evidence_document_ids": [foreign["id"]]}).status_code == 404
-    marked = post(park, f"{base}/{lines[0]['id']}", "auditor",
-                  {"result": "nonconforming", "severity": "major", "description": "未按计划实施内审",
-                   "evidence_document_ids": [evidence["id"]], "notes": "2029 年度未实施"})
+    assert (
+        post(
+            park,
+            f"{base}/{lines[0]['id']}",
+            "auditor",
+            {"result": "conforming", "evidence_document_ids": [foreign["id"]]},
+        ).status_code
+        == 404
+    )
+    marked = post(
+        park,
+        f"{base}/{lines[0]['id']}",
+        "auditor",
+        {
+            "result": "nonconforming",
+            "severity": "major",
+            "description": "未按计划实施内审",
+            "evidence_document_ids": [evidence["id"]],
+            "notes": "2029 年度未实施",
+        },
+    )
     assert marked.status_code == 200, marked.text
     nc = marked.json()["nonconformities"][0]
     assert nc["clause_id"] == "10.2" and nc["severity"] == "major" and nc["state"] == "open"
@@ -99,19 +127,28 @@ def test_findings_nonconformity_observation_and_completion(park, other_park):
     # the verdict of a line that raised a nonconformity cannot change while it stands
     assert post(park, f"{base}/{lines[0]['id']}", "auditor", {"result": "conforming"}).status_code == 409
 
-    observed = post(park, f"{base}/{lines[1]['id']}", "auditor",
-                    {"result": "observation", "description": "审核方案未写明频次"})
+    observed = post(
+        park, f"{base}/{lines[1]['id']}", "auditor", {"result": "observation", "description": "审核方案未写明频次"}
+    )
     assert observed.status_code == 200
     assert [(f["kind"], f["line_id"]) for f in observed.json()["findings"]] == [("observation", lines[1]["id"])]
     # re-marked conforming: the observation goes
     again = post(park, f"{base}/{lines[1]['id']}", "auditor", {"result": "conforming"})
     assert again.json()["findings"] == []
     post(park, f"{base}/{lines[1]['id']}", "auditor", {"result": "observation", "notes": "频次未写明"})
-    improvement = post(park, f"/api/audits/{audit['id']}/findings", "auditor",
-                       {"kind": "improvement", "clause_id": "10.2", "description": "可引入电子化检查表"})
+    improvement = post(
+        park,
+        f"/api/audits/{audit['id']}/findings",
+        "auditor",
+        {"kind": "improvement", "clause_id": "10.2", "description": "可引入电子化检查表"},
+    )
     assert improvement.status_code == 201
-    assert post(park, f"/api/audits/{audit['id']}/findings", "coordinator",
-                {"kind": "improvement", "description": "x"}).status_code == 403
+    assert (
+        post(
+            park, f"/api/audits/{audit['id']}/findings", "coordinator", {"kind": "improvement", "description": "x"}
+        ).status_code
+        == 403
+    )
 
     # completion needs every line decided, and a conclusion
     assert post(park, f"/api/audits/{audit['id']}/complete", "auditor", {"conclusion": "基本符合"}).status_code == 409
@@ -119,8 +156,9 @@ def test_findings_nonconformity_observation_and_completion(park, other_park):
         result = "not_audited" if line["item_label"] == "f" else "conforming"
         assert post(park, f"{base}/{line['id']}", "auditor", {"result": result}).status_code == 200
     assert post(park, f"/api/audits/{audit['id']}/complete", "auditor", {"conclusion": ""}).status_code == 422
-    done = post(park, f"/api/audits/{audit['id']}/complete", "auditor",
-                {"conclusion": "体系基本符合，开具一项严重不符合"})
+    done = post(
+        park, f"/api/audits/{audit['id']}/complete", "auditor", {"conclusion": "体系基本符合，开具一项严重不符合"}
+    )
     assert done.status_code == 200 and done.json()["state"] == "completed"
     assert post(park, f"{base}/{lines[2]['id']}", "auditor", {"result": "conforming"}).status_code == 409
     actions = events_for("audit", audit["id"])
@@ -147,7 +185,8 @@ def test_report_docx_and_filing_as_the_record_of_10_2(park):
     for expected in ("管理体系内审报告", audit["title"], "审核员培训记录不全", "体系运行有效", "碳管理办公室", "NC-"):
         assert expected in text
     assert b"w:eastAsia" in __import__("zipfile").ZipFile(__import__("io").BytesIO(report.content)).read(
-        "word/styles.xml")
+        "word/styles.xml"
+    )
 
     assert post(park, f"/api/audits/{audit['id']}/file-report", "auditor").status_code == 403
     filed = post(park, f"/api/audits/{audit['id']}/file-report", "coordinator")
@@ -158,15 +197,19 @@ def test_report_docx_and_filing_as_the_record_of_10_2(park):
     assert post(park, f"/api/audits/{audit['id']}/file-report", "coordinator").status_code == 409
     # confirmed like any record, it becomes the evidence of 10.2
     confirmed = park.client.post(
-        f"/api/records/{record['id']}/approve", json={"password": PASSWORD, "comment": "确认"},
-        headers=park.headers("approver"))
+        f"/api/records/{record['id']}/approve",
+        json={"password": PASSWORD, "comment": "确认"},
+        headers=park.headers("approver"),
+    )
     assert confirmed.status_code == 200, confirmed.text
     readiness = park.client.get("/api/readiness", headers=park.headers("coordinator")).json()
     clause = next(c for c in readiness["clauses"] if c["id"] == "10.2")
     item = next(i for i in clause["items"] if i["doc_type"] == "INTERNAL_AUDIT_REPORT")
     assert item["status"] == "met" and record["id"] in item["evidence"]
-    assert park.client.get(f"/api/audits/{audit['id']}", headers=park.headers("auditor")).json()[
-        "report_document_id"] == record["id"]
+    assert (
+        park.client.get(f"/api/audits/{audit['id']}", headers=park.headers("auditor")).json()["report_document_id"]
+        == record["id"]
+    )
 
 
 def test_cancel_audit_needs_a_reason(park):

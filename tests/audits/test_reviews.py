@@ -9,8 +9,11 @@ def _file_record(park, doc_type: str, period: str = "2029") -> dict:
     created = record_upload(park, doc_type, period)
     assert created.status_code == 201, created.text
     role = "top_management" if doc_type == "MANAGEMENT_REVIEW" else "approver"
-    filed = park.client.post(f"/api/records/{created.json()['id']}/approve",
-                             json={"password": PASSWORD, "comment": "确认"}, headers=park.headers(role))
+    filed = park.client.post(
+        f"/api/records/{created.json()['id']}/approve",
+        json={"password": PASSWORD, "comment": "确认"},
+        headers=park.headers(role),
+    )
     assert filed.status_code == 200, filed.text
     return created.json()
 
@@ -22,8 +25,14 @@ def _seed(park) -> dict:
     targets = _file_record(park, "TARGET_COMPLETION_CHECKLIST")
     major = raise_nc(park, origin="compliance_evaluation", origin_ref="2029 合规性评价").json()
     minor = raise_nc(park, severity="minor", clause_id="8.2").json()
-    return {"register": register, "policy": policy, "compliance": compliance, "targets": targets, "major": major,
-            "minor": minor}
+    return {
+        "register": register,
+        "policy": policy,
+        "compliance": compliance,
+        "targets": targets,
+        "major": major,
+        "minor": minor,
+    }
 
 
 def _section(review: dict, key: str) -> dict:
@@ -79,10 +88,20 @@ def test_decisions_signature_report_and_record(park):
     assert post(park, f"{url}/close", "top_management", {"password": PASSWORD}).status_code == 409
     assert post(park, f"{url}/decisions", "coordinator", {"output_item": "z", "decision": "x"}).status_code == 422
     assert post(park, f"{url}/decisions", "coordinator", {"output_item": "a", "decision": ""}).status_code == 422
-    decided = post(park, f"{url}/decisions", "top_management", {
-        "output_item": "a)", "decision": "推进光伏屋顶项目以降低外购电力排放",
-        "action": {"description": "完成光伏可行性研究", "owner_id": park.user_ids["approver"],
-                   "due_date": "2030-06-30"}})
+    decided = post(
+        park,
+        f"{url}/decisions",
+        "top_management",
+        {
+            "output_item": "a)",
+            "decision": "推进光伏屋顶项目以降低外购电力排放",
+            "action": {
+                "description": "完成光伏可行性研究",
+                "owner_id": park.user_ids["approver"],
+                "due_date": "2030-06-30",
+            },
+        },
+    )
     assert decided.status_code == 201, decided.text
     decision = decided.json()["decisions"][0]
     assert decision["output_item"] == "a" and decision["actions"][0]["owner_name"] == "approver 测试"
@@ -102,8 +121,16 @@ def test_decisions_signature_report_and_record(park):
     report = park.client.get(f"{url}/report.docx", headers=park.headers("auditor"))
     assert report.status_code == 200
     text = docx_text(report.content)
-    for expected in ("管理评审报告", "推进光伏屋顶项目以降低外购电力排放", "完成光伏可行性研究", "人员配置充足",
-                     "待填写", "风险和机遇登记册", "top_management 测试", "10.3.1 a)"):
+    for expected in (
+        "管理评审报告",
+        "推进光伏屋顶项目以降低外购电力排放",
+        "完成光伏可行性研究",
+        "人员配置充足",
+        "待填写",
+        "风险和机遇登记册",
+        "top_management 测试",
+        "10.3.1 a)",
+    ):
         assert expected in text, expected
 
     assert post(park, f"{url}/file-report", "top_management").status_code == 403
@@ -112,20 +139,35 @@ def test_decisions_signature_report_and_record(park):
     record = filed.json()["record"]
     assert record["doc_type"] == "MANAGEMENT_REVIEW" and record["state"] == "in_approval"
     assert post(park, f"{url}/file-report", "coordinator").status_code == 409
-    confirmed = park.client.post(f"/api/records/{record['id']}/approve", json={"password": PASSWORD},
-                                 headers=park.headers("top_management"))
+    confirmed = park.client.post(
+        f"/api/records/{record['id']}/approve", json={"password": PASSWORD}, headers=park.headers("top_management")
+    )
     assert confirmed.status_code == 200, confirmed.text
     actions = events_for("review", review["id"])
     assert [a for a in actions if a.startswith("review.")] == [
-        "review.create", "review.input", "review.close", "review.file_report"]
+        "review.create",
+        "review.input",
+        "review.close",
+        "review.file_report",
+    ]
 
 
 def test_second_review_shows_previous_actions_and_readiness_change(park, other_park):
     first = post(park, "/api/reviews", "coordinator", {"review_date": "2026-01-10"}).json()
-    post(park, f"/api/reviews/{first['id']}/decisions", "coordinator", {
-        "output_item": "f", "decision": "增配碳管理专员",
-        "action": {"description": "招聘碳管理专员", "owner_id": park.user_ids["coordinator"],
-                   "due_date": "2026-03-01"}})
+    post(
+        park,
+        f"/api/reviews/{first['id']}/decisions",
+        "coordinator",
+        {
+            "output_item": "f",
+            "decision": "增配碳管理专员",
+            "action": {
+                "description": "招聘碳管理专员",
+                "owner_id": park.user_ids["coordinator"],
+                "due_date": "2026-03-01",
+            },
+        },
+    )
     assert post(park, f"/api/reviews/{first['id']}/close", "top_management", {"password": PASSWORD}).status_code == 200
     publish_new_document(park, "CARBON_POLICY")
     audit = started_audit(park, scope=["10.2"])
@@ -146,26 +188,41 @@ def test_second_review_shows_previous_actions_and_readiness_change(park, other_p
     audits = _section(second, "audits_nonconformities")["data"]["audits"]
     assert [a["id"] for a in audits] == [audit["id"]] and audits[0]["lines"] == {"conforming": 9}
     assert [f["description"] for f in _section(second, "improvement")["data"]["opportunities_from_audits"]] == [
-        "数字化台账"]
+        "数字化台账"
+    ]
     assert [a["description"] for a in _section(second, "open_corrective_actions")["data"]["actions"]] == [
-        "招聘碳管理专员"]
+        "招聘碳管理专员"
+    ]
     refreshed = post(park, f"/api/reviews/{second['id']}/refresh-inputs", "coordinator")
     assert refreshed.status_code == 200
     # another park sees nothing of it
-    assert other_park.client.get(f"/api/reviews/{second['id']}", headers=other_park.headers("coordinator")
-                                 ).status_code == 404
-    assert post(other_park, f"/api/reviews/{second['id']}/close", "top_management",
-                {"password": PASSWORD}).status_code == 404
+    assert (
+        other_park.client.get(f"/api/reviews/{second['id']}", headers=other_park.headers("coordinator")).status_code
+        == 404
+    )
+    assert (
+        post(other_park, f"/api/reviews/{second['id']}/close", "top_management", {"password": PASSWORD}).status_code
+        == 404
+    )
     assert park.client.get("/api/reviews", headers=park.headers("contributor")).status_code == 403
     assert [r["id"] for r in park.client.get("/api/reviews", headers=park.headers("auditor")).json()] == [
-        second["id"], first["id"]]
+        second["id"],
+        first["id"],
+    ]
 
 
 def test_action_of_a_review_is_marked_done_by_its_owner(park):
     review = post(park, "/api/reviews", "coordinator", {"review_date": "2030-01-15"}).json()
-    decided = post(park, f"/api/reviews/{review['id']}/decisions", "coordinator", {
-        "output_item": "g", "decision": "加强培训",
-        "action": {"description": "年度培训计划", "owner_id": park.user_ids["approver"], "due_date": "2030-02-01"}})
+    decided = post(
+        park,
+        f"/api/reviews/{review['id']}/decisions",
+        "coordinator",
+        {
+            "output_item": "g",
+            "decision": "加强培训",
+            "action": {"description": "年度培训计划", "owner_id": park.user_ids["approver"], "due_date": "2030-02-01"},
+        },
+    )
     action = decided.json()["decisions"][0]["actions"][0]
     assert post(park, f"/api/actions/{action['id']}/done", "coordinator", {"evidence": "x"}).status_code == 403
     done = post(park, f"/api/actions/{action['id']}/done", "approver", {"evidence": "培训计划已发布"})

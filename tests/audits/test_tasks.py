@@ -43,8 +43,11 @@ def test_actions_and_nonconformities_wait_on_the_right_people(park):
     assert "nc_analyse" in _kinds(_tasks(park, "coordinator", "2030-01-01"))
     post(park, f"{url}/analyse", "coordinator", {"cause_analysis": "x", "similar_elsewhere": False})
     assert "nc_plan" in _kinds(_tasks(park, "coordinator", "2030-01-01"))
-    action = post(park, f"{url}/plan", "coordinator", {"actions": [
-        {"description": "修订年度计划", "owner_id": park.user_ids["approver"], "due_date": "2030-01-10"}]}
+    action = post(
+        park,
+        f"{url}/plan",
+        "coordinator",
+        {"actions": [{"description": "修订年度计划", "owner_id": park.user_ids["approver"], "due_date": "2030-01-10"}]},
     ).json()["actions"][0]
     on_time = [t for t in _tasks(park, "approver", "2030-01-09") if t["kind"] == "action_due"]
     assert len(on_time) == 1 and on_time[0]["overdue"] is False and on_time[0]["due_date"] == "2030-01-10"
@@ -80,8 +83,11 @@ def test_revisions_periodic_reviews_and_annual_records(park):
     assert waiting and waiting[0]["link"] == f"/documents/{document['id']}"
     assert waiting[0]["ids"]["revision_id"] == revision["id"]
     # rejected: back to its preparer
-    park.client.post(f"/api/revisions/{revision['id']}/reject", json={"password": PASSWORD, "comment": "请补充"},
-                     headers=park.headers("approver"))
+    park.client.post(
+        f"/api/revisions/{revision['id']}/reject",
+        json={"password": PASSWORD, "comment": "请补充"},
+        headers=park.headers("approver"),
+    )
     assert "revision_returned" in _kinds(_tasks(park, "coordinator", today.isoformat()))
 
     policy, _ = publish_new_document(park, "CARBON_POLICY")  # 12-month review cycle
@@ -100,7 +106,8 @@ def test_review_waits_on_top_management_then_its_filing_on_coordinators(park):
     tasks = [t for t in _tasks(park, "top_management", "2030-01-16") if t["kind"] == "review_close"]
     assert tasks[0]["entity_id"] == review["id"] and tasks[0]["overdue"] is True
     assert [t for t in _tasks(park, "top_management", "2030-01-10") if t["kind"] == "review_close"][0][
-        "overdue"] is False
+        "overdue"
+    ] is False
     post(park, f"/api/reviews/{review['id']}/decisions", "coordinator", {"output_item": "b", "decision": "方针适用"})
     post(park, f"/api/reviews/{review['id']}/close", "top_management", {"password": PASSWORD})
     assert "review_close" not in _kinds(_tasks(park, "top_management", "2030-01-16"))

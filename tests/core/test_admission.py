@@ -126,8 +126,10 @@ def test_a_slow_upload_does_not_hold_a_slot_while_its_body_trickles_in(app_env, 
     monkeypatch.setattr(get_settings(), "max_active_requests", 1)
     app = create_app()
     boundary = "carbonmsboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
-            "Content-Type: text/plain\r\n\r\n碳排放").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n碳排放"
+    ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
 
     async def scenario() -> None:
@@ -141,9 +143,13 @@ def test_a_slow_upload_does_not_hold_a_slot_while_its_body_trickles_in(app_env, 
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=10) as client:
             gate = gate_for_loop()
-            upload = asyncio.create_task(client.post(
-                "/api/documents/1/revisions", content=trickle(),
-                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}))
+            upload = asyncio.create_task(
+                client.post(
+                    "/api/documents/1/revisions",
+                    content=trickle(),
+                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+                )
+            )
             await asyncio.sleep(0.05)
             assert not upload.done()
             assert gate.free == 1  # the upload is still arriving: it holds no slot ...

@@ -25,8 +25,9 @@ def test_every_change_has_its_event_and_the_chain_verifies(park):
 def test_refused_change_leaves_no_trace_but_the_refusal(park):
     document = register(park, "DATA_MANAGEMENT_RULES")
     before = park.client.get(f"/api/events?entity=document:{document['id']}", headers=park.headers("auditor")).json()
-    response = park.client.post(f"/api/documents/{document['id']}/obsolete", json={"reason": "x"},
-                                headers=park.headers("approver"))
+    response = park.client.post(
+        f"/api/documents/{document['id']}/obsolete", json={"reason": "x"}, headers=park.headers("approver")
+    )
     assert response.status_code in (403, 409)
     after = park.client.get(f"/api/events?entity=document:{document['id']}", headers=park.headers("auditor")).json()
     assert len(after) == len(before)
@@ -112,8 +113,11 @@ def test_a_response_built_in_the_same_request_shows_the_change_it_made(park):
     from tests.factories import publish_new_document
 
     document, _revision = publish_new_document(park)
-    response = park.client.post(f"/api/documents/{document['id']}/obsolete", json={"reason": "被新制度取代"},
-                                headers=park.headers("coordinator"))
+    response = park.client.post(
+        f"/api/documents/{document['id']}/obsolete",
+        json={"reason": "被新制度取代"},
+        headers=park.headers("coordinator"),
+    )
     assert response.status_code == 200, response.text
     assert "revision.obsolete" in [item["action"] for item in response.json()["history"]]
 

@@ -26,8 +26,9 @@ def test_bad_sign_in_is_recorded_and_throttled(park):
         assert _login(park, "approver", "nope").status_code == 401
     throttled = _login(park, "approver", PASSWORD)  # even the right password waits now
     assert throttled.status_code == 429 and "Retry-After" in throttled.headers
-    events = park.client.get("/api/events?entity=login:" + park.usernames["approver"],
-                             headers=park.headers("auditor")).json()
+    events = park.client.get(
+        "/api/events?entity=login:" + park.usernames["approver"], headers=park.headers("auditor")
+    ).json()
     actions = [e["action"] for e in events]
     assert actions.count("auth.login_failed") == get_settings().login_max_failures
     assert "auth.login_throttled" in actions
@@ -43,8 +44,9 @@ def test_logout_ends_the_session(park):
 def test_disabling_a_user_ends_their_sessions(park):
     token = _login(park, "contributor").json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
-    disabled = park.client.patch(f"/api/users/{park.user_ids['contributor']}", json={"is_active": False},
-                                 headers=park.headers("admin"))
+    disabled = park.client.patch(
+        f"/api/users/{park.user_ids['contributor']}", json={"is_active": False}, headers=park.headers("admin")
+    )
     assert disabled.status_code == 200 and disabled.json()["is_active"] is False
     assert park.client.get("/api/users/me", headers=headers).status_code == 401
     again = _login(park, "contributor")
@@ -54,31 +56,43 @@ def test_disabling_a_user_ends_their_sessions(park):
 def test_password_change_ends_sessions(park):
     token = _login(park, "approver").json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
-    bad = park.client.post("/api/users/me/password", json={"old_password": "x", "new_password": "New-Passw0rd!"},
-                           headers=headers)
+    bad = park.client.post(
+        "/api/users/me/password", json={"old_password": "x", "new_password": "New-Passw0rd!"}, headers=headers
+    )
     assert bad.status_code == 401
-    short = park.client.post("/api/users/me/password", json={"old_password": PASSWORD, "new_password": "short"},
-                             headers=headers)
+    short = park.client.post(
+        "/api/users/me/password", json={"old_password": PASSWORD, "new_password": "short"}, headers=headers
+    )
     assert short.status_code == 422
-    ok = park.client.post("/api/users/me/password", json={"old_password": PASSWORD, "new_password": "New-Passw0rd!"},
-                          headers=headers)
+    ok = park.client.post(
+        "/api/users/me/password", json={"old_password": PASSWORD, "new_password": "New-Passw0rd!"}, headers=headers
+    )
     assert ok.status_code == 204
     assert park.client.get("/api/users/me", headers=headers).status_code == 401
     assert _login(park, "approver", "New-Passw0rd!").status_code == 200
 
 
 def test_user_admin_is_for_admins_of_the_same_park(park, other_park):
-    body = {"username": f"new_{park.code.lower()}", "password": "Passw0rd-long", "role": "approver",
-            "full_name": "王审核"}
+    body = {
+        "username": f"new_{park.code.lower()}",
+        "password": "Passw0rd-long",
+        "role": "approver",
+        "full_name": "王审核",
+    }
     assert park.client.post("/api/users", json=body, headers=park.headers("coordinator")).status_code == 403
     created = park.client.post("/api/users", json=body, headers=park.headers("admin"))
     assert created.status_code == 201 and created.json()["park_id"] == park.id
     assert park.client.post("/api/users", json=body, headers=park.headers("admin")).status_code == 409
-    assert park.client.post("/api/users", json={**body, "role": "king"}, headers=park.headers("admin")).status_code \
-        == 422
+    assert (
+        park.client.post("/api/users", json={**body, "role": "king"}, headers=park.headers("admin")).status_code == 422
+    )
     # Another park's admin cannot see or touch this user.
-    assert park.client.patch(f"/api/users/{created.json()['id']}", json={"is_active": False},
-                             headers=other_park.headers("admin")).status_code == 404
+    assert (
+        park.client.patch(
+            f"/api/users/{created.json()['id']}", json={"is_active": False}, headers=other_park.headers("admin")
+        ).status_code
+        == 404
+    )
     names = [u["username"] for u in park.client.get("/api/users", headers=other_park.headers("admin")).json()]
     assert body["username"] not in names
 

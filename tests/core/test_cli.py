@@ -16,13 +16,20 @@ def test_create_park_and_user_reads_password_from_stdin(app_env, client):
     assert created.exit_code == 0, created.output
     assert runner.invoke(cli, ["create-park", code, "again"]).exit_code == 1
     username = f"cli_{code.lower()}"
-    user = runner.invoke(cli, ["create-user", username, "--role", "coordinator", "--park", code, "--name", "张三"],
-                         input="Cli-Passw0rd!\n")
+    user = runner.invoke(
+        cli,
+        ["create-user", username, "--role", "coordinator", "--park", code, "--name", "张三"],
+        input="Cli-Passw0rd!\n",
+    )
     assert user.exit_code == 0, user.output
     token = client.post("/api/auth/token", data={"username": username, "password": "Cli-Passw0rd!"})
     assert token.status_code == 200
-    assert runner.invoke(cli, ["create-user", "x" + username, "--role", "king", "--park", code],
-                         input="Cli-Passw0rd!\n").exit_code == 1
+    assert (
+        runner.invoke(
+            cli, ["create-user", "x" + username, "--role", "king", "--park", code], input="Cli-Passw0rd!\n"
+        ).exit_code
+        == 1
+    )
     short = runner.invoke(cli, ["create-user", "y" + username, "--role", "auditor", "--park", code], input="short\n")
     assert short.exit_code == 1 and "8" in short.output
 

@@ -17,9 +17,11 @@ def test_register_gives_unique_control_numbers(park):
     assert first["control_no"] != second["control_no"]
     assert first["control_no"].startswith(f"{park.code}-DATA_MANAGEMENT_RULES-")
     assert {"id", "control_no", "doc_type", "title", "access_level", "owner_unit"} <= first.keys()
-    duplicate = park.client.post("/api/documents", json={"doc_type": "DATA_MANAGEMENT_RULES", "title": "x",
-                                                         "control_no": first["control_no"]},
-                                 headers=park.headers("coordinator"))
+    duplicate = park.client.post(
+        "/api/documents",
+        json={"doc_type": "DATA_MANAGEMENT_RULES", "title": "x", "control_no": first["control_no"]},
+        headers=park.headers("coordinator"),
+    )
     assert duplicate.status_code == 409
     assert "受控编号" in duplicate.json()["detail"]
 
@@ -33,8 +35,9 @@ def test_register_refuses_wrong_role_unknown_type_and_bad_input(park):
     assert unknown.status_code == 422 and "未知的文件类型" in unknown.json()["detail"]
     blank = park.client.post("/api/documents", json={**body, "title": "   "}, headers=park.headers("coordinator"))
     assert blank.status_code == 422
-    record_type = park.client.post("/api/documents", json={**body, "doc_type": "EMISSION_REVIEW_RECORD"},
-                                   headers=park.headers("coordinator"))
+    record_type = park.client.post(
+        "/api/documents", json={**body, "doc_type": "EMISSION_REVIEW_RECORD"}, headers=park.headers("coordinator")
+    )
     assert record_type.status_code == 422
 
 
@@ -45,8 +48,10 @@ def test_full_lifecycle_with_signatures_and_history(park):
     assert revision["state"] == "draft" and revision["number"] == 1
     assert revision["sha256"] == hashlib.sha256(content).hexdigest()
     rid = revision["id"]
-    assert park.client.post(f"/api/revisions/{rid}/submit", headers=park.headers("coordinator")).json()["state"] == \
-        "in_review"
+    assert (
+        park.client.post(f"/api/revisions/{rid}/submit", headers=park.headers("coordinator")).json()["state"]
+        == "in_review"
+    )
     reviewed = sign(park, rid, "review", "approver")
     assert reviewed.status_code == 200 and reviewed.json()["state"] == "in_approval"
     # The policy is approved by top management only.
@@ -59,12 +64,21 @@ def test_full_lifecycle_with_signatures_and_history(park):
     detail = park.client.get(f"/api/documents/{document['id']}", headers=park.headers("auditor")).json()
     signatures = detail["revisions"][0]["signatures"]
     assert [(s["meaning"], s["signer"]) for s in signatures] == [
-        ("review", park.usernames["approver"]), ("approve", park.usernames["top_management"])]
+        ("review", park.usernames["approver"]),
+        ("approve", park.usernames["top_management"]),
+    ]
     assert all(s["file_sha256"] == revision["sha256"] and s["signed_at"] for s in signatures)
     actions = [event["action"] for event in detail["history"]]
     # The approver's refused attempt stays on record between the two signatures.
-    assert actions == ["document.register", "revision.create", "revision.submit", "revision.review",
-                       "access.refused", "revision.approve", "revision.publish"]
+    assert actions == [
+        "document.register",
+        "revision.create",
+        "revision.submit",
+        "revision.review",
+        "access.refused",
+        "revision.approve",
+        "revision.publish",
+    ]
     assert detail["state"] == "effective" and detail["effective_revision"] == 1
 
 
@@ -94,8 +108,9 @@ def test_reviewer_and_approver_must_differ_and_preparer_may_not_sign(park):
     rid2 = upload(park, second["id"]).json()["id"]
     park.client.post(f"/api/revisions/{rid2}/submit", headers=park.headers("coordinator"))
     token = park.token("coordinator")
-    changed = park.client.patch(f"/api/users/{park.user_ids['coordinator']}", json={"role": "approver"},
-                                headers=park.headers("admin"))
+    changed = park.client.patch(
+        f"/api/users/{park.user_ids['coordinator']}", json={"role": "approver"}, headers=park.headers("admin")
+    )
     assert changed.status_code == 200
     park._tokens.pop("coordinator")
     assert park.client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
@@ -109,8 +124,12 @@ def test_illegal_transitions_answer_409(park):
     publish = park.client.post(f"/api/revisions/{rid}/publish", headers=park.headers("coordinator"))
     assert publish.status_code == 409 and "编制中" in publish.json()["detail"]
     assert sign(park, rid, "approve", "approver").status_code == 409
-    assert park.client.post(f"/api/documents/{document['id']}/obsolete", json={"reason": "x"},
-                            headers=park.headers("coordinator")).status_code == 409
+    assert (
+        park.client.post(
+            f"/api/documents/{document['id']}/obsolete", json={"reason": "x"}, headers=park.headers("coordinator")
+        ).status_code
+        == 409
+    )
     # A second open revision is refused.
     assert upload(park, document["id"]).status_code == 409
 
@@ -136,8 +155,9 @@ def test_stale_version_is_refused(park):
     document = register(park, "DATA_MANAGEMENT_RULES")
     revision = upload(park, document["id"]).json()
     rid, version = revision["id"], revision["version"]
-    ok = park.client.post(f"/api/revisions/{rid}/submit",
-                          headers=park.headers("coordinator", **{"If-Match": str(version)}))
+    ok = park.client.post(
+        f"/api/revisions/{rid}/submit", headers=park.headers("coordinator", **{"If-Match": str(version)})
+    )
     assert ok.status_code == 200 and ok.json()["version"] == version + 1
     stale = sign(park, rid, "review", "approver", headers={"If-Match": f'"{version}"'})
     assert stale.status_code == 409 and "刷新" in stale.json()["detail"]
@@ -161,12 +181,25 @@ def test_change_supersedes_and_obsolete_is_kept(park):
     assert [r["state"] for r in detail["revisions"]] == ["superseded", "effective"]
     assert "被第 2 版替代" in detail["revisions"][0]["end_reason"]
 
-    assert park.client.post(f"/api/documents/{document['id']}/obsolete", json={"reason": ""},
-                            headers=park.headers("coordinator")).status_code == 422
-    assert park.client.post(f"/api/documents/{document['id']}/obsolete", json={"reason": "被新制度取代"},
-                            headers=park.headers("approver")).status_code == 403
-    obsolete = park.client.post(f"/api/documents/{document['id']}/obsolete", json={"reason": "被新制度取代"},
-                                headers=park.headers("coordinator"))
+    assert (
+        park.client.post(
+            f"/api/documents/{document['id']}/obsolete", json={"reason": ""}, headers=park.headers("coordinator")
+        ).status_code
+        == 422
+    )
+    assert (
+        park.client.post(
+            f"/api/documents/{document['id']}/obsolete",
+            json={"reason": "被新制度取代"},
+            headers=park.headers("approver"),
+        ).status_code
+        == 403
+    )
+    obsolete = park.client.post(
+        f"/api/documents/{document['id']}/obsolete",
+        json={"reason": "被新制度取代"},
+        headers=park.headers("coordinator"),
+    )
     assert obsolete.status_code == 200
     states = [r["state"] for r in obsolete.json()["revisions"]]
     assert states == ["superseded", "obsolete"]
@@ -180,8 +213,9 @@ def test_download_returns_original_bytes_with_hash(park):
     document = register(park, "DATA_MANAGEMENT_RULES")
     content = docx_bytes("下载测试")
     revision = upload(park, document["id"], content, name="数据 管理制度.docx").json()
-    response = park.client.get(f"/api/revisions/{revision['id']}/file?original=true",
-                               headers=park.headers("coordinator"))
+    response = park.client.get(
+        f"/api/revisions/{revision['id']}/file?original=true", headers=park.headers("coordinator")
+    )
     assert response.status_code == 200
     assert response.content == content
     assert response.headers["x-content-sha256"] == hashlib.sha256(content).hexdigest()
@@ -198,8 +232,12 @@ def test_other_park_sees_nothing(park, other_park):
         assert park.client.get(f"/api/revisions/{revision['id']}/file", headers=headers).status_code == 404
         listing = park.client.get("/api/documents", headers=headers).json()
         assert document["id"] not in [item["id"] for item in listing["items"]]
-    assert park.client.post(f"/api/documents/{document['id']}/obsolete", json={"reason": "x"},
-                            headers=other_park.headers("coordinator")).status_code == 404
+    assert (
+        park.client.post(
+            f"/api/documents/{document['id']}/obsolete", json={"reason": "x"}, headers=other_park.headers("coordinator")
+        ).status_code
+        == 404
+    )
     assert upload(other_park, document["id"], reason="x").status_code == 404
     # The attempt is on record in the owner's trail.
     events = park.client.get("/api/events?action=access.refused", headers=park.headers("auditor")).json()
@@ -240,8 +278,9 @@ def test_list_filters_and_pagination(park):
 
 def test_inputs_the_database_cannot_store_are_refused_cleanly(park):
     headers = park.headers("coordinator")
-    nul = park.client.post("/api/documents", json={"doc_type": "DATA_MANAGEMENT_RULES", "title": "a\x00b"},
-                           headers=headers)
+    nul = park.client.post(
+        "/api/documents", json={"doc_type": "DATA_MANAGEMENT_RULES", "title": "a\x00b"}, headers=headers
+    )
     assert nul.status_code in (201, 422)
     assert park.client.get("/api/documents/99999999999999999999", headers=headers).status_code in (404, 422)
     assert park.client.get("/api/revisions/-1", headers=headers).status_code in (404, 422)

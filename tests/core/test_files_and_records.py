@@ -105,19 +105,31 @@ def test_record_lifecycle(park):
     assert record["state"] == "in_approval" and record["period_start"] == "2025-01-01"
     assert record["period_end"] == "2025-12-31"
     rid = record["id"]
-    assert park.client.post(f"/api/records/{rid}/approve", json={"comment": "确认"},
-                            headers=park.headers("approver")).status_code == 401
-    filed = park.client.post(f"/api/records/{rid}/approve", json={"password": "Test-Passw0rd!", "comment": "确认"},
-                             headers=park.headers("approver"))
+    assert (
+        park.client.post(
+            f"/api/records/{rid}/approve", json={"comment": "确认"}, headers=park.headers("approver")
+        ).status_code
+        == 401
+    )
+    filed = park.client.post(
+        f"/api/records/{rid}/approve",
+        json={"password": "Test-Passw0rd!", "comment": "确认"},
+        headers=park.headers("approver"),
+    )
     assert filed.status_code == 200 and filed.json()["state"] == "filed"
     assert [s["meaning"] for s in filed.json()["signatures"]] == ["confirm"]
     # A filed record never changes: no new revision, no second approval.
     assert upload(park, rid, reason="更正").status_code == 409
     assert sign(park, filed.json()["revision_id"], "approve", "top_management").status_code == 409
-    assert park.client.post(f"/api/records/{rid}/void", json={"reason": ""},
-                            headers=park.headers("coordinator")).status_code == 422
-    voided = park.client.post(f"/api/records/{rid}/void", json={"reason": "数据录入错误，已重新登记"},
-                              headers=park.headers("coordinator"))
+    assert (
+        park.client.post(
+            f"/api/records/{rid}/void", json={"reason": ""}, headers=park.headers("coordinator")
+        ).status_code
+        == 422
+    )
+    voided = park.client.post(
+        f"/api/records/{rid}/void", json={"reason": "数据录入错误，已重新登记"}, headers=park.headers("coordinator")
+    )
     assert voided.status_code == 200 and voided.json()["state"] == "void"
     assert park.client.get(f"/api/records/{rid}", headers=park.headers("auditor")).json()["state"] == "void"
 
@@ -136,7 +148,19 @@ def test_contributor_records_only_of_assigned_types(park):
     assert park.client.get(f"/api/records/{own.json()['id']}", headers=park.headers("contributor")).status_code == 200
     assert record_upload(park, "EMISSION_REVIEW_RECORD", "2025", role="contributor").status_code == 403
     # The contributor may not confirm their own record, and an approver may.
-    assert park.client.post(f"/api/records/{own.json()['id']}/approve", json={"password": "Test-Passw0rd!"},
-                            headers=park.headers("contributor")).status_code == 403
-    assert park.client.post(f"/api/records/{own.json()['id']}/approve", json={"password": "Test-Passw0rd!"},
-                            headers=park.headers("approver")).status_code == 200
+    assert (
+        park.client.post(
+            f"/api/records/{own.json()['id']}/approve",
+            json={"password": "Test-Passw0rd!"},
+            headers=park.headers("contributor"),
+        ).status_code
+        == 403
+    )
+    assert (
+        park.client.post(
+            f"/api/records/{own.json()['id']}/approve",
+            json={"password": "Test-Passw0rd!"},
+            headers=park.headers("approver"),
+        ).status_code
+        == 200
+    )

@@ -272,7 +272,9 @@ def test_deeply_nested_docx_xml(tmp_path: Path) -> None:
     xml = (
         b'<?xml version="1.0" encoding="UTF-8"?>'
         b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
-        + b"<w:p>" * depth + b"</w:p>" * depth + b"</w:body></w:document>"
+        + b"<w:p>" * depth
+        + b"</w:p>" * depth
+        + b"</w:body></w:document>"
     )
     path = docx_with_document_xml(tmp_path, "nested.docx", xml)
     assert detect_media_type(path) == DOCX
@@ -488,8 +490,9 @@ def test_stage_upload_cancelled_leaves_nothing(tmp_path: Path) -> None:
             return b""
 
     async def run() -> None:
-        task = asyncio.create_task(stage_upload(SlowUpload(file=io.BytesIO(b"x"), filename="x.txt"),
-                                                max_bytes=100, tmp_dir=tmp_path))
+        task = asyncio.create_task(
+            stage_upload(SlowUpload(file=io.BytesIO(b"x"), filename="x.txt"), max_bytes=100, tmp_dir=tmp_path)
+        )
         await asyncio.sleep(0.05)
         assert len(list(tmp_path.iterdir())) == 1
         task.cancel()

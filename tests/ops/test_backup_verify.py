@@ -34,8 +34,9 @@ def _build_data(client) -> dict:  # noqa: ANN001
     _doc, effective = publish_new_document(park, "CARBON_POLICY")
     document = register(park, "DATA_MANAGEMENT_RULES")
     in_review = upload(park, document["id"], docx_bytes("数据管理制度 第一版"), name="数据管理制度.docx").json()
-    assert client.post(f"/api/revisions/{in_review['id']}/submit", headers=park.headers("coordinator")).status_code \
-        == 200
+    assert (
+        client.post(f"/api/revisions/{in_review['id']}/submit", headers=park.headers("coordinator")).status_code == 200
+    )
     record = record_upload(park)
     assert record.status_code == 201, record.text
     draft_doc = register(park, "DATA_MANAGEMENT_RULES", title="草稿")
@@ -51,8 +52,9 @@ def _rows(url: str) -> dict[str, list[tuple]]:
             out = {}
             for model in COMPARED:
                 table = model.__table__
-                out[table.name] = [tuple(row) for row in conn.execute(
-                    select(table).order_by(*table.primary_key.columns))]
+                out[table.name] = [
+                    tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))
+                ]
             return out
     finally:
         engine.dispose()
@@ -84,9 +86,11 @@ def test_backup_restore_verify_same_rows(client, dialect, tmp_path, as_tar):
     assert len(source_rows["event"]) == manifest["database"]["counts"]["event"] > 10
     assert len(source_rows["signature"]) == manifest["database"]["counts"]["signature"] >= 2
     assert built["effective"]["state"] == "effective"
-    print(f"\n[{dialect}{'/tar' if as_tar else ''}] restored and compared row by row: "
-          + ", ".join(f"{t}={len(r)}" for t, r in source_rows.items())
-          + f"; blobs={manifest['blobs']['count']} ({manifest['blobs']['total_bytes']} bytes)")
+    print(
+        f"\n[{dialect}{'/tar' if as_tar else ''}] restored and compared row by row: "
+        + ", ".join(f"{t}={len(r)}" for t, r in source_rows.items())
+        + f"; blobs={manifest['blobs']['count']} ({manifest['blobs']['total_bytes']} bytes)"
+    )
 
 
 def test_backup_while_writers_run_is_consistent(client, dialect, tmp_path):
@@ -124,8 +128,10 @@ def test_backup_while_writers_run_is_consistent(client, dialect, tmp_path):
                 result = verify(session, get_settings().blob_dir)
                 assert result.ok, [p.line() for p in result.errors]
                 assert result.counts["revisions"] == counted
-    print(f"\n[{dialect}] backup under load: {len(done)} uploads finished, snapshot holds {counted} revisions, "
-          f"{manifest['blobs']['extra_files']} extra blob files")
+    print(
+        f"\n[{dialect}] backup under load: {len(done)} uploads finished, snapshot holds {counted} revisions, "
+        f"{manifest['blobs']['extra_files']} extra blob files"
+    )
 
 
 def test_verify_names_altered_missing_and_orphan_blobs(client, dialect, tmp_path):
@@ -157,10 +163,14 @@ def test_verify_names_altered_missing_and_orphan_blobs(client, dialect, tmp_path
         result = runner.invoke(cli, ["verify"])
         assert result.exit_code == 1
         lines = result.output.splitlines()
-        assert any(line.startswith("ERROR blob_altered") and altered_sha in line and f"revisions={altered_id}" in line
-                   for line in lines), result.output
-        assert any(line.startswith("ERROR blob_missing") and missing_sha in line and f"revisions={missing_id}" in line
-                   for line in lines), result.output
+        assert any(
+            line.startswith("ERROR blob_altered") and altered_sha in line and f"revisions={altered_id}" in line
+            for line in lines
+        ), result.output
+        assert any(
+            line.startswith("ERROR blob_missing") and missing_sha in line and f"revisions={missing_id}" in line
+            for line in lines
+        ), result.output
         assert any(line.startswith("WARNING orphan_blob") and orphan_sha in line for line in lines), result.output
         assert any(line.startswith("WARNING stray_file") and ".leftover.part" in line for line in lines)
         # A backup of the damaged store says so: written, but exit 2 and the blobs named in the manifest.
@@ -186,8 +196,10 @@ def test_verify_names_altered_missing_and_orphan_blobs(client, dialect, tmp_path
         with session_scope() as session:
             effective_id = session.execute(select(Revision.id).where(Revision.state == "effective")).scalar_one()
             session.execute(text("UPDATE revision SET submitted_at = NULL WHERE id = :id"), {"id": effective_id})
-            session.execute(text("UPDATE signature SET file_sha256 = :sha WHERE revision_id = :id"),
-                            {"sha": "0" * 64, "id": effective_id})
+            session.execute(
+                text("UPDATE signature SET file_sha256 = :sha WHERE revision_id = :id"),
+                {"sha": "0" * 64, "id": effective_id},
+            )
         with session_scope(write=False) as session:
             report = verify(session, blob_dir)
         kinds = {p.kind: p for p in report.errors}

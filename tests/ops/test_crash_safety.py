@@ -38,9 +38,23 @@ def _free_port() -> int:
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -71,16 +85,19 @@ class Traffic:
         self.completed = 0
         self.server_errors: list[str] = []
         reviewer = "top_management" if approver_role(DOC_TYPE) == "approver" else "approver"
-        self.steps = {"draft": ("submit", "coordinator"), "in_review": ("review", reviewer),
-                      "in_approval": ("approve", approver_role(DOC_TYPE)), "approved": ("publish", "coordinator")}
+        self.steps = {
+            "draft": ("submit", "coordinator"),
+            "in_review": ("review", reviewer),
+            "in_approval": ("approve", approver_role(DOC_TYPE)),
+            "approved": ("publish", "coordinator"),
+        }
 
     def _call(self, client: httpx.Client, method: str, path: str, role: str, **kwargs) -> httpx.Response | None:
         with self.lock:
             self.in_flight += 1
             self.sent += 1
         try:
-            response = client.request(method, path, headers={"Authorization": f"Bearer {self.tokens[role]}"},
-                                      **kwargs)
+            response = client.request(method, path, headers={"Authorization": f"Bearer {self.tokens[role]}"}, **kwargs)
         except httpx.TransportError:
             time.sleep(0.01)
             return None  # the server was killed under this request
@@ -112,8 +129,14 @@ class Traffic:
                 open_revision = next((r for r in detail.json()["revisions"] if r["state"] in self.steps), None)
                 if open_revision is None:
                     name, content, media = self._payload()
-                    self._call(client, "POST", f"/api/documents/{document_id}/revisions", "coordinator",
-                               files={"file": (name, content, media)}, data={"change_reason": "崩溃测试 / crash test"})
+                    self._call(
+                        client,
+                        "POST",
+                        f"/api/documents/{document_id}/revisions",
+                        "coordinator",
+                        files={"file": (name, content, media)},
+                        data={"change_reason": "崩溃测试 / crash test"},
+                    )
                     continue
                 action, role = self.steps[open_revision["state"]]
                 body = {"password": PASSWORD, "comment": "同意"} if action in ("review", "approve") else None
@@ -163,8 +186,11 @@ def test_sigkill_mid_uploads_and_transitions_leaves_nothing_half_written(client,
         # Restart: the server comes back and serves the documents.
         process, base = start_server(server_env)
         try:
-            response = httpx.get(f"{base}/api/documents/{documents[0]}", timeout=10,
-                                 headers={"Authorization": f"Bearer {tokens['coordinator']}"})
+            response = httpx.get(
+                f"{base}/api/documents/{documents[0]}",
+                timeout=10,
+                headers={"Authorization": f"Bearer {tokens['coordinator']}"},
+            )
             assert response.status_code == 200, response.text
         finally:
             process.terminate()
@@ -185,8 +211,14 @@ def test_sigkill_mid_uploads_and_transitions_leaves_nothing_half_written(client,
 
         # The real command: orphans (an upload killed between placing its file and committing) are warnings only,
         # and every orphan file on disk is named.
-        result = subprocess.run([sys.executable, "-m", "app.cli", "verify", "--clean-orphans"], cwd=ROOT,
-                                env=server_env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "app.cli", "verify", "--clean-orphans"],
+            cwd=ROOT,
+            env=server_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         referenced = {sha for _, sha in revisions} | blob_rows
         on_disk = {p.name for p in blob_dir.rglob("*") if p.is_file()}
@@ -199,10 +231,12 @@ def test_sigkill_mid_uploads_and_transitions_leaves_nothing_half_written(client,
         assert cleaned.ok and after.ok and not after.problems, [p.line() for p in after.problems]
         assert {p.name for p in blob_dir.rglob("*") if p.is_file()} == referenced
 
-    print(f"\n[{dialect}] crash safety: kills={KILLS}, requests in flight at each kill={in_flight_at_kill} "
-          f"(total {sum(in_flight_at_kill)}), requests sent={sent}, completed={completed}, "
-          f"revisions={len(revisions)}, orphan files after the kills={len(orphans)} (reported, then cleaned), "
-          f"5xx responses={len(server_errors)}; seconds per round: "
-          + ", ".join(f"{k} {' '.join(f'{v:.1f}' for v in vs)}" for k, vs in timings.items()))
+    print(
+        f"\n[{dialect}] crash safety: kills={KILLS}, requests in flight at each kill={in_flight_at_kill} "
+        f"(total {sum(in_flight_at_kill)}), requests sent={sent}, completed={completed}, "
+        f"revisions={len(revisions)}, orphan files after the kills={len(orphans)} (reported, then cleaned), "
+        f"5xx responses={len(server_errors)}; seconds per round: "
+        + ", ".join(f"{k} {' '.join(f'{v:.1f}' for v in vs)}" for k, vs in timings.items())
+    )
     assert not server_errors, server_errors[:5]
     assert sum(in_flight_at_kill) >= KILLS  # the kills did land in the middle of requests

@@ -49,7 +49,7 @@ def test_hostile_names_are_stored_safely_and_downloaded_as_attachments(park, cas
     revision = response.json()
     stored = revision["file_name"]
     assert stored and len(stored) <= 200
-    assert not set(stored) & set("/\\\x00\r\n\"")
+    assert not set(stored) & set('/\\\x00\r\n"')
     assert stored not in (".", "..") and not stored.startswith("..")
     assert revision["media_type"] == "text/plain"  # judged from the bytes, whatever the name says
     if case == "chinese":
@@ -60,8 +60,10 @@ def test_hostile_names_are_stored_safely_and_downloaded_as_attachments(park, cas
     assert blob_path(settings.blob_dir, revision["sha256"]).is_file()
     created = _files(root) - before
     allowed = (settings.blob_dir.resolve(), settings.index_dir.resolve())
-    assert all(p.is_relative_to(allowed[0]) or p.is_relative_to(allowed[1]) or p.name.startswith(root.name)
-               or p.parent == root for p in created), created
+    assert all(
+        p.is_relative_to(allowed[0]) or p.is_relative_to(allowed[1]) or p.name.startswith(root.name) or p.parent == root
+        for p in created
+    ), created
     assert not any("evil" in p.name for p in created)
     # Where a naive implementation would have written the client's path: nothing there.
     for base in (settings.blob_dir, settings.tmp_dir, settings.data_dir):
@@ -87,9 +89,11 @@ def test_hostile_names_are_stored_safely_and_downloaded_as_attachments(park, cas
 
 def test_content_disposition_helper():
     value = content_disposition("碳排放 方针.docx")
-    assert value == ("attachment; filename=\"file.docx\"; "
-                     "filename*=UTF-8''%E7%A2%B3%E6%8E%92%E6%94%BE%20%E6%96%B9%E9%92%88.docx")
-    assert content_disposition('x/a"b;c\r\nd.pdf') == ("attachment; filename=\"a_b_c d.pdf\"; "
-                                                      "filename*=UTF-8''a_b%3Bc%20d.pdf")
+    assert value == (
+        "attachment; filename=\"file.docx\"; filename*=UTF-8''%E7%A2%B3%E6%8E%92%E6%94%BE%20%E6%96%B9%E9%92%88.docx"
+    )
+    assert content_disposition('x/a"b;c\r\nd.pdf') == (
+        "attachment; filename=\"a_b_c d.pdf\"; filename*=UTF-8''a_b%3Bc%20d.pdf"
+    )
     assert content_disposition("年度 报告 (2025).docx").startswith('attachment; filename="(2025).docx"; ')
     assert content_disposition(None) == "attachment; filename=\"file\"; filename*=UTF-8''file"

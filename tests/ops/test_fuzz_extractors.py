@@ -34,10 +34,15 @@ MAX_BYTES = 50 * 1024 * 1024
 SEEDS = {name: (SAMPLES / name).read_bytes() for name in ("sample_zh.docx", "sample_zh.pdf", "cid_stsong.pdf")}
 DOCX_SEED = SEEDS["sample_zh.docx"]
 
-FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                phases=(Phase.explicit, Phase.generate), print_blob=False,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=(Phase.explicit, Phase.generate),
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 
 OUTCOMES: Counter = Counter()
 
@@ -83,9 +88,11 @@ class Harness:
     def report(self, label: str) -> None:
         rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - self.rss_before
         assert rss_growth < MEMORY_LIMIT, f"process peak RSS grew by {rss_growth / 2**20:.0f} MiB"
-        print(f"\n[fuzz {label}] cases={self.cases} slowest={self.slowest:.2f}s "
-              f"tracemalloc peak={self.peak / 2**20:.1f} MiB, peak RSS growth={rss_growth / 2**20:.0f} MiB; "
-              f"outcomes so far {dict(OUTCOMES)}")
+        print(
+            f"\n[fuzz {label}] cases={self.cases} slowest={self.slowest:.2f}s "
+            f"tracemalloc peak={self.peak / 2**20:.1f} MiB, peak RSS growth={rss_growth / 2**20:.0f} MiB; "
+            f"outcomes so far {dict(OUTCOMES)}"
+        )
 
 
 @pytest.fixture()
@@ -103,8 +110,9 @@ seed_names = st.sampled_from(sorted(SEEDS))
 # --------------------------------------------------------------------------- zip helpers
 
 
-def _rezip(replacements: dict[str, bytes], *, base: bytes = DOCX_SEED,
-           compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+def _rezip(
+    replacements: dict[str, bytes], *, base: bytes = DOCX_SEED, compression: int = zipfile.ZIP_DEFLATED
+) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w", compression) as dst:
         for info in src.infolist():
@@ -116,9 +124,11 @@ def _rezip(replacements: dict[str, bytes], *, base: bytes = DOCX_SEED,
 
 
 def _document_xml(body: str) -> bytes:
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-            f"<w:body>{body}</w:body></w:document>").encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>"
+    ).encode()
 
 
 def _nested_xml(kind: str, depth: int) -> bytes:
@@ -131,10 +141,13 @@ def _nested_xml(kind: str, depth: int) -> bytes:
         return _document_xml("<w:p>" + "<w:r>" * depth + "</w:r>" * depth + "</w:p>")
     if kind == "entities":  # billion laughs
         lol = '<!ENTITY a0 "哈哈哈哈哈哈哈哈哈哈">' + "".join(
-            f'<!ENTITY a{i} "{("&a" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
-        return (f'<?xml version="1.0"?><!DOCTYPE w:document [{lol}]>'
-                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-                "<w:body><w:p><w:r><w:t>&a9;</w:t></w:r></w:p></w:body></w:document>").encode()
+            f'<!ENTITY a{i} "{("&a" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+        )
+        return (
+            f'<?xml version="1.0"?><!DOCTYPE w:document [{lol}]>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            "<w:body><w:p><w:r><w:t>&a9;</w:t></w:r></w:p></w:body></w:document>"
+        ).encode()
     return _document_xml("<w:p><w:r><w:t>" + "碳" * depth * 100 + "</w:t></w:r></w:p>")  # long text
 
 
@@ -150,7 +163,7 @@ def _declare_size(data: bytes, entry: str, size: int, *, central: bool, local: b
         pos = 0
         while (pos := buf.find(b"PK\x01\x02", pos)) >= 0:
             name_len = struct.unpack_from("<H", buf, pos + 28)[0]
-            if bytes(buf[pos + 46:pos + 46 + name_len]) == name:
+            if bytes(buf[pos + 46 : pos + 46 + name_len]) == name:
                 struct.pack_into("<I", buf, pos + 24, size)
                 break
             pos += 4
@@ -166,7 +179,7 @@ def _zip_bomb(megabytes: int, entries: int) -> bytes:
             if info.filename != "word/document.xml":
                 dst.writestr(info.filename, src.read(info.filename))
         with dst.open("word/document.xml", "w", force_zip64=megabytes > 1000) as fh:
-            fh.write(_document_xml("<w:p><w:r><w:t>")[:-len("</w:body></w:document>")])
+            fh.write(_document_xml("<w:p><w:r><w:t>")[: -len("</w:body></w:document>")])
             chunk = b" " * (1 << 20)
             for _ in range(megabytes):
                 fh.write(chunk)
@@ -216,7 +229,7 @@ def byte_flips(draw) -> tuple[bytes, str]:
 def truncations(draw) -> tuple[bytes, str]:
     name = draw(seed_names)
     data = SEEDS[name]
-    return data[:draw(st.integers(0, len(data) - 1))], name
+    return data[: draw(st.integers(0, len(data) - 1))], name
 
 
 @st.composite
@@ -224,22 +237,46 @@ def insertions(draw) -> tuple[bytes, str]:
     name = draw(seed_names)
     data = SEEDS[name]
     position = draw(st.integers(0, len(data)))
-    chunk = draw(st.one_of(st.binary(min_size=1, max_size=64),
-                           st.sampled_from([b"PK\x03\x04", b"PK\x05\x06", b"%%EOF", b"stream\n", b"endobj",
-                                            b"<w:p>", b"\x00" * 512, b"obj << /Length 999999999 >>"])))
+    chunk = draw(
+        st.one_of(
+            st.binary(min_size=1, max_size=64),
+            st.sampled_from(
+                [
+                    b"PK\x03\x04",
+                    b"PK\x05\x06",
+                    b"%%EOF",
+                    b"stream\n",
+                    b"endobj",
+                    b"<w:p>",
+                    b"\x00" * 512,
+                    b"obj << /Length 999999999 >>",
+                ]
+            ),
+        )
+    )
     return data[:position] + chunk * draw(st.integers(1, 8)) + data[position:], name
 
 
 @st.composite
 def replaced_zip_entries(draw) -> tuple[bytes, str]:
-    entry = draw(st.sampled_from(["word/document.xml", "[Content_Types].xml", "word/_rels/document.xml.rels",
-                                  "word/styles.xml", "_rels/.rels"]))
+    entry = draw(
+        st.sampled_from(
+            [
+                "word/document.xml",
+                "[Content_Types].xml",
+                "word/_rels/document.xml.rels",
+                "word/styles.xml",
+                "_rels/.rels",
+            ]
+        )
+    )
     kind = draw(st.sampled_from(["tables", "elements", "entities", "text", "garbage"]))
     if kind == "garbage":
         content = draw(st.binary(max_size=256))
     else:
-        content = _nested_xml(kind, draw(st.sampled_from([1, 40, 300, 5_000, 100_000])) if kind != "tables"
-                              else draw(st.integers(1, 120)))
+        content = _nested_xml(
+            kind, draw(st.sampled_from([1, 40, 300, 5_000, 100_000])) if kind != "tables" else draw(st.integers(1, 120))
+        )
     compression = draw(st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED]))
     return _rezip({entry: content}, compression=compression), "nested.docx"
 
@@ -252,8 +289,19 @@ def declared_sizes(draw) -> tuple[bytes, str]:
     return _declare_size(DOCX_SEED, entry, size, central=central, local=local), "sizes.docx"
 
 
-MAGICS = [b"%PDF-1.7\n", b"PK\x03\x04", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"\x7fELF",
-          b"MZ", b"\xef\xbb\xbf", b"<html><script>alert(1)</script>", b"\x00\x00\x00\x00", b"Rar!\x1a\x07"]
+MAGICS = [
+    b"%PDF-1.7\n",
+    b"PK\x03\x04",
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff\xe0",
+    b"GIF89a",
+    b"\x7fELF",
+    b"MZ",
+    b"\xef\xbb\xbf",
+    b"<html><script>alert(1)</script>",
+    b"\x00\x00\x00\x00",
+    b"Rar!\x1a\x07",
+]
 
 
 @st.composite
@@ -262,7 +310,7 @@ def wrong_magic(draw) -> tuple[bytes, str]:
     data = SEEDS[name]
     magic = draw(st.sampled_from(MAGICS))
     if draw(st.booleans()):
-        return magic + data[len(magic):], name  # overwrite the real signature
+        return magic + data[len(magic) :], name  # overwrite the real signature
     return magic + data, name  # prepend to it
 
 
@@ -277,8 +325,12 @@ def bombs(draw) -> tuple[bytes, str]:
 
 
 STRATEGIES = {
-    "byte-flips": byte_flips(), "truncations": truncations(), "insertions": insertions(),
-    "nested-xml-entries": replaced_zip_entries(), "declared-sizes": declared_sizes(), "wrong-magic": wrong_magic(),
+    "byte-flips": byte_flips(),
+    "truncations": truncations(),
+    "insertions": insertions(),
+    "nested-xml-entries": replaced_zip_entries(),
+    "declared-sizes": declared_sizes(),
+    "wrong-magic": wrong_magic(),
     "bombs": bombs(),
 }
 

@@ -15,16 +15,35 @@ class Seeded:
     revision_ids: list[int]
 
 
-def rev(state: str, *, effective_from: datetime | None = None, ended_at: datetime | None = None,
-        last_reviewed_at: datetime | None = None, created_at: datetime | None = None,
-        period: tuple[date, date] | None = None, approver: str | None = None) -> dict[str, Any]:
+def rev(
+    state: str,
+    *,
+    effective_from: datetime | None = None,
+    ended_at: datetime | None = None,
+    last_reviewed_at: datetime | None = None,
+    created_at: datetime | None = None,
+    period: tuple[date, date] | None = None,
+    approver: str | None = None,
+) -> dict[str, Any]:
     """One revision: its state and times; `approver` adds an approve (or confirm) signature by that name."""
-    return {"state": state, "effective_from": effective_from, "ended_at": ended_at,
-            "last_reviewed_at": last_reviewed_at, "created_at": created_at, "period": period, "approver": approver}
+    return {
+        "state": state,
+        "effective_from": effective_from,
+        "ended_at": ended_at,
+        "last_reviewed_at": last_reviewed_at,
+        "created_at": created_at,
+        "period": period,
+        "approver": approver,
+    }
 
 
-def seed_document(park: Any, doc_type: str, *revisions: dict[str, Any], access_level: str = "internal",
-                  created_by: str = "coordinator") -> Seeded:
+def seed_document(
+    park: Any,
+    doc_type: str,
+    *revisions: dict[str, Any],
+    access_level: str = "internal",
+    created_by: str = "coordinator",
+) -> Seeded:
     """Insert a document of `park` with the given revisions (numbered 1, 2, … in order)."""
     from sqlalchemy import select
 
@@ -40,9 +59,16 @@ def seed_document(park: Any, doc_type: str, *revisions: dict[str, Any], access_l
             session.flush()
         kind = str(session.get(DocType, doc_type).kind)
         author = park.user_ids[created_by]
-        document = Document(park_id=park.id, control_no=f"{park.code}-{doc_type[:12]}-{uuid.uuid4().hex[:6]}",
-                            doc_type=doc_type, kind=kind, title=f"{doc_type} 测试", access_level=access_level,
-                            created_by_id=author, created_at=now - timedelta(days=3650))
+        document = Document(
+            park_id=park.id,
+            control_no=f"{park.code}-{doc_type[:12]}-{uuid.uuid4().hex[:6]}",
+            doc_type=doc_type,
+            kind=kind,
+            title=f"{doc_type} 测试",
+            access_level=access_level,
+            created_by_id=author,
+            created_at=now - timedelta(days=3650),
+        )
         session.add(document)
         session.flush()
         revision_ids = []
@@ -51,20 +77,40 @@ def seed_document(park: Any, doc_type: str, *revisions: dict[str, Any], access_l
             created_at = spec["created_at"] or ((effective_from - timedelta(days=5)) if effective_from else now)
             period = spec["period"]
             revision = Revision(
-                park_id=park.id, document_id=document.id, number=number, state=spec["state"], blob_sha256=BLOB_SHA,
-                file_name="f.pdf", media_type="application/pdf", size_bytes=10, preparer_id=author,
-                created_at=created_at, effective_from=effective_from, ended_at=spec["ended_at"],
+                park_id=park.id,
+                document_id=document.id,
+                number=number,
+                state=spec["state"],
+                blob_sha256=BLOB_SHA,
+                file_name="f.pdf",
+                media_type="application/pdf",
+                size_bytes=10,
+                preparer_id=author,
+                created_at=created_at,
+                effective_from=effective_from,
+                ended_at=spec["ended_at"],
                 last_reviewed_at=spec["last_reviewed_at"] if spec["last_reviewed_at"] else effective_from,
-                approved_at=effective_from, period_start=period[0] if period else None,
-                period_end=period[1] if period else None, cycle=1,
+                approved_at=effective_from,
+                period_start=period[0] if period else None,
+                period_end=period[1] if period else None,
+                cycle=1,
             )
             session.add(revision)
             session.flush()
             if spec["approver"]:
                 meaning = "confirm" if kind == "record" else "approve"
-                session.add(Signature(park_id=park.id, revision_id=revision.id, signer_id=park.user_ids["approver"],
-                                      signer_name=spec["approver"], meaning=meaning, cycle=1,
-                                      signed_at=effective_from or now, file_sha256=BLOB_SHA))
+                session.add(
+                    Signature(
+                        park_id=park.id,
+                        revision_id=revision.id,
+                        signer_id=park.user_ids["approver"],
+                        signer_name=spec["approver"],
+                        meaning=meaning,
+                        cycle=1,
+                        signed_at=effective_from or now,
+                        file_sha256=BLOB_SHA,
+                    )
+                )
             revision_ids.append(revision.id)
         return Seeded(document.id, document.control_no, revision_ids)
 

@@ -54,8 +54,16 @@ def test_clause_detail_has_its_lettered_items_types_and_readiness(park) -> None:
     # Same shape and content as the park's readiness, also once evidence exists.
     now = utcnow()
     end = now.date() - timedelta(days=20)
-    seed_document(park, "EMISSION_REVIEW_RECORD", rev("filed", effective_from=now - 10 * timedelta(days=1),
-                                                      period=(end - timedelta(days=364), end), approver="审核甲"))
+    seed_document(
+        park,
+        "EMISSION_REVIEW_RECORD",
+        rev(
+            "filed",
+            effective_from=now - 10 * timedelta(days=1),
+            period=(end - timedelta(days=364), end),
+            approver="审核甲",
+        ),
+    )
     entry = park.client.get("/api/clauses/7.3.2", headers=park.headers("auditor")).json()["readiness"]
     assert entry["status"] == "met"
     assert entry["items"] == clause_of(readiness(park), "7.3.2")["items"]
@@ -83,8 +91,17 @@ def test_doc_types(park) -> None:  # noqa: ANN001
     assert policy["kind"] == "document" and policy["approver_role"] == "top_management"
     spec = next(t for t in CLAUSE_MAP["doc_types"] if t["code"] == "CARBON_POLICY")
     assert policy["review_cycle_months"] == 12 and policy["annex_a"] is spec["annex_a"] and policy["clauses"] == ["6.2"]
-    assert set(policy) == {"code", "title_zh", "title_en", "kind", "approver_role", "review_cycle_months",
-                           "retention_years", "annex_a", "clauses"}
+    assert set(policy) == {
+        "code",
+        "title_zh",
+        "title_en",
+        "kind",
+        "approver_role",
+        "review_cycle_months",
+        "retention_years",
+        "annex_a",
+        "clauses",
+    }
     assert by_code["INFORMATION_CHANNEL_LIST"]["clauses"] == ["5.1", "5.2", "8.3"]
     assert by_code["TRAINING_RECORD"]["review_cycle_months"] is None
 
@@ -115,8 +132,11 @@ def test_coordinator_marks_a_clause_not_applicable_and_back(park) -> None:  # no
     assert detail["status"] == "not_applicable" and detail["not_applicable_reason"] == "园区不参与碳交易"
 
     # The exclusion is on the audit trail, with before and after.
-    events = park.client.get("/api/events", params={"entity": "clause:7.3.3", "action": "clause.applicability"},
-                             headers=park.headers("auditor"))
+    events = park.client.get(
+        "/api/events",
+        params={"entity": "clause:7.3.3", "action": "clause.applicability"},
+        headers=park.headers("auditor"),
+    )
     assert events.status_code == 200, events.text
     [event] = events.json()
     assert event["before"] == {"applicable": True, "reason": ""}
@@ -183,16 +203,48 @@ def test_published_through_the_lifecycle_is_met(park) -> None:  # noqa: ANN001
 def test_render_table() -> None:
     result = {
         "as_of": "2026-03-01",
-        "overall": {"status": "partial", "coverage": 0.5, "progress": 0.75, "counts": {
-            "met": 1, "in_progress": 1, "review_overdue": 0, "overdue": 0, "missing": 0, "applicable_items": 2,
-            "not_applicable_items": 1}},
-        "chapters": [{"id": "6", "title_zh": "组织与制度", "title_en": "Organization", "status": "partial",
-                      "coverage": 0.5, "progress": 1.0, "counts": {}}],
+        "overall": {
+            "status": "partial",
+            "coverage": 0.5,
+            "progress": 0.75,
+            "counts": {
+                "met": 1,
+                "in_progress": 1,
+                "review_overdue": 0,
+                "overdue": 0,
+                "missing": 0,
+                "applicable_items": 2,
+                "not_applicable_items": 1,
+            },
+        },
+        "chapters": [
+            {
+                "id": "6",
+                "title_zh": "组织与制度",
+                "title_en": "Organization",
+                "status": "partial",
+                "coverage": 0.5,
+                "progress": 1.0,
+                "counts": {},
+            }
+        ],
         "clauses": [
-            {"id": "6.2", "chapter": "6", "title_zh": "碳排放管理方针制定", "status": "met", "coverage": 1.0,
-             "progress": 1.0},
-            {"id": "6.3", "chapter": "6", "title_zh": "建立碳排放管理机构", "status": "not_applicable",
-             "coverage": 0.0, "progress": 0.0},
+            {
+                "id": "6.2",
+                "chapter": "6",
+                "title_zh": "碳排放管理方针制定",
+                "status": "met",
+                "coverage": 1.0,
+                "progress": 1.0,
+            },
+            {
+                "id": "6.3",
+                "chapter": "6",
+                "title_zh": "建立碳排放管理机构",
+                "status": "not_applicable",
+                "coverage": 0.0,
+                "progress": 0.0,
+            },
         ],
     }
     table = render_table(result, park_name="示范园区")

@@ -28,8 +28,17 @@ def test_empty_park_everything_missing(park) -> None:  # noqa: ANN001
     assert item["status"] == "missing"
     assert (item["reason_zh"], item["reason_en"]) == ("尚无文件", "No document yet")
     assert item["evidence"] == [] and item["evidence_detail"] == []
-    assert set(item) >= {"doc_type", "title_zh", "title_en", "kind", "status", "reason_zh", "reason_en", "evidence",
-                         "evidence_detail"}
+    assert set(item) >= {
+        "doc_type",
+        "title_zh",
+        "title_en",
+        "kind",
+        "status",
+        "reason_zh",
+        "reason_en",
+        "evidence",
+        "evidence_detail",
+    }
     overall = result["overall"]
     assert overall["status"] == "gap" and overall["coverage"] == 0.0 and overall["progress"] == 0.0
     assert overall["counts"]["missing"] == overall["counts"]["applicable_items"] > 0
@@ -38,9 +47,12 @@ def test_empty_park_everything_missing(park) -> None:  # noqa: ANN001
 
 def test_effective_document_is_met_with_evidence(park) -> None:  # noqa: ANN001
     now = utcnow()
-    seeded = seed_document(park, "CARBON_POLICY",
-                           rev("superseded", effective_from=now - 100 * DAY, ended_at=now - 40 * DAY),
-                           rev("effective", effective_from=now - 40 * DAY, approver="王总"))
+    seeded = seed_document(
+        park,
+        "CARBON_POLICY",
+        rev("superseded", effective_from=now - 100 * DAY, ended_at=now - 40 * DAY),
+        rev("effective", effective_from=now - 40 * DAY, approver="王总"),
+    )
     result = readiness(park)
     item = item_of(result, "6.2", "CARBON_POLICY")
     published = (now - 40 * DAY).date().isoformat()
@@ -76,8 +88,9 @@ def test_review_overdue_and_a_later_review_makes_it_met(park, other_park) -> Non
     assert result["overall"]["counts"]["review_overdue"] == 1
 
     # Reviewed ten days ago: within the cycle again.
-    seed_document(other_park, "CARBON_POLICY",
-                  rev("effective", effective_from=published, last_reviewed_at=now - 10 * DAY))
+    seed_document(
+        other_park, "CARBON_POLICY", rev("effective", effective_from=published, last_reviewed_at=now - 10 * DAY)
+    )
     item = item_of(readiness(other_park), "6.2", "CARBON_POLICY")
     assert item["status"] == "met"
     assert (now - 10 * DAY).date().isoformat() in item["reason_zh"]
@@ -105,8 +118,9 @@ def test_only_drafts_is_in_progress(park) -> None:  # noqa: ANN001
 
 def test_obsolete_only_is_missing_with_that_reason_and_superseded_does_not_count(park, other_park) -> None:  # noqa: ANN001
     now = utcnow()
-    seeded = seed_document(park, "CARBON_POLICY",
-                           rev("obsolete", effective_from=now - 90 * DAY, ended_at=now - 5 * DAY))
+    seeded = seed_document(
+        park, "CARBON_POLICY", rev("obsolete", effective_from=now - 90 * DAY, ended_at=now - 5 * DAY)
+    )
     item = item_of(readiness(park), "6.2", "CARBON_POLICY")
     assert item["status"] == "missing"
     assert item["reason_zh"] == f"仅有已作废的文件：{seeded.control_no}"
@@ -114,8 +128,7 @@ def test_obsolete_only_is_missing_with_that_reason_and_superseded_does_not_count
     assert item["evidence"] == [seeded.document_id]
 
     # A superseded revision alone (its successor gone) counts for nothing, not even as obsolete.
-    seed_document(other_park, "CARBON_POLICY", rev("superseded", effective_from=now - 90 * DAY,
-                                                   ended_at=now - 5 * DAY))
+    seed_document(other_park, "CARBON_POLICY", rev("superseded", effective_from=now - 90 * DAY, ended_at=now - 5 * DAY))
     item = item_of(readiness(other_park), "6.2", "CARBON_POLICY")
     assert (item["status"], item["reason_zh"], item["evidence"]) == ("missing", "尚无文件", [])
 
@@ -139,9 +152,16 @@ def test_record_with_cycle_met_overdue_missing(park, other_park, park_factory) -
     today = _today()
     now = utcnow()
     recent_end = today - timedelta(days=60)
-    seeded = seed_document(park, "EMISSION_REVIEW_RECORD",
-                           rev("filed", effective_from=now - 30 * DAY, period=(recent_end - timedelta(days=364),
-                                                                               recent_end), approver="李审核"))
+    seeded = seed_document(
+        park,
+        "EMISSION_REVIEW_RECORD",
+        rev(
+            "filed",
+            effective_from=now - 30 * DAY,
+            period=(recent_end - timedelta(days=364), recent_end),
+            approver="李审核",
+        ),
+    )
     item = item_of(readiness(park), "7.3.2", "EMISSION_REVIEW_RECORD")
     assert item["kind"] == "record" and item["status"] == "met"
     assert str(recent_end) in item["reason_zh"]
@@ -150,8 +170,11 @@ def test_record_with_cycle_met_overdue_missing(park, other_park, park_factory) -
     assert item["evidence_detail"][0]["period_end"] == recent_end.isoformat()
 
     old_end = add_months(today, -14)
-    seed_document(other_park, "EMISSION_REVIEW_RECORD",
-                  rev("filed", effective_from=now - 200 * DAY, period=(old_end - timedelta(days=364), old_end)))
+    seed_document(
+        other_park,
+        "EMISSION_REVIEW_RECORD",
+        rev("filed", effective_from=now - 200 * DAY, period=(old_end - timedelta(days=364), old_end)),
+    )
     result = readiness(other_park)
     item = item_of(result, "7.3.2", "EMISSION_REVIEW_RECORD")
     assert item["status"] == "overdue"
@@ -161,8 +184,11 @@ def test_record_with_cycle_met_overdue_missing(park, other_park, park_factory) -
     assert result["overall"]["counts"]["overdue"] == 1
 
     third = park_factory()
-    seed_document(third, "EMISSION_REVIEW_RECORD",
-                  rev("void", effective_from=now - 30 * DAY, ended_at=now - 10 * DAY, period=(recent_end, recent_end)))
+    seed_document(
+        third,
+        "EMISSION_REVIEW_RECORD",
+        rev("void", effective_from=now - 30 * DAY, ended_at=now - 10 * DAY, period=(recent_end, recent_end)),
+    )
     seed_document(third, "EMISSION_REVIEW_RECORD", rev("in_approval", period=(recent_end, recent_end)))
     item = item_of(readiness(third), "7.3.2", "EMISSION_REVIEW_RECORD")
     assert item["status"] == "missing" and item["evidence"] == []
@@ -170,8 +196,9 @@ def test_record_with_cycle_met_overdue_missing(park, other_park, park_factory) -
 
 def test_record_without_cycle_met_once_filed(park) -> None:  # noqa: ANN001
     old = date(2019, 3, 31)
-    seed_document(park, "TRAINING_RECORD",
-                  rev("filed", effective_from=utcnow() - 2000 * DAY, period=(date(2019, 1, 1), old)))
+    seed_document(
+        park, "TRAINING_RECORD", rev("filed", effective_from=utcnow() - 2000 * DAY, period=(date(2019, 1, 1), old))
+    )
     item = item_of(readiness(park), "8.2", "TRAINING_RECORD")
     assert item["status"] == "met"
     assert item["reason_zh"].startswith("已归档记录")
@@ -186,15 +213,25 @@ def test_partial_clause_and_exact_coverage_progress(park) -> None:  # noqa: ANN0
     result = readiness(park)
     clause = clause_of(result, "7.1")
     assert [item["doc_type"] for item in clause["items"]] == [
-        "OBJECTIVES_RESPONSIBILITY_LETTER", "ANNUAL_WORK_PLAN", "TARGET_COMPLETION_CHECKLIST"]
+        "OBJECTIVES_RESPONSIBILITY_LETTER",
+        "ANNUAL_WORK_PLAN",
+        "TARGET_COMPLETION_CHECKLIST",
+    ]
     assert (clause["status"], clause["coverage"], clause["progress"]) == ("partial", 0.3333, 0.3333)
 
     seed_document(park, "ANNUAL_WORK_PLAN", rev("draft"))
     result = readiness(park)
     clause = clause_of(result, "7.1")
     assert (clause["status"], clause["coverage"], clause["progress"]) == ("partial", 0.3333, 0.6667)
-    assert clause["counts"] == {"met": 1, "in_progress": 1, "review_overdue": 0, "overdue": 0, "missing": 1,
-                                "applicable_items": 3, "not_applicable_items": 0}
+    assert clause["counts"] == {
+        "met": 1,
+        "in_progress": 1,
+        "review_overdue": 0,
+        "overdue": 0,
+        "missing": 1,
+        "applicable_items": 3,
+        "not_applicable_items": 0,
+    }
     chapter = next(chapter for chapter in result["chapters"] if chapter["id"] == "7")
     assert chapter["status"] == "partial"
     assert chapter["counts"]["met"] == 1 and chapter["counts"]["in_progress"] == 1
@@ -205,8 +242,13 @@ def _expected(items: list[dict]) -> dict:
     met = sum(item["status"] == "met" for item in applicable)
     progressing = sum(item["status"] in ("met", "in_progress") for item in applicable)
     n = len(applicable)
-    return {"coverage": round(met / n, 4) if n else 0.0, "progress": round(progressing / n, 4) if n else 0.0,
-            "applicable_items": n, "not_applicable_items": len(items) - n, "met": met}
+    return {
+        "coverage": round(met / n, 4) if n else 0.0,
+        "progress": round(progressing / n, 4) if n else 0.0,
+        "applicable_items": n,
+        "not_applicable_items": len(items) - n,
+        "met": met,
+    }
 
 
 def test_rollups_follow_the_items(park) -> None:  # noqa: ANN001
@@ -215,10 +257,19 @@ def test_rollups_follow_the_items(park) -> None:  # noqa: ANN001
     seed_document(park, "ENVIRONMENT_OVERVIEW", rev("effective", effective_from=now - 10 * DAY))
     seed_document(park, "INFORMATION_CHANNEL_LIST", rev("in_review"))
     seed_document(park, "CMS_SCOPE_BOUNDARY", rev("effective", effective_from=now - 900 * DAY))
-    seed_document(park, "TRAINING_RECORD", rev("filed", effective_from=now - 9 * DAY, period=(date(2025, 1, 1),
-                                                                                             date(2025, 1, 31))))
-    assert park.client.post("/api/clauses/7.3.3/applicability", json={"applicable": False, "reason": "园区无碳交易"},
-                            headers=park.headers("coordinator")).status_code == 200
+    seed_document(
+        park,
+        "TRAINING_RECORD",
+        rev("filed", effective_from=now - 9 * DAY, period=(date(2025, 1, 1), date(2025, 1, 31))),
+    )
+    assert (
+        park.client.post(
+            "/api/clauses/7.3.3/applicability",
+            json={"applicable": False, "reason": "园区无碳交易"},
+            headers=park.headers("coordinator"),
+        ).status_code
+        == 200
+    )
     result = readiness(park)
     everything = []
     for clause in result["clauses"]:
@@ -237,8 +288,10 @@ def test_rollups_follow_the_items(park) -> None:  # noqa: ANN001
     assert (overall["coverage"], overall["progress"]) == (expected["coverage"], expected["progress"])
     counts = overall["counts"]
     assert counts["not_applicable_items"] == 1
-    assert sum(counts[key] for key in ("met", "in_progress", "review_overdue", "overdue", "missing")) == \
-        counts["applicable_items"]
+    assert (
+        sum(counts[key] for key in ("met", "in_progress", "review_overdue", "overdue", "missing"))
+        == counts["applicable_items"]
+    )
     # CARBON_POLICY (6.2), ENVIRONMENT_OVERVIEW (5.1), INFORMATION_CHANNEL_LIST (5.1, 5.2, 8.3), TRAINING_RECORD (8.2)
     assert counts["met"] == 3 and counts["in_progress"] == 3 and counts["review_overdue"] == 1
     assert overall["status"] == "partial"
@@ -270,10 +323,12 @@ def test_as_of_a_past_date(park) -> None:  # noqa: ANN001
     assert item_of(readiness(park), "6.2", "CARBON_POLICY")["status"] == "met"
 
     # Revision 1 effective 200 → 100 days ago, then superseded by revision 2.
-    seeded = seed_document(park, "ENVIRONMENT_OVERVIEW",
-                           rev("superseded", effective_from=now - 200 * DAY, ended_at=now - 100 * DAY,
-                               created_at=now - 210 * DAY),
-                           rev("effective", effective_from=now - 100 * DAY, created_at=now - 120 * DAY))
+    seeded = seed_document(
+        park,
+        "ENVIRONMENT_OVERVIEW",
+        rev("superseded", effective_from=now - 200 * DAY, ended_at=now - 100 * DAY, created_at=now - 210 * DAY),
+        rev("effective", effective_from=now - 100 * DAY, created_at=now - 120 * DAY),
+    )
     at = today - timedelta(days=150)
     item = item_of(readiness(park, as_of=at), "5.1", "ENVIRONMENT_OVERVIEW")
     assert item["status"] == "met"
@@ -282,8 +337,10 @@ def test_as_of_a_past_date(park) -> None:  # noqa: ANN001
     # Before revision 1 was published but after it was drafted: in progress.
     item = item_of(readiness(park, as_of=today - timedelta(days=205)), "5.1", "ENVIRONMENT_OVERVIEW")
     assert item["status"] == "in_progress"
-    assert item_of(readiness(park, as_of=today - timedelta(days=300)), "5.1", "ENVIRONMENT_OVERVIEW")["status"] == \
-        "missing"
+    assert (
+        item_of(readiness(park, as_of=today - timedelta(days=300)), "5.1", "ENVIRONMENT_OVERVIEW")["status"]
+        == "missing"
+    )
     # Today: revision 2.
     item = item_of(readiness(park), "5.1", "ENVIRONMENT_OVERVIEW")
     assert item["evidence_detail"][0]["revision"] == 2
@@ -301,8 +358,9 @@ def test_as_of_obsolete_and_records(park) -> None:  # noqa: ANN001
 
     end = today - timedelta(days=70)
     seed_document(park, "MANAGEMENT_REVIEW", rev("filed", effective_from=now - 50 * DAY, period=(end, end)))
-    seed_document(park, "TRAINING_RECORD", rev("void", effective_from=now - 50 * DAY, ended_at=now - 20 * DAY,
-                                               period=(end, end)))
+    seed_document(
+        park, "TRAINING_RECORD", rev("void", effective_from=now - 50 * DAY, ended_at=now - 20 * DAY, period=(end, end))
+    )
     past = readiness(park, as_of=today - timedelta(days=60))
     assert item_of(past, "10.3", "MANAGEMENT_REVIEW")["status"] == "missing"  # not filed yet then
     assert item_of(past, "8.2", "TRAINING_RECORD")["status"] == "missing"
@@ -342,12 +400,14 @@ def test_contributor_counts_only_what_they_may_read(park, other_park) -> None:  
     assert item_of(result, "5.1", "ENVIRONMENT_OVERVIEW")["status"] == "missing"
     assert result["overall"]["counts"]["met"] == 0 and result["overall"]["counts"]["in_progress"] == 0
 
-    public = seed_document(park, "CARBON_POLICY", rev("effective", effective_from=now - 3 * DAY),
-                           access_level="public")
+    public = seed_document(park, "CARBON_POLICY", rev("effective", effective_from=now - 3 * DAY), access_level="public")
     item = item_of(readiness(park, "contributor"), "6.2", "CARBON_POLICY")
     assert item["status"] == "met" and item["evidence"] == [public.document_id]
     # What the contributor registered themselves they may read, hence it counts for them.
-    seed_document(other_park, "MONITORING_MEASUREMENT_RECORDS",
-                  rev("filed", effective_from=now - 3 * DAY, period=(date(2025, 1, 1), date(2025, 1, 31))),
-                  created_by="contributor")
+    seed_document(
+        other_park,
+        "MONITORING_MEASUREMENT_RECORDS",
+        rev("filed", effective_from=now - 3 * DAY, period=(date(2025, 1, 1), date(2025, 1, 31))),
+        created_by="contributor",
+    )
     assert item_of(readiness(other_park, "contributor"), "9.1", "MONITORING_MEASUREMENT_RECORDS")["status"] == "met"

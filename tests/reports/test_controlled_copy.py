@@ -72,8 +72,9 @@ def test_drafts_superseded_and_obsolete_copies_say_so(park):
     assert superseded.headers["x-controlled-copy"] == "superseded"
     assert all("已被替代" in text and "SUPERSEDED" in text for text in pdf_page_texts(superseded.content))
 
-    obsolete = park.client.post(f"/api/documents/{document['id']}/obsolete", json={"reason": "制度废止"},
-                                headers=park.headers("coordinator"))
+    obsolete = park.client.post(
+        f"/api/documents/{document['id']}/obsolete", json={"reason": "制度废止"}, headers=park.headers("coordinator")
+    )
     assert obsolete.status_code == 200
     marked = park.client.get(f"/api/revisions/{second['id']}/file", headers=park.headers("auditor"))
     assert marked.headers["x-controlled-copy"] == "obsolete"
@@ -86,8 +87,10 @@ def take_through_rest(park, revision_id: int) -> None:  # noqa: ANN001
 
     assert sign(park, revision_id, "review", "top_management").status_code == 200
     assert sign(park, revision_id, "approve", "approver").status_code == 200
-    assert park.client.post(f"/api/revisions/{revision_id}/publish",
-                            headers=park.headers("coordinator")).status_code == 200
+    assert (
+        park.client.post(f"/api/revisions/{revision_id}/publish", headers=park.headers("coordinator")).status_code
+        == 200
+    )
 
 
 def test_other_types_are_served_unmarked(park):
@@ -114,8 +117,9 @@ def test_marked_download_respects_parks(park, other_park):
     document = register(park, "DATA_MANAGEMENT_RULES")
     revision = upload_file(park, document["id"], pdf_bytes(1), "x.pdf", PDF_MEDIA).json()
     for original in ("", "?original=true"):
-        response = other_park.client.get(f"/api/revisions/{revision['id']}/file{original}",
-                                         headers=other_park.headers("auditor"))
+        response = other_park.client.get(
+            f"/api/revisions/{revision['id']}/file{original}", headers=other_park.headers("auditor")
+        )
         assert response.status_code == 404
 
 
@@ -132,6 +136,7 @@ def test_an_encrypted_pdf_is_refused_marking_but_its_original_is_served(park):
     response = park.client.get(f"/api/revisions/{revision['id']}/file", headers=park.headers("coordinator"))
     assert response.status_code == 409
     assert "original=true" in response.json()["detail"]
-    original = park.client.get(f"/api/revisions/{revision['id']}/file?original=true",
-                               headers=park.headers("coordinator"))
+    original = park.client.get(
+        f"/api/revisions/{revision['id']}/file?original=true", headers=park.headers("coordinator")
+    )
     assert original.status_code == 200 and original.content == buffer.getvalue()

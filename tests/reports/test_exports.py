@@ -24,7 +24,7 @@ def _csv_rows(content: bytes) -> list[dict[str, str]]:
 
 
 def test_register_csv_and_xlsx_list_documents_and_records(park):
-    document, revision = publish_new_document(park, "CARBON_POLICY", title="=HYPERLINK(\"x\") 方针")
+    document, revision = publish_new_document(park, "CARBON_POLICY", title='=HYPERLINK("x") 方针')
     draft = register(park, "DATA_MANAGEMENT_RULES", title="数据管理制度")
     upload(park, draft["id"])
     record = record_upload(park, "EMISSION_REVIEW_RECORD", "2025").json()
@@ -194,8 +194,7 @@ def test_export_evidence_cli_writes_a_verifiable_package(park, tmp_path):
     with zipfile.ZipFile(out) as archive:
         assert any(document["control_no"] in name for name in archive.namelist())
     assert runner.invoke(cli, ["verify-package", str(out)]).exit_code == 0
-    bad = runner.invoke(cli, ["export-evidence", "--scope", "x", "--out", str(tmp_path / "b.zip"),
-                              "--park", park.code])
+    bad = runner.invoke(cli, ["export-evidence", "--scope", "x", "--out", str(tmp_path / "b.zip"), "--park", park.code])
     assert bad.exit_code == 1 and not (tmp_path / "b.zip").exists()
 
 
@@ -206,11 +205,22 @@ def test_long_report_routes_run_in_the_threadpool():
     from app.documents.routes import router as documents_router
     from app.reports.routes import router as reports_router
 
-    paths = {"/api/exports/evidence", "/api/exports/register.xlsx", "/api/exports/register.csv",
-             "/api/reports/review", "/api/reports/review/register", "/api/revisions/{revision_id}/file",
-             "/api/documents/{document_id}/revisions/from-template", "/api/exports/oscal/catalog.json",
-             "/api/exports/oscal/assessment-results.json"}
-    found = {route.path: route.endpoint for router in (documents_router, reports_router) for route in router.routes
-             if getattr(route, "path", None) in paths}
+    paths = {
+        "/api/exports/evidence",
+        "/api/exports/register.xlsx",
+        "/api/exports/register.csv",
+        "/api/reports/review",
+        "/api/reports/review/register",
+        "/api/revisions/{revision_id}/file",
+        "/api/documents/{document_id}/revisions/from-template",
+        "/api/exports/oscal/catalog.json",
+        "/api/exports/oscal/assessment-results.json",
+    }
+    found = {
+        route.path: route.endpoint
+        for router in (documents_router, reports_router)
+        for route in router.routes
+        if getattr(route, "path", None) in paths
+    }
     assert set(found) == paths
     assert not [path for path, endpoint in found.items() if inspect.iscoroutinefunction(endpoint)]

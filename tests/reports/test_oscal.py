@@ -96,9 +96,12 @@ def test_assessment_results_shape_and_targets(park):
 def test_oscal_access(park, other_park):
     publish_new_document(park, "CARBON_POLICY")
     for role in ("contributor", "admin"):
-        assert park.client.get("/api/exports/oscal/assessment-results.json",
-                               headers=park.headers(role)).status_code == 403
+        assert (
+            park.client.get("/api/exports/oscal/assessment-results.json", headers=park.headers(role)).status_code == 403
+        )
     other = other_park.client.get("/api/exports/oscal/assessment-results.json", headers=other_park.headers("auditor"))
-    states = {f["target"]["target-id"]: f["target"]["status"]["state"]
-              for f in other.json()["assessment-results"]["results"][0]["findings"]}
+    states = {
+        f["target"]["target-id"]: f["target"]["status"]["state"]
+        for f in other.json()["assessment-results"]["results"][0]["findings"]
+    }
     assert states["c6.2_obj.carbon_policy"] == "not-satisfied"  # the other park's policy does not count here

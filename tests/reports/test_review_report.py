@@ -6,12 +6,32 @@ from docx import Document as DocxDocument
 
 from tests.factories import publish_new_document, record_upload, sign
 
-CHAPTERS = ["第一章 评审事项说明", "第二章 产业园区基本情况", "第三章 产业园区碳排放管理情况",
-            "第四章 产业园区碳排放状况分析", "第五章 碳排放目标指标完成情况", "第六章 评审建议"]
-SECTIONS = ["一、评审目的", "二、评审依据", "三、评审时间", "四、评审范围和内容", "一、园区概况", "二、产业发展概况",
-            "三、能源消耗情况", "一、碳排放管理机构", "二、碳排放管理制度", "三、碳排放管理实施情况",
-            "一、碳排放数据收集", "二、碳排放情况分析", "一、实际完成情况", "二、与基准、绩效（指标）对比",
-            "一、现存问题", "二、改进建议"]
+CHAPTERS = [
+    "第一章 评审事项说明",
+    "第二章 产业园区基本情况",
+    "第三章 产业园区碳排放管理情况",
+    "第四章 产业园区碳排放状况分析",
+    "第五章 碳排放目标指标完成情况",
+    "第六章 评审建议",
+]
+SECTIONS = [
+    "一、评审目的",
+    "二、评审依据",
+    "三、评审时间",
+    "四、评审范围和内容",
+    "一、园区概况",
+    "二、产业发展概况",
+    "三、能源消耗情况",
+    "一、碳排放管理机构",
+    "二、碳排放管理制度",
+    "三、碳排放管理实施情况",
+    "一、碳排放数据收集",
+    "二、碳排放情况分析",
+    "一、实际完成情况",
+    "二、与基准、绩效（指标）对比",
+    "一、现存问题",
+    "二、改进建议",
+]
 
 
 def _text(document) -> str:  # noqa: ANN001
@@ -69,14 +89,17 @@ def test_register_review_report_as_a_draft_record(park, other_park):
     detail = park.client.get(f"/api/documents/{record['id']}", headers=park.headers("auditor")).json()
     assert detail["kind"] == "record"
     assert any(event["action"] == "document.register" for event in detail["history"])
-    file = park.client.get(f"/api/revisions/{record['revision_id']}/file?original=true",
-                           headers=park.headers("coordinator"))
+    file = park.client.get(
+        f"/api/revisions/{record['revision_id']}/file?original=true", headers=park.headers("coordinator")
+    )
     assert "第一章 评审事项说明" in _text(DocxDocument(io.BytesIO(file.content)))
     # it goes on through the record lifecycle like any record
-    assert park.client.post(f"/api/records/{record['id']}/submit",
-                            headers=park.headers("coordinator")).status_code == 200
+    assert (
+        park.client.post(f"/api/records/{record['id']}/submit", headers=park.headers("coordinator")).status_code == 200
+    )
     for role in ("approver", "auditor", "contributor"):
-        assert park.client.post("/api/reports/review/register?year=2025",
-                                headers=park.headers(role)).status_code == 403
-    assert other_park.client.get(f"/api/records/{record['id']}",
-                                 headers=other_park.headers("coordinator")).status_code == 404
+        assert park.client.post("/api/reports/review/register?year=2025", headers=park.headers(role)).status_code == 403
+    assert (
+        other_park.client.get(f"/api/records/{record['id']}", headers=other_park.headers("coordinator")).status_code
+        == 404
+    )

@@ -42,9 +42,15 @@ def test_every_template_renders_with_the_park_and_its_clauses(park):
         park_row = session.get(Park, park.id)
         for spec in clause_map.doc_types:
             doc_type = session.get(DocType, spec.code)
-            context = render.build_context(session, park=park_row, doc_type=doc_type,
-                                           control_no=f"{park.code}-{spec.code}-001", title=f"{spec.title_zh}（试行）",
-                                           owner_unit="碳管理办公室 R&D <一部>", revision_number=3)
+            context = render.build_context(
+                session,
+                park=park_row,
+                doc_type=doc_type,
+                control_no=f"{park.code}-{spec.code}-001",
+                title=f"{spec.title_zh}（试行）",
+                owner_unit="碳管理办公室 R&D <一部>",
+                revision_number=3,
+            )
             content = render.render_docx(spec.code, context)
             text = _all_text(content)  # opens with python-docx
             assert "{{" not in text and "{%" not in text and "%}" not in text, spec.code
@@ -62,12 +68,17 @@ def test_every_template_renders_with_the_park_and_its_clauses(park):
                     assert item.text in text, (spec.code, clause_id, item.text)
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    ("CARBON_POLICY", ["与国家和地方碳达峰碳中和政策相一致；", "支持考虑碳排放管理绩效改进的运行过程管理。",
-                       "园区的承诺"]),
-    ("OBJECTIVES_RESPONSIBILITY_LETTER", ["目标类别（7.1）", "完成碳排放履约；", "重点工序的碳排放量;", "目标值"]),
-    ("INTERNAL_AUDIT_REPORT", ["是否改进碳排放管理绩效。", "确保向相关管理者报告审核结果。", "审核发现"]),
-])
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "CARBON_POLICY",
+            ["与国家和地方碳达峰碳中和政策相一致；", "支持考虑碳排放管理绩效改进的运行过程管理。", "园区的承诺"],
+        ),
+        ("OBJECTIVES_RESPONSIBILITY_LETTER", ["目标类别（7.1）", "完成碳排放履约；", "重点工序的碳排放量;", "目标值"]),
+        ("INTERNAL_AUDIT_REPORT", ["是否改进碳排放管理绩效。", "确保向相关管理者报告审核结果。", "审核发现"]),
+    ],
+)
 def test_templates_carry_their_clause_specific_content(park, code, expected):
     from app.clauses.models import DocType
     from app.db import session_scope
@@ -76,8 +87,9 @@ def test_templates_carry_their_clause_specific_content(park, code, expected):
 
     with session_scope(write=False) as session:
         doc_type = session.get(DocType, code)
-        context = render.build_context(session, park=session.get(Park, park.id), doc_type=doc_type,
-                                       control_no="X-1", title="t")
+        context = render.build_context(
+            session, park=session.get(Park, park.id), doc_type=doc_type, control_no="X-1", title="t"
+        )
         document = DocxDocument(io.BytesIO(render.render_docx(code, context)))
     table_text = "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
     for phrase in expected:
@@ -94,15 +106,17 @@ def test_strict_undefined_refuses_a_missing_variable(park):
 
 def test_revision_from_template_creates_a_draft(park):
     document = register(park, "CARBON_POLICY", title="碳排放管理方针 <草案> & 说明")
-    response = park.client.post(f"/api/documents/{document['id']}/revisions/from-template",
-                                headers=park.headers("coordinator"))
+    response = park.client.post(
+        f"/api/documents/{document['id']}/revisions/from-template", headers=park.headers("coordinator")
+    )
     assert response.status_code == 201, response.text
     revision = response.json()
     assert revision["state"] == "draft" and revision["number"] == 1
     assert revision["change_reason"] == "由模板生成 / generated from template"
     assert revision["file_name"].endswith(".docx")
-    original = park.client.get(f"/api/revisions/{revision['id']}/file?original=true",
-                               headers=park.headers("coordinator"))
+    original = park.client.get(
+        f"/api/revisions/{revision['id']}/file?original=true", headers=park.headers("coordinator")
+    )
     text = _all_text(original.content)
     assert "碳排放管理方针 <草案> & 说明" in text and document["control_no"] in text
     assert "与国家和地方碳达峰碳中和政策相一致；" in text
@@ -110,15 +124,19 @@ def test_revision_from_template_creates_a_draft(park):
     detail = park.client.get(f"/api/documents/{document['id']}", headers=park.headers("coordinator")).json()
     assert any(event["action"] == "revision.create" for event in detail["history"])
     # one open revision at a time
-    again = park.client.post(f"/api/documents/{document['id']}/revisions/from-template",
-                             headers=park.headers("coordinator"))
+    again = park.client.post(
+        f"/api/documents/{document['id']}/revisions/from-template", headers=park.headers("coordinator")
+    )
     assert again.status_code == 409
 
 
 def test_revision_from_template_of_an_effective_document_takes_the_callers_reason(park):
     document, published = publish_new_document(park, "DATA_MANAGEMENT_RULES")
-    response = park.client.post(f"/api/documents/{document['id']}/revisions/from-template",
-                                json={"change_reason": "按新模板重写"}, headers=park.headers("coordinator"))
+    response = park.client.post(
+        f"/api/documents/{document['id']}/revisions/from-template",
+        json={"change_reason": "按新模板重写"},
+        headers=park.headers("coordinator"),
+    )
     assert response.status_code == 201, response.text
     assert response.json()["number"] == 2 and response.json()["change_reason"] == "按新模板重写"
 
@@ -129,5 +147,9 @@ def test_revision_from_template_refuses_other_roles_and_parks(park, other_park):
     for role in ("approver", "auditor", "contributor"):
         assert park.client.post(url, headers=park.headers(role)).status_code == 403
     assert other_park.client.post(url, headers=other_park.headers("coordinator")).status_code == 404
-    assert park.client.post("/api/documents/999999/revisions/from-template",
-                            headers=park.headers("coordinator")).status_code == 404
+    assert (
+        park.client.post(
+            "/api/documents/999999/revisions/from-template", headers=park.headers("coordinator")
+        ).status_code
+        == 404
+    )

@@ -92,8 +92,7 @@ def test_snippets_highlight_matches_and_escape_the_rest(park):
     assert item["document_id"] == document["id"]
     assert "<mark>基准年</mark>" in item["snippet"]
     assert "&lt;b&gt;" in item["snippet"] and "<b>" not in item["snippet"] and "&amp;" in item["snippet"]
-    assert {"document_id", "revision_id", "control_no", "title", "state", "snippet", "score", "obsolete"} <= \
-        item.keys()
+    assert {"document_id", "revision_id", "control_no", "title", "state", "snippet", "score", "obsolete"} <= item.keys()
     assert item["state"] == "draft" and item["obsolete"] is False and item["score"] > 0
 
 
@@ -121,8 +120,12 @@ def test_every_filter(park):
     assert _ids(_search(park, "核算边界", state="draft")) == {rules["id"], baseline["id"]}
     assert _ids(_search(park, "核算边界", owner_unit="数据中心")) == {rules["id"]}
     today = date.today()
-    assert _ids(_search(park, "核算边界", date_from=str(today - timedelta(days=1)),
-                        date_to=str(today + timedelta(days=1)))) == both
+    assert (
+        _ids(
+            _search(park, "核算边界", date_from=str(today - timedelta(days=1)), date_to=str(today + timedelta(days=1)))
+        )
+        == both
+    )
     assert _ids(_search(park, "核算边界", date_from=str(today + timedelta(days=2)))) == set()
     assert _ids(_search(park, "核算边界", date_to=str(today - timedelta(days=2)))) == set()
     assert _search(park, "核算边界", date_from="not-a-date").status_code == 422
@@ -132,8 +135,13 @@ def test_every_filter(park):
 def test_permissions_never_leak_hits_or_counts(park, other_park):
     internal, _ = _draft(park, ("机密：园区碳资产交易底价。",), access_level="internal")
     public, _ = _draft(park, ("公开：园区碳资产交易规则。",), access_level="public")
-    own = record_upload(park, "MONITORING_MEASUREMENT_RECORDS", "2026-10", role="contributor",
-                        content=docx_bytes("填报：园区碳资产交易台账。"))
+    own = record_upload(
+        park,
+        "MONITORING_MEASUREMENT_RECORDS",
+        "2026-10",
+        role="contributor",
+        content=docx_bytes("填报：园区碳资产交易台账。"),
+    )
     assert own.status_code == 201, own.text
     assert _ids(_search(park, "碳资产交易")) == {internal["id"], public["id"], own.json()["id"]}
     assert _ids(_search(park, "碳资产交易", role="auditor")) == {internal["id"], public["id"], own.json()["id"]}
@@ -192,16 +200,23 @@ def test_index_follows_each_state_change(park):
     assert park.client.post(f"/api/revisions/{second['id']}/submit", headers=park.headers("coordinator"))
     assert sign(park, second["id"], "review", "top_management").status_code == 200
     assert sign(park, second["id"], "approve", "approver").status_code == 200
-    assert park.client.post(f"/api/revisions/{second['id']}/publish",
-                            headers=park.headers("coordinator")).status_code == 200
+    assert (
+        park.client.post(f"/api/revisions/{second['id']}/publish", headers=park.headers("coordinator")).status_code
+        == 200
+    )
     assert [hit["revision_id"] for hit in _search(park, "排放因子").json()["items"]] == [second["id"]]
     everything = _search(park, "排放因子", include_obsolete="true").json()
     assert {(hit["revision_id"], hit["state"], hit["obsolete"]) for hit in everything["items"]} == {
-        (rid, "superseded", True), (second["id"], "effective", False)}
+        (rid, "superseded", True),
+        (second["id"], "effective", False),
+    }
     assert [hit["revision_id"] for hit in _search(park, "排放因子", state="superseded").json()["items"]] == [rid]
 
-    obsolete = park.client.post(f"/api/documents/{document['id']}/obsolete", json={"reason": "已被新制度取代"},
-                                headers=park.headers("coordinator"))
+    obsolete = park.client.post(
+        f"/api/documents/{document['id']}/obsolete",
+        json={"reason": "已被新制度取代"},
+        headers=park.headers("coordinator"),
+    )
     assert obsolete.status_code == 200, obsolete.text
     assert _search(park, "排放因子").json() == {"total": 0, "limit": 20, "offset": 0, "items": []}
     shown = _search(park, "排放因子", include_obsolete="true").json()["items"]
@@ -281,10 +296,29 @@ def test_an_index_of_another_schema_version_is_rebuilt(park):
     assert _ids(_search(park, "余热回收")) == {document["id"]}
 
 
-@pytest.mark.parametrize("q", [
-    "AND", "OR NOT", "( )", "碳*", "排放?", "~碳 ^2", "title:碳", "field:value", '"不成对', '碳"排放', '""',
-    "a AND (b OR", "*", "\\", "'; DROP TABLE revision; --", "\u0000碳", "🌱碳", "碳" * 500,
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "AND",
+        "OR NOT",
+        "( )",
+        "碳*",
+        "排放?",
+        "~碳 ^2",
+        "title:碳",
+        "field:value",
+        '"不成对',
+        '碳"排放',
+        '""',
+        "a AND (b OR",
+        "*",
+        "\\",
+        "'; DROP TABLE revision; --",
+        "\u0000碳",
+        "🌱碳",
+        "碳" * 500,
+    ],
+)
 def test_query_syntax_never_breaks_the_server(park, q):
     response = _search(park, q)
     assert response.status_code in (200, 422), response.text
@@ -326,8 +360,16 @@ def test_tokenizer_is_picklable_and_makes_bigrams():
     tokenizer = index.CJKBigramTokenizer()
     assert pickle.loads(pickle.dumps(tokenizer)) == tokenizer
     tokens = [(t.text, t.pos) for t in tokenizer("碳排放 碳 ISO14064 P1-POL-001", positions=True)]
-    assert tokens == [("碳排", 0), ("排放", 1), ("碳", 2), ("iso14064", 3), ("p1-pol-001", 4), ("p1", 4),
-                      ("pol", 5), ("001", 6)]
+    assert tokens == [
+        ("碳排", 0),
+        ("排放", 1),
+        ("碳", 2),
+        ("iso14064", 3),
+        ("p1-pol-001", 4),
+        ("p1", 4),
+        ("pol", 5),
+        ("001", 6),
+    ]
     assert entries.join_han_lines("碳排\n放管理\nISO\n体系") == "碳排放管理\nISO\n体系"
 
 
@@ -357,8 +399,15 @@ def test_background_indexer_indexes_after_the_request_returns(park, monkeypatch)
     hits = park.client.get("/api/search", params={"q": "余热余压利用"}, headers=park.headers("coordinator")).json()
     assert [hit["document_id"] for hit in hits["items"]] == [document["id"]]
     with session_scope(write=False) as session:
-        queued = session.execute(select(SearchQueue).join(Revision, Revision.id == SearchQueue.revision_id)
-                                 .where(Revision.document_id == document["id"])).scalars().all()
+        queued = (
+            session.execute(
+                select(SearchQueue)
+                .join(Revision, Revision.id == SearchQueue.revision_id)
+                .where(Revision.document_id == document["id"])
+            )
+            .scalars()
+            .all()
+        )
     assert queued == []
 
 

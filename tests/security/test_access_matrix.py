@@ -60,24 +60,51 @@ def seed_park(client) -> Seed:  # noqa: ANN001
     nc = raise_nc(park)
     assert nc.status_code == 201, nc.text
     nc_id = nc.json()["id"]
-    analysed = post(park, f"/api/nonconformities/{nc_id}/analyse", "coordinator",
-                    {"cause_analysis": "访问矩阵", "similar_elsewhere": False})
+    analysed = post(
+        park,
+        f"/api/nonconformities/{nc_id}/analyse",
+        "coordinator",
+        {"cause_analysis": "访问矩阵", "similar_elsewhere": False},
+    )
     assert analysed.status_code == 200, analysed.text
-    planned = post(park, f"/api/nonconformities/{nc_id}/plan", "coordinator",
-                   {"actions": [{**ACTION, "owner_id": park.user_ids["approver"]}]})
+    planned = post(
+        park,
+        f"/api/nonconformities/{nc_id}/plan",
+        "coordinator",
+        {"actions": [{**ACTION, "owner_id": park.user_ids["approver"]}]},
+    )
     assert planned.status_code == 200, planned.text
     review = post(park, "/api/reviews", "coordinator", {"review_date": "2030-01-15"})
     assert review.status_code == 201, review.text
-    ids = {"document_id": document["id"], "revision_id": revision["id"], "record_id": record.json()["id"],
-           "user_id": park.user_ids["contributor"], "clause_id": CLAUSE_ID, "audit_id": audit["id"],
-           "line_id": audit["lines"][0]["id"], "nc_id": nc_id, "action_id": planned.json()["actions"][0]["id"],
-           "review_id": review.json()["id"]}
-    markers = [park.code, park.code.lower(), document["control_no"], document["title"],
-               record.json().get("control_no") or park.code, *park.usernames.values()]
-    snapshot_paths = [f"/api/documents/{ids['document_id']}", f"/api/revisions/{ids['revision_id']}",
-                      f"/api/records/{ids['record_id']}", f"/api/audits/{ids['audit_id']}",
-                      f"/api/nonconformities/{ids['nc_id']}", f"/api/actions/{ids['action_id']}",
-                      f"/api/reviews/{ids['review_id']}"]
+    ids = {
+        "document_id": document["id"],
+        "revision_id": revision["id"],
+        "record_id": record.json()["id"],
+        "user_id": park.user_ids["contributor"],
+        "clause_id": CLAUSE_ID,
+        "audit_id": audit["id"],
+        "line_id": audit["lines"][0]["id"],
+        "nc_id": nc_id,
+        "action_id": planned.json()["actions"][0]["id"],
+        "review_id": review.json()["id"],
+    }
+    markers = [
+        park.code,
+        park.code.lower(),
+        document["control_no"],
+        document["title"],
+        record.json().get("control_no") or park.code,
+        *park.usernames.values(),
+    ]
+    snapshot_paths = [
+        f"/api/documents/{ids['document_id']}",
+        f"/api/revisions/{ids['revision_id']}",
+        f"/api/records/{ids['record_id']}",
+        f"/api/audits/{ids['audit_id']}",
+        f"/api/nonconformities/{ids['nc_id']}",
+        f"/api/actions/{ids['action_id']}",
+        f"/api/reviews/{ids['review_id']}",
+    ]
     return Seed(park=park, ids=ids, markers=[m for m in markers if m], snapshot_paths=snapshot_paths)
 
 
@@ -133,14 +160,20 @@ def snapshot(seed: Seed) -> dict[str, object]:
 
 def _differences(old: object, new: object, where: str = "") -> list[str]:
     if isinstance(old, dict) and isinstance(new, dict):
-        return [d for key in sorted(set(old) | set(new), key=str)
-                for d in _differences(old.get(key), new.get(key), f"{where}.{key}")]
-    if isinstance(old, list) and isinstance(new, list) and len(old) < len(new) and new[:len(old)] == old:
-        return [f"{where}: + {json.dumps(new[len(old):], ensure_ascii=False)[:600]}"]
+        return [
+            d
+            for key in sorted(set(old) | set(new), key=str)
+            for d in _differences(old.get(key), new.get(key), f"{where}.{key}")
+        ]
+    if isinstance(old, list) and isinstance(new, list) and len(old) < len(new) and new[: len(old)] == old:
+        return [f"{where}: + {json.dumps(new[len(old) :], ensure_ascii=False)[:600]}"]
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         return [d for i, (a, b) in enumerate(zip(old, new, strict=True)) for d in _differences(a, b, f"{where}[{i}]")]
-    return [] if old == new else [f"{where}: {json.dumps(old, ensure_ascii=False)[:120]} → "
-                                  f"{json.dumps(new, ensure_ascii=False)[:120]}"]
+    return (
+        []
+        if old == new
+        else [f"{where}: {json.dumps(old, ensure_ascii=False)[:120]} → {json.dumps(new, ensure_ascii=False)[:120]}"]
+    )
 
 
 def fresh_headers(park: TestPark, role: str) -> dict[str, str]:
@@ -207,6 +240,8 @@ def test_access_matrix(app, client, capsys) -> None:  # noqa: ANN001
 
     assert cells == len(routes) * (1 + 2 * len(ROLES))
     with capsys.disabled():
-        print(f"\naccess matrix: {cells} cells ({len(routes)} routes × (no sign-in + {len(ROLES)} roles × 2 parks)),"
-              f" {len(problems)} problems")
+        print(
+            f"\naccess matrix: {cells} cells ({len(routes)} routes × (no sign-in + {len(ROLES)} roles × 2 parks)),"
+            f" {len(problems)} problems"
+        )
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:80])

@@ -26,9 +26,14 @@ ALL_ROLES = tuple(r.value for r in Role)
 FRESH_TOKEN_PATHS = {"/api/auth/logout"}
 # A wrong (generated) password is a 401 on sign-in and where the user must give theirs again (password change,
 # electronic signatures); anywhere else a 401 would mean the role's token stopped working mid-run.
-PASSWORD_PATHS = {"/api/auth/token", "/api/users/me/password", "/api/revisions/{revision_id}/review",
-                  "/api/revisions/{revision_id}/approve", "/api/records/{record_id}/approve",
-                  "/api/reviews/{review_id}/close"}
+PASSWORD_PATHS = {
+    "/api/auth/token",
+    "/api/users/me/password",
+    "/api/revisions/{revision_id}/review",
+    "/api/revisions/{revision_id}/approve",
+    "/api/records/{record_id}/approve",
+    "/api/reviews/{review_id}/close",
+}
 
 TOTALS: dict[str, Counter] = {}
 
@@ -39,8 +44,14 @@ def _database(url: str) -> str:
 
 def _run_operation(operation, headers_for, record) -> None:  # noqa: ANN001
     @given(case=operation.as_strategy())
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     def run(case) -> None:  # noqa: ANN001
         headers = headers_for()
         record["cases"] += 1
@@ -58,13 +69,11 @@ def _run_operation(operation, headers_for, record) -> None:  # noqa: ANN001
         if response.status_code == 401 and case.path not in PASSWORD_PATHS:
             record.failures.append(f"{case.method} {case.formatted_path} -> 401: the signed-in token was refused")
         try:
-            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance],
-                                   headers=headers)
+            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance], headers=headers)
         except (Exception, FailureGroup) as exc:  # noqa: BLE001 - collected, reported below
             if response.status_code < 500:
                 record["schema_violations"] += 1
-            record.failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: "
-                                   f"{str(exc)[:600]}")
+            record.failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {str(exc)[:600]}")
 
     run()
 
@@ -108,8 +117,10 @@ def test_schemathesis_totals(app_env, capsys) -> None:  # noqa: ANN001
     if record is None:
         pytest.fail("the schemathesis run did not finish")
     with capsys.disabled():
-        print(f"\nschemathesis [{database}]: {record['operations']} operations × {len(ALL_ROLES)} roles, "
-              f"{record['cases']} cases, {record['server_errors']} server errors, "
-              f"{record['schema_violations']} schema violations")
+        print(
+            f"\nschemathesis [{database}]: {record['operations']} operations × {len(ALL_ROLES)} roles, "
+            f"{record['cases']} cases, {record['server_errors']} server errors, "
+            f"{record['schema_violations']} schema violations"
+        )
     assert record["server_errors"] == 0
     assert record["schema_violations"] == 0

@@ -29,14 +29,23 @@ class Browser:
 
     def login(self, username: str, password: str = PASSWORD):  # noqa: ANN201
         page = self.client.get("/login")
-        return self.client.post("/login", data={"username": username, "password": password,
-                                                "csrf_token": csrf_of(page.text)})
+        return self.client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": csrf_of(page.text)}
+        )
 
     def get(self, url: str, **kwargs):  # noqa: ANN003, ANN201
         return self.client.get(url, **kwargs)
 
-    def post(self, url: str, data: dict | None = None, *, page: str | None = None, files=None,  # noqa: ANN001
-             token: str | None = None, **kwargs):  # noqa: ANN003, ANN201
+    def post(
+        self,
+        url: str,
+        data: dict | None = None,
+        *,
+        page: str | None = None,
+        files=None,  # noqa: ANN001
+        token: str | None = None,
+        **kwargs,
+    ):  # noqa: ANN003, ANN201
         """POST a form with the CSRF token taken from `page` (default: the dashboard)."""
         if token is None:
             token = csrf_of(self.client.get(page or "/documents").text)

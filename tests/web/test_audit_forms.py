@@ -13,11 +13,29 @@ ZH_PAGE = '<html lang="zh-CN">'
 def _planned_nc(park) -> int:  # noqa: ANN001
     """A nonconformity whose actions are under way (action_planned), one action owned by the approver."""
     nc_id = raise_nc(park).json()["id"]
-    assert post(park, f"/api/nonconformities/{nc_id}/analyse", "coordinator",
-                {"cause_analysis": "方针评审未纳入年度计划", "similar_elsewhere": False}).status_code == 200
-    planned = post(park, f"/api/nonconformities/{nc_id}/plan", "coordinator",
-                   {"actions": [{"description": "将方针评审纳入年度计划", "owner_id": park.user_ids["approver"],
-                                 "due_date": "2030-04-01"}]})
+    assert (
+        post(
+            park,
+            f"/api/nonconformities/{nc_id}/analyse",
+            "coordinator",
+            {"cause_analysis": "方针评审未纳入年度计划", "similar_elsewhere": False},
+        ).status_code
+        == 200
+    )
+    planned = post(
+        park,
+        f"/api/nonconformities/{nc_id}/plan",
+        "coordinator",
+        {
+            "actions": [
+                {
+                    "description": "将方针评审纳入年度计划",
+                    "owner_id": park.user_ids["approver"],
+                    "due_date": "2030-04-01",
+                }
+            ]
+        },
+    )
     assert planned.status_code == 200, planned.text
     return nc_id
 
@@ -55,9 +73,11 @@ def test_adding_an_action_through_the_form(browser, park):
     nc_id = _planned_nc(park)
     nc_page = f"/nonconformities/{nc_id}"
     coordinator = browser(park, "coordinator")
-    added = coordinator.post(f"{nc_page}/actions", {"description": "修订方针评审程序",
-                                                   "owner_id": str(park.user_ids["top_management"]),
-                                                   "due_date": "2030-05-15"}, page=nc_page)
+    added = coordinator.post(
+        f"{nc_page}/actions",
+        {"description": "修订方针评审程序", "owner_id": str(park.user_ids["top_management"]), "due_date": "2030-05-15"},
+        page=nc_page,
+    )
     assert added.status_code == 303, added.text[:800]
     location = added.headers["location"]
     assert location.startswith(f"{nc_page}?done=action_added")
@@ -86,18 +106,22 @@ def test_adding_an_action_refused_without_csrf_for_a_wrong_role_or_state(browser
     approver = browser(park, "approver")
     _refused_in_chinese(approver.post(f"{nc_page}/actions", form, page=nc_page), 403, "只有体系管理员")
     open_nc = raise_nc(park).json()["id"]
-    _refused_in_chinese(coordinator.post(f"/nonconformities/{open_nc}/actions", form, page=nc_page), 409,
-                        "纠正措施实施阶段")
+    _refused_in_chinese(
+        coordinator.post(f"/nonconformities/{open_nc}/actions", form, page=nc_page), 409, "纠正措施实施阶段"
+    )
     assert len(_nc(park, nc_id)["actions"]) == 1 and _nc(park, open_nc)["actions"] == []
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"description": "  "}, ("每项措施都必须有内容、负责人和完成期限",)),
-    ({"owner_id": ""}, ("每项措施都必须有内容、负责人和完成期限",)),
-    ({"due_date": ""}, ("每项措施都必须有内容、负责人和完成期限",)),
-    ({"due_date": "2030-02-30"}, ("完成期限不是有效日期",)),
-    ({"owner_id": "abc"}, ("编号不正确",)),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"description": "  "}, ("每项措施都必须有内容、负责人和完成期限",)),
+        ({"owner_id": ""}, ("每项措施都必须有内容、负责人和完成期限",)),
+        ({"due_date": ""}, ("每项措施都必须有内容、负责人和完成期限",)),
+        ({"due_date": "2030-02-30"}, ("完成期限不是有效日期",)),
+        ({"owner_id": "abc"}, ("编号不正确",)),
+    ],
+)
 def test_adding_an_action_with_bad_input_says_what_is_wrong(browser, park, change, words):
     nc_id = _planned_nc(park)
     nc_page = f"/nonconformities/{nc_id}"
@@ -110,12 +134,18 @@ def test_adding_an_action_with_bad_input_says_what_is_wrong(browser, park, chang
 def test_an_action_for_another_parks_user_is_not_found(browser, park, other_park):
     nc_id = _planned_nc(park)
     nc_page = f"/nonconformities/{nc_id}"
-    response = browser(park, "coordinator").post(f"{nc_page}/actions", {
-        "description": "x", "owner_id": str(other_park.user_ids["approver"]), "due_date": "2030-05-15"}, page=nc_page)
+    response = browser(park, "coordinator").post(
+        f"{nc_page}/actions",
+        {"description": "x", "owner_id": str(other_park.user_ids["approver"]), "due_date": "2030-05-15"},
+        page=nc_page,
+    )
     assert response.status_code == 404 and ZH_PAGE in response.text
     stranger = browser(other_park, "coordinator")
-    foreign = stranger.post(f"{nc_page}/actions", {"description": "x", "owner_id": str(other_park.user_ids["approver"]),
-                                                   "due_date": "2030-05-15"}, page="/nonconformities")
+    foreign = stranger.post(
+        f"{nc_page}/actions",
+        {"description": "x", "owner_id": str(other_park.user_ids["approver"]), "due_date": "2030-05-15"},
+        page="/nonconformities",
+    )
     assert foreign.status_code == 404 and len(_nc(park, nc_id)["actions"]) == 1
 
 
@@ -143,16 +173,24 @@ def test_recording_a_finding_through_the_form(browser, park):
     audit_id = started_audit(park)["id"]
     audit_page = f"/audits/{audit_id}"
     auditor = browser(park, "auditor")
-    done = auditor.post(f"{audit_page}/findings", {"kind": "improvement", "clause_id": "10.2",
-                                                  "description": "可将审核方案与年度计划联动"}, page=audit_page)
+    done = auditor.post(
+        f"{audit_page}/findings",
+        {"kind": "improvement", "clause_id": "10.2", "description": "可将审核方案与年度计划联动"},
+        page=audit_page,
+    )
     assert done.status_code == 303, done.text[:800]
     assert done.headers["location"] == f"{audit_page}?done=finding_added#findings"
-    no_clause = auditor.post(f"{audit_page}/findings", {"kind": "observation", "clause_id": "",
-                                                       "description": "部分记录签字日期不全"}, page=audit_page)
+    no_clause = auditor.post(
+        f"{audit_page}/findings",
+        {"kind": "observation", "clause_id": "", "description": "部分记录签字日期不全"},
+        page=audit_page,
+    )
     assert no_clause.status_code == 303, no_clause.text[:800]
     findings = park.client.get(f"/api/audits/{audit_id}", headers=park.headers("coordinator")).json()["findings"]
     assert [(f["kind"], f["clause_id"], f["description"]) for f in findings] == [
-        ("improvement", "10.2", "可将审核方案与年度计划联动"), ("observation", None, "部分记录签字日期不全")]
+        ("improvement", "10.2", "可将审核方案与年度计划联动"),
+        ("observation", None, "部分记录签字日期不全"),
+    ]
     assert events_for("audit_finding", findings[0]["id"]) == ["audit_finding.create"]
     page = auditor.get(f"{audit_page}?done=finding_added").text
     assert "审核发现已记录" in page and "可将审核方案与年度计划联动" in page and "改进机会" in page
@@ -164,8 +202,9 @@ def test_recording_a_finding_refused_without_csrf_or_off_the_team(browser, park)
     form = {"kind": "observation", "description": "部分记录签字日期不全"}
     auditor = browser(park, "auditor")
     _refused_in_chinese(auditor.client.post(f"{audit_page}/findings", data=form), 403, "CSRF")
-    _refused_in_chinese(auditor.client.post(f"{audit_page}/findings", data={**form, "csrf_token": "f" * 64}), 403,
-                        "CSRF")
+    _refused_in_chinese(
+        auditor.client.post(f"{audit_page}/findings", data={**form, "csrf_token": "f" * 64}), 403, "CSRF"
+    )
     coordinator = browser(park, "coordinator")
     _refused_in_chinese(coordinator.post(f"{audit_page}/findings", form, page=audit_page), 403, "审核员")
     planned = create_audit(park, start="2031-03-01", end="2031-03-05").json()["id"]
@@ -173,13 +212,16 @@ def test_recording_a_finding_refused_without_csrf_or_off_the_team(browser, park)
     assert park.client.get(f"/api/audits/{audit_id}", headers=park.headers("auditor")).json()["findings"] == []
 
 
-@pytest.mark.parametrize(("change", "status", "words"), [
-    ({"description": ""}, 422, ("请填写说明",)),
-    ({"description": "   "}, 422, ("请填写说明",)),
-    ({"kind": "verdict"}, 422, ("输入有误", "kind")),
-    ({"clause_id": "99.9"}, 422, ("条款 99.9 不存在",)),
-    ({"clause_id": "x" * 17}, 422, ("输入有误", "clause_id")),
-])
+@pytest.mark.parametrize(
+    ("change", "status", "words"),
+    [
+        ({"description": ""}, 422, ("请填写说明",)),
+        ({"description": "   "}, 422, ("请填写说明",)),
+        ({"kind": "verdict"}, 422, ("输入有误", "kind")),
+        ({"clause_id": "99.9"}, 422, ("条款 99.9 不存在",)),
+        ({"clause_id": "x" * 17}, 422, ("输入有误", "clause_id")),
+    ],
+)
 def test_recording_a_finding_with_bad_input_says_what_is_wrong(browser, park, change, status, words):
     audit_id = started_audit(park)["id"]
     audit_page = f"/audits/{audit_id}"
@@ -193,15 +235,17 @@ def test_recording_a_finding_with_bad_input_says_what_is_wrong(browser, park, ch
 
 
 def _review(park, title: str = "2030 年度管理评审") -> int:  # noqa: ANN001
-    response = park.client.post("/api/reviews", json={"title": title, "review_date": "2030-06-01"},
-                                headers=park.headers("coordinator"))
+    response = park.client.post(
+        "/api/reviews", json={"title": title, "review_date": "2030-06-01"}, headers=park.headers("coordinator")
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
 def _review_ncs(park, review_id: int) -> list[dict]:  # noqa: ANN001
-    rows = park.client.get("/api/nonconformities", params={"origin": "management_review"},
-                           headers=park.headers("coordinator")).json()
+    rows = park.client.get(
+        "/api/nonconformities", params={"origin": "management_review"}, headers=park.headers("coordinator")
+    ).json()
     return [row for row in rows if row["review_id"] == review_id]
 
 
@@ -222,9 +266,17 @@ def test_raising_a_nonconformity_from_a_review_through_the_form(browser, park):
     review_id = _review(park)
     review_page = f"/reviews/{review_id}"
     top = browser(park, "top_management")
-    raised = top.post(f"{review_page}/nonconformities", {
-        "clause_id": "9.1", "severity": "major", "description": "年度碳排放强度目标未实现且未分析原因",
-        "origin_ref": "", "evidence_examined": "目标完成情况一览表"}, page=review_page)
+    raised = top.post(
+        f"{review_page}/nonconformities",
+        {
+            "clause_id": "9.1",
+            "severity": "major",
+            "description": "年度碳排放强度目标未实现且未分析原因",
+            "origin_ref": "",
+            "evidence_examined": "目标完成情况一览表",
+        },
+        page=review_page,
+    )
     assert raised.status_code == 303, raised.text[:800]
     nc_id = int(re.fullmatch(r"/nonconformities/(\d+)\?done=nc_raised", raised.headers["location"]).group(1))
     nc = _nc(park, nc_id)
@@ -234,12 +286,21 @@ def test_raising_a_nonconformity_from_a_review_through_the_form(browser, park):
     assert nc["evidence_examined"] == "目标完成情况一览表"
     assert events_for("nonconformity", nc_id) == ["nonconformity.raise"]
     assert "不符合项已提出" in top.get(raised.headers["location"]).text
-    with_ref = top.post(f"{review_page}/nonconformities", {
-        "clause_id": "7.3", "severity": "minor", "description": "资源配置计划未更新",
-        "origin_ref": "评审输出 f) 资源分配"}, page=review_page)
+    with_ref = top.post(
+        f"{review_page}/nonconformities",
+        {
+            "clause_id": "7.3",
+            "severity": "minor",
+            "description": "资源配置计划未更新",
+            "origin_ref": "评审输出 f) 资源分配",
+        },
+        page=review_page,
+    )
     assert with_ref.status_code == 303, with_ref.text[:800]
     assert [n["origin_ref"] for n in (_nc(park, n["id"]) for n in _review_ncs(park, review_id))] == [
-        "2030 年度管理评审", "评审输出 f) 资源分配"]
+        "2030 年度管理评审",
+        "评审输出 f) 资源分配",
+    ]
     page = top.get(review_page).text
     assert f"NC-{nc_id:04d}" in page and "年度碳排放强度目标未实现" in page and "资源配置计划未更新" in page
     # the coordinator takes it on from there
@@ -252,30 +313,36 @@ def test_raising_from_a_review_refused_without_csrf_for_a_wrong_role_or_park(bro
     form = {"clause_id": "9.1", "severity": "major", "description": "目标未实现"}
     coordinator = browser(park, "coordinator")
     _refused_in_chinese(coordinator.client.post(f"{review_page}/nonconformities", data=form), 403, "CSRF")
-    _refused_in_chinese(coordinator.client.post(f"{review_page}/nonconformities",
-                                                data={**form, "csrf_token": "a" * 64}), 403, "CSRF")
+    _refused_in_chinese(
+        coordinator.client.post(f"{review_page}/nonconformities", data={**form, "csrf_token": "a" * 64}), 403, "CSRF"
+    )
     approver = browser(park, "approver")
-    _refused_in_chinese(approver.post(f"{review_page}/nonconformities", form, page=review_page), 403,
-                        "只有体系管理员、内审员或最高管理者")
+    _refused_in_chinese(
+        approver.post(f"{review_page}/nonconformities", form, page=review_page),
+        403,
+        "只有体系管理员、内审员或最高管理者",
+    )
     stranger = browser(other_park, "coordinator")
     foreign = stranger.post(f"{review_page}/nonconformities", form, page="/reviews")
     _refused_in_chinese(foreign, 404, "管理评审不存在")
     assert _review_ncs(park, review_id) == []
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"description": ""}, ("请填写不符合描述",)),
-    ({"description": "  \n "}, ("请填写不符合描述",)),
-    ({"clause_id": ""}, ("请选择不符合项涉及的条款",)),
-    ({"clause_id": "12.9"}, ("条款 12.9 不存在",)),
-    ({"severity": "catastrophic"}, ("输入有误", "severity")),
-    ({"origin_ref": "来" * 301}, ("输入有误", "origin_ref")),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"description": ""}, ("请填写不符合描述",)),
+        ({"description": "  \n "}, ("请填写不符合描述",)),
+        ({"clause_id": ""}, ("请选择不符合项涉及的条款",)),
+        ({"clause_id": "12.9"}, ("条款 12.9 不存在",)),
+        ({"severity": "catastrophic"}, ("输入有误", "severity")),
+        ({"origin_ref": "来" * 301}, ("输入有误", "origin_ref")),
+    ],
+)
 def test_raising_from_a_review_with_bad_input_says_what_is_wrong(browser, park, change, words):
     review_id = _review(park)
     review_page = f"/reviews/{review_id}"
     form = {"clause_id": "9.1", "severity": "major", "description": "目标未实现"}
-    response = browser(park, "coordinator").post(f"{review_page}/nonconformities", {**form, **change},
-                                                 page=review_page)
+    response = browser(park, "coordinator").post(f"{review_page}/nonconformities", {**form, **change}, page=review_page)
     _refused_in_chinese(response, 422, *words)
     assert _review_ncs(park, review_id) == []

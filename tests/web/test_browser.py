@@ -18,9 +18,16 @@ import pytest
 from tests.factories import DOCX_MEDIA, PASSWORD, docx_bytes
 
 CHROMIUM = os.environ.get("CARBONMS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -52,13 +59,18 @@ def live_server(app_env: str):  # noqa: ANN201
 def chromium():  # noqa: ANN201
     found = shutil.which(CHROMIUM) or (CHROMIUM if Path(CHROMIUM).exists() else None)
     if not found:
-        pytest.fail(f"Chromium is missing ({CHROMIUM}): the browser tests need it. Install Debian's package: "
-                    "apt-get install chromium fonts-wqy-zenhei (CI does this in .ci/run).", pytrace=False)
+        pytest.fail(
+            f"Chromium is missing ({CHROMIUM}): the browser tests need it. Install Debian's package: "
+            "apt-get install chromium fonts-wqy-zenhei (CI does this in .ci/run).",
+            pytrace=False,
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.fail("Playwright is missing: pip install -e '.[dev]' (never `playwright install`: we use "
-                    "Debian's chromium).", pytrace=False)
+        pytest.fail(
+            "Playwright is missing: pip install -e '.[dev]' (never `playwright install`: we use Debian's chromium).",
+            pytrace=False,
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=found, args=CHROMIUM_ARGS)
         yield browser
@@ -130,15 +142,17 @@ def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env)
     control_no = coordinator.page.locator("h1 .code").inner_text()
 
     # A refused file: the server's reason appears next to the form, in plain words.
-    coordinator.page.set_input_files("#up-file", files=[{"name": "坏文件.docx", "mimeType": DOCX_MEDIA,
-                                                         "buffer": b"MZ\x90\x00 not a word document"}])
+    coordinator.page.set_input_files(
+        "#up-file", files=[{"name": "坏文件.docx", "mimeType": DOCX_MEDIA, "buffer": b"MZ\x90\x00 not a word document"}]
+    )
     coordinator.page.get_by_role("button", name="上传").click()
     status = coordinator.page.locator(".upload-status.error")
     status.wait_for()
     assert "文件" in status.inner_text() and "Traceback" not in status.inner_text()
 
-    coordinator.page.set_input_files("#up-file", files=[{"name": "碳排放管理方针.docx", "mimeType": DOCX_MEDIA,
-                                                         "buffer": docx_bytes()}])
+    coordinator.page.set_input_files(
+        "#up-file", files=[{"name": "碳排放管理方针.docx", "mimeType": DOCX_MEDIA, "buffer": docx_bytes()}]
+    )
     coordinator.page.get_by_role("button", name="上传").click()
     coordinator.page.wait_for_url(re.compile(r"done=uploaded"))
     assert "碳排放管理方针.docx" in coordinator.page.content()
@@ -216,8 +230,12 @@ def _screenshots(chromium, base: str, park, document_path: str) -> None:  # noqa
     park.client.post(f"/api/revisions/{revision['id']}/submit", headers=park.headers("coordinator"))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     coordinator = Person(chromium, base, park.usernames["coordinator"])
-    for name, path in (("dashboard", "/"), ("clause", "/clauses/6.2"), ("register", "/documents"),
-                       ("document", document_path)):
+    for name, path in (
+        ("dashboard", "/"),
+        ("clause", "/clauses/6.2"),
+        ("register", "/documents"),
+        ("document", document_path),
+    ):
         coordinator.go(path)
         coordinator.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     coordinator.page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright

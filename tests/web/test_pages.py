@@ -21,10 +21,19 @@ def _document_id(response) -> int:  # noqa: ANN001
     return int(re.search(r"/documents/(\d+)", response.headers["location"]).group(1))
 
 
-def _web_document(b, title: str = "碳排放管理方针", doc_type: str = "CARBON_POLICY",  # noqa: ANN001
-                  access_level: str = "internal") -> int:
-    return _document_id(b.post("/documents/new", {"doc_type": doc_type, "title": title, "owner_unit": "碳管理办公室",
-                                                  "access_level": access_level}, page="/documents/new"))
+def _web_document(
+    b,
+    title: str = "碳排放管理方针",
+    doc_type: str = "CARBON_POLICY",  # noqa: ANN001
+    access_level: str = "internal",
+) -> int:
+    return _document_id(
+        b.post(
+            "/documents/new",
+            {"doc_type": doc_type, "title": title, "owner_unit": "碳管理办公室", "access_level": access_level},
+            page="/documents/new",
+        )
+    )
 
 
 def _version(b, document_id: int, action: str) -> tuple[int, str]:  # noqa: ANN001
@@ -37,15 +46,18 @@ def _version(b, document_id: int, action: str) -> tuple[int, str]:  # noqa: ANN0
 
 def _step(b, document_id: int, action: str, **data):  # noqa: ANN001, ANN003, ANN201
     revision_id, version = _version(b, document_id, action)
-    return b.post(f"/revisions/{revision_id}/{action}", {"version": version, **data},
-                  page=f"/documents/{document_id}")
+    return b.post(f"/revisions/{revision_id}/{action}", {"version": version, **data}, page=f"/documents/{document_id}")
 
 
 def _upload(b, document_id: int, content: bytes | None = None, name: str = "方针.docx", **data):  # noqa: ANN001, ANN003, ANN201
     html = b.get(f"/documents/{document_id}").text
     version = re.search(r'action="/documents/\d+/revisions".*?name="version" value="(\d+)"', html, re.S).group(1)
-    return b.post(f"/documents/{document_id}/revisions", {"version": version, **data}, token=csrf_of(html),
-                  files={"file": (name, content if content is not None else docx_bytes(), DOCX_MEDIA)})
+    return b.post(
+        f"/documents/{document_id}/revisions",
+        {"version": version, **data},
+        token=csrf_of(html),
+        files={"file": (name, content if content is not None else docx_bytes(), DOCX_MEDIA)},
+    )
 
 
 def test_signed_out_pages_go_to_login_and_the_api_keeps_json(browser):
@@ -82,13 +94,27 @@ def test_sign_in_and_out(browser, park):
 def test_sign_in_redirects_to_next_but_never_off_site(browser, park):
     b = browser()
     token = csrf_of(b.get("/login").text)
-    ok = b.client.post("/login", data={"username": park.usernames["auditor"], "password": PASSWORD,
-                                       "next": "/documents?q=x", "csrf_token": token})
+    ok = b.client.post(
+        "/login",
+        data={
+            "username": park.usernames["auditor"],
+            "password": PASSWORD,
+            "next": "/documents?q=x",
+            "csrf_token": token,
+        },
+    )
     assert ok.headers["location"] == "/documents?q=x"
     c = browser()
     token = csrf_of(c.get("/login").text)
-    evil = c.client.post("/login", data={"username": park.usernames["auditor"], "password": PASSWORD,
-                                         "next": "//evil.example/", "csrf_token": token})
+    evil = c.client.post(
+        "/login",
+        data={
+            "username": park.usernames["auditor"],
+            "password": PASSWORD,
+            "next": "//evil.example/",
+            "csrf_token": token,
+        },
+    )
     assert evil.headers["location"] == "/"
 
 
@@ -104,8 +130,19 @@ def test_every_template_key_is_translated():
 
 
 def _pages(b, park, document_id: int) -> list[str]:  # noqa: ANN001
-    return ["/", "/?as_of=2020-01-01", "/documents", "/documents?sort=-title&kind=document", "/documents/new",
-            f"/documents/{document_id}", "/tasks", "/events", "/events?verify=1", "/clauses/6.2", "/clauses/4.1"]
+    return [
+        "/",
+        "/?as_of=2020-01-01",
+        "/documents",
+        "/documents?sort=-title&kind=document",
+        "/documents/new",
+        f"/documents/{document_id}",
+        "/tasks",
+        "/events",
+        "/events?verify=1",
+        "/clauses/6.2",
+        "/clauses/4.1",
+    ]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -166,7 +203,7 @@ def test_whole_lifecycle_through_the_forms(browser, park):
     assert re.search(r'data-clause="6.2".*?st-gap', before, re.S)
     document_id = _web_document(coordinator)
     page = coordinator.get(f"/documents/{document_id}?done=registered").text
-    assert "文件已登记" in page and 'data-upload' in page
+    assert "文件已登记" in page and "data-upload" in page
     assert _upload(coordinator, document_id).status_code == 303
     assert _step(coordinator, document_id, "submit").status_code == 303
 
@@ -194,10 +231,15 @@ def test_whole_lifecycle_through_the_forms(browser, park):
     assert no_reason.status_code == 422 and "变更原因" in no_reason.text
     html = coordinator.get(f"/documents/{document_id}").text
     version = re.search(r'action="/documents/\d+/obsolete".*?name="version" value="(\d+)"', html, re.S).group(1)
-    assert coordinator.post(f"/documents/{document_id}/obsolete", {"version": version, "reason": ""},
-                            token=csrf_of(html)).status_code == 422
-    done = coordinator.post(f"/documents/{document_id}/obsolete", {"version": version, "reason": "被新方针取代"},
-                            token=csrf_of(html))
+    assert (
+        coordinator.post(
+            f"/documents/{document_id}/obsolete", {"version": version, "reason": ""}, token=csrf_of(html)
+        ).status_code
+        == 422
+    )
+    done = coordinator.post(
+        f"/documents/{document_id}/obsolete", {"version": version, "reason": "被新方针取代"}, token=csrf_of(html)
+    )
     assert done.status_code == 303 and "已作废" in coordinator.get(f"/documents/{document_id}").text
 
 
@@ -207,15 +249,15 @@ def test_a_stale_form_is_refused_in_plain_words(browser, park):
     _upload(coordinator, document_id)
     revision_id, version = _version(coordinator, document_id, "submit")
     assert _step(coordinator, document_id, "submit").status_code == 303
-    stale = coordinator.post(f"/revisions/{revision_id}/submit", {"version": version},
-                             page=f"/documents/{document_id}")
+    stale = coordinator.post(f"/revisions/{revision_id}/submit", {"version": version}, page=f"/documents/{document_id}")
     assert stale.status_code == 409 and "已被他人修改" in stale.text and "Traceback" not in stale.text
 
 
 def test_contributor_never_sees_an_internal_document(browser, park):
     document, _ = factories.publish_new_document(park)
-    public, _ = factories.publish_new_document(park, "ORGANISATION_RESPONSIBILITIES", access_level="public",
-                                               title="机构职责（公开）")
+    public, _ = factories.publish_new_document(
+        park, "ORGANISATION_RESPONSIBILITIES", access_level="public", title="机构职责（公开）"
+    )
     contributor = browser(park, "contributor")
     listing = contributor.get("/documents").text
     assert document["control_no"] not in listing and public["control_no"] in listing
@@ -267,17 +309,28 @@ def test_records_are_registered_with_their_period(browser, park):
     page = contributor.get("/documents/new").text
     assert "MONITORING_MEASUREMENT_RECORDS" in page and 'action="/documents/new"' not in page
     token = csrf_of(page)
-    bad = contributor.post("/records/new", {"doc_type": "MONITORING_MEASUREMENT_RECORDS", "period": "去年"},
-                           token=token, files={"file": ("监测.docx", docx_bytes("监测记录"), DOCX_MEDIA)})
+    bad = contributor.post(
+        "/records/new",
+        {"doc_type": "MONITORING_MEASUREMENT_RECORDS", "period": "去年"},
+        token=token,
+        files={"file": ("监测.docx", docx_bytes("监测记录"), DOCX_MEDIA)},
+    )
     assert bad.status_code == 422 and "期间格式不正确" in bad.text
-    ok = contributor.post("/records/new", {"doc_type": "MONITORING_MEASUREMENT_RECORDS", "period": "2025-Q2",
-                                           "access_level": "public", "submit": "1"},
-                          token=token, files={"file": ("监测.docx", docx_bytes("监测记录"), DOCX_MEDIA)})
+    ok = contributor.post(
+        "/records/new",
+        {"doc_type": "MONITORING_MEASUREMENT_RECORDS", "period": "2025-Q2", "access_level": "public", "submit": "1"},
+        token=token,
+        files={"file": ("监测.docx", docx_bytes("监测记录"), DOCX_MEDIA)},
+    )
     record_id = _document_id(ok)
     page = contributor.get(f"/documents/{record_id}").text
     assert "2025-04-01" in page and "待批准" in page
-    refused = contributor.post("/records/new", {"doc_type": "CARBON_POLICY", "period": "2025"}, token=token,
-                               files={"file": ("x.docx", docx_bytes(), DOCX_MEDIA)})
+    refused = contributor.post(
+        "/records/new",
+        {"doc_type": "CARBON_POLICY", "period": "2025"},
+        token=token,
+        files={"file": ("x.docx", docx_bytes(), DOCX_MEDIA)},
+    )
     assert refused.status_code in (403, 422) and "<html" in refused.text
 
 
@@ -285,11 +338,13 @@ def test_clause_applicability_by_the_coordinator(browser, park):
     coordinator = browser(park, "coordinator")
     page = coordinator.get("/clauses/7.3.4").text
     assert 'action="/clauses/7.3.4/applicability"' in page
-    no_reason = coordinator.post("/clauses/7.3.4/applicability", {"applicable": "no", "reason": ""},
-                                 page="/clauses/7.3.4")
+    no_reason = coordinator.post(
+        "/clauses/7.3.4/applicability", {"applicable": "no", "reason": ""}, page="/clauses/7.3.4"
+    )
     assert no_reason.status_code == 422 and "必须填写理由" in no_reason.text
-    done = coordinator.post("/clauses/7.3.4/applicability", {"applicable": "no", "reason": "园区无碳资产交易"},
-                            page="/clauses/7.3.4")
+    done = coordinator.post(
+        "/clauses/7.3.4/applicability", {"applicable": "no", "reason": "园区无碳资产交易"}, page="/clauses/7.3.4"
+    )
     assert done.status_code == 303
     assert "园区无碳资产交易" in coordinator.get("/clauses/7.3.4").text
     assert re.search(r'data-clause="7.3.4".*?st-not_applicable', coordinator.get("/").text, re.S)
@@ -356,13 +411,22 @@ def test_users_administration(browser, park):
     admin = browser(park, "admin")
     page = admin.get("/users").text
     assert park.usernames["contributor"] in page
-    created = admin.post("/users/new", {"username": f"new_{park.code.lower()}", "password": "Long-enough-1",
-                                        "role": "contributor", "full_name": "新填报人",
-                                        "assigned": ["MONITORING_MEASUREMENT_RECORDS"]}, page="/users")
+    created = admin.post(
+        "/users/new",
+        {
+            "username": f"new_{park.code.lower()}",
+            "password": "Long-enough-1",
+            "role": "contributor",
+            "full_name": "新填报人",
+            "assigned": ["MONITORING_MEASUREMENT_RECORDS"],
+        },
+        page="/users",
+    )
     assert created.status_code == 303
     assert "新填报人" in admin.get("/users?done=user_created").text
-    short = admin.post("/users/new", {"username": "x" + park.code, "password": "short", "role": "auditor"},
-                       page="/users")
+    short = admin.post(
+        "/users/new", {"username": "x" + park.code, "password": "short", "role": "auditor"}, page="/users"
+    )
     assert short.status_code == 422 and "至少需要 8 个字符" in short.text
     contributor = browser(park, "contributor")
     assert contributor.get("/").status_code == 200
