@@ -154,8 +154,9 @@ def readiness(
                 park_row = get_park_by_code(session, park)
             else:
                 from sqlalchemy import select
+                from sqlmodel import col
 
-                parks = session.execute(select(Park).order_by(Park.id)).scalars().all()
+                parks = session.execute(select(Park).order_by(col(Park.id))).scalars().all()
                 if len(parks) != 1:
                     _fail(
                         "有多个园区，请用 --park 指定 / several parks: choose one with --park"
@@ -163,6 +164,7 @@ def readiness(
                         else "还没有园区 / no park yet"
                     )
                 park_row = parks[0]
+            assert park_row.id is not None  # a stored row
             result = compute_readiness(session, park_id=park_row.id)
     except AppError as exc:
         _fail(exc.to_dict()["detail"])
@@ -336,19 +338,20 @@ def remind(
 def _export_user(session, park_code: str | None, username: str | None):  # noqa: ANN001, ANN202
     """The user whose access an export from the command line uses: --user, else the park's first coordinator."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from app.users.models import Park, Role, User
     from app.users.service import get_park_by_code
 
     if username:
-        user = session.execute(select(User).where(User.username == username)).scalars().first()
+        user = session.execute(select(User).where(col(User.username) == username)).scalars().first()
         if user is None or not user.is_active:
             _fail(f"用户不存在或已停用 / no such active user: {username}")
         return user
     if park_code:
         park_row = get_park_by_code(session, park_code)
     else:
-        parks = session.execute(select(Park).order_by(Park.id)).scalars().all()
+        parks = session.execute(select(Park).order_by(col(Park.id))).scalars().all()
         if len(parks) != 1:
             _fail(
                 "有多个园区，请用 --park 或 --user 指定 / several parks: choose with --park or --user"
@@ -359,8 +362,8 @@ def _export_user(session, park_code: str | None, username: str | None):  # noqa:
     user = (
         session.execute(
             select(User)
-            .where(User.park_id == park_row.id, User.role == Role.coordinator, User.is_active.is_(True))
-            .order_by(User.id)
+            .where(col(User.park_id) == park_row.id, col(User.role) == Role.coordinator, col(User.is_active).is_(True))
+            .order_by(col(User.id))
         )
         .scalars()
         .first()

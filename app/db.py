@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, create_engine
 
 from app.config import get_settings
@@ -145,11 +146,11 @@ _AFTER_COMMIT = "carbonms_after_commit"
 _AFTER_ROLLBACK = "carbonms_after_rollback"
 
 
-def after_commit(session: Session, callback: Any) -> None:
+def after_commit(session: OrmSession, callback: Any) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
-def after_rollback(session: Session, callback: Any) -> None:
+def after_rollback(session: OrmSession, callback: Any) -> None:
     session.info.setdefault(_AFTER_ROLLBACK, []).append(callback)
 
 

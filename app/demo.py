@@ -9,7 +9,7 @@ from pathlib import Path
 from docx import Document as DocxDocument
 from docx.oxml.ns import qn
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clauses.models import Clause, DocType, DocTypeClause
 from app.config import get_settings
@@ -57,14 +57,16 @@ def _docx(path: Path, title: str, paragraphs: list[str]) -> None:
     table = document.add_table(rows=2, cols=2)
     table.cell(0, 0).text, table.cell(0, 1).text = "编制单位", "碳管理办公室"
     table.cell(1, 0).text, table.cell(1, 1).text = "适用范围", DEMO_NAME
-    document.save(path)
+    document.save(str(path))
 
 
 def _content_for(session: Session, doc_type: DocType, title: str) -> list[str]:
     clause_ids = (
-        session.execute(select(DocTypeClause.clause_id).where(DocTypeClause.doc_type == doc_type.code)).scalars().all()
+        session.execute(select(col(DocTypeClause.clause_id)).where(col(DocTypeClause.doc_type) == doc_type.code))
+        .scalars()
+        .all()
     )
-    clauses = session.execute(select(Clause).where(Clause.id.in_(clause_ids))).scalars().all()
+    clauses = session.execute(select(Clause).where(col(Clause.id).in_(clause_ids))).scalars().all()
     lines = [f"{DEMO_NAME}《{title}》", doc_type.description_zh]
     for clause in clauses:
         lines.append(f"依据 T/CPQS ZC001—2025 {clause.id} {clause.title_zh}：{clause.requirement_zh}")
@@ -80,7 +82,7 @@ def _stage(session: Session, folder: Path, doc_type: DocType, title: str, name: 
 
 def create_demo() -> list[str]:
     with session_scope() as session:
-        if session.execute(select(Park.id).where(Park.code == DEMO_CODE)).first():
+        if session.execute(select(col(Park.id)).where(col(Park.code) == DEMO_CODE)).first():
             return [
                 f"示范园区 {DEMO_CODE} 已存在，密码只在创建时显示一次 / the demo park exists already; "
                 "its passwords were printed when it was created (reset them with carbonms create-user)"
@@ -121,12 +123,14 @@ def _sign(session: Session, revision_id: int, action: Action, who: tuple[User, s
 def _build_documents(session: Session, folder: Path, people: dict[str, tuple[User, str]]) -> None:
     coordinator = people["coordinator"][0]
     for index, (code, title, access, goal) in enumerate(DEMO_DOCUMENTS):
-        doc_type = session.get(DocType, code)
+        doc_type = session.get_one(DocType, code)
         document = documents.register_document(
             session, actor=coordinator, doc_type_code=code, title=title, owner_unit="碳管理办公室", access_level=access
         )
+        assert document.id is not None  # flushed by register_document
         staged = _stage(session, folder, doc_type, title, f"{index:02d}-{code.lower()}.docx")
         revision = documents.add_revision(session, actor=coordinator, document_id=document.id, staged=staged)
+        assert revision.id is not None  # flushed by add_revision
         if goal == "draft":
             continue
         documents.transition_revision(session, actor=coordinator, revision_id=revision.id, action=Action.submit)
@@ -144,13 +148,14 @@ def _build_documents(session: Session, folder: Path, people: dict[str, tuple[Use
                 session, actor=coordinator, document_id=document.id, reason="已由2026版名录取代，旧版保留备查"
             )
     last_year = date.today().year - 1
-    record_type = session.get(DocType, "EMISSION_REVIEW_RECORD")
+    record_type = session.get_one(DocType, "EMISSION_REVIEW_RECORD")
     staged = _stage(session, folder, record_type, f"{last_year}年度碳排放管理评审记录", "emission-review.docx")
     record, record_revision = documents.create_record(
         session, actor=coordinator, doc_type_code="EMISSION_REVIEW_RECORD", period_text=str(last_year), staged=staged
     )
+    assert record_revision.id is not None  # flushed by create_record
     _sign(session, record_revision.id, Action.approve, people["approver"], "评审记录确认")
-    monitoring = session.get(DocType, "MONITORING_MEASUREMENT_RECORDS")
+    monitoring = session.get_one(DocType, "MONITORING_MEASUREMENT_RECORDS")
     contributor = people["contributor"][0]
     staged = _stage(session, folder, monitoring, "重点用能设备月度能耗台账", "monitoring.docx")
     documents.create_record(

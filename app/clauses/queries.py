@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clauses.models import Clause, DocType, DocTypeClause
 from app.errors import NotFound
@@ -62,7 +62,7 @@ def _clause_order(clause: Clause) -> tuple[int, int, str]:
 
 
 def list_clauses(session: Session) -> list[ClausePublic]:
-    rows = session.execute(select(Clause).where(Clause.chapter.in_(CHAPTERS))).scalars().all()
+    rows = session.execute(select(Clause).where(col(Clause.chapter).in_(CHAPTERS))).scalars().all()
     return [
         ClausePublic(
             id=row.id, chapter=row.chapter, parent_id=row.parent_id, title_zh=row.title_zh, title_en=row.title_en
@@ -74,13 +74,15 @@ def list_clauses(session: Session) -> list[ClausePublic]:
 def _links(session: Session, *, clause_id: str | None = None) -> dict[str, list[str]]:
     """doc type code → clause ids (in clause order)."""
     query = (
-        select(DocTypeClause.doc_type, DocTypeClause.clause_id)
-        .join(Clause, Clause.id == DocTypeClause.clause_id)
-        .order_by(Clause.sort_key, Clause.id)
+        select(col(DocTypeClause.doc_type), col(DocTypeClause.clause_id))
+        .join(Clause, col(Clause.id) == col(DocTypeClause.clause_id))
+        .order_by(col(Clause.sort_key), col(Clause.id))
     )
     if clause_id is not None:
         query = query.where(
-            DocTypeClause.doc_type.in_(select(DocTypeClause.doc_type).where(DocTypeClause.clause_id == clause_id))
+            col(DocTypeClause.doc_type).in_(
+                select(col(DocTypeClause.doc_type)).where(col(DocTypeClause.clause_id) == clause_id)
+            )
         )
     links: dict[str, list[str]] = {}
     for code, cid in session.execute(query):
@@ -104,7 +106,7 @@ def _doc_type_public(row: DocType, clauses: list[str]) -> DocTypePublic:
 
 def list_doc_types(session: Session) -> list[DocTypePublic]:
     links = _links(session)
-    rows = session.execute(select(DocType).order_by(DocType.sort_key, DocType.code)).scalars().all()
+    rows = session.execute(select(DocType).order_by(col(DocType.sort_key), col(DocType.code))).scalars().all()
     return [_doc_type_public(row, links.get(row.code, [])) for row in rows]
 
 
@@ -119,7 +121,9 @@ def clause_detail(session: Session, *, clause_id: str, user: User, as_of: date |
     clause = get_clause(session, clause_id)
     links = _links(session, clause_id=clause_id)
     types = (
-        session.execute(select(DocType).where(DocType.code.in_(list(links))).order_by(DocType.sort_key, DocType.code))
+        session.execute(
+            select(DocType).where(col(DocType.code).in_(list(links))).order_by(col(DocType.sort_key), col(DocType.code))
+        )
         .scalars()
         .all()
         if links

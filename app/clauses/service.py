@@ -131,17 +131,17 @@ def sync_clause_map(session: Session, clause_map: ClauseMap) -> SyncReport:
     )
 
     existing_types = {row.code: row for row in session.exec(select(DocType)).all()}
-    for position, spec in enumerate(clause_map.doc_types, start=1):
-        values = _doc_type_values(spec, position)
-        row = existing_types.get(spec.code)
-        if row is None:
-            session.add(DocType(code=spec.code, **values))
-            report.doc_types_created.append(spec.code)
-        elif _apply(row, values):
-            session.add(row)
-            report.doc_types_updated.append(spec.code)
+    for position, type_spec in enumerate(clause_map.doc_types, start=1):
+        type_values = _doc_type_values(type_spec, position)
+        type_row = existing_types.get(type_spec.code)
+        if type_row is None:
+            session.add(DocType(code=type_spec.code, **type_values))
+            report.doc_types_created.append(type_spec.code)
+        elif _apply(type_row, type_values):
+            session.add(type_row)
+            report.doc_types_updated.append(type_spec.code)
         else:
-            report.doc_types_unchanged.append(spec.code)
+            report.doc_types_unchanged.append(type_spec.code)
     map_codes = {spec.code for spec in clause_map.doc_types}
     report.doc_types_retired = sorted(
         (code for code in existing_types if code not in map_codes),
@@ -154,9 +154,9 @@ def sync_clause_map(session: Session, clause_map: ClauseMap) -> SyncReport:
     wanted = [(code, spec.id) for spec in clause_map.clauses for code in spec.doc_types]
     wanted_set = set(wanted)
     existing_links = {(row.doc_type, row.clause_id): row for row in session.exec(select(DocTypeClause)).all()}
-    for key, row in sorted(existing_links.items()):
+    for key, link in sorted(existing_links.items()):
         if key not in wanted_set:
-            session.delete(row)
+            session.delete(link)
             report.links_removed.append(key)
     for key in wanted:
         if key not in existing_links:

@@ -1,6 +1,7 @@
 """Who may read what: the one place that turns a user into a row filter."""
 
 from sqlalchemy import ColumnElement, or_, true
+from sqlmodel import col
 
 from app.documents.models import AccessLevel, Document
 from app.users.models import Role, User
@@ -8,9 +9,9 @@ from app.users.models import Role, User
 
 def readable(user: User) -> ColumnElement[bool]:
     """Contributors read public documents and what they registered themselves; other roles read the whole park."""
-    same_park = Document.park_id == user.park_id
+    same_park = col(Document.park_id) == user.park_id
     if user.role == Role.contributor:
-        return same_park & or_(Document.access_level == AccessLevel.public, Document.created_by_id == user.id)
+        return same_park & or_(col(Document.access_level) == AccessLevel.public, col(Document.created_by_id) == user.id)
     return same_park & true()
 
 

@@ -10,8 +10,9 @@ record:   draft -submit-> in_approval -approve(确认)-> filed -void-> void;  in
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clauses.models import DocKind, DocType
 from app.common import utcnow
@@ -98,7 +99,27 @@ def step_for(kind: DocKind | str, action: Action) -> Step:
     return step
 
 
-def approver_roles(doc_type: DocType) -> frozenset[Role]:
+class RevisionFacts(Protocol):
+    """What the authority checks read of a revision: a Revision, or the columns of one selected for a task list."""
+
+    @property
+    def state(self) -> RevisionState: ...
+
+    @property
+    def preparer_id(self) -> int: ...
+
+
+class DocumentFacts(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+
+class TypeFacts(Protocol):
+    @property
+    def approver_role(self) -> str: ...
+
+
+def approver_roles(doc_type: TypeFacts) -> frozenset[Role]:
     """Who may give the final signature: top management also signs what approvers may sign."""
     if doc_type.approver_role == Role.top_management:
         return frozenset({Role.top_management})
@@ -106,7 +127,11 @@ def approver_roles(doc_type: DocType) -> frozenset[Role]:
 
 
 def allowed_actions(
-    revision: Revision, document: Document, doc_type: DocType, user: User, signers: dict[SignatureMeaning, int]
+    revision: RevisionFacts,
+    document: DocumentFacts,
+    doc_type: TypeFacts,
+    user: User,
+    signers: dict[SignatureMeaning, int],
 ) -> list[Action]:
     """The actions this user may take on this revision now (for buttons and task lists)."""
     result = []
@@ -120,9 +145,9 @@ def allowed_actions(
 
 def _authority_problem(
     action: Action,
-    revision: Revision,
-    document: Document,
-    doc_type: DocType,
+    revision: RevisionFacts,
+    document: DocumentFacts,
+    doc_type: TypeFacts,
     actor: User,
     signers: dict[SignatureMeaning, int],
 ) -> tuple[str, str] | None:
@@ -155,8 +180,8 @@ def current_signers(session: Session, revision: Revision) -> dict[SignatureMeani
     from sqlalchemy import select
 
     rows = session.execute(
-        select(Signature.meaning, Signature.signer_id).where(
-            Signature.revision_id == revision.id, Signature.cycle == revision.cycle
+        select(col(Signature.meaning), col(Signature.signer_id)).where(
+            col(Signature.revision_id) == revision.id, col(Signature.cycle) == revision.cycle
         )
     ).all()
     return {SignatureMeaning(meaning): signer_id for meaning, signer_id in rows}
@@ -212,6 +237,7 @@ def transition(
         revision.ended_at = now
         revision.end_reason = comment
     if step.signature is not None:
+        assert revision.id is not None and actor.id is not None  # stored rows
         signature = Signature(
             park_id=revision.park_id,
             revision_id=revision.id,
@@ -256,7 +282,9 @@ def _supersede_effective(session: Session, document: Document, *, replaced_by: R
     from sqlalchemy import select
 
     previous = (
-        session.execute(select(Revision).where(Revision.document_id == document.id, Revision.state == S.effective))
+        session.execute(
+            select(Revision).where(col(Revision.document_id) == document.id, col(Revision.state) == S.effective)
+        )
         .scalars()
         .first()
     )

@@ -2,14 +2,15 @@
 
 import json
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
-from sqlmodel import Session
+from sqlalchemy import Select, func, or_, select
+from sqlmodel import Session, col
 
 from app.clauses.models import DocType, DocTypeClause
 from app.documents import lifecycle
 from app.documents.access import readable
-from app.documents.models import Document, Revision, Signature
+from app.documents.models import Document, Revision, RevisionState, Signature
 from app.documents.schemas import (
     DocumentDetail,
     DocumentPage,
@@ -23,11 +24,11 @@ from app.events.models import Event
 from app.users.models import User
 
 SORTABLE = {
-    "control_no": Document.control_no,
-    "title": Document.title,
-    "created_at": Document.created_at,
-    "doc_type": Document.doc_type,
-    "owner_unit": Document.owner_unit,
+    "control_no": col(Document.control_no),
+    "title": col(Document.title),
+    "created_at": col(Document.created_at),
+    "doc_type": col(Document.doc_type),
+    "owner_unit": col(Document.owner_unit),
 }
 
 
@@ -48,27 +49,31 @@ def _register_conditions(user: User, filters: DocumentFilters) -> list:
     """The register's filters as conditions on Document alone (so counting and paging never touch revisions)."""
     conditions = [readable(user)]
     if filters.doc_type:
-        conditions.append(Document.doc_type == filters.doc_type)
+        conditions.append(col(Document.doc_type) == filters.doc_type)
     if filters.clause:
         conditions.append(
-            Document.doc_type.in_(select(DocTypeClause.doc_type).where(DocTypeClause.clause_id == filters.clause))
+            col(Document.doc_type).in_(
+                select(col(DocTypeClause.doc_type)).where(col(DocTypeClause.clause_id) == filters.clause)
+            )
         )
     if filters.state:
         # Documents with a revision in that state; the park condition lets the (park_id, state) index answer.
         conditions.append(
-            Document.id.in_(
-                select(Revision.document_id).where(Revision.park_id == user.park_id, Revision.state == filters.state)
+            col(Document.id).in_(
+                select(col(Revision.document_id)).where(
+                    col(Revision.park_id) == user.park_id, col(Revision.state) == filters.state
+                )
             )
         )
     if filters.owner_unit:
-        conditions.append(Document.owner_unit == filters.owner_unit)
+        conditions.append(col(Document.owner_unit) == filters.owner_unit)
     if filters.access_level:
-        conditions.append(Document.access_level == filters.access_level)
+        conditions.append(col(Document.access_level) == filters.access_level)
     if filters.kind:
-        conditions.append(Document.kind == filters.kind)
+        conditions.append(col(Document.kind) == filters.kind)
     if filters.q:
         pattern = f"%{filters.q.strip()}%"
-        conditions.append(or_(Document.title.like(pattern), Document.control_no.like(pattern)))
+        conditions.append(or_(col(Document.title).like(pattern), col(Document.control_no).like(pattern)))
     return conditions
 
 
@@ -78,12 +83,12 @@ def list_documents(
     """One page of the register, filtered and sorted in SQL; revisions are read for that page's documents only."""
     conditions = _register_conditions(user, filters)
     total = session.execute(select(func.count()).select_from(Document).where(*conditions)).scalar_one()
-    column = SORTABLE.get(filters.sort, Document.control_no)
+    column = SORTABLE.get(filters.sort, col(Document.control_no))
     documents = (
         session.execute(
             select(Document)
             .where(*conditions)
-            .order_by(column.desc() if filters.descending else column, Document.id)
+            .order_by(column.desc() if filters.descending else column, col(Document.id))
             .limit(limit)
             .offset(offset)
         )
@@ -94,8 +99,8 @@ def list_documents(
     effective: dict[int, int] = {}
     if documents:
         for document_id, number, state in session.execute(
-            select(Revision.document_id, Revision.number, Revision.state).where(
-                Revision.document_id.in_([document.id for document in documents])
+            select(col(Revision.document_id), col(Revision.number), col(Revision.state)).where(
+                col(Revision.document_id).in_([document.id for document in documents])
             )
         ):
             if document_id not in latest or number > latest[document_id][0]:
@@ -122,8 +127,8 @@ def _effective_numbers(session: Session, document_ids: list[int]) -> dict[int, i
     if not document_ids:
         return {}
     rows = session.execute(
-        select(Revision.document_id, Revision.number).where(
-            Revision.document_id.in_(document_ids), Revision.state == "effective"
+        select(col(Revision.document_id), col(Revision.number)).where(
+            col(Revision.document_id).in_(document_ids), col(Revision.state) == "effective"
         )
     ).all()
     return dict(rows)
@@ -132,14 +137,18 @@ def _effective_numbers(session: Session, document_ids: list[int]) -> dict[int, i
 def _type_titles(session: Session, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
-    return dict(session.execute(select(DocType.code, DocType.title_zh).where(DocType.code.in_(codes))).all())
+    return dict(
+        session.execute(select(col(DocType.code), col(DocType.title_zh)).where(col(DocType.code).in_(codes))).all()
+    )
 
 
 def _type_clauses(session: Session, codes: set[str]) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     if codes:
         rows = session.execute(
-            select(DocTypeClause.doc_type, DocTypeClause.clause_id).where(DocTypeClause.doc_type.in_(codes))
+            select(col(DocTypeClause.doc_type), col(DocTypeClause.clause_id)).where(
+                col(DocTypeClause.doc_type).in_(codes)
+            )
         ).all()
         for code, clause_id in rows:
             result.setdefault(code, []).append(clause_id)
@@ -154,6 +163,7 @@ def document_public(
     titles: dict[str, str],
     clauses: dict[str, list[str]],
 ) -> DocumentPublic:
+    assert document.id is not None  # a stored row
     return DocumentPublic(
         id=document.id,
         control_no=document.control_no,
@@ -192,7 +202,7 @@ def _clause_sort_key(clause_id: str) -> list[int]:
 def _users(session: Session, ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}
-    return {user.id: user for user in session.execute(select(User).where(User.id.in_(ids))).scalars()}
+    return {user.id: user for user in session.execute(select(User).where(col(User.id).in_(ids))).scalars()}
 
 
 def signatures_of(session: Session, revision_ids: list[int]) -> dict[int, list[SignaturePublic]]:
@@ -201,7 +211,9 @@ def signatures_of(session: Session, revision_ids: list[int]) -> dict[int, list[S
         return result
     rows = (
         session.execute(
-            select(Signature).where(Signature.revision_id.in_(revision_ids)).order_by(Signature.signed_at, Signature.id)
+            select(Signature)
+            .where(col(Signature.revision_id).in_(revision_ids))
+            .order_by(col(Signature.signed_at), col(Signature.id))
         )
         .scalars()
         .all()
@@ -230,6 +242,7 @@ def signatures_of(session: Session, revision_ids: list[int]) -> dict[int, list[S
 def revision_public(
     revision: Revision, preparer: User | None, signatures: list[SignaturePublic], allowed: list[str] | None = None
 ) -> RevisionPublic:
+    assert revision.id is not None  # a stored row
     return RevisionPublic(
         id=revision.id,
         document_id=revision.document_id,
@@ -258,26 +271,27 @@ def revision_public(
 
 
 def revision_out(session: Session, revision: Revision, user: User | None = None) -> RevisionPublic:
+    assert revision.id is not None  # a stored row
     preparer = session.get(User, revision.preparer_id)
     allowed = _allowed(session, revision, user) if user else []
     return revision_public(revision, preparer, signatures_of(session, [revision.id]).get(revision.id, []), allowed)
 
 
 def _allowed(session: Session, revision: Revision, user: User) -> list[str]:
-    document = session.get(Document, revision.document_id)
-    doc_type = session.get(DocType, document.doc_type)
+    document = session.get_one(Document, revision.document_id)
+    doc_type = session.get_one(DocType, document.doc_type)
     signers = lifecycle.current_signers(session, revision)
     return [str(action) for action in lifecycle.allowed_actions(revision, document, doc_type, user, signers)]
 
 
 def history(session: Session, *, park_id: int, document_id: int, revision_ids: list[int]) -> list[EventBrief]:
-    entity_filter = (Event.entity_type == "document") & (Event.entity_id == str(document_id))
+    entity_filter = (col(Event.entity_type) == "document") & (col(Event.entity_id) == str(document_id))
     if revision_ids:
         entity_filter = entity_filter | (
-            (Event.entity_type == "revision") & Event.entity_id.in_([str(i) for i in revision_ids])
+            (col(Event.entity_type) == "revision") & col(Event.entity_id).in_([str(i) for i in revision_ids])
         )
     rows = (
-        session.execute(select(Event).where(Event.park_id == park_id, entity_filter).order_by(Event.seq))
+        session.execute(select(Event).where(col(Event.park_id) == park_id, entity_filter).order_by(col(Event.seq)))
         .scalars()
         .all()
     )
@@ -298,7 +312,7 @@ def history(session: Session, *, park_id: int, document_id: int, revision_ids: l
 
 def document_detail(session: Session, *, document: Document, user: User) -> DocumentDetail:
     revisions = (
-        session.execute(select(Revision).where(Revision.document_id == document.id).order_by(Revision.number))
+        session.execute(select(Revision).where(col(Revision.document_id) == document.id).order_by(col(Revision.number)))
         .scalars()
         .all()
     )
@@ -324,6 +338,7 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
         _type_titles(session, {document.doc_type}),
         _type_clauses(session, {document.doc_type}),
     )
+    assert document.id is not None  # a stored row
     return DocumentDetail(
         **base.model_dump(),
         revisions=revision_items,
@@ -332,6 +347,7 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
 
 
 def record_public(session: Session, document: Document, revision: Revision) -> RecordPublic:
+    assert document.id is not None and revision.id is not None  # stored rows
     return RecordPublic(
         id=document.id,
         control_no=document.control_no,
@@ -367,21 +383,30 @@ class TaskItem:
     revision_id: int | None = None
     number: int | None = None
     state: str | None = None
-    due: object = None  # a date for review_due / review_overdue
-    since: object = None  # when the revision reached its state (or was created)
+    due: date | None = None  # for review_due / review_overdue
+    since: datetime | None = None  # when the revision reached its state (or was created)
 
 
-def revision_tasks(session: Session, *, user: User, today: object = None) -> list[TaskItem]:
+@dataclass(frozen=True)
+class _StepFacts:
+    """The selected columns lifecycle.allowed_actions reads, standing in for the revision, document and type."""
+
+    state: RevisionState
+    preparer_id: int
+    kind: str
+    approver_role: str
+
+
+def revision_tasks(session: Session, *, user: User, today: date | None = None) -> list[TaskItem]:
     """The revision-based tasks of `user`: steps they may take now (lifecycle.allowed_actions), their returned or
     unfinished drafts, and — for coordinators and a document's registrant — effective documents whose review is due
     within REVIEW_DUE_DAYS days or overdue. Only documents the user may read."""
-    from datetime import UTC, datetime, time, timedelta
-    from types import SimpleNamespace
+    from datetime import UTC, time, timedelta
 
     from sqlalchemy import and_
 
     from app.common import as_utc, utcnow
-    from app.documents.models import OPEN_STATES, RevisionState
+    from app.documents.models import OPEN_STATES
     from app.readiness.items import add_months
     from app.users.models import Role
 
@@ -389,41 +414,41 @@ def revision_tasks(session: Session, *, user: User, today: object = None) -> lis
     # Plain columns, not ORM objects: a coordinator of a large park may have thousands of tasks.
     rows = session.execute(
         select(
-            Revision.id,
-            Revision.state,
-            Revision.preparer_id,
-            Revision.cycle,
-            Revision.number,
-            Revision.approved_at,
-            Revision.submitted_at,
-            Revision.created_at,
-            Document.id.label("document_id"),
-            Document.kind,
-            Document.control_no,
-            Document.title,
-            Document.doc_type,
-            DocType.approver_role,
+            col(Revision.id),
+            col(Revision.state),
+            col(Revision.preparer_id),
+            col(Revision.cycle),
+            col(Revision.number),
+            col(Revision.approved_at),
+            col(Revision.submitted_at),
+            col(Revision.created_at),
+            col(Document.id).label("document_id"),
+            col(Document.kind),
+            col(Document.control_no),
+            col(Document.title),
+            col(Document.doc_type),
+            col(DocType.approver_role),
         )
-        .join(Document, Document.id == Revision.document_id)
-        .join(DocType, DocType.code == Document.doc_type)
+        .join(Document, col(Document.id) == col(Revision.document_id))
+        .join(DocType, col(DocType.code) == col(Document.doc_type))
         .where(
             readable(user),
-            Revision.park_id == user.park_id,
+            col(Revision.park_id) == user.park_id,
             # Only what can become a task below: the user's own drafts, and revisions awaiting a step.
             or_(
-                and_(Revision.state == str(RevisionState.draft), Revision.preparer_id == user.id),
-                Revision.state.in_([str(state) for state in OPEN_STATES if state != RevisionState.draft]),
+                and_(col(Revision.state) == str(RevisionState.draft), col(Revision.preparer_id) == user.id),
+                col(Revision.state).in_([str(state) for state in OPEN_STATES if state != RevisionState.draft]),
             ),
         )
-        .order_by(Revision.submitted_at, Revision.created_at, Revision.id)
+        .order_by(col(Revision.submitted_at), col(Revision.created_at), col(Revision.id))
     ).all()
     signers: dict[int, dict] = {}
     steps = [row for row in rows if row.state != RevisionState.draft]
     if steps:
         for revision_id, meaning, signer_id, cycle in session.execute(
-            select(Signature.revision_id, Signature.meaning, Signature.signer_id, Signature.cycle).where(
-                Signature.revision_id.in_([row.id for row in steps])
-            )
+            select(
+                col(Signature.revision_id), col(Signature.meaning), col(Signature.signer_id), col(Signature.cycle)
+            ).where(col(Signature.revision_id).in_([row.id for row in steps]))
         ):
             signers.setdefault(revision_id, {})[(str(meaning), cycle)] = signer_id
     tasks: list[TaskItem] = []
@@ -439,17 +464,8 @@ def revision_tasks(session: Session, *, user: User, today: object = None) -> lis
             }
             # lifecycle.allowed_actions reads the revision's state and preparer, the document's kind and the
             # type's approver role: the selected row carries all of them.
-            revision = SimpleNamespace(state=RevisionState(row.state), preparer_id=row.preparer_id)
-            actions = [
-                str(a)
-                for a in lifecycle.allowed_actions(
-                    revision,
-                    SimpleNamespace(kind=row.kind),
-                    SimpleNamespace(approver_role=row.approver_role),
-                    user,
-                    current,
-                )
-            ]
+            facts = _StepFacts(RevisionState(row.state), row.preparer_id, row.kind, row.approver_role)
+            actions = [str(a) for a in lifecycle.allowed_actions(facts, facts, facts, user, current)]
             kind = next((action for action in ("review", "approve", "publish") if action in actions), None)
         if kind is None:
             continue
@@ -469,7 +485,7 @@ def revision_tasks(session: Session, *, user: User, today: object = None) -> lis
 
     horizon = today + timedelta(days=REVIEW_DUE_DAYS)
     cycles = (
-        session.execute(select(DocType.review_cycle_months).where(DocType.review_cycle_months > 0).distinct())
+        session.execute(select(col(DocType.review_cycle_months)).where(col(DocType.review_cycle_months) > 0).distinct())
         .scalars()
         .all()
     )
@@ -482,36 +498,36 @@ def revision_tasks(session: Session, *, user: User, today: object = None) -> lis
         cutoff = datetime.combine(add_months(horizon, -cycle) + timedelta(days=4), time.min, tzinfo=UTC)
         due_soon.append(
             and_(
-                DocType.review_cycle_months == cycle,
-                Revision.effective_from < cutoff,
-                or_(Revision.last_reviewed_at.is_(None), Revision.last_reviewed_at < cutoff),
+                col(DocType.review_cycle_months) == cycle,
+                col(Revision.effective_from) < cutoff,
+                or_(col(Revision.last_reviewed_at).is_(None), col(Revision.last_reviewed_at) < cutoff),
             )
         )
-    effective = (
+    effective: Select = (
         select(
-            Revision.id,
-            Revision.number,
-            Revision.state,
-            Revision.effective_from,
-            Revision.last_reviewed_at,
-            Document.id.label("document_id"),
-            Document.control_no,
-            Document.title,
-            Document.doc_type,
-            DocType.review_cycle_months,
+            col(Revision.id),
+            col(Revision.number),
+            col(Revision.state),
+            col(Revision.effective_from),
+            col(Revision.last_reviewed_at),
+            col(Document.id).label("document_id"),
+            col(Document.control_no),
+            col(Document.title),
+            col(Document.doc_type),
+            col(DocType.review_cycle_months),
         )
-        .join(Document, Document.id == Revision.document_id)
-        .join(DocType, DocType.code == Document.doc_type)
+        .join(Document, col(Document.id) == col(Revision.document_id))
+        .join(DocType, col(DocType.code) == col(Document.doc_type))
         .where(
             readable(user),
-            Revision.park_id == user.park_id,
-            Revision.state == str(RevisionState.effective),
+            col(Revision.park_id) == user.park_id,
+            col(Revision.state) == str(RevisionState.effective),
             or_(*due_soon),
         )
     )
     if user.role != Role.coordinator:
-        effective = effective.where(Document.created_by_id == user.id)
-    due_items = []
+        effective = effective.where(col(Document.created_by_id) == user.id)
+    due_items: list[tuple[date, TaskItem]] = []
     for row in session.execute(effective):
         base = as_utc(row.effective_from)
         reviewed = as_utc(row.last_reviewed_at)
@@ -522,17 +538,20 @@ def revision_tasks(session: Session, *, user: User, today: object = None) -> lis
         due = add_months(base.date(), row.review_cycle_months)
         if due <= horizon:
             due_items.append(
-                TaskItem(
-                    kind="review_overdue" if due < today else "review_due",
-                    document_id=row.document_id,
-                    control_no=row.control_no,
-                    title=row.title,
-                    doc_type=row.doc_type,
-                    revision_id=row.id,
-                    number=row.number,
-                    state=str(row.state),
-                    due=due,
-                    since=base,
+                (
+                    due,
+                    TaskItem(
+                        kind="review_overdue" if due < today else "review_due",
+                        document_id=row.document_id,
+                        control_no=row.control_no,
+                        title=row.title,
+                        doc_type=row.doc_type,
+                        revision_id=row.id,
+                        number=row.number,
+                        state=str(row.state),
+                        due=due,
+                        since=base,
+                    ),
                 )
             )
-    return tasks + sorted(due_items, key=lambda item: item.due)
+    return tasks + [item for _, item in sorted(due_items, key=lambda pair: pair[0])]

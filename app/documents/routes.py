@@ -4,6 +4,7 @@ from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
+from app.clauses.models import DocKind
 from app.config import get_settings
 from app.db import SessionDep
 from app.deps import CurrentUser, EntityId
@@ -52,7 +53,7 @@ def register_document(body: DocumentCreate, session: SessionDep, user: CurrentUs
         owner_unit=body.owner_unit,
         access_level=body.access_level,
         control_no=body.control_no,
-        kind="document",
+        kind=DocKind.document,
     )
     return queries.new_document_out(session, document)
 
@@ -211,9 +212,8 @@ def download(revision_id: EntityId, session: SessionDep, user: CurrentUser, orig
                 "X-Controlled-Copy": "original",
             },
         )
-    served, headers, cleanup = controlled_download(
-        session.get(Document, revision.document_id), revision, path, get_settings().tmp_dir
-    )
+    document = session.get_one(Document, revision.document_id)
+    served, headers, cleanup = controlled_download(document, revision, path, get_settings().tmp_dir)
     return FileResponse(
         served,
         media_type=revision.media_type,
@@ -261,7 +261,7 @@ async def create_record(
 @router.get("/records/{record_id}", response_model=RecordPublic)
 def get_record(record_id: EntityId, session: SessionDep, user: CurrentUser) -> RecordPublic:
     revision = service.record_revision(session, record_id=record_id, user=user)
-    return queries.record_public(session, session.get(Document, record_id), revision)
+    return queries.record_public(session, _record_document(session, record_id), revision)
 
 
 def _record_transition(
@@ -275,6 +275,7 @@ def _record_transition(
     if_match: str | None = None,
 ) -> RecordPublic:
     revision = service.record_revision(session, record_id=record_id, user=user)
+    assert revision.id is not None  # a stored row
     revision = service.transition_revision(
         session,
         actor=user,
@@ -284,7 +285,11 @@ def _record_transition(
         password=password,
         expected_version=expected_version(if_match),
     )
-    return queries.record_public(session, session.get(Document, record_id), revision)
+    return queries.record_public(session, _record_document(session, record_id), revision)
+
+
+def _record_document(session: SessionDep, record_id: int) -> Document:
+    return session.get_one(Document, record_id)  # service.record_revision found its revision
 
 
 @router.post("/records/{record_id}/submit", response_model=RecordPublic)

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clauses.models import DocKind, DocType
 from app.config import get_settings
@@ -38,7 +38,7 @@ def get_doc_type(session: Session, code: str) -> DocType:
 
 
 def get_document(session: Session, *, document_id: int, user: User, for_update: bool = False) -> Document:
-    query = select(Document).where(Document.id == document_id)
+    query = select(Document).where(col(Document.id) == document_id)
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     document = session.execute(query).scalars().first()
@@ -60,7 +60,7 @@ def get_document(session: Session, *, document_id: int, user: User, for_update: 
 
 
 def get_revision(session: Session, *, revision_id: int, user: User, for_update: bool = False) -> Revision:
-    query = select(Revision).where(Revision.id == revision_id)
+    query = select(Revision).where(col(Revision.id) == revision_id)
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     revision = session.execute(query).scalars().first()
@@ -95,11 +95,13 @@ def _next_control_no(session: Session, park: Park, doc_type: DocType) -> str:
     count = session.execute(
         select(func.count())
         .select_from(Document)
-        .where(Document.park_id == park.id, Document.doc_type == doc_type.code)
+        .where(col(Document.park_id) == park.id, col(Document.doc_type) == doc_type.code)
     ).scalar_one()
     number = count + 1
     while session.execute(
-        select(Document.id).where(Document.park_id == park.id, Document.control_no == f"{prefix}{number:03d}")
+        select(col(Document.id)).where(
+            col(Document.park_id) == park.id, col(Document.control_no) == f"{prefix}{number:03d}"
+        )
     ).first():
         number += 1
     return f"{prefix}{number:03d}"
@@ -132,14 +134,15 @@ def register_document(
     title = title.strip()
     if not title:
         raise Invalid("标题不能为空", "The title is required")
-    park = session.get(Park, actor.park_id)
+    park = session.get_one(Park, actor.park_id)
+    assert actor.id is not None  # a stored user
     control_no = control_no.strip() if control_no else _next_control_no(session, park, doc_type)
     if session.execute(
-        select(Document.id).where(Document.park_id == park.id, Document.control_no == control_no)
+        select(col(Document.id)).where(col(Document.park_id) == park.id, col(Document.control_no) == control_no)
     ).first():
         raise Conflict(f"受控编号 {control_no} 已存在", f"Control number {control_no} already exists")
     document = Document(
-        park_id=park.id,
+        park_id=actor.park_id,
         control_no=control_no,
         doc_type=doc_type.code,
         kind=doc_type.kind,
@@ -194,7 +197,9 @@ def revision_refusal(actor: User, doc_type: DocType, document: Document, states:
 
 def may_add_revision(session: Session, *, document: Document, user: User) -> bool:
     """True when `user` may upload a new revision of `document` now (for showing the upload form)."""
-    states = session.execute(select(Revision.state).where(Revision.document_id == document.id)).scalars().all()
+    states = (
+        session.execute(select(col(Revision.state)).where(col(Revision.document_id) == document.id)).scalars().all()
+    )
     return revision_refusal(user, get_doc_type(session, document.doc_type), document, list(states)) is None
 
 
@@ -219,7 +224,7 @@ def add_revision(
         doc_type = get_doc_type(session, document.doc_type)
         _require_uploader(actor, doc_type)
         revisions = session.execute(
-            select(Revision.number, Revision.state).where(Revision.document_id == document.id)
+            select(col(Revision.number), col(Revision.state)).where(col(Revision.document_id) == document.id)
         ).all()
         problem = revision_refusal(actor, doc_type, document, [state for _, state in revisions])
         if problem is not None:
@@ -229,6 +234,7 @@ def add_revision(
         if has_effective and not change_reason:
             raise Invalid("变更现行文件必须填写变更原因", "Changing an effective document needs a change reason")
         _store(session, staged)
+        assert document.id is not None and actor.id is not None  # stored rows
         revision = Revision(
             park_id=document.park_id,
             document_id=document.id,
@@ -254,6 +260,7 @@ def add_revision(
                 "Another revision was just created for this document; reload and retry",
             ) from exc
         if staged.text:
+            assert revision.id is not None  # flushed above
             session.add(RevisionText(revision_id=revision.id, text=staged.text))
         events.record(
             session,
@@ -293,7 +300,7 @@ def transition_revision(
         require_signature(actor, password, entity_type="revision", entity_id=revision_id)
     revision = get_revision(session, revision_id=revision_id, user=actor, for_update=True)
     check_version(expected_version, revision.version)
-    document = session.get(Document, revision.document_id)
+    document = session.get_one(Document, revision.document_id)
     doc_type = get_doc_type(session, document.doc_type)
     try:
         lifecycle.transition(
@@ -317,7 +324,7 @@ def make_obsolete(
 ) -> Document:
     document = get_document(session, document_id=document_id, user=actor, for_update=True)
     check_version(expected_version, document.version, "document")
-    states = session.execute(select(Revision).where(Revision.document_id == document.id)).scalars().all()
+    states = session.execute(select(Revision).where(col(Revision.document_id) == document.id)).scalars().all()
     if document.kind == DocKind.record:
         raise Conflict("记录请使用“作废记录”", "Use void for a record")
     if any(revision.state in OPEN_STATES for revision in states):
@@ -403,6 +410,7 @@ def create_record(
             access_level=access_level,
             kind=DocKind.record,
         )
+        assert document.id is not None  # flushed by register_document
         revision = add_revision(session, actor=actor, document_id=document.id, staged=staged, period=period)
     finally:
         storage.discard(staged)
@@ -416,7 +424,7 @@ def record_revision(session: Session, *, record_id: int, user: User, for_update:
     if document.kind != DocKind.record:
         raise NotFound("记录不存在", "Record not found")
     revision_id = session.execute(
-        select(Revision.id).where(Revision.document_id == document.id).order_by(Revision.number.desc())
+        select(col(Revision.id)).where(col(Revision.document_id) == document.id).order_by(col(Revision.number).desc())
     ).scalar()
     if revision_id is None:
         raise NotFound("记录不存在", "Record not found")

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 from urllib.parse import quote
 
 import anyio.to_thread
@@ -123,7 +123,7 @@ class _Sink:
         self.max_bytes = max_bytes
         self.size = 0
         self.hasher = hashlib.sha256()
-        self.fh: BinaryIO = tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="upload-", suffix=".part", delete=False)
+        self.fh: IO[bytes] = tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="upload-", suffix=".part", delete=False)
         self.path = Path(self.fh.name)
 
     def write(self, chunk: bytes) -> None:

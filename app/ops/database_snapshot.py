@@ -200,8 +200,8 @@ def require_empty_database(url: str, dialect: str) -> None:
         return
     engine = create_engine(url)
     try:
-        with engine.connect() as conn:
-            tables = _pg_tables(conn)
+        with engine.connect() as connection:
+            tables = _pg_tables(connection)
     except Exception as exc:  # noqa: BLE001 - e.g. the database does not exist
         raise Invalid(
             f"无法连接目标数据库（请先创建空数据库）：{exc}",

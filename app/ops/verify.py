@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
 from app.documents.storage import CHUNK_SIZE, blob_path
@@ -114,10 +114,10 @@ def verify(
 
 
 def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[str]:
-    rows = {sha: size for sha, size in session.execute(select(Blob.sha256, Blob.size_bytes)).all()}
+    rows = {sha: size for sha, size in session.execute(select(col(Blob.sha256), col(Blob.size_bytes))).all()}
     by_sha: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for revision_id, sha, size in session.execute(
-        select(Revision.id, Revision.blob_sha256, Revision.size_bytes).order_by(Revision.id)
+        select(col(Revision.id), col(Revision.blob_sha256), col(Revision.size_bytes)).order_by(col(Revision.id))
     ).all():
         by_sha[sha].append((revision_id, size))
     referenced = set(rows) | set(by_sha)
@@ -195,7 +195,7 @@ def _still_unreferenced(session: Session, sha: str) -> bool:
     with Session(session.get_bind()) as fresh:
         if fresh.get(Blob, sha) is not None:
             return False
-        return fresh.execute(select(Revision.id).where(Revision.blob_sha256 == sha).limit(1)).first() is None
+        return fresh.execute(select(col(Revision.id)).where(col(Revision.blob_sha256) == sha).limit(1)).first() is None
 
 
 def _check_disk(
@@ -256,17 +256,17 @@ def _check_disk(
 def _check_revisions(session: Session, report: VerifyReport) -> None:
     rows = session.execute(
         select(
-            Revision.id,
-            Revision.document_id,
-            Revision.state,
-            Revision.version,
-            Revision.submitted_at,
-            Revision.approved_at,
-            Revision.effective_from,
-            Revision.ended_at,
-        ).order_by(Revision.id)
+            col(Revision.id),
+            col(Revision.document_id),
+            col(Revision.state),
+            col(Revision.version),
+            col(Revision.submitted_at),
+            col(Revision.approved_at),
+            col(Revision.effective_from),
+            col(Revision.ended_at),
+        ).order_by(col(Revision.id))
     ).all()
-    documents = set(session.execute(select(Document.id)).scalars())
+    documents = set(session.execute(select(col(Document.id))).scalars())
     effective: dict[int, list[int]] = defaultdict(list)
     open_: dict[int, list[int]] = defaultdict(list)
     valid_states = {state.value for state in RevisionState}
@@ -322,9 +322,9 @@ def _check_revisions(session: Session, report: VerifyReport) -> None:
 
 def _check_signatures(session: Session, report: VerifyReport) -> None:
     rows = session.execute(
-        select(Signature.id, Signature.revision_id, Signature.file_sha256, Revision.blob_sha256)
-        .outerjoin(Revision, Revision.id == Signature.revision_id)
-        .order_by(Signature.id)
+        select(col(Signature.id), col(Signature.revision_id), col(Signature.file_sha256), col(Revision.blob_sha256))
+        .outerjoin(Revision, col(Revision.id) == col(Signature.revision_id))
+        .order_by(col(Signature.id))
     ).all()
     for signature_id, revision_id, signed_sha, revision_sha in rows:
         if revision_sha is None:
@@ -356,10 +356,10 @@ def _check_events(session: Session, report: VerifyReport) -> None:
         logged = {
             entity_id
             for entity_id in session.execute(
-                select(Event.entity_id).where(Event.action == action, Event.entity_type == entity_type)
+                select(col(Event.entity_id)).where(col(Event.action) == action, col(Event.entity_type) == entity_type)
             ).scalars()
         }
-        existing = {str(i) for i in session.execute(select(model.id)).scalars()}
+        existing = {str(i) for i in session.execute(select(col(model.id))).scalars()}
         ghosts = sorted(logged - existing, key=lambda v: (len(v), v))
         unlogged = sorted(existing - logged, key=lambda v: (len(v), v))
         if ghosts:

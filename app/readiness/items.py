@@ -57,7 +57,7 @@ def document_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_
         def due(row: EvidenceRow) -> date | None:
             return add_months(row.base.date(), cycle) if cycle and row.base else None
 
-        current = [row for row in effective.rows if due(row) is None or due(row) >= as_of]
+        current = [row for row in effective.rows if (day := due(row)) is None or day >= as_of]
         if current:
 
             def met() -> tuple[str, str]:

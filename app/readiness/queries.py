@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, literal, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
 from app.common import as_utc
@@ -61,23 +61,23 @@ def load_clause_map(
     """Clauses of `chapters` with at least one linked type, in file order, and those types: one query."""
     query = (
         select(
-            Clause.id,
-            Clause.chapter,
-            Clause.title_zh,
-            Clause.title_en,
-            DocType.code,
-            DocType.title_zh,
-            DocType.title_en,
-            DocType.kind,
-            DocType.review_cycle_months,
+            col(Clause.id),
+            col(Clause.chapter),
+            col(Clause.title_zh),
+            col(Clause.title_en),
+            col(DocType.code),
+            col(DocType.title_zh),
+            col(DocType.title_en),
+            col(DocType.kind),
+            col(DocType.review_cycle_months),
         )
-        .join(DocTypeClause, DocTypeClause.clause_id == Clause.id)
-        .join(DocType, DocType.code == DocTypeClause.doc_type)
-        .where(Clause.chapter.in_(chapters))
-        .order_by(Clause.sort_key, Clause.id, DocType.sort_key, DocType.code)
+        .join(DocTypeClause, col(DocTypeClause.clause_id) == col(Clause.id))
+        .join(DocType, col(DocType.code) == col(DocTypeClause.doc_type))
+        .where(col(Clause.chapter).in_(chapters))
+        .order_by(col(Clause.sort_key), col(Clause.id), col(DocType.sort_key), col(DocType.code))
     )
     if clause_ids is not None:
-        query = query.where(Clause.id.in_(list(clause_ids)))
+        query = query.where(col(Clause.id).in_(list(clause_ids)))
     clauses: dict[str, ClauseInfo] = {}
     types: dict[str, TypeInfo] = {}
     for cid, chapter, c_zh, c_en, code, t_zh, t_en, kind, cycle in session.execute(query):
@@ -94,11 +94,11 @@ def load_applicability(
     session: Session, park_id: int, clause_ids: Collection[str] | None
 ) -> dict[str, tuple[bool, str]]:
     """The park's applicability rows: clause id -> (applicable, reason)."""
-    query = select(ClauseApplicability.clause_id, ClauseApplicability.applicable, ClauseApplicability.reason).where(
-        ClauseApplicability.park_id == park_id
-    )
+    query = select(
+        col(ClauseApplicability.clause_id), col(ClauseApplicability.applicable), col(ClauseApplicability.reason)
+    ).where(col(ClauseApplicability.park_id) == park_id)
     if clause_ids is not None:
-        query = query.where(ClauseApplicability.clause_id.in_(list(clause_ids)))
+        query = query.where(col(ClauseApplicability.clause_id).in_(list(clause_ids)))
     return {clause_id: (bool(applicable), reason or "") for clause_id, applicable, reason in session.execute(query)}
 
 
@@ -145,49 +145,54 @@ def load_revision_buckets(
     R, D = Revision, Document
     cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)  # the end of the as_of day
     if historical:
-        not_ended = or_(R.ended_at.is_(None), R.ended_at >= cutoff)
+        not_ended = or_(col(R.ended_at).is_(None), col(R.ended_at) >= cutoff)
         reviewed = and_(
-            R.last_reviewed_at.is_not(None), R.last_reviewed_at > R.effective_from, R.last_reviewed_at < cutoff
+            col(R.last_reviewed_at).is_not(None),
+            col(R.last_reviewed_at) > col(R.effective_from),
+            col(R.last_reviewed_at) < cutoff,
         )
         bucket = case(
-            (and_(R.state.in_(_RECORD_DONE), R.effective_from < cutoff, not_ended), literal(BUCKET_FILED)),
-            (and_(R.state.in_(_ONCE_EFFECTIVE), R.effective_from < cutoff, not_ended), literal(BUCKET_EFFECTIVE)),
-            (and_(R.state == str(_S.obsolete), R.ended_at < cutoff), literal(BUCKET_OBSOLETE)),
+            (and_(col(R.state).in_(_RECORD_DONE), col(R.effective_from) < cutoff, not_ended), literal(BUCKET_FILED)),
+            (
+                and_(col(R.state).in_(_ONCE_EFFECTIVE), col(R.effective_from) < cutoff, not_ended),
+                literal(BUCKET_EFFECTIVE),
+            ),
+            (and_(col(R.state) == str(_S.obsolete), col(R.ended_at) < cutoff), literal(BUCKET_OBSOLETE)),
             (
                 and_(
-                    R.state.in_(_OPEN_VALUES + _ONCE_EFFECTIVE),
-                    or_(R.effective_from.is_(None), R.effective_from >= cutoff),
+                    col(R.state).in_(_OPEN_VALUES + _ONCE_EFFECTIVE),
+                    or_(col(R.effective_from).is_(None), col(R.effective_from) >= cutoff),
                     not_ended,
                 ),
                 literal(BUCKET_OPEN),
             ),
             else_=literal(""),
         )
-        conditions = [R.created_at < cutoff, or_(not_ended, R.state == str(_S.obsolete))]
+        conditions = [col(R.created_at) < cutoff, or_(not_ended, col(R.state) == str(_S.obsolete))]
     else:
-        reviewed = and_(R.last_reviewed_at.is_not(None), R.last_reviewed_at > R.effective_from)
+        reviewed = and_(col(R.last_reviewed_at).is_not(None), col(R.last_reviewed_at) > col(R.effective_from))
         bucket = case(
-            (R.state == str(_S.effective), literal(BUCKET_EFFECTIVE)),
-            (R.state == str(_S.filed), literal(BUCKET_FILED)),
-            (R.state == str(_S.obsolete), literal(BUCKET_OBSOLETE)),
+            (col(R.state) == str(_S.effective), literal(BUCKET_EFFECTIVE)),
+            (col(R.state) == str(_S.filed), literal(BUCKET_FILED)),
+            (col(R.state) == str(_S.obsolete), literal(BUCKET_OBSOLETE)),
             else_=literal(BUCKET_OPEN),
         )
-        conditions = [R.state.in_((str(_S.effective), str(_S.filed), str(_S.obsolete)) + _OPEN_VALUES)]
-    base = case((reviewed, R.last_reviewed_at), else_=R.effective_from)
+        conditions = [col(R.state).in_((str(_S.effective), str(_S.filed), str(_S.obsolete)) + _OPEN_VALUES)]
+    base = case((reviewed, col(R.last_reviewed_at)), else_=col(R.effective_from))
     if user is not None and user.role == Role.contributor:
         conditions.append(readable(user))
     if few_types:
         # One clause: from the park's documents of those types to their revisions (by document_id). Without
         # the revision-side park filter SQLite cannot pick ix_revision_park_state, which would read every
         # counting revision of the park; the document-side park filter keeps the tenant boundary.
-        conditions.append(D.doc_type.in_(sorted(doc_types)))
+        conditions.append(col(D.doc_type).in_(sorted(doc_types)))
     else:
         # The whole park: one pass over its counting revisions through ix_revision_park_state (park_id, state).
-        conditions.append(R.park_id == park_id)
+        conditions.append(col(R.park_id) == park_id)
     query = (
-        select(bucket, D.doc_type, R.id, base, R.period_end)
-        .join(D, D.id == R.document_id)
-        .where(D.park_id == park_id, *conditions)
+        select(bucket, col(D.doc_type), col(R.id), base, col(R.period_end))
+        .join(D, col(D.id) == col(R.document_id))
+        .where(col(D.park_id) == park_id, *conditions)
     )
     wanted = set(doc_types)
     # Streamed in chunks, keeping per type and bucket a count and a bounded heap of the newest rows: memory and
@@ -230,18 +235,31 @@ def fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:
         by_id.setdefault(row.revision_id, []).append(row)
     R, D, S = Revision, Document, Signature
     query = (
-        select(R.id, R.document_id, D.control_no, R.number, R.state, R.effective_from, R.period_start, S.signer_name)
-        .join(D, D.id == R.document_id)
+        select(
+            col(R.id),
+            col(R.document_id),
+            col(D.control_no),
+            col(R.number),
+            col(R.state),
+            col(R.effective_from),
+            col(R.period_start),
+            col(S.signer_name),
+        )
+        .join(D, col(D.id) == col(R.document_id))
         .outerjoin(
             S,
-            and_(S.revision_id == R.id, S.meaning.in_((str(SignatureMeaning.approve), str(SignatureMeaning.confirm)))),
+            and_(
+                col(S.revision_id) == col(R.id),
+                col(S.meaning).in_((str(SignatureMeaning.approve), str(SignatureMeaning.confirm))),
+            ),
         )
-        .where(R.id.in_(sorted(by_id)))
-        .order_by(R.id, S.signed_at, S.id)
+        .where(col(R.id).in_(sorted(by_id)))
+        .order_by(col(R.id), col(S.signed_at), col(S.id))
     )
     for revision_id, document_id, control_no, number, state, effective_from, period_start, signer in (
         session.connection().execute(query).all()
     ):
+        assert revision_id is not None  # a primary key
         for row in by_id[revision_id]:
             row.document_id, row.control_no, row.number, row.state = document_id, control_no, number, str(state)
             row.effective_from, row.period_start = as_utc(effective_from), period_start

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clauses.models import Clause, ClauseApplicability
 from app.common import utcnow
@@ -150,7 +150,7 @@ def set_applicability(
     row = (
         session.execute(
             select(ClauseApplicability).where(
-                ClauseApplicability.park_id == actor.park_id, ClauseApplicability.clause_id == clause_id
+                col(ClauseApplicability.park_id) == actor.park_id, col(ClauseApplicability.clause_id) == clause_id
             )
         )
         .scalars()
@@ -187,7 +187,8 @@ def _width(text: str) -> int:
 
 def _fit(text: str, width: int) -> str:
     """Cut to `width` display columns and pad, counting CJK characters as two."""
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for ch in text:
         w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
         if used + w > width:

@@ -22,7 +22,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clauses.models import Clause, DocKind
 from app.common import as_utc, utcnow
@@ -119,7 +119,7 @@ def evidence_plan(session: Session, *, user: User, scope: Scope) -> dict[str, An
         {
             row.id: row
             for row in session.execute(
-                select(Revision).where(Revision.id.in_(revision_ids), Revision.park_id == user.park_id)
+                select(Revision).where(col(Revision.id).in_(revision_ids), col(Revision.park_id) == user.park_id)
             ).scalars()
         }
         if revision_ids
@@ -129,7 +129,7 @@ def evidence_plan(session: Session, *, user: User, scope: Scope) -> dict[str, An
         {
             row.id: row
             for row in session.execute(
-                select(Document).where(Document.id.in_({r.document_id for r in revisions.values()}))
+                select(Document).where(col(Document.id).in_({r.document_id for r in revisions.values()}))
             ).scalars()
         }
         if revisions
@@ -139,7 +139,9 @@ def evidence_plan(session: Session, *, user: User, scope: Scope) -> dict[str, An
     signatures = queries.signatures_of(session, list(revisions))
     texts = {
         row.id: clause_context(row)
-        for row in session.execute(select(Clause).where(Clause.id.in_([clause["id"] for clause in clauses]))).scalars()
+        for row in session.execute(
+            select(Clause).where(col(Clause.id).in_([clause["id"] for clause in clauses]))
+        ).scalars()
     }
     chapters = sorted({clause["chapter"] for clause in clauses}, key=int)
     return {
@@ -250,7 +252,7 @@ def build_evidence_package(
 ) -> PackageSummary:
     """Write the package for `scope` to `target` (a .zip). `progress(n)` is told of every n files added."""
     plan = plan or evidence_plan(session, user=user, scope=scope)
-    park = session.get(Park, user.park_id)
+    park = session.get_one(Park, user.park_id)
     blob_dir = get_settings().blob_dir
     summary = PackageSummary(scope=scope, clauses=len(plan["clauses"]))
     manifest_files: list[dict[str, Any]] = []

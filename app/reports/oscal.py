@@ -18,7 +18,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clauses.models import Clause, DocType, DocTypeClause
 from app.common import utcnow
@@ -62,7 +62,7 @@ def catalog(session: Session) -> dict[str, Any]:
     clauses = sorted(session.execute(select(Clause)).scalars().all(), key=lambda c: _sort_key(c.id))
     types = {row.code: row for row in session.execute(select(DocType)).scalars()}
     links: dict[str, list[str]] = {}
-    for code, clause_id in session.execute(select(DocTypeClause.doc_type, DocTypeClause.clause_id)):
+    for code, clause_id in session.execute(select(col(DocTypeClause.doc_type), col(DocTypeClause.clause_id))):
         links.setdefault(clause_id, []).append(code)
     for codes in links.values():
         codes.sort(key=lambda code: (types[code].sort_key, code))
@@ -156,7 +156,7 @@ def _props(entry: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def assessment_results(session: Session, *, user: User) -> dict[str, Any]:
-    park = session.get(Park, user.park_id)
+    park = session.get_one(Park, user.park_id)
     result = readiness.compute_readiness(session, park_id=user.park_id, user=user)
     as_of = result["as_of"]
     start = _iso(datetime.combine(datetime.fromisoformat(as_of).date(), time.min, tzinfo=UTC))

@@ -7,7 +7,7 @@ import io
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.common import as_utc, utcnow
 from app.documents import lifecycle, queries
@@ -55,7 +55,7 @@ def register_rows(session: Session, *, user: User, filters: queries.DocumentFilt
     wanted = {item.id for item in page.items}
     latest: dict[int, Revision] = {}
     if wanted:
-        for revision in session.execute(select(Revision).where(Revision.park_id == user.park_id)).scalars():
+        for revision in session.execute(select(Revision).where(col(Revision.park_id) == user.park_id)).scalars():
             if revision.document_id in wanted:
                 current = latest.get(revision.document_id)
                 if current is None or revision.number > current.number:
@@ -64,22 +64,23 @@ def register_rows(session: Session, *, user: User, filters: queries.DocumentFilt
     if latest:
         cycles = {revision.id: revision.cycle for revision in latest.values()}
         for revision_id, meaning, name, cycle in session.execute(
-            select(Signature.revision_id, Signature.meaning, Signature.signer_name, Signature.cycle)
-            .where(Signature.park_id == user.park_id)
-            .order_by(Signature.signed_at, Signature.id)
+            select(col(Signature.revision_id), col(Signature.meaning), col(Signature.signer_name), col(Signature.cycle))
+            .where(col(Signature.park_id) == user.park_id)
+            .order_by(col(Signature.signed_at), col(Signature.id))
         ):
             if revision_id in cycles and cycle == cycles[revision_id]:
                 signers.setdefault(revision_id, {})[str(meaning)] = name
     preparers = {
         row.id: row.full_name or row.username
-        for row in session.execute(select(User).where(User.park_id == user.park_id)).scalars()
+        for row in session.execute(select(User).where(col(User.park_id) == user.park_id)).scalars()
     }
     rows = []
     for item in page.items:
         revision = latest.get(item.id)
-        signed = signers.get(revision.id, {}) if revision else {}
+        signed = signers.get(revision.id, {}) if revision and revision.id is not None else {}
         period = ""
         if revision and revision.period_start:
+            assert revision.period_end is not None  # a record's period is stored as a pair
             period = f"{revision.period_start.isoformat()}/{revision.period_end.isoformat()}"
         rows.append(
             {

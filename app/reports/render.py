@@ -18,7 +18,7 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, TemplateError
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clauses.models import Clause, DocKind, DocType, DocTypeClause
 from app.common import utcnow
@@ -109,7 +109,9 @@ def clauses_for(session: Session, code: str) -> tuple[list[SimpleNamespace], dic
     """The clauses a type serves (in the standard's order) and an index of every clause by id (for tables)."""
     rows = session.execute(select(Clause)).scalars().all()
     index = {row.id: clause_context(row) for row in rows}
-    linked = session.execute(select(DocTypeClause.clause_id).where(DocTypeClause.doc_type == code)).scalars().all()
+    linked = (
+        session.execute(select(col(DocTypeClause.clause_id)).where(col(DocTypeClause.doc_type) == code)).scalars().all()
+    )
     serving = [index[cid] for cid in sorted(linked, key=_clause_sort_key) if cid in index]
     return serving, index
 
@@ -168,8 +170,10 @@ def create_revision_from_template(session: Session, actor: User, document_id: in
     """
     document: Document = documents.get_document(session, document_id=document_id, user=actor)
     doc_type = documents.get_doc_type(session, document.doc_type)
-    park = session.get(Park, document.park_id)
-    last = session.execute(select(func.max(Revision.number)).where(Revision.document_id == document.id)).scalar()
+    park = session.get_one(Park, document.park_id)
+    last = session.execute(
+        select(func.max(col(Revision.number))).where(col(Revision.document_id) == document.id)
+    ).scalar()
     reason = (change_reason or "").strip() or DEFAULT_TEMPLATE_REASON
     context = build_context(
         session,
@@ -194,4 +198,5 @@ def create_revision_from_template(session: Session, actor: User, document_id: in
             max_bytes=settings.max_upload_bytes,
             tmp_dir=settings.tmp_dir,
         )
+    assert document.id is not None  # a stored row
     return documents.add_revision(session, actor=actor, document_id=document.id, staged=staged, change_reason=reason)

@@ -19,7 +19,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.common import utcnow
 from app.config import get_settings
@@ -63,11 +63,13 @@ def check_year(year: int) -> int:
 def _effective_scope(session: Session, user: User) -> tuple[Document, Revision, str] | None:
     row = session.execute(
         select(Document, Revision)
-        .join(Revision, Revision.document_id == Document.id)
+        .join(Revision, col(Revision.document_id) == col(Document.id))
         .where(
-            readable(user), Document.doc_type == "CMS_SCOPE_BOUNDARY", Revision.state == str(RevisionState.effective)
+            readable(user),
+            col(Document.doc_type) == "CMS_SCOPE_BOUNDARY",
+            col(Revision.state) == str(RevisionState.effective),
         )
-        .order_by(Revision.effective_from.desc(), Revision.id.desc())
+        .order_by(col(Revision.effective_from).desc(), col(Revision.id).desc())
     ).first()
     if row is None:
         return None
@@ -78,7 +80,9 @@ def _effective_scope(session: Session, user: User) -> tuple[Document, Revision, 
 
 def _people(session: Session, park_id: int) -> list[User]:
     users = (
-        session.execute(select(User).where(User.park_id == park_id, User.is_active.is_(True)).order_by(User.id))
+        session.execute(
+            select(User).where(col(User.park_id) == park_id, col(User.is_active).is_(True)).order_by(col(User.id))
+        )
         .scalars()
         .all()
     )
@@ -114,7 +118,7 @@ def gather(session: Session, *, user: User, year: int) -> dict[str, Any]:
         if item["status"] in ("missing", "overdue", "review_overdue", "in_progress")
     ]
     return {
-        "park": session.get(Park, user.park_id),
+        "park": session.get_one(Park, user.park_id),
         "year": year,
         "as_of": as_of,
         "today": today,
@@ -438,7 +442,7 @@ def register_report(session: Session, *, actor: User, year: int) -> tuple[Docume
     """File the generated report as a draft record of CARBON_REVIEW_REPORT (a record type) for `year`."""
     check_year(year)
     content = build_report(session, user=actor, year=year)
-    park = session.get(Park, actor.park_id)
+    park = session.get_one(Park, actor.park_id)
     settings = get_settings()
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=settings.tmp_dir, prefix="review-") as folder:

@@ -65,7 +65,7 @@ def revision_from_template(
 def review_report_docx(session: SessionDep, user: Reviewer, year: Year) -> Response:
     """碳排放管理体系评审报告（附录 B）/ the Annex B review report of a year, pre-filled from live data."""
     content = review_report.build_report(session, user=user, year=year)
-    park = session.get(Park, user.park_id)
+    park = session.get_one(Park, user.park_id)
     return _attachment(content, DOCX, review_report.report_filename(park, year))
 
 
@@ -106,7 +106,7 @@ Filters = Annotated[RegisterFilters, Query()]
 
 
 def _register_name(user: User, session: SessionDep, suffix: str) -> str:
-    park = session.get(Park, user.park_id)
+    park = session.get_one(Park, user.park_id)
     return f"{park.code}_文件和记录清单_{utcnow().date().isoformat()}.{suffix}"
 
 
@@ -114,7 +114,7 @@ def _register_name(user: User, session: SessionDep, suffix: str) -> str:
 def export_register_xlsx(session: SessionDep, user: Exporter, filters: Filters) -> Response:
     """文件和记录清单（Excel）/ the document register as .xlsx."""
     rows = register_rows(session, user=user, filters=filters.to_filters())
-    park = session.get(Park, user.park_id)
+    park = session.get_one(Park, user.park_id)
     return _attachment(register_xlsx(rows, park_name=park.name), XLSX, _register_name(user, session, "xlsx"))
 
 
@@ -140,7 +140,7 @@ def export_evidence(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    park = session.get(Park, user.park_id)
+    park = session.get_one(Park, user.park_id)
     name = f"{park.code}_证据包_{parsed.value}_{utcnow().date().isoformat()}.zip"
     return FileResponse(
         target,

@@ -5,7 +5,7 @@ import zlib
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clauses.models import DocType, DocTypeClause
 from app.common import as_utc
@@ -36,23 +36,23 @@ def entry_stamp(
 
 
 _REV_COLUMNS = (
-    Revision.id,
-    Revision.document_id,
-    Revision.park_id,
-    Revision.state,
-    Revision.version,
-    Revision.created_at,
-    Revision.effective_from,
-    Revision.preparer_id,
-    Revision.change_reason,
-    Revision.file_name,
-    Document.control_no,
-    Document.title,
-    Document.doc_type,
-    Document.kind,
-    Document.owner_unit,
-    Document.access_level,
-    Document.created_by_id,
+    col(Revision.id),
+    col(Revision.document_id),
+    col(Revision.park_id),
+    col(Revision.state),
+    col(Revision.version),
+    col(Revision.created_at),
+    col(Revision.effective_from),
+    col(Revision.preparer_id),
+    col(Revision.change_reason),
+    col(Revision.file_name),
+    col(Document.control_no),
+    col(Document.title),
+    col(Document.doc_type),
+    col(Document.kind),
+    col(Document.owner_unit),
+    col(Document.access_level),
+    col(Document.created_by_id),
 )
 
 
@@ -60,9 +60,9 @@ class Lookups:
     """Document-type titles and clauses: small, loaded once per indexing run."""
 
     def __init__(self, session: Session) -> None:
-        self.type_titles = dict(session.execute(select(DocType.code, DocType.title_zh)).all())
+        self.type_titles = dict(session.execute(select(col(DocType.code), col(DocType.title_zh))).all())
         self.clauses: dict[str, list[str]] = {}
-        for code, clause in session.execute(select(DocTypeClause.doc_type, DocTypeClause.clause_id)).all():
+        for code, clause in session.execute(select(col(DocTypeClause.doc_type), col(DocTypeClause.clause_id))).all():
             self.clauses.setdefault(code, []).append(clause)
 
 
@@ -72,20 +72,28 @@ def load_documents(session: Session, revision_ids: list[int], lookups: Lookups |
         return []
     lookups = lookups or Lookups(session)
     rows = session.execute(
-        select(*_REV_COLUMNS).join(Document, Document.id == Revision.document_id).where(Revision.id.in_(revision_ids))
+        select(*_REV_COLUMNS)
+        .join(Document, col(Document.id) == col(Revision.document_id))
+        .where(col(Revision.id).in_(revision_ids))
     ).all()
     texts = dict(
         session.execute(
-            select(RevisionText.revision_id, RevisionText.text).where(RevisionText.revision_id.in_(revision_ids))
+            select(col(RevisionText.revision_id), col(RevisionText.text)).where(
+                col(RevisionText.revision_id).in_(revision_ids)
+            )
         ).all()
     )
     signers: dict[int, list[str]] = {}
     for revision_id, name in session.execute(
-        select(Signature.revision_id, Signature.signer_name).where(Signature.revision_id.in_(revision_ids))
+        select(col(Signature.revision_id), col(Signature.signer_name)).where(
+            col(Signature.revision_id).in_(revision_ids)
+        )
     ).all():
         signers.setdefault(revision_id, []).append(name)
     people = dict(
-        session.execute(select(User.id, User.full_name).where(User.id.in_({row.preparer_id for row in rows}))).all()
+        session.execute(
+            select(col(User.id), col(User.full_name)).where(col(User.id).in_({row.preparer_id for row in rows}))
+        ).all()
     )
     documents = []
     for row in rows:

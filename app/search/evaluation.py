@@ -208,7 +208,7 @@ def evaluate(searcher, units: list[Unit], restriction: Restriction) -> list[tupl
             continue
         postings = [posting for unit in units for posting in _unit_postings(searcher, reader, unit)]
         postings.sort(key=lambda item: len(item[0]))
-        candidates = allowed
+        candidates: set[int] | frozenset[int] = allowed
         for posting, _ in postings:
             candidates = posting.keys() & candidates
             if not candidates:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.common import utcnow
 from app.config import get_settings
@@ -46,7 +47,11 @@ def touched_revisions(session: Session) -> set[int]:
             documents.add(obj.id)
     if documents:
         ids.update(
-            session.connection().execute(select(Revision.id).where(Revision.document_id.in_(documents))).scalars()
+            revision_id
+            for revision_id in session.connection()
+            .execute(select(col(Revision.id)).where(col(Revision.document_id).in_(documents)))
+            .scalars()
+            if revision_id is not None  # never None (a primary key); the column's type allows it
         )
     return ids
 
@@ -66,7 +71,7 @@ def _queue_touched(session: Session, _flush_context: Any) -> None:
         return
     now = utcnow()
     session.connection().execute(
-        insert(SearchQueue.__table__),
+        insert(SearchQueue),
         [{"revision_id": revision_id, "attempts": 0, "last_error": "", "queued_at": now} for revision_id in new],
     )
     pending.update(new)

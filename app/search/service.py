@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import session_scope
 from app.documents.access import readable
@@ -98,7 +98,9 @@ def index_revisions(revision_ids: Iterable[int], *, raise_errors: bool = False) 
                 with session_scope(write=False) as session:
                     # Read the queue rows in the same snapshot as the data: rows queued later stay queued.
                     queued = list(
-                        session.execute(select(SearchQueue.id).where(SearchQueue.revision_id.in_(ids))).scalars()
+                        session.execute(
+                            select(col(SearchQueue.id)).where(col(SearchQueue.revision_id).in_(ids))
+                        ).scalars()
                     )
                     documents = load_documents(session, ids)
                 _write(ix, ids, documents)
@@ -106,7 +108,7 @@ def index_revisions(revision_ids: Iterable[int], *, raise_errors: bool = False) 
                 ix.close()
         if queued:
             with session_scope() as session:
-                session.execute(delete(SearchQueue).where(SearchQueue.id.in_(queued)))
+                session.execute(delete(SearchQueue).where(col(SearchQueue.id).in_(queued)))
         return True
     except Exception as exc:
         logger.warning("search indexing failed for revisions %s: %s", ids[:20], exc)
@@ -122,7 +124,7 @@ def _record_failure(ids: list[int], exc: Exception) -> None:
             message = f"{type(exc).__name__}: {exc}"[:2000]
             session.execute(
                 update(SearchQueue)
-                .where(SearchQueue.revision_id.in_(ids))
+                .where(col(SearchQueue.revision_id).in_(ids))
                 .values(attempts=SearchQueue.attempts + 1, last_error=message)
             )
     except Exception:  # noqa: BLE001 - the queue rows are still there; only the error text is lost
@@ -136,10 +138,10 @@ def process_queue(*, batch: int = CHUNK) -> tuple[int, int]:
         with session_scope(write=False) as session:
             ids = list(
                 session.execute(
-                    select(SearchQueue.revision_id)
-                    .where(SearchQueue.revision_id > last)
-                    .group_by(SearchQueue.revision_id)
-                    .order_by(SearchQueue.revision_id)
+                    select(col(SearchQueue.revision_id))
+                    .where(col(SearchQueue.revision_id) > last)
+                    .group_by(col(SearchQueue.revision_id))
+                    .order_by(col(SearchQueue.revision_id))
                     .limit(batch)
                 ).scalars()
             )
@@ -175,7 +177,10 @@ def rebuild(
                 with session_scope(write=False) as session:
                     ids = list(
                         session.execute(
-                            select(Revision.id).where(Revision.id > last).order_by(Revision.id).limit(chunk)
+                            select(col(Revision.id))
+                            .where(col(Revision.id) > last)
+                            .order_by(col(Revision.id))
+                            .limit(chunk)
                         ).scalars()
                     )
                     if not ids:
@@ -246,17 +251,17 @@ def check() -> CheckReport:
     with session_scope(write=False) as session:
         rows = session.execute(
             select(
-                Revision.id,
-                Revision.version,
-                Revision.state,
-                Document.title,
-                Document.control_no,
-                Document.access_level,
-                Document.owner_unit,
-                Document.doc_type,
+                col(Revision.id),
+                col(Revision.version),
+                col(Revision.state),
+                col(Document.title),
+                col(Document.control_no),
+                col(Document.access_level),
+                col(Document.owner_unit),
+                col(Document.doc_type),
             )
-            .join(Document, Document.id == Revision.document_id)
-            .order_by(Revision.id)
+            .join(Document, col(Document.id) == col(Revision.document_id))
+            .order_by(col(Revision.id))
             .execution_options(yield_per=2000)
         )
         for row in rows:
@@ -301,19 +306,19 @@ def _visible_rows(
     """
     if not revision_ids:
         return {}
-    query = select(Revision.id, Revision.document_id, Revision.state).where(
-        Revision.id.in_(revision_ids), Revision.park_id == user.park_id
+    query = select(col(Revision.id), col(Revision.document_id), col(Revision.state)).where(
+        col(Revision.id).in_(revision_ids), col(Revision.park_id) == user.park_id
     )
     if not include_obsolete:
-        query = query.where(Revision.state.not_in([str(state) for state in HIDDEN_STATES]))
+        query = query.where(col(Revision.state).not_in([str(state) for state in HIDDEN_STATES]))
     revisions = session.execute(query).all()
     if not revisions:
         return {}
     documents = {
         row.id: row
         for row in session.execute(
-            select(Document.id, Document.control_no, Document.title).where(
-                Document.id.in_({row.document_id for row in revisions}), readable(user)
+            select(col(Document.id), col(Document.control_no), col(Document.title)).where(
+                col(Document.id).in_({row.document_id for row in revisions}), readable(user)
             )
         )
     }
@@ -336,26 +341,26 @@ def _with_phrases(
     column = evaluation.rid_column(searcher)
     by_revision = {int(column[docnum]): (score, docnum) for score, docnum in matches}
     conditions = [
-        RevisionText.text.icontains(phrase, autoescape=True)
-        | Document.title.icontains(phrase, autoescape=True)
-        | Document.control_no.icontains(phrase, autoescape=True)
+        col(RevisionText.text).icontains(phrase, autoescape=True)
+        | col(Document.title).icontains(phrase, autoescape=True)
+        | col(Document.control_no).icontains(phrase, autoescape=True)
         for phrase in phrases
     ]
     kept: list[tuple[float, int]] = []
     ids = list(by_revision)
     for start in range(0, len(ids), 5000):
         rows = session.execute(
-            select(Revision.id)
-            .join(Document, Document.id == Revision.document_id)
-            .outerjoin(RevisionText, RevisionText.revision_id == Revision.id)
-            .where(Revision.id.in_(ids[start : start + 5000]), *conditions)
+            select(col(Revision.id))
+            .join(Document, col(Document.id) == col(Revision.document_id))
+            .outerjoin(RevisionText, col(RevisionText.revision_id) == col(Revision.id))
+            .where(col(Revision.id).in_(ids[start : start + 5000]), *conditions)
         ).scalars()
         kept.extend(by_revision[revision_id] for revision_id in rows)
     return kept
 
 
 def _queue_pending(session: Session) -> bool:
-    return session.execute(select(SearchQueue.id).limit(1)).first() is not None
+    return session.execute(select(col(SearchQueue.id)).limit(1)).first() is not None
 
 
 def search(
@@ -423,7 +428,9 @@ def _search_with(
     texts = (
         dict(
             session.execute(
-                select(RevisionText.revision_id, RevisionText.text).where(RevisionText.revision_id.in_(page_ids))
+                select(col(RevisionText.revision_id), col(RevisionText.text)).where(
+                    col(RevisionText.revision_id).in_(page_ids)
+                )
             ).all()
         )
         if page_ids

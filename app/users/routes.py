@@ -63,7 +63,7 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> None:
 def me(user: CurrentUser, session: SessionDep) -> MeOut:
     from app.users.models import Park
 
-    park = session.get(Park, user.park_id)
+    park = session.get_one(Park, user.park_id)
     zh, en = ROLE_LABELS[Role(user.role)]
     return MeOut(
         **UserPublic.model_validate(user, from_attributes=True).model_dump(),
@@ -88,7 +88,7 @@ def list_users(user: AdminUser, session: SessionDep) -> list[User]:
 def create_user(body: UserCreate, user: AdminUser, session: SessionDep) -> User:
     from app.users.models import Park
 
-    park = session.get(Park, user.park_id)
+    park = session.get_one(Park, user.park_id)
     return service.create_user(
         session,
         park=park,

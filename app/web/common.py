@@ -96,9 +96,10 @@ def fmt_time(value: datetime | str | None, lang: str = "zh") -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             return value
+        value = parsed
     value = as_utc(value)
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -116,11 +117,12 @@ def fmt_date(value: date | datetime | str | None) -> str:
 def fmt_size(size: int | None) -> str:
     if size is None:
         return ""
+    amount = float(size)
     for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(size)
+        if amount < 1024 or unit == "GB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return str(amount)
 
 
 def pct(value: float | None) -> str:

@@ -83,7 +83,7 @@ def _wrap(handler):  # noqa: ANN001, ANN202
         if isinstance(exc, AppError):
             return app_error_page(request, exc)
         try:
-            body = json.loads(response.body)
+            body = json.loads(bytes(response.body))
         except ValueError:
             body = {}
         return html_error(

@@ -4,7 +4,6 @@ Domain labels (states, actions, roles, readiness statuses, signature meanings) c
 tables, so a state is named the same way in the API, the CLI and the pages.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from app.documents.lifecycle import ACTION_LABELS, STATE_LABELS
@@ -589,7 +588,7 @@ class Translator:
         return key in TEXT
 
 
-def translator(lang: str) -> Callable[..., str]:
+def translator(lang: str) -> Translator:
     return Translator(lang if lang in LANGUAGES else "zh")
 
 

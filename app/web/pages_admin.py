@@ -171,7 +171,7 @@ def create_user(
     require(AdminUser, user, request)
     users.create_user(
         session,
-        park=session.get(Park, user.park_id),
+        park=session.get_one(Park, user.park_id),
         username=username,
         password=password,
         role=role,

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from app.clauses import queries as clauses
+from app.clauses.models import DocKind
 from app.config import get_settings
 from app.db import SessionDep
 from app.deps import EntityId
@@ -167,7 +168,7 @@ def register_document(
         owner_unit=owner_unit,
         access_level=access_level,
         control_no=control_no or None,
-        kind="document",
+        kind=DocKind.document,
     )
     return see_other(f"/documents/{document.id}?done=registered")
 
