@@ -68,7 +68,9 @@ async def download(
         name = storage.name_for_type(revision.file_name, revision.media_type)
         if original or revision.media_type not in MARKABLE:
             return revision.media_type, name, path, None, None
-        job = copy_cache.CopyJob.for_revision(session.get(Document, revision.document_id), revision)
+        document = session.get(Document, revision.document_id)
+        assert document is not None  # the revision's foreign key
+        job = copy_cache.CopyJob.for_revision(document, revision)
         return revision.media_type, name, path, job, copy_cache.find(session, job, blob_dir)
 
     media_type, name, path, job, copy = await run_in_threadpool(look_up)
