@@ -27,10 +27,12 @@ from sqlmodel import Session
 
 from app import db
 from app.config import get_settings
+from app.documents import service, storage
 from app.documents.models import Document, Revision
 from app.documents.storage import blob_path, place_derived_file
-from app.reports.controlled_copy import Marking, mark_file, marking_for, temporary_path
+from app.reports.controlled_copy import MARKABLE, Marking, mark_file, marking_for, temporary_path
 from app.reports.models import ControlledCopy
+from app.users.models import User
 
 logger = logging.getLogger("carbonms.copies")
 
@@ -116,6 +118,31 @@ def make(job: CopyJob, blob_dir: Path, tmp_dir: Path) -> CachedCopy:
         raise
     logger.info("stamped revision %s (%s) into %s", job.revision_id, job.marking.status, sha256)
     return CachedCopy(blob_path(blob_dir, sha256), sha256, job.marking.status, stamped.external_links_removed)
+
+
+@dataclass(frozen=True)
+class Download:
+    """What a download of a revision serves: the original (`job` None), a stored copy, or a copy still to stamp."""
+
+    media_type: str
+    file_name: str  # with the extension of the detected type
+    original: Path
+    job: CopyJob | None
+    copy: CachedCopy | None
+
+
+def plan_download(session: Session, *, user: User, revision_id: int, original: bool) -> Download:
+    """Read what a download needs (access checked: 404 across parks); quick, nothing is stamped here."""
+    blob_dir = get_settings().blob_dir
+    revision = service.get_revision(session, revision_id=revision_id, user=user)
+    path = storage.open_blob(blob_dir, revision.blob_sha256)
+    name = storage.name_for_type(revision.file_name, revision.media_type)
+    if original or revision.media_type not in MARKABLE:
+        return Download(revision.media_type, name, path, None, None)
+    document = session.get(Document, revision.document_id)
+    assert document is not None  # the revision's foreign key
+    job = CopyJob.for_revision(document, revision)
+    return Download(revision.media_type, name, path, job, find(session, job, blob_dir))
 
 
 class StampQueue:

@@ -23,11 +23,10 @@ from app.common import utcnow
 from app.config import get_settings
 from app.db import SessionDep
 from app.deps import CurrentUser, EntityId, require_role
-from app.documents import queries, service, storage
-from app.documents.models import AccessLevel, Document
+from app.documents import queries, storage
+from app.documents.models import AccessLevel
 from app.documents.schemas import RecordPublic, RevisionPublic
 from app.reports import copy_cache, exports, oscal, render, review_report
-from app.reports.controlled_copy import MARKABLE
 from app.reports.register import register_csv, register_rows, register_xlsx
 from app.users.models import Park, Role, User
 
@@ -60,36 +59,25 @@ async def download(
 
     The copy is stamped on its first download and served from the store afterwards.
     """
-    blob_dir = get_settings().blob_dir
-
-    def look_up() -> tuple[str, str, Path, copy_cache.CopyJob | None, copy_cache.CachedCopy | None]:
-        revision = service.get_revision(session, revision_id=revision_id, user=user)
-        path = storage.open_blob(blob_dir, revision.blob_sha256)
-        name = storage.name_for_type(revision.file_name, revision.media_type)
-        if original or revision.media_type not in MARKABLE:
-            return revision.media_type, name, path, None, None
-        document = session.get(Document, revision.document_id)
-        assert document is not None  # the revision's foreign key
-        job = copy_cache.CopyJob.for_revision(document, revision)
-        return revision.media_type, name, path, job, copy_cache.find(session, job, blob_dir)
-
-    media_type, name, path, job, copy = await run_in_threadpool(look_up)
-    headers = {"Content-Disposition": storage.content_disposition(name), "X-Content-Type-Options": "nosniff"}
-    sha256 = path.name
-    if job is None:
+    plan = await run_in_threadpool(
+        copy_cache.plan_download, session, user=user, revision_id=revision_id, original=original
+    )
+    headers = {"Content-Disposition": storage.content_disposition(plan.file_name), "X-Content-Type-Options": "nosniff"}
+    sha256 = plan.original.name
+    if plan.job is None:
         kind = "original" if original else "not-marked"
-        return FileResponse(
-            path, media_type=media_type, headers={**headers, "X-Controlled-Copy": kind, "X-Content-SHA256": sha256}
-        )
+        headers |= {"X-Controlled-Copy": kind, "X-Content-SHA256": sha256}
+        return FileResponse(plan.original, media_type=plan.media_type, headers=headers)
+    copy = plan.copy
     if copy is None:
         # Nothing left for this request's session to read: the slot goes to the next request while we wait.
         await run_in_threadpool(session.close)
         release_slot(request)
-        copy = await copy_cache.queue_for_loop().obtain(job)
+        copy = await copy_cache.queue_for_loop().obtain(plan.job)
     headers |= {"X-Controlled-Copy": copy.status, "X-Original-SHA256": sha256, "X-Copy-SHA256": copy.sha256}
     if copy.external_links_removed:
         headers["X-External-Links-Removed"] = str(copy.external_links_removed)
-    return FileResponse(copy.path, media_type=media_type, headers=headers)
+    return FileResponse(copy.path, media_type=plan.media_type, headers=headers)
 
 
 class TemplateRevisionIn(BaseModel):

@@ -106,3 +106,42 @@ def test_a_pdf_that_cannot_be_stamped_leaves_no_copy_behind(park, monkeypatch):
     assert set(tmp_dir.iterdir()) == before
     original = park.client.get(f"/api/revisions/{revision['id']}/file?original=true", headers=park.headers("auditor"))
     assert original.status_code == 200
+
+
+def test_stamps_of_different_copies_respect_their_own_limit(park, monkeypatch):
+    monkeypatch.setattr(get_settings(), "max_active_stamps", 1)
+    running = {"now": 0, "most": 0}
+    lock = threading.Lock()
+    real = controlled_copy.mark_pdf
+
+    def stamping(*args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        with lock:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+        time.sleep(0.3)
+        try:
+            real(*args, **kwargs)
+        finally:
+            with lock:
+                running["now"] -= 1
+
+    monkeypatch.setattr(controlled_copy, "mark_pdf", stamping)
+    document = register(park, "DATA_MANAGEMENT_RULES")
+    other = register(park, "DATA_MANAGEMENT_RULES", title="另一个")
+    ids = [upload_file(park, doc["id"], pdf_bytes(1), "制度.pdf", PDF_MEDIA).json()["id"] for doc in (document, other)]
+    headers = park.headers("coordinator")
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(
+            target=lambda rid=rid: statuses.append(
+                park.client.get(f"/api/revisions/{rid}/file", headers=headers).status_code
+            )
+        )
+        for rid in ids
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200, 200]
+    assert running["most"] == 1
