@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
+
+from app.errors import Invalid
 
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -58,9 +61,17 @@ def external_links(path: Path) -> list[ExternalLink]:
             if not info.filename.endswith(".rels"):
                 continue
             try:
-                root = etree.fromstring(archive.read(info), _PARSER)
+                data = archive.read(info)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+                # A part Word never reached, so python-docx did not read it either: the file is still damaged.
+                raise Invalid(
+                    "文件已损坏或不完整，无法读取，请重新导出后上传",
+                    "The file is damaged or incomplete and cannot be read; please export it again and upload it",
+                ) from exc
+            try:
+                root = etree.fromstring(data, _PARSER)
             except etree.XMLSyntaxError:
-                continue  # python-docx has read the file; a broken unused part links nothing
+                continue  # not XML: it relates nothing, and the copy keeps it as it is
             for element in _external(root):
                 links.append(
                     ExternalLink(

@@ -100,3 +100,19 @@ def test_a_docx_without_external_links_has_no_such_event_and_no_header(park):
     assert "x-external-links-removed" not in copy.headers
     history = park.client.get(f"/api/documents/{document['id']}", headers=park.headers("coordinator")).json()["history"]
     assert [e for e in history if e["action"] == "revision.external_links"] == []
+
+
+def test_a_docx_with_an_unreadable_relationships_part_is_refused_at_upload(park):
+    """A .rels part Word never reaches (so python-docx never reads it) with a broken checksum: 422, not a 500."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes("第一条"))) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        rels = b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>'
+        target.writestr(zipfile.ZipInfo("extra/_rels/item.xml.rels"), rels)
+    content = bytearray(buffer.getvalue())
+    content[content.rindex(b"<Relationships") + 1] ^= 0x20  # a stored entry: its CRC no longer matches
+    document = register(park, "CARBON_MANAGEMENT_RULES")
+    response = upload(park, document["id"], bytes(content))
+    assert response.status_code == 422, response.text
+    assert response.json()["message_zh"].startswith("文件已损坏")
