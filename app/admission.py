@@ -5,13 +5,16 @@ writer; the audit chain's head row on PostgreSQL). With dozens of handlers runni
 holds the write lock gets a small share of the interpreter and every writer behind it waits; latency then depends on
 luck, not on arrival. Admitting a few handlers at a time (first come, first served) keeps the lock holder fast and
 makes waiting fair. The gate is a dependency, so it is taken after the request body has arrived: a slow client
-never holds a slot while it trickles its upload in.
+never holds a slot while it trickles its upload in. A handler about to wait for work done elsewhere (stamping a
+controlled copy under its own limit) gives its slot up early with `release_slot`.
 """
 
 import asyncio
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator
+
+from fastapi import Request
 
 from app.config import get_settings
 from app.errors import Busy
@@ -79,11 +82,32 @@ def gate_for_loop() -> Gate:
     return gate
 
 
-async def admission() -> AsyncIterator[None]:
+class Slot:
+    """One admitted request's place in the gate, given back exactly once."""
+
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.gate.leave()
+
+
+async def admission(request: Request) -> AsyncIterator[None]:
     """The app-wide dependency: holds a slot from before the first dependency until the response is built."""
     gate = gate_for_loop()
     await gate.enter(get_settings().admission_timeout_seconds)
+    slot = request.state.admission_slot = Slot(gate)
     try:
         yield
     finally:
-        gate.leave()
+        slot.release()
+
+
+def release_slot(request: Request) -> None:
+    """Give this request's slot to the next one now (call it on the event loop, in an `async def` route)."""
+    slot: Slot | None = getattr(request.state, "admission_slot", None)
+    if slot is not None:
+        slot.release()

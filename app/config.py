@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     # may wait for its turn before it is told 503. About two per core: more only makes the write-lock holder slower.
     max_active_requests: int = Field(default=4, ge=1, le=256)
     admission_timeout_seconds: float = Field(default=30.0, gt=0)
+    # A PDF with more pages is refused at upload (422): every page costs time to extract and to stamp.
+    max_pdf_pages: int = Field(default=2000, ge=1, le=1_000_000)
+    # Controlled copies stamped at once, outside the admission gate (see app/reports/copy_cache.py). Stamping is
+    # CPU-bound Python: more than one or two only takes the interpreter away from every other request.
+    max_active_stamps: int = Field(default=2, ge=1, le=16)
 
     @property
     def resolved_database_url(self) -> str:

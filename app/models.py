@@ -14,6 +14,7 @@ from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClau
 from app.db import metadata
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.events.models import Event, EventChainHead
+from app.reports.models import ControlledCopy
 from app.search.models import SearchQueue
 from app.users.models import AuthSession, Park, User
 
@@ -29,6 +30,7 @@ __all__ = [
     "AuthSession",
     "Blob",
     "Clause",
+    "ControlledCopy",
     "ClauseApplicability",
     "DocType",
     "DocTypeClause",

@@ -28,6 +28,16 @@ TEXT = "text/plain"
 
 SUPPORTED_MEDIA_TYPES: frozenset[str] = frozenset({PDF, DOCX, XLSX, PNG, JPEG, TEXT})
 
+# The file name extensions that fit each type; the first is the one a stored name gets when its own does not fit.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    PDF: ("pdf",),
+    DOCX: ("docx",),
+    XLSX: ("xlsx",),
+    PNG: ("png",),
+    JPEG: ("jpg", "jpeg"),
+    TEXT: ("txt", "csv", "md", "text", "log"),
+}
+
 MAX_TEXT_CHARS = 2_000_000  # far beyond a long standard; bounds the memory of one upload
 
 # Zip-bomb limits, checked on the central directory before any library opens a docx/xlsx.
@@ -65,6 +75,15 @@ _PDF_BOMB = (
     "PDF 文件内容异常（解压后数据过大），已拒绝",
     "The PDF content is abnormal (its decompressed data is too large) and was rejected",
 )
+
+
+def _too_many_pages(pages: int, limit: int) -> Invalid:
+    return Invalid(
+        f"PDF 共 {pages} 页，超过 {limit} 页的上限，请拆分后分别上传",
+        f"The PDF has {pages} pages, more than the limit of {limit} pages; please split it and upload the parts",
+    )
+
+
 _DOCX_BROKEN = (
     "Word 文件已损坏或格式不正确，无法读取文字，请用 Word/WPS 另存为 .docx 后上传",
     "The Word file is damaged or malformed and its text cannot be read; please save it again as .docx and upload it",
@@ -180,16 +199,21 @@ def check_zip_safety(path: Path) -> None:
 # --------------------------------------------------------------------------- extraction
 
 
-def extract_text(path: Path, media_type: str) -> str | None:
+def extract_text(path: Path, media_type: str, *, max_pdf_pages: int | None = None) -> str | None:
     """The normalised text of a PDF, DOCX or plain-text file (at most MAX_TEXT_CHARS); None for other types.
 
-    Raises only `Invalid` (with a bilingual message) for broken, encrypted or malicious input.
+    Raises only `Invalid` (with a bilingual message) for broken, encrypted or malicious input, or for a PDF of more
+    than `max_pdf_pages` pages (default: the `max_pdf_pages` setting).
     """
+    if max_pdf_pages is None:
+        from app.config import get_settings
+
+        max_pdf_pages = get_settings().max_pdf_pages
     if media_type in (DOCX, XLSX):
         check_zip_safety(path)
     try:
         if media_type == PDF:
-            raw = _pdf_text(path)
+            raw = _pdf_text(path, max_pdf_pages)
         elif media_type == DOCX:
             raw = _docx_text(path)
         elif media_type == TEXT:
@@ -205,7 +229,24 @@ def extract_text(path: Path, media_type: str) -> str | None:
     return normalize_text(raw, join_han_lines=media_type == PDF)[:MAX_TEXT_CHARS]
 
 
-def _pdf_text(path: Path) -> str:
+def _check_page_count(reader: Any, limit: int) -> None:
+    """Refuse a PDF of more than `limit` pages before any page is read.
+
+    The page tree's declared /Count answers at once for an honest file; walking the tree (pypdf's `len(pages)`, a
+    fraction of a second per thousand pages) catches a file that understates it.
+    """
+    try:
+        declared = int(reader.root_object["/Pages"]["/Count"])
+    except (KeyError, TypeError, ValueError):
+        declared = 0
+    if declared > limit:
+        raise _too_many_pages(declared, limit)
+    actual = len(reader.pages)
+    if actual > limit:
+        raise _too_many_pages(actual, limit)
+
+
+def _pdf_text(path: Path, max_pages: int) -> str:
     from pypdf import PdfReader
     from pypdf.errors import (
         DependencyError,
@@ -223,6 +264,7 @@ def _pdf_text(path: Path) -> str:
             # Many PDFs carry only an owner password (restrictions) and open with an empty user password.
             if not reader.decrypt(""):
                 raise Invalid(*_PDF_ENCRYPTED)
+        _check_page_count(reader, max_pages)
         parts: list[str] = []
         length = 0
         for page in reader.pages:

@@ -1,7 +1,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
-from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.clauses.models import DocKind
@@ -190,40 +189,6 @@ def reject(
 @router.post("/revisions/{revision_id}/publish", response_model=RevisionPublic)
 def publish(revision_id: EntityId, session: SessionDep, user: CurrentUser, if_match: IfMatch = None) -> RevisionPublic:
     return _transition(session, user, revision_id, Action.publish, if_match=if_match)
-
-
-@router.get("/revisions/{revision_id}/file")
-def download(revision_id: EntityId, session: SessionDep, user: CurrentUser, original: bool = False) -> FileResponse:
-    """The controlled copy (受控标识 stamped, 8.4 b)); `?original=true` gives the stored bytes and their SHA-256."""
-    from starlette.background import BackgroundTask
-
-    from app.reports.controlled_copy import controlled_download
-
-    revision = service.get_revision(session, revision_id=revision_id, user=user)
-    path = storage.open_blob(get_settings().blob_dir, revision.blob_sha256)
-    if original:
-        return FileResponse(
-            path,
-            media_type=revision.media_type,
-            headers={
-                "Content-Disposition": storage.content_disposition(revision.file_name),
-                "X-Content-SHA256": revision.blob_sha256,
-                "X-Content-Type-Options": "nosniff",
-                "X-Controlled-Copy": "original",
-            },
-        )
-    document = session.get_one(Document, revision.document_id)
-    served, headers, cleanup = controlled_download(document, revision, path, get_settings().tmp_dir)
-    return FileResponse(
-        served,
-        media_type=revision.media_type,
-        headers={
-            **headers,
-            "Content-Disposition": storage.content_disposition(revision.file_name),
-            "X-Content-Type-Options": "nosniff",
-        },
-        background=BackgroundTask(cleanup),
-    )
 
 
 @router.post("/records", response_model=RecordPublic, status_code=201)

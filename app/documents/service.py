@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 from app.clauses.models import DocKind, DocType
 from app.config import get_settings
 from app.deps import refusal
-from app.documents import lifecycle, storage
+from app.documents import docx_links, lifecycle, storage
 from app.documents.access import can_read
 from app.documents.lifecycle import Action
 from app.documents.models import (
@@ -279,6 +279,21 @@ def add_revision(
                 "state": str(revision.state),
             },
         )
+        if staged.external_links:
+            # The history says why a controlled copy differs from the original beyond its stamp.
+            events.record(
+                session,
+                action="revision.external_links",
+                entity_type="revision",
+                entity_id=revision.id,
+                park_id=document.park_id,
+                actor=actor,
+                after={
+                    **docx_links.describe(staged.external_links),
+                    "note": "受控副本已去除指向文件外部的链接（原件保持上传时的内容）/ controlled copies have the "
+                    "links to outside the file removed (the original keeps its uploaded bytes)",
+                },
+            )
         return revision
     finally:
         storage.discard(staged)

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 from urllib.parse import quote
@@ -26,7 +26,8 @@ from fastapi import UploadFile
 from sqlmodel import Session
 
 from app import db
-from app.documents.extract import detect_media_type, extract_text
+from app.documents.docx_links import ExternalLink, external_links
+from app.documents.extract import DOCX, EXTENSIONS, detect_media_type, extract_text
 from app.documents.models import Blob
 from app.errors import NotFound, TooLarge
 
@@ -46,6 +47,8 @@ class StagedFile:
     media_type: str
     file_name: str
     text: str | None
+    # A .docx's links to files outside it; its controlled copies carry them removed (app/documents/docx_links.py).
+    external_links: list[ExternalLink] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- file names
@@ -84,6 +87,21 @@ def sanitize_filename(name: str | None) -> str:
         else:
             name = name[:MAX_FILENAME_CHARS].rstrip()
     return name or "file"
+
+
+def name_for_type(name: str, media_type: str) -> str:
+    """`name` with an extension that fits the detected `media_type`: a PDF sent as `poly.html` is kept as
+    `poly.pdf`, HTML (stored as plain text) as `.txt`; a fitting extension is kept as the uploader wrote it."""
+    allowed = EXTENSIONS.get(media_type)
+    if not allowed:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and ext.lower() in allowed:
+        return name
+    if not (dot and stem):
+        stem = name
+    suffix = "." + allowed[0]
+    return stem[: MAX_FILENAME_CHARS - len(suffix)].rstrip() + suffix
 
 
 _ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9 ._()\[\]+,=@~-]")
@@ -156,8 +174,9 @@ def _analyse(sink: _Sink, file_name: str | None) -> StagedFile:
         sha256=sink.hasher.hexdigest(),
         size_bytes=sink.size,
         media_type=media_type,
-        file_name=sanitize_filename(file_name),
+        file_name=name_for_type(sanitize_filename(file_name), media_type),
         text=text,
+        external_links=external_links(sink.path) if media_type == DOCX else [],
     )
 
 
@@ -246,6 +265,20 @@ def _place(temp_path: Path, target: Path) -> None:
             raise
         temp_path.unlink(missing_ok=True)
     _fsync_path(target.parent, directory=True)
+
+
+def place_derived_file(path: Path, blob_dir: Path) -> tuple[str, int]:
+    """Move a file made from stored content (a controlled copy) into the store under its own SHA-256; returns
+    (sha256, size). It has no `Blob` row: whatever made it keeps the reference (app/reports/models.py)."""
+    hasher = hashlib.sha256()
+    with open(path, "rb+") as fh:
+        while chunk := fh.read(CHUNK_SIZE):
+            hasher.update(chunk)
+        os.fsync(fh.fileno())
+        size = fh.tell()
+    sha256 = hasher.hexdigest()
+    _place(path, blob_path(blob_dir, sha256))
+    return sha256, size
 
 
 def _rollback_cleanup(target: Path, sha256: str, inode: int) -> Callable[[], None]:

@@ -22,6 +22,12 @@ SQLITE_FILE = "database.sqlite3"
 PGDUMP_FILE = "database.pgdump"
 
 _REFERENCED_SQL = "SELECT sha256 FROM blob UNION SELECT blob_sha256 FROM revision"
+# Cached controlled copies are carried too, so a restored server serves them without stamping again.
+_COPIES_SQL = " UNION SELECT sha256 FROM controlled_copy"
+
+
+def _referenced_sql(tables: list[str]) -> str:
+    return _REFERENCED_SQL + (_COPIES_SQL if "controlled_copy" in tables else "")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -129,7 +135,7 @@ def _sqlite_facts(path: Path) -> dict[str, Any]:
             )
         ]
         counts = {table: conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0] for table in tables}
-        referenced = sorted(row[0] for row in conn.execute(_REFERENCED_SQL)) if "blob" in tables else []
+        referenced = sorted(row[0] for row in conn.execute(_referenced_sql(tables))) if "blob" in tables else []
         alembic = (
             [row[0] for row in conn.execute("SELECT version_num FROM alembic_version ORDER BY 1")]
             if "alembic_version" in tables
@@ -155,7 +161,7 @@ def _snapshot_postgres(url: str, out: Path) -> dict[str, Any]:
                 snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
                 tables = _pg_tables(conn)
                 counts = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {_quote(t)}").scalar_one() for t in tables}
-                referenced = sorted(conn.exec_driver_sql(_REFERENCED_SQL).scalars()) if "blob" in tables else []
+                referenced = sorted(conn.exec_driver_sql(_referenced_sql(tables)).scalars()) if "blob" in tables else []
                 alembic = (
                     list(conn.exec_driver_sql("SELECT version_num FROM alembic_version ORDER BY 1").scalars())
                     if "alembic_version" in tables

@@ -4,6 +4,10 @@ Errors (exit non-zero): a blob that is missing or whose bytes no longer hash to 
 blob row is missing, revisions whose states or dates contradict the lifecycle, a signature over another file than
 its revision's, an event without its change (or a change without its event), a broken audit chain.
 
+Cached controlled copies (app/reports/copy_cache.py) live in the blob directory too: they are re-hashed (an altered
+one is an error: it would be served), a missing one is a warning (the next download stamps it again), and they are
+never orphans.
+
 Warnings: orphan blob files that nothing refers to. An upload killed between placing its file and committing its
 transaction leaves one; it is harmless, and `clean_orphans` removes those older than a minute (younger ones may
 belong to a transaction that is about to commit).
@@ -27,6 +31,7 @@ from app.documents.models import OPEN_STATES, Blob, Document, Revision, Revision
 from app.documents.storage import CHUNK_SIZE, blob_path
 from app.events.models import Event
 from app.events.service import verify_chain
+from app.reports.models import ControlledCopy
 
 ORPHAN_MIN_AGE_SECONDS = 60
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -102,7 +107,7 @@ def verify(
     """Check everything named in the module docstring; with `clean_orphans`, delete orphan files older than
     `orphan_min_age` seconds (re-checked against the database just before each deletion)."""
     report = VerifyReport()
-    referenced = _check_blobs(session, blob_dir, report)
+    referenced = _check_blobs(session, blob_dir, report) | _check_copies(session, blob_dir, report)
     _check_disk(session, blob_dir, referenced, report, clean_orphans=clean_orphans, orphan_min_age=orphan_min_age)
     _check_revisions(session, report)
     _check_signatures(session, report)
@@ -190,10 +195,39 @@ def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[
     return referenced
 
 
+def _check_copies(session: Session, blob_dir: Path, report: VerifyReport) -> set[str]:
+    """Cached controlled copies: re-hashed like blobs; a lost one is only a warning (it is stamped again)."""
+    copy = ControlledCopy
+    rows = session.execute(
+        select(col(copy.sha256), col(copy.size_bytes), col(copy.revision_id)).order_by(col(copy.revision_id))
+    ).all()
+    hashed = 0
+    for sha, size, revision_id in rows:
+        path = blob_path(blob_dir, sha) if _SHA256.fullmatch(sha) else None
+        where: dict[str, Any] = {"sha256": sha, "revision_ids": [revision_id], "path": str(path)}
+        if path is None or not path.is_file():
+            missing = "受控副本文件缺失，下次下载时重新生成 / controlled copy missing, stamped again on demand"
+            report._warning("copy_missing", missing, **where)
+            continue
+        hashed += 1
+        try:
+            actual = file_sha256(path)
+        except OSError as exc:
+            report._error("copy_unreadable", f"受控副本无法读取 / controlled copy unreadable: {exc}", **where)
+            continue
+        if actual != sha or path.stat().st_size != size:
+            report._error("copy_altered", "受控副本内容已被改动 / controlled copy content altered", **where)
+    report.counts["copies_hashed"] = hashed
+    return {sha for sha, _, _ in rows}
+
+
 def _still_unreferenced(session: Session, sha: str) -> bool:
     """Ask a fresh session (not this report's possibly older snapshot) whether anything refers to `sha` now."""
     with Session(session.get_bind()) as fresh:
         if fresh.get(Blob, sha) is not None:
+            return False
+        copy = ControlledCopy
+        if fresh.execute(select(col(copy.stamp_key)).where(col(copy.sha256) == sha).limit(1)).first() is not None:
             return False
         return fresh.execute(select(col(Revision.id)).where(col(Revision.blob_sha256) == sha).limit(1)).first() is None
 

@@ -7,10 +7,12 @@ approval 草稿/未生效 / DRAFT – NOT EFFECTIVE; filed records 受控记录 
 - PDF: every page gets a stamp at its top and bottom edge, merged with pypdf. The stamp is text in the standard
   CID font STSong-Light (UniGB-UCS2-H), which every PDF viewer provides, so no font file is embedded and the text
   stays extractable.
-- DOCX: a red line at the top of every page header (python-docx), with the East Asian font set.
+- DOCX: a red line at the top of every page header (python-docx), with the East Asian font set; links to files
+  outside the document (attached templates, linked images, hyperlinks) are removed (app/documents/docx_links.py).
 - Other types are not marked (the caller says so in a header).
 
-The stored blob is never touched: marking reads it and writes a new file.
+The stored blob is never touched: marking reads it and writes a new file. Downloads keep the marked file in the
+store once made (app/reports/copy_cache.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +31,7 @@ from docx import Document as DocxDocument
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
+from lxml.etree import LxmlError
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 from pypdf.generic import (
@@ -41,6 +45,7 @@ from pypdf.generic import (
 
 from app.common import as_utc
 from app.config import get_settings
+from app.documents.docx_links import strip_external_relationships
 from app.documents.extract import DOCX, PDF
 from app.documents.models import Document, Revision, RevisionState
 from app.errors import Conflict
@@ -277,8 +282,9 @@ def _marking_paragraph(header, marking: Marking) -> None:  # noqa: ANN001
     body.insert(0, paragraph._p)
 
 
-def mark_docx(source: Path, marking: Marking, target: Path) -> None:
-    """Write `source` with the marking at the top of every page header to `target`."""
+def mark_docx(source: Path, marking: Marking, target: Path) -> int:
+    """Write `source` with the marking at the top of every page header, and without external links, to `target`;
+    returns how many external links were removed."""
     document = DocxDocument(str(source))
     odd_even = document.settings.odd_and_even_pages_header_footer
     for index, section in enumerate(document.sections):
@@ -294,26 +300,31 @@ def mark_docx(source: Path, marking: Marking, target: Path) -> None:
             _marking_paragraph(part, marking)
     document.core_properties.subject = marking.line
     document.save(str(target))
+    return len(strip_external_relationships(target))
 
 
 # ---------------------------------------------------------------------- entry points
 
 
-def mark_file(source: Path, media_type: str, marking: Marking, target: Path) -> bool:
-    """Write a marked copy to `target`; False (and `target` untouched) when the type is not marked."""
+@dataclass(frozen=True)
+class Stamped:
+    external_links_removed: int = 0
+
+
+def mark_file(source: Path, media_type: str, marking: Marking, target: Path) -> Stamped | None:
+    """Write a marked copy to `target`; None (and `target` untouched) when the type is not marked."""
     if media_type == PDF:
         mark_pdf(source, marking, target)
-        return True
+        return Stamped()
     if media_type == DOCX:
         try:
-            mark_docx(source, marking, target)
-        except (KeyError, ValueError, OSError) as exc:
+            return Stamped(mark_docx(source, marking, target))
+        except (KeyError, ValueError, OSError, zipfile.BadZipFile, LxmlError) as exc:
             raise Conflict(
                 "此 Word 文件无法加盖受控标识，请下载原件（?original=true）",
                 "This Word file cannot be marked; download the original (?original=true)",
             ) from exc
-        return True
-    return False
+    return None
 
 
 def marked_bytes(source: Path, media_type: str, marking: Marking) -> bytes | None:
@@ -346,29 +357,3 @@ def docx_header_text(content: bytes) -> str:
             if not part.is_linked_to_previous:
                 texts.extend(paragraph.text for paragraph in part.paragraphs)
     return "\n".join(texts)
-
-
-def controlled_download(
-    document: Document, revision: Revision, source: Path, tmp_dir: Path
-) -> tuple[Path, dict[str, str], Callable[[], None]]:
-    """What a download of a revision serves: (file, headers, cleanup to run once it is sent).
-
-    PDF and DOCX are marked into a temporary file that the cleanup removes; other types are served as stored,
-    with `X-Controlled-Copy: not-marked`.
-    """
-    if revision.media_type not in MARKABLE:
-        return source, {"X-Controlled-Copy": "not-marked", "X-Content-SHA256": revision.blob_sha256}, lambda: None
-    marking = marking_for(document, revision)
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=tmp_dir, prefix="marked-"))
-
-    def cleanup() -> None:
-        shutil.rmtree(folder, ignore_errors=True)
-
-    target = folder / ("copy.pdf" if revision.media_type == PDF else "copy.docx")
-    try:
-        mark_file(source, revision.media_type, marking, target)
-    except BaseException:
-        cleanup()
-        raise
-    return target, {"X-Controlled-Copy": marking.status, "X-Original-SHA256": revision.blob_sha256}, cleanup

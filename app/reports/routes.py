@@ -1,7 +1,8 @@
-"""Reports and exports: thin routes over render, review_report, exports and oscal.
+"""Reports and exports: thin routes over render, review_report, exports, oscal and the controlled copies.
 
-Every route is a sync `def`: FastAPI runs it in the threadpool, so building a large package never blocks the
-event loop (and the server's other requests).
+Every route but the download is a sync `def`: FastAPI runs it in the threadpool, so building a large package never
+blocks the event loop (and the server's other requests). The download is `async` so that it can give up its
+admission slot while a controlled copy is stamped for it (app/reports/copy_cache.py).
 """
 
 from __future__ import annotations
@@ -11,19 +12,21 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
+from app.admission import release_slot
 from app.common import utcnow
 from app.config import get_settings
 from app.db import SessionDep
-from app.deps import EntityId, require_role
+from app.deps import CurrentUser, EntityId, require_role
 from app.documents import queries, storage
 from app.documents.models import AccessLevel
 from app.documents.schemas import RecordPublic, RevisionPublic
-from app.reports import exports, oscal, render, review_report
+from app.reports import copy_cache, exports, oscal, render, review_report
 from app.reports.register import register_csv, register_rows, register_xlsx
 from app.users.models import Park, Role, User
 
@@ -46,6 +49,35 @@ def _attachment(content: bytes, media_type: str, filename: str) -> Response:
     return Response(
         content, media_type=media_type, headers={"Content-Disposition": storage.content_disposition(filename)}
     )
+
+
+@router.get("/revisions/{revision_id}/file")
+async def download(
+    revision_id: EntityId, request: Request, session: SessionDep, user: CurrentUser, original: bool = False
+) -> FileResponse:
+    """The controlled copy (受控标识 stamped, 8.4 b)); `?original=true` gives the stored bytes and their SHA-256.
+
+    The copy is stamped on its first download and served from the store afterwards.
+    """
+    plan = await run_in_threadpool(
+        copy_cache.plan_download, session, user=user, revision_id=revision_id, original=original
+    )
+    headers = {"Content-Disposition": storage.content_disposition(plan.file_name), "X-Content-Type-Options": "nosniff"}
+    sha256 = plan.original.name
+    if plan.job is None:
+        kind = "original" if original else "not-marked"
+        headers |= {"X-Controlled-Copy": kind, "X-Content-SHA256": sha256}
+        return FileResponse(plan.original, media_type=plan.media_type, headers=headers)
+    copy = plan.copy
+    if copy is None:
+        # Nothing left for this request's session to read: the slot goes to the next request while we wait.
+        await run_in_threadpool(session.close)
+        release_slot(request)
+        copy = await copy_cache.queue_for_loop().obtain(plan.job)
+    headers |= {"X-Controlled-Copy": copy.status, "X-Original-SHA256": sha256, "X-Copy-SHA256": copy.sha256}
+    if copy.external_links_removed:
+        headers["X-External-Links-Removed"] = str(copy.external_links_removed)
+    return FileResponse(copy.path, media_type=plan.media_type, headers=headers)
 
 
 class TemplateRevisionIn(BaseModel):

@@ -499,6 +499,7 @@ EVENT_LABELS = {
     "revision.supersede": ("被新版本替代", "superseded"),
     "revision.obsolete": ("作废", "made obsolete"),
     "revision.void": ("作废记录", "voided"),
+    "revision.external_links": ("受控副本去除外部链接", "external links removed from controlled copies"),
     "auth.login": ("登录", "signed in"),
     "auth.logout": ("退出登录", "signed out"),
     "auth.login_failed": ("登录失败", "failed sign-in"),

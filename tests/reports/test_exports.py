@@ -199,7 +199,11 @@ def test_export_evidence_cli_writes_a_verifiable_package(park, tmp_path):
 
 
 def test_long_report_routes_run_in_the_threadpool():
-    """Sync routes run in FastAPI's threadpool, so a long export never blocks the event loop."""
+    """Sync routes run in FastAPI's threadpool, so a long export never blocks the event loop.
+
+    (The download of a revision is `async` on purpose: it gives up its admission slot while its copy is stamped in a
+    worker thread; tests/reports/test_copy_cache.py and test_copy_under_load.py cover it.)
+    """
     import inspect
 
     from app.documents.routes import router as documents_router
@@ -211,7 +215,6 @@ def test_long_report_routes_run_in_the_threadpool():
         "/api/exports/register.csv",
         "/api/reports/review",
         "/api/reports/review/register",
-        "/api/revisions/{revision_id}/file",
         "/api/documents/{document_id}/revisions/from-template",
         "/api/exports/oscal/catalog.json",
         "/api/exports/oscal/assessment-results.json",
