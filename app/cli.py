@@ -46,6 +46,13 @@ def initialise() -> dict:
     for folder in (settings.data_dir, settings.blob_dir, settings.tmp_dir):
         folder.mkdir(parents=True, exist_ok=True)
     migrate()
+    from app.events import keys
+    from app.events.service import anchor_head
+
+    keys.ensure_keys(settings)
+    # The first anchor covers the trail as it stands (older, unkeyed events included); every later event is keyed.
+    with session_scope(write=False) as session:
+        anchor_head(session, only_if_none=True)
     clause_map = load_clause_map(settings.clause_map_path)
     with session_scope() as session:
         report = sync_clause_map(session, clause_map)
@@ -176,18 +183,39 @@ def readiness(
 def verify_audit_log() -> None:
     """校验审计追踪哈希链 / verify the audit trail's hash chain."""
     from app.db import session_scope
-    from app.events.service import verify_chain
+    from app.events.service import verify_trail
 
     with session_scope(write=False) as session:
-        report = verify_chain(session)
+        report = verify_trail(session)
+    for warning in report.warnings:
+        typer.secho(f"警告 / warning: {warning}", fg=typer.colors.YELLOW, err=True)
     if report.ok:
-        typer.echo(f"审计链完整 / audit chain intact: {report.checked} events")
+        typer.echo(
+            f"审计链完整 / audit chain intact: {report.checked} events, "
+            f"{report.anchors_checked} anchors checked (last at seq {report.last_anchor_seq})"
+        )
     else:
+        where = f"第 {report.first_broken_seq} 条" if report.first_broken_seq is not None else "锚点文件"
         _fail(
-            f"审计链在第 {report.first_broken_seq} 条断开：{report.reason} / "
-            f"chain broken at event {report.first_broken_seq}: {report.reason}",
+            f"审计链在{where}断开 [{report.kind}]：{report.reason} / "
+            f"chain broken at event {report.first_broken_seq} [{report.kind}]: {report.reason}",
             code=2,
         )
+
+
+@app.command()
+def anchor() -> None:
+    """把审计链链头签名写入锚点文件（供 cron 定时运行）/ sign the audit chain head into the anchor file (cron)."""
+    from app.db import session_scope
+    from app.events.service import anchor_head
+
+    with session_scope(write=False) as session:
+        written, seq = anchor_head(session)
+    path = get_settings().resolved_anchor_file
+    if written is None:
+        typer.echo(f"链头第 {seq} 条已有锚点 / the head (seq {seq}) is already anchored: {path}")
+    else:
+        typer.echo(f"已写入锚点 / anchor appended to {path}: {written.as_json()}")
 
 
 @app.command()

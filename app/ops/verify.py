@@ -2,7 +2,8 @@
 
 Errors (exit non-zero): a blob that is missing or whose bytes no longer hash to its name, a revision whose file or
 blob row is missing, revisions whose states or dates contradict the lifecycle, a signature over another file than
-its revision's, an event without its change (or a change without its event), a broken audit chain.
+its revision's, an event without its change (or a change without its event), a broken audit chain (keyed
+hashes, sequence and time order, and every signed anchor of the anchor file).
 
 Warnings: orphan blob files that nothing refers to. An upload killed between placing its file and committing its
 transaction leaves one; it is harmless, and `clean_orphans` removes those older than a minute (younger ones may
@@ -26,7 +27,7 @@ from sqlmodel import Session
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
 from app.documents.storage import CHUNK_SIZE, blob_path
 from app.events.models import Event
-from app.events.service import verify_chain
+from app.events.service import verify_trail
 
 ORPHAN_MIN_AGE_SECONDS = 60
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -376,11 +377,14 @@ def _check_events(session: Session, report: VerifyReport) -> None:
                 f"a {action} event: {', '.join(unlogged[:50])}",
                 revision_ids=[int(v) for v in unlogged] if model is Revision else [],
             )
-    chain = verify_chain(session)
+    chain = verify_trail(session)
     report.counts["events"] = chain.checked
+    report.counts["anchors_checked"] = chain.anchors_checked
     if not chain.ok:
         report._error(
             "audit_chain",
-            f"审计链在第 {chain.first_broken_seq} 条断开：{chain.reason} / audit chain broken "
-            f"at event {chain.first_broken_seq}: {chain.reason}",
+            f"审计链在第 {chain.first_broken_seq} 条断开 [{chain.kind}]：{chain.reason} / audit chain broken "
+            f"at event {chain.first_broken_seq} [{chain.kind}]: {chain.reason}",
         )
+    for warning in chain.warnings:
+        report._warning("audit_anchor_stale", warning)
