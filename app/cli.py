@@ -240,13 +240,20 @@ def backup(path: Path = typer.Argument(..., help="目录或 .tar 文件 / a dire
 
 
 @app.command()
-def restore(path: Path = typer.Argument(..., help="备份目录或 .tar / a backup directory or .tar")) -> None:
+def restore(
+    path: Path = typer.Argument(..., help="备份目录或 .tar / a backup directory or .tar"),
+    keys_from: Path = typer.Option(
+        None,
+        "--keys-from",
+        help="含审计追踪密钥 trail_key、anchor_key 的目录（如原数据目录）/ folder holding the trail's keys",
+    ),
+) -> None:
     """恢复到空的数据目录和空数据库 / restore a backup into an empty data folder and database."""
     from app.errors import AppError
     from app.ops.backup import restore as run_restore
 
     try:
-        report = run_restore(path, get_settings())
+        report = run_restore(path, get_settings(), keys_from=keys_from)
     except AppError as exc:
         _fail(exc.to_dict()["detail"])
     typer.echo(
