@@ -58,6 +58,25 @@ def test_database_refuses_to_change_events(park, statement):
             connection.execute(text(statement))
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE eventchainhead SET last_seq = last_seq - 1",
+        "UPDATE eventchainhead SET last_hash = '" + "f" * 64 + "'",
+        "UPDATE eventchainhead SET last_seq = last_seq + 1",  # advancing over no new event
+        "DELETE FROM eventchainhead",
+    ],
+    ids=["seq_back", "hash_rewritten", "advance_without_events", "delete"],
+)
+def test_chain_head_refuses_changes_off_the_append_path(park, statement):
+    register(park, "DATA_MANAGEMENT_RULES")
+    with pytest.raises(Exception, match="the audit chain head only advances with appended events"):
+        with get_engine().begin() as connection:
+            connection.execute(text(statement))
+    verify = park.client.get("/api/events/verify", headers=park.headers("auditor")).json()
+    assert verify["ok"] is True and verify["kind"] is None
+
+
 def test_verification_names_the_first_broken_link(trail_dir, tmp_path):
     """On a scratch database without the triggers, forge an event and a deletion: the walk names them."""
     from sqlmodel import Session, create_engine
