@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from app.common import as_utc
@@ -42,6 +43,12 @@ def _payload(event: Any) -> str:
     )
 
 
+@lru_cache(maxsize=8)
+def _keyed(key: bytes) -> hmac.HMAC:
+    """The HMAC state after the key: copying it skips re-deriving the key pads for every event."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def compute_hash(event: Any, key: bytes | None = None) -> str:
     """The hash `event` must carry under its `hash_scheme`; scheme 2 needs the trail key."""
     scheme = getattr(event, "hash_scheme", None) or SCHEME_SHA256
@@ -51,5 +58,7 @@ def compute_hash(event: Any, key: bytes | None = None) -> str:
         if key is None:
             raise ValueError("the HMAC scheme needs the trail key")
         # The scheme is inside the MAC: a row cannot be relabelled to another scheme without the key.
-        return hmac.new(key, ("v2|" + _payload(event)).encode("utf-8"), hashlib.sha256).hexdigest()
+        mac = _keyed(key).copy()
+        mac.update(("v2|" + _payload(event)).encode("utf-8"))
+        return mac.hexdigest()
     raise ValueError(f"unknown hash scheme {scheme}")
