@@ -180,13 +180,21 @@ def readiness(
 
 
 @app.command("verify-audit-log")
-def verify_audit_log() -> None:
-    """校验审计追踪哈希链 / verify the audit trail's hash chain."""
+def verify_audit_log(
+    anchors: Path = typer.Option(
+        None,
+        "--anchors",
+        help="异地保存的锚点文件副本 / a copy of the anchor file kept elsewhere (default: the local one)",
+    ),
+) -> None:
+    """校验审计追踪哈希链及签名锚点 / verify the audit trail's hash chain against its signed anchors."""
     from app.db import session_scope
     from app.events.service import verify_trail
 
+    if anchors is not None and not anchors.is_file():
+        _fail(f"锚点文件不存在 / no such anchor file: {anchors}")
     with session_scope(write=False) as session:
-        report = verify_trail(session)
+        report = verify_trail(session, anchor_path=anchors)
     for warning in report.warnings:
         typer.secho(f"警告 / warning: {warning}", fg=typer.colors.YELLOW, err=True)
     if report.ok:

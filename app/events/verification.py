@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -242,10 +243,11 @@ def _check_against_anchor(event: Any, occurred_at: datetime | None, anchor: Anch
         )
 
 
-def verify_trail(session: Session, settings: Settings | None = None) -> ChainReport:
-    """The full check: keyed hashes with the configured trail key, against every anchor of the anchor file."""
+def verify_trail(session: Session, settings: Settings | None = None, *, anchor_path: Path | None = None) -> ChainReport:
+    """The full check: keyed hashes with the configured trail key, against every anchor of the anchor file (or of
+    `anchor_path`, a copy kept elsewhere: it still holds the lines someone may have cut from the local file)."""
     settings = settings or get_settings()
-    anchors, unreadable = anchor_file.read_anchors(settings.resolved_anchor_file)
+    anchors, unreadable = anchor_file.read_anchors(anchor_path or settings.resolved_anchor_file)
     return verify_chain(
         session,
         key=keys.trail_key(settings, create=False),

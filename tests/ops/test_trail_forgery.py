@@ -189,3 +189,24 @@ def test_time_going_backwards_is_named(dialect):
             _restore_triggers(connection)
         report = _verify()
         assert (report.ok, report.first_broken_seq, report.kind) == (False, 12, "time_backwards")
+
+
+def test_a_copy_of_the_anchor_file_kept_elsewhere_catches_a_cut_local_file(dialect, monkeypatch, tmp_path):
+    """Someone who can also edit the data folder truncates the tail and cuts the anchors past it from the local
+    file: the local check passes, the copy kept elsewhere (`--anchors`) names the missing events."""
+    monkeypatch.setenv("CARBONMS_ANCHOR_EVERY", "4")
+    with scratch_env(dialect):
+        _append(10)
+        local = get_settings().resolved_anchor_file
+        offsite = tmp_path / "offsite-anchors.jsonl"
+        offsite.write_bytes(local.read_bytes())
+        with get_engine().begin() as connection:
+            _drop_triggers(connection)
+            connection.execute(text("DELETE FROM event WHERE seq > 6"))
+            six = connection.execute(text("SELECT hash FROM event WHERE seq = 6")).scalar_one()
+            connection.execute(text("UPDATE eventchainhead SET last_seq = 6, last_hash = :h WHERE id = 1"), {"h": six})
+            _restore_triggers(connection)
+        local.write_text("".join(line + "\n" for line in local.read_text().splitlines()[:2]))  # anchors 0 and 4
+        assert _verify().ok
+        result = runner.invoke(cli, ["verify-audit-log", "--anchors", str(offsite)])
+        assert result.exit_code == 2 and "[events_missing]" in result.output and "seq 8" in result.output
