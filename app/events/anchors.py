@@ -60,6 +60,10 @@ class Anchor:
 class UnreadableLine:
     line: int
     reason: str
+    # Not JSON at all: a write cut short by a crash (the next anchor starts on a new line after it). Reported as a
+    # warning — an unreadable line loses only its own anchor, as deleting it would; edits that keep the JSON whole
+    # fail their signature instead.
+    torn: bool = False
 
 
 def signed_message(seq: int, chain_hash: str, time: datetime, key_id: str) -> bytes:
@@ -111,7 +115,7 @@ def read_anchors(path: Path) -> tuple[list[Anchor], list[UnreadableLine]]:
         try:
             anchors.append(_parse(text, number))
         except (ValueError, KeyError, TypeError) as exc:
-            unreadable.append(UnreadableLine(number, str(exc)))
+            unreadable.append(UnreadableLine(number, str(exc), isinstance(exc, json.JSONDecodeError)))
     return anchors, unreadable
 
 
@@ -129,6 +133,14 @@ def _last_seq(fh: Any) -> int | None:
     return None
 
 
+def _ends_mid_line(fh: Any) -> bool:
+    size = os.fstat(fh.fileno()).st_size
+    if size == 0:
+        return False
+    fh.seek(size - 1)
+    return bool(fh.read(1) != b"\n")
+
+
 def append_anchor(
     seq: int, chain_hash: str, *, settings: Settings | None = None, force_first: bool = False
 ) -> Anchor | None:
@@ -144,7 +156,8 @@ def append_anchor(
         if last is not None and (force_first or last >= seq):
             return None
         anchor = sign(keys.load_anchor_private_key(settings), seq, chain_hash, utcnow())
-        fh.write((anchor.as_json() + "\n").encode("ascii"))
+        torn = _ends_mid_line(fh)  # a write cut short by a crash: start on a line of our own
+        fh.write((("\n" if torn else "") + anchor.as_json() + "\n").encode("ascii"))
         fh.flush()
         os.fsync(fh.fileno())
     return anchor

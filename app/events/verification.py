@@ -66,8 +66,9 @@ class _Broken(Exception):
 def _check_anchor_file(
     anchors: Sequence[Anchor], unreadable: Sequence[UnreadableLine], public_keys: dict[str, Ed25519PublicKey]
 ) -> None:
-    if unreadable:
-        first = unreadable[0]
+    damaged = [line for line in unreadable if not line.torn]
+    if damaged:
+        first = damaged[0]
         raise _Broken(
             "anchor_unreadable",
             None,
@@ -165,6 +166,12 @@ def verify_chain(
     except _Broken as broken:
         return ChainReport(False, checked, broken.seq, broken.reason, broken.kind, anchors_checked)
     report = ChainReport(True, checked, anchors_checked=anchors_checked)
+    for line in unreadable:
+        if line.torn:
+            report.warnings.append(
+                f"锚点文件第 {line.line} 行不完整（写入时中断），已忽略 / anchor file line {line.line} is incomplete "
+                "(a write cut short): ignored"
+            )
     if anchors:
         report.last_anchor_seq = max(anchor.seq for anchor in anchors)
         behind = checked - report.last_anchor_seq

@@ -138,3 +138,26 @@ def test_a_failed_automatic_anchor_never_fails_the_request_and_verify_reports_it
         monkeypatch.undo()
         assert runner.invoke(cli, ["anchor"]).exit_code == 0
         assert _verify().warnings == []
+
+
+def test_an_anchor_write_cut_short_is_a_warning_and_the_next_anchor_starts_on_its_own_line(dialect):
+    with scratch_env(dialect):
+        _append(2)
+        assert runner.invoke(cli, ["anchor"]).exit_code == 0
+        path = get_settings().resolved_anchor_file
+        whole = path.read_text().splitlines()[-1]
+        with open(path, "a") as fh:
+            fh.write(whole[: len(whole) // 2])  # a crash in the middle of the next line
+        report = _verify()
+        assert report.ok and len(report.warnings) == 1 and "line 3 is incomplete" in report.warnings[0]
+        _append(1)
+        assert runner.invoke(cli, ["anchor"]).exit_code == 0
+        anchors, unreadable = anchor_file.read_anchors(path)
+        assert [a.seq for a in anchors] == [0, 2, 3] and [u.line for u in unreadable] == [3]
+        report = _verify()
+        assert report.ok and report.last_anchor_seq == 3 and "line 3 is incomplete" in report.warnings[0]
+        # A line that is whole JSON but not an anchor is no crash: it is named as an error.
+        with open(path, "a") as fh:
+            fh.write('{"v": 1, "seq": "many"}\n')
+        report = _verify()
+        assert (report.ok, report.kind) == (False, "anchor_unreadable") and "line 5" in report.reason
