@@ -1,4 +1,8 @@
-"""The audit trail: append-only, hash-chained events committed in the same transaction as the change."""
+"""The audit trail: append-only, hash-chained events committed in the same transaction as the change.
+
+Each event's hash is an HMAC keyed outside the database (`keys.py`, scheme per row in `hashing.py`); the chain head
+is signed into an append-only anchor file (`anchors.py`) by `carbonms anchor` and after every `anchor_every` events;
+`verification.py` walks the chain against the key and every anchor."""
 
 import json
 from typing import Any, cast
