@@ -46,6 +46,13 @@ def initialise() -> dict:
     for folder in (settings.data_dir, settings.blob_dir, settings.tmp_dir):
         folder.mkdir(parents=True, exist_ok=True)
     migrate()
+    from app.events import keys
+    from app.events.service import anchor_head
+
+    keys.ensure_keys(settings)
+    # The first anchor covers the trail as it stands (older, unkeyed events included); every later event is keyed.
+    with session_scope(write=False) as session:
+        anchor_head(session, only_if_none=True)
     clause_map = load_clause_map(settings.clause_map_path)
     with session_scope() as session:
         report = sync_clause_map(session, clause_map)
@@ -175,21 +182,50 @@ def readiness(
 
 
 @app.command("verify-audit-log")
-def verify_audit_log() -> None:
-    """校验审计追踪哈希链 / verify the audit trail's hash chain."""
+def verify_audit_log(
+    anchors: Path = typer.Option(
+        None,
+        "--anchors",
+        help="异地保存的锚点文件副本 / a copy of the anchor file kept elsewhere (default: the local one)",
+    ),
+) -> None:
+    """校验审计追踪哈希链及签名锚点 / verify the audit trail's hash chain against its signed anchors."""
     from app.db import session_scope
-    from app.events.service import verify_chain
+    from app.events.service import verify_trail
 
+    if anchors is not None and not anchors.is_file():
+        _fail(f"锚点文件不存在 / no such anchor file: {anchors}")
     with session_scope(write=False) as session:
-        report = verify_chain(session)
+        report = verify_trail(session, anchor_path=anchors)
+    for warning in report.warnings:
+        typer.secho(f"警告 / warning: {warning}", fg=typer.colors.YELLOW, err=True)
     if report.ok:
-        typer.echo(f"审计链完整 / audit chain intact: {report.checked} events")
+        typer.echo(
+            f"审计链完整 / audit chain intact: {report.checked} events, "
+            f"{report.anchors_checked} anchors checked (last at seq {report.last_anchor_seq})"
+        )
     else:
+        where = f"第 {report.first_broken_seq} 条" if report.first_broken_seq is not None else "锚点文件"
         _fail(
-            f"审计链在第 {report.first_broken_seq} 条断开：{report.reason} / "
-            f"chain broken at event {report.first_broken_seq}: {report.reason}",
+            f"审计链在{where}断开 [{report.kind}]：{report.reason} / "
+            f"chain broken at event {report.first_broken_seq} [{report.kind}]: {report.reason}",
             code=2,
         )
+
+
+@app.command()
+def anchor() -> None:
+    """把审计链链头签名写入锚点文件（供 cron 定时运行）/ sign the audit chain head into the anchor file (cron)."""
+    from app.db import session_scope
+    from app.events.service import anchor_head
+
+    with session_scope(write=False) as session:
+        written, seq = anchor_head(session)
+    path = get_settings().resolved_anchor_file
+    if written is None:
+        typer.echo(f"链头第 {seq} 条已有锚点 / the head (seq {seq}) is already anchored: {path}")
+    else:
+        typer.echo(f"已写入锚点 / anchor appended to {path}: {written.as_json()}")
 
 
 @app.command()
@@ -214,13 +250,20 @@ def backup(path: Path = typer.Argument(..., help="目录或 .tar 文件 / a dire
 
 
 @app.command()
-def restore(path: Path = typer.Argument(..., help="备份目录或 .tar / a backup directory or .tar")) -> None:
+def restore(
+    path: Path = typer.Argument(..., help="备份目录或 .tar / a backup directory or .tar"),
+    keys_from: Path = typer.Option(
+        None,
+        "--keys-from",
+        help="含审计追踪密钥 trail_key、anchor_key 的目录（如原数据目录）/ folder holding the trail's keys",
+    ),
+) -> None:
     """恢复到空的数据目录和空数据库 / restore a backup into an empty data folder and database."""
     from app.errors import AppError
     from app.ops.backup import restore as run_restore
 
     try:
-        report = run_restore(path, get_settings())
+        report = run_restore(path, get_settings(), keys_from=keys_from)
     except AppError as exc:
         _fail(exc.to_dict()["detail"])
     typer.echo(

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     # Controlled copies stamped at once, outside the admission gate (see app/reports/copy_cache.py). Stamping is
     # CPU-bound Python: more than one or two only takes the interpreter away from every other request.
     max_active_stamps: int = Field(default=2, ge=1, le=16)
+    # The audit trail's keys and anchors live outside the database (empty: files in data_dir, made on `init`).
+    trail_key_file: Path | None = None  # HMAC-SHA256 key of every event's hash
+    anchor_key_file: Path | None = None  # Ed25519 private key signing the anchors; its public half beside it (.pub)
+    anchor_file: Path | None = None  # append-only JSON lines: the signed chain heads
+    # Anchor the chain head after the commit that crosses every multiple of this many events (0: only from cron).
+    anchor_every: int = Field(default=1000, ge=0)
 
     @property
     def resolved_database_url(self) -> str:
@@ -55,6 +61,18 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def resolved_trail_key_file(self) -> Path:
+        return self.trail_key_file or self.data_dir / "trail_key"
+
+    @property
+    def resolved_anchor_key_file(self) -> Path:
+        return self.anchor_key_file or self.data_dir / "anchor_key"
+
+    @property
+    def resolved_anchor_file(self) -> Path:
+        return self.anchor_file or self.data_dir / "anchors.jsonl"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, SmallInteger, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.common import utcnow
@@ -24,10 +24,14 @@ class Event(SQLModel, table=True):
     after_json: str = Field(default="null", sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False))
+    # How `hash` is computed (app/events/hashing.py): rows older than the keyed scheme keep 1 (unkeyed SHA-256).
+    hash_scheme: int = Field(default=2, sa_column=Column(SmallInteger, nullable=False, server_default="1"))
 
 
 class EventChainHead(SQLModel, table=True):
-    """The single row every appender locks, so the chain stays linear under concurrent writers."""
+    """The single row every appender locks, so the chain stays linear under concurrent writers.
+
+    A trigger refuses DELETE, and any UPDATE other than the append path's (see `service.HEAD_TRIGGERS`)."""
 
     id: int = Field(default=1, primary_key=True)
     last_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))

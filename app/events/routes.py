@@ -37,4 +37,4 @@ def list_events(
 
 @router.get("/verify")
 def verify(session: SessionDep, user: TrailReader) -> dict:
-    return service.verify_chain(session).as_dict()
+    return service.verify_trail(session).as_dict()

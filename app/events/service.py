@@ -1,48 +1,33 @@
-"""The audit trail: append-only, hash-chained events committed in the same transaction as the change."""
+"""The audit trail: append-only, hash-chained events committed in the same transaction as the change.
 
-import hashlib
+Each event's hash is an HMAC keyed outside the database (`keys.py`, scheme per row in `hashing.py`); the chain head
+is signed into an append-only anchor file (`anchors.py`) by `carbonms anchor` and after every `anchor_every` events;
+`verification.py` walks the chain against the key and every anchor."""
+
 import json
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.util import find_tables
+from sqlmodel import Session as SQLModelSession
+from sqlmodel import col
 
 from app.common import as_utc, utcnow
+from app.config import get_settings
+from app.db import after_commit
+from app.events import anchors, keys
+from app.events.hashing import CURRENT_SCHEME, GENESIS_HASH, compute_hash
 from app.events.models import Event, EventChainHead, EventPublic
+from app.events.verification import ChainReport, verify_chain, verify_trail
 
-GENESIS_HASH = "0" * 64
+__all__ = ["GENESIS_HASH", "ChainReport", "compute_hash", "verify_chain", "verify_trail"]
 _PENDING = "carbonms_pending_events"
 
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _fmt_time(value: datetime) -> str:
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def compute_hash(event: Event) -> str:
-    payload = "|".join(
-        [
-            event.prev_hash,
-            str(event.seq),
-            str(event.park_id or ""),
-            str(event.actor_id or ""),
-            event.actor_name,
-            _fmt_time(event.occurred_at),
-            event.action,
-            event.entity_type,
-            event.entity_id,
-            event.before_json,
-            event.after_json,
-        ]
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def record(
@@ -93,18 +78,47 @@ def append_pending(session: Session) -> None:
     seq, prev_hash = session.execute(
         select(EventChainHead.last_seq, EventChainHead.last_hash).where(EventChainHead.id == 1)
     ).one()
+    settings = get_settings()
+    key = keys.trail_key(settings)
     occurred_at = utcnow()  # the moment the chain is extended: seq and time order always agree
+    start_seq = seq
     rows = []
     for fields in pending:
         seq += 1
-        event = Event(seq=seq, occurred_at=occurred_at, prev_hash=prev_hash, hash="", **fields)
-        event.hash = prev_hash = compute_hash(event)
+        event = Event(
+            seq=seq, occurred_at=occurred_at, prev_hash=prev_hash, hash="", hash_scheme=CURRENT_SCHEME, **fields
+        )
+        event.hash = prev_hash = compute_hash(event, key)
         rows.append(
-            {**fields, "seq": seq, "occurred_at": occurred_at, "prev_hash": event.prev_hash, "hash": event.hash}
+            {
+                **fields,
+                "seq": seq,
+                "occurred_at": occurred_at,
+                "prev_hash": event.prev_hash,
+                "hash": event.hash,
+                "hash_scheme": CURRENT_SCHEME,
+            }
         )
     # One multi-row INSERT, not the unit of work: this runs while every other writer waits for the chain head.
     session.execute(insert(Event.__table__), rows)
     session.execute(update(EventChainHead).where(EventChainHead.id == 1).values(last_seq=seq, last_hash=prev_hash))
+    every = settings.anchor_every
+    if every and seq // every > start_seq // every:
+        # After the commit, outside the transaction: the anchor vouches only for a durable head, and a failed
+        # anchor write cannot fail the request.
+        head_seq, head_hash = seq, prev_hash
+        after_commit(cast(SQLModelSession, session), lambda: anchors.anchor_after_commit(head_seq, head_hash))
+
+
+def anchor_head(session: Session, *, only_if_none: bool = False) -> tuple[anchors.Anchor | None, int]:
+    """Sign the committed chain head into the anchor file (`carbonms anchor`, cron). Returns the anchor written
+    (None: an anchor already covers the head) and the head's seq. `only_if_none`: write only into an empty file —
+    the anchor `init` starts the keyed trail with, covering every event written before it."""
+    head = session.execute(
+        select(col(EventChainHead.last_seq), col(EventChainHead.last_hash)).where(col(EventChainHead.id) == 1)
+    ).first()
+    seq, chain_hash = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
+    return anchors.append_anchor(seq, chain_hash, force_first=only_if_none), seq
 
 
 def discard_pending(session: Session) -> None:
@@ -140,52 +154,6 @@ def record_refusal(audit: dict[str, Any]) -> None:
 
     with session_scope() as session:
         record(session, **audit)
-
-
-@dataclass
-class ChainReport:
-    ok: bool
-    checked: int
-    first_broken_seq: int | None = None
-    reason: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "checked": self.checked,
-            "first_broken_seq": self.first_broken_seq,
-            "reason": self.reason,
-        }
-
-
-def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
-    """Walk the whole chain in seq order and name the first broken link."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    last_seq = 0
-    while True:
-        rows = (
-            session.execute(select(Event).where(Event.seq > last_seq).order_by(Event.seq).limit(batch)).scalars().all()
-        )
-        if not rows:
-            break
-        for event in rows:
-            if event.seq != expected_seq:
-                return ChainReport(False, checked, expected_seq, f"event {expected_seq} is missing")
-            if event.prev_hash != expected_prev:
-                return ChainReport(False, checked, event.seq, "prev_hash does not match the previous event")
-            if compute_hash(event) != event.hash:
-                return ChainReport(False, checked, event.seq, "content does not match its hash")
-            expected_prev = event.hash
-            expected_seq += 1
-            checked += 1
-            last_seq = event.seq
-        session.expunge_all()
-    head = session.execute(select(EventChainHead)).scalars().first()
-    if head is not None and (head.last_seq != checked or head.last_hash != expected_prev):
-        return ChainReport(False, checked, checked + 1, "chain head does not match the last event")
-    return ChainReport(True, checked)
 
 
 def list_events(
@@ -227,6 +195,57 @@ POSTGRES_TRIGGERS = [
 
 def install_triggers(connection: Any) -> None:
     statements = SQLITE_TRIGGERS if connection.dialect.name == "sqlite" else POSTGRES_TRIGGERS
+    for statement in statements:
+        connection.execute(text(statement))
+
+
+# The chain head moves only the way `append_pending` moves it: a no-op UPDATE (the lock), or an advance by exactly the
+# events inserted since, onto the newest event's hash. DELETE (and TRUNCATE) are refused. A forger can still INSERT
+# rows and advance the head over them: that is what the keyed hash and the anchors catch.
+_HEAD_UPDATE_ALLOWED = """NEW.id = OLD.id AND (
+        (NEW.last_seq = OLD.last_seq AND NEW.last_hash = OLD.last_hash)
+        OR (NEW.last_seq > OLD.last_seq
+            AND (SELECT count(*) FROM event WHERE seq > OLD.last_seq) = NEW.last_seq - OLD.last_seq
+            AND (SELECT max(seq) FROM event) = NEW.last_seq
+            AND EXISTS (SELECT 1 FROM event WHERE seq = NEW.last_seq AND hash = NEW.last_hash)))"""
+HEAD_MESSAGE = "the audit chain head only advances with appended events"
+SQLITE_HEAD_TRIGGERS = [
+    f"""CREATE TRIGGER eventchainhead_append_only BEFORE UPDATE ON eventchainhead
+       WHEN NOT ({_HEAD_UPDATE_ALLOWED})
+       BEGIN SELECT RAISE(ABORT, '{HEAD_MESSAGE}'); END""",
+    f"""CREATE TRIGGER eventchainhead_no_delete BEFORE DELETE ON eventchainhead
+       BEGIN SELECT RAISE(ABORT, '{HEAD_MESSAGE}'); END""",
+]
+POSTGRES_HEAD_TRIGGERS = [
+    f"""CREATE OR REPLACE FUNCTION eventchainhead_append_only() RETURNS trigger AS $$
+       BEGIN
+         IF TG_OP = 'UPDATE' AND ({_HEAD_UPDATE_ALLOWED}) THEN RETURN NEW; END IF;
+         RAISE EXCEPTION '{HEAD_MESSAGE}';
+       END; $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER eventchainhead_append_only BEFORE UPDATE OR DELETE ON eventchainhead
+       FOR EACH ROW EXECUTE FUNCTION eventchainhead_append_only()""",
+    """CREATE TRIGGER eventchainhead_no_truncate BEFORE TRUNCATE ON eventchainhead
+       FOR EACH STATEMENT EXECUTE FUNCTION eventchainhead_append_only()""",
+]
+SQLITE_DROP_HEAD_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS eventchainhead_append_only",
+    "DROP TRIGGER IF EXISTS eventchainhead_no_delete",
+]
+POSTGRES_DROP_HEAD_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS eventchainhead_append_only ON eventchainhead",
+    "DROP TRIGGER IF EXISTS eventchainhead_no_truncate ON eventchainhead",
+    "DROP FUNCTION IF EXISTS eventchainhead_append_only()",
+]
+
+
+def install_head_triggers(connection: Any) -> None:
+    statements = SQLITE_HEAD_TRIGGERS if connection.dialect.name == "sqlite" else POSTGRES_HEAD_TRIGGERS
+    for statement in statements:
+        connection.execute(text(statement))
+
+
+def drop_head_triggers(connection: Any) -> None:
+    statements = SQLITE_DROP_HEAD_TRIGGERS if connection.dialect.name == "sqlite" else POSTGRES_DROP_HEAD_TRIGGERS
     for statement in statements:
         connection.execute(text(statement))
 

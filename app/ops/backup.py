@@ -8,6 +8,12 @@ A snapshot is a directory (or a .tar of one):
     database.pgdump      PostgreSQL: `pg_dump --format=custom` of a snapshot exported from the transaction that
                          also counts the rows and lists the referenced blobs, so manifest and dump agree exactly
     blobs/ab/cd/<sha>    the content-addressed files
+    trail/anchors.jsonl  the audit trail's signed anchors, copied before the database is read (so every anchor
+                         covers a head the snapshot holds); trail/anchor_key.pub, the public half that checks them
+
+The trail's secret keys (`trail_key`, `anchor_key`) are never in a backup: whoever holds them can forge the trail.
+They travel separately (the old data folder, a key escrow); `restore --keys-from DIR` copies them in, and restore
+refuses a target whose trail key is missing or is not the one the manifest names.
 
 The database is read first and the blobs copied after: blobs are immutable and never deleted while referenced, so
 every blob the snapshot refers to is still there; files stored meanwhile are harmless extras. Every blob copied is
@@ -34,6 +40,7 @@ from app.config import Settings
 from app.documents.storage import CHUNK_SIZE, blob_path
 from app.errors import Conflict, Invalid, NotFound
 from app.ops.database_snapshot import require_empty_database, restore_database, row_counts, snapshot_database
+from app.ops.trail_backup import copy_trail, install_trail_keys, restore_trail
 
 FORMAT = "carbonms-backup"
 FORMAT_VERSION = 1
@@ -158,6 +165,7 @@ def backup(target: Path, settings: Settings) -> dict[str, Any]:
 def _backup_into(out: Path, settings: Settings) -> dict[str, Any]:
     url = settings.resolved_database_url
     started = datetime.now(UTC)
+    trail = copy_trail(out, settings)  # before the database: anchors only vouch for heads the snapshot holds
     database = snapshot_database(url, out)
     referenced: list[str] = database.pop("referenced")
     database_file = out / database["file"]
@@ -211,6 +219,7 @@ def _backup_into(out: Path, settings: Settings) -> dict[str, Any]:
             "files": dict(sorted(files.items())),
         },
         "index": _index_info(settings),
+        "trail": trail,
         "problems": problems,
     }
     partial = out / f".{MANIFEST}.part"
@@ -279,11 +288,19 @@ def _check_target_empty(settings: Settings, dialect: str) -> None:
             f"目标文件目录不为空，拒绝覆盖：{blob_dir}",
             f"The target blob directory is not empty; refusing to overwrite it: {blob_dir}",
         )
+    anchors = settings.resolved_anchor_file
+    if anchors.is_file() and anchors.stat().st_size > 0:
+        raise Conflict(
+            f"目标已有审计锚点文件，拒绝覆盖：{anchors}",
+            f"The target already has an audit anchor file; refusing to overwrite it: {anchors}",
+        )
     require_empty_database(settings.resolved_database_url, dialect)
 
 
-def restore(source: Path, settings: Settings) -> dict[str, Any]:
-    """Restore a snapshot into an empty data folder and an empty database; returns what was restored."""
+def restore(source: Path, settings: Settings, *, keys_from: Path | None = None) -> dict[str, Any]:
+    """Restore a snapshot into an empty data folder and an empty database; returns what was restored.
+
+    `keys_from`: a folder holding the trail's secret keys (`trail_key`, `anchor_key`), e.g. the old data folder."""
     url = settings.resolved_database_url
     dialect = "sqlite" if url.startswith("sqlite") else "postgresql" if url.startswith("postgresql") else "?"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -309,7 +326,10 @@ def restore(source: Path, settings: Settings) -> dict[str, Any]:
                 f"备份缺少 {len(missing)} 个文件：{', '.join(missing[:5])}",
                 f"The backup lacks {len(missing)} blob files: {', '.join(missing[:5])}",
             )
+        trail = manifest.get("trail") or {}
+        install_trail_keys(settings, trail, keys_from)
         restore_database(dump, url, dialect)
+        restore_trail(snapshot, settings, trail)
         # Blobs: every file is re-hashed; one that does not match its name is refused.
         settings.blob_dir.mkdir(parents=True, exist_ok=True)
         settings.tmp_dir.mkdir(parents=True, exist_ok=True)

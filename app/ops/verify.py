@@ -2,7 +2,8 @@
 
 Errors (exit non-zero): a blob that is missing or whose bytes no longer hash to its name, a revision whose file or
 blob row is missing, revisions whose states or dates contradict the lifecycle, a signature over another file than
-its revision's, an event without its change (or a change without its event), a broken audit chain.
+its revision's, an event without its change (or a change without its event), a broken audit chain (keyed
+hashes, sequence and time order, and every signed anchor of the anchor file).
 
 Cached controlled copies (app/reports/copy_cache.py) live in the blob directory too: they are re-hashed (an altered
 one is an error: it would be served), a missing one is a warning (the next download stamps it again), and they are
@@ -30,8 +31,8 @@ from sqlmodel import Session, col
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
 from app.documents.storage import CHUNK_SIZE, blob_path
 from app.events.models import Event
-from app.events.service import verify_chain
 from app.reports.models import ControlledCopy
+from app.events.service import verify_trail
 
 ORPHAN_MIN_AGE_SECONDS = 60
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -410,11 +411,14 @@ def _check_events(session: Session, report: VerifyReport) -> None:
                 f"a {action} event: {', '.join(unlogged[:50])}",
                 revision_ids=[int(v) for v in unlogged] if model is Revision else [],
             )
-    chain = verify_chain(session)
+    chain = verify_trail(session)
     report.counts["events"] = chain.checked
+    report.counts["anchors_checked"] = chain.anchors_checked
     if not chain.ok:
         report._error(
             "audit_chain",
-            f"审计链在第 {chain.first_broken_seq} 条断开：{chain.reason} / audit chain broken "
-            f"at event {chain.first_broken_seq}: {chain.reason}",
+            f"审计链在第 {chain.first_broken_seq} 条断开 [{chain.kind}]：{chain.reason} / audit chain broken "
+            f"at event {chain.first_broken_seq} [{chain.kind}]: {chain.reason}",
         )
+    for warning in chain.warnings:
+        report._warning("audit_anchor_stale", warning)

@@ -123,7 +123,7 @@ def events_page(
         }
         for row in rows[:EVENTS_PAGE]
     ]
-    chain = events.verify_chain(session).as_dict() if verify else None
+    chain = events.verify_trail(session).as_dict() if verify else None
     params = {
         key: value
         for key, value in (("action", action), ("entity_type", entity_type), ("entity_id", entity_id))

@@ -5,8 +5,25 @@ from sqlalchemy import text
 
 import app.models  # noqa: F401
 from app.db import get_engine, metadata
+from app.events import keys
 from app.events import service as events
 from tests.factories import register, upload
+
+
+@pytest.fixture()
+def trail_dir(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    """Keys and anchors of a scratch chain in a data folder of its own (not the run's)."""
+    from app.config import get_settings
+
+    monkeypatch.setenv("CARBONMS_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _verify(session):  # noqa: ANN001, ANN202
+    return events.verify_chain(session, key=keys.trail_key(create=False))
 
 
 def test_every_change_has_its_event_and_the_chain_verifies(park):
@@ -41,7 +58,26 @@ def test_database_refuses_to_change_events(park, statement):
             connection.execute(text(statement))
 
 
-def test_verification_names_the_first_broken_link(tmp_path):
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE eventchainhead SET last_seq = last_seq - 1",
+        "UPDATE eventchainhead SET last_hash = '" + "f" * 64 + "'",
+        "UPDATE eventchainhead SET last_seq = last_seq + 1",  # advancing over no new event
+        "DELETE FROM eventchainhead",
+    ],
+    ids=["seq_back", "hash_rewritten", "advance_without_events", "delete"],
+)
+def test_chain_head_refuses_changes_off_the_append_path(park, statement):
+    register(park, "DATA_MANAGEMENT_RULES")
+    with pytest.raises(Exception, match="the audit chain head only advances with appended events"):
+        with get_engine().begin() as connection:
+            connection.execute(text(statement))
+    verify = park.client.get("/api/events/verify", headers=park.headers("auditor")).json()
+    assert verify["ok"] is True and verify["kind"] is None
+
+
+def test_verification_names_the_first_broken_link(trail_dir, tmp_path):
     """On a scratch database without the triggers, forge an event and a deletion: the walk names them."""
     from sqlmodel import Session, create_engine
 
@@ -51,16 +87,16 @@ def test_verification_names_the_first_broken_link(tmp_path):
         for number in range(5):
             events.record(session, action="test.step", entity_type="test", entity_id=number, park_id=None)
         session.commit()
-        assert events.verify_chain(session).ok and events.verify_chain(session).checked == 5
+        assert _verify(session).ok and _verify(session).checked == 5
         session.execute(text("UPDATE event SET after_json = '\"forged\"' WHERE seq = 3"))
         session.commit()
-        report = events.verify_chain(session)
-        assert not report.ok and report.first_broken_seq == 3 and "hash" in report.reason
+        report = _verify(session)
+        assert (report.ok, report.first_broken_seq, report.kind) == (False, 3, "bad_hmac")
         session.execute(text("UPDATE event SET after_json = 'null' WHERE seq = 3"))
         session.execute(text("DELETE FROM event WHERE seq = 2"))
         session.commit()
-        report = events.verify_chain(session)
-        assert not report.ok and report.first_broken_seq == 2
+        report = _verify(session)
+        assert (report.ok, report.first_broken_seq, report.kind) == (False, 2, "seq_gap")
     engine.dispose()
 
 
@@ -72,7 +108,7 @@ def _scratch_session(tmp_path):  # noqa: ANN001, ANN202
     return engine, Session(engine)
 
 
-def test_events_join_the_chain_at_commit_in_order_and_vanish_with_a_rollback(tmp_path):
+def test_events_join_the_chain_at_commit_in_order_and_vanish_with_a_rollback(trail_dir, tmp_path):
     from sqlalchemy import select
 
     from app.events.models import Event
@@ -89,11 +125,11 @@ def test_events_join_the_chain_at_commit_in_order_and_vanish_with_a_rollback(tmp
         rows = session.execute(select(Event).order_by(Event.seq)).scalars().all()
         assert [(row.seq, row.entity_id) for row in rows] == [(1, "1"), (2, "3"), (3, "4")]
         assert [row.occurred_at for row in rows] == sorted(row.occurred_at for row in rows)
-        assert events.verify_chain(session).ok
+        assert _verify(session).ok
     engine.dispose()
 
 
-def test_a_query_of_the_trail_inside_the_transaction_sees_its_own_events(tmp_path):
+def test_a_query_of_the_trail_inside_the_transaction_sees_its_own_events(trail_dir, tmp_path):
     from sqlalchemy import func, select
 
     from app.events.models import Event
@@ -105,7 +141,7 @@ def test_a_query_of_the_trail_inside_the_transaction_sees_its_own_events(tmp_pat
         events.record(session, action="test.step", entity_type="test", entity_id=2, park_id=None)
         assert [row.seq for row in session.execute(select(Event).order_by(Event.seq)).scalars()] == [1, 2]
         session.commit()
-        assert events.verify_chain(session).ok and events.verify_chain(session).checked == 2
+        assert _verify(session).ok and _verify(session).checked == 2
     engine.dispose()
 
 
@@ -122,7 +158,7 @@ def test_a_response_built_in_the_same_request_shows_the_change_it_made(park):
     assert "revision.obsolete" in [item["action"] for item in response.json()["history"]]
 
 
-def test_a_session_closed_without_commit_leaves_no_event(tmp_path):
+def test_a_session_closed_without_commit_leaves_no_event(trail_dir, tmp_path):
     from sqlalchemy import func, select
 
     from app.events.models import Event

@@ -72,7 +72,11 @@ def test_backup_restore_verify_same_rows(client, dialect, tmp_path, as_tar):
             source_shas = set(session.execute(select(Revision.blob_sha256)).scalars())
         assert set(manifest["blobs"]["files"]) >= source_shas and len(source_shas) >= 4
         with scratch_env(dialect, initialise=False) as restored:
-            result = runner.invoke(cli, ["restore", str(target)])
+            # Without the trail's secret key (never in a backup) the restore is refused before anything is written.
+            keyless = runner.invoke(cli, ["restore", str(target)])
+            assert keyless.exit_code == 1 and "trail_key" in keyless.output, keyless.output
+            assert not get_settings().resolved_anchor_file.exists()
+            result = runner.invoke(cli, ["restore", str(target), "--keys-from", str(source.data_dir)])
             assert result.exit_code == 0, result.output
             checked = runner.invoke(cli, ["verify"])
             assert checked.exit_code == 0, checked.output
@@ -122,7 +126,7 @@ def test_backup_while_writers_run_is_consistent(client, dialect, tmp_path):
         counted = manifest["database"]["counts"]["revision"]
         assert 3 <= counted <= len(done)
         with scratch_env(dialect, initialise=False):
-            report = ops_backup.restore(tmp_path / "live", get_settings())
+            report = ops_backup.restore(tmp_path / "live", get_settings(), keys_from=_source.data_dir)
             assert report["problems"] == []
             with session_scope(write=False) as session:
                 result = verify(session, get_settings().blob_dir)
@@ -135,11 +139,15 @@ def test_backup_while_writers_run_is_consistent(client, dialect, tmp_path):
 
 
 def test_verify_names_altered_missing_and_orphan_blobs(client, dialect, tmp_path):
-    with scratch_env(dialect) as _source:
+    with scratch_env(dialect) as source:
         _build_data(client)
         ops_backup.backup(tmp_path / "snap", get_settings())
+        keys = tmp_path / "keys"  # the trail's keys travel apart from the backup
+        keys.mkdir()
+        for name in ("trail_key", "anchor_key"):
+            (keys / name).write_bytes((source.data_dir / name).read_bytes())
     with scratch_env(dialect, initialise=False):
-        ops_backup.restore(tmp_path / "snap", get_settings())
+        ops_backup.restore(tmp_path / "snap", get_settings(), keys_from=keys)
         blob_dir = get_settings().blob_dir
         with session_scope(write=False) as session:
             revisions = session.execute(select(Revision.id, Revision.blob_sha256).order_by(Revision.id)).all()
