@@ -15,7 +15,7 @@ from app.db import metadata
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.events.models import Event, EventChainHead
 from app.search.models import SearchQueue
-from app.users.models import AuthSession, Park, User
+from app.users.models import AuthSession, Park, PasswordFailure, User
 
 __all__ = [
     "Audit",
@@ -36,6 +36,7 @@ __all__ = [
     "Event",
     "EventChainHead",
     "Park",
+    "PasswordFailure",
     "Revision",
     "RevisionText",
     "SearchQueue",
