@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.config import get_settings
 from app.db import session_scope
@@ -65,7 +66,9 @@ def actions_of(action: str, actor_name: str) -> list[dict]:
     """The `after` payloads of one user name's events of one action, oldest first."""
     with session_scope(write=False) as session:
         rows = session.execute(
-            select(Event.after_json).where(Event.action == action, Event.actor_name == actor_name).order_by(Event.seq)
+            select(col(Event.after_json))
+            .where(col(Event.action) == action, col(Event.actor_name) == actor_name)
+            .order_by(col(Event.seq))
         ).scalars()
         return [json.loads(row) for row in rows]
 

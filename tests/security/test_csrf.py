@@ -14,6 +14,7 @@ uses no session) is called with park A's real ids, like the access matrix, as
     the cookie, the valid token, the same Origin         → never a CSRF refusal
 """
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 import tests.security.test_access_matrix as matrix
@@ -43,7 +44,8 @@ def unsafe_operations(app) -> list[tuple[str, str]]:  # noqa: ANN001
 
 def session_token(park: TestPark, role: str) -> str:
     """A new session of `role`: the raw token, usable as a bearer token or inside the session cookie."""
-    response = park.client.post("/api/auth/token", data={"username": park.usernames[role], "password": PASSWORD})
+    client: TestClient = park.client  # type: ignore[assignment]  # TestPark keeps it as a plain object
+    response = client.post("/api/auth/token", data={"username": park.usernames[role], "password": PASSWORD})
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
