@@ -7,9 +7,11 @@ another address is never locked out by someone guessing elsewhere, and guessing 
 slowed down as well. A correct password clears the failures of its (user name, address) pair.
 
 The client address is what the ASGI server reports (`request.client.host`); behind a reverse proxy, start uvicorn
-with `--forwarded-allow-ips` so it is the browser's address and not the proxy's.
+with `--forwarded-allow-ips` so it is the browser's address and not the proxy's. An IPv6 client counts per /64, the
+network one subscriber is given, so stepping through its own addresses does not reset the count.
 """
 
+import ipaddress
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +60,19 @@ def _key(value: str) -> str:
     return (value or "")[:64]
 
 
+def address_key(client_address: str) -> str:
+    """What an address is counted as: an IPv4 address itself, an IPv6 address its /64 network."""
+    try:
+        ip = ipaddress.ip_address(client_address)
+    except ValueError:
+        return _key(client_address)  # e.g. a Unix socket's empty address, or a test client's name
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def wait_for(username: str, client_address: str) -> Wait:
     """The wait before the next password attempt for this user name from this address (0 when it may go ahead).
 
@@ -66,7 +81,7 @@ def wait_for(username: str, client_address: str) -> Wait:
     settings = get_settings()
     now = clock()
     since = now - timedelta(minutes=settings.login_window_minutes)
-    username, client_address = _key(username), _key(client_address)
+    username, client_address = _key(username), address_key(client_address)
     with session_scope(write=False) as session:
         pair = session.execute(
             select(func.count(), func.max(col(PasswordFailure.occurred_at))).where(
@@ -99,7 +114,9 @@ def _store_failure(username: str, client_address: str, kind: str) -> None:
     window = timedelta(minutes=get_settings().login_window_minutes)
     with session_scope() as session:
         session.add(
-            PasswordFailure(username=_key(username), client_address=_key(client_address), kind=kind, occurred_at=now)
+            PasswordFailure(
+                username=_key(username), client_address=address_key(client_address), kind=kind, occurred_at=now
+            )
         )
         # Failures past the window no longer count: keep the table as small as the window.
         session.execute(delete(PasswordFailure).where(col(PasswordFailure.occurred_at) < now - window))
@@ -118,6 +135,7 @@ def clear_failures(session: Session, *, username: str, client_address: str) -> N
     """A correct password: its (user name, address) pair starts afresh (the address's count stays)."""
     session.execute(
         delete(PasswordFailure).where(
-            col(PasswordFailure.username) == _key(username), col(PasswordFailure.client_address) == _key(client_address)
+            col(PasswordFailure.username) == _key(username),
+            col(PasswordFailure.client_address) == address_key(client_address),
         )
     )

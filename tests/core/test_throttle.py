@@ -222,3 +222,21 @@ def test_a_wrong_signature_password_gets_one_answer_whatever_the_state(park, fro
     right = {"password": PASSWORD, "comment": "同意"}
     late = client.post(f"/api/reviews/{closed_review}/close", json=right, headers=park.headers("top_management"))
     assert late.status_code == 409
+
+
+def test_an_ipv6_client_counts_per_64_network(app_env):  # noqa: ANN001
+    assert (
+        throttle.address_key("2001:db8:1:2::1") == throttle.address_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    )
+    assert throttle.address_key("2001:db8:1:3::1") == "2001:db8:1:3::/64"
+    assert throttle.address_key("::ffff:192.0.2.7") == throttle.address_key("192.0.2.7") == "192.0.2.7"
+    assert throttle.address_key("testclient") == "testclient"
+
+
+def test_stepping_through_ipv6_addresses_does_not_reset_the_count(park, from_address, clock):  # noqa: ANN001
+    network = f"2001:db8:{uuid.uuid4().int % 65000:x}:1"
+    username = park.usernames["top_management"]
+    for host in range(get_settings().login_max_failures):
+        assert sign_in(from_address(f"{network}::{host + 1:x}"), username, "guess-wrong").status_code == 401
+    assert sign_in(from_address(f"{network}::beef"), username).status_code == 429  # the same /64
+    assert sign_in(from_address(f"{network[:-1]}2::1"), username).status_code == 200  # the owner's own network
