@@ -7,11 +7,11 @@ from fastapi import Depends, Path, Request
 from sqlalchemy import select
 
 from app.common import as_utc, utcnow
+from app.csrf import check_cookie_api_call
 from app.db import session_scope
 from app.errors import Forbidden, Unauthorized
 from app.users.models import AuthSession, Role, User
 from app.users.security import COOKIE_NAME, token_digest, unsign_cookie
-from app.web.csrf import check_cookie_api_call
 
 
 def _request_token(request: Request) -> tuple[str | None, bool]:

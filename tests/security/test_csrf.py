@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 
 import tests.security.test_access_matrix as matrix
 from app.config import get_settings
+from app.csrf import token_for_session
 from app.db import session_scope
 from app.events.models import Event
 from app.users.security import COOKIE_NAME, sign_cookie
-from app.web.csrf import token_for_session
 from tests.factories import PASSWORD, TestPark
 
 UNSAFE = ("post", "put", "patch", "delete")
