@@ -623,6 +623,7 @@ def describe(before: Any, after: Any, lang: str) -> str:
         ("comment", "意见", "comment"),
         ("reason", "理由", "reason"),
         ("via", "方式", "via"),
+        ("client_address", "来源地址", "from address"),
         ("role", "角色", "role"),
     ):
         value = after.get(key)

@@ -8,9 +8,13 @@ from tests.factories import PASSWORD
 from tests.web.conftest import csrf_of
 
 
-def _browser_from_new_address(app) -> TestClient:  # noqa: ANN001
+def _new_address() -> str:
     value = uuid.uuid4().int
-    client = TestClient(app, follow_redirects=False, client=(f"10.{value % 250}.{(value >> 8) % 250}.7", 50000))
+    return f"10.{value % 250}.{(value >> 8) % 250}.7"
+
+
+def _browser_from_new_address(app, address: str | None = None) -> TestClient:  # noqa: ANN001
+    client = TestClient(app, follow_redirects=False, client=(address or _new_address(), 50000))
     client.__enter__()
     return client
 
@@ -20,8 +24,9 @@ def _login(client: TestClient, username: str, password: str):  # noqa: ANN202
     return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_of(page.text)})
 
 
-def test_web_sign_in_is_throttled_per_address_with_a_page_in_words(app, park) -> None:  # noqa: ANN001
-    guesser, owner = _browser_from_new_address(app), _browser_from_new_address(app)
+def test_web_sign_in_is_throttled_per_address_with_a_page_in_words(app, park, browser) -> None:  # noqa: ANN001
+    guessing_address = _new_address()
+    guesser, owner = _browser_from_new_address(app, guessing_address), _browser_from_new_address(app)
     try:
         username = park.usernames["approver"]
         for _ in range(5):
@@ -31,6 +36,8 @@ def test_web_sign_in_is_throttled_per_address_with_a_page_in_words(app, park) ->
         assert "text/html" in throttled.headers["content-type"] and "密码错误次数过多" in throttled.text
         signed_in = _login(owner, username, PASSWORD)
         assert signed_in.status_code == 303  # from another address: no wait
+        trail = browser(park, "auditor").get("/events").text  # the audit trail names what happened, and from where
+        assert "登录被限制（密码错误次数过多）" in trail and f"来源地址：{guessing_address}" in trail
     finally:
         guesser.__exit__(None, None, None)
         owner.__exit__(None, None, None)
