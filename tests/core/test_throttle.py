@@ -14,7 +14,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.events.models import Event
 from app.users import throttle
-from tests.factories import PASSWORD, publish_new_document, register, upload
+from tests.factories import PASSWORD, publish_new_document, record_upload, register, upload
 
 
 def _address() -> str:
@@ -205,6 +205,12 @@ def test_a_wrong_signature_password_gets_one_answer_whatever_the_state(park, fro
             f"/api/revisions/{effective['id']}/review", json=wrong, headers=park.headers("approver")
         ),
     }
+    awaiting, filed = record_upload(park).json()["id"], record_upload(park, period="2026").json()["id"]
+    confirming = {"password": PASSWORD, "comment": "确认"}
+    confirmed = park.client.post(f"/api/records/{filed}/approve", json=confirming, headers=park.headers("approver"))
+    assert confirmed.status_code == 200 and confirmed.json()["state"] == "filed", confirmed.text
+    for name, record_id in (("record awaiting confirmation", awaiting), ("filed record", filed)):
+        answers[name] = client.post(f"/api/records/{record_id}/approve", json=wrong, headers=park.headers("approver"))
     draft_review, closed_review = _closable_review(park), _closable_review(park)
     closing = {"password": PASSWORD, "comment": "同意"}
     closed = park.client.post(
