@@ -14,6 +14,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.events.models import Event
 from app.users import throttle
+from app.users.models import PasswordFailure
 from tests.factories import PASSWORD, publish_new_document, record_upload, register, upload
 
 
@@ -193,7 +194,8 @@ def _closable_review(park) -> int:  # noqa: ANN001
 def test_a_wrong_signature_password_gets_one_answer_whatever_the_state(park, from_address):  # noqa: ANN001
     """What a wrong password is told must not depend on the state: otherwise a different answer (409 in the wrong
     state, 401 in the right one) would tell which guesses were right."""
-    client = from_address()
+    address = _address()
+    client = from_address(address)
     wrong = {"password": "guess-wrong", "comment": "同意"}
     in_review = _in_review(park)
     _document, effective = publish_new_document(park)
@@ -228,6 +230,15 @@ def test_a_wrong_signature_password_gets_one_answer_whatever_the_state(park, fro
     right = {"password": PASSWORD, "comment": "同意"}
     late = client.post(f"/api/reviews/{closed_review}/close", json=right, headers=park.headers("top_management"))
     assert late.status_code == 409
+    # each wrong password was counted, also those refused after a lookup had opened the request's transaction
+    with session_scope(write=False) as session:
+        counted = session.execute(
+            select(col(PasswordFailure.kind)).where(
+                col(PasswordFailure.username) == park.usernames["approver"],
+                col(PasswordFailure.client_address) == address,
+            )
+        ).scalars()
+        assert list(counted) == ["signature"] * 4  # two revisions, two records
 
 
 def test_an_ipv6_client_counts_per_64_network(app_env):  # noqa: ANN001
