@@ -16,8 +16,17 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=50, ge=1, le=10_000)
     clause_map_path: Path = Path(__file__).resolve().parent.parent / "clause_map.yaml"
     session_hours: int = 12
-    login_max_failures: int = 5
-    login_window_minutes: int = 15
+    # Password guessing (sign-in, e-signatures, password change; app/users/throttle.py): failures within the window
+    # count per (user name, client address) and per client address; past the free ones each further attempt waits,
+    # from login_backoff_seconds doubling per failure up to login_backoff_max_seconds. No lock-out of the owner.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_address_max_failures: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=60, ge=1)
+    login_backoff_seconds: float = Field(default=1.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    # Origins besides the request's own scheme://host[:port] that may call /api/* with the session cookie
+    # (comma-separated, e.g. "https://carbon.example.org"), for a proxy that rewrites the Host header.
+    allowed_origins: str = ""
     default_language: str = "zh"
     # argon2 cost; tests lower it (never in production) so fixtures stay fast.
     # Index committed changes on a background thread (the request returns at once); tests index inline.
@@ -73,6 +82,10 @@ class Settings(BaseSettings):
     @property
     def resolved_anchor_file(self) -> Path:
         return self.anchor_file or self.data_dir / "anchors.jsonl"
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
 
     @property
     def max_upload_bytes(self) -> int:

@@ -7,27 +7,33 @@ from fastapi import Depends, Path, Request
 from sqlalchemy import select
 
 from app.common import as_utc, utcnow
+from app.csrf import check_cookie_api_call
 from app.db import session_scope
 from app.errors import Forbidden, Unauthorized
 from app.users.models import AuthSession, Role, User
 from app.users.security import COOKIE_NAME, token_digest, unsign_cookie
 
 
-def _request_token(request: Request) -> str | None:
+def _request_token(request: Request) -> tuple[str | None, bool]:
+    """The session token of the request, and whether it came from the browser's cookie (not a bearer header)."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
+        return value.strip(), False
     cookie = request.cookies.get(COOKIE_NAME)
     if cookie:
-        return unsign_cookie(cookie)
-    return None
+        return unsign_cookie(cookie), True
+    return None, False
 
 
 def get_current_user(request: Request) -> User:
-    token = _request_token(request)
+    token, from_cookie = _request_token(request)
     if not token:
         raise Unauthorized("请先登录", "Please sign in", headers={"WWW-Authenticate": "Bearer"})
+    if from_cookie and request.url.path.startswith("/api/"):
+        # The browser sends its cookie to any same-site page's requests: /api needs proof the call is ours
+        # (web pages check their forms' token in app.web.csrf.verify_csrf).
+        check_cookie_api_call(request, token)
     # A short read of its own: the request's writing transaction (and SQLite's write lock) starts only when the
     # service runs, not while a large upload is still being received and checked.
     with session_scope(write=False) as session:
@@ -55,6 +61,14 @@ def get_current_user(request: Request) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address for throttling and the audit trail (behind a proxy: what uvicorn was told to trust)."""
+    return request.client.host if request.client else ""
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
 
 # Ids in paths: positive and within the databases' integer range, so bad ids are a 422, never a 500.
 EntityId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -16,7 +16,7 @@ from app.documents.models import Blob, Document, Revision, RevisionText, Signatu
 from app.events.models import Event, EventChainHead
 from app.reports.models import ControlledCopy
 from app.search.models import SearchQueue
-from app.users.models import AuthSession, Park, User
+from app.users.models import AuthSession, Park, PasswordFailure, User
 
 __all__ = [
     "Audit",
@@ -38,6 +38,7 @@ __all__ = [
     "Event",
     "EventChainHead",
     "Park",
+    "PasswordFailure",
     "Revision",
     "RevisionText",
     "SearchQueue",

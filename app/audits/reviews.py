@@ -692,9 +692,19 @@ def decision_actions(session: Session, decision_ids: list[int]) -> dict[int, lis
 
 
 def close_review(
-    session: Session, *, actor: User, review_id: int, password: str | None, comment: str = ""
+    session: Session,
+    *,
+    actor: User,
+    review_id: int,
+    password: str | None,
+    comment: str = "",
+    client_address: str = "",
 ) -> ManagementReview:
     """Top management closes the review with an electronic signature (password again)."""
+    # The password first: a wrong one gets one answer whatever the review's state (and argon2 runs before the lock).
+    require_signature(
+        session, actor, password, entity_type="review", entity_id=review_id, client_address=client_address
+    )
     review = get_review(session, review_id=review_id, user=actor, for_update=True)
     if actor.role != Role.top_management:
         raise Forbidden(
@@ -708,7 +718,6 @@ def close_review(
             "管理评审至少要有一项评审输出（决定）才能关闭",
             "A review needs at least one output (decision) before it can be closed",
         )
-    require_signature(actor, password, entity_type="review", entity_id=review.id)
     before = {"state": str(review.state)}
     review.state = ReviewState.closed
     review.closed_by_id, review.closed_by_name, review.closed_at = actor.id, actor.full_name, utcnow()

@@ -13,7 +13,7 @@ from app.audits.models import ManagementReview
 from app.audits.routes_common import ShortText, Text, docx_response, filed_out, user_names
 from app.audits.routes_nonconformities import ActionIn, action_out
 from app.db import SessionDep
-from app.deps import CurrentUser, EntityId
+from app.deps import ClientAddress, CurrentUser, EntityId
 
 router = APIRouter()  # app.audits.routes includes it under its /api prefix and tag
 
@@ -132,11 +132,13 @@ def add_decision(review_id: EntityId, body: DecisionIn, session: SessionDep, use
 
 
 @router.post("/reviews/{review_id}/close")
-def close_review(review_id: EntityId, body: SignIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return review_detail(
-        session,
-        reviews.close_review(session, actor=user, review_id=review_id, password=body.password, comment=body.comment),
+def close_review(
+    review_id: EntityId, body: SignIn, session: SessionDep, user: CurrentUser, address: ClientAddress
+) -> dict[str, Any]:
+    closed = reviews.close_review(
+        session, actor=user, review_id=review_id, password=body.password, comment=body.comment, client_address=address
     )
+    return review_detail(session, closed)
 
 
 @router.get("/reviews/{review_id}/report.docx")

@@ -216,7 +216,7 @@ def transition(
     if step.needs_comment and not comment:
         raise Invalid("此操作必须填写原因或意见", "This step needs a comment or reason")
     if step.signature is not None and not signature_verified:
-        require_signature(actor, password, entity_type="revision", entity_id=revision.id)
+        require_signature(session, actor, password, entity_type="revision", entity_id=revision.id)
 
     before = _snapshot(revision)
     now = utcnow()

@@ -6,7 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from app.clauses.models import DocKind
 from app.config import get_settings
 from app.db import SessionDep
-from app.deps import CurrentUser, EntityId
+from app.deps import ClientAddress, CurrentUser, EntityId
 from app.documents import queries, service, storage
 from app.documents.lifecycle import Action
 from app.documents.models import AccessLevel, Document
@@ -143,6 +143,7 @@ def _transition(
     comment: str = "",
     password: str | None = None,
     if_match: str | None = None,
+    client_address: str = "",
 ) -> RevisionPublic:
     revision = service.transition_revision(
         session,
@@ -152,6 +153,7 @@ def _transition(
         comment=comment,
         password=password,
         expected_version=expected_version(if_match),
+        client_address=client_address,
     )
     return queries.revision_out(session, revision, user)
 
@@ -163,19 +165,43 @@ def submit(revision_id: EntityId, session: SessionDep, user: CurrentUser, if_mat
 
 @router.post("/revisions/{revision_id}/review", response_model=RevisionPublic)
 def review(
-    revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+    revision_id: EntityId,
+    body: SignatureIn,
+    session: SessionDep,
+    user: CurrentUser,
+    address: ClientAddress,
+    if_match: IfMatch = None,
 ) -> RevisionPublic:
     return _transition(
-        session, user, revision_id, Action.review, comment=body.comment, password=body.password, if_match=if_match
+        session,
+        user,
+        revision_id,
+        Action.review,
+        comment=body.comment,
+        password=body.password,
+        if_match=if_match,
+        client_address=address,
     )
 
 
 @router.post("/revisions/{revision_id}/approve", response_model=RevisionPublic)
 def approve(
-    revision_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+    revision_id: EntityId,
+    body: SignatureIn,
+    session: SessionDep,
+    user: CurrentUser,
+    address: ClientAddress,
+    if_match: IfMatch = None,
 ) -> RevisionPublic:
     return _transition(
-        session, user, revision_id, Action.approve, comment=body.comment, password=body.password, if_match=if_match
+        session,
+        user,
+        revision_id,
+        Action.approve,
+        comment=body.comment,
+        password=body.password,
+        if_match=if_match,
+        client_address=address,
     )
 
 
@@ -238,6 +264,7 @@ def _record_transition(
     comment: str = "",
     password: str | None = None,
     if_match: str | None = None,
+    client_address: str = "",
 ) -> RecordPublic:
     revision = service.record_revision(session, record_id=record_id, user=user)
     assert revision.id is not None  # a stored row
@@ -249,6 +276,7 @@ def _record_transition(
         comment=comment,
         password=password,
         expected_version=expected_version(if_match),
+        client_address=client_address,
     )
     return queries.record_public(session, _record_document(session, record_id), revision)
 
@@ -266,10 +294,22 @@ def submit_record(
 
 @router.post("/records/{record_id}/approve", response_model=RecordPublic)
 def approve_record(
-    record_id: EntityId, body: SignatureIn, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+    record_id: EntityId,
+    body: SignatureIn,
+    session: SessionDep,
+    user: CurrentUser,
+    address: ClientAddress,
+    if_match: IfMatch = None,
 ) -> RecordPublic:
     return _record_transition(
-        session, user, record_id, Action.approve, comment=body.comment, password=body.password, if_match=if_match
+        session,
+        user,
+        record_id,
+        Action.approve,
+        comment=body.comment,
+        password=body.password,
+        if_match=if_match,
+        client_address=address,
     )
 
 

@@ -308,11 +308,15 @@ def transition_revision(
     comment: str = "",
     password: str | None = None,
     expected_version: int | None = None,
+    client_address: str = "",
 ) -> Revision:
     signing = action in lifecycle.SIGNING_ACTIONS
     if signing:
-        # Re-authenticate before touching the database: argon2 is slow and must not run under the row/write lock.
-        require_signature(actor, password, entity_type="revision", entity_id=revision_id)
+        # Re-authenticate before touching the database: argon2 is slow and must not run under the row/write lock;
+        # and before the state and authority checks, so a wrong password gets one answer whatever the state.
+        require_signature(
+            session, actor, password, entity_type="revision", entity_id=revision_id, client_address=client_address
+        )
     revision = get_revision(session, revision_id=revision_id, user=actor, for_update=True)
     check_version(expected_version, revision.version)
     document = session.get_one(Document, revision.document_id)

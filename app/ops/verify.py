@@ -31,8 +31,8 @@ from sqlmodel import Session, col
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
 from app.documents.storage import CHUNK_SIZE, blob_path
 from app.events.models import Event
-from app.reports.models import ControlledCopy
 from app.events.service import verify_trail
+from app.reports.models import ControlledCopy
 
 ORPHAN_MIN_AGE_SECONDS = 60
 _SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, String, Text
+from sqlalchemy import Column, DateTime, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.common import utcnow
@@ -66,6 +66,28 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     expires_at: datetime = Field(sa_column=_utc_column())
     revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class PasswordFailure(SQLModel, table=True):
+    """A wrong password (sign-in, electronic signature or password change): what throttling counts.
+
+    Kept only as long as the throttling window; the audit trail keeps every attempt for good.
+    """
+
+    __tablename__ = "password_failure"
+    __table_args__ = (
+        Index("ix_password_failure_pair", "username", "client_address", "occurred_at"),
+        Index("ix_password_failure_address", "client_address", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(64), nullable=False))
+    client_address: str = Field(sa_column=Column(String(64), nullable=False))
+    # sign_in, signature or password_change
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    occurred_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
 
 
 class UserPublic(SQLModel):

@@ -5,7 +5,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from app.db import SessionDep
-from app.deps import CurrentUser, EntityId, require_role
+from app.deps import ClientAddress, CurrentUser, EntityId, require_role
 from app.users import service
 from app.users.models import ROLE_LABELS, Role, User, UserPublic
 
@@ -49,8 +49,10 @@ class MeOut(UserPublic):
 
 
 @router.post("/auth/token", response_model=TokenOut)
-def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep) -> TokenOut:
-    _user, token = service.authenticate(session, username=form.username, password=form.password)
+def issue_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, address: ClientAddress
+) -> TokenOut:
+    _user, token = service.authenticate(session, username=form.username, password=form.password, client_address=address)
     return TokenOut(access_token=token)
 
 
@@ -75,8 +77,10 @@ def me(user: CurrentUser, session: SessionDep) -> MeOut:
 
 
 @router.post("/users/me/password", status_code=204)
-def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
-    service.change_password(session, user=user, old_password=body.old_password, new_password=body.new_password)
+def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep, address: ClientAddress) -> None:
+    service.change_password(
+        session, user=user, old_password=body.old_password, new_password=body.new_password, client_address=address
+    )
 
 
 @router.get("/users", response_model=list[UserPublic])

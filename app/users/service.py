@@ -1,17 +1,20 @@
 """Parks, users, sign-in with throttling, sessions and the re-authentication of an e-signature."""
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.common import utcnow
 from app.config import get_settings
+from app.db import session_scope
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.events import service as events
-from app.events.models import Event
+from app.users import throttle
 from app.users.models import AuthSession, Park, Role, User
 from app.users.security import hash_password, new_token, password_problem, token_digest, verify_password
+from app.users.throttle import FailureKind
 
 # A real hash to verify against when the user is unknown, so timing does not reveal which usernames exist.
 _DUMMY_HASH: list[str] = []
@@ -107,21 +110,65 @@ def list_users(session: Session, *, park_id: int) -> list[User]:
     return list(session.execute(select(User).where(User.park_id == park_id).order_by(User.id)).scalars())
 
 
-def _recent_failures(session: Session, username: str) -> int:
-    settings = get_settings()
-    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    return session.execute(
-        select(func.count())
-        .select_from(Event)
-        .where(Event.action == "auth.login_failed", Event.entity_id == username[:64], Event.occurred_at >= since)
-    ).scalar_one()
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password("not-a-real-password"))
+    return _DUMMY_HASH[0]
 
 
-def authenticate(session: Session, *, username: str, password: str, via: str = "api") -> tuple[User, str]:
+def check_password(
+    session: Session,
+    *,
+    username: str,
+    password: str | None,
+    password_hash: str | None,
+    kind: str,
+    client_address: str,
+    wrong: tuple[str, str],
+    audit: dict[str, Any],
+) -> None:
+    """The one password check of sign-in, every electronic signature and the password change.
+
+    Throttled first (429 with Retry-After, recorded), before any state or permission check of the caller, so the
+    answer to a wrong password never depends on anything but the password. A wrong one is counted with every other
+    wrong password (`throttle`) and recorded as `audit`; a right one clears its (user name, address) failures.
+    `password_hash` None (an unknown user name) verifies a dummy hash: the time taken does not tell.
+    """
+    where = {"kind": kind, "client_address": client_address}
+    wait = throttle.wait_for(username, client_address)
+    if wait.seconds > 0:
+        raise TooManyRequests(
+            f"密码错误次数过多，请 {wait.retry_after} 秒后再试",
+            f"Too many wrong passwords; try again in {wait.retry_after} seconds",
+            audit={
+                **audit,
+                "action": _THROTTLED_ACTIONS[kind],
+                "after": {**where, "throttled_by": wait.key, "retry_after_seconds": int(wait.retry_after)},
+            },
+            headers={"Retry-After": wait.retry_after},
+        )
+    if password and verify_password(password, password_hash or _dummy_hash()) and password_hash is not None:
+        throttle.clear_failures(session, username=username, client_address=client_address)
+        return
+    if password:  # an empty password is no guess: refused and recorded, not counted
+        throttle.record_failure(session, username=username, client_address=client_address, kind=kind)
+    raise Unauthorized(*wrong, audit={**audit, "after": {**(audit.get("after") or {}), **where}})
+
+
+_THROTTLED_ACTIONS = {
+    FailureKind.sign_in: "auth.login_throttled",
+    FailureKind.signature: "signature.throttled",
+    FailureKind.password_change: "user.password_change_throttled",
+}
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, via: str = "api", client_address: str = ""
+) -> tuple[User, str]:
     """Check the password and open a session; returns the user and the new raw token."""
     settings = get_settings()
     username = username.strip()[:64]
-    failure_audit = {
+    failure_audit: dict[str, Any] = {
         "action": "auth.login_failed",
         "entity_type": "login",
         "entity_id": username,
@@ -129,29 +176,29 @@ def authenticate(session: Session, *, username: str, password: str, via: str = "
         "actor_name": username,
         "after": {"via": via},
     }
-    user = session.execute(select(User).where(User.username == username)).scalars().first()
+    # A short read of its own: the request's writing transaction (SQLite's write lock) starts after the slow
+    # password check, and a refused sign-in never takes it.
+    with session_scope(write=False) as lookup:
+        user = lookup.execute(select(User).where(User.username == username)).scalars().first()
     if user is not None:
         failure_audit["park_id"] = user.park_id
         failure_audit["actor_id"] = user.id
-    if _recent_failures(session, username) >= settings.login_max_failures:
-        raise TooManyRequests(
-            f"登录失败次数过多，请 {settings.login_window_minutes} 分钟后再试",
-            f"Too many failed sign-ins; try again in {settings.login_window_minutes} minutes",
-            audit={**failure_audit, "action": "auth.login_throttled"},
-            headers={"Retry-After": str(settings.login_window_minutes * 60)},
-        )
-    if user is None:
-        if not _DUMMY_HASH:
-            _DUMMY_HASH.append(hash_password("not-a-real-password"))
-        verify_password(password, _DUMMY_HASH[0])
-        raise Unauthorized("用户名或密码错误", "Wrong username or password", audit=failure_audit)
-    if not verify_password(password, user.password_hash):
-        raise Unauthorized("用户名或密码错误", "Wrong username or password", audit=failure_audit)
+    check_password(
+        session,
+        username=username,
+        password=password,
+        password_hash=user.password_hash if user is not None else None,
+        kind=FailureKind.sign_in,
+        client_address=client_address,
+        wrong=("用户名或密码错误", "Wrong username or password"),
+        audit=failure_audit,
+    )
+    assert user is not None  # check_password refuses unknown user names
     if not user.is_active:
         raise Unauthorized(
             "该账号已停用",
             "This account is disabled",
-            audit={**failure_audit, "after": {"via": via, "reason": "disabled"}},
+            audit={**failure_audit, "after": {"via": via, "reason": "disabled", "client_address": client_address}},
         )
     token = new_token()
     auth_session = AuthSession(
@@ -242,9 +289,26 @@ def update_user(
     return user
 
 
-def change_password(session: Session, *, user: User, old_password: str, new_password: str) -> None:
-    if not verify_password(old_password, user.password_hash):
-        raise Unauthorized("原密码错误", "The current password is wrong")
+def change_password(
+    session: Session, *, user: User, old_password: str, new_password: str, client_address: str = ""
+) -> None:
+    check_password(
+        session,
+        username=user.username,
+        password=old_password,
+        password_hash=user.password_hash,
+        kind=FailureKind.password_change,
+        client_address=client_address,
+        wrong=("原密码错误", "The current password is wrong"),
+        audit={
+            "action": "user.password_change_refused",
+            "entity_type": "user",
+            "entity_id": user.id,
+            "park_id": user.park_id,
+            "actor_id": user.id,
+            "actor_name": user.username,
+        },
+    )
     problem = password_problem(new_password)
     if problem:
         raise Invalid(*problem)
@@ -256,18 +320,34 @@ def change_password(session: Session, *, user: User, old_password: str, new_pass
     )
 
 
-def require_signature(user: User, password: str | None, *, entity_type: str, entity_id: object) -> None:
-    """An electronic signature needs the signer's password again (21 CFR 11-style re-authentication)."""
-    if not password or not verify_password(password, user.password_hash):
-        raise Unauthorized(
-            "电子签名需要再次输入您的密码，密码不正确或为空",
-            "An electronic signature needs your password again",
-            audit={
-                "action": "signature.refused",
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-                "park_id": user.park_id,
-                "actor_id": user.id,
-                "actor_name": user.username,
-            },
-        )
+def require_signature(
+    session: Session,
+    user: User,
+    password: str | None,
+    *,
+    entity_type: str,
+    entity_id: object,
+    client_address: str = "",
+) -> None:
+    """An electronic signature needs the signer's password again (21 CFR 11-style re-authentication).
+
+    Call it before looking at the entity's state or the signer's authority: a wrong password then gets the same
+    answer (401, or 429 once throttled) whatever the entity's state, so no other answer confirms a right password.
+    """
+    check_password(
+        session,
+        username=user.username,
+        password=password,
+        password_hash=user.password_hash,
+        kind=FailureKind.signature,
+        client_address=client_address,
+        wrong=("电子签名需要再次输入您的密码，密码不正确或为空", "An electronic signature needs your password again"),
+        audit={
+            "action": "signature.refused",
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "park_id": user.park_id,
+            "actor_id": user.id,
+            "actor_name": user.username,
+        },
+    )

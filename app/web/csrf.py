@@ -2,31 +2,21 @@
 
 Before sign-in the token is the HMAC of a random value kept in its own cookie, so the sign-in form is protected too.
 Every POST to a web page must send the token in the hidden field `csrf_token`; a missing or wrong token is refused
-with 403 and a clear message.
+with 403 and a clear message. Calls to /api/* signed in by the cookie are checked in `app.csrf`.
 """
 
-import hashlib
 import hmac
 import secrets
 
 from fastapi import Request, Response
 
-from app.config import get_settings
-from app.errors import Forbidden
+from app.csrf import SAFE_METHODS, CsrfRefused, token_for_session
+from app.csrf import csrf_mac as _mac
 from app.users.security import COOKIE_NAME, unsign_cookie
 
 ANON_COOKIE = "carbonms_csrf"
 FIELD = "csrf_token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class CsrfRefused(Forbidden):
-    code = "csrf"
-
-
-def _mac(value: str) -> str:
-    key = get_settings().resolved_secret_key().encode()
-    return hmac.new(key, f"carbonms-csrf|{value}".encode(), hashlib.sha256).hexdigest()
+__all__ = ["SAFE_METHODS", "CsrfRefused", "token_for", "token_for_session", "set_anon_cookie", "verify_csrf"]
 
 
 def _anon_value(request: Request) -> str:
@@ -42,7 +32,7 @@ def token_for(request: Request) -> str:
     cookie = request.cookies.get(COOKIE_NAME)
     session_token = unsign_cookie(cookie) if cookie else None
     if session_token:
-        return _mac(f"session|{session_token}")
+        return token_for_session(session_token)
     return _mac(f"anon|{_anon_value(request)}")
 
 

@@ -503,13 +503,19 @@ EVENT_LABELS = {
     "auth.login": ("登录", "signed in"),
     "auth.logout": ("退出登录", "signed out"),
     "auth.login_failed": ("登录失败", "failed sign-in"),
-    "auth.login_throttled": ("登录被限制", "sign-in throttled"),
+    "auth.login_throttled": ("登录被限制（密码错误次数过多）", "sign-in throttled (too many wrong passwords)"),
     "access.refused": ("拒绝访问", "access refused"),
     "signature.refused": ("签名被拒（密码错误）", "signature refused (wrong password)"),
+    "signature.throttled": ("签名被限制（密码错误次数过多）", "signature throttled (too many wrong passwords)"),
     "clause.applicability": ("设置条款适用性", "set clause applicability"),
     "user.create": ("创建用户", "created user"),
     "user.update": ("修改用户", "changed user"),
     "user.password_change": ("修改密码", "changed password"),
+    "user.password_change_refused": ("修改密码被拒（原密码错误）", "password change refused (wrong current password)"),
+    "user.password_change_throttled": (
+        "修改密码被限制（密码错误次数过多）",
+        "password change throttled (too many wrong passwords)",
+    ),
     "park.create": ("创建园区", "created park"),
     "audit_programme.create": ("制定审核方案", "created an audit programme"),
     "audit.create": ("计划内部审核", "planned an internal audit"),
@@ -617,6 +623,7 @@ def describe(before: Any, after: Any, lang: str) -> str:
         ("comment", "意见", "comment"),
         ("reason", "理由", "reason"),
         ("via", "方式", "via"),
+        ("client_address", "来源地址", "from address"),
         ("role", "角色", "role"),
     ):
         value = after.get(key)

@@ -23,7 +23,7 @@ from app.audits.routes_nonconformities import action_out, nc_detail, nc_summary
 from app.audits.routes_reviews import review_detail, review_summary
 from app.clauses import queries as clause_queries
 from app.db import SessionDep
-from app.deps import EntityId
+from app.deps import ClientAddress, EntityId
 from app.errors import Invalid
 from app.events import service as events
 from app.users.models import Role
@@ -558,10 +558,13 @@ def close_review(
     review_id: EntityId,
     session: SessionDep,
     user: WebUser,
+    address: ClientAddress,
     password: Annotated[str, Form(max_length=256)] = "",
     comment: Text = "",
 ) -> Response:
-    reviews.close_review(session, actor=user, review_id=review_id, password=password, comment=comment)
+    reviews.close_review(
+        session, actor=user, review_id=review_id, password=password, comment=comment, client_address=address
+    )
     return see_other(f"/reviews/{review_id}?done=review_closed")
 
 

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from app.config import get_settings
 from app.db import SessionDep
+from app.deps import ClientAddress
 from app.users import service as users
 from app.users.security import COOKIE_NAME, sign_cookie
 from app.web.common import LANG_COOKIE, WebUser, render, safe_next, see_other
@@ -24,11 +25,12 @@ def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
 def login(
     request: Request,
     session: SessionDep,
+    address: ClientAddress,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:  # noqa: A002
-    _user, token = users.authenticate(session, username=username, password=password, via="web")
+    _user, token = users.authenticate(session, username=username, password=password, via="web", client_address=address)
     response = see_other(safe_next(next))
     response.set_cookie(
         COOKIE_NAME,

@@ -10,7 +10,7 @@ from app.clauses import queries as clauses
 from app.clauses.models import DocKind
 from app.config import get_settings
 from app.db import SessionDep
-from app.deps import EntityId
+from app.deps import ClientAddress, EntityId
 from app.documents import queries, service, storage
 from app.documents.lifecycle import STATE_LABELS, Action
 from app.documents.models import AccessLevel
@@ -260,6 +260,7 @@ def revision_step(
     session: SessionDep,
     user: WebUser,
     version: Annotated[int, Form(ge=0)],
+    address: ClientAddress,
     comment: Text = "",
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
@@ -271,5 +272,6 @@ def revision_step(
         comment=comment,
         password=password or None,
         expected_version=version,
+        client_address=address,
     )
     return see_other(f"/documents/{revision.document_id}?done={action}")

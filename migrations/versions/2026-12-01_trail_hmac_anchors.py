@@ -1,7 +1,7 @@
 """audit trail: hash scheme per event (old rows: unkeyed SHA-256), chain head refuses UPDATE/DELETE off the append path
 
 Revision ID: 2026_12_01_trail_hmac
-Revises: 0002_search, 0003_audits
+Revises: 0004_controlled_copy
 Create Date: 2026-12-01 10:00:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 from app.events.service import drop_head_triggers, install_head_triggers
 
 revision: str = "2026_12_01_trail_hmac"
-down_revision: str | tuple[str, ...] | None = ("0002_search", "0003_audits")
+down_revision: str | tuple[str, ...] | None = "0004_controlled_copy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
