@@ -142,11 +142,10 @@ class PartFile:
         self.max_bytes = max_bytes
         self.size = 0
         self.hasher = hashlib.sha256()
-        self.fh: BinaryIO = tempfile.NamedTemporaryFile(
-            dir=tmp_dir, prefix=PART_PREFIX, suffix=PART_SUFFIX, delete=False
-        )
-        fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self.path = Path(self.fh.name)
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=PART_PREFIX, suffix=PART_SUFFIX)
+        self.fh: BinaryIO = os.fdopen(fd, "w+b")
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.path = Path(name)
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)

@@ -4,7 +4,8 @@ Errors (exit non-zero): a blob that is missing or whose bytes no longer hash to 
 blob row is missing, revisions whose states or dates contradict the lifecycle, a signature over another file than
 its revision's, an event without its change (or a change without its event), a broken audit chain.
 
-Warnings: orphan blob files that nothing refers to. An upload killed between placing its file and committing its
+Warnings: part files of killed uploads in `tmp_dir` (no process holds them; removed by `clean_orphans` and at
+start-up), and orphan blob files that nothing refers to. An upload killed between placing its file and committing its
 transaction leaves one; it is harmless, and `clean_orphans` removes those older than a minute (younger ones may
 belong to a transaction that is about to commit).
 """
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
-from app.documents.storage import CHUNK_SIZE, blob_path
+from app.documents.storage import CHUNK_SIZE, blob_path, leftover_part_files
 from app.events.models import Event
 from app.events.service import verify_chain
 
@@ -97,11 +98,19 @@ def file_sha256(path: Path) -> str:
 
 
 def verify(
-    session: Session, blob_dir: Path, *, clean_orphans: bool = False, orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS
+    session: Session,
+    blob_dir: Path,
+    *,
+    clean_orphans: bool = False,
+    orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS,
+    tmp_dir: Path | None = None,
 ) -> VerifyReport:
     """Check everything named in the module docstring; with `clean_orphans`, delete orphan files older than
-    `orphan_min_age` seconds (re-checked against the database just before each deletion)."""
+    `orphan_min_age` seconds (re-checked against the database just before each deletion) and the part files of
+    killed uploads in `tmp_dir`."""
     report = VerifyReport()
+    if tmp_dir is not None:
+        _check_part_files(tmp_dir, report, clean=clean_orphans)
     referenced = _check_blobs(session, blob_dir, report)
     _check_disk(session, blob_dir, referenced, report, clean_orphans=clean_orphans, orphan_min_age=orphan_min_age)
     _check_revisions(session, report)
@@ -196,6 +205,23 @@ def _still_unreferenced(session: Session, sha: str) -> bool:
         if fresh.get(Blob, sha) is not None:
             return False
         return fresh.execute(select(Revision.id).where(Revision.blob_sha256 == sha).limit(1)).first() is None
+
+
+def _check_part_files(tmp_dir: Path, report: VerifyReport, *, clean: bool) -> None:
+    found = removed = 0
+    for path in leftover_part_files(tmp_dir):
+        found += 1
+        what = "中断的上传留下的临时文件 / part file left by an interrupted upload"
+        if clean:
+            try:
+                path.unlink()
+                removed += 1
+                what += "; 已删除 / removed"
+            except OSError as exc:
+                what += f"; 删除失败 / could not remove: {exc}"
+        report._warning("part_file", what, path=str(path))
+    report.counts["part_files"] = found
+    report.counts["part_files_removed"] = removed
 
 
 def _check_disk(

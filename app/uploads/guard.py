@@ -20,6 +20,7 @@ import re
 import weakref
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -116,7 +117,7 @@ class CsrfCheck:
             raise self._refuse()
         self.satisfied = True
 
-    def from_fields(self, items: list[tuple[str, object]]) -> None:
+    def from_fields(self, items: list[tuple[str, str | UploadFile]]) -> None:
         if self.satisfied:
             return
         sent = next((value for key, value in items if key == self._csrf.FIELD and isinstance(value, str)), "")
@@ -178,7 +179,8 @@ class UploadGuard:
             csrf_check = CsrfCheck(request, by_cookie=by_cookie)
             if not _is_multipart(scope):
                 raise Invalid("请以 multipart/form-data 表单上传文件", "Send the file as a multipart/form-data form")
-            slots.take(user.id, settings.max_uploads_per_user)
+            user_id = int(user.id or 0)
+            slots.take(user_id, settings.max_uploads_per_user)
         except AppError as error:
             await refuse(
                 scope, send, error, reader, drain_bytes=REFUSAL_DRAIN_BYTES, drain_seconds=REFUSAL_DRAIN_SECONDS
@@ -187,7 +189,7 @@ class UploadGuard:
         try:
             await self._receive_and_run(scope, receive, send, reader, csrf_check)
         finally:
-            slots.give_back(user.id)
+            slots.give_back(user_id)
 
     async def _receive_and_run(
         self, scope: Scope, receive: Receive, send: Send, reader: BodyReader, csrf_check: CsrfCheck
