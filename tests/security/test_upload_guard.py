@@ -243,13 +243,16 @@ def test_uploads_in_flight_are_bounded_per_user(client, app, park, monkeypatch):
 
     async def scenario() -> tuple[list[Exchange], Exchange, Exchange]:
         hold = asyncio.Event()
-        held = [Exchange(multipart_chunks({}, content=docx_bytes()), hold=hold) for _ in documents[:2]]
+        # Different contents: two new blobs with one hash at once would be a (PostgreSQL) conflict of their own.
+        held = [Exchange(multipart_chunks({}, content=docx_bytes(f"方针 {i}")), hold=hold) for i in range(2)]
         tasks = [
             asyncio.create_task(x.run(app, f"/api/documents/{d}/revisions", coordinator))
             for x, d in zip(held, documents[:2], strict=True)
         ]
         while sum(x.received > 0 for x in held) < 2:
             await asyncio.sleep(0.01)
+        staging = part_files()  # the two uploads in progress stage inside the data folder
+        assert len(staging) == 2 and all(path.parent == get_settings().tmp_dir for path in staging)
         third = await Exchange(multipart_chunks({}, content=docx_bytes())).run(
             app, f"/api/documents/{documents[2]}/revisions", coordinator
         )
