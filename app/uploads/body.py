@@ -82,11 +82,10 @@ class BodyReader:
 
     async def drain(self, *, max_bytes: int, seconds: float) -> None:
         """Read and discard the rest of the body, at most `max_bytes` more or for `seconds` (slow bodies stop early)."""
-        deadline = time.monotonic() + seconds
         start = self.received
         try:
-            async with asyncio.timeout_at(asyncio.get_running_loop().time() + seconds):
-                while self.received - start < max_bytes and time.monotonic() < deadline:
+            async with asyncio.timeout(seconds):
+                while self.received - start < max_bytes:
                     if await self.next_chunk() is None:
                         return
         except (TimeoutError, SlowBody, ClientGone):

@@ -4,7 +4,9 @@ uvicorn closes idle keep-alive connections (`--timeout-keep-alive`) and bounds t
 (`h11_max_incomplete_event_size`, 16 KB), but a client that opens a connection and sends nothing, or trickles its
 headers a byte at a time, is never timed out. Here every request's headers must be complete within
 `header_timeout_seconds` of the connection opening (or of the first byte after the previous response); otherwise the
-client gets 408 and the connection is closed. Slow bodies are the upload guard's business (app/uploads/body.py).
+client gets 408 and the connection is closed. A connection that sent nothing at all is closed without an answer (as
+uvicorn's keep-alive timeout does): a client that happens to send its request just then must not read a 408 that
+belongs to nothing. Slow bodies are the upload guard's business (app/uploads/body.py).
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ class HeaderTimeoutProtocol(H11Protocol):
         super().__init__(*args, **kwargs)
         self.header_timeout = get_settings().header_timeout_seconds
         self._header_deadline: asyncio.TimerHandle | None = None
+        self._header_bytes = 0
 
     def _waiting_for_headers(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
 
     def _arm(self) -> None:
         if self._header_deadline is None:
+            self._header_bytes = 0
             self._header_deadline = self.loop.call_later(self.header_timeout, self._headers_too_slow)
 
     def _disarm(self) -> None:
@@ -53,6 +57,7 @@ class HeaderTimeoutProtocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self._waiting_for_headers():
             self._arm()
+            self._header_bytes += len(data)
         super().data_received(data)
         if not self._waiting_for_headers():
             self._disarm()
@@ -65,5 +70,6 @@ class HeaderTimeoutProtocol(H11Protocol):
         self._header_deadline = None
         if self.transport.is_closing() or not self._waiting_for_headers():
             return
-        self.transport.write(_timeout_response())
+        if self._header_bytes:
+            self.transport.write(_timeout_response())
         self.transport.close()
