@@ -175,7 +175,8 @@ class UploadGuard:
         try:
             # Checked from the headers only: nothing of the body has been read yet.
             user = await run_in_threadpool(_authenticate, request)
-            by_cookie = not request.headers.get("authorization", "").lower().startswith("bearer ")
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            by_cookie = not (scheme.lower() == "bearer" and token.strip())  # as app.deps picks the credential
             csrf_check = CsrfCheck(request, by_cookie=by_cookie)
             if not _is_multipart(scope):
                 raise Invalid("请以 multipart/form-data 表单上传文件", "Send the file as a multipart/form-data form")
