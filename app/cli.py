@@ -85,7 +85,11 @@ def serve(
     """启动 Web 服务 / run the web server."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=False)
+    from app.uploads.protocol import HeaderTimeoutProtocol
+
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=host, port=port, proxy_headers=False, http=HeaderTimeoutProtocol
+    )
 
 
 @app.command("create-park")
@@ -279,7 +283,9 @@ def restore(
 @app.command()
 def verify(
     clean_orphans: bool = typer.Option(
-        False, "--clean-orphans", help="删除一分钟前的孤立文件 / delete orphans older than a minute"
+        False,
+        "--clean-orphans",
+        help="删除一分钟前的孤立文件及中断上传的临时文件 / delete orphans (older than a minute) and part files",
     ),
     as_json: bool = typer.Option(False, "--json", help="machine-readable JSON"),
 ) -> None:
@@ -288,7 +294,8 @@ def verify(
     from app.ops.verify import verify as run_verify
 
     with session_scope(write=False) as session:
-        report = run_verify(session, get_settings().blob_dir, clean_orphans=clean_orphans)
+        settings = get_settings()
+        report = run_verify(session, settings.blob_dir, clean_orphans=clean_orphans, tmp_dir=settings.tmp_dir)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     anchor_file: Path | None = None  # append-only JSON lines: the signed chain heads
     # Anchor the chain head after the commit that crosses every multiple of this many events (0: only from cron).
     anchor_every: int = Field(default=1000, ge=0)
+    # Slow clients (app/uploads): a request body arriving slower than this many bytes per second, measured over each
+    # window, is cut off with 408; so is a request whose headers are not complete after header_timeout_seconds.
+    upload_min_rate_bytes: int = Field(default=10 * 1024, ge=0)
+    upload_rate_window_seconds: float = Field(default=30.0, gt=0)
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Uploads one user may have in flight at once (later ones get 429).
+    max_uploads_per_user: int = Field(default=4, ge=1, le=256)
 
     @property
     def resolved_database_url(self) -> str:

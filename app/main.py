@@ -15,6 +15,7 @@ from app.admission import admission
 from app.config import get_settings
 from app.errors import AppError, Busy, Conflict, InternalError, Invalid
 from app.middleware import GuardAndHeaders
+from app.uploads.guard import UploadGuard
 
 logger = logging.getLogger("carbonms")
 
@@ -24,6 +25,9 @@ async def lifespan(_app: FastAPI):  # noqa: ANN201
     settings = get_settings()
     for folder in (settings.data_dir, settings.blob_dir, settings.tmp_dir):
         folder.mkdir(parents=True, exist_ok=True)
+    from app.documents.storage import remove_leftover_part_files
+
+    remove_leftover_part_files(settings.tmp_dir)  # part files of uploads killed with the previous process
     from app.search.service import ensure_index
 
     try:
@@ -163,6 +167,7 @@ def create_app() -> FastAPI:
         logger.exception("unexpected error", exc_info=exc)
         return respond(InternalError("系统内部错误，请稍后重试", "Internal error"))
 
+    app.add_middleware(UploadGuard)  # inside GuardAndHeaders: its refusals get the security headers too
     app.add_middleware(GuardAndHeaders)
     _document_error_envelope(app)
     for router in (

@@ -1,18 +1,17 @@
-"""The outermost guard: refuses oversized bodies before they are read, and sets the security headers.
+"""The outermost guard: refuses oversized bodies before they are read (then drains them, so the client sees the 413),
+and sets the security headers.
 
 A plain ASGI middleware, not Starlette's BaseHTTPMiddleware: that one runs every request through an extra task and
 memory streams, which costs measurable time per request under load.
 """
 
 from starlette.datastructures import MutableHeaders
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import get_settings
 from app.errors import TooLarge
-
-UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # multipart framing and form fields around the file
+from app.uploads.body import DRAIN_SECONDS, BodyReader, refuse
+from app.uploads.guard import UPLOAD_OVERHEAD_BYTES, is_upload_path
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -39,24 +38,25 @@ class GuardAndHeaders:
                     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             await send(message)
 
-        too_large = self._too_large(scope)
-        if too_large is not None:
-            await too_large(scope, receive, send_with_headers)
-            return
-        await self.app(scope, receive, send_with_headers)
-
-    @staticmethod
-    def _too_large(scope: Scope) -> Response | None:
         settings = get_settings()
         length = dict(scope.get("headers") or ()).get(b"content-length", b"")
-        if not (length.isdigit() and int(length) > settings.max_upload_bytes + UPLOAD_OVERHEAD_BYTES):
-            return None
-        from app.web import errors as web_errors
-
-        error = TooLarge(
-            f"文件超过 {settings.max_upload_mb} MB 的上限", f"The upload exceeds the {settings.max_upload_mb} MB limit"
-        )
-        request = Request(scope)
-        if web_errors.wants_html(request):
-            return web_errors.app_error_page(request, error)
-        return JSONResponse(error.to_dict(), status_code=413)
+        # Upload routes check the caller first (the upload guard), then the length.
+        too_long = length.isdigit() and int(length) > settings.max_upload_bytes + UPLOAD_OVERHEAD_BYTES
+        if too_long and not is_upload_path(scope.get("path", "")):
+            error = TooLarge(
+                f"文件超过 {settings.max_upload_mb} MB 的上限",
+                f"The upload exceeds the {settings.max_upload_mb} MB limit",
+            )
+            reader = BodyReader(
+                receive, min_rate=settings.upload_min_rate_bytes, window=settings.upload_rate_window_seconds
+            )
+            await refuse(
+                scope,
+                send_with_headers,
+                error,
+                reader,
+                drain_bytes=2 * settings.max_upload_bytes,
+                drain_seconds=DRAIN_SECONDS,
+            )
+            return
+        await self.app(scope, receive, send_with_headers)

@@ -21,8 +21,9 @@ from app.documents.schemas import (
     SignatureIn,
 )
 from app.errors import Invalid
+from app.uploads.form import StagedFormRoute
 
-router = APIRouter(prefix="/api", tags=["documents"])
+router = APIRouter(prefix="/api", tags=["documents"], route_class=StagedFormRoute)
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="the version the client expects")]
 

@@ -1,29 +1,34 @@
 """Staging of uploads and the content-addressed blob store.
 
-An upload is streamed into a temporary file (hashed on the way, never held in memory), recognised from its content
-and its text extracted. `store_blob` then moves it into `blob_dir/ab/cd/<sha256>`, where a file is never altered,
-and makes sure a `Blob` row exists. Every failure path removes the temporary file.
+An upload is streamed into a part file `tmp_dir/upload-*.part` (hashed on the way, never held in memory), recognised
+from its content and its text extracted. `store_blob` then moves it into `blob_dir/ab/cd/<sha256>`, where a file is
+never altered, and makes sure a `Blob` row exists. Every failure path removes the part file. While a part file is in
+use its writer holds an exclusive `flock` on it, so a part file nobody holds was left by a killed process
+(`leftover_part_files`).
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import logging
 import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 from urllib.parse import quote
 
 import anyio.to_thread
 from fastapi import UploadFile
 from sqlmodel import Session
+from starlette.datastructures import Headers
 
 from app import db
 from app.documents.docx_links import ExternalLink, external_links
@@ -49,6 +54,13 @@ class StagedFile:
     text: str | None
     # A .docx's links to files outside it; its controlled copies carry them removed (app/documents/docx_links.py).
     external_links: list[ExternalLink] = field(default_factory=list)
+    # The open (locked) part file: the lock tells clean-up code the file is still in use.
+    lock: BinaryIO | None = None
+
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
 
 
 # --------------------------------------------------------------------------- file names
@@ -133,16 +145,25 @@ def _format_mb(max_bytes: int) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
 
 
-class _Sink:
-    """A temporary file that hashes and counts what is written and refuses to grow beyond `max_bytes`."""
+PART_PREFIX = "upload-"
+PART_SUFFIX = ".part"
+
+
+class PartFile:
+    """A part file under `tmp_dir` that hashes and counts what is written and refuses to grow beyond `max_bytes`.
+
+    It stays open and locked from creation until it is placed into the store or removed.
+    """
 
     def __init__(self, tmp_dir: Path, max_bytes: int) -> None:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
         self.size = 0
         self.hasher = hashlib.sha256()
-        self.fh: IO[bytes] = tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="upload-", suffix=".part", delete=False)
-        self.path = Path(self.fh.name)
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=PART_PREFIX, suffix=PART_SUFFIX)
+        self.fh: BinaryIO = os.fdopen(fd, "w+b")
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.path = Path(name)
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -153,10 +174,10 @@ class _Sink:
         self.fh.write(chunk)
 
     def close(self) -> None:
-        # Made durable here, while staging, so the database's write lock is never held for the disk flush.
+        # Made durable here, while staging, so the database's write lock is never held for the disk flush. The file
+        # stays open: its lock marks it as in use until it is stored or discarded.
         self.fh.flush()
         os.fsync(self.fh.fileno())
-        self.fh.close()
 
     def abort(self) -> None:
         try:
@@ -165,7 +186,15 @@ class _Sink:
             self.path.unlink(missing_ok=True)
 
 
-def _analyse(sink: _Sink, file_name: str | None) -> StagedFile:
+class StagingUpload(UploadFile):
+    """A file field that the upload guard (app/uploads) already streamed, counted and hashed into a part file."""
+
+    def __init__(self, part: PartFile, *, filename: str | None, headers: Headers) -> None:
+        super().__init__(file=part.fh, size=part.size, filename=filename, headers=headers)
+        self.part = part
+
+
+def _analyse(sink: PartFile, file_name: str | None) -> StagedFile:
     """Recognise the closed temporary file and extract its text (CPU-heavy: run off the event loop)."""
     media_type = detect_media_type(sink.path)
     text = extract_text(sink.path, media_type)
@@ -177,6 +206,7 @@ def _analyse(sink: _Sink, file_name: str | None) -> StagedFile:
         file_name=name_for_type(sanitize_filename(file_name), media_type),
         text=text,
         external_links=external_links(sink.path) if media_type == DOCX else [],
+        lock=sink.fh,
     )
 
 
@@ -186,9 +216,16 @@ async def stage_upload(upload: UploadFile, *, max_bytes: int, tmp_dir: Path) -> 
     Raises `TooLarge` beyond `max_bytes`, `Unsupported` for a type not accepted, `Invalid` for a broken file;
     the temporary file is removed on every failure (including cancellation).
     """
-    sink = _Sink(tmp_dir, max_bytes)
+    if isinstance(upload, StagingUpload):
+        sink = upload.part  # streamed and counted while the request arrived: no second copy
+        if sink.size > max_bytes:
+            sink.abort()
+            n = _format_mb(max_bytes)
+            raise TooLarge(f"文件超过 {n} MB 的上限", f"The file exceeds the {n} MB limit")
+    else:
+        sink = PartFile(tmp_dir, max_bytes)
     try:
-        while chunk := await upload.read(CHUNK_SIZE):
+        while not isinstance(upload, StagingUpload) and (chunk := await upload.read(CHUNK_SIZE)):
             sink.write(chunk)
         await anyio.to_thread.run_sync(sink.close)  # the fsync must not stall the event loop
         return await anyio.to_thread.run_sync(_analyse, sink, upload.filename)
@@ -199,7 +236,7 @@ async def stage_upload(upload: UploadFile, *, max_bytes: int, tmp_dir: Path) -> 
 
 def stage_file(path: Path, file_name: str, *, max_bytes: int, tmp_dir: Path) -> StagedFile:
     """`stage_upload` for a local file (CLI, demo data): copied into `tmp_dir`, the original is left untouched."""
-    sink = _Sink(tmp_dir, max_bytes)
+    sink = PartFile(tmp_dir, max_bytes)
     try:
         with open(path, "rb") as src:
             while chunk := src.read(CHUNK_SIZE):
@@ -212,8 +249,44 @@ def stage_file(path: Path, file_name: str, *, max_bytes: int, tmp_dir: Path) -> 
 
 
 def discard(staged: StagedFile) -> None:
-    """Delete a staged file's temporary file if it is still there."""
+    """Delete a staged file's part file if it is still there."""
     staged.temp_path.unlink(missing_ok=True)
+    staged.release()
+
+
+def leftover_part_files(tmp_dir: Path, *, min_age_seconds: float = 2.0) -> Iterator[Path]:
+    """Part files that no process holds (left by a killed upload). A file younger than `min_age_seconds` is skipped:
+    its writer may not have taken its lock yet."""
+    if not tmp_dir.is_dir():
+        return
+    now = time.time()
+    for path in sorted(tmp_dir.glob(f"{PART_PREFIX}*{PART_SUFFIX}")):
+        try:
+            with open(path, "rb") as probe:
+                if now - os.fstat(probe.fileno()).st_mtime < min_age_seconds:
+                    continue
+                try:
+                    fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # an upload in progress
+                fcntl.flock(probe.fileno(), fcntl.LOCK_UN)
+        except OSError:
+            continue
+        yield path
+
+
+def remove_leftover_part_files(tmp_dir: Path, *, min_age_seconds: float = 2.0) -> list[Path]:
+    """Delete the part files of killed uploads; returns what was removed."""
+    removed = []
+    for path in leftover_part_files(tmp_dir, min_age_seconds=min_age_seconds):
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    if removed:
+        logger.info("removed %d part files left by interrupted uploads", len(removed))
+    return removed
 
 
 # --------------------------------------------------------------------------- blob store
@@ -313,6 +386,7 @@ def store_blob(session: Session, staged: StagedFile, *, blob_dir: Path) -> Blob:
         # No committed row yet (a file there was left by an unfinished or concurrent transaction), or the row's file
         # is missing: place our own copy (same bytes), so another transaction's rollback cleanup leaves it alone.
         _place(staged.temp_path, target)
+        staged.release()
         inode = os.stat(target).st_ino
     except BaseException:
         discard(staged)

@@ -9,7 +9,8 @@ Cached controlled copies (app/reports/copy_cache.py) live in the blob directory 
 one is an error: it would be served), a missing one is a warning (the next download stamps it again), and they are
 never orphans.
 
-Warnings: orphan blob files that nothing refers to. An upload killed between placing its file and committing its
+Warnings: part files of killed uploads in `tmp_dir` (no process holds them; removed by `clean_orphans` and at
+start-up), and orphan blob files that nothing refers to. An upload killed between placing its file and committing its
 transaction leaves one; it is harmless, and `clean_orphans` removes those older than a minute (younger ones may
 belong to a transaction that is about to commit).
 """
@@ -29,7 +30,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
-from app.documents.storage import CHUNK_SIZE, blob_path
+from app.documents.storage import CHUNK_SIZE, blob_path, leftover_part_files
 from app.events.models import Event
 from app.events.service import verify_trail
 from app.reports.models import ControlledCopy
@@ -103,11 +104,19 @@ def file_sha256(path: Path) -> str:
 
 
 def verify(
-    session: Session, blob_dir: Path, *, clean_orphans: bool = False, orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS
+    session: Session,
+    blob_dir: Path,
+    *,
+    clean_orphans: bool = False,
+    orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS,
+    tmp_dir: Path | None = None,
 ) -> VerifyReport:
     """Check everything named in the module docstring; with `clean_orphans`, delete orphan files older than
-    `orphan_min_age` seconds (re-checked against the database just before each deletion)."""
+    `orphan_min_age` seconds (re-checked against the database just before each deletion) and the part files of
+    killed uploads in `tmp_dir`."""
     report = VerifyReport()
+    if tmp_dir is not None:
+        _check_part_files(tmp_dir, report, clean=clean_orphans)
     referenced = _check_blobs(session, blob_dir, report) | _check_copies(session, blob_dir, report)
     _check_disk(session, blob_dir, referenced, report, clean_orphans=clean_orphans, orphan_min_age=orphan_min_age)
     _check_revisions(session, report)
@@ -231,6 +240,23 @@ def _still_unreferenced(session: Session, sha: str) -> bool:
         if fresh.execute(select(col(copy.stamp_key)).where(col(copy.sha256) == sha).limit(1)).first() is not None:
             return False
         return fresh.execute(select(col(Revision.id)).where(col(Revision.blob_sha256) == sha).limit(1)).first() is None
+
+
+def _check_part_files(tmp_dir: Path, report: VerifyReport, *, clean: bool) -> None:
+    found = removed = 0
+    for path in leftover_part_files(tmp_dir):
+        found += 1
+        what = "中断的上传留下的临时文件 / part file left by an interrupted upload"
+        if clean:
+            try:
+                path.unlink()
+                removed += 1
+                what += "; 已删除 / removed"
+            except OSError as exc:
+                what += f"; 删除失败 / could not remove: {exc}"
+        report._warning("part_file", what, path=str(path))
+    report.counts["part_files"] = found
+    report.counts["part_files_removed"] = removed
 
 
 def _check_disk(

@@ -15,10 +15,11 @@ from app.documents import queries, service, storage
 from app.documents.lifecycle import STATE_LABELS, Action
 from app.documents.models import AccessLevel
 from app.readiness import service as readiness
+from app.uploads.form import StagedFormRoute
 from app.users.models import Role
 from app.web.common import WebUser, render, see_other
 
-router = APIRouter()
+router = APIRouter(route_class=StagedFormRoute)
 
 PAGE_SIZE = 50
 REGISTER_EXPORT = "/api/exports/register.xlsx"  # app.reports: the same filters as the register, cookie auth
