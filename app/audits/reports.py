@@ -12,9 +12,8 @@ from docx.shared import Pt
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.audits import common, lifecycle, nonconformities, service
-from app.audits import reviews as review_service
-from app.audits.models import Audit, AuditProgramme, AuditState, ManagementReview, NcState, Nonconformity, ReviewState
+from app.audits import common, service
+from app.audits.models import Audit, AuditProgramme, AuditState
 from app.clauses.models import Clause
 from app.config import get_settings
 from app.deps import refusal
@@ -22,6 +21,11 @@ from app.documents import storage
 from app.documents.service import create_record
 from app.errors import Conflict, Forbidden, InvalidTransition
 from app.events import service as events
+from app.nonconformities import lifecycle
+from app.nonconformities import service as nonconformities
+from app.nonconformities.models import NcState, Nonconformity
+from app.reviews import service as review_service
+from app.reviews.models import ManagementReview, ReviewState
 from app.users.models import Park, Role, User
 
 FONT_LATIN, FONT_EAST_ASIA = "Times New Roman", "宋体"

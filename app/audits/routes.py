@@ -11,15 +11,19 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from app.audits import common, reports, routes_nonconformities, routes_reviews, service, tasks
+from app.audits import common, reports, service
 from app.audits.checklist import resolve_scope
 from app.audits.common import loads
-from app.audits.models import Audit, AuditProgramme, FindingKind, LineResult, Severity
+from app.audits.models import Audit, AuditProgramme, FindingKind, LineResult
 from app.audits.routes_common import AuditReasonIn, Id, ShortText, Text, docx_response, filed_out, user_names
-from app.audits.routes_nonconformities import nc_summary
 from app.db import SessionDep
 from app.deps import CurrentUser, EntityId
 from app.errors import Invalid
+from app.nonconformities import routes as routes_nonconformities
+from app.nonconformities.models import Severity
+from app.nonconformities.routes import nc_summary
+from app.reviews import routes as routes_reviews
+from app.tasks import service as tasks
 
 router = APIRouter(prefix="/api", tags=["audits"])
 

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from app.audits import lifecycle
 from app.audits.checklist import build_checklist, resolve_scope
 from app.audits.common import (
     dumps,
@@ -22,26 +21,16 @@ from app.audits.common import (
     require_role,
     stripped,
 )
-from app.audits.models import (
-    Audit,
-    AuditFinding,
-    AuditLine,
-    AuditProgramme,
-    AuditState,
-    FindingKind,
-    LineResult,
-    NcOrigin,
-    NcState,
-    Nonconformity,
-    Severity,
-)
-from app.audits.nonconformities import nc_code, record_nonconformity
+from app.audits.models import Audit, AuditFinding, AuditLine, AuditProgramme, AuditState, FindingKind, LineResult
 from app.clauses.models import Clause
 from app.common import utcnow
 from app.deps import refusal
 from app.documents.models import Document
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound
 from app.events import service as events
+from app.nonconformities import lifecycle
+from app.nonconformities.models import NcOrigin, NcState, Nonconformity, Severity
+from app.nonconformities.service import nc_code, record_nonconformity
 from app.users.models import Role, User
 
 AUDIT_PLANNERS = frozenset({Role.auditor, Role.coordinator})

@@ -455,7 +455,7 @@ TEXT: dict[str, tuple[str, str]] = {
 
 ACCESS_LABELS = {"public": ("公开", "public"), "internal": ("内部", "internal"), "restricted": ("受限", "restricted")}
 KIND_LABELS = {"document": ("文件", "document"), "record": ("记录", "record")}
-TASK_LABELS = {  # the kinds of app.audits.tasks, in the order the tasks page shows them
+TASK_LABELS = {  # the kinds of app.tasks.service, in the order the tasks page shows them
     "revision_review": ("待我审核", "To review"),
     "revision_approve": ("待我批准", "To approve"),
     "revision_publish": ("已批准待发布", "Approved, to publish"),

@@ -29,9 +29,9 @@ PAGE_LINKS = ("/documents/", "/clauses/", "/audits/", "/nonconformities/", "/rev
 
 
 def _task_rows(session: SessionDep, user: WebUser) -> list[dict]:
-    """The per-user due list of app.audits.tasks (revisions, reviews, records, audits, actions …): one source."""
+    """The per-user due list of app.tasks.service (revisions, reviews, records, audits, actions …): one source."""
     try:
-        from app.audits.tasks import tasks_for
+        from app.tasks.service import tasks_for
     except ImportError:  # the audits package is optional here: fall back to the revision-based tasks
         return [
             {

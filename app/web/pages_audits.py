@@ -12,20 +12,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from app.audits import lifecycle as nc_lifecycle
-from app.audits import nonconformities as nc_service
-from app.audits import reports, reviews, service, tasks
+from app.audits import reports, service
 from app.audits.checklist import CHAPTERS
 from app.audits.common import READERS, get_audit
-from app.audits.models import AuditState, FindingKind, LineResult, NcOrigin, NcState, Nonconformity, Severity
+from app.audits.models import AuditState, FindingKind, LineResult
 from app.audits.routes import audit_detail, audit_summary
-from app.audits.routes_nonconformities import action_out, nc_detail, nc_summary
-from app.audits.routes_reviews import review_detail, review_summary
 from app.clauses import queries as clause_queries
 from app.db import SessionDep
 from app.deps import EntityId
 from app.errors import Invalid
 from app.events import service as events
+from app.nonconformities import lifecycle as nc_lifecycle
+from app.nonconformities import service as nc_service
+from app.nonconformities.models import NcOrigin, NcState, Nonconformity, Severity
+from app.nonconformities.routes import action_out, nc_detail, nc_summary
+from app.reviews import service as reviews
+from app.reviews.routes import review_detail, review_summary
+from app.tasks import service as tasks
 from app.users.models import Role
 from app.users.service import list_users
 from app.web.common import TEMPLATES, WebUser, get_lang, render, see_other

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.audits.models import NcState, Nonconformity
 from app.common import utcnow
 from app.deps import refusal
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from app.events import service as events
+from app.nonconformities.models import NcState, Nonconformity
 from app.users.models import Role, User
 
 S = NcState

@@ -7,13 +7,15 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from app.audits import reports, reviews, tasks
+from app.audits import reports
 from app.audits.common import loads
-from app.audits.models import ManagementReview
 from app.audits.routes_common import ShortText, Text, docx_response, filed_out, user_names
-from app.audits.routes_nonconformities import ActionIn, action_out
 from app.db import SessionDep
 from app.deps import CurrentUser, EntityId
+from app.nonconformities.routes import ActionIn, action_out
+from app.reviews import service as reviews
+from app.reviews.models import ManagementReview
+from app.tasks import service as tasks
 
 router = APIRouter()  # app.audits.routes includes it under its /api prefix and tag
 

@@ -7,15 +7,16 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from app.audits import lifecycle as nc_lifecycle
-from app.audits import nonconformities as nc_service
-from app.audits import reports, tasks
+from app.audits import reports
 from app.audits.common import loads
-from app.audits.models import CorrectiveAction, NcOrigin, Nonconformity, Severity
 from app.audits.routes_common import AuditReasonIn, Id, ShortText, Text, docx_response, filed_out, user_names
 from app.clauses.models import Clause
 from app.db import SessionDep
 from app.deps import CurrentUser, EntityId
+from app.nonconformities import lifecycle as nc_lifecycle
+from app.nonconformities import service as nc_service
+from app.nonconformities.models import CorrectiveAction, NcOrigin, Nonconformity, Severity
+from app.tasks import service as tasks
 from app.users.models import User
 
 router = APIRouter()  # app.audits.routes includes it under its /api prefix and tag

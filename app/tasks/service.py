@@ -21,25 +21,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.audits import lifecycle
 from app.audits.common import loads
-from app.audits.models import (
-    ActionState,
-    Audit,
-    AuditState,
-    CorrectiveAction,
-    ManagementReview,
-    NcState,
-    Nonconformity,
-    ReviewState,
-)
-from app.audits.nonconformities import action_facts, action_link, nc_code
+from app.audits.models import Audit, AuditState
 from app.audits.service import team_ids
 from app.clauses.models import ClauseApplicability, DocKind, DocType, DocTypeClause
 from app.common import as_utc, utcnow
 from app.documents.models import Document, Revision, RevisionState
 from app.documents.queries import REVIEW_DUE_DAYS, revision_tasks
+from app.nonconformities import lifecycle
+from app.nonconformities.models import ActionState, CorrectiveAction, NcState, Nonconformity
+from app.nonconformities.service import action_facts, action_link, nc_code
 from app.readiness.items import add_months
+from app.reviews.models import ManagementReview, ReviewState
 from app.users.models import Park, Role, User
 
 ANNUAL_RECORD_CLAUSES = ("7.3.2", "7.3.3", "7.3.4", "7.3.5")

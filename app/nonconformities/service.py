@@ -6,7 +6,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.audits import lifecycle
 from app.audits.common import (
     READERS,
     dumps,
@@ -18,23 +17,16 @@ from app.audits.common import (
     require_role,
     stripped,
 )
-from app.audits.lifecycle import NcAction
-from app.audits.models import (
-    ActionState,
-    CorrectiveAction,
-    ManagementReview,
-    NcOrigin,
-    NcState,
-    Nonconformity,
-    ReviewDecision,
-    Severity,
-)
 from app.clauses.models import Clause
 from app.common import utcnow
 from app.deps import refusal
 from app.documents.models import Document
 from app.errors import Forbidden, Invalid, InvalidTransition, NotFound
 from app.events import service as events
+from app.nonconformities import lifecycle
+from app.nonconformities.lifecycle import NcAction
+from app.nonconformities.models import ActionState, CorrectiveAction, NcOrigin, NcState, Nonconformity, Severity
+from app.reviews.models import ManagementReview, ReviewDecision
 from app.users.models import Role, User
 
 NC_RAISERS = frozenset({Role.coordinator, Role.auditor, Role.top_management})
@@ -156,7 +148,7 @@ def raise_nonconformity(
         audit = get_audit(session, audit_id=audit_id, user=actor)
         origin_ref = origin_ref or audit.title
     if review_id is not None:
-        from app.audits.reviews import get_review
+        from app.reviews.service import get_review
 
         review = get_review(session, review_id=review_id, user=actor)
         origin_ref = origin_ref or review.title

@@ -8,26 +8,16 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.audits.common import dumps, end_of_day, get_in_park, loads, require_reader, require_role, stripped
-from app.audits.models import (
-    ActionState,
-    Audit,
-    AuditFinding,
-    AuditLine,
-    AuditState,
-    CorrectiveAction,
-    FindingKind,
-    ManagementReview,
-    Nonconformity,
-    ReviewDecision,
-    ReviewState,
-)
-from app.audits.nonconformities import nc_code, record_action
+from app.audits.models import Audit, AuditFinding, AuditLine, AuditState, FindingKind
 from app.common import as_utc, utcnow
 from app.deps import refusal
 from app.documents.models import Document, Revision
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from app.events import service as events
+from app.nonconformities.models import ActionState, CorrectiveAction, Nonconformity
+from app.nonconformities.service import nc_code, record_action
 from app.readiness.items import add_months
+from app.reviews.models import ManagementReview, ReviewDecision, ReviewState
 from app.users.models import Role, User
 from app.users.service import require_signature
 
