@@ -322,7 +322,7 @@ def remind(
     from datetime import date
 
     from app.db import session_scope
-    from app.tasks.service import SmtpSettings, send_reminders
+    from app.tasks.reminders import SmtpSettings, send_reminders
 
     try:
         day = date.fromisoformat(today) if today else None

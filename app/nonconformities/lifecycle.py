@@ -16,7 +16,7 @@ from app.common import utcnow
 from app.deps import refusal
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from app.events import service as events
-from app.nonconformities.models import NcState, Nonconformity
+from app.nonconformities.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from app.users.models import Role, User
 
 S = NcState
@@ -203,4 +203,101 @@ def transition(
         actor=actor,
         before=before,
         after=_snapshot(nc) | recorded,
+    )
+
+
+def may_add_action(nc: Nonconformity, user: User) -> bool:
+    """A coordinator adds actions while they are under way (an activity: the state stays)."""
+    return Role(user.role) in COORDINATORS and nc.state == S.action_planned
+
+
+def check_add_action(nc: Nonconformity, actor: User) -> None:
+    """Who first (403, recorded as a refusal), then the state (409)."""
+    if Role(actor.role) not in COORDINATORS:
+        raise Forbidden(
+            "只有体系管理员可以增加纠正措施",
+            "Only a coordinator may add actions",
+            audit=refusal(actor, "access.refused", "nonconformity", nc.id),
+        )
+    if nc.state != S.action_planned:
+        raise InvalidTransition(
+            "只有在纠正措施实施阶段可以增加措施", "Actions can be added only while actions are planned"
+        )
+
+
+# ---------------------------------------------------------------- corrective actions
+# open -done(by its owner, while its nonconformity's actions are under way)-> done
+# open -cancel(follows its nonconformity's cancellation)-> cancelled
+
+
+class ActionStep(StrEnum):
+    done = "done"
+    cancel = "cancel"
+
+
+ACTION_TRANSITIONS: dict[ActionStep, tuple[frozenset[ActionState], ActionState]] = {
+    ActionStep.done: (frozenset({ActionState.open}), ActionState.done),
+    ActionStep.cancel: (frozenset({ActionState.open}), ActionState.cancelled),
+}
+
+
+def _action_problem(
+    step: ActionStep, action: CorrectiveAction, actor: User, nc_state: NcState | None
+) -> tuple[str, str, type] | None:
+    if step == ActionStep.cancel:
+        return None  # no one's own step: the nonconformity's cancellation (checked there) carries it
+    if action.owner_id != actor.id:
+        return ("只有措施负责人可以确认措施完成", "Only the action's owner may mark it done", Forbidden)
+    if action.state not in ACTION_TRANSITIONS[step][0]:
+        return ("该措施不是进行中状态", "The action is not open", InvalidTransition)
+    if nc_state is not None and nc_state != S.action_planned:
+        return ("不符合项不在纠正措施实施阶段", "The nonconformity is not in its action stage", InvalidTransition)
+    return None
+
+
+def allowed_action_steps(action: CorrectiveAction, user: User, *, nc_state: NcState | None) -> list[str]:
+    """What this user may do on this action now: its owner marks it done (cancelling follows the nonconformity)."""
+    return [
+        str(step)
+        for step in ACTION_TRANSITIONS
+        if step != ActionStep.cancel and _action_problem(step, action, user, nc_state) is None
+    ]
+
+
+def check_action(action: CorrectiveAction, step: ActionStep, actor: User, *, nc_state: NcState | None) -> None:
+    """Owner (403, recorded as a refusal), then the action's state, then its nonconformity's (409)."""
+    problem = _action_problem(step, action, actor, nc_state)
+    if problem:
+        zh, en, error = problem
+        audit = refusal(actor, "access.refused", "corrective_action", action.id) if error is Forbidden else None
+        raise error(zh, en, audit=audit)
+
+
+def transition_action(
+    session: Session,
+    action: CorrectiveAction,
+    step: ActionStep,
+    *,
+    actor: User,
+    nc_state: NcState | None,
+    recorded: dict[str, Any],
+) -> None:
+    """Check and perform one step of a corrective action; the caller has set its own fields. Writes the event."""
+    check_action(action, step, actor, nc_state=nc_state)
+    sources, target = ACTION_TRANSITIONS[step]
+    if action.state not in sources:
+        raise InvalidTransition("该措施不是进行中状态", "The action is not open")
+    before = {"state": str(action.state)}
+    action.state = target
+    session.add(action)
+    session.flush()
+    events.record(
+        session,
+        action=f"action.{step}",
+        entity_type="corrective_action",
+        entity_id=action.id,
+        park_id=action.park_id,
+        actor=actor,
+        before=before,
+        after={"state": str(action.state)} | recorded,
     )

@@ -108,7 +108,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dash.items_met": ("项已满足", "items met"),
     "dash.items_in_progress": ("项进行中", "items in progress"),
     "dash.items_missing": ("项缺失", "items missing"),
-    "dash.items_overdue": ("项逾期", "items overdue"),
+    "dash.tasks_overdue": ("项待办已逾期", "tasks overdue"),
     "dash.items_na": ("项不适用", "items not applicable"),
     "dash.chapters": ("各章", "Chapters"),
     "dash.chapter_no": ("第 %s 章", "Chapter %s"),

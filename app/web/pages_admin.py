@@ -8,13 +8,11 @@ from fastapi.responses import Response
 
 from app.clauses import queries as clauses
 from app.db import SessionDep
-from app.deps import EntityId
+from app.deps import AdminUser, EntityId, TrailReader
 from app.documents import queries
 from app.events import service as events
-from app.events.routes import TrailReader
 from app.users import service as users
 from app.users.models import Park, Role
-from app.users.routes import AdminUser
 from app.web.common import WebUser, render, require, see_other
 from app.web.i18n import ENTITY_LABELS, TASK_LABELS
 
