@@ -373,8 +373,8 @@ def remind(
     """列出（或在配置 CARBONMS_SMTP_HOST 时邮件发送）每个用户的待办与到期事项 / daily reminders, for cron."""
     from datetime import date
 
-    from app.audits.tasks import SmtpSettings, send_reminders
     from app.db import session_scope
+    from app.tasks.reminders import SmtpSettings, send_reminders
 
     try:
         day = date.fromisoformat(today) if today else None

@@ -100,3 +100,8 @@ def require_role(*roles: Role) -> Callable[[User], User]:
         return user
 
     return dependency
+
+
+# Role gates that the API routes and the web pages share (one rule, two uses).
+AdminUser = Annotated[User, Depends(require_role(Role.admin))]
+TrailReader = Annotated[User, Depends(require_role(Role.auditor, Role.coordinator, Role.top_management, Role.admin))]

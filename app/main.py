@@ -97,10 +97,13 @@ def create_app() -> FastAPI:
     from app.clauses.routes import router as clauses_router
     from app.documents.routes import router as documents_router
     from app.events.routes import router as events_router
+    from app.nonconformities.routes import router as nonconformities_router
     from app.readiness.routes import router as readiness_router
     from app.reports.routes import router as reports_router
+    from app.reviews.routes import router as reviews_router
     from app.search import hooks as _search_hooks  # noqa: F401 - keeps the index in step with commits
     from app.search.routes import router as search_router
+    from app.tasks.routes import router as tasks_router
     from app.users.routes import router as users_router
     from app.web import errors as web_errors
     from app.web.routes import router as web_router
@@ -178,6 +181,9 @@ def create_app() -> FastAPI:
         events_router,
         search_router,
         audits_router,
+        nonconformities_router,
+        reviews_router,
+        tasks_router,
         reports_router,
     ):
         app.include_router(router)

@@ -1,20 +1,13 @@
 """Every domain's tables, imported once so Alembic and the mappers see one metadata."""
 
-from app.audits.models import (
-    Audit,
-    AuditFinding,
-    AuditLine,
-    AuditProgramme,
-    CorrectiveAction,
-    ManagementReview,
-    Nonconformity,
-    ReviewDecision,
-)
+from app.audits.models import Audit, AuditFinding, AuditLine, AuditProgramme
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
 from app.db import metadata
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.events.models import Event, EventChainHead
+from app.nonconformities.models import CorrectiveAction, Nonconformity
 from app.reports.models import ControlledCopy
+from app.reviews.models import ManagementReview, ReviewDecision
 from app.search.models import SearchQueue
 from app.users.models import AuthSession, Park, PasswordFailure, User
 

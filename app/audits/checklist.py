@@ -4,18 +4,19 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.audits.common import loads
 from app.clauses.models import Clause, DocTypeClause
 from app.documents.models import Document, Revision
 from app.errors import Invalid
+from app.readiness.service import compute_readiness
 
 CHAPTERS = ("4", "5", "6", "7", "8", "9", "10", "11")
 
 
 def _all_clauses(session: Session) -> list[Clause]:
-    rows = session.execute(select(Clause).where(Clause.chapter.in_(CHAPTERS))).scalars().all()
+    rows = session.execute(select(Clause).where(col(Clause.chapter).in_(CHAPTERS))).scalars().all()
     return sorted(rows, key=lambda c: (int(c.chapter), c.sort_key, c.id))
 
 
@@ -70,17 +71,17 @@ def _held_documents(session: Session, park_id: int, doc_types: set[str]) -> dict
         return {}
     rows = session.execute(
         select(
-            Document.id,
-            Document.control_no,
-            Document.title,
-            Document.doc_type,
-            Document.kind,
-            Revision.number,
-            Revision.state,
+            col(Document.id),
+            col(Document.control_no),
+            col(Document.title),
+            col(Document.doc_type),
+            col(Document.kind),
+            col(Revision.number),
+            col(Revision.state),
         )
-        .outerjoin(Revision, Revision.document_id == Document.id)
-        .where(Document.park_id == park_id, Document.doc_type.in_(sorted(doc_types)))
-        .order_by(Document.control_no, Revision.number)
+        .outerjoin(Revision, col(Revision.document_id) == col(Document.id))
+        .where(col(Document.park_id) == park_id, col(Document.doc_type).in_(sorted(doc_types)))
+        .order_by(col(Document.control_no), col(Revision.number))
     ).all()
     newest: dict[int, dict] = {}
     for doc_id, control_no, title, doc_type, kind, number, state in rows:
@@ -101,12 +102,12 @@ def _held_documents(session: Session, park_id: int, doc_types: set[str]) -> dict
 
 def build_checklist(session: Session, *, park_id: int, clause_ids: list[str], as_of: date) -> list[dict[str, Any]]:
     """The checklist lines of a scope: requirement items, the evidence held, readiness as of the audit date."""
-    from app.readiness.service import compute_readiness
-
-    clauses = {c.id: c for c in session.execute(select(Clause).where(Clause.id.in_(clause_ids))).scalars()}
+    clauses = {c.id: c for c in session.execute(select(Clause).where(col(Clause.id).in_(clause_ids))).scalars()}
     links: dict[str, list[str]] = {}
     for code, cid in session.execute(
-        select(DocTypeClause.doc_type, DocTypeClause.clause_id).where(DocTypeClause.clause_id.in_(clause_ids))
+        select(col(DocTypeClause.doc_type), col(DocTypeClause.clause_id)).where(
+            col(DocTypeClause.clause_id).in_(clause_ids)
+        )
     ):
         links.setdefault(cid, []).append(code)
     held = _held_documents(session, park_id, {code for codes in links.values() for code in codes})

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.audits.models import Audit
 from app.deps import refusal
@@ -62,7 +62,9 @@ def park_documents(session: Session, ids: Iterable[int], park_id: int) -> list[i
     if not wanted:
         return []
     found = set(
-        session.execute(select(Document.id).where(Document.id.in_(wanted), Document.park_id == park_id)).scalars()
+        session.execute(
+            select(col(Document.id)).where(col(Document.id).in_(wanted), col(Document.park_id) == park_id)
+        ).scalars()
     )
     missing = [i for i in wanted if i not in found]
     if missing:
@@ -103,3 +105,10 @@ def get_audit(session: Session, *, audit_id: int, user: User, for_update: bool =
         missing=("审核不存在", "Audit not found"),
         for_update=for_update,
     )
+
+
+def stored_id(row: Any) -> int:
+    """The id of a row that has been flushed (or read): None here is a programming error, not bad input."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet: flush it first")
+    return int(row.id)

@@ -1,9 +1,9 @@
-"""The nonconformity and corrective action state machine (11.2): one table, one function.
+"""The internal audit state machine (10.2): one table, one `transition()`, one `allowed_actions()`.
 
-open -analyse-> cause_analysed -plan-> action_planned -complete-> actions_done -verify-> verified -close-> closed
-actions_done -reopen(not effective)-> cause_analysed;  any state before closed -cancel(with reason)-> cancelled
+planned -start-> in_progress -complete-> completed;  planned / in_progress -cancel-> cancelled
+While in progress the team marks checklist lines and adds findings (activities: they need the state, not change it).
 
-No other code assigns a nonconformity's state.
+No other code assigns an audit's state.
 """
 
 from dataclasses import dataclass
@@ -12,195 +12,110 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.audits.models import NcState, Nonconformity
-from app.common import utcnow
+from app.audits.common import loads
+from app.audits.models import Audit, AuditState
 from app.deps import refusal
-from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
+from app.errors import Forbidden, InvalidTransition
 from app.events import service as events
 from app.users.models import Role, User
 
-S = NcState
+S = AuditState
 
 
-class NcAction(StrEnum):
-    analyse = "analyse"
-    plan = "plan"
+class AuditAction(StrEnum):
+    start = "start"
     complete = "complete"
-    verify = "verify"
-    reopen = "reopen"
-    close = "close"
     cancel = "cancel"
+    mark_line = "mark_line"  # activities: allowed in a state, change nothing of it
+    add_finding = "add_finding"
 
 
-VERIFIERS = frozenset({Role.approver, Role.top_management, Role.auditor})
-COORDINATORS = frozenset({Role.coordinator})
+class Who(StrEnum):
+    team = "team"  # an auditor of this audit's team
+    lead = "lead"  # this audit's lead auditor
+    lead_or_coordinator = "lead_or_coordinator"
 
 
 @dataclass(frozen=True)
 class Step:
-    sources: frozenset[NcState]
-    target: NcState
-    roles: frozenset[Role]
-    required: tuple[str, ...] = ()  # content fields that must be given (non-empty)
+    sources: frozenset[AuditState]
+    target: AuditState | None  # None: an activity within the state
+    who: Who
 
 
-_LIVE = frozenset({S.open, S.cause_analysed, S.action_planned, S.actions_done, S.verified})
-
-TRANSITIONS: dict[NcAction, Step] = {
-    NcAction.analyse: Step(
-        frozenset({S.open}), S.cause_analysed, COORDINATORS, ("cause_analysis", "similar_elsewhere")
-    ),
-    NcAction.plan: Step(frozenset({S.cause_analysed}), S.action_planned, COORDINATORS, ("actions",)),
-    NcAction.complete: Step(frozenset({S.action_planned}), S.actions_done, COORDINATORS, ("completion_evidence",)),
-    NcAction.verify: Step(frozenset({S.actions_done}), S.verified, VERIFIERS, ("verification",)),
-    NcAction.reopen: Step(frozenset({S.actions_done}), S.cause_analysed, VERIFIERS, ("reason",)),
-    NcAction.close: Step(frozenset({S.verified}), S.closed, COORDINATORS),
-    NcAction.cancel: Step(_LIVE, S.cancelled, COORDINATORS, ("reason",)),
+TRANSITIONS: dict[AuditAction, Step] = {
+    AuditAction.start: Step(frozenset({S.planned}), S.in_progress, Who.team),
+    AuditAction.complete: Step(frozenset({S.in_progress}), S.completed, Who.lead),
+    AuditAction.cancel: Step(frozenset({S.planned, S.in_progress}), S.cancelled, Who.lead_or_coordinator),
+    AuditAction.mark_line: Step(frozenset({S.in_progress}), None, Who.team),
+    AuditAction.add_finding: Step(frozenset({S.in_progress}), None, Who.team),
 }
 
 STATE_LABELS: dict[str, tuple[str, str]] = {
-    "open": ("待原因分析", "Open"),
-    "cause_analysed": ("已分析原因", "Cause analysed"),
-    "action_planned": ("纠正措施实施中", "Actions planned"),
-    "actions_done": ("待验证", "Actions done"),
-    "verified": ("已验证有效", "Verified"),
-    "closed": ("已关闭", "Closed"),
-    "cancelled": ("已撤销", "Cancelled"),
-}
-
-ACTION_LABELS: dict[str, tuple[str, str]] = {
-    "analyse": ("原因分析", "analyse the cause"),
-    "plan": ("制定纠正措施", "plan actions"),
-    "complete": ("确认措施完成", "confirm the actions are done"),
-    "verify": ("验证有效性", "verify effectiveness"),
-    "reopen": ("验证无效退回", "reopen as not effective"),
-    "close": ("关闭", "close"),
-    "cancel": ("撤销", "cancel"),
-}
-
-ROLE_NAMES_ZH = {
-    Role.coordinator: "体系管理员",
-    Role.approver: "部门负责人",
-    Role.top_management: "最高管理者",
-    Role.auditor: "内审员",
+    "planned": ("已计划", "Planned"),
+    "in_progress": ("实施中", "In progress"),
+    "completed": ("已完成", "Completed"),
+    "cancelled": ("已取消", "Cancelled"),
 }
 
 
-def _filled(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, list | tuple | dict):
-        return bool(value)
-    return True  # booleans (False is an answer) and numbers
+def team_ids(audit: Audit) -> list[int]:
+    return [audit.lead_auditor_id] + [i for i in loads(audit.auditor_ids_json, []) if i != audit.lead_auditor_id]
 
 
-def allowed_actions(nc: Nonconformity, user: User, *, owner_ids: set[int], open_actions: int) -> list[str]:
-    """What this user may do on this nonconformity now (for buttons and task lists)."""
-    result = []
-    for action, step in TRANSITIONS.items():
-        if nc.state in step.sources and _problem(action, step, user, owner_ids, open_actions) is None:
-            result.append(str(action))
-    return result
+def _problem(step: Step, audit: Audit, actor: User) -> tuple[str, str] | None:
+    is_lead = actor.role == Role.auditor and actor.id == audit.lead_auditor_id
+    if step.who == Who.lead_or_coordinator:
+        if actor.role == Role.coordinator or is_lead:
+            return None
+        return ("只有体系管理员或审核组长可以取消审核", "Only a coordinator or the lead auditor may cancel")
+    if step.who == Who.lead:
+        if is_lead:
+            return None
+        return ("只有本次审核的审核组长可以执行此操作", "Only this audit's lead auditor may do this")
+    if actor.role == Role.auditor and actor.id in team_ids(audit):
+        return None
+    return ("只有本次审核的审核员可以执行此操作", "Only this audit's auditors may do this")
 
 
-def _problem(
-    action: NcAction, step: Step, actor: User, owner_ids: set[int], open_actions: int
-) -> tuple[str, str, type] | None:
-    if Role(actor.role) not in step.roles:
-        names = "、".join(ROLE_NAMES_ZH[role] for role in sorted(step.roles))
-        zh, en = ACTION_LABELS[action]
-        return (f"只有{names}可以{zh}", f"Only {', '.join(sorted(step.roles))} may {en}", Forbidden)
-    if action in (NcAction.verify, NcAction.reopen) and actor.id in owner_ids:
-        return (
-            "纠正措施的负责人不能验证自己措施的有效性",
-            "An action owner may not verify the effectiveness of the actions",
-            Forbidden,
-        )
-    if action in (NcAction.complete, NcAction.close) and open_actions:
-        return (f"还有 {open_actions} 项纠正措施未完成", f"{open_actions} action(s) are still open", Conflict)
-    return None
+def allowed_actions(audit: Audit, user: User) -> list[str]:
+    """What this user may do on this audit now (for buttons and task lists)."""
+    return [
+        str(action)
+        for action, step in TRANSITIONS.items()
+        if audit.state in step.sources and _problem(step, audit, user) is None
+    ]
 
 
-def _snapshot(nc: Nonconformity) -> dict:
-    return {"state": str(nc.state), "version": nc.version}
-
-
-def transition(
-    session: Session,
-    nc: Nonconformity,
-    action: NcAction,
-    *,
-    actor: User,
-    content: dict[str, Any],
-    owner_ids: set[int],
-    open_actions: int,
-) -> None:
-    """Check and perform one step: state, role, the step's rules and content; writes the audit event."""
+def check(audit: Audit, action: AuditAction, actor: User) -> None:
+    """Who first (403, recorded as a refusal), then the state (409): the order the API has always answered in."""
     step = TRANSITIONS[action]
-    if nc.state not in step.sources:
-        zh, en = ACTION_LABELS[action]
-        state_zh, state_en = STATE_LABELS[str(nc.state)]
-        raise InvalidTransition(
-            f"不符合项当前状态为“{state_zh}”，不能{zh}", f"A nonconformity that is {state_en.lower()} cannot {en}"
-        )
-    problem = _problem(action, step, actor, owner_ids, open_actions)
+    problem = _problem(step, audit, actor)
     if problem:
-        zh, en, error = problem
-        audit = refusal(actor, "access.refused", "nonconformity", nc.id) if error is Forbidden else None
-        raise error(zh, en, audit=audit)
-    missing = [name for name in step.required if not _filled(content.get(name))]
-    if missing:
-        raise Invalid(f"此步骤必须填写：{'、'.join(missing)}", f"This step needs: {', '.join(missing)}")
+        raise Forbidden(*problem, audit=refusal(actor, "access.refused", "audit", audit.id))
+    if audit.state not in step.sources:
+        zh, en = STATE_LABELS[str(audit.state)]
+        raise InvalidTransition(f"审核当前状态为“{zh}”，不能执行此操作", f"The audit is {en.lower()}; not possible now")
 
-    before = _snapshot(nc)
-    now = utcnow()
-    recorded: dict[str, Any] = {}
-    if action == NcAction.analyse:
-        similar, details = bool(content["similar_elsewhere"]), (content.get("similar_details") or "").strip()
-        if similar and not details:
-            raise Invalid("存在类似不符合时必须说明在哪里", "Say where the similar nonconformities exist")
-        nc.cause_analysis = content["cause_analysis"].strip()
-        nc.similar_elsewhere, nc.similar_details = similar, details
-        recorded = {
-            "cause_analysis": nc.cause_analysis,
-            "similar_elsewhere": nc.similar_elsewhere,
-            "similar_details": nc.similar_details,
-        }
-    elif action == NcAction.plan:
-        recorded = {"actions": content["actions"]}
-    elif action == NcAction.complete:
-        nc.completion_evidence = content["completion_evidence"].strip()
-        recorded = {"completion_evidence": nc.completion_evidence}
-    elif action == NcAction.verify:
-        nc.verification = content["verification"].strip()
-        nc.verified_by_id = actor.id
-        nc.verified_at = now
-        recorded = {"verification": nc.verification}
-    elif action in (NcAction.reopen, NcAction.cancel):
-        recorded = {"reason": content["reason"].strip()}
-        if action == NcAction.cancel:
-            nc.end_reason = recorded["reason"]
-        else:
-            nc.verification = f"验证无效 / not effective: {recorded['reason']}"
-    elif action == NcAction.close:
-        nc.end_reason = (content.get("comment") or "").strip()
-        recorded = {"comment": nc.end_reason}
-    if step.target in (S.closed, S.cancelled):
-        nc.ended_at = now
 
-    nc.state = step.target
-    nc.version += 1
-    session.add(nc)
+def transition(session: Session, audit: Audit, action: AuditAction, *, actor: User, recorded: dict[str, Any]) -> None:
+    """Check and perform one step; the caller has set the step's own fields. Writes the audit event."""
+    check(audit, action, actor)
+    target = TRANSITIONS[action].target
+    if target is None:
+        raise ValueError(f"{action} is an activity, not a transition")
+    before = {"state": str(audit.state)}
+    audit.state = target
+    audit.version += 1
+    session.add(audit)
     session.flush()
     events.record(
         session,
-        action=f"nonconformity.{action}",
-        entity_type="nonconformity",
-        entity_id=nc.id,
-        park_id=nc.park_id,
+        action=f"audit.{action}",
+        entity_type="audit",
+        entity_id=audit.id,
+        park_id=audit.park_id,
         actor=actor,
         before=before,
-        after=_snapshot(nc) | recorded,
+        after={"state": str(audit.state)} | recorded,
     )

@@ -10,11 +10,12 @@ from docx import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from app.audits import common, lifecycle, nonconformities, service
-from app.audits import reviews as review_service
-from app.audits.models import Audit, AuditProgramme, AuditState, ManagementReview, NcState, Nonconformity, ReviewState
+from app.audits import common, service
+from app.audits import lifecycle as audit_lifecycle
+from app.audits.common import stored_id
+from app.audits.models import Audit, AuditProgramme, AuditState
 from app.clauses.models import Clause
 from app.config import get_settings
 from app.deps import refusal
@@ -22,11 +23,22 @@ from app.documents import storage
 from app.documents.service import create_record
 from app.errors import Conflict, Forbidden, InvalidTransition
 from app.events import service as events
+from app.nonconformities import lifecycle as nc_lifecycle
+from app.nonconformities import queries as nc_queries
+from app.nonconformities import service as nonconformities
+from app.nonconformities.models import NcState, Nonconformity
+from app.reviews import service as review_service
+from app.reviews.models import ManagementReview, ReviewState
 from app.users.models import Park, Role, User
 
 FONT_LATIN, FONT_EAST_ASIA = "Times New Roman", "宋体"
 DOCX_NAME_AUDIT = "管理体系内审报告"
 DOCX_NAME_REVIEW = "管理评审报告"
+
+
+def _park_name(session: Session, park_id: int) -> str:
+    park = session.get(Park, park_id)
+    return park.name if park else ""
 
 
 def _new_docx() -> Any:
@@ -69,19 +81,19 @@ def _save(document: Any) -> bytes:
 def _names(session: Session, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+    return dict(session.execute(select(col(User.id), col(User.full_name)).where(col(User.id).in_(ids))).all())
 
 
 def audit_report_docx(session: Session, audit: Audit) -> bytes:
-    park = session.get(Park, audit.park_id)
-    lines = service.audit_lines(session, audit.id)
-    findings = service.audit_findings(session, audit.id)
-    ncs = service.audit_nonconformities(session, audit.id)
-    team = service.team_ids(audit)
+    park_name = _park_name(session, audit.park_id)
+    lines = service.audit_lines(session, stored_id(audit))
+    findings = service.audit_findings(session, stored_id(audit))
+    ncs = service.audit_nonconformities(session, stored_id(audit))
+    team = audit_lifecycle.team_ids(audit)
     names = _names(session, team)
-    titles = dict(session.execute(select(Clause.id, Clause.title_zh)).all())
+    titles = dict(session.execute(select(col(Clause.id), col(Clause.title_zh))).all())
     document = _new_docx()
-    document.add_heading(f"{park.name} 管理体系内审报告", level=0)
+    document.add_heading(f"{park_name} 管理体系内审报告", level=0)
     document.add_paragraph("Internal audit report — T/CPQS ZC001—2025 10.2")
     state_zh = service.AUDIT_STATE_LABELS[str(audit.state)][0]
     _table(
@@ -130,12 +142,12 @@ def audit_report_docx(session: Session, audit: Audit) -> bytes:
             ["编号", "条款", "严重程度", "不符合描述", "审核证据", "状态"],
             [
                 [
-                    nonconformities.nc_code(nc.id),
+                    nc_queries.nc_code(stored_id(nc)),
                     f"{nc.clause_id} {titles.get(nc.clause_id, '')}",
                     nonconformities.SEVERITY_LABELS[str(nc.severity)][0],
                     nc.description,
                     nc.evidence_examined,
-                    lifecycle.STATE_LABELS[str(nc.state)][0],
+                    nc_lifecycle.STATE_LABELS[str(nc.state)][0],
                 ]
                 for nc in ncs
             ],
@@ -161,22 +173,22 @@ def audit_report_docx(session: Session, audit: Audit) -> bytes:
 
 def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
     """《不符合和纠正措施记录》: what was found, its cause, the actions, their evidence and the verification."""
-    park = session.get(Park, nc.park_id)
-    actions = nonconformities.nc_actions(session, nc.id)
+    park_name = _park_name(session, nc.park_id)
+    actions = nc_queries.nc_actions(session, stored_id(nc))
     names = _names(
         session, [a.owner_id for a in actions] + [nc.raised_by_id] + ([nc.verified_by_id] if nc.verified_by_id else [])
     )
-    titles = dict(session.execute(select(Clause.id, Clause.title_zh)).all())
+    titles = dict(session.execute(select(col(Clause.id), col(Clause.title_zh))).all())
     origin = nonconformities.origin_display(session, nc)
     document = _new_docx()
-    document.add_heading(f"{park.name} 不符合和纠正措施记录", level=0)
+    document.add_heading(f"{park_name} 不符合和纠正措施记录", level=0)
     document.add_paragraph("Nonconformity and corrective action record — T/CPQS ZC001—2025 11.2")
     similar = {True: "是", False: "否", None: "—"}[nc.similar_elsewhere]
     _table(
         document,
         ["项目 / Item", "内容 / Content"],
         [
-            ["编号 / No.", nonconformities.nc_code(nc.id)],
+            ["编号 / No.", nc_queries.nc_code(stored_id(nc))],
             ["来源 / Origin", origin["text_zh"]],
             ["条款 / Clause", f"{nc.clause_id} {titles.get(nc.clause_id, '')}"],
             ["严重程度 / Severity", nonconformities.SEVERITY_LABELS[str(nc.severity)][0]],
@@ -190,7 +202,7 @@ def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
                 "有效性验证 / Verification",
                 f"{nc.verification}（{names.get(nc.verified_by_id or 0, '')}）" if nc.verification else "—",
             ],
-            ["状态 / State", lifecycle.STATE_LABELS[str(nc.state)][0]],
+            ["状态 / State", nc_lifecycle.STATE_LABELS[str(nc.state)][0]],
             ["关闭或撤销说明 / Closing note", nc.end_reason or "—"],
         ],
     )
@@ -207,14 +219,14 @@ def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
 
 
 def review_report_docx(session: Session, review: ManagementReview) -> bytes:
-    park = session.get(Park, review.park_id)
+    park_name = _park_name(session, review.park_id)
     sections = common.loads(review.inputs_json, []) or []
     notes = common.loads(review.notes_json, {}) or {}
-    rows = review_service.decisions(session, review.id)
-    actions = review_service.decision_actions(session, [d.id for d in rows])
+    rows = review_service.decisions(session, stored_id(review))
+    actions = review_service.decision_actions(session, [stored_id(d) for d in rows])
     names = _names(session, [a.owner_id for group in actions.values() for a in group])
     document = _new_docx()
-    document.add_heading(f"{park.name} 管理评审报告", level=0)
+    document.add_heading(f"{park_name} 管理评审报告", level=0)
     document.add_paragraph("Management review report — T/CPQS ZC001—2025 10.3")
     _table(
         document,
@@ -246,7 +258,8 @@ def review_report_docx(session: Session, review: ManagementReview) -> bytes:
                 f"{d.output_item}) {review_service.OUTPUT_ITEMS[d.output_item][0]}",
                 d.decision,
                 "；".join(
-                    f"{a.description}（{names.get(a.owner_id, '')}，{a.due_date}）" for a in actions.get(d.id, [])
+                    f"{a.description}（{names.get(a.owner_id, '')}，{a.due_date}）"
+                    for a in actions.get(stored_id(d), [])
                 )
                 or "—",
             ]
@@ -368,7 +381,7 @@ def _file_as_record(
 
 def file_audit_report(session: Session, *, actor: User, audit_id: int) -> tuple[Audit, Any, Any]:
     audit = common.get_audit(session, audit_id=audit_id, user=actor, for_update=True)
-    _require_filer(actor, "audit", audit.id)
+    _require_filer(actor, "audit", stored_id(audit))
     if audit.state != AuditState.completed:
         raise InvalidTransition(
             "审核完成后才能归档审核报告", "The audit report can be filed once the audit is completed"
@@ -382,17 +395,17 @@ def file_audit_report(session: Session, *, actor: User, audit_id: int) -> tuple[
         owner=audit,
         action="audit.file_report",
         doc_type="INTERNAL_AUDIT_REPORT",
-        period=str(programme.year),
+        period=str(programme.year if programme else audit.planned_start.year),
         title=f"管理体系内审报告：{audit.title}",
         content=audit_report_docx(session, audit),
-        file_name=report_filename("audit", audit.id),
+        file_name=report_filename("audit", stored_id(audit)),
     )
     return audit, document, revision
 
 
 def file_review_report(session: Session, *, actor: User, review_id: int) -> tuple[ManagementReview, Any, Any]:
     review = review_service.get_review(session, review_id=review_id, user=actor, for_update=True)
-    _require_filer(actor, "review", review.id)
+    _require_filer(actor, "review", stored_id(review))
     if review.state != ReviewState.closed:
         raise InvalidTransition(
             "管理评审关闭后才能归档评审报告", "The review report can be filed once the review is closed"
@@ -408,21 +421,21 @@ def file_review_report(session: Session, *, actor: User, review_id: int) -> tupl
         period=str(review.review_date.year),
         title=f"管理评审报告：{review.title}",
         content=review_report_docx(session, review),
-        file_name=report_filename("review", review.id),
+        file_name=report_filename("review", stored_id(review)),
     )
     return review, document, revision
 
 
 def file_nonconformity_record(session: Session, *, actor: User, nc_id: int) -> tuple[Nonconformity, Any, Any]:
     nc = nonconformities.get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    _require_filer(actor, "nonconformity", nc.id)
+    _require_filer(actor, "nonconformity", stored_id(nc))
     if nc.state not in (NcState.closed, NcState.cancelled):
         raise InvalidTransition(
             "不符合项关闭或撤销后才能归档记录", "The record can be filed once the nonconformity is closed or cancelled"
         )
     if nc.report_document_id is not None:
         raise Conflict("该不符合项的记录已归档", "This nonconformity's record is already filed")
-    code = nonconformities.nc_code(nc.id)
+    code = nc_queries.nc_code(stored_id(nc))
     document, revision = _file_as_record(
         session,
         actor=actor,

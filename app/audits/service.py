@@ -1,57 +1,38 @@
-"""Internal audits (10.2): programmes, audits, checklist verdicts, findings. Services flush, never commit.
-
-Also the readiness hook: an open major nonconformity caps its clause (app.readiness imports it from here).
-"""
+"""Internal audits (10.2): programmes, audits, checklist verdicts, findings. Services flush, never commit."""
 
 from datetime import date
-from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlmodel import Session
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
 from app.audits import lifecycle
 from app.audits.checklist import build_checklist, resolve_scope
 from app.audits.common import (
     dumps,
-    end_of_day,
     get_audit,
     loads,
     park_documents,
     park_user,
     require_reader,
     require_role,
+    stored_id,
     stripped,
 )
-from app.audits.models import (
-    Audit,
-    AuditFinding,
-    AuditLine,
-    AuditProgramme,
-    AuditState,
-    FindingKind,
-    LineResult,
-    NcOrigin,
-    NcState,
-    Nonconformity,
-    Severity,
-)
-from app.audits.nonconformities import nc_code, record_nonconformity
+from app.audits.lifecycle import AuditAction
+from app.audits.models import Audit, AuditFinding, AuditLine, AuditProgramme, AuditState, FindingKind, LineResult
 from app.clauses.models import Clause
 from app.common import utcnow
-from app.deps import refusal
 from app.documents.models import Document
-from app.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.events import service as events
+from app.nonconformities.models import NcOrigin, NcState, Nonconformity, Severity
+from app.nonconformities.queries import nc_code
+from app.nonconformities.service import record_nonconformity
 from app.users.models import Role, User
 
 AUDIT_PLANNERS = frozenset({Role.auditor, Role.coordinator})
 
-AUDIT_STATE_LABELS = {
-    "planned": ("已计划", "Planned"),
-    "in_progress": ("实施中", "In progress"),
-    "completed": ("已完成", "Completed"),
-    "cancelled": ("已取消", "Cancelled"),
-}
+AUDIT_STATE_LABELS = lifecycle.STATE_LABELS
 RESULT_LABELS = {
     "pending": ("未审核", "pending"),
     "conforming": ("符合", "conforming"),
@@ -84,7 +65,9 @@ def create_programme(session: Session, *, actor: User, year: int, title: str = "
     if not 2000 <= year <= 2100:
         raise Invalid("年度不正确", "Bad year")
     if session.execute(
-        select(AuditProgramme.id).where(AuditProgramme.park_id == actor.park_id, AuditProgramme.year == year)
+        select(col(AuditProgramme.id)).where(
+            col(AuditProgramme.park_id) == actor.park_id, col(AuditProgramme.year) == year
+        )
     ).first():
         raise Conflict(f"{year} 年度的审核方案已存在", f"The {year} audit programme already exists")
     programme = AuditProgramme(
@@ -92,7 +75,7 @@ def create_programme(session: Session, *, actor: User, year: int, title: str = "
         year=year,
         title=stripped(title) or f"{year} 年度内部审核方案",
         notes=stripped(notes),
-        created_by_id=actor.id,
+        created_by_id=stored_id(actor),
     )
     session.add(programme)
     session.flush()
@@ -112,13 +95,11 @@ def list_programmes(session: Session, *, user: User) -> list[AuditProgramme]:
     require_reader(user, "audit_programme", "list")
     return list(
         session.execute(
-            select(AuditProgramme).where(AuditProgramme.park_id == user.park_id).order_by(AuditProgramme.year.desc())
+            select(AuditProgramme)
+            .where(col(AuditProgramme.park_id) == user.park_id)
+            .order_by(col(AuditProgramme.year).desc())
         ).scalars()
     )
-
-
-def team_ids(audit: Audit) -> list[int]:
-    return [audit.lead_auditor_id] + [i for i in loads(audit.auditor_ids_json, []) if i != audit.lead_auditor_id]
 
 
 def check_independence(team: list[User], units: list[str]) -> None:
@@ -158,16 +139,16 @@ def create_audit(
     if programme_id is not None:
         programme = get_programme(session, programme_id=programme_id, user=actor)
     else:
-        programme = (
+        existing = (
             session.execute(
                 select(AuditProgramme).where(
-                    AuditProgramme.park_id == actor.park_id, AuditProgramme.year == planned_start.year
+                    col(AuditProgramme.park_id) == actor.park_id, col(AuditProgramme.year) == planned_start.year
                 )
             )
             .scalars()
             .first()
         )
-        programme = programme or create_programme(session, actor=actor, year=planned_start.year)
+        programme = existing or create_programme(session, actor=actor, year=planned_start.year)
     title = stripped(title)
     if not title:
         raise Invalid("审核名称不能为空", "The audit title is required")
@@ -186,7 +167,7 @@ def create_audit(
     check_independence(team, units)
     audit = Audit(
         park_id=actor.park_id,
-        programme_id=programme.id,
+        programme_id=stored_id(programme),
         title=title,
         scope_json=dumps(scope),
         criteria=stripped(criteria) or "T/CPQS ZC001—2025 及园区碳排放管理体系文件",
@@ -196,7 +177,7 @@ def create_audit(
         auditor_ids_json=dumps([m.id for m in team[1:]]),
         units_json=dumps(units),
         state=AuditState.planned,
-        created_by_id=actor.id,
+        created_by_id=stored_id(actor),
     )
     session.add(audit)
     session.flush()
@@ -223,49 +204,18 @@ def create_audit(
 
 def list_audits(session: Session, *, user: User, year: int | None = None) -> list[Audit]:
     require_reader(user, "audit", "list")
-    query = select(Audit).where(Audit.park_id == user.park_id)
+    query = select(Audit).where(col(Audit.park_id) == user.park_id)
     if year is not None:
-        query = query.join(AuditProgramme, AuditProgramme.id == Audit.programme_id).where(AuditProgramme.year == year)
-    return list(session.execute(query.order_by(Audit.planned_start, Audit.id)).scalars())
-
-
-def _require_team(audit: Audit, actor: User, *, lead_only: bool = False) -> None:
-    allowed = [audit.lead_auditor_id] if lead_only else team_ids(audit)
-    if actor.role != Role.auditor or actor.id not in allowed:
-        raise Forbidden(
-            "只有本次审核的审核组长可以执行此操作" if lead_only else "只有本次审核的审核员可以执行此操作",
-            "Only this audit's lead auditor may do this" if lead_only else "Only this audit's auditors may do this",
-            audit=refusal(actor, "access.refused", "audit", audit.id),
+        query = query.join(AuditProgramme, col(AuditProgramme.id) == col(Audit.programme_id)).where(
+            col(AuditProgramme.year) == year
         )
-
-
-def _require_audit_state(audit: Audit, *states: AuditState) -> None:
-    if audit.state not in states:
-        zh, en = AUDIT_STATE_LABELS[str(audit.state)]
-        raise InvalidTransition(f"审核当前状态为“{zh}”，不能执行此操作", f"The audit is {en.lower()}; not possible now")
-
-
-def _audit_event(session: Session, audit: Audit, action: str, actor: User, before: dict, after: dict) -> None:
-    audit.version += 1
-    session.add(audit)
-    session.flush()
-    events.record(
-        session,
-        action=f"audit.{action}",
-        entity_type="audit",
-        entity_id=audit.id,
-        park_id=audit.park_id,
-        actor=actor,
-        before=before,
-        after=after,
-    )
+    return list(session.execute(query.order_by(col(Audit.planned_start), col(Audit.id))).scalars())
 
 
 def start_audit(session: Session, *, actor: User, audit_id: int, today: date | None = None) -> Audit:
     """Start the audit and generate its checklist from the clause map, readiness as of the audit date."""
     audit = get_audit(session, audit_id=audit_id, user=actor, for_update=True)
-    _require_team(audit, actor)
-    _require_audit_state(audit, AuditState.planned)
+    lifecycle.check(audit, AuditAction.start, actor)
     audit_date = today or utcnow().date()
     clause_ids = resolve_scope(session, loads(audit.scope_json, []))
     lines = build_checklist(session, park_id=audit.park_id, clause_ids=clause_ids, as_of=audit_date)
@@ -273,7 +223,7 @@ def start_audit(session: Session, *, actor: User, audit_id: int, today: date | N
         session.add(
             AuditLine(
                 park_id=audit.park_id,
-                audit_id=audit.id,
+                audit_id=stored_id(audit),
                 position=position,
                 clause_id=line["clause_id"],
                 item_label=line["label"],
@@ -286,31 +236,26 @@ def start_audit(session: Session, *, actor: User, audit_id: int, today: date | N
                 result=LineResult.pending,
             )
         )
-    before = {"state": str(audit.state)}
-    audit.state = AuditState.in_progress
     audit.audit_date = audit_date
     audit.started_at = utcnow()
-    _audit_event(
-        session,
-        audit,
-        "start",
-        actor,
-        before,
-        {"state": str(audit.state), "audit_date": audit_date, "lines": len(lines)},
+    lifecycle.transition(
+        session, audit, AuditAction.start, actor=actor, recorded={"audit_date": audit_date, "lines": len(lines)}
     )
     return audit
 
 
 def audit_lines(session: Session, audit_id: int) -> list[AuditLine]:
     return list(
-        session.execute(select(AuditLine).where(AuditLine.audit_id == audit_id).order_by(AuditLine.position)).scalars()
+        session.execute(
+            select(AuditLine).where(col(AuditLine.audit_id) == audit_id).order_by(col(AuditLine.position))
+        ).scalars()
     )
 
 
 def audit_findings(session: Session, audit_id: int) -> list[AuditFinding]:
     return list(
         session.execute(
-            select(AuditFinding).where(AuditFinding.audit_id == audit_id).order_by(AuditFinding.id)
+            select(AuditFinding).where(col(AuditFinding.audit_id) == audit_id).order_by(col(AuditFinding.id))
         ).scalars()
     )
 
@@ -318,7 +263,7 @@ def audit_findings(session: Session, audit_id: int) -> list[AuditFinding]:
 def audit_nonconformities(session: Session, audit_id: int) -> list[Nonconformity]:
     return list(
         session.execute(
-            select(Nonconformity).where(Nonconformity.audit_id == audit_id).order_by(Nonconformity.id)
+            select(Nonconformity).where(col(Nonconformity.audit_id) == audit_id).order_by(col(Nonconformity.id))
         ).scalars()
     )
 
@@ -346,8 +291,7 @@ def mark_line(
 ) -> AuditLine:
     """The auditor's verdict on one line; a nonconforming line raises a nonconformity, an observation is recorded."""
     audit = get_audit(session, audit_id=audit_id, user=actor, for_update=True)
-    _require_team(audit, actor)
-    _require_audit_state(audit, AuditState.in_progress)
+    lifecycle.check(audit, AuditAction.mark_line, actor)
     line = session.get(AuditLine, line_id)
     if line is None or line.audit_id != audit.id:
         raise NotFound("审核检查表行不存在", "Checklist line not found")
@@ -358,7 +302,7 @@ def mark_line(
     raised = (
         session.execute(
             select(Nonconformity).where(
-                Nonconformity.audit_line_id == line.id, Nonconformity.state != NcState.cancelled
+                col(Nonconformity.audit_line_id) == line.id, col(Nonconformity.state) != NcState.cancelled
             )
         )
         .scalars()
@@ -381,7 +325,7 @@ def mark_line(
     line.checked_by_id, line.checked_at = actor.id, utcnow()
     session.add(line)
     session.flush()
-    observation = session.execute(select(AuditFinding).where(AuditFinding.line_id == line.id)).scalars().first()
+    observation = session.execute(select(AuditFinding).where(col(AuditFinding.line_id) == line.id)).scalars().first()
     if observation is not None and result != LineResult.observation:
         events.record(
             session,
@@ -405,7 +349,7 @@ def mark_line(
                 kind=FindingKind.observation,
                 clause_id=line.clause_id,
                 description=text,
-                created_by_id=actor.id,
+                created_by_id=stored_id(actor),
             )
         observation.description = text
         session.add(observation)
@@ -423,8 +367,11 @@ def mark_line(
     )
     if result == LineResult.nonconforming:
         if not stripped(evidence_examined):
-            controls = session.execute(select(Document.control_no).where(Document.id.in_(doc_ids))).scalars().all()
+            controls = (
+                session.execute(select(col(Document.control_no)).where(col(Document.id).in_(doc_ids))).scalars().all()
+            )
             evidence_examined = "；".join([*controls, notes]) if controls or notes else ""
+        assert severity is not None  # checked above: a nonconforming line needs its severity
         record_nonconformity(
             session,
             actor=actor,
@@ -444,8 +391,7 @@ def add_finding(
     session: Session, *, actor: User, audit_id: int, kind: FindingKind, description: str, clause_id: str | None = None
 ) -> AuditFinding:
     audit = get_audit(session, audit_id=audit_id, user=actor, for_update=True)
-    _require_team(audit, actor)
-    _require_audit_state(audit, AuditState.in_progress)
+    lifecycle.check(audit, AuditAction.add_finding, actor)
     description = stripped(description)
     if not description:
         raise Invalid("请填写说明", "A description is required")
@@ -453,11 +399,11 @@ def add_finding(
         raise Invalid(f"条款 {clause_id} 不存在", f"Clause {clause_id} does not exist")
     finding = AuditFinding(
         park_id=audit.park_id,
-        audit_id=audit.id,
+        audit_id=stored_id(audit),
         kind=kind,
         clause_id=clause_id or None,
         description=description,
-        created_by_id=actor.id,
+        created_by_id=stored_id(actor),
     )
     session.add(finding)
     session.flush()
@@ -475,88 +421,28 @@ def add_finding(
 
 def complete_audit(session: Session, *, actor: User, audit_id: int, conclusion: str) -> Audit:
     audit = get_audit(session, audit_id=audit_id, user=actor, for_update=True)
-    _require_team(audit, actor, lead_only=True)
-    _require_audit_state(audit, AuditState.in_progress)
+    lifecycle.check(audit, AuditAction.complete, actor)
     pending = session.execute(
         select(func.count())
         .select_from(AuditLine)
-        .where(AuditLine.audit_id == audit.id, AuditLine.result == LineResult.pending)
+        .where(col(AuditLine.audit_id) == audit.id, col(AuditLine.result) == LineResult.pending)
     ).scalar_one()
     if pending:
         raise Conflict(f"检查表还有 {pending} 行未填写结论", f"{pending} checklist line(s) have no verdict yet")
     conclusion = stripped(conclusion)
     if not conclusion:
         raise Invalid("请填写审核结论", "The audit conclusion is required")
-    before = {"state": str(audit.state)}
-    audit.state, audit.conclusion, audit.completed_at = AuditState.completed, conclusion, utcnow()
-    _audit_event(session, audit, "complete", actor, before, {"state": str(audit.state), "conclusion": conclusion})
+    audit.conclusion, audit.completed_at = conclusion, utcnow()
+    lifecycle.transition(session, audit, AuditAction.complete, actor=actor, recorded={"conclusion": conclusion})
     return audit
 
 
 def cancel_audit(session: Session, *, actor: User, audit_id: int, reason: str) -> Audit:
     audit = get_audit(session, audit_id=audit_id, user=actor, for_update=True)
-    if actor.role != Role.coordinator and not (actor.role == Role.auditor and actor.id == audit.lead_auditor_id):
-        raise Forbidden(
-            "只有体系管理员或审核组长可以取消审核",
-            "Only a coordinator or the lead auditor may cancel",
-            audit=refusal(actor, "access.refused", "audit", audit.id),
-        )
-    _require_audit_state(audit, AuditState.planned, AuditState.in_progress)
+    lifecycle.check(audit, AuditAction.cancel, actor)
     reason = stripped(reason)
     if not reason:
         raise Invalid("取消审核必须填写原因", "Cancelling an audit needs a reason")
-    before = {"state": str(audit.state)}
-    audit.state, audit.cancel_reason = AuditState.cancelled, reason
-    _audit_event(session, audit, "cancel", actor, before, {"state": str(audit.state), "reason": reason})
+    audit.cancel_reason = reason
+    lifecycle.transition(session, audit, AuditAction.cancel, actor=actor, recorded={"reason": reason})
     return audit
-
-
-# ---------------------------------------------------------------- the readiness hook
-
-
-def open_major_nonconformities(session: Session, park_id: int, as_of: date | None = None) -> dict[str, list[dict]]:
-    """clause id -> the major nonconformities open at the end of `as_of` (today by default), with reasons."""
-    cutoff = end_of_day(as_of or utcnow().date())
-    rows = (
-        session.execute(
-            select(Nonconformity)
-            .where(
-                Nonconformity.park_id == park_id,
-                Nonconformity.severity == Severity.major,
-                Nonconformity.raised_at < cutoff,
-                or_(Nonconformity.ended_at.is_(None), Nonconformity.ended_at >= cutoff),
-            )
-            .order_by(Nonconformity.id)
-        )
-        .scalars()
-        .all()
-    )
-    result: dict[str, list[dict]] = {}
-    for nc in rows:
-        state_zh, state_en = lifecycle.STATE_LABELS[str(nc.state)]
-        short = nc.description if len(nc.description) <= 80 else nc.description[:80] + "…"
-        result.setdefault(nc.clause_id, []).append(
-            {
-                "id": nc.id,
-                "code": nc_code(nc.id),
-                "severity": str(nc.severity),
-                "state": str(nc.state),
-                "origin": str(nc.origin),
-                "link": f"/nonconformities/{nc.id}",
-                "reason_zh": f"存在未关闭的严重不符合项 {nc_code(nc.id)}（{state_zh}）：{short}",
-                "reason_en": f"Open major nonconformity {nc_code(nc.id)} ({state_en.lower()}): {short}",
-            }
-        )
-    return result
-
-
-def cap_by_nonconformities(
-    session: Session, *, park_id: int, as_of: date | None, clauses: list[dict[str, Any]]
-) -> None:
-    """The readiness hook: a clause with an open major nonconformity is `partial` at best, and says why."""
-    open_major = open_major_nonconformities(session, park_id, as_of)
-    for clause in clauses:
-        found = open_major.get(clause["id"], [])
-        clause["nonconformities"] = found
-        if found and clause.get("status") == "met":
-            clause["status"] = "partial"

@@ -1,16 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from app.db import SessionDep
-from app.deps import require_role
+from app.deps import TrailReader
 from app.events import service
 from app.events.models import EventPublic
-from app.users.models import Role, User
 
 router = APIRouter(prefix="/api/events", tags=["audit trail"])
-
-TrailReader = Annotated[User, Depends(require_role(Role.auditor, Role.coordinator, Role.top_management, Role.admin))]
 
 
 @router.get("", response_model=list[EventPublic])

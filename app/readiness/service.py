@@ -22,6 +22,7 @@ from app.deps import refusal
 from app.errors import Forbidden, Invalid, NotFound
 from app.events import service as events
 from app.readiness.items import judge_types
+from app.readiness.nonconformities import cap_by_nonconformities
 from app.readiness.queries import fill_evidence, load_applicability, load_clause_map, load_revision_buckets
 from app.readiness.rollup import ITEM_STATUSES, roll_up, summary
 from app.users.models import Role, User
@@ -94,9 +95,7 @@ def _compute(
     reasons = {code: verdict.reason() for code, verdict in verdicts.items()}
     rollup = roll_up(clauses, types, excluded, verdicts, reasons, READINESS_CHAPTERS)
 
-    # Audits hook (app/audits): an open major nonconformity caps its clause at `partial`, with the reason.
-    from app.audits.service import cap_by_nonconformities
-
+    # An open major nonconformity caps its clause at `partial`, with the reason.
     cap_by_nonconformities(session, park_id=park_id, as_of=as_of, clauses=rollup.clauses)
 
     chapters = []

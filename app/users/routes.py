@@ -5,13 +5,11 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from app.db import SessionDep
-from app.deps import ClientAddress, CurrentUser, EntityId, require_role
+from app.deps import AdminUser, ClientAddress, CurrentUser, EntityId
 from app.users import service
 from app.users.models import ROLE_LABELS, Role, User, UserPublic
 
 router = APIRouter(prefix="/api", tags=["auth & users"])
-
-AdminUser = Annotated[User, Depends(require_role(Role.admin))]
 
 
 class TokenOut(BaseModel):

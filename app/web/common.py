@@ -54,9 +54,8 @@ def web_user(request: Request) -> User:
         "park_name": park.name if park else "",
         "park_code": park.code if park else "",
     }
-    from app.events.routes import TrailReader
+    from app.deps import AdminUser, TrailReader
     from app.users.models import Role
-    from app.users.routes import AdminUser
 
     request.state.web_nav = {
         "trail": allowed_by(TrailReader, user),
@@ -70,7 +69,7 @@ WebUser = Annotated[User, Depends(web_user)]
 
 
 def allowed_by(annotated: Any, user: User) -> bool:
-    """Whether an API role dependency (e.g. events.routes.TrailReader) lets `user` through: one rule, two uses."""
+    """Whether an API role dependency (e.g. deps.TrailReader) lets `user` through: one rule, two uses."""
     dependency = annotated.__metadata__[0].dependency
 
     class _Probe:

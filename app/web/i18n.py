@@ -107,7 +107,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dash.items_met": ("项已满足", "items met"),
     "dash.items_in_progress": ("项进行中", "items in progress"),
     "dash.items_missing": ("项缺失", "items missing"),
-    "dash.items_overdue": ("项逾期", "items overdue"),
+    "dash.tasks_overdue": ("项待办已逾期", "tasks overdue"),
     "dash.items_na": ("项不适用", "items not applicable"),
     "dash.chapters": ("各章", "Chapters"),
     "dash.chapter_no": ("第 %s 章", "Chapter %s"),
@@ -454,7 +454,7 @@ TEXT: dict[str, tuple[str, str]] = {
 
 ACCESS_LABELS = {"public": ("公开", "public"), "internal": ("内部", "internal"), "restricted": ("受限", "restricted")}
 KIND_LABELS = {"document": ("文件", "document"), "record": ("记录", "record")}
-TASK_LABELS = {  # the kinds of app.audits.tasks, in the order the tasks page shows them
+TASK_LABELS = {  # the kinds of app.tasks.service, in the order the tasks page shows them
     "revision_review": ("待我审核", "To review"),
     "revision_approve": ("待我批准", "To approve"),
     "revision_publish": ("已批准待发布", "Approved, to publish"),

@@ -8,13 +8,11 @@ from fastapi.responses import Response
 
 from app.clauses import queries as clauses
 from app.db import SessionDep
-from app.deps import EntityId
+from app.deps import AdminUser, EntityId, TrailReader
 from app.documents import queries
 from app.events import service as events
-from app.events.routes import TrailReader
 from app.users import service as users
 from app.users.models import Park, Role
-from app.users.routes import AdminUser
 from app.web.common import WebUser, render, require, see_other
 from app.web.i18n import ENTITY_LABELS, TASK_LABELS
 
@@ -29,9 +27,9 @@ PAGE_LINKS = ("/documents/", "/clauses/", "/audits/", "/nonconformities/", "/rev
 
 
 def _task_rows(session: SessionDep, user: WebUser) -> list[dict]:
-    """The per-user due list of app.audits.tasks (revisions, reviews, records, audits, actions …): one source."""
+    """The per-user due list of app.tasks.service (revisions, reviews, records, audits, actions …): one source."""
     try:
-        from app.audits.tasks import tasks_for
+        from app.tasks.service import tasks_for
     except ImportError:  # the audits package is optional here: fall back to the revision-based tasks
         return [
             {

@@ -14,12 +14,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from app.audits import nonconformities as nc_service
 from app.audits import service
-from app.audits.models import FindingKind, NcOrigin, Severity
+from app.audits.models import FindingKind
 from app.db import SessionDep
 from app.deps import EntityId
 from app.errors import Invalid
+from app.nonconformities import service as nc_service
+from app.nonconformities.models import NcOrigin, Severity
 from app.web.common import WebUser, see_other
 from app.web.pages_audits import OptDate, OptId, Short, Text, _day, _id
 

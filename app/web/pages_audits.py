@@ -12,20 +12,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from app.audits import lifecycle as nc_lifecycle
-from app.audits import nonconformities as nc_service
-from app.audits import reports, reviews, service, tasks
+from app.audits import lifecycle, reports, service
 from app.audits.checklist import CHAPTERS
 from app.audits.common import READERS, get_audit
-from app.audits.models import AuditState, FindingKind, LineResult, NcOrigin, NcState, Nonconformity, Severity
-from app.audits.routes import audit_detail, audit_summary
-from app.audits.routes_nonconformities import action_out, nc_detail, nc_summary
-from app.audits.routes_reviews import review_detail, review_summary
+from app.audits.models import FindingKind, LineResult
+from app.audits.schemas import audit_detail, audit_summary
 from app.clauses import queries as clause_queries
 from app.db import SessionDep
-from app.deps import ClientAddress, EntityId
+from app.deps import EntityId
 from app.errors import Invalid
 from app.events import service as events
+from app.nonconformities import lifecycle as nc_lifecycle
+from app.nonconformities import service as nc_service
+from app.nonconformities.models import Severity
+from app.reviews.inputs import OUTPUT_ITEMS
 from app.users.models import Role
 from app.users.service import list_users
 from app.web.common import TEMPLATES, WebUser, get_lang, render, see_other
@@ -48,7 +48,7 @@ AUDIT_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "nc_action": nc_lifecycle.ACTION_LABELS,
     "action_state": {"open": ("进行中", "open"), "done": ("已完成", "done"), "cancelled": ("已取消", "cancelled")},
     "review_state": {"draft": ("进行中", "in preparation"), "closed": ("已关闭", "closed")},
-    "output": reviews.OUTPUT_ITEMS,
+    "output": OUTPUT_ITEMS,
     "finding_kind": {
         "observation": ("观察项", "observation"),
         "improvement": ("改进机会", "opportunity for improvement"),
@@ -204,20 +204,15 @@ def create_audit(
 def audit_page(audit_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
     audit = get_audit(session, audit_id=audit_id, user=user)
     detail = audit_detail(session, audit)
-    team = service.team_ids(audit)
-    on_team = user.role == Role.auditor and user.id in team
-    may_add_finding = on_team and audit.state == AuditState.in_progress  # service.add_finding: the team, in progress
+    actions = lifecycle.allowed_actions(audit, user)
     return _page(
         request,
         "audit.html",
         section="audits",
         a=detail,
-        on_team=on_team,
-        may_add_finding=may_add_finding,
+        actions=actions,
         finding_kinds=[k.value for k in FindingKind],
-        clause_list=clause_queries.list_clauses(session) if may_add_finding else [],
-        is_lead=user.role == Role.auditor and user.id == audit.lead_auditor_id,
-        may_cancel=user.role == Role.coordinator or (user.role == Role.auditor and user.id == audit.lead_auditor_id),
+        clause_list=clause_queries.list_clauses(session) if "add_finding" in actions else [],
         may_file=user.role == Role.coordinator,
         results=[r.value for r in LineResult if r != LineResult.pending],
         severities=[s.value for s in Severity],
@@ -274,301 +269,3 @@ def cancel_audit(audit_id: EntityId, session: SessionDep, user: WebUser, reason:
 def file_audit_report(audit_id: EntityId, session: SessionDep, user: WebUser) -> Response:
     reports.file_audit_report(session, actor=user, audit_id=audit_id)
     return see_other(f"/audits/{audit_id}?done=report_filed")
-
-
-# ---------------------------------------------------------------- nonconformities and actions
-
-
-FilterText = Annotated[str | None, Query(max_length=32)]
-
-
-@router.get("/nonconformities")
-def nonconformities_page(
-    request: Request,
-    session: SessionDep,
-    user: WebUser,
-    state: FilterText = None,
-    origin: FilterText = None,
-    severity: FilterText = None,
-) -> Response:
-    rows = nc_service.list_nonconformities(
-        session, user=user, state=state or None, origin=origin or None, severity=severity or None
-    )
-    return _page(
-        request,
-        "nonconformities.html",
-        section="nonconformities",
-        items=[nc_summary(session, nc) for nc in rows],
-        params={"state": state or "", "origin": origin or "", "severity": severity or ""},
-        states=[s.value for s in NcState],
-        origins=[o.value for o in NcOrigin],
-        severities=[s.value for s in Severity],
-        may_raise=user.role in nc_service.NC_RAISERS,
-        raise_origins=[o.value for o in RAISE_ORIGINS],
-        clause_list=clause_queries.list_clauses(session),
-    )
-
-
-RAISE_ORIGINS = (NcOrigin.monitoring, NcOrigin.compliance_evaluation, NcOrigin.other)  # audits, reviews: own pages
-
-
-@router.post("/nonconformities")
-def raise_nonconformity(
-    session: SessionDep,
-    user: WebUser,
-    origin: Annotated[NcOrigin, Form()],
-    clause_id: Annotated[str, Form(max_length=16)],
-    severity: Annotated[Severity, Form()],
-    description: Text = "",
-    origin_ref: Short = "",
-    evidence_examined: Text = "",
-) -> Response:
-    nc = nc_service.raise_nonconformity(
-        session,
-        actor=user,
-        origin=origin,
-        clause_id=clause_id,
-        severity=severity,
-        description=description,
-        evidence_examined=evidence_examined,
-        origin_ref=origin_ref,
-    )
-    return see_other(f"/nonconformities/{nc.id}?done=nc_raised")
-
-
-@router.get("/nonconformities/{nc_id:int}")
-def nonconformity_page(nc_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
-    nc = nc_service.get_nonconformity(session, nc_id=nc_id, user=user)
-    detail = nc_detail(session, nc, user)
-    entities = [("nonconformity", nc.id)] + [("corrective_action", a["id"]) for a in detail["actions"]]
-    # nc_service.add_action: a coordinator, while the actions are under way
-    may_add_action = user.role in nc_lifecycle.COORDINATORS and nc.state == NcState.action_planned
-    return _page(
-        request,
-        "nonconformity.html",
-        section="nonconformities",
-        n=detail,
-        me_id=user.id,
-        people=_people(session, user),
-        history=_history(session, user.park_id, entities),
-        may_file=user.role == Role.coordinator,
-        may_add_action=may_add_action,
-    )
-
-
-@router.post("/nonconformities/{nc_id:int}/analyse")
-def analyse(
-    nc_id: EntityId,
-    session: SessionDep,
-    user: WebUser,
-    cause_analysis: Text = "",
-    similar_elsewhere: Annotated[str, Form(max_length=3)] = "",
-    similar_details: Text = "",
-) -> Response:
-    similar = {"yes": True, "no": False}.get(similar_elsewhere)
-    nc_service.analyse(
-        session,
-        actor=user,
-        nc_id=nc_id,
-        cause_analysis=cause_analysis,
-        similar_elsewhere=similar,
-        similar_details=similar_details,
-    )
-    return see_other(f"/nonconformities/{nc_id}?done=nc_analyse")
-
-
-@router.post("/nonconformities/{nc_id:int}/plan")
-def plan(
-    nc_id: EntityId,
-    session: SessionDep,
-    user: WebUser,
-    description: Annotated[list[str] | None, Form(max_length=20000)] = None,
-    owner_id: Annotated[list[str] | None, Form(max_length=12)] = None,
-    due_date: Annotated[list[str] | None, Form(max_length=10)] = None,
-) -> Response:
-    actions = []
-    rows = zip(description or [], owner_id or [], due_date or [], strict=False)
-    for text, owner, due in rows:
-        if not (text.strip() or owner.strip() or due.strip()):
-            continue  # an empty row of the form
-        owner_value = _id(owner)
-        if owner_value is None:
-            raise Invalid(
-                "每项措施都必须有内容、负责人和完成期限", "Each action needs a description, an owner and a due date"
-            )
-        actions.append(
-            {"description": text, "owner_id": owner_value, "due_date": _day(due, "完成期限", "The due date")}
-        )
-    nc_service.plan(session, actor=user, nc_id=nc_id, actions=actions)
-    return see_other(f"/nonconformities/{nc_id}?done=nc_plan")
-
-
-@router.post("/nonconformities/{nc_id:int}/complete")
-def complete(nc_id: EntityId, session: SessionDep, user: WebUser, completion_evidence: Text = "") -> Response:
-    nc_service.complete(session, actor=user, nc_id=nc_id, completion_evidence=completion_evidence)
-    return see_other(f"/nonconformities/{nc_id}?done=nc_complete")
-
-
-@router.post("/nonconformities/{nc_id:int}/verify")
-def verify(nc_id: EntityId, session: SessionDep, user: WebUser, verification: Text = "") -> Response:
-    nc_service.verify(session, actor=user, nc_id=nc_id, verification=verification)
-    return see_other(f"/nonconformities/{nc_id}?done=nc_verify")
-
-
-@router.post("/nonconformities/{nc_id:int}/reopen")
-def reopen(nc_id: EntityId, session: SessionDep, user: WebUser, reason: Text = "") -> Response:
-    nc_service.reopen(session, actor=user, nc_id=nc_id, reason=reason)
-    return see_other(f"/nonconformities/{nc_id}?done=nc_reopen")
-
-
-@router.post("/nonconformities/{nc_id:int}/close")
-def close(nc_id: EntityId, session: SessionDep, user: WebUser, comment: Text = "") -> Response:
-    nc_service.close(session, actor=user, nc_id=nc_id, comment=comment)
-    return see_other(f"/nonconformities/{nc_id}?done=nc_close")
-
-
-@router.post("/nonconformities/{nc_id:int}/cancel")
-def cancel(nc_id: EntityId, session: SessionDep, user: WebUser, reason: Text = "") -> Response:
-    nc_service.cancel(session, actor=user, nc_id=nc_id, reason=reason)
-    return see_other(f"/nonconformities/{nc_id}?done=nc_cancel")
-
-
-@router.post("/nonconformities/{nc_id:int}/file-report")
-def file_nonconformity_record(nc_id: EntityId, session: SessionDep, user: WebUser) -> Response:
-    reports.file_nonconformity_record(session, actor=user, nc_id=nc_id)
-    return see_other(f"/nonconformities/{nc_id}?done=report_filed")
-
-
-@router.get("/actions/{action_id:int}")
-def action_page(action_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
-    """A task's link to an action: the page of its nonconformity or review; an owner who may not read those
-    (a contributor) gets the action alone, with its form."""
-    action = nc_service.get_action(session, action_id=action_id, user=user)
-    link = nc_service.action_link(action, session)
-    if user.role in READERS and not link.startswith("/actions/"):
-        return see_other(link)
-    names = {action.owner_id: user.full_name} if action.owner_id == user.id else {}
-    nc_state = None
-    if action.nonconformity_id is not None:
-        nc_state = str(session.get(Nonconformity, action.nonconformity_id).state)
-    return _page(
-        request,
-        "audit_action.html",
-        section="tasks",
-        act=action_out(action, names, tasks.today_utc()),
-        me_id=user.id,
-        nc_state=nc_state,
-    )
-
-
-@router.post("/actions/{action_id:int}/done")
-def action_done(action_id: EntityId, session: SessionDep, user: WebUser, evidence: Text = "") -> Response:
-    action = nc_service.mark_action_done(session, actor=user, action_id=action_id, evidence=evidence)
-    link = nc_service.action_link(action, session)
-    return see_other(f"{link if not link.startswith('/actions/') else '/tasks'}?done=action_done")
-
-
-# ---------------------------------------------------------------- management reviews
-
-
-@router.get("/reviews")
-def reviews_page(request: Request, session: SessionDep, user: WebUser) -> Response:
-    rows = [review_summary(r) for r in reviews.list_reviews(session, user=user)]
-    return _page(request, "reviews.html", section="reviews", items=rows, may_create=user.role == Role.coordinator)
-
-
-@router.post("/reviews")
-def create_review(session: SessionDep, user: WebUser, review_date: OptDate, title: Short = "") -> Response:
-    day = _day(review_date, "评审日期", "The review date")
-    if day is None:
-        raise Invalid("请填写评审日期", "The review date is required")
-    review = reviews.create_review(session, actor=user, title=title, review_date=day)
-    return see_other(f"/reviews/{review.id}?done=review_created")
-
-
-@router.get("/reviews/{review_id:int}")
-def review_page(review_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
-    review = reviews.get_review(session, review_id=review_id, user=user)
-    detail = review_detail(session, review)
-    raised = [
-        nc_summary(session, nc)
-        for nc in nc_service.list_nonconformities(session, user=user, origin=NcOrigin.management_review)
-        if nc.review_id == review.id
-    ]
-    may_raise = user.role in nc_service.NC_RAISERS  # nc_service.raise_nonconformity: any state of the review
-    return _page(
-        request,
-        "review.html",
-        section="reviews",
-        r=detail,
-        people=_people(session, user),
-        may_edit=user.role in reviews.REVIEW_EDITORS and detail["state"] == "draft",
-        may_close=user.role == Role.top_management and detail["state"] == "draft",
-        may_file=user.role == Role.coordinator,
-        outputs=reviews.OUTPUT_ITEMS,
-        raised=raised,
-        may_raise=may_raise,
-        severities=[s.value for s in Severity],
-        clause_list=clause_queries.list_clauses(session) if may_raise else [],
-    )
-
-
-@router.post("/reviews/{review_id:int}/inputs")
-def set_input(
-    review_id: EntityId, session: SessionDep, user: WebUser, key: Annotated[str, Form(max_length=64)], text: Text = ""
-) -> Response:
-    reviews.set_input(session, actor=user, review_id=review_id, key=key, text=text)
-    return see_other(f"/reviews/{review_id}?done=review_input#in-{key}")
-
-
-@router.post("/reviews/{review_id:int}/refresh-inputs")
-def refresh_inputs(review_id: EntityId, session: SessionDep, user: WebUser) -> Response:
-    reviews.refresh_inputs(session, actor=user, review_id=review_id)
-    return see_other(f"/reviews/{review_id}?done=review_refreshed")
-
-
-@router.post("/reviews/{review_id:int}/decisions")
-def add_decision(
-    review_id: EntityId,
-    session: SessionDep,
-    user: WebUser,
-    output_item: Annotated[str, Form(max_length=4)],
-    decision: Text = "",
-    action_description: Text = "",
-    action_owner_id: OptId = "",
-    action_due_date: OptDate = "",
-) -> Response:
-    action = None
-    owner = _id(action_owner_id)
-    due = _day(action_due_date, "完成期限", "The due date")
-    if owner is not None or due is not None or action_description.strip():
-        if owner is None:
-            raise Invalid(
-                "每项措施都必须有内容、负责人和完成期限", "Each action needs a description, an owner and a due date"
-            )
-        action = {"description": action_description, "owner_id": owner, "due_date": due}
-    reviews.add_decision(
-        session, actor=user, review_id=review_id, output_item=output_item, decision=decision, action=action
-    )
-    return see_other(f"/reviews/{review_id}?done=review_decision")
-
-
-@router.post("/reviews/{review_id:int}/close")
-def close_review(
-    review_id: EntityId,
-    session: SessionDep,
-    user: WebUser,
-    address: ClientAddress,
-    password: Annotated[str, Form(max_length=256)] = "",
-    comment: Text = "",
-) -> Response:
-    reviews.close_review(
-        session, actor=user, review_id=review_id, password=password, comment=comment, client_address=address
-    )
-    return see_other(f"/reviews/{review_id}?done=review_closed")
-
-
-@router.post("/reviews/{review_id:int}/file-report")
-def file_review_report(review_id: EntityId, session: SessionDep, user: WebUser) -> Response:
-    reports.file_review_report(session, actor=user, review_id=review_id)
-    return see_other(f"/reviews/{review_id}?done=report_filed")

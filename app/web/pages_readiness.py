@@ -10,6 +10,7 @@ from app.clauses import queries as clauses
 from app.common import utcnow
 from app.db import SessionDep
 from app.readiness import service as readiness
+from app.tasks import service as tasks
 from app.users.models import Role
 from app.web.common import WebUser, render, see_other
 
@@ -52,6 +53,8 @@ def dashboard(
         r=result,
         overall=result["overall"],
         figures=_counts(result["overall"]["counts"]),
+        # What is overdue for this user, as /tasks lists it (the items' review and record dates are among them).
+        overdue_tasks=tasks.overdue_count(tasks.tasks_for(session, user, today)),
         today=today.isoformat(),
         historical=as_of is not None and as_of < today,
     )

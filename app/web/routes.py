@@ -8,13 +8,32 @@ from pathlib import Path
 from fastapi import APIRouter, Depends
 from fastapi.staticfiles import StaticFiles
 
-from app.web import pages_admin, pages_audit_forms, pages_audits, pages_auth, pages_documents, pages_readiness
+from app.web import (
+    pages_admin,
+    pages_audit_forms,
+    pages_audits,
+    pages_auth,
+    pages_documents,
+    pages_nonconformities,
+    pages_readiness,
+    pages_reviews,
+)
 from app.web.csrf import verify_csrf
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
-for module in (pages_auth, pages_readiness, pages_documents, pages_admin, pages_audits, pages_audit_forms):
+# pages_nonconformities last: its step route (/nonconformities/{id}/{action}) must not shadow the others.
+for module in (
+    pages_auth,
+    pages_readiness,
+    pages_documents,
+    pages_admin,
+    pages_audits,
+    pages_reviews,
+    pages_audit_forms,
+    pages_nonconformities,
+):
     router.include_router(module.router)
 
 

@@ -163,7 +163,7 @@ def test_chapter_7_audit_and_its_nonconformity_through_the_forms(browser, park):
     action_id = int(re.search(r'action="/actions/(\d+)/done"', owner.get(nc_page).text).group(1))
     links = [task["link"] for task in owner.get("/api/tasks").json()["tasks"]]
     assert nc_page in links
-    for link in links:  # every task link of app.audits.tasks leads to a page
+    for link in links:  # every task link of app.tasks.service leads to a page
         assert owner.get(link).status_code in (200, 303), link
     assert owner.get(f"/actions/{action_id}").headers["location"] == nc_page
     assert 'action="/actions/' not in coordinator.get(nc_page).text  # not the owner: no form

@@ -133,8 +133,8 @@ def test_remind_prints_each_users_list(park, monkeypatch):
 
 
 def test_remind_emails_when_smtp_is_configured(park, monkeypatch):
-    from app.audits import tasks as task_module
     from app.cli import app as cli
+    from app.tasks import reminders as task_module
 
     sent: list = []
 

@@ -1,38 +1,23 @@
-"""Management reviews (10.3): inputs assembled from what carbonms holds, decisions, closing signature, the record."""
+"""The inputs of a management review (10.3.1 a–h): assembled from what carbonms holds, per section."""
 
 from collections import Counter
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from app.audits.common import dumps, end_of_day, get_in_park, loads, require_reader, require_role, stripped
-from app.audits.models import (
-    ActionState,
-    Audit,
-    AuditFinding,
-    AuditLine,
-    AuditState,
-    CorrectiveAction,
-    FindingKind,
-    ManagementReview,
-    Nonconformity,
-    ReviewDecision,
-    ReviewState,
-)
-from app.audits.nonconformities import nc_code, record_action
+from app.audits.common import end_of_day
+from app.audits.models import Audit, AuditFinding, AuditLine, AuditState, FindingKind
 from app.common import as_utc, utcnow
-from app.deps import refusal
 from app.documents.models import Document, Revision
-from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
-from app.events import service as events
-from app.readiness.items import add_months
-from app.users.models import Role, User
-from app.users.service import require_signature
+from app.nonconformities.models import ActionState, CorrectiveAction, Nonconformity
+from app.nonconformities.queries import nc_code
+from app.reviews.models import ManagementReview, ReviewDecision, ReviewState
+from app.users.models import User
 
-REVIEW_EDITORS = frozenset({Role.coordinator, Role.top_management})
 TO_COMPLETE_ZH, TO_COMPLETE_EN = "待填写", "to be completed"
+
 
 OUTPUT_ITEMS: dict[str, tuple[str, str]] = {
     "a": ("改进碳排放管理绩效的机会", "Opportunities to improve carbon management performance"),
@@ -211,22 +196,22 @@ def _documents(session: Session, park_id: int, doc_types: tuple[str, ...], since
         return []
     rows = session.execute(
         select(
-            Document.id,
-            Document.control_no,
-            Document.title,
-            Document.doc_type,
-            Document.kind,
-            Revision.number,
-            Revision.state,
-            Revision.created_at,
-            Revision.effective_from,
-            Revision.period_start,
-            Revision.period_end,
-            Revision.change_reason,
+            col(Document.id),
+            col(Document.control_no),
+            col(Document.title),
+            col(Document.doc_type),
+            col(Document.kind),
+            col(Revision.number),
+            col(Revision.state),
+            col(Revision.created_at),
+            col(Revision.effective_from),
+            col(Revision.period_start),
+            col(Revision.period_end),
+            col(Revision.change_reason),
         )
-        .join(Revision, Revision.document_id == Document.id)
-        .where(Document.park_id == park_id, Document.doc_type.in_(doc_types))
-        .order_by(Document.doc_type, Document.control_no, Revision.number)
+        .join(Revision, col(Revision.document_id) == col(Document.id))
+        .where(col(Document.park_id) == park_id, col(Document.doc_type).in_(doc_types))
+        .order_by(col(Document.doc_type), col(Document.control_no), col(Revision.number))
     ).all()
     out: dict[int, dict] = {}
     for doc_id, control_no, title, doc_type, kind, number, state, created, effective, start, end, reason in rows:
@@ -245,12 +230,12 @@ def _documents(session: Session, park_id: int, doc_types: tuple[str, ...], since
             {
                 "revision": number,
                 "state": str(state),
-                "effective_from": as_utc(effective).date().isoformat() if effective else None,
+                "effective_from": effective.date().isoformat() if effective else None,
                 "period_start": start.isoformat() if start else None,
                 "period_end": end.isoformat() if end else None,
             }
         )
-        created_day = as_utc(created).date() if created else None
+        created_day = created.date() if created else None
         if since is None or (created_day and created_day > since):
             entry["changes_since_last_review"].append(
                 {
@@ -278,19 +263,21 @@ def _action_entry(action: CorrectiveAction, today: date, owners: dict[int, str])
 
 
 def _owner_names(session: Session, park_id: int) -> dict[int, str]:
-    return dict(session.execute(select(User.id, User.full_name).where(User.park_id == park_id)).all())
+    return dict(session.execute(select(col(User.id), col(User.full_name)).where(col(User.park_id) == park_id)).all())
 
 
-def _previous_reviews(session: Session, park_id: int, review_date: date, exclude: int | None) -> list[ManagementReview]:
+def previous_reviews(session: Session, park_id: int, review_date: date, exclude: int | None) -> list[ManagementReview]:
     query = select(ManagementReview).where(
-        ManagementReview.park_id == park_id,
-        ManagementReview.state == ReviewState.closed,
-        ManagementReview.review_date <= review_date,
+        col(ManagementReview.park_id) == park_id,
+        col(ManagementReview.state) == ReviewState.closed,
+        col(ManagementReview.review_date) <= review_date,
     )
     if exclude is not None:
-        query = query.where(ManagementReview.id != exclude)
+        query = query.where(col(ManagementReview.id) != exclude)
     return list(
-        session.execute(query.order_by(ManagementReview.review_date.desc(), ManagementReview.id.desc())).scalars()
+        session.execute(
+            query.order_by(col(ManagementReview.review_date).desc(), col(ManagementReview.id).desc())
+        ).scalars()
     )
 
 
@@ -324,12 +311,12 @@ def assemble_inputs(
     owners = _owner_names(session, park_id)
     data: dict[str, dict[str, Any]] = {}
 
-    earlier = _previous_reviews(session, park_id, review_date, exclude_review)
+    earlier = previous_reviews(session, park_id, review_date, exclude_review)
     decision_ids = (
         [
             d
             for (d,) in session.execute(
-                select(ReviewDecision.id).where(ReviewDecision.review_id.in_([r.id for r in earlier]))
+                select(col(ReviewDecision.id)).where(col(ReviewDecision.review_id).in_([r.id for r in earlier]))
             )
         ]
         if earlier
@@ -339,8 +326,8 @@ def assemble_inputs(
         list(
             session.execute(
                 select(CorrectiveAction)
-                .where(CorrectiveAction.decision_id.in_(decision_ids))
-                .order_by(CorrectiveAction.due_date)
+                .where(col(CorrectiveAction.decision_id).in_(decision_ids))
+                .order_by(col(CorrectiveAction.due_date))
             ).scalars()
         )
         if decision_ids
@@ -352,7 +339,7 @@ def assemble_inputs(
         "counts": dict(Counter(str(a.state) for a in previous_actions)),
     }
 
-    ncs = list(session.execute(select(Nonconformity).where(Nonconformity.park_id == park_id)).scalars())
+    ncs = list(session.execute(select(Nonconformity).where(col(Nonconformity.park_id) == park_id)).scalars())
     cutoff_since = end_of_day(since) if since else None
     recent = [nc for nc in ncs if cutoff_since is None or as_utc(nc.raised_at) >= cutoff_since]
 
@@ -363,16 +350,16 @@ def assemble_inputs(
             "by_origin": dict(Counter(str(n.origin) for n in items)),
         }
 
-    audits_query = select(Audit).where(Audit.park_id == park_id, Audit.state == AuditState.completed)
+    audits_query = select(Audit).where(col(Audit.park_id) == park_id, col(Audit.state) == AuditState.completed)
     audits = [
         a
-        for a in session.execute(audits_query.order_by(Audit.audit_date)).scalars()
+        for a in session.execute(audits_query.order_by(col(Audit.audit_date))).scalars()
         if since is None or (a.audit_date and a.audit_date > since)
     ]
     audit_results = []
     for audit in audits:
         results = Counter(
-            str(r) for (r,) in session.execute(select(AuditLine.result).where(AuditLine.audit_id == audit.id))
+            str(r) for (r,) in session.execute(select(col(AuditLine.result)).where(col(AuditLine.audit_id) == audit.id))
         )
         audit_results.append(
             {
@@ -409,8 +396,8 @@ def assemble_inputs(
     open_all = list(
         session.execute(
             select(CorrectiveAction)
-            .where(CorrectiveAction.park_id == park_id, CorrectiveAction.state == ActionState.open)
-            .order_by(CorrectiveAction.due_date)
+            .where(col(CorrectiveAction.park_id) == park_id, col(CorrectiveAction.state) == ActionState.open)
+            .order_by(col(CorrectiveAction.due_date))
         ).scalars()
     )
     data["open_corrective_actions"] = {
@@ -421,7 +408,9 @@ def assemble_inputs(
 
     improvements = list(
         session.execute(
-            select(AuditFinding).where(AuditFinding.park_id == park_id, AuditFinding.kind == FindingKind.improvement)
+            select(AuditFinding).where(
+                col(AuditFinding.park_id) == park_id, col(AuditFinding.kind) == FindingKind.improvement
+            )
         ).scalars()
     )
     data["improvement"] = {
@@ -433,7 +422,7 @@ def assemble_inputs(
     }
 
     now_result = compute_readiness(session, park_id=park_id, as_of=min(review_date, today))
-    readiness = {"now": _readiness_summary(now_result), "at_last_review": None, "change": None}
+    readiness: dict[str, Any] = {"now": _readiness_summary(now_result), "at_last_review": None, "change": None}
     if previous is not None:
         then = _readiness_summary(compute_readiness(session, park_id=park_id, as_of=previous.review_date))
         readiness["at_last_review"] = then
@@ -464,286 +453,3 @@ def assemble_inputs(
 
 
 # ---------------------------------------------------------------- the review
-
-
-def get_review(session: Session, *, review_id: int, user: User, for_update: bool = False) -> ManagementReview:
-    return get_in_park(
-        session,
-        ManagementReview,
-        entity_id=review_id,
-        user=user,
-        entity_type="review",
-        missing=("管理评审不存在", "Management review not found"),
-        for_update=for_update,
-    )
-
-
-def list_reviews(session: Session, *, user: User) -> list[ManagementReview]:
-    require_reader(user, "review", "list")
-    return list(
-        session.execute(
-            select(ManagementReview)
-            .where(ManagementReview.park_id == user.park_id)
-            .order_by(ManagementReview.review_date.desc(), ManagementReview.id.desc())
-        ).scalars()
-    )
-
-
-def _require_draft(review: ManagementReview) -> None:
-    if review.state != ReviewState.draft:
-        raise InvalidTransition("管理评审已关闭，不能再修改", "The review is closed and cannot change")
-
-
-def _bump(session: Session, review: ManagementReview) -> None:
-    review.version += 1
-    session.add(review)
-    session.flush()
-
-
-def create_review(
-    session: Session, *, actor: User, title: str, review_date: date, today: date | None = None
-) -> ManagementReview:
-    require_role(
-        actor,
-        {Role.coordinator},
-        "review",
-        "new",
-        "只有体系管理员可以发起管理评审",
-        "Only a coordinator may prepare a management review",
-    )
-    if not 2000 <= review_date.year <= 2100:
-        raise Invalid("评审日期超出范围（2000–2100 年）", "The review date is out of range (2000–2100)")
-    title = stripped(title) or f"{review_date.year} 年度管理评审"
-    earlier = _previous_reviews(session, actor.park_id, review_date, None)
-    previous = earlier[0] if earlier else None
-    review = ManagementReview(
-        park_id=actor.park_id,
-        title=title,
-        review_date=review_date,
-        state=ReviewState.draft,
-        previous_review_id=previous.id if previous else None,
-        created_by_id=actor.id,
-    )
-    session.add(review)
-    session.flush()
-    review.inputs_json = dumps(
-        assemble_inputs(
-            session,
-            park_id=actor.park_id,
-            review_date=review_date,
-            previous=previous,
-            exclude_review=review.id,
-            today=today,
-        )
-    )
-    review.inputs_assembled_at = utcnow()
-    session.add(review)
-    session.flush()
-    events.record(
-        session,
-        action="review.create",
-        entity_type="review",
-        entity_id=review.id,
-        park_id=review.park_id,
-        actor=actor,
-        after={"title": title, "review_date": review_date, "previous_review_id": review.previous_review_id},
-    )
-    return review
-
-
-def refresh_inputs(session: Session, *, actor: User, review_id: int, today: date | None = None) -> ManagementReview:
-    review = get_review(session, review_id=review_id, user=actor, for_update=True)
-    require_role(
-        actor,
-        {Role.coordinator},
-        "review",
-        review.id,
-        "只有体系管理员可以更新评审输入",
-        "Only a coordinator may refresh the review's inputs",
-    )
-    _require_draft(review)
-    previous = session.get(ManagementReview, review.previous_review_id) if review.previous_review_id else None
-    review.inputs_json = dumps(
-        assemble_inputs(
-            session,
-            park_id=review.park_id,
-            review_date=review.review_date,
-            previous=previous,
-            exclude_review=review.id,
-            today=today,
-        )
-    )
-    review.inputs_assembled_at = utcnow()
-    _bump(session, review)
-    events.record(
-        session,
-        action="review.refresh_inputs",
-        entity_type="review",
-        entity_id=review.id,
-        park_id=review.park_id,
-        actor=actor,
-        after={"assembled_at": review.inputs_assembled_at},
-    )
-    return review
-
-
-def set_input(session: Session, *, actor: User, review_id: int, key: str, text: str) -> ManagementReview:
-    review = get_review(session, review_id=review_id, user=actor, for_update=True)
-    require_role(
-        actor,
-        REVIEW_EDITORS,
-        "review",
-        review.id,
-        "只有体系管理员或最高管理者可以填写评审输入",
-        "Only a coordinator or top management may fill in the review's inputs",
-    )
-    _require_draft(review)
-    if key not in SECTION_KEYS:
-        raise Invalid(f"评审输入“{key}”不存在", f"There is no review input “{key}”")
-    notes = loads(review.notes_json, {}) or {}
-    before = notes.get(key, "")
-    notes[key] = stripped(text)
-    review.notes_json = dumps(notes)
-    _bump(session, review)
-    events.record(
-        session,
-        action="review.input",
-        entity_type="review",
-        entity_id=review.id,
-        park_id=review.park_id,
-        actor=actor,
-        before={key: before},
-        after={key: notes[key]},
-    )
-    return review
-
-
-def add_decision(
-    session: Session,
-    *,
-    actor: User,
-    review_id: int,
-    output_item: str,
-    decision: str,
-    action: dict[str, Any] | None = None,
-) -> ReviewDecision:
-    review = get_review(session, review_id=review_id, user=actor, for_update=True)
-    require_role(
-        actor,
-        REVIEW_EDITORS,
-        "review",
-        review.id,
-        "只有体系管理员或最高管理者可以记录评审决定",
-        "Only a coordinator or top management may record decisions",
-    )
-    _require_draft(review)
-    output_item = stripped(output_item).lower().rstrip(")")
-    if output_item not in OUTPUT_ITEMS:
-        raise Invalid("评审输出必须是 10.3.2 a)–h) 之一", "The output must be one of 10.3.2 a)–h)")
-    decision = stripped(decision)
-    if not decision:
-        raise Invalid("请填写评审决定", "The decision is required")
-    row = ReviewDecision(
-        park_id=review.park_id, review_id=review.id, output_item=output_item, decision=decision, created_by_id=actor.id
-    )
-    session.add(row)
-    session.flush()
-    events.record(
-        session,
-        action="review.decision",
-        entity_type="review_decision",
-        entity_id=row.id,
-        park_id=review.park_id,
-        actor=actor,
-        after={"review_id": review.id, "output_item": output_item, "decision": decision},
-    )
-    if action:
-        record_action(
-            session,
-            actor=actor,
-            description=action.get("description") or decision,
-            owner_id=action["owner_id"],
-            due_date=action.get("due_date"),
-            decision_id=row.id,
-        )
-    _bump(session, review)
-    return row
-
-
-def decisions(session: Session, review_id: int) -> list[ReviewDecision]:
-    return list(
-        session.execute(
-            select(ReviewDecision)
-            .where(ReviewDecision.review_id == review_id)
-            .order_by(ReviewDecision.output_item, ReviewDecision.id)
-        ).scalars()
-    )
-
-
-def decision_actions(session: Session, decision_ids: list[int]) -> dict[int, list[CorrectiveAction]]:
-    if not decision_ids:
-        return {}
-    out: dict[int, list[CorrectiveAction]] = {}
-    for action in session.execute(
-        select(CorrectiveAction).where(CorrectiveAction.decision_id.in_(decision_ids)).order_by(CorrectiveAction.id)
-    ).scalars():
-        out.setdefault(action.decision_id, []).append(action)
-    return out
-
-
-def close_review(
-    session: Session,
-    *,
-    actor: User,
-    review_id: int,
-    password: str | None,
-    comment: str = "",
-    client_address: str = "",
-) -> ManagementReview:
-    """Top management closes the review with an electronic signature (password again)."""
-    # The password first: a wrong one gets one answer whatever the review's state (and argon2 runs before the lock).
-    require_signature(
-        session, actor, password, entity_type="review", entity_id=review_id, client_address=client_address
-    )
-    review = get_review(session, review_id=review_id, user=actor, for_update=True)
-    if actor.role != Role.top_management:
-        raise Forbidden(
-            "只有最高管理者可以签署关闭管理评审",
-            "Only top management may close a management review",
-            audit=refusal(actor, "access.refused", "review", review.id),
-        )
-    _require_draft(review)
-    if not decisions(session, review.id):
-        raise Conflict(
-            "管理评审至少要有一项评审输出（决定）才能关闭",
-            "A review needs at least one output (decision) before it can be closed",
-        )
-    before = {"state": str(review.state)}
-    review.state = ReviewState.closed
-    review.closed_by_id, review.closed_by_name, review.closed_at = actor.id, actor.full_name, utcnow()
-    review.closing_comment = stripped(comment)
-    _bump(session, review)
-    events.record(
-        session,
-        action="review.close",
-        entity_type="review",
-        entity_id=review.id,
-        park_id=review.park_id,
-        actor=actor,
-        before=before,
-        after={
-            "state": str(review.state),
-            "comment": review.closing_comment,
-            "signature": {
-                "signer": actor.username,
-                "signer_name": actor.full_name,
-                "signed_at": review.closed_at,
-                "meaning": "approve",
-            },
-        },
-    )
-    return review
-
-
-def next_review_due(review: ManagementReview) -> date:
-    return add_months(review.review_date, 12)

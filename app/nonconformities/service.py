@@ -4,9 +4,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from app.audits import lifecycle
 from app.audits.common import (
     READERS,
     dumps,
@@ -16,25 +15,21 @@ from app.audits.common import (
     park_user,
     require_reader,
     require_role,
+    stored_id,
     stripped,
-)
-from app.audits.lifecycle import NcAction
-from app.audits.models import (
-    ActionState,
-    CorrectiveAction,
-    ManagementReview,
-    NcOrigin,
-    NcState,
-    Nonconformity,
-    ReviewDecision,
-    Severity,
 )
 from app.clauses.models import Clause
 from app.common import utcnow
 from app.deps import refusal
 from app.documents.models import Document
-from app.errors import Forbidden, Invalid, InvalidTransition, NotFound
+from app.errors import Forbidden, Invalid, NotFound
 from app.events import service as events
+from app.nonconformities import lifecycle
+from app.nonconformities.lifecycle import ActionStep, NcAction
+from app.nonconformities.models import ActionState, CorrectiveAction, NcOrigin, NcState, Nonconformity, Severity
+from app.nonconformities.queries import action_facts, nc_actions
+from app.reviews.models import ManagementReview, ReviewDecision
+from app.reviews.queries import get_review
 from app.users.models import Role, User
 
 NC_RAISERS = frozenset({Role.coordinator, Role.auditor, Role.top_management})
@@ -47,10 +42,6 @@ ORIGIN_LABELS = {
     "other": ("其他", "Other"),
 }
 SEVERITY_LABELS = {"major": ("严重", "major"), "minor": ("一般", "minor")}
-
-
-def nc_code(nc_id: int) -> str:
-    return f"NC-{nc_id:04d}"
 
 
 # ---------------------------------------------------------------- nonconformities
@@ -97,7 +88,7 @@ def record_nonconformity(
         description=description,
         evidence_examined=evidence_examined,
         state=NcState.open,
-        raised_by_id=actor.id,
+        raised_by_id=stored_id(actor),
     )
     session.add(nc)
     session.flush()
@@ -156,8 +147,6 @@ def raise_nonconformity(
         audit = get_audit(session, audit_id=audit_id, user=actor)
         origin_ref = origin_ref or audit.title
     if review_id is not None:
-        from app.audits.reviews import get_review
-
         review = get_review(session, review_id=review_id, user=actor)
         origin_ref = origin_ref or review.title
     if origin_document_id is not None:
@@ -199,34 +188,20 @@ def list_nonconformities(
     clause_id: str | None = None,
 ) -> list[Nonconformity]:
     require_reader(user, "nonconformity", "list")
-    query = select(Nonconformity).where(Nonconformity.park_id == user.park_id)
+    query = select(Nonconformity).where(col(Nonconformity.park_id) == user.park_id)
     for column, value in (
-        (Nonconformity.state, state),
-        (Nonconformity.origin, origin),
-        (Nonconformity.severity, severity),
-        (Nonconformity.clause_id, clause_id),
+        (col(Nonconformity.state), state),
+        (col(Nonconformity.origin), origin),
+        (col(Nonconformity.severity), severity),
+        (col(Nonconformity.clause_id), clause_id),
     ):
         if value:
             query = query.where(column == value)
-    return list(session.execute(query.order_by(Nonconformity.id)).scalars())
-
-
-def nc_actions(session: Session, nc_id: int) -> list[CorrectiveAction]:
-    return list(
-        session.execute(
-            select(CorrectiveAction).where(CorrectiveAction.nonconformity_id == nc_id).order_by(CorrectiveAction.id)
-        ).scalars()
-    )
-
-
-def action_facts(actions: list[CorrectiveAction]) -> tuple[set[int], int]:
-    """The owners of a nonconformity's live actions and how many are still open."""
-    live = [a for a in actions if a.state != ActionState.cancelled]
-    return {a.owner_id for a in live}, sum(1 for a in live if a.state == ActionState.open)
+    return list(session.execute(query.order_by(col(Nonconformity.id))).scalars())
 
 
 def _transition(session: Session, nc: Nonconformity, action: NcAction, actor: User, content: dict) -> None:
-    owners, open_count = action_facts(nc_actions(session, nc.id))
+    owners, open_count = action_facts(nc_actions(session, stored_id(nc)))
     lifecycle.transition(session, nc, action, actor=actor, content=content, owner_ids=owners, open_actions=open_count)
 
 
@@ -254,10 +229,10 @@ def record_action(
         nonconformity_id=nonconformity_id,
         decision_id=decision_id,
         description=description,
-        owner_id=owner.id,
+        owner_id=stored_id(owner),
         due_date=due_date,
         state=ActionState.open,
-        created_by_id=actor.id,
+        created_by_id=stored_id(actor),
     )
     session.add(action)
     session.flush()
@@ -279,38 +254,34 @@ def record_action(
     return action
 
 
-def analyse(
-    session: Session,
-    *,
-    actor: User,
-    nc_id: int,
-    cause_analysis: str,
-    similar_elsewhere: bool | None,
-    similar_details: str = "",
-) -> Nonconformity:
-    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    _transition(
-        session,
-        nc,
-        NcAction.analyse,
-        actor,
-        {"cause_analysis": cause_analysis, "similar_elsewhere": similar_elsewhere, "similar_details": similar_details},
-    )
-    return nc
+def act(session: Session, *, actor: User, nc_id: int, action: NcAction, content: dict[str, Any]) -> Nonconformity:
+    """One step of a nonconformity (analyse, plan, complete, verify, reopen, close, cancel) with its content.
 
-
-def plan(session: Session, *, actor: User, nc_id: int, actions: list[dict[str, Any]]) -> Nonconformity:
+    A plan creates its actions; a cancellation cancels the actions still open.
+    """
     nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    _transition(session, nc, NcAction.plan, actor, {"actions": actions})
-    for entry in actions:
-        record_action(
-            session,
-            actor=actor,
-            description=entry.get("description", ""),
-            owner_id=entry["owner_id"],
-            due_date=entry.get("due_date"),
-            nonconformity_id=nc.id,
-        )
+    _transition(session, nc, action, actor, content)
+    if action == NcAction.plan:
+        for entry in content["actions"]:
+            record_action(
+                session,
+                actor=actor,
+                description=entry.get("description", ""),
+                owner_id=entry["owner_id"],
+                due_date=entry.get("due_date"),
+                nonconformity_id=nc.id,
+            )
+    elif action == NcAction.cancel:
+        for corrective in nc_actions(session, stored_id(nc)):
+            if corrective.state == ActionState.open:
+                lifecycle.transition_action(
+                    session,
+                    corrective,
+                    ActionStep.cancel,
+                    actor=actor,
+                    nc_state=None,
+                    recorded={"reason": stripped(content["reason"])},
+                )
     return nc
 
 
@@ -318,73 +289,17 @@ def add_action(
     session: Session, *, actor: User, nc_id: int, description: str, owner_id: int, due_date: date
 ) -> CorrectiveAction:
     nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    require_role(
-        actor,
-        lifecycle.COORDINATORS,
-        "nonconformity",
-        nc.id,
-        "只有体系管理员可以增加纠正措施",
-        "Only a coordinator may add actions",
-    )
-    if nc.state != NcState.action_planned:
-        raise InvalidTransition(
-            "只有在纠正措施实施阶段可以增加措施", "Actions can be added only while actions are planned"
-        )
+    lifecycle.check_add_action(nc, actor)
     return record_action(
         session, actor=actor, description=description, owner_id=owner_id, due_date=due_date, nonconformity_id=nc.id
     )
-
-
-def complete(session: Session, *, actor: User, nc_id: int, completion_evidence: str) -> Nonconformity:
-    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    _transition(session, nc, NcAction.complete, actor, {"completion_evidence": completion_evidence})
-    return nc
-
-
-def verify(session: Session, *, actor: User, nc_id: int, verification: str) -> Nonconformity:
-    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    _transition(session, nc, NcAction.verify, actor, {"verification": verification})
-    return nc
-
-
-def reopen(session: Session, *, actor: User, nc_id: int, reason: str) -> Nonconformity:
-    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    _transition(session, nc, NcAction.reopen, actor, {"reason": reason})
-    return nc
-
-
-def close(session: Session, *, actor: User, nc_id: int, comment: str = "") -> Nonconformity:
-    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    _transition(session, nc, NcAction.close, actor, {"comment": comment})
-    return nc
-
-
-def cancel(session: Session, *, actor: User, nc_id: int, reason: str) -> Nonconformity:
-    nc = get_nonconformity(session, nc_id=nc_id, user=actor, for_update=True)
-    _transition(session, nc, NcAction.cancel, actor, {"reason": reason})
-    for action in nc_actions(session, nc.id):
-        if action.state == ActionState.open:
-            action.state = ActionState.cancelled
-            session.add(action)
-            session.flush()
-            events.record(
-                session,
-                action="action.cancel",
-                entity_type="corrective_action",
-                entity_id=action.id,
-                park_id=action.park_id,
-                actor=actor,
-                before={"state": "open"},
-                after={"state": "cancelled", "reason": stripped(reason)},
-            )
-    return nc
 
 
 # ---------------------------------------------------------------- actions
 
 
 def get_action(session: Session, *, action_id: int, user: User, for_update: bool = False) -> CorrectiveAction:
-    query = select(CorrectiveAction).where(CorrectiveAction.id == action_id)
+    query = select(CorrectiveAction).where(col(CorrectiveAction.id) == action_id)
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     action = session.execute(query).scalars().first()
@@ -403,35 +318,22 @@ def mark_action_done(
     session: Session, *, actor: User, action_id: int, evidence: str, evidence_document_ids: list[int] | None = None
 ) -> CorrectiveAction:
     action = get_action(session, action_id=action_id, user=actor, for_update=True)
-    if action.owner_id != actor.id:
-        raise Forbidden(
-            "只有措施负责人可以确认措施完成",
-            "Only the action's owner may mark it done",
-            audit=refusal(actor, "access.refused", "corrective_action", action.id),
-        )
-    if action.state != ActionState.open:
-        raise InvalidTransition("该措施不是进行中状态", "The action is not open")
-    if action.nonconformity_id is not None:
-        nc = session.get(Nonconformity, action.nonconformity_id)
-        if nc.state != NcState.action_planned:
-            raise InvalidTransition("不符合项不在纠正措施实施阶段", "The nonconformity is not in its action stage")
+    nc = session.get(Nonconformity, action.nonconformity_id) if action.nonconformity_id is not None else None
+    nc_state = NcState(nc.state) if nc is not None else None
+    lifecycle.check_action(action, ActionStep.done, actor, nc_state=nc_state)
     evidence = stripped(evidence)
     if not evidence:
         raise Invalid("请填写完成证据", "The evidence of completion is required")
     doc_ids = park_documents(session, evidence_document_ids or [], action.park_id)
-    action.state, action.completion_evidence, action.done_at = ActionState.done, evidence, utcnow()
+    action.completion_evidence, action.done_at = evidence, utcnow()
     action.evidence_document_ids_json = dumps(doc_ids)
-    session.add(action)
-    session.flush()
-    events.record(
+    lifecycle.transition_action(
         session,
-        action="action.done",
-        entity_type="corrective_action",
-        entity_id=action.id,
-        park_id=action.park_id,
+        action,
+        ActionStep.done,
         actor=actor,
-        before={"state": "open"},
-        after={"state": "done", "evidence": evidence, "evidence_document_ids": doc_ids},
+        nc_state=nc_state,
+        recorded={"evidence": evidence, "evidence_document_ids": doc_ids},
     )
     return action
 
@@ -440,8 +342,8 @@ def open_actions(session: Session, *, park_id: int) -> list[CorrectiveAction]:
     return list(
         session.execute(
             select(CorrectiveAction)
-            .where(CorrectiveAction.park_id == park_id, CorrectiveAction.state == ActionState.open)
-            .order_by(CorrectiveAction.due_date, CorrectiveAction.id)
+            .where(col(CorrectiveAction.park_id) == park_id, col(CorrectiveAction.state) == ActionState.open)
+            .order_by(col(CorrectiveAction.due_date), col(CorrectiveAction.id))
         ).scalars()
     )
 
@@ -467,7 +369,9 @@ def origin_display(session: Session, nc: Nonconformity) -> dict[str, Any]:
         ref = ref or (review.title if review else "")
         link = f"/reviews/{nc.review_id}"
     elif nc.origin_document_id is not None:
-        control_no = session.execute(select(Document.control_no).where(Document.id == nc.origin_document_id)).scalar()
+        control_no = session.execute(
+            select(col(Document.control_no)).where(col(Document.id) == nc.origin_document_id)
+        ).scalar()
         ref = f"{ref}（{control_no}）" if ref else (control_no or "")
         link = f"/documents/{nc.origin_document_id}"
     return {

@@ -1,8 +1,8 @@
 """An open major nonconformity caps its clause at `partial` and says why; closing it restores the clause."""
 
-from app.audits.service import open_major_nonconformities
 from app.common import utcnow
 from app.db import session_scope
+from app.readiness.nonconformities import open_major_nonconformities
 from tests.audits.helpers import post, raise_nc, run_nc_to_actions_done
 from tests.factories import publish_new_document
 

@@ -1,4 +1,4 @@
-"""What is due, per user: the one place that computes tasks and reminders (GET /api/tasks, `carbonms remind`).
+"""What is due, per user: the one place that computes tasks (/tasks, GET /api/tasks, the dashboard, `carbonms remind`).
 
 - revisions waiting on the user (review, approve, publish) and drafts returned to their preparer;
 - documents whose periodic review is due within REVIEW_DUE_DAYS days or overdue (coordinators);
@@ -11,36 +11,27 @@
 "Today" is a parameter everywhere, so reminders can be computed for a fixed date.
 """
 
-import os
-import smtplib
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from app.audits import lifecycle
-from app.audits.common import loads
-from app.audits.models import (
-    ActionState,
-    Audit,
-    AuditState,
-    CorrectiveAction,
-    ManagementReview,
-    NcState,
-    Nonconformity,
-    ReviewState,
-)
-from app.audits.nonconformities import action_facts, action_link, nc_code
-from app.audits.service import team_ids
+from app.audits.common import loads, stored_id
+from app.audits.lifecycle import team_ids
+from app.audits.models import Audit, AuditState
 from app.clauses.models import ClauseApplicability, DocKind, DocType, DocTypeClause
-from app.common import as_utc, utcnow
+from app.common import utcnow
 from app.documents.models import Document, Revision, RevisionState
 from app.documents.queries import REVIEW_DUE_DAYS, revision_tasks
+from app.nonconformities import lifecycle
+from app.nonconformities.models import ActionState, CorrectiveAction, NcState, Nonconformity
+from app.nonconformities.queries import action_facts, nc_code
+from app.nonconformities.service import action_link
 from app.readiness.items import add_months
-from app.users.models import Park, Role, User
+from app.reviews.models import ManagementReview, ReviewState
+from app.users.models import Role, User
 
 ANNUAL_RECORD_CLAUSES = ("7.3.2", "7.3.3", "7.3.4", "7.3.5")
 
@@ -61,7 +52,7 @@ class Task:
     overdue: bool
     link: str
     entity_type: str
-    entity_id: int | str
+    entity_id: int | str | None
     ids: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -107,7 +98,7 @@ def _revision_part(session: Session, user: User, today: date) -> list[Task]:
                     f"{item.control_no} {item.title}（{item.due} 前）",
                     f"Periodic review {'overdue' if overdue else 'due'}: {item.control_no} {item.title} "
                     f"(by {item.due})",
-                    item.due,
+                    item.due if isinstance(item.due, date) else None,
                     overdue,
                     link,
                     "document",
@@ -122,16 +113,22 @@ def _annual_records(session: Session, park_id: int, today: date) -> list[Task]:
     """7.3.2–7.3.5: each linked record type needs a filed record covering the current cycle."""
     excluded = set(
         session.execute(
-            select(ClauseApplicability.clause_id).where(
-                ClauseApplicability.park_id == park_id, ClauseApplicability.applicable.is_(False)
+            select(col(ClauseApplicability.clause_id)).where(
+                col(ClauseApplicability.park_id) == park_id, col(ClauseApplicability.applicable).is_(False)
             )
         ).scalars()
     )
     types = session.execute(
-        select(DocTypeClause.clause_id, DocType.code, DocType.title_zh, DocType.title_en, DocType.review_cycle_months)
-        .join(DocType, DocType.code == DocTypeClause.doc_type)
-        .where(DocTypeClause.clause_id.in_(ANNUAL_RECORD_CLAUSES), DocType.kind == DocKind.record)
-        .order_by(DocTypeClause.clause_id, DocType.code)
+        select(
+            col(DocTypeClause.clause_id),
+            col(DocType.code),
+            col(DocType.title_zh),
+            col(DocType.title_en),
+            col(DocType.review_cycle_months),
+        )
+        .join(DocType, col(DocType.code) == col(DocTypeClause.doc_type))
+        .where(col(DocTypeClause.clause_id).in_(ANNUAL_RECORD_CLAUSES), col(DocType.kind) == DocKind.record)
+        .order_by(col(DocTypeClause.clause_id), col(DocType.code))
     ).all()
     tasks = []
     horizon = today + timedelta(days=REVIEW_DUE_DAYS)
@@ -140,9 +137,13 @@ def _annual_records(session: Session, park_id: int, today: date) -> list[Task]:
             continue
         cycle = cycle or 12
         rows = session.execute(
-            select(Revision.period_end, Revision.effective_from, Document.id)
-            .join(Document, Document.id == Revision.document_id)
-            .where(Document.park_id == park_id, Document.doc_type == code, Revision.state == RevisionState.filed)
+            select(col(Revision.period_end), col(Revision.effective_from), col(Document.id))
+            .join(Document, col(Document.id) == col(Revision.document_id))
+            .where(
+                col(Document.park_id) == park_id,
+                col(Document.doc_type) == code,
+                col(Revision.state) == RevisionState.filed,
+            )
         ).all()
         link = f"/clauses/{clause_id}"
         ids = {"clause_id": clause_id, "doc_type": code}
@@ -161,7 +162,7 @@ def _annual_records(session: Session, park_id: int, today: date) -> list[Task]:
                 )
             )
             continue
-        end, _, document_id = max(rows, key=lambda row: row[0] or (as_utc(row[1]).date() if row[1] else date.min))
+        end, _, document_id = max(rows, key=lambda row: row[0] or (row[1].date() if row[1] else date.min))
         end = end or date.min
         due = add_months(end, cycle)
         if due <= horizon:
@@ -189,7 +190,7 @@ def park_tasks(
     today = today or today_utc()
     users = list(
         session.execute(
-            select(User).where(User.park_id == park_id, User.is_active.is_(True)).order_by(User.id)
+            select(User).where(col(User.park_id) == park_id, col(User.is_active).is_(True)).order_by(col(User.id))
         ).scalars()
     )
     by_role: dict[Role, list[User]] = {}
@@ -202,7 +203,7 @@ def park_tasks(
             if uid in out:
                 out[uid].append(task)
 
-    coordinators = [u.id for u in by_role.get(Role.coordinator, [])]
+    coordinators = [stored_id(u) for u in by_role.get(Role.coordinator, [])]
     for user in users:
         if user.id in out:
             out[user.id].extend(_revision_part(session, user, today))
@@ -210,7 +211,9 @@ def park_tasks(
         give(coordinators, task)
 
     for audit in session.execute(
-        select(Audit).where(Audit.park_id == park_id, Audit.state.in_([AuditState.planned, AuditState.in_progress]))
+        select(Audit).where(
+            col(Audit.park_id) == park_id, col(Audit.state).in_([AuditState.planned, AuditState.in_progress])
+        )
     ).scalars():
         planned = audit.state == AuditState.planned
         due = audit.planned_start if planned else audit.planned_end
@@ -230,7 +233,7 @@ def park_tasks(
         )
 
     unfiled_audits = select(Audit).where(
-        Audit.park_id == park_id, Audit.state == AuditState.completed, Audit.report_document_id.is_(None)
+        col(Audit.park_id) == park_id, col(Audit.state) == AuditState.completed, col(Audit.report_document_id).is_(None)
     )
     for audit in session.execute(unfiled_audits).scalars():
         give(
@@ -248,9 +251,9 @@ def park_tasks(
             ),
         )
     unfiled_reviews = select(ManagementReview).where(
-        ManagementReview.park_id == park_id,
-        ManagementReview.state == ReviewState.closed,
-        ManagementReview.report_document_id.is_(None),
+        col(ManagementReview.park_id) == park_id,
+        col(ManagementReview.state) == ReviewState.closed,
+        col(ManagementReview.report_document_id).is_(None),
     )
     for review in session.execute(unfiled_reviews).scalars():
         give(
@@ -269,7 +272,9 @@ def park_tasks(
         )
 
     for action in session.execute(
-        select(CorrectiveAction).where(CorrectiveAction.park_id == park_id, CorrectiveAction.state == ActionState.open)
+        select(CorrectiveAction).where(
+            col(CorrectiveAction.park_id) == park_id, col(CorrectiveAction.state) == ActionState.open
+        )
     ).scalars():
         ids = {"action_id": action.id, "nonconformity_id": action.nonconformity_id, "decision_id": action.decision_id}
         give(
@@ -290,10 +295,10 @@ def park_tasks(
     verifiers = [u for role in lifecycle.VERIFIERS for u in by_role.get(role, [])]
     live = (NcState.open, NcState.cause_analysed, NcState.action_planned, NcState.actions_done, NcState.verified)
     for nc in session.execute(
-        select(Nonconformity).where(Nonconformity.park_id == park_id, Nonconformity.state.in_(live))
+        select(Nonconformity).where(col(Nonconformity.park_id) == park_id, col(Nonconformity.state).in_(live))
     ).scalars():
         actions = list(
-            session.execute(select(CorrectiveAction).where(CorrectiveAction.nonconformity_id == nc.id)).scalars()
+            session.execute(select(CorrectiveAction).where(col(CorrectiveAction.nonconformity_id) == nc.id)).scalars()
         )
         owners, open_count = action_facts(actions)
         code, link, ids = nc_code(nc.id), f"/nonconformities/{nc.id}", {"nonconformity_id": nc.id}
@@ -309,7 +314,7 @@ def park_tasks(
                 "nc_verify",
                 "验证纠正措施的有效性",
                 "Verify the effectiveness of the actions",
-                [u.id for u in verifiers if u.id not in owners],
+                [stored_id(u) for u in verifiers if u.id not in owners],
             ),
             NcState.verified: ("nc_close", "关闭不符合项", "Close the nonconformity", coordinators),
         }
@@ -330,11 +335,11 @@ def park_tasks(
         )
 
     drafts = select(ManagementReview).where(
-        ManagementReview.park_id == park_id, ManagementReview.state == ReviewState.draft
+        col(ManagementReview.park_id) == park_id, col(ManagementReview.state) == ReviewState.draft
     )
     for review in session.execute(drafts).scalars():
         give(
-            [u.id for u in by_role.get(Role.top_management, [])],
+            [stored_id(u) for u in by_role.get(Role.top_management, [])],
             Task(
                 "review_close",
                 f"主持并签署关闭管理评审：{review.title}（{review.review_date}）",
@@ -351,98 +356,9 @@ def park_tasks(
 
 
 def tasks_for(session: Session, user: User, today: date | None = None) -> list[Task]:
-    return park_tasks(session, user.park_id, today, only_user_id=user.id).get(user.id, [])
+    return park_tasks(session, user.park_id, today, only_user_id=stored_id(user)).get(stored_id(user), [])
 
 
-# ---------------------------------------------------------------- reminders
-
-
-def reminder_text(user: User, tasks: list[Task], today: date) -> str:
-    lines = [f"{user.full_name}（{user.username}）待办 / tasks as of {today}：{len(tasks)}"]
-    for task in tasks:
-        due = f"{task.due_date}" if task.due_date else "—"
-        flag = "【已逾期 overdue】" if task.overdue else ""
-        lines.append(f"  - {flag}{task.title_zh} / {task.title_en} [due {due}] {task.link}")
-    return "\n".join(lines)
-
-
-@dataclass
-class SmtpSettings:
-    host: str
-    port: int = 25
-    username: str = ""
-    password: str = ""
-    sender: str = "carbonms@localhost"
-    domain: str = ""  # usernames without "@" are sent to username@domain
-    starttls: bool = False
-
-    @classmethod
-    def from_env(cls) -> "SmtpSettings | None":
-        host = os.environ.get("CARBONMS_SMTP_HOST", "").strip()
-        if not host:
-            return None
-        return cls(
-            host=host,
-            port=int(os.environ.get("CARBONMS_SMTP_PORT", "25") or 25),
-            username=os.environ.get("CARBONMS_SMTP_USER", ""),
-            password=os.environ.get("CARBONMS_SMTP_PASSWORD", ""),
-            sender=os.environ.get("CARBONMS_SMTP_FROM", "carbonms@localhost"),
-            domain=os.environ.get("CARBONMS_SMTP_DOMAIN", ""),
-            starttls=os.environ.get("CARBONMS_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
-        )
-
-    def address(self, user: User) -> str | None:
-        if "@" in user.username:
-            return user.username
-        return f"{user.username}@{self.domain}" if self.domain else None
-
-
-def send_reminders(
-    session: Session,
-    *,
-    today: date | None = None,
-    park_code: str | None = None,
-    smtp: SmtpSettings | None = None,
-    echo: Any = print,
-) -> int:
-    """Print (or e-mail, when SMTP is configured) each user's tasks; returns how many users had tasks."""
-    today = today or today_utc()
-    query = select(Park).order_by(Park.id)
-    if park_code:
-        query = query.where(Park.code == park_code)
-    parks = list(session.execute(query).scalars())
-    client = None
-    notified = 0
-    try:
-        for park in parks:
-            per_user = park_tasks(session, park.id, today)
-            for user_id, tasks in per_user.items():
-                if not tasks:
-                    continue
-                user = session.get(User, user_id)
-                text = reminder_text(user, tasks, today)
-                notified += 1
-                if smtp is None:
-                    echo(f"[{park.code}] {text}\n")
-                    continue
-                to = smtp.address(user)
-                if to is None:
-                    echo(f"[{park.code}] {user.username}: no e-mail address (set CARBONMS_SMTP_DOMAIN)")
-                    continue
-                if client is None:
-                    client = smtplib.SMTP(smtp.host, smtp.port, timeout=30)
-                    if smtp.starttls:
-                        client.starttls()
-                    if smtp.username:
-                        client.login(smtp.username, smtp.password)
-                message = EmailMessage()
-                message["Subject"] = f"carbonms 待办提醒 / reminders {today}：{len(tasks)}"
-                message["From"] = smtp.sender
-                message["To"] = to
-                message.set_content(text)
-                client.send_message(message)
-                echo(f"[{park.code}] {user.username}: {len(tasks)} task(s) e-mailed to {to}")
-    finally:
-        if client is not None:
-            client.quit()
-    return notified
+def overdue_count(tasks: list[Task]) -> int:
+    """The one count of what is overdue: /api/tasks, /tasks and the dashboard's figure all use it."""
+    return sum(1 for task in tasks if task.overdue)

@@ -2,9 +2,9 @@
 
 import pytest
 
-from app.audits import lifecycle
-from app.audits.lifecycle import NcAction
-from app.audits.models import NcState
+from app.nonconformities import lifecycle
+from app.nonconformities.lifecycle import NcAction
+from app.nonconformities.models import NcState
 from tests.audits.helpers import docx_text, events_for, post, raise_nc, run_nc_to_actions_done
 from tests.factories import publish_new_document
 

@@ -5,17 +5,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from app.audits import reports, reviews, tasks
-from app.audits.common import loads
-from app.audits.models import ManagementReview
-from app.audits.routes_common import ShortText, Text, docx_response, filed_out, user_names
-from app.audits.routes_nonconformities import ActionIn, action_out
+from app.audits import reports
+from app.audits.common import stored_id
+from app.audits.schemas_common import ShortText, Text, docx_response, filed_out
 from app.db import SessionDep
 from app.deps import ClientAddress, CurrentUser, EntityId
+from app.nonconformities.schemas import ActionIn
+from app.reviews import service as reviews
+from app.reviews.schemas import review_detail, review_summary
 
-router = APIRouter()  # app.audits.routes includes it under its /api prefix and tag
+router = APIRouter(prefix="/api", tags=["audits"])
 
 
 # ---------------------------------------------------------------- bodies
@@ -40,51 +40,6 @@ class DecisionIn(BaseModel):
 class SignIn(BaseModel):
     password: str = Field(default="", max_length=256)
     comment: Text = ""
-
-
-# ---------------------------------------------------------------- shapes
-
-
-def review_summary(review: ManagementReview) -> dict[str, Any]:
-    return {
-        "id": review.id,
-        "title": review.title,
-        "review_date": review.review_date,
-        "state": str(review.state),
-        "previous_review_id": review.previous_review_id,
-        "closed_by": review.closed_by_name or None,
-        "closed_at": review.closed_at,
-        "report_document_id": review.report_document_id,
-        "version": review.version,
-    }
-
-
-def review_detail(session: Session, review: ManagementReview) -> dict[str, Any]:
-    notes = loads(review.notes_json, {}) or {}
-    sections = []
-    for section in loads(review.inputs_json, []) or []:
-        text = notes.get(section["key"], "")
-        sections.append(section | {"notes": text, "missing": section["to_complete"] and not text})
-    rows = reviews.decisions(session, review.id)
-    actions = reviews.decision_actions(session, [d.id for d in rows])
-    names = user_names(session, {a.owner_id for group in actions.values() for a in group})
-    today = tasks.today_utc()
-    return review_summary(review) | {
-        "inputs_assembled_at": review.inputs_assembled_at,
-        "closing_comment": review.closing_comment,
-        "inputs": sections,
-        "decisions": [
-            {
-                "id": d.id,
-                "output_item": d.output_item,
-                "output_title_zh": reviews.OUTPUT_ITEMS[d.output_item][0],
-                "decision": d.decision,
-                "actions": [action_out(a, names, today) for a in actions.get(d.id, [])],
-            }
-            for d in rows
-        ],
-        "next_review_due": reviews.next_review_due(review),
-    }
 
 
 # ---------------------------------------------------------------- management reviews
@@ -144,7 +99,9 @@ def close_review(
 @router.get("/reviews/{review_id}/report.docx")
 def review_report(review_id: EntityId, session: SessionDep, user: CurrentUser) -> Response:
     review = reviews.get_review(session, review_id=review_id, user=user)
-    return docx_response(reports.review_report_docx(session, review), reports.report_filename("review", review.id))
+    return docx_response(
+        reports.review_report_docx(session, review), reports.report_filename("review", stored_id(review))
+    )
 
 
 @router.post("/reviews/{review_id}/file-report", status_code=201)

@@ -6,7 +6,7 @@ from urllib.parse import quote
 from fastapi import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.users.models import User
 
@@ -26,7 +26,7 @@ def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     ids = {i for i in ids if i}
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+    return dict(session.execute(select(col(User.id), col(User.full_name)).where(col(User.id).in_(ids))).all())
 
 
 def filed_out(audit_or_review: Any, document: Any, revision: Any) -> dict[str, Any]:

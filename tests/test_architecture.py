@@ -1,0 +1,162 @@
+"""The shape of app/ (docs/ARCHITECTURE.md), read from the source with `ast`: imports point one way, no cycles.
+
+Every import counts, function-local ones included: a local import only delays a cycle or an upward
+dependency to the first call, it does not remove it. Imports under `if TYPE_CHECKING:` do not count.
+"""
+
+import ast
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[1] / "app"
+CORE = {"app.db", "app.config", "app.errors", "app.common", "app.admission"}
+ENTRY_POINTS = {"app.main", "app.cli"}
+
+# Until sec-refusals lands (it moves `refusal` into app.events and breaks app.db <-> app.events.service), these
+# edges still exist. The integrator deletes this allow-list after merging; nothing may be added to it.
+PENDING_SEC_REFUSALS: set[tuple[str, str]] = {
+    ("app.db", "app.events.service"),  # get_session() records refusals after the rollback
+    # `from app.deps import refusal`, and nothing else from app.deps:
+    ("app.audits.common", "app.deps"),
+    ("app.audits.lifecycle", "app.deps"),
+    ("app.audits.reports", "app.deps"),
+    ("app.documents.lifecycle", "app.deps"),
+    ("app.documents.service", "app.deps"),
+    ("app.nonconformities.lifecycle", "app.deps"),
+    ("app.nonconformities.service", "app.deps"),
+    ("app.readiness.service", "app.deps"),
+    ("app.reviews.lifecycle", "app.deps"),
+}
+# Plain read-side copies of a state, not stored entities: readiness's evidence rows.
+STATE_COPIES = {"app.readiness.queries"}
+
+
+def _imported_names(module: str, source: str) -> set[str]:
+    return {
+        alias.name
+        for node in ast.walk(TREES[module])
+        if isinstance(node, ast.ImportFrom) and node.module == source
+        for alias in node.names
+    }
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(APP.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _type_checking_only(node: ast.If) -> bool:
+    return isinstance(node.test, ast.Name | ast.Attribute) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def _parse() -> tuple[dict[str, ast.Module], dict[str, set[str]]]:
+    trees = {_module_name(path): ast.parse(path.read_text(encoding="utf-8")) for path in sorted(APP.rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for name, tree in trees.items():
+        targets: set[str] = set()
+        stack: list[ast.AST] = [tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.If) and _type_checking_only(node):
+                stack.extend(node.orelse)
+                continue
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                # `from app.x import y` imports the submodule app.x.y when there is one, else a name of app.x
+                targets |= {
+                    f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in trees else node.module for a in node.names
+                }
+            stack.extend(ast.iter_child_nodes(node))
+        graph[name] = {target for target in targets if target in trees and target != name}
+    return trees, graph
+
+
+TREES, GRAPH = _parse()
+
+
+def _edges() -> list[tuple[str, str]]:
+    return sorted((src, dst) for src, dsts in GRAPH.items() for dst in dsts if (src, dst) not in PENDING_SEC_REFUSALS)
+
+
+def _is_routes(name: str) -> bool:
+    return name.rsplit(".", 1)[-1].startswith("routes")
+
+
+def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative: the groups of modules that reach each other."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        group.append(member)
+                        if member == node:
+                            break
+                    groups.append(sorted(group))
+            elif child not in index:
+                index[child] = low[child] = len(index)
+                stack.append(child)
+                work.append((child, iter(sorted(graph[child]))))
+            elif child in stack:
+                low[node] = min(low[node], index[child])
+    return groups
+
+
+def test_no_import_cycles() -> None:
+    graph = {src: {dst for dst in dsts if (src, dst) not in PENDING_SEC_REFUSALS} for src, dsts in GRAPH.items()}
+    assert [group for group in _strongly_connected(graph) if len(group) > 1] == []
+
+
+def test_only_http_modules_import_deps_or_routes() -> None:
+    allowed = {name for name in GRAPH if name.startswith("app.web") or name in ENTRY_POINTS or _is_routes(name)}
+    wrong = [(s, d) for s, d in _edges() if s not in allowed and (d == "app.deps" or _is_routes(d))]
+    assert wrong == []
+
+
+def test_web_never_imports_api_routes() -> None:
+    wrong = [(s, d) for s, d in _edges() if s.startswith("app.web") and _is_routes(d) and not d.startswith("app.web")]
+    assert wrong == []
+
+
+def test_core_imports_no_domain() -> None:
+    wrong = [(s, d) for s, d in _edges() if s in CORE and d not in CORE]
+    assert wrong == []
+
+
+def test_only_lifecycle_modules_assign_state() -> None:
+    wrong = []
+    for name, tree in TREES.items():
+        if name.endswith(".lifecycle") or name in STATE_COPIES:
+            continue
+        for node in ast.walk(tree):
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            if not isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                continue
+            for target in targets:
+                for leaf in ast.walk(target) if target is not None else ():
+                    if isinstance(leaf, ast.Attribute) and leaf.attr == "state" and isinstance(leaf.ctx, ast.Store):
+                        wrong.append(f"{name}:{node.lineno}")
+    assert wrong == []
+
+
+def test_pending_allow_list_is_exact() -> None:
+    """Every allowed edge still exists (a stale entry would hide a new one), and deps gives only `refusal`."""
+    assert sorted(edge for edge in PENDING_SEC_REFUSALS if edge[1] not in GRAPH.get(edge[0], set())) == []
+    names = {src: _imported_names(src, "app.deps") for src, dst in PENDING_SEC_REFUSALS if dst == "app.deps"}
+    assert {src: found for src, found in names.items() if found != {"refusal"}} == {}
