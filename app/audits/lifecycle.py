@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from app.audits.models import NcState, Nonconformity
 from app.common import utcnow
-from app.deps import refusal
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.users.models import Role, User
 
 S = NcState
@@ -148,7 +148,9 @@ def transition(
     problem = _problem(action, step, actor, owner_ids, open_actions)
     if problem:
         zh, en, error = problem
-        audit = refusal(actor, "access.refused", "nonconformity", nc.id) if error is Forbidden else None
+        # _problem refuses a wrong role first; the only other refusal is an owner verifying their own actions.
+        rule = Rule.role if Role(actor.role) not in step.roles else Rule.separation_of_duties
+        audit = refusal(actor, rule, "nonconformity", nc.id) if error is Forbidden else None
         raise error(zh, en, audit=audit)
     missing = [name for name in step.required if not _filled(content.get(name))]
     if missing:

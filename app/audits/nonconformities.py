@@ -31,10 +31,10 @@ from app.audits.models import (
 )
 from app.clauses.models import Clause
 from app.common import utcnow
-from app.deps import refusal
 from app.documents.models import Document
 from app.errors import Forbidden, Invalid, InvalidTransition, NotFound
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.users.models import Role, User
 
 NC_RAISERS = frozenset({Role.coordinator, Role.auditor, Role.top_management})
@@ -161,7 +161,7 @@ def raise_nonconformity(
         review = get_review(session, review_id=review_id, user=actor)
         origin_ref = origin_ref or review.title
     if origin_document_id is not None:
-        park_documents(session, [origin_document_id], actor.park_id)
+        park_documents(session, [origin_document_id], actor)
     needed = {NcOrigin.internal_audit: audit_id, NcOrigin.management_review: review_id}
     if origin in needed and needed[origin] is None:
         field = "audit_id" if origin == NcOrigin.internal_audit else "review_id"
@@ -246,7 +246,7 @@ def record_action(
         raise Invalid(
             "每项措施都必须有内容、负责人和完成期限", "Each action needs a description, an owner and a due date"
         )
-    owner = park_user(session, owner_id, actor.park_id)
+    owner = park_user(session, owner_id, actor)
     if not owner.is_active:
         raise Invalid(f"{owner.full_name} 的账号已停用", f"{owner.full_name}'s account is disabled")
     action = CorrectiveAction(
@@ -389,12 +389,13 @@ def get_action(session: Session, *, action_id: int, user: User, for_update: bool
         query = query.with_for_update().execution_options(populate_existing=True)
     action = session.execute(query).scalars().first()
     if action is None or action.park_id != user.park_id:
-        raise NotFound("措施不存在", "Action not found")
+        audit = refusal(user, Rule.other_park, "corrective_action", action_id) if action is not None else None
+        raise NotFound("措施不存在", "Action not found", audit=audit)
     if user.role not in READERS and action.owner_id != user.id:
         raise Forbidden(
             "您无权查看此措施",
             "You may not read this action",
-            audit=refusal(user, "access.refused", "corrective_action", action_id),
+            audit=refusal(user, Rule.role, "corrective_action", action_id),
         )
     return action
 
@@ -407,7 +408,7 @@ def mark_action_done(
         raise Forbidden(
             "只有措施负责人可以确认措施完成",
             "Only the action's owner may mark it done",
-            audit=refusal(actor, "access.refused", "corrective_action", action.id),
+            audit=refusal(actor, Rule.assignment, "corrective_action", action.id),
         )
     if action.state != ActionState.open:
         raise InvalidTransition("该措施不是进行中状态", "The action is not open")
@@ -418,7 +419,7 @@ def mark_action_done(
     evidence = stripped(evidence)
     if not evidence:
         raise Invalid("请填写完成证据", "The evidence of completion is required")
-    doc_ids = park_documents(session, evidence_document_ids or [], action.park_id)
+    doc_ids = park_documents(session, evidence_document_ids or [], actor)
     action.state, action.completion_evidence, action.done_at = ActionState.done, evidence, utcnow()
     action.evidence_document_ids_json = dumps(doc_ids)
     session.add(action)

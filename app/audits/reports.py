@@ -17,11 +17,11 @@ from app.audits import reviews as review_service
 from app.audits.models import Audit, AuditProgramme, AuditState, ManagementReview, NcState, Nonconformity, ReviewState
 from app.clauses.models import Clause
 from app.config import get_settings
-from app.deps import refusal
 from app.documents import storage
 from app.documents.service import create_record
 from app.errors import Conflict, Forbidden, InvalidTransition
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.users.models import Park, Role, User
 
 FONT_LATIN, FONT_EAST_ASIA = "Times New Roman", "宋体"
@@ -330,7 +330,7 @@ def _require_filer(actor: User, entity_type: str, entity_id: int) -> None:
         raise Forbidden(
             "只有体系管理员可以将报告归档为记录",
             "Only a coordinator may file a report as a record",
-            audit=refusal(actor, "access.refused", entity_type, entity_id),
+            audit=refusal(actor, Rule.role, entity_type, entity_id),
         )
 
 

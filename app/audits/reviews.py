@@ -23,10 +23,10 @@ from app.audits.models import (
 )
 from app.audits.nonconformities import nc_code, record_action
 from app.common import as_utc, utcnow
-from app.deps import refusal
 from app.documents.models import Document, Revision
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.readiness.items import add_months
 from app.users.models import Role, User
 from app.users.service import require_signature
@@ -700,7 +700,7 @@ def close_review(
         raise Forbidden(
             "只有最高管理者可以签署关闭管理评审",
             "Only top management may close a management review",
-            audit=refusal(actor, "access.refused", "review", review.id),
+            audit=refusal(actor, Rule.role, "review", review.id),
         )
     _require_draft(review)
     if not decisions(session, review.id):

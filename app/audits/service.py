@@ -38,10 +38,10 @@ from app.audits.models import (
 from app.audits.nonconformities import nc_code, record_nonconformity
 from app.clauses.models import Clause
 from app.common import utcnow
-from app.deps import refusal
 from app.documents.models import Document
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.users.models import Role, User
 
 AUDIT_PLANNERS = frozenset({Role.auditor, Role.coordinator})
@@ -68,7 +68,8 @@ def get_programme(session: Session, *, programme_id: int, user: User) -> AuditPr
     require_reader(user, "audit_programme", programme_id)
     programme = session.get(AuditProgramme, programme_id)
     if programme is None or programme.park_id != user.park_id:
-        raise NotFound("审核方案不存在", "Audit programme not found")
+        audit = refusal(user, Rule.other_park, "audit_programme", programme_id) if programme is not None else None
+        raise NotFound("审核方案不存在", "Audit programme not found", audit=audit)
     return programme
 
 
@@ -179,7 +180,7 @@ def create_audit(
     units = list(dict.fromkeys(stripped(unit) for unit in units if stripped(unit)))
     if not units:
         raise Invalid("必须指定受审核单位", "Name the units audited")
-    team = [park_user(session, uid, actor.park_id) for uid in dict.fromkeys([lead_auditor_id, *auditor_ids])]
+    team = [park_user(session, uid, actor) for uid in dict.fromkeys([lead_auditor_id, *auditor_ids])]
     for member in team:
         if member.role != Role.auditor or not member.is_active:
             raise Invalid(f"{member.full_name} 不是在职的内审员", f"{member.full_name} is not an active auditor")
@@ -235,7 +236,7 @@ def _require_team(audit: Audit, actor: User, *, lead_only: bool = False) -> None
         raise Forbidden(
             "只有本次审核的审核组长可以执行此操作" if lead_only else "只有本次审核的审核员可以执行此操作",
             "Only this audit's lead auditor may do this" if lead_only else "Only this audit's auditors may do this",
-            audit=refusal(actor, "access.refused", "audit", audit.id),
+            audit=refusal(actor, Rule.role if actor.role != Role.auditor else Rule.assignment, "audit", audit.id),
         )
 
 
@@ -350,7 +351,9 @@ def mark_line(
     _require_audit_state(audit, AuditState.in_progress)
     line = session.get(AuditLine, line_id)
     if line is None or line.audit_id != audit.id:
-        raise NotFound("审核检查表行不存在", "Checklist line not found")
+        foreign = line is not None and line.park_id != actor.park_id
+        audit_event = refusal(actor, Rule.other_park, "audit_line", line_id) if foreign else None
+        raise NotFound("审核检查表行不存在", "Checklist line not found", audit=audit_event)
     if result == LineResult.pending:
         raise Invalid(
             "请选择符合、不符合、观察项或未审核", "Choose conforming, nonconforming, observation or not audited"
@@ -369,7 +372,7 @@ def mark_line(
             f"此行已开具不符合项 {nc_code(raised.id)}，如需更改请先撤销该不符合项",
             f"This line already raised {nc_code(raised.id)}; cancel it first to change the verdict",
         )
-    doc_ids = park_documents(session, evidence_document_ids or [], audit.park_id)
+    doc_ids = park_documents(session, evidence_document_ids or [], actor)
     notes, description = stripped(notes), stripped(description)
     if result == LineResult.nonconforming and (severity is None or not description):
         raise Invalid("不符合项必须填写严重程度和不符合描述", "A nonconformity needs its severity and a description")
@@ -499,7 +502,7 @@ def cancel_audit(session: Session, *, actor: User, audit_id: int, reason: str) -
         raise Forbidden(
             "只有体系管理员或审核组长可以取消审核",
             "Only a coordinator or the lead auditor may cancel",
-            audit=refusal(actor, "access.refused", "audit", audit.id),
+            audit=refusal(actor, Rule.role if actor.role != Role.auditor else Rule.assignment, "audit", audit.id),
         )
     _require_audit_state(audit, AuditState.planned, AuditState.in_progress)
     reason = stripped(reason)

@@ -20,6 +20,7 @@ from app.documents.schemas import (
     SignaturePublic,
 )
 from app.events.models import Event
+from app.like import contains
 from app.users.models import User
 
 SORTABLE = {
@@ -67,8 +68,8 @@ def _register_conditions(user: User, filters: DocumentFilters) -> list:
     if filters.kind:
         conditions.append(Document.kind == filters.kind)
     if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        conditions.append(or_(Document.title.like(pattern), Document.control_no.like(pattern)))
+        text = filters.q.strip()
+        conditions.append(or_(contains(Document.title, text), contains(Document.control_no, text)))
     return conditions
 
 

@@ -12,7 +12,9 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.util import find_tables
 
 from app.common import as_utc, utcnow
+from app.db import register_before_commit
 from app.events.models import Event, EventChainHead, EventPublic
+from app.like import starts_with
 
 GENESIS_HASH = "0" * 64
 _PENDING = "carbonms_pending_events"
@@ -111,9 +113,7 @@ def discard_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-@listens_for(Session, "before_commit")
-def _append_before_commit(session: Session) -> None:
-    append_pending(session)
+register_before_commit(append_pending)
 
 
 @listens_for(Session, "after_transaction_end")
@@ -132,14 +132,6 @@ def _append_before_reading_events(state: ORMExecuteState) -> None:
         and Event.__table__ in find_tables(state.statement, check_columns=True, include_selects=True)
     ):
         append_pending(state.session)
-
-
-def record_refusal(audit: dict[str, Any]) -> None:
-    """Record a refused access or failed sign-in in its own transaction (the request's was rolled back)."""
-    from app.db import session_scope
-
-    with session_scope() as session:
-        record(session, **audit)
 
 
 @dataclass
@@ -204,7 +196,7 @@ def list_events(
     if entity_id:
         query = query.where(Event.entity_id == entity_id)
     if action:
-        query = query.where(Event.action.startswith(action))
+        query = query.where(starts_with(Event.action, action))
     return list(session.execute(query.order_by(Event.seq.desc()).limit(limit).offset(offset)).scalars())
 
 
