@@ -12,6 +12,7 @@ from app.clauses.models import DocKind, DocType
 from app.config import get_settings
 from app.documents import lifecycle, storage
 from app.documents.access import can_read
+from app.documents.control_numbers import checked_control_no
 from app.documents.lifecycle import Action
 from app.documents.models import (
     OPEN_STATES,
@@ -140,7 +141,7 @@ def register_document(
     if not title:
         raise Invalid("标题不能为空", "The title is required")
     park = session.get(Park, actor.park_id)
-    control_no = control_no.strip() if control_no else _next_control_no(session, park, doc_type)
+    control_no = checked_control_no(control_no) if control_no else _next_control_no(session, park, doc_type)
     if session.execute(
         select(Document.id).where(Document.park_id == park.id, Document.control_no == control_no)
     ).first():
