@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.audits.models import Audit
 from app.documents.models import Document
@@ -61,7 +61,8 @@ def park_documents(session: Session, ids: Iterable[int], actor: User) -> list[in
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not wanted:
         return []
-    parks = dict(session.execute(select(Document.id, Document.park_id).where(Document.id.in_(wanted))).tuples().all())
+    query = select(col(Document.id), col(Document.park_id)).where(col(Document.id).in_(wanted))
+    parks: dict[int, int] = {int(i): park_id for i, park_id in session.execute(query).tuples()}
     missing = next((i for i in wanted if parks.get(i) != actor.park_id), None)
     if missing is not None:
         audit = refusal(actor, Rule.other_park, "document", missing) if missing in parks else None

@@ -3,8 +3,8 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
 from app.audits import lifecycle
 from app.audits.common import (
@@ -35,7 +35,7 @@ from app.documents.models import Document
 from app.errors import Forbidden, Invalid, InvalidTransition, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
-from app.users.models import Role, User
+from app.users.models import Park, Role, User
 
 NC_RAISERS = frozenset({Role.coordinator, Role.auditor, Role.top_management})
 
@@ -49,8 +49,24 @@ ORIGIN_LABELS = {
 SEVERITY_LABELS = {"major": ("严重", "major"), "minor": ("一般", "minor")}
 
 
-def nc_code(nc_id: int) -> str:
-    return f"NC-{nc_id:04d}"
+def nc_code(nc: Nonconformity) -> str:
+    return f"NC-{nc.year}-{nc.number:03d}"
+
+
+def _next_number(session: Session, park_id: int, year: int) -> int:
+    """The park's next nonconformity number of the year.
+
+    The park's row is locked first (FOR NO KEY UPDATE: rows that merely reference the park are not held up), so
+    concurrent raisers of one park take numbers one after the other; SQLite serialises writers anyway, and the
+    unique (park, year, number) constraint backs both.
+    """
+    session.execute(select(col(Park.id)).where(col(Park.id) == park_id).with_for_update(key_share=True))
+    latest = session.execute(
+        select(func.max(col(Nonconformity.number))).where(
+            col(Nonconformity.park_id) == park_id, col(Nonconformity.year) == year
+        )
+    ).scalar()
+    return (latest or 0) + 1
 
 
 # ---------------------------------------------------------------- nonconformities
@@ -84,8 +100,12 @@ def record_nonconformity(
     origin_document_id: int | None = None,
 ) -> Nonconformity:
     """The record and its event; the caller (a checklist line, raise_nonconformity) has checked who and whence."""
+    raised_at = utcnow()
     nc = Nonconformity(
         park_id=actor.park_id,
+        year=raised_at.year,
+        number=_next_number(session, actor.park_id, raised_at.year),
+        raised_at=raised_at,
         origin=origin,
         origin_ref=origin_ref[:300],
         audit_id=audit_id,

@@ -130,7 +130,7 @@ def audit_report_docx(session: Session, audit: Audit) -> bytes:
             ["编号", "条款", "严重程度", "不符合描述", "审核证据", "状态"],
             [
                 [
-                    nonconformities.nc_code(nc.id),
+                    nonconformities.nc_code(nc),
                     f"{nc.clause_id} {titles.get(nc.clause_id, '')}",
                     nonconformities.SEVERITY_LABELS[str(nc.severity)][0],
                     nc.description,
@@ -176,7 +176,7 @@ def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
         document,
         ["项目 / Item", "内容 / Content"],
         [
-            ["编号 / No.", nonconformities.nc_code(nc.id)],
+            ["编号 / No.", nonconformities.nc_code(nc)],
             ["来源 / Origin", origin["text_zh"]],
             ["条款 / Clause", f"{nc.clause_id} {titles.get(nc.clause_id, '')}"],
             ["严重程度 / Severity", nonconformities.SEVERITY_LABELS[str(nc.severity)][0]],
@@ -422,7 +422,7 @@ def file_nonconformity_record(session: Session, *, actor: User, nc_id: int) -> t
         )
     if nc.report_document_id is not None:
         raise Conflict("该不符合项的记录已归档", "This nonconformity's record is already filed")
-    code = nonconformities.nc_code(nc.id)
+    code = nonconformities.nc_code(nc)
     document, revision = _file_as_record(
         session,
         actor=actor,

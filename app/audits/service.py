@@ -369,8 +369,8 @@ def mark_line(
     )
     if raised is not None:
         raise Conflict(
-            f"此行已开具不符合项 {nc_code(raised.id)}，如需更改请先撤销该不符合项",
-            f"This line already raised {nc_code(raised.id)}; cancel it first to change the verdict",
+            f"此行已开具不符合项 {nc_code(raised)}，如需更改请先撤销该不符合项",
+            f"This line already raised {nc_code(raised)}; cancel it first to change the verdict",
         )
     doc_ids = park_documents(session, evidence_document_ids or [], actor)
     notes, description = stripped(notes), stripped(description)
@@ -541,13 +541,13 @@ def open_major_nonconformities(session: Session, park_id: int, as_of: date | Non
         result.setdefault(nc.clause_id, []).append(
             {
                 "id": nc.id,
-                "code": nc_code(nc.id),
+                "code": nc_code(nc),
                 "severity": str(nc.severity),
                 "state": str(nc.state),
                 "origin": str(nc.origin),
                 "link": f"/nonconformities/{nc.id}",
-                "reason_zh": f"存在未关闭的严重不符合项 {nc_code(nc.id)}（{state_zh}）：{short}",
-                "reason_en": f"Open major nonconformity {nc_code(nc.id)} ({state_en.lower()}): {short}",
+                "reason_zh": f"存在未关闭的严重不符合项 {nc_code(nc)}（{state_zh}）：{short}",
+                "reason_en": f"Open major nonconformity {nc_code(nc)} ({state_en.lower()}): {short}",
             }
         )
     return result

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.clauses.models import DocType, DocTypeClause
 from app.documents import lifecycle
-from app.documents.access import readable
+from app.documents.access import readable, sees_full_history
 from app.documents.models import Document, Revision, Signature
 from app.documents.schemas import (
     DocumentDetail,
@@ -271,6 +271,19 @@ def _allowed(session: Session, revision: Revision, user: User) -> list[str]:
     return [str(action) for action in lifecycle.allowed_actions(revision, document, doc_type, user, signers)]
 
 
+# What a revision's publication looks like from outside the audit trail: the states a reader of the document may know.
+PUBLICATION_STATES = frozenset({"effective", "superseded", "obsolete", "filed", "void"})
+
+
+def _publication_fact(event: EventBrief, numbers: dict[str, int]) -> EventBrief | None:
+    """The event as a publication fact (which revision became what, and when), or None when it is not one."""
+    state = event.after.get("state") if isinstance(event.after, dict) else None
+    if event.entity_type != "revision" or not event.action.startswith("revision.") or state not in PUBLICATION_STATES:
+        return None
+    after = {"state": state, "revision": numbers.get(event.entity_id)}
+    return event.model_copy(update={"actor_name": "", "before": None, "after": after})
+
+
 def history(session: Session, *, park_id: int, document_id: int, revision_ids: list[int]) -> list[EventBrief]:
     entity_filter = (Event.entity_type == "document") & (Event.entity_id == str(document_id))
     if revision_ids:
@@ -325,11 +338,12 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
         _type_titles(session, {document.doc_type}),
         _type_clauses(session, {document.doc_type}),
     )
-    return DocumentDetail(
-        **base.model_dump(),
-        revisions=revision_items,
-        history=history(session, park_id=document.park_id, document_id=document.id, revision_ids=ids),
-    )
+    events = history(session, park_id=document.park_id, document_id=document.id, revision_ids=ids)
+    if not sees_full_history(user):
+        # The trail is closed to contributors: no names, comments or refusals, only when what was published.
+        numbers = {str(revision.id): revision.number for revision in revisions}
+        events = [fact for fact in (_publication_fact(event, numbers) for event in events) if fact is not None]
+    return DocumentDetail(**base.model_dump(), revisions=revision_items, history=events)
 
 
 def record_public(session: Session, document: Document, revision: Revision) -> RecordPublic:

@@ -73,7 +73,11 @@ def create_user(
     if problem:
         raise Invalid(*problem)
     if session.execute(select(User.id).where(User.username == username)).first():
-        raise Conflict(f"用户名 {username} 已被使用", f"The username {username} is taken")
+        # Usernames are unique across parks (sign-in names no park): one answer whoever holds it, so an admin
+        # learns nothing about other parks' users beyond the name being unavailable.
+        raise Conflict(
+            f"用户名 {username} 不可用，请换一个", f"The username {username} is not available; choose another"
+        )
     user = User(
         park_id=park.id,
         username=username,
