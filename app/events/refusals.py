@@ -49,9 +49,18 @@ def record_refusal(audit: dict[str, Any]) -> None:
         events.record(session, **audit)
 
 
-def _record_refused_request(error: BaseException) -> None:
-    if isinstance(error, AppError) and error.audit:
+_RECORDED = "carbonms_refusal_recorded"
+
+
+def record_refused(error: BaseException) -> None:
+    """Record the refusal an error carries, once.
+
+    Called after the request session's rollback and again when the error is rendered: a refusal raised by a
+    dependency that runs before the session opens (a route's role check) reaches only the second.
+    """
+    if isinstance(error, AppError) and error.audit and not getattr(error, _RECORDED, False):
         record_refusal(error.audit)
+        setattr(error, _RECORDED, True)
 
 
-register_after_rollback(_record_refused_request)
+register_after_rollback(record_refused)

@@ -5,7 +5,8 @@ nonconformity and its action, management review), so another park's calls reach 
 
     no sign-in                 → 401 (POST /api/auth/token excepted: it is how one signs in)
     a role of park B, a route that names one of park A's entities
-                               → 403, 404 or 422, never 2xx, and no park A marker in the body
+                               → 403, 404 or 422, never 2xx, and no park A marker in the body; a 403 or 404 leaves
+                                 an access.refused event in park B's trail naming that user
     a role of park B, any other route (lists, exports, clauses, own account)
                                → never 5xx, and no park A marker in the body (zip exports are unpacked)
     a role of park A           → never 5xx
@@ -20,7 +21,10 @@ import zipfile
 from dataclasses import dataclass
 
 from fastapi.routing import iter_route_contexts
+from sqlalchemy import func, select
 
+from app.db import session_scope
+from app.events.models import Event
 from app.users.models import Role
 from tests.audits.helpers import post, raise_nc, started_audit
 from tests.factories import DOCX_MEDIA, PASSWORD, TestPark, docx_bytes, make_park, publish_new_document, record_upload
@@ -179,6 +183,27 @@ def fresh_headers(park: TestPark, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+def last_seq() -> int:
+    with session_scope(write=False) as session:
+        return session.execute(select(func.coalesce(func.max(Event.seq), 0))).scalar_one()
+
+
+def refused_since(seq: int, park: TestPark, role: str) -> bool:
+    """Whether an access.refused event after `seq` names `role`'s user of `park`, in `park`'s trail."""
+    with session_scope(write=False) as session:
+        return (
+            session.execute(
+                select(Event.id).where(
+                    Event.seq > seq,
+                    Event.action == "access.refused",
+                    Event.park_id == park.id,
+                    Event.actor_id == park.user_ids[role],
+                )
+            ).first()
+            is not None
+        )
+
+
 def test_access_matrix(app, client, capsys) -> None:  # noqa: ANN001
     routes = api_routes(app)
     assert len(routes) > 50, "the route walk found too few /api routes"
@@ -210,6 +235,7 @@ def test_access_matrix(app, client, capsys) -> None:  # noqa: ANN001
     for role in ROLES:
         for method, template in routes:
             cells += 1
+            seen = last_seq()
             response = call(method, template, headers_for(other, role, template))
             names_entity = any("{" + name + "}" in template for name in seed.ids if name not in GLOBAL_PARAMS)
             where = f"park B {role} {method} {template}"
@@ -217,6 +243,8 @@ def test_access_matrix(app, client, capsys) -> None:  # noqa: ANN001
                 problems.append(f"{where}: {response.status_code} {response.text[:200]}")
             elif names_entity and response.status_code not in (403, 404, 422):
                 problems.append(f"{where}: {response.status_code}, expected 403/404/422 {response.text[:200]}")
+            elif names_entity and response.status_code in (403, 404) and not refused_since(seen, other, role):
+                problems.append(f"{where}: {response.status_code} left no access.refused event in park B")
             text = body_text(response)
             leaked = [marker for marker in seed.markers if marker in text]
             if leaked:

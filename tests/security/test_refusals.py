@@ -135,3 +135,14 @@ def test_another_parks_revision_and_a_missing_one_get_the_same_answer(park, othe
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json() == missing.json()
     assert foreign.json()["message_zh"] == "版本不存在"
+
+
+def test_a_role_refusal_raised_before_the_request_session_opens_is_recorded_once(park, other_park):
+    user_id = park.user_ids["contributor"]
+    # AdminUser comes before the session among update_user's parameters: the rollback hook never sees this one.
+    refused = park.client.patch(f"/api/users/{user_id}", json={"full_name": "x"}, headers=other_park.headers("auditor"))
+    assert refused.status_code == 403, refused.text
+    assert refusals("route", f"PATCH /api/users/{user_id}") == [by(other_park, "auditor", "role")]
+    # One raised inside the session is recorded once too, not again when it is rendered.
+    assert park.client.get("/api/events", headers=park.headers("contributor")).status_code == 403
+    assert refusals("route", "GET /api/events").count(by(park, "contributor", "role")) == 1
