@@ -1,7 +1,7 @@
 """Engine, metadata naming convention and the request session that commits once."""
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -115,15 +115,36 @@ def session_scope(*, write: bool = True) -> Iterator[Session]:
         session.close()
 
 
+# Hooks the domains register (core never imports a domain): the events domain appends its queued audit events before
+# every commit and records a request's refusal after its rollback.
+_before_commit_hooks: list[Callable[[OrmSession], None]] = []
+_after_rollback_hooks: list[Callable[[BaseException], None]] = []
+
+
+def register_before_commit(hook: Callable[[OrmSession], None]) -> None:
+    """Run `hook(session)` before every commit of any session (the outermost one and savepoints alike)."""
+    if hook not in _before_commit_hooks:
+        _before_commit_hooks.append(hook)
+
+
+def register_after_rollback(hook: Callable[[BaseException], None]) -> None:
+    """Run `hook(error)` after a request's session was rolled back and closed because of `error`."""
+    if hook not in _after_rollback_hooks:
+        _after_rollback_hooks.append(hook)
+
+
+@event.listens_for(OrmSession, "before_commit")  # every session class, as SQLModel's derives from SQLAlchemy's
+def _run_before_commit_hooks(session: OrmSession) -> None:
+    for hook in _before_commit_hooks:
+        hook(session)
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """The request's session: commits after the route returns, rolls back on any error.
 
     Refusals that must stay on record (bad sign-ins, refused access) are written after the rollback,
-    in their own transaction.
+    in their own transaction, by the after-rollback hooks.
     """
-    from app.errors import AppError
-    from app.events import service as events
-
     session = new_session(write=request.method not in ("GET", "HEAD", "OPTIONS"))
     try:
         yield session
@@ -131,8 +152,8 @@ def get_session(request: Request) -> Iterator[Session]:
     except BaseException as exc:
         session.rollback()
         session.close()
-        if isinstance(exc, AppError) and exc.audit:
-            events.record_refusal(exc.audit)
+        for hook in _after_rollback_hooks:
+            hook(exc)
         raise
     finally:
         session.close()

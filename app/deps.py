@@ -10,6 +10,7 @@ from app.common import as_utc, utcnow
 from app.csrf import check_cookie_api_call
 from app.db import session_scope
 from app.errors import Forbidden, Unauthorized
+from app.events.refusals import Rule, refusal
 from app.users.models import AuthSession, Role, User
 from app.users.security import COOKIE_NAME, token_digest, unsign_cookie
 
@@ -74,19 +75,6 @@ ClientAddress = Annotated[str, Depends(client_address)]
 EntityId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
-def refusal(user: User, action: str, entity_type: str, entity_id: object) -> dict:
-    """The audit payload of a refused access, recorded after the request's rollback."""
-    return {
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "park_id": user.park_id,
-        "actor_id": user.id,
-        "actor_name": user.username,
-        "after": {"user_id": user.id, "role": str(user.role)},
-    }
-
-
 def require_role(*roles: Role) -> Callable[[User], User]:
     allowed = frozenset(roles)
 
@@ -95,7 +83,7 @@ def require_role(*roles: Role) -> Callable[[User], User]:
             raise Forbidden(
                 "您的角色无权执行此操作",
                 "Your role may not do this",
-                audit=refusal(user, "access.refused", "route", f"{request.method} {request.url.path}"),
+                audit=refusal(user, Rule.role, "route", f"{request.method} {request.url.path}"),
             )
         return user
 

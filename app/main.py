@@ -9,11 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.admission import admission
 from app.config import get_settings
 from app.errors import AppError, Busy, Conflict, InternalError, Invalid
+from app.events import refusals
 from app.middleware import GuardAndHeaders
 from app.uploads.guard import UploadGuard
 
@@ -123,6 +125,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:
+        await run_in_threadpool(refusals.record_refused, exc)  # unless the request session's rollback did
         return respond(exc)
 
     @app.exception_handler(RequestValidationError)

@@ -13,32 +13,8 @@ ENTRY_POINTS = {"app.main", "app.cli"}
 # HTTP-layer packages besides the web pages: the upload guard is ASGI middleware that signs the caller in.
 HTTP_PACKAGES = ("app.web", "app.uploads")
 
-# Until sec-refusals lands (it moves `refusal` into app.events and breaks app.db <-> app.events.service), these
-# edges still exist. The integrator deletes this allow-list after merging; nothing may be added to it.
-PENDING_SEC_REFUSALS: set[tuple[str, str]] = {
-    ("app.db", "app.events.service"),  # get_session() records refusals after the rollback
-    # `from app.deps import refusal`, and nothing else from app.deps:
-    ("app.audits.common", "app.deps"),
-    ("app.audits.lifecycle", "app.deps"),
-    ("app.audits.reports", "app.deps"),
-    ("app.documents.lifecycle", "app.deps"),
-    ("app.documents.service", "app.deps"),
-    ("app.nonconformities.lifecycle", "app.deps"),
-    ("app.nonconformities.service", "app.deps"),
-    ("app.readiness.service", "app.deps"),
-    ("app.reviews.lifecycle", "app.deps"),
-}
 # Plain read-side copies of a state, not stored entities: readiness's evidence rows.
 STATE_COPIES = {"app.readiness.queries"}
-
-
-def _imported_names(module: str, source: str) -> set[str]:
-    return {
-        alias.name
-        for node in ast.walk(TREES[module])
-        if isinstance(node, ast.ImportFrom) and node.module == source
-        for alias in node.names
-    }
 
 
 def _module_name(path: Path) -> str:
@@ -77,7 +53,7 @@ TREES, GRAPH = _parse()
 
 
 def _edges() -> list[tuple[str, str]]:
-    return sorted((src, dst) for src, dsts in GRAPH.items() for dst in dsts if (src, dst) not in PENDING_SEC_REFUSALS)
+    return sorted((src, dst) for src, dsts in GRAPH.items() for dst in dsts)
 
 
 def _is_routes(name: str) -> bool:
@@ -121,7 +97,7 @@ def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_import_cycles() -> None:
-    graph = {src: {dst for dst in dsts if (src, dst) not in PENDING_SEC_REFUSALS} for src, dsts in GRAPH.items()}
+    graph = {src: {dst for dst in dsts} for src, dsts in GRAPH.items()}
     assert [group for group in _strongly_connected(graph) if len(group) > 1] == []
 
 
@@ -155,10 +131,3 @@ def test_only_lifecycle_modules_assign_state() -> None:
                     if isinstance(leaf, ast.Attribute) and leaf.attr == "state" and isinstance(leaf.ctx, ast.Store):
                         wrong.append(f"{name}:{node.lineno}")
     assert wrong == []
-
-
-def test_pending_allow_list_is_exact() -> None:
-    """Every allowed edge still exists (a stale entry would hide a new one), and deps gives only `refusal`."""
-    assert sorted(edge for edge in PENDING_SEC_REFUSALS if edge[1] not in GRAPH.get(edge[0], set())) == []
-    names = {src: _imported_names(src, "app.deps") for src, dst in PENDING_SEC_REFUSALS if dst == "app.deps"}
-    assert {src: found for src, found in names.items() if found != {"refusal"}} == {}

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.audits.models import Audit
-from app.deps import refusal
 from app.documents.models import Document
 from app.errors import Forbidden, NotFound
+from app.events.refusals import Rule, refusal
 from app.users.models import Role, User
 from app.users.service import get_user
 
@@ -43,32 +43,30 @@ def require_reader(user: User, entity_type: str, entity_id: object) -> None:
         raise Forbidden(
             "您的角色无权查看内审、不符合项和管理评审",
             "Your role may not read audits, nonconformities and reviews",
-            audit=refusal(user, "access.refused", entity_type, entity_id),
+            audit=refusal(user, Rule.role, entity_type, entity_id),
         )
 
 
 def require_role(user: User, roles: Iterable[Role], entity_type: str, entity_id: object, zh: str, en: str) -> None:
     if user.role not in frozenset(roles):
-        raise Forbidden(zh, en, audit=refusal(user, "access.refused", entity_type, entity_id))
+        raise Forbidden(zh, en, audit=refusal(user, Rule.role, entity_type, entity_id))
 
 
-def park_user(session: Session, user_id: int, park_id: int) -> User:
-    return get_user(session, user_id=user_id, park_id=park_id)  # another park's user: 404
+def park_user(session: Session, user_id: int, actor: User) -> User:
+    return get_user(session, user_id=user_id, park_id=actor.park_id, actor=actor)  # another park's user: 404
 
 
-def park_documents(session: Session, ids: Iterable[int], park_id: int) -> list[int]:
-    """Document ids of the park, in the given order; an unknown or other park's id is a 404."""
+def park_documents(session: Session, ids: Iterable[int], actor: User) -> list[int]:
+    """Document ids of the actor's park, in the given order; an unknown or other park's id is a 404 (on record)."""
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not wanted:
         return []
-    found = set(
-        session.execute(
-            select(col(Document.id)).where(col(Document.id).in_(wanted), col(Document.park_id) == park_id)
-        ).scalars()
-    )
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise NotFound(f"文件 {missing[0]} 不存在", f"Document {missing[0]} not found")
+    query = select(col(Document.id), col(Document.park_id)).where(col(Document.id).in_(wanted))
+    parks: dict[int, int] = {int(i): park_id for i, park_id in session.execute(query).tuples()}
+    missing = next((i for i in wanted if parks.get(i) != actor.park_id), None)
+    if missing is not None:
+        audit = refusal(actor, Rule.other_park, "document", missing) if missing in parks else None
+        raise NotFound(f"文件 {missing} 不存在", f"Document {missing} not found", audit=audit)
     return wanted
 
 
@@ -89,7 +87,8 @@ def get_in_park(
         query = query.with_for_update().execution_options(populate_existing=True)
     row = session.execute(query).scalars().first()
     if row is None or row.park_id != user.park_id:
-        raise NotFound(*missing)
+        audit = refusal(user, Rule.other_park, entity_type, entity_id) if row is not None else None
+        raise NotFound(*missing, audit=audit)
     return row
 
 

@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from app.audits.common import loads
 from app.audits.models import Audit, AuditState
-from app.deps import refusal
 from app.errors import Forbidden, InvalidTransition
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.users.models import Role, User
 
 S = AuditState
@@ -92,7 +92,9 @@ def check(audit: Audit, action: AuditAction, actor: User) -> None:
     step = TRANSITIONS[action]
     problem = _problem(step, audit, actor)
     if problem:
-        raise Forbidden(*problem, audit=refusal(actor, "access.refused", "audit", audit.id))
+        # Not an auditor (or coordinator) at all is the role; the wrong auditor is not on this audit's team.
+        rule = Rule.assignment if actor.role in (Role.auditor, Role.coordinator) else Rule.role
+        raise Forbidden(*problem, audit=refusal(actor, rule, "audit", audit.id))
     if audit.state not in step.sources:
         zh, en = STATE_LABELS[str(audit.state)]
         raise InvalidTransition(f"审核当前状态为“{zh}”，不能执行此操作", f"The audit is {en.lower()}; not possible now")

@@ -18,11 +18,11 @@ from app.audits.common import stored_id
 from app.audits.models import Audit, AuditProgramme, AuditState
 from app.clauses.models import Clause
 from app.config import get_settings
-from app.deps import refusal
 from app.documents import storage
 from app.documents.service import create_record
 from app.errors import Conflict, Forbidden, InvalidTransition
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.nonconformities import lifecycle as nc_lifecycle
 from app.nonconformities import queries as nc_queries
 from app.nonconformities import service as nonconformities
@@ -142,7 +142,7 @@ def audit_report_docx(session: Session, audit: Audit) -> bytes:
             ["编号", "条款", "严重程度", "不符合描述", "审核证据", "状态"],
             [
                 [
-                    nc_queries.nc_code(stored_id(nc)),
+                    nc_queries.nc_code(nc),
                     f"{nc.clause_id} {titles.get(nc.clause_id, '')}",
                     nonconformities.SEVERITY_LABELS[str(nc.severity)][0],
                     nc.description,
@@ -188,7 +188,7 @@ def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
         document,
         ["项目 / Item", "内容 / Content"],
         [
-            ["编号 / No.", nc_queries.nc_code(stored_id(nc))],
+            ["编号 / No.", nc_queries.nc_code(nc)],
             ["来源 / Origin", origin["text_zh"]],
             ["条款 / Clause", f"{nc.clause_id} {titles.get(nc.clause_id, '')}"],
             ["严重程度 / Severity", nonconformities.SEVERITY_LABELS[str(nc.severity)][0]],
@@ -343,7 +343,7 @@ def _require_filer(actor: User, entity_type: str, entity_id: int) -> None:
         raise Forbidden(
             "只有体系管理员可以将报告归档为记录",
             "Only a coordinator may file a report as a record",
-            audit=refusal(actor, "access.refused", entity_type, entity_id),
+            audit=refusal(actor, Rule.role, entity_type, entity_id),
         )
 
 
@@ -435,7 +435,7 @@ def file_nonconformity_record(session: Session, *, actor: User, nc_id: int) -> t
         )
     if nc.report_document_id is not None:
         raise Conflict("该不符合项的记录已归档", "This nonconformity's record is already filed")
-    code = nc_queries.nc_code(stored_id(nc))
+    code = nc_queries.nc_code(nc)
     document, revision = _file_as_record(
         session,
         actor=actor,

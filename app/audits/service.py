@@ -25,6 +25,7 @@ from app.common import utcnow
 from app.documents.models import Document
 from app.errors import Conflict, Invalid, NotFound
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.nonconformities.models import NcOrigin, NcState, Nonconformity, Severity
 from app.nonconformities.queries import nc_code
 from app.nonconformities.service import record_nonconformity
@@ -49,7 +50,8 @@ def get_programme(session: Session, *, programme_id: int, user: User) -> AuditPr
     require_reader(user, "audit_programme", programme_id)
     programme = session.get(AuditProgramme, programme_id)
     if programme is None or programme.park_id != user.park_id:
-        raise NotFound("审核方案不存在", "Audit programme not found")
+        audit = refusal(user, Rule.other_park, "audit_programme", programme_id) if programme is not None else None
+        raise NotFound("审核方案不存在", "Audit programme not found", audit=audit)
     return programme
 
 
@@ -160,7 +162,7 @@ def create_audit(
     units = list(dict.fromkeys(stripped(unit) for unit in units if stripped(unit)))
     if not units:
         raise Invalid("必须指定受审核单位", "Name the units audited")
-    team = [park_user(session, uid, actor.park_id) for uid in dict.fromkeys([lead_auditor_id, *auditor_ids])]
+    team = [park_user(session, uid, actor) for uid in dict.fromkeys([lead_auditor_id, *auditor_ids])]
     for member in team:
         if member.role != Role.auditor or not member.is_active:
             raise Invalid(f"{member.full_name} 不是在职的内审员", f"{member.full_name} is not an active auditor")
@@ -294,7 +296,9 @@ def mark_line(
     lifecycle.check(audit, AuditAction.mark_line, actor)
     line = session.get(AuditLine, line_id)
     if line is None or line.audit_id != audit.id:
-        raise NotFound("审核检查表行不存在", "Checklist line not found")
+        foreign = line is not None and line.park_id != actor.park_id
+        audit_event = refusal(actor, Rule.other_park, "audit_line", line_id) if foreign else None
+        raise NotFound("审核检查表行不存在", "Checklist line not found", audit=audit_event)
     if result == LineResult.pending:
         raise Invalid(
             "请选择符合、不符合、观察项或未审核", "Choose conforming, nonconforming, observation or not audited"
@@ -310,10 +314,10 @@ def mark_line(
     )
     if raised is not None:
         raise Conflict(
-            f"此行已开具不符合项 {nc_code(raised.id)}，如需更改请先撤销该不符合项",
-            f"This line already raised {nc_code(raised.id)}; cancel it first to change the verdict",
+            f"此行已开具不符合项 {nc_code(raised)}，如需更改请先撤销该不符合项",
+            f"This line already raised {nc_code(raised)}; cancel it first to change the verdict",
         )
-    doc_ids = park_documents(session, evidence_document_ids or [], audit.park_id)
+    doc_ids = park_documents(session, evidence_document_ids or [], actor)
     notes, description = stripped(notes), stripped(description)
     if result == LineResult.nonconforming and (severity is None or not description):
         raise Invalid("不符合项必须填写严重程度和不符合描述", "A nonconformity needs its severity and a description")

@@ -21,3 +21,8 @@ def can_read(user: User, document: Document) -> bool:
     if user.role == Role.contributor:
         return document.access_level == AccessLevel.public or document.created_by_id == user.id
     return True
+
+
+def sees_full_history(user: User) -> bool:
+    """Contributors, to whom the audit trail is closed, see a document's publication facts, not its full history."""
+    return user.role != Role.contributor

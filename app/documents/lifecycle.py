@@ -16,10 +16,10 @@ from sqlmodel import Session, col
 
 from app.clauses.models import DocKind, DocType
 from app.common import utcnow
-from app.deps import refusal
 from app.documents.models import Document, Revision, RevisionState, Signature, SignatureMeaning
 from app.errors import Forbidden, Invalid, InvalidTransition
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.users.models import Role, User
 from app.users.service import require_signature
 
@@ -150,17 +150,18 @@ def _authority_problem(
     doc_type: TypeFacts,
     actor: User,
     signers: dict[SignatureMeaning, int],
-) -> tuple[str, str] | None:
+) -> tuple[str, str, Rule] | None:
+    """Why `actor` may not take this step (Chinese, English, the rule), or None."""
     role = Role(actor.role)
     is_preparer = revision.preparer_id == actor.id
     if action == Action.submit:
         if role == Role.coordinator or (role == Role.contributor and is_preparer):
             return None
-        return ("只有体系管理员或编制人可以提交", "Only a coordinator or the preparer may submit")
+        return ("只有体系管理员或编制人可以提交", "Only a coordinator or the preparer may submit", Rule.role)
     if action in (Action.publish, Action.obsolete, Action.void):
         if role == Role.coordinator:
             return None
-        return ("只有体系管理员可以执行此操作", "Only a coordinator may do this")
+        return ("只有体系管理员可以执行此操作", "Only a coordinator may do this", Rule.role)
     # review, approve, reject: signing roles, never the preparer, never both signatures by one person
     pending = action
     if action == Action.reject:
@@ -168,11 +169,19 @@ def _authority_problem(
     allowed = SIGNING_ROLES if pending == Action.review else approver_roles(doc_type)
     if role not in allowed:
         labels = "、".join(sorted({"最高管理者" if r == Role.top_management else "部门负责人" for r in allowed}))
-        return (f"此步骤需要{labels}签署", f"This step must be signed by: {', '.join(sorted(allowed))}")
+        return (f"此步骤需要{labels}签署", f"This step must be signed by: {', '.join(sorted(allowed))}", Rule.role)
     if is_preparer:
-        return ("编制人不能审核或批准自己编制的版本", "The preparer may not review or approve their own revision")
+        return (
+            "编制人不能审核或批准自己编制的版本",
+            "The preparer may not review or approve their own revision",
+            Rule.separation_of_duties,
+        )
     if pending == Action.approve and signers.get(SignatureMeaning.review) == actor.id:
-        return ("审核人与批准人必须是不同的人", "The reviewer and the approver must be different people")
+        return (
+            "审核人与批准人必须是不同的人",
+            "The reviewer and the approver must be different people",
+            Rule.separation_of_duties,
+        )
     return None
 
 
@@ -211,7 +220,8 @@ def transition(
         raise InvalidTransition(f"版本当前状态为“{state_zh}”，不能{zh}", f"A revision that is {state_en} cannot {en}")
     problem = _authority_problem(action, revision, document, doc_type, actor, current_signers(session, revision))
     if problem:
-        raise Forbidden(*problem, audit=refusal(actor, "access.refused", "revision", revision.id))
+        zh, en, rule = problem
+        raise Forbidden(zh, en, audit=refusal(actor, rule, "revision", revision.id))
     comment = (comment or "").strip()
     if step.needs_comment and not comment:
         raise Invalid("此操作必须填写原因或意见", "This step needs a comment or reason")

@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 
 from app.clauses.models import DocType, DocTypeClause
 from app.documents import lifecycle
-from app.documents.access import readable
+from app.documents.access import readable, sees_full_history
 from app.documents.models import Document, Revision, RevisionState, Signature
 from app.documents.schemas import (
     DocumentDetail,
@@ -21,6 +21,7 @@ from app.documents.schemas import (
     SignaturePublic,
 )
 from app.events.models import Event
+from app.like import contains
 from app.users.models import User
 
 SORTABLE = {
@@ -72,8 +73,8 @@ def _register_conditions(user: User, filters: DocumentFilters) -> list:
     if filters.kind:
         conditions.append(col(Document.kind) == filters.kind)
     if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        conditions.append(or_(col(Document.title).like(pattern), col(Document.control_no).like(pattern)))
+        text = filters.q.strip()
+        conditions.append(or_(contains(Document.title, text), contains(Document.control_no, text)))
     return conditions
 
 
@@ -284,6 +285,19 @@ def _allowed(session: Session, revision: Revision, user: User) -> list[str]:
     return [str(action) for action in lifecycle.allowed_actions(revision, document, doc_type, user, signers)]
 
 
+# What a revision's publication looks like from outside the audit trail: the states a reader of the document may know.
+PUBLICATION_STATES = frozenset({"effective", "superseded", "obsolete", "filed", "void"})
+
+
+def _publication_fact(event: EventBrief, numbers: dict[str, int]) -> EventBrief | None:
+    """The event as a publication fact (which revision became what, and when), or None when it is not one."""
+    state = event.after.get("state") if isinstance(event.after, dict) else None
+    if event.entity_type != "revision" or not event.action.startswith("revision.") or state not in PUBLICATION_STATES:
+        return None
+    after = {"state": state, "revision": numbers.get(event.entity_id)}
+    return event.model_copy(update={"actor_name": "", "before": None, "after": after})
+
+
 def history(session: Session, *, park_id: int, document_id: int, revision_ids: list[int]) -> list[EventBrief]:
     entity_filter = (col(Event.entity_type) == "document") & (col(Event.entity_id) == str(document_id))
     if revision_ids:
@@ -339,11 +353,12 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
         _type_clauses(session, {document.doc_type}),
     )
     assert document.id is not None  # a stored row
-    return DocumentDetail(
-        **base.model_dump(),
-        revisions=revision_items,
-        history=history(session, park_id=document.park_id, document_id=document.id, revision_ids=ids),
-    )
+    events = history(session, park_id=document.park_id, document_id=document.id, revision_ids=ids)
+    if not sees_full_history(user):
+        # The trail is closed to contributors: no names, comments or refusals, only when what was published.
+        numbers = {str(revision.id): revision.number for revision in revisions}
+        events = [fact for fact in (_publication_fact(event, numbers) for event in events) if fact is not None]
+    return DocumentDetail(**base.model_dump(), revisions=revision_items, history=events)
 
 
 def record_public(session: Session, document: Document, revision: Revision) -> RecordPublic:

@@ -10,9 +10,9 @@ from sqlmodel import Session, col
 
 from app.clauses.models import DocKind, DocType
 from app.config import get_settings
-from app.deps import refusal
 from app.documents import docx_links, lifecycle, storage
 from app.documents.access import can_read
+from app.documents.control_numbers import checked_control_no
 from app.documents.lifecycle import Action
 from app.documents.models import (
     OPEN_STATES,
@@ -24,6 +24,7 @@ from app.documents.models import (
 )
 from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.users.models import Park, Role, User
 from app.users.service import require_signature
 
@@ -37,25 +38,29 @@ def get_doc_type(session: Session, code: str) -> DocType:
     return doc_type
 
 
-def get_document(session: Session, *, document_id: int, user: User, for_update: bool = False) -> Document:
+def _why_unreadable(user: User, document: Document) -> Rule | None:
+    """Why `user` may not read `document` (a row that exists), or None."""
+    if document.park_id != user.park_id:
+        return Rule.other_park
+    return None if can_read(user, document) else Rule.access_level
+
+
+_MISSING = {"document": ("文件不存在", "Document not found"), "record": ("记录不存在", "Record not found")}
+
+
+def get_document(
+    session: Session, *, document_id: int, user: User, for_update: bool = False, entity_type: str = "document"
+) -> Document:
+    """A document (or record) the user may read; missing, another park's or unreadable → the same 404."""
     query = select(Document).where(col(Document.id) == document_id)
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     document = session.execute(query).scalars().first()
-    if document is None or not can_read(user, document):
-        audit = None
-        if document is not None:  # it exists but is not theirs: a refused access worth recording
-            # Recorded in the owner's trail (the owning park must learn its documents were probed), without naming
-            # the prober: who works in another park is not the owner's business either.
-            audit = {
-                "action": "access.refused",
-                "entity_type": "document",
-                "entity_id": document_id,
-                "park_id": document.park_id,
-                "actor_name": "另一园区用户 / user of another park",
-                "after": {"cross_park": True},
-            }
-        raise NotFound("文件不存在", "Document not found", audit=audit)
+    rule = _why_unreadable(user, document) if document is not None else None
+    if document is None or rule is not None:
+        # It exists but is not theirs to read: the same answer as a missing one, and the attempt on record.
+        audit = refusal(user, rule, entity_type, document_id) if rule is not None else None
+        raise NotFound(*_MISSING[entity_type], audit=audit)
     return document
 
 
@@ -64,9 +69,12 @@ def get_revision(session: Session, *, revision_id: int, user: User, for_update: 
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     revision = session.execute(query).scalars().first()
-    if revision is None:
-        raise NotFound("版本不存在", "Revision not found")
-    get_document(session, document_id=revision.document_id, user=user)
+    document = session.get(Document, revision.document_id) if revision is not None else None
+    rule = _why_unreadable(user, document) if document is not None else None
+    if revision is None or document is None or rule is not None:
+        # One answer whether the revision is missing, another park's or a document the user may not read.
+        audit = refusal(user, rule, "revision", revision_id) if rule is not None else None
+        raise NotFound("版本不存在", "Revision not found", audit=audit)
     return revision
 
 
@@ -86,7 +94,7 @@ def _require_uploader(user: User, doc_type: DocType) -> None:
     raise Forbidden(
         "您无权上传此类型的文件",
         "You may not upload documents of this type",
-        audit=refusal(user, "access.refused", "doc_type", doc_type.code),
+        audit=refusal(user, Rule.role if user.role != Role.contributor else Rule.assignment, "doc_type", doc_type.code),
     )
 
 
@@ -128,7 +136,7 @@ def register_document(
         raise Forbidden(
             "只有体系管理员可以登记受控文件",
             "Only a coordinator may register controlled documents",
-            audit=refusal(actor, "access.refused", "doc_type", doc_type.code),
+            audit=refusal(actor, Rule.role, "doc_type", doc_type.code),
         )
     _require_uploader(actor, doc_type)
     title = title.strip()
@@ -136,7 +144,7 @@ def register_document(
         raise Invalid("标题不能为空", "The title is required")
     park = session.get_one(Park, actor.park_id)
     assert actor.id is not None  # a stored user
-    control_no = control_no.strip() if control_no else _next_control_no(session, park, doc_type)
+    control_no = checked_control_no(control_no) if control_no else _next_control_no(session, park, doc_type)
     if session.execute(
         select(col(Document.id)).where(col(Document.park_id) == park.id, col(Document.control_no) == control_no)
     ).first():
@@ -439,7 +447,7 @@ def create_record(
 
 
 def record_revision(session: Session, *, record_id: int, user: User, for_update: bool = False) -> Revision:
-    document = get_document(session, document_id=record_id, user=user)
+    document = get_document(session, document_id=record_id, user=user, entity_type="record")
     if document.kind != DocKind.record:
         raise NotFound("记录不存在", "Record not found")
     revision_id = session.execute(

@@ -16,11 +16,12 @@ from sqlmodel import col
 
 from app.common import as_utc, utcnow
 from app.config import get_settings
-from app.db import after_commit
+from app.db import after_commit, register_before_commit
 from app.events import anchors, keys
 from app.events.hashing import CURRENT_SCHEME, GENESIS_HASH, compute_hash
 from app.events.models import Event, EventChainHead, EventPublic
 from app.events.verification import ChainReport, verify_chain, verify_trail
+from app.like import starts_with
 
 __all__ = ["GENESIS_HASH", "ChainReport", "compute_hash", "verify_chain", "verify_trail"]
 _PENDING = "carbonms_pending_events"
@@ -125,9 +126,7 @@ def discard_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-@listens_for(Session, "before_commit")
-def _append_before_commit(session: Session) -> None:
-    append_pending(session)
+register_before_commit(append_pending)
 
 
 @listens_for(Session, "after_transaction_end")
@@ -148,14 +147,6 @@ def _append_before_reading_events(state: ORMExecuteState) -> None:
         append_pending(state.session)
 
 
-def record_refusal(audit: dict[str, Any]) -> None:
-    """Record a refused access or failed sign-in in its own transaction (the request's was rolled back)."""
-    from app.db import session_scope
-
-    with session_scope() as session:
-        record(session, **audit)
-
-
 def list_events(
     session: Session,
     *,
@@ -172,7 +163,7 @@ def list_events(
     if entity_id:
         query = query.where(Event.entity_id == entity_id)
     if action:
-        query = query.where(Event.action.startswith(action))
+        query = query.where(starts_with(Event.action, action))
     return list(session.execute(query.order_by(Event.seq.desc()).limit(limit).offset(offset)).scalars())
 
 

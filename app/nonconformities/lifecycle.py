@@ -13,9 +13,9 @@ from typing import Any
 from sqlmodel import Session
 
 from app.common import utcnow
-from app.deps import refusal
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.nonconformities.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from app.users.models import Role, User
 
@@ -148,7 +148,9 @@ def transition(
     problem = _problem(action, step, actor, owner_ids, open_actions)
     if problem:
         zh, en, error = problem
-        audit = refusal(actor, "access.refused", "nonconformity", nc.id) if error is Forbidden else None
+        # _problem refuses a wrong role first; the only other refusal is an owner verifying their own actions.
+        rule = Rule.role if Role(actor.role) not in step.roles else Rule.separation_of_duties
+        audit = refusal(actor, rule, "nonconformity", nc.id) if error is Forbidden else None
         raise error(zh, en, audit=audit)
     missing = [name for name in step.required if not _filled(content.get(name))]
     if missing:
@@ -217,7 +219,7 @@ def check_add_action(nc: Nonconformity, actor: User) -> None:
         raise Forbidden(
             "只有体系管理员可以增加纠正措施",
             "Only a coordinator may add actions",
-            audit=refusal(actor, "access.refused", "nonconformity", nc.id),
+            audit=refusal(actor, Rule.role, "nonconformity", nc.id),
         )
     if nc.state != S.action_planned:
         raise InvalidTransition(
@@ -269,7 +271,8 @@ def check_action(action: CorrectiveAction, step: ActionStep, actor: User, *, nc_
     problem = _action_problem(step, action, actor, nc_state)
     if problem:
         zh, en, error = problem
-        audit = refusal(actor, "access.refused", "corrective_action", action.id) if error is Forbidden else None
+        # The only refusal of an action's own step: someone other than its owner.
+        audit = refusal(actor, Rule.assignment, "corrective_action", action.id) if error is Forbidden else None
         raise error(zh, en, audit=audit)
 
 

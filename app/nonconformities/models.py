@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.common import utcnow
@@ -49,10 +49,16 @@ class ActionState(StrEnum):
 class Nonconformity(SQLModel, table=True):
     """不符合项: where it came from, what was found, and its way through cause, actions and verification."""
 
-    __table_args__ = (Index("ix_nonconformity_park_state", "park_id", "state"),)
+    __table_args__ = (
+        Index("ix_nonconformity_park_state", "park_id", "state"),
+        UniqueConstraint("park_id", "year", "number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     park_id: int = Field(foreign_key="park.id")
+    # Numbered per park and year of raising (NC-2026-001): the code says nothing of other parks.
+    year: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    number: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     origin: NcOrigin = Field(sa_column=Column(String(32), nullable=False))
     origin_ref: str = Field(default="", max_length=300)  # free text: the monitoring point, the evaluation …
     audit_id: int | None = Field(default=None, foreign_key="audit.id", index=True)

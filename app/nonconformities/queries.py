@@ -3,11 +3,12 @@
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.nonconformities.models import ActionState, CorrectiveAction
+from app.nonconformities.models import ActionState, CorrectiveAction, Nonconformity
 
 
-def nc_code(nc_id: int) -> str:
-    return f"NC-{nc_id:04d}"
+def nc_code(nc: Nonconformity) -> str:
+    """Numbered per park and year of raising (NC-2026-001): the code says nothing of other parks."""
+    return f"NC-{nc.year}-{nc.number:03d}"
 
 
 def nc_actions(session: Session, nc_id: int) -> list[CorrectiveAction]:

@@ -44,7 +44,7 @@ def nc_summary(session: Session, nc: Nonconformity) -> dict[str, Any]:
     zh, en = nc_lifecycle.STATE_LABELS[str(nc.state)]
     return {
         "id": nc.id,
-        "code": nc_queries.nc_code(stored_id(nc)),
+        "code": nc_queries.nc_code(nc),
         "origin": nc_service.origin_display(session, nc),
         "clause_id": nc.clause_id,
         "severity": str(nc.severity),

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.audits.common import (
@@ -20,17 +20,17 @@ from app.audits.common import (
 )
 from app.clauses.models import Clause
 from app.common import utcnow
-from app.deps import refusal
 from app.documents.models import Document
 from app.errors import Forbidden, Invalid, NotFound
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.nonconformities import lifecycle
 from app.nonconformities.lifecycle import ActionStep, NcAction
 from app.nonconformities.models import ActionState, CorrectiveAction, NcOrigin, NcState, Nonconformity, Severity
 from app.nonconformities.queries import action_facts, nc_actions
 from app.reviews.models import ManagementReview, ReviewDecision
 from app.reviews.queries import get_review
-from app.users.models import Role, User
+from app.users.models import Park, Role, User
 
 NC_RAISERS = frozenset({Role.coordinator, Role.auditor, Role.top_management})
 
@@ -42,6 +42,22 @@ ORIGIN_LABELS = {
     "other": ("其他", "Other"),
 }
 SEVERITY_LABELS = {"major": ("严重", "major"), "minor": ("一般", "minor")}
+
+
+def _next_number(session: Session, park_id: int, year: int) -> int:
+    """The park's next nonconformity number of the year.
+
+    The park's row is locked first (FOR NO KEY UPDATE: rows that merely reference the park are not held up), so
+    concurrent raisers of one park take numbers one after the other; SQLite serialises writers anyway, and the
+    unique (park, year, number) constraint backs both.
+    """
+    session.execute(select(col(Park.id)).where(col(Park.id) == park_id).with_for_update(key_share=True))
+    latest = session.execute(
+        select(func.max(col(Nonconformity.number))).where(
+            col(Nonconformity.park_id) == park_id, col(Nonconformity.year) == year
+        )
+    ).scalar()
+    return (latest or 0) + 1
 
 
 # ---------------------------------------------------------------- nonconformities
@@ -75,8 +91,12 @@ def record_nonconformity(
     origin_document_id: int | None = None,
 ) -> Nonconformity:
     """The record and its event; the caller (a checklist line, raise_nonconformity) has checked who and whence."""
+    raised_at = utcnow()
     nc = Nonconformity(
         park_id=actor.park_id,
+        year=raised_at.year,
+        number=_next_number(session, actor.park_id, raised_at.year),
+        raised_at=raised_at,
         origin=origin,
         origin_ref=origin_ref[:300],
         audit_id=audit_id,
@@ -150,7 +170,7 @@ def raise_nonconformity(
         review = get_review(session, review_id=review_id, user=actor)
         origin_ref = origin_ref or review.title
     if origin_document_id is not None:
-        park_documents(session, [origin_document_id], actor.park_id)
+        park_documents(session, [origin_document_id], actor)
     needed = {NcOrigin.internal_audit: audit_id, NcOrigin.management_review: review_id}
     if origin in needed and needed[origin] is None:
         field = "audit_id" if origin == NcOrigin.internal_audit else "review_id"
@@ -221,7 +241,7 @@ def record_action(
         raise Invalid(
             "每项措施都必须有内容、负责人和完成期限", "Each action needs a description, an owner and a due date"
         )
-    owner = park_user(session, owner_id, actor.park_id)
+    owner = park_user(session, owner_id, actor)
     if not owner.is_active:
         raise Invalid(f"{owner.full_name} 的账号已停用", f"{owner.full_name}'s account is disabled")
     action = CorrectiveAction(
@@ -304,12 +324,13 @@ def get_action(session: Session, *, action_id: int, user: User, for_update: bool
         query = query.with_for_update().execution_options(populate_existing=True)
     action = session.execute(query).scalars().first()
     if action is None or action.park_id != user.park_id:
-        raise NotFound("措施不存在", "Action not found")
+        audit = refusal(user, Rule.other_park, "corrective_action", action_id) if action is not None else None
+        raise NotFound("措施不存在", "Action not found", audit=audit)
     if user.role not in READERS and action.owner_id != user.id:
         raise Forbidden(
             "您无权查看此措施",
             "You may not read this action",
-            audit=refusal(user, "access.refused", "corrective_action", action_id),
+            audit=refusal(user, Rule.role, "corrective_action", action_id),
         )
     return action
 
@@ -324,7 +345,7 @@ def mark_action_done(
     evidence = stripped(evidence)
     if not evidence:
         raise Invalid("请填写完成证据", "The evidence of completion is required")
-    doc_ids = park_documents(session, evidence_document_ids or [], action.park_id)
+    doc_ids = park_documents(session, evidence_document_ids or [], actor)
     action.completion_evidence, action.done_at = evidence, utcnow()
     action.evidence_document_ids_json = dumps(doc_ids)
     lifecycle.transition_action(

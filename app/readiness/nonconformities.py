@@ -41,13 +41,13 @@ def open_major_nonconformities(session: Session, park_id: int, as_of: date | Non
         result.setdefault(nc.clause_id, []).append(
             {
                 "id": nc.id,
-                "code": nc_code(nc.id),
+                "code": nc_code(nc),
                 "severity": str(nc.severity),
                 "state": str(nc.state),
                 "origin": str(nc.origin),
                 "link": f"/nonconformities/{nc.id}",
-                "reason_zh": f"存在未关闭的严重不符合项 {nc_code(nc.id)}（{state_zh}）：{short}",
-                "reason_en": f"Open major nonconformity {nc_code(nc.id)} ({state_en.lower()}): {short}",
+                "reason_zh": f"存在未关闭的严重不符合项 {nc_code(nc)}（{state_zh}）：{short}",
+                "reason_en": f"Open major nonconformity {nc_code(nc)} ({state_en.lower()}): {short}",
             }
         )
     return result

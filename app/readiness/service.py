@@ -18,9 +18,9 @@ from sqlmodel import Session, col
 
 from app.clauses.models import Clause, ClauseApplicability
 from app.common import utcnow
-from app.deps import refusal
 from app.errors import Forbidden, Invalid, NotFound
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.readiness.items import judge_types
 from app.readiness.nonconformities import cap_by_nonconformities
 from app.readiness.queries import fill_evidence, load_applicability, load_clause_map, load_revision_buckets
@@ -139,7 +139,7 @@ def set_applicability(
         raise Forbidden(
             "只有体系管理员可以设置条款适用性",
             "Only a coordinator may set a clause's applicability",
-            audit=refusal(actor, "access.refused", "clause", clause_id),
+            audit=refusal(actor, Rule.role, "clause", clause_id),
         )
     if session.get(Clause, clause_id) is None:
         raise NotFound(f"条款 {clause_id} 不存在", f"Clause {clause_id} does not exist")

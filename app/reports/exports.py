@@ -17,7 +17,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
@@ -95,9 +95,19 @@ def _sha(data: bytes) -> str:
 
 
 def _member_name(document: Document, revision: Revision) -> str:
-    safe_control = re.sub(r"[^0-9A-Za-z_.-]+", "_", document.control_no) or f"doc{document.id}"
-    name = storage.sanitize_filename(revision.file_name).replace("/", "_")
-    return f"files/{safe_control}/r{revision.number}_{name}"
+    """A path from ids only: nothing a person typed (control number, file name) becomes a path part.
+
+    The manifest and index.html name each file's control number, title and revision.
+    """
+    suffix = PurePosixPath(storage.sanitize_filename(revision.file_name)).suffix.lower()
+    extension = suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
+    return f"files/{document.id}/r{revision.number}{extension}"
+
+
+def unsafe_member(name: str) -> bool:
+    """A zip member name that could leave the folder it is unpacked into (absolute, `..`, a drive, a backslash)."""
+    path = PurePosixPath(name)
+    return path.is_absolute() or ".." in path.parts or "\\" in name or ":" in name
 
 
 def evidence_plan(session: Session, *, user: User, scope: Scope) -> dict[str, Any]:
@@ -356,6 +366,9 @@ def verify_package(path: Path) -> VerifyReport:
             except (ValueError, KeyError, TypeError):
                 report.problems.append("manifest.json 无法解析 / manifest.json is not valid")
                 return report
+            for name in sorted(names):
+                if unsafe_member(name):
+                    report.problems.append(f"不安全的路径 / unsafe path: {name}")
             listed = set()
             for entry in entries:
                 name = entry.get("path", "")

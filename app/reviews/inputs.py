@@ -368,7 +368,7 @@ def assemble_inputs(
                 "audit_date": audit.audit_date.isoformat() if audit.audit_date else None,
                 "lines": dict(results),
                 "conclusion": audit.conclusion,
-                "nonconformities": [nc_code(n.id) for n in ncs if n.audit_id == audit.id],
+                "nonconformities": [nc_code(n) for n in ncs if n.audit_id == audit.id],
             }
         )
     data["audits_nonconformities"] = {
@@ -380,14 +380,14 @@ def assemble_inputs(
     }
     data["compliance"] = {
         "nonconformities_from_compliance_evaluation": [
-            {"id": n.id, "code": nc_code(n.id), "state": str(n.state), "description": n.description}
+            {"id": n.id, "code": nc_code(n), "state": str(n.state), "description": n.description}
             for n in ncs
             if str(n.origin) == "compliance_evaluation"
         ]
     }
     data["monitoring_performance"] = {
         "nonconformities_from_monitoring": [
-            {"id": n.id, "code": nc_code(n.id), "state": str(n.state), "description": n.description}
+            {"id": n.id, "code": nc_code(n), "state": str(n.state), "description": n.description}
             for n in ncs
             if str(n.origin) == "monitoring"
         ]

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.deps import refusal
 from app.errors import Forbidden, InvalidTransition
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.reviews.models import ManagementReview, ReviewState
 from app.users.models import Role, User
 
@@ -84,7 +84,7 @@ def check(review: ManagementReview, action: ReviewAction, actor: User) -> None:
     """Who first (403, recorded as a refusal), then the state (409)."""
     step = TRANSITIONS[action]
     if actor.role not in step.roles:
-        raise Forbidden(*step.refused, audit=refusal(actor, "access.refused", "review", review.id))
+        raise Forbidden(*step.refused, audit=refusal(actor, Rule.role, "review", review.id))
     if review.state not in step.sources:
         raise InvalidTransition("管理评审已关闭，不能再修改", "The review is closed and cannot change")
 

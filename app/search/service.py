@@ -20,6 +20,7 @@ from app.db import session_scope
 from app.documents.access import readable
 from app.documents.models import Document, Revision, RevisionState, RevisionText
 from app.errors import AppError, Invalid
+from app.like import contains
 from app.search import evaluation, index
 from app.search.entries import Lookups, entry_stamp, load_documents
 from app.search.models import SearchQueue
@@ -341,9 +342,9 @@ def _with_phrases(
     column = evaluation.rid_column(searcher)
     by_revision = {int(column[docnum]): (score, docnum) for score, docnum in matches}
     conditions = [
-        col(RevisionText.text).icontains(phrase, autoescape=True)
-        | col(Document.title).icontains(phrase, autoescape=True)
-        | col(Document.control_no).icontains(phrase, autoescape=True)
+        contains(RevisionText.text, phrase, ignore_case=True)
+        | contains(Document.title, phrase, ignore_case=True)
+        | contains(Document.control_no, phrase, ignore_case=True)
         for phrase in phrases
     ]
     kept: list[tuple[float, int]] = []

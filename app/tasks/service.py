@@ -301,7 +301,7 @@ def park_tasks(
             session.execute(select(CorrectiveAction).where(col(CorrectiveAction.nonconformity_id) == nc.id)).scalars()
         )
         owners, open_count = action_facts(actions)
-        code, link, ids = nc_code(nc.id), f"/nonconformities/{nc.id}", {"nonconformity_id": nc.id}
+        code, link, ids = nc_code(nc), f"/nonconformities/{nc.id}", {"nonconformity_id": nc.id}
         state = NcState(nc.state)
         due = max((a.due_date for a in actions if a.state == ActionState.open), default=None)
         if state == NcState.action_planned and open_count:

@@ -11,6 +11,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.users import throttle
 from app.users.models import AuthSession, Park, Role, User
 from app.users.security import hash_password, new_token, password_problem, token_digest, verify_password
@@ -75,7 +76,11 @@ def create_user(
     if problem:
         raise Invalid(*problem)
     if session.execute(select(User.id).where(User.username == username)).first():
-        raise Conflict(f"用户名 {username} 已被使用", f"The username {username} is taken")
+        # Usernames are unique across parks (sign-in names no park): one answer whoever holds it, so an admin
+        # learns nothing about other parks' users beyond the name being unavailable.
+        raise Conflict(
+            f"用户名 {username} 不可用，请换一个", f"The username {username} is not available; choose another"
+        )
     user = User(
         park_id=park.id,
         username=username,
@@ -99,10 +104,12 @@ def create_user(
     return user
 
 
-def get_user(session: Session, *, user_id: int, park_id: int) -> User:
+def get_user(session: Session, *, user_id: int, park_id: int, actor: User | None = None) -> User:
+    """A user of the park; another park's is not found, and `actor`'s attempt is on record."""
     user = session.get(User, user_id)
     if user is None or user.park_id != park_id:
-        raise NotFound("用户不存在", "User not found")
+        audit = refusal(actor, Rule.other_park, "user", user_id) if user is not None and actor is not None else None
+        raise NotFound("用户不存在", "User not found", audit=audit)
     return user
 
 
@@ -246,7 +253,7 @@ def update_user(
     unit: str | None = None,
     assigned_doc_types: list[str] | None = None,
 ) -> User:
-    user = get_user(session, user_id=user_id, park_id=actor.park_id)
+    user = get_user(session, user_id=user_id, park_id=actor.park_id, actor=actor)
     before = {
         "role": str(user.role),
         "is_active": user.is_active,

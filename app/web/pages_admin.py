@@ -192,7 +192,7 @@ def update_user(
     assigned: Annotated[list[str] | None, Form(max_length=200)] = None,
 ) -> Response:
     require(AdminUser, user, request)
-    target = users.get_user(session, user_id=user_id, park_id=user.park_id)
+    target = users.get_user(session, user_id=user_id, park_id=user.park_id, actor=user)
     # Only what changed: a changed role or a disabled account ends the user's sessions.
     users.update_user(
         session,

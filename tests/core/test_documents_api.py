@@ -239,10 +239,16 @@ def test_other_park_sees_nothing(park, other_park):
         == 404
     )
     assert upload(other_park, document["id"], reason="x").status_code == 404
-    # The attempt is on record in the owner's trail.
-    events = park.client.get("/api/events?action=access.refused", headers=park.headers("auditor")).json()
-    assert any(e["entity_id"] == str(document["id"]) for e in events)
-    # … without telling the owner who in the other park it was.
+    # The attempt is on record in the prober's trail, naming the prober …
+    events = park.client.get("/api/events?action=access.refused", headers=other_park.headers("auditor")).json()
+    probes = [e for e in events if e["entity_type"] == "document" and e["entity_id"] == str(document["id"])]
+    assert {e["actor_name"] for e in probes} == {
+        other_park.usernames[r] for r in ("coordinator", "auditor", "top_management")
+    }
+    assert {e["after"]["rule"] for e in probes} == {"other_park"}
+    owners = park.client.get("/api/events?action=access.refused", headers=park.headers("auditor")).json()
+    assert not [e for e in owners if e["entity_id"] == str(document["id"])]
+    # … and the owner's trail is not told who in the other park it was.
     history = park.client.get(f"/api/documents/{document['id']}", headers=park.headers("auditor")).text
     assert not any(name in history for name in other_park.usernames.values())
 

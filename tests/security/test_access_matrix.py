@@ -5,7 +5,8 @@ nonconformity and its action, management review), so another park's calls reach 
 
     no sign-in                 → 401 (POST /api/auth/token excepted: it is how one signs in)
     a role of park B, a route that names one of park A's entities
-                               → 403, 404 or 422, never 2xx, and no park A marker in the body
+                               → 403, 404 or 422, never 2xx, and no park A marker in the body; a 403 or 404 leaves
+                                 an access.refused event in park B's trail naming that user
     a role of park B, any other route (lists, exports, clauses, own account)
                                → never 5xx, and no park A marker in the body (zip exports are unpacked)
     a role of park A           → never 5xx
@@ -20,7 +21,10 @@ import zipfile
 from dataclasses import dataclass
 
 from fastapi.routing import iter_route_contexts
+from sqlalchemy import func, select
 
+from app.db import session_scope
+from app.events.models import Event
 from app.users.models import Role
 from tests.audits.helpers import post, raise_nc, started_audit
 from tests.factories import DOCX_MEDIA, PASSWORD, TestPark, docx_bytes, make_park, publish_new_document, record_upload
@@ -149,12 +153,9 @@ def snapshot(seed: Seed) -> dict[str, object]:
     for path in seed.snapshot_paths:
         response = seed.park.client.get(path, headers=seed.park.headers("coordinator"))
         assert response.status_code == 200, (path, response.text)
-        body = response.json()
-        # Another park's refused calls are recorded (anonymously) as access.refused events on park A's entity: they
-        # record an attempt, not a change, so the comparison leaves them out.
-        if isinstance(body, dict) and isinstance(body.get("history"), list):
-            body["history"] = [e for e in body["history"] if e.get("action") != "access.refused"]
-        out[path] = body
+        # Whole, history included: another park's refused calls are recorded in that park's trail, never in the
+        # owner's (an access.refused event in park A's history would show up as a change).
+        out[path] = response.json()
     return out
 
 
@@ -180,6 +181,27 @@ def fresh_headers(park: TestPark, role: str) -> dict[str, str]:
     response = park.client.post("/api/auth/token", data={"username": park.usernames[role], "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def last_seq() -> int:
+    with session_scope(write=False) as session:
+        return session.execute(select(func.coalesce(func.max(Event.seq), 0))).scalar_one()
+
+
+def refused_since(seq: int, park: TestPark, role: str) -> bool:
+    """Whether an access.refused event after `seq` names `role`'s user of `park`, in `park`'s trail."""
+    with session_scope(write=False) as session:
+        return (
+            session.execute(
+                select(Event.id).where(
+                    Event.seq > seq,
+                    Event.action == "access.refused",
+                    Event.park_id == park.id,
+                    Event.actor_id == park.user_ids[role],
+                )
+            ).first()
+            is not None
+        )
 
 
 def test_access_matrix(app, client, capsys) -> None:  # noqa: ANN001
@@ -213,6 +235,7 @@ def test_access_matrix(app, client, capsys) -> None:  # noqa: ANN001
     for role in ROLES:
         for method, template in routes:
             cells += 1
+            seen = last_seq()
             response = call(method, template, headers_for(other, role, template))
             names_entity = any("{" + name + "}" in template for name in seed.ids if name not in GLOBAL_PARAMS)
             where = f"park B {role} {method} {template}"
@@ -220,6 +243,8 @@ def test_access_matrix(app, client, capsys) -> None:  # noqa: ANN001
                 problems.append(f"{where}: {response.status_code} {response.text[:200]}")
             elif names_entity and response.status_code not in (403, 404, 422):
                 problems.append(f"{where}: {response.status_code}, expected 403/404/422 {response.text[:200]}")
+            elif names_entity and response.status_code in (403, 404) and not refused_since(seen, other, role):
+                problems.append(f"{where}: {response.status_code} left no access.refused event in park B")
             text = body_text(response)
             leaked = [marker for marker in seed.markers if marker in text]
             if leaked:

@@ -302,7 +302,7 @@ def test_raising_a_nonconformity_from_a_review_through_the_form(browser, park):
         "评审输出 f) 资源分配",
     ]
     page = top.get(review_page).text
-    assert f"NC-{nc_id:04d}" in page and "年度碳排放强度目标未实现" in page and "资源配置计划未更新" in page
+    assert _nc(park, nc_id)["code"] in page and "年度碳排放强度目标未实现" in page and "资源配置计划未更新" in page
     # the coordinator takes it on from there
     assert "analyse" in _nc(park, nc_id)["allowed_actions"]
 
