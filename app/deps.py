@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.common import as_utc, utcnow
 from app.csrf import check_cookie_api_call
@@ -40,8 +41,8 @@ def get_current_user(request: Request) -> User:
     with session_scope(write=False) as session:
         row = session.execute(
             select(AuthSession, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.token_hash == token_digest(token))
+            .join(User, col(User.id) == col(AuthSession.user_id))
+            .where(col(AuthSession.token_hash) == token_digest(token))
         ).first()
     if row is None:
         raise Unauthorized(
@@ -75,7 +76,7 @@ ClientAddress = Annotated[str, Depends(client_address)]
 EntityId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
-def require_role(*roles: Role) -> Callable[[User], User]:
+def require_role(*roles: Role) -> Callable[..., User]:
     allowed = frozenset(roles)
 
     def dependency(user: CurrentUser, request: Request) -> User:

@@ -62,7 +62,7 @@ def park_documents(session: Session, ids: Iterable[int], actor: User) -> list[in
     if not wanted:
         return []
     query = select(col(Document.id), col(Document.park_id)).where(col(Document.id).in_(wanted))
-    parks: dict[int, int] = {int(i): park_id for i, park_id in session.execute(query).tuples()}
+    parks: dict[int, int] = {int(i): park_id for i, park_id in session.execute(query).all()}
     missing = next((i for i in wanted if parks.get(i) != actor.park_id), None)
     if missing is not None:
         audit = refusal(actor, Rule.other_park, "document", missing) if missing in parks else None

@@ -7,9 +7,10 @@ is signed into an append-only anchor file (`anchors.py`) by `carbonms anchor` an
 import json
 from typing import Any, cast
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import CursorResult, Table, insert, select, text, update
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session as SQLModelSession
 from sqlmodel import col
@@ -25,6 +26,8 @@ from app.like import starts_with
 
 __all__ = ["GENESIS_HASH", "ChainReport", "compute_hash", "verify_chain", "verify_trail"]
 _PENDING = "carbonms_pending_events"
+# The Core table: the append is one multi-row INSERT, outside the unit of work.
+_EVENT_TABLE = cast(Table, Event.__table__)  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 def _canonical(value: Any) -> str:
@@ -70,14 +73,17 @@ def append_pending(session: Session) -> None:
     if not pending:
         return
     # Lock the head row first (an UPDATE locks on every database): concurrent transactions append one by one.
-    locked = session.execute(
-        update(EventChainHead).where(EventChainHead.id == 1).values(last_seq=EventChainHead.last_seq)
+    locked = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(EventChainHead).where(col(EventChainHead.id) == 1).values(last_seq=col(EventChainHead.last_seq))
+        ),
     )
     if locked.rowcount == 0:
         session.add(EventChainHead(id=1, last_seq=0, last_hash=GENESIS_HASH))
         session.flush()
     seq, prev_hash = session.execute(
-        select(EventChainHead.last_seq, EventChainHead.last_hash).where(EventChainHead.id == 1)
+        select(col(EventChainHead.last_seq), col(EventChainHead.last_hash)).where(col(EventChainHead.id) == 1)
     ).one()
     settings = get_settings()
     key = keys.trail_key(settings)
@@ -101,8 +107,8 @@ def append_pending(session: Session) -> None:
             }
         )
     # One multi-row INSERT, not the unit of work: this runs while every other writer waits for the chain head.
-    session.execute(insert(Event.__table__), rows)
-    session.execute(update(EventChainHead).where(EventChainHead.id == 1).values(last_seq=seq, last_hash=prev_hash))
+    session.execute(insert(_EVENT_TABLE), rows)
+    session.execute(update(EventChainHead).where(col(EventChainHead.id) == 1).values(last_seq=seq, last_hash=prev_hash))
     every = settings.anchor_every
     if every and seq // every > start_seq // every:
         # After the commit, outside the transaction: the anchor vouches only for a durable head, and a failed
@@ -142,7 +148,7 @@ def _append_before_reading_events(state: ORMExecuteState) -> None:
     if (
         state.session.info.get(_PENDING)
         and state.is_select
-        and Event.__table__ in find_tables(state.statement, check_columns=True, include_selects=True)
+        and _EVENT_TABLE in find_tables(cast(ClauseElement, state.statement), check_columns=True, include_selects=True)
     ):
         append_pending(state.session)
 
@@ -157,14 +163,14 @@ def list_events(
     limit: int = 100,
     offset: int = 0,
 ) -> list[Event]:
-    query = select(Event).where(Event.park_id == park_id)
+    query = select(Event).where(col(Event.park_id) == park_id)
     if entity_type:
-        query = query.where(Event.entity_type == entity_type)
+        query = query.where(col(Event.entity_type) == entity_type)
     if entity_id:
-        query = query.where(Event.entity_id == entity_id)
+        query = query.where(col(Event.entity_id) == entity_id)
     if action:
         query = query.where(starts_with(Event.action, action))
-    return list(session.execute(query.order_by(Event.seq.desc()).limit(limit).offset(offset)).scalars())
+    return list(session.execute(query.order_by(col(Event.seq).desc()).limit(limit).offset(offset)).scalars())
 
 
 # Triggers that make the event table append-only, installed by the migration on both databases.
@@ -242,6 +248,7 @@ def drop_head_triggers(connection: Any) -> None:
 
 
 def event_public(event: Event) -> EventPublic:
+    assert event.id is not None  # a stored event
     return EventPublic(
         id=event.id,
         seq=event.seq,

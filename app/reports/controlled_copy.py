@@ -36,7 +36,7 @@ from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 from pypdf.generic import (
     ArrayObject,
-    DecodedStreamObject,
+    ContentStream,
     DictionaryObject,
     NameObject,
     NumberObject,
@@ -247,7 +247,7 @@ def mark_pdf(source: Path, marking: Marking, target: Path) -> None:
                     NameObject("/Font"): DictionaryObject({NameObject(_FONT_NAME): font}),
                 }
             )
-            stream = DecodedStreamObject()
+            stream = ContentStream(None, None)
             stream.set_data(_stamp_stream(marking, left, bottom, width, height))
             stamp.replace_contents(stream)
             page.merge_page(stamp, over=True)
@@ -351,7 +351,7 @@ def temporary_path(directory: Path | None = None, suffix: str = "") -> Iterator[
 def docx_header_text(content: bytes) -> str:
     """The text of every header of a .docx (for tests and checks)."""
     document = DocxDocument(io.BytesIO(content))
-    texts = []
+    texts: list[str] = []
     for section in document.sections:
         for part in (section.header, section.first_page_header, section.even_page_header):
             if not part.is_linked_to_previous:

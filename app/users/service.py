@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.common import utcnow
 from app.config import get_settings
@@ -22,7 +22,7 @@ _DUMMY_HASH: list[str] = []
 
 
 def get_park_by_code(session: Session, code: str) -> Park:
-    park = session.execute(select(Park).where(Park.code == code)).scalars().first()
+    park = session.execute(select(Park).where(col(Park.code) == code)).scalars().first()
     if park is None:
         raise NotFound(f"园区 {code} 不存在", f"Park {code} does not exist")
     return park
@@ -37,7 +37,7 @@ def create_park(session: Session, *, code: str, name: str, actor: User | None = 
         )
     if not name.strip():
         raise Invalid("园区名称不能为空", "The park name is required")
-    if session.execute(select(Park.id).where(Park.code == code)).first():
+    if session.execute(select(col(Park.id)).where(col(Park.code) == code)).first():
         raise Conflict(f"园区编码 {code} 已存在", f"Park code {code} already exists")
     park = Park(code=code, name=name.strip())
     session.add(park)
@@ -75,12 +75,13 @@ def create_user(
     problem = password_problem(password)
     if problem:
         raise Invalid(*problem)
-    if session.execute(select(User.id).where(User.username == username)).first():
+    if session.execute(select(col(User.id)).where(col(User.username) == username)).first():
         # Usernames are unique across parks (sign-in names no park): one answer whoever holds it, so an admin
         # learns nothing about other parks' users beyond the name being unavailable.
         raise Conflict(
             f"用户名 {username} 不可用，请换一个", f"The username {username} is not available; choose another"
         )
+    assert park.id is not None  # a stored park
     user = User(
         park_id=park.id,
         username=username,
@@ -114,7 +115,7 @@ def get_user(session: Session, *, user_id: int, park_id: int, actor: User | None
 
 
 def list_users(session: Session, *, park_id: int) -> list[User]:
-    return list(session.execute(select(User).where(User.park_id == park_id).order_by(User.id)).scalars())
+    return list(session.execute(select(User).where(col(User.park_id) == park_id).order_by(col(User.id))).scalars())
 
 
 def _dummy_hash() -> str:
@@ -186,7 +187,7 @@ def authenticate(
     # A short read of its own: the request's writing transaction (SQLite's write lock) starts after the slow
     # password check, and a refused sign-in never takes it.
     with session_scope(write=False) as lookup:
-        user = lookup.execute(select(User).where(User.username == username)).scalars().first()
+        user = lookup.execute(select(User).where(col(User.username) == username)).scalars().first()
     if user is not None:
         failure_audit["park_id"] = user.park_id
         failure_audit["actor_id"] = user.id
@@ -228,7 +229,7 @@ def authenticate(
 def logout(session: Session, *, user: User, auth_session_id: int | None) -> None:
     if auth_session_id is None:
         return
-    session.execute(update(AuthSession).where(AuthSession.id == auth_session_id).values(revoked_at=utcnow()))
+    session.execute(update(AuthSession).where(col(AuthSession.id) == auth_session_id).values(revoked_at=utcnow()))
     events.record(
         session, action="auth.logout", entity_type="login", entity_id=user.username, park_id=user.park_id, actor=user
     )
@@ -237,7 +238,7 @@ def logout(session: Session, *, user: User, auth_session_id: int | None) -> None
 def revoke_sessions(session: Session, user: User) -> None:
     session.execute(
         update(AuthSession)
-        .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+        .where(col(AuthSession.user_id) == user.id, col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 
