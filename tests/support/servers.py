@@ -1,11 +1,15 @@
-"""One way to start the real server for benches and crash tests: uvicorn in a subprocess on a free port."""
+"""One way to start the real server: uvicorn in a subprocess on a free port (benches, crash tests), or in a thread
+of the test process (browser tests)."""
 
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -55,3 +59,29 @@ def start_server(
     process.kill()
     process.wait()
     raise ServerDidNotStart(f"the server did not start within {timeout:.0f} s")
+
+
+@contextmanager
+def server_in_thread(app: Any, *, timeout: float = 30.0) -> Iterator[str]:
+    """Serve an ASGI app in a thread of this process (it then shares the test run's database and settings);
+    yields its base URL and stops the server after the block."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise ServerDidNotStart("the in-process web server did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
