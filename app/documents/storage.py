@@ -8,7 +8,6 @@ and makes sure a `Blob` row exists. Every failure path removes the temporary fil
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 import re
@@ -29,6 +28,7 @@ from app import db
 from app.documents.extract import detect_media_type, extract_text
 from app.documents.models import Blob
 from app.errors import NotFound, TooLarge
+from app.hashing import new_sha256, sha256_file
 
 logger = logging.getLogger("carbonms.storage")
 
@@ -122,7 +122,7 @@ class _Sink:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
         self.size = 0
-        self.hasher = hashlib.sha256()
+        self.hasher = new_sha256()
         self.fh: BinaryIO = tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="upload-", suffix=".part", delete=False)
         self.path = Path(self.fh.name)
 
@@ -313,11 +313,7 @@ def verify_blob(blob_dir: Path, sha256: str) -> bool:
         path = blob_path(blob_dir, sha256)
     except ValueError:
         return False
-    hasher = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(CHUNK_SIZE):
-                hasher.update(chunk)
+        return sha256_file(path) == sha256
     except OSError:
         return False
-    return hasher.hexdigest() == sha256

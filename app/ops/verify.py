@@ -11,7 +11,6 @@ belong to a transaction that is about to commit).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
@@ -24,9 +23,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
-from app.documents.storage import CHUNK_SIZE, blob_path
+from app.documents.storage import blob_path
 from app.events.models import Event
 from app.events.service import verify_chain
+from app.hashing import sha256_file
 
 ORPHAN_MIN_AGE_SECONDS = 60
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -89,11 +89,7 @@ class VerifyReport:
 
 
 def file_sha256(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK_SIZE):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+    return sha256_file(path)
 
 
 def verify(
