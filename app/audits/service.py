@@ -42,23 +42,13 @@ from app.deps import refusal
 from app.documents.models import Document
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound
 from app.events import service as events
+from app.labels import LABELS
 from app.users.models import Role, User
 
 AUDIT_PLANNERS = frozenset({Role.auditor, Role.coordinator})
 
-AUDIT_STATE_LABELS = {
-    "planned": ("已计划", "Planned"),
-    "in_progress": ("实施中", "In progress"),
-    "completed": ("已完成", "Completed"),
-    "cancelled": ("已取消", "Cancelled"),
-}
-RESULT_LABELS = {
-    "pending": ("未审核", "pending"),
-    "conforming": ("符合", "conforming"),
-    "nonconforming": ("不符合", "nonconforming"),
-    "observation": ("观察项", "observation"),
-    "not_audited": ("未审核（不适用）", "not audited"),
-}
+AUDIT_STATE_LABELS = LABELS["audit_state"]
+RESULT_LABELS = LABELS["result"]
 
 
 # ---------------------------------------------------------------- programmes and audits
