@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install install-dev lint clean
+.PHONY: run test test-fast install install-dev lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,17 @@ run: install
 lint: install-dev
 	$(BIN)/ruff check app tests bench migrations
 	$(BIN)/ruff format --check app tests bench migrations
+	$(BIN)/mypy
+
+# Both cores (pytest-xdist); loadgroup keeps each xdist_group (a module sharing state) on one worker.
+PYTEST_PARALLEL := -n 2 --dist loadgroup
 
 test: lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) --durations=10
+
+# The developer's lane: everything but the tests marked slow (schemathesis, crash, access matrix, browser, ...).
+test-fast: install-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) -m "not slow"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -33,7 +33,7 @@ def migrate() -> None:
     config.attributes["configure_logger"] = False
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")
 
 
 def initialise() -> dict:

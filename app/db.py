@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -29,7 +30,26 @@ WRITE_OPTION = "carbonms_write"
 _TURN_HELD = "carbonms_writer_turn"
 
 
+def _has_nul(parameters: Any) -> bool:
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, dict):
+        return any(_has_nul(value) for value in parameters.values())
+    if isinstance(parameters, list | tuple):
+        return any(_has_nul(value) for value in parameters)
+    return False
+
+
+def _refuse_nul(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+    # PostgreSQL cannot store NUL in text and its driver raises DataError (a 422 for the user); SQLite would store
+    # it silently. One rule for both databases: the same DataError before the statement runs.
+    if _has_nul(parameters):
+        raise DataError(statement, parameters, ValueError("text cannot contain NUL (0x00) characters"))
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy emit BEGIN itself so a writing transaction can take the write lock up front.

@@ -6,11 +6,10 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from docx import Document as DocxDocument
-from docx.oxml.ns import qn
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app import docx_reports
 from app.clauses.models import Clause, DocType, DocTypeClause
 from app.config import get_settings
 from app.db import session_scope
@@ -47,10 +46,7 @@ DEMO_DOCUMENTS = [
 
 
 def _docx(path: Path, title: str, paragraphs: list[str]) -> None:
-    document = DocxDocument()
-    style = document.styles["Normal"]
-    style.font.name = "SimSun"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    document = docx_reports.new_report_document(latin="SimSun", east_asian="宋体")
     document.add_heading(title, level=1)
     for paragraph in paragraphs:
         document.add_paragraph(paragraph)

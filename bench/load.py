@@ -20,7 +20,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.support import servers  # noqa: E402
+from tests.support.databases import create_database, drop_database  # noqa: E402
+
 PASSWORD = "Load-Passw0rd!"
 DOC_TYPE = "DATA_MANAGEMENT_RULES"  # approved by an approver, reviewed by top management
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -43,12 +45,6 @@ SEARCH_TERMS = ["碳排放", "数据管理", "管理制度", "监测", "核算"]
 
 
 # --------------------------------------------------------------------------- environment and server
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare(args: argparse.Namespace) -> tuple[dict[str, str], Path, str | None]:
@@ -63,14 +59,7 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, str], Path, str | None]
         env.pop(key, None)  # production password hashing
     pg_name = None
     if args.postgres:
-        import sqlalchemy
-
-        pg_name = f"carbonms_load_{uuid.uuid4().hex[:8]}"
-        admin = sqlalchemy.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{pg_name}"')
-        admin.dispose()
-        env["CARBONMS_DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + f"/{pg_name}"
+        pg_name, env["CARBONMS_DATABASE_URL"] = create_database(args.postgres, prefix="carbonms_load")
     else:
         env["CARBONMS_DATABASE_URL"] = ""
     subprocess.run([sys.executable, "-m", "app.cli", "init"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -130,28 +119,12 @@ uvicorn.main(sys.argv[1:])
 def start_server(
     env: dict[str, str], log_path: Path, sqlite_pool: int = 0, skip_indexing: bool = False
 ) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    server = ["app.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    patched = sqlite_pool or skip_indexing
-    command = (
-        [sys.executable, "-c", _PATCH.format(pool=sqlite_pool, skip=skip_indexing), *server]
-        if patched
-        else [sys.executable, "-m", "uvicorn", *server]
-    )
+    patch = _PATCH.format(pool=sqlite_pool, skip=skip_indexing) if sqlite_pool or skip_indexing else None
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("the server exited during startup")
         try:
-            httpx.get(f"{base}/api/__ping__", timeout=2)
-            return process, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not start within 60 s")
+            return servers.start_server(env, output=log, errors=subprocess.STDOUT, python_code=patch, timeout=60)
+        except servers.ServerDidNotStart as exc:
+            raise SystemExit(str(exc)) from exc
 
 
 def proc_status(pid: int) -> dict[str, int]:
@@ -502,15 +475,10 @@ def main() -> None:
                 process.kill()
         server_log_summary(data_dir / "server.log")
         if pg_name:
-            import sqlalchemy
-
             from app.db import dispose_engines
 
             dispose_engines()
-            admin = sqlalchemy.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-            admin.dispose()
+            drop_database(pg_name, args.postgres)
         if args.keep_data:
             print(f"data and server.log kept in {data_dir}")
         else:

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.support.databases import create_database, drop_database  # noqa: E402
+
 DOCUMENTS = 10_000
 REVISIONS = 40_000
 RECORDS = 3_000  # of the documents, this many are records (one revision each)
@@ -407,17 +409,9 @@ def main() -> None:
     os.environ.setdefault("CARBONMS_SECRET_KEY", "bench-secret-key")
     os.environ.setdefault("CARBONMS_ARGON2_MEMORY_KIB", "1024")  # sign-in cost is not what we measure
     os.environ.setdefault("CARBONMS_ARGON2_TIME_COST", "1")
-    pg_name, admin_url = None, None
+    pg_name = None
     if args.postgres:
-        import sqlalchemy
-
-        admin_url = args.postgres
-        pg_name = f"carbonms_bench_{uuid.uuid4().hex[:8]}"
-        admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{pg_name}"')
-        admin.dispose()
-        os.environ["CARBONMS_DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + f"/{pg_name}"
+        pg_name, os.environ["CARBONMS_DATABASE_URL"] = create_database(args.postgres, prefix="carbonms_bench")
     else:
         os.environ["CARBONMS_DATABASE_URL"] = f"sqlite:///{data_dir / 'bench.db'}"
     try:
@@ -427,12 +421,7 @@ def main() -> None:
 
         dispose_engines()
         if pg_name:
-            import sqlalchemy
-
-            admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-            admin.dispose()
+            drop_database(pg_name, args.postgres)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-STANDARD = Path("/work/shared/standard/T-CPQS-ZC001-2025.md")
+CLAUSE_MAP = ROOT / "clause_map.yaml"  # the standard's text, as data: the corpus needs nothing outside the repo
 PASSWORD = "Bench-Passw0rd!"
 MIN_CHARS = 2000
 HIDDEN = {"superseded", "obsolete", "void"}
@@ -41,8 +41,14 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def sentences() -> list[str]:
-    text = STANDARD.read_text(encoding="utf-8")
-    text = re.sub(r"[#*|>`]+", " ", text)
+    from app.clauses.schema import load_clause_map
+
+    clause_map = load_clause_map(CLAUSE_MAP)
+    paragraphs = [clause.title_zh for clause in clause_map.clauses]
+    paragraphs += [clause.requirement_zh for clause in clause_map.clauses]
+    paragraphs += [item.text for clause in clause_map.clauses for item in clause.items]
+    paragraphs += [f"{doc_type.title_zh}。{doc_type.description_zh}" for doc_type in clause_map.doc_types]
+    text = "\n".join(paragraphs)
     pieces = re.split(r"(?<=[。；！？])|\n+", text)
     return [piece.strip() for piece in pieces if len(_HAN.findall(piece.strip())) and len(piece.strip()) >= 8]
 
@@ -220,7 +226,7 @@ def main() -> None:
 
 
 def build_and_index(args: argparse.Namespace, rng: random.Random, data_dir: Path) -> dict:
-    print(f"corpus: {args.revisions} revisions, ≥{MIN_CHARS} characters each, from {STANDARD.name}", flush=True)
+    print(f"corpus: {args.revisions} revisions, ≥{MIN_CHARS} characters each, from {CLAUSE_MAP.name}", flush=True)
     built = build_corpus(args.revisions, rng)
     print(f"bulk insert: {built['insert_seconds']:.1f} s", flush=True)
 

@@ -15,12 +15,14 @@ import re
 import shutil
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from tests.support.databases import create_database, drop_database  # noqa: E402
+
 TARGET_MS = 200
 
 
@@ -95,14 +97,7 @@ def main() -> None:
     os.environ.setdefault("CARBONMS_ARGON2_TIME_COST", "1")
     pg_name = None
     if args.postgres:
-        import sqlalchemy
-
-        pg_name = f"carbonms_bench_{uuid.uuid4().hex[:8]}"
-        admin = sqlalchemy.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{pg_name}"')
-        admin.dispose()
-        os.environ["CARBONMS_DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + f"/{pg_name}"
+        pg_name, os.environ["CARBONMS_DATABASE_URL"] = create_database(args.postgres, prefix="carbonms_bench")
     try:
         run(args.runs, args.warmup)
     finally:
@@ -110,12 +105,7 @@ def main() -> None:
 
         dispose_engines()
         if pg_name:
-            import sqlalchemy
-
-            admin = sqlalchemy.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-            admin.dispose()
+            drop_database(pg_name, args.postgres)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

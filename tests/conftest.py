@@ -7,11 +7,12 @@ session are exercised instead of being faked with a wrapping transaction.
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.databases import PG_ADMIN_URL, create_database, drop_database, postgres_reachable
 
 # Cheap argon2 for the test run only (never in production): hashing stays out of the way of the suite's time.
 os.environ.setdefault("CARBONMS_ARGON2_MEMORY_KIB", "1024")
@@ -22,28 +23,38 @@ os.environ.setdefault("CARBONMS_SEARCH_INDEX_ASYNC", "false")
 # passwords: the per-address throttle would slow every later test. tests/core/test_throttle.py lowers it again.
 os.environ.setdefault("CARBONMS_LOGIN_ADDRESS_MAX_FAILURES", "1000000")
 
-PG_ADMIN_URL = os.environ.get("CARBONMS_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+__all__ = ["PG_ADMIN_URL"]
+
+FIGURE = "figure"
+_figures: list[str] = []
 
 
-def _postgres_reachable() -> bool:
-    import sqlalchemy
+@pytest.fixture()
+def figure(record_property):  # noqa: ANN001, ANN201
+    """Report a measured figure: printed in a section at the end of the run (also from pytest-xdist workers,
+    whose own output is not shown), e.g. figure("access matrix: 1014 cells, 0 problems")."""
 
-    try:
-        engine = sqlalchemy.create_engine(
-            PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-        )
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
+    def report(text: str) -> None:
+        record_property(FIGURE, text.strip())
+
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _figures.extend(value for name, value in report.user_properties if name == FIGURE)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    if _figures:
+        terminalreporter.section("figures printed by the tests")
+        for line in _figures:
+            terminalreporter.write_line(line)
 
 
 def _database_params() -> list:
     params = [pytest.param("sqlite", id="sqlite")]
-    if os.environ.get("CI") or _postgres_reachable():
+    if os.environ.get("CI") or postgres_reachable():
         params.append(pytest.param("postgresql", id="postgresql"))
     return params
 
@@ -51,8 +62,6 @@ def _database_params() -> list:
 @pytest.fixture(scope="session", params=_database_params())
 def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
     """Configure the app for one database, migrate it, load the clause map; yields the URL."""
-    import sqlalchemy
-
     from app import config, db
 
     data_dir = Path(tempfile.mkdtemp(prefix="carbonms-test-"))
@@ -60,12 +69,7 @@ def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
         url = f"sqlite:///{data_dir / 'test.db'}"
     else:
-        pg_name = f"carbonms_test_{uuid.uuid4().hex[:10]}"
-        admin = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{pg_name}"')
-        admin.dispose()
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{pg_name}"
+        pg_name, url = create_database(PG_ADMIN_URL, prefix="carbonms_test")
     saved = {key: os.environ.get(key) for key in ("CARBONMS_DATABASE_URL", "CARBONMS_DATA_DIR", "CARBONMS_SECRET_KEY")}
     os.environ["CARBONMS_DATABASE_URL"] = url
     os.environ["CARBONMS_DATA_DIR"] = str(data_dir)
@@ -86,10 +90,7 @@ def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
             else:
                 os.environ[key] = value
         if pg_name:
-            admin = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-            admin.dispose()
+            drop_database(pg_name, PG_ADMIN_URL)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

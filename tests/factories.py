@@ -3,16 +3,17 @@
 import io
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from docx import Document as DocxDocument
 
 from app.db import session_scope
 from app.users import service as users
 from app.users.models import Role
+from tests.support import SAMPLES
+
+__all__ = ["SAMPLES"]
 
 PASSWORD = "Test-Passw0rd!"
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
 
 @dataclass

@@ -17,6 +17,7 @@ from app.audits.models import Audit, AuditState
 from app.errors import Forbidden, InvalidTransition
 from app.events import service as events
 from app.events.refusals import Rule, refusal
+from app.labels import LABELS
 from app.users.models import Role, User
 
 S = AuditState
@@ -51,12 +52,7 @@ TRANSITIONS: dict[AuditAction, Step] = {
     AuditAction.add_finding: Step(frozenset({S.in_progress}), None, Who.team),
 }
 
-STATE_LABELS: dict[str, tuple[str, str]] = {
-    "planned": ("已计划", "Planned"),
-    "in_progress": ("实施中", "In progress"),
-    "completed": ("已完成", "Completed"),
-    "cancelled": ("已取消", "Cancelled"),
-}
+STATE_LABELS = LABELS["audit_state"]
 
 
 def team_ids(audit: Audit) -> list[int]:

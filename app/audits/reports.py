@@ -1,17 +1,14 @@
 """The audit report (《管理体系内审报告》) and the management review report as .docx, and filing them as records."""
 
-import io
 import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from docx import Document as DocxDocument
-from docx.oxml.ns import qn
-from docx.shared import Pt
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app import docx_reports
 from app.audits import common, service
 from app.audits import lifecycle as audit_lifecycle
 from app.audits.common import stored_id
@@ -23,6 +20,7 @@ from app.documents.service import create_record
 from app.errors import Conflict, Forbidden, InvalidTransition
 from app.events import service as events
 from app.events.refusals import Rule, refusal
+from app.labels import counts_zh, label_zh
 from app.nonconformities import lifecycle as nc_lifecycle
 from app.nonconformities import queries as nc_queries
 from app.nonconformities import service as nonconformities
@@ -42,40 +40,15 @@ def _park_name(session: Session, park_id: int) -> str:
 
 
 def _new_docx() -> Any:
-    document = DocxDocument()
-    for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Table Grid"):
-        try:
-            style = document.styles[style_name]
-        except KeyError:
-            continue
-        font = style.font
-        font.name = FONT_LATIN
-        if style_name == "Normal":
-            font.size = Pt(10.5)
-        r_pr = style.element.get_or_add_rPr()
-        r_fonts = r_pr.find(qn("w:rFonts"))
-        if r_fonts is None:
-            r_fonts = r_pr.makeelement(qn("w:rFonts"), {})
-            r_pr.append(r_fonts)
-        r_fonts.set(qn("w:eastAsia"), FONT_EAST_ASIA)
-    return document
+    return docx_reports.new_report_document(latin=FONT_LATIN, east_asian=FONT_EAST_ASIA)
 
 
 def _table(document: Any, header: list[str], rows: list[list[Any]]) -> None:
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            cell.text = "" if value is None else str(value)
+    docx_reports.add_table(document, header, rows)
 
 
 def _save(document: Any) -> bytes:
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return docx_reports.document_bytes(document)
 
 
 def _names(session: Session, ids: list[int]) -> dict[int, str]:
@@ -128,7 +101,7 @@ def audit_report_docx(session: Session, audit: Audit) -> bytes:
                 f"{line.clause_id} {line.item_label + ')' if line.item_label else ''}".strip(),
                 line.requirement,
                 "、".join(doc["control_no"] for doc in common.loads(line.evidence_json, [])) or "无",
-                line.readiness_status or "—",
+                label_zh("status", line.readiness_status) if line.readiness_status else "—",
                 service.RESULT_LABELS[str(line.result)][0],
                 line.notes,
             ]
@@ -211,7 +184,13 @@ def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
         document,
         ["措施", "负责人", "期限", "状态", "完成证据"],
         [
-            [a.description, names.get(a.owner_id, ""), a.due_date, str(a.state), a.completion_evidence or "—"]
+            [
+                a.description,
+                names.get(a.owner_id, ""),
+                a.due_date,
+                label_zh("action_state", a.state),
+                a.completion_evidence or "—",
+            ]
             for a in actions
         ],
     )
@@ -277,22 +256,23 @@ def _section_lines(section: dict[str, Any]) -> list[str]:
     for doc in data.get("documents", []):
         changes = len(doc.get("changes_since_last_review", []))
         lines.append(
-            f"{doc['control_no']} {doc['title']}：第{doc.get('revision')}版，{doc.get('state')}"
+            f"{doc['control_no']} {doc['title']}：第{doc.get('revision')}版，{label_zh('state', doc.get('state'))}"
             + (f"，自上次评审以来 {changes} 次修订" if changes else "")
         )
     for action in data.get("actions", []):
         lines.append(
             f"措施 {action['id']}：{action['description']}（{action['owner_name']}，{action['due_date']}，"
-            f"{action['state']}{'，已逾期' if action['overdue'] else ''}）"
+            f"{label_zh('action_state', action['state'])}{'，已逾期' if action['overdue'] else ''}）"
         )
     if "nonconformities_all" in data:
         lines.append(
             f"不符合项共 {data['total']} 项，自上次评审以来新增 {data['raised_since_last_review']} 项；"
-            f"按状态 {data['nonconformities_all']['by_state']}，按严重程度 "
-            f"{data['nonconformities_all']['by_severity']}，按来源 {data['nonconformities_all']['by_origin']}"
+            f"按状态 {counts_zh('nc_state', data['nonconformities_all']['by_state'], '、')}，"
+            f"按严重程度 {counts_zh('severity', data['nonconformities_all']['by_severity'], '、')}，"
+            f"按来源 {counts_zh('origin', data['nonconformities_all']['by_origin'], '、')}"
         )
         for audit in data.get("audits", []):
-            lines.append(f"审核“{audit['title']}”（{audit['audit_date']}）：{audit['lines']}")
+            lines.append(f"审核“{audit['title']}”（{audit['audit_date']}）：{counts_zh('result', audit['lines'])}")
     if "now" in data:
         now = data["now"]
         lines.append(f"当前就绪度（截至 {now['as_of']}）：覆盖率 {now['coverage']:.0%}，进展 {now['progress']:.0%}")
@@ -303,7 +283,7 @@ def _section_lines(section: dict[str, Any]) -> list[str]:
             )
     for key in ("nonconformities_from_compliance_evaluation", "nonconformities_from_monitoring"):
         for nc in data.get(key, []):
-            lines.append(f"{nc['code']}：{nc['description']}（{nc['state']}）")
+            lines.append(f"{nc['code']}：{nc['description']}（{label_zh('nc_state', nc['state'])}）")
     for finding in data.get("opportunities_from_audits", []):
         lines.append(f"改进机会：{finding['description']}")
     if not lines:

@@ -26,6 +26,7 @@ from app.documents.models import Document
 from app.errors import Conflict, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
+from app.labels import LABELS
 from app.nonconformities.models import NcOrigin, NcState, Nonconformity, Severity
 from app.nonconformities.queries import nc_code
 from app.nonconformities.service import record_nonconformity
@@ -34,13 +35,7 @@ from app.users.models import Role, User
 AUDIT_PLANNERS = frozenset({Role.auditor, Role.coordinator})
 
 AUDIT_STATE_LABELS = lifecycle.STATE_LABELS
-RESULT_LABELS = {
-    "pending": ("未审核", "pending"),
-    "conforming": ("符合", "conforming"),
-    "nonconforming": ("不符合", "nonconforming"),
-    "observation": ("观察项", "observation"),
-    "not_audited": ("未审核（不适用）", "not audited"),
-}
+RESULT_LABELS = LABELS["result"]
 
 
 # ---------------------------------------------------------------- programmes and audits

@@ -20,6 +20,7 @@ from app.documents.models import Document, Revision, RevisionState, Signature, S
 from app.errors import Forbidden, Invalid, InvalidTransition
 from app.events import service as events
 from app.events.refusals import Rule, refusal
+from app.labels import LABELS
 from app.users.models import Role, User
 from app.users.service import require_signature
 
@@ -57,27 +58,9 @@ TRANSITIONS: dict[tuple[DocKind, Action], Step] = {
     (DocKind.record, Action.void): Step(frozenset({S.filed}), S.void, needs_comment=True),
 }
 
-STATE_LABELS: dict[str, tuple[str, str]] = {
-    "draft": ("编制中", "Draft"),
-    "in_review": ("待审核", "In review"),
-    "in_approval": ("待批准", "In approval"),
-    "approved": ("已批准待发布", "Approved"),
-    "effective": ("现行有效", "Effective"),
-    "superseded": ("已被替代", "Superseded"),
-    "obsolete": ("已作废", "Obsolete"),
-    "filed": ("已归档", "Filed"),
-    "void": ("已作废（记录）", "Void"),
-}
+STATE_LABELS = LABELS["state"]
 
-ACTION_LABELS: dict[str, tuple[str, str]] = {
-    "submit": ("提交", "submit"),
-    "review": ("审核", "review"),
-    "approve": ("批准", "approve"),
-    "reject": ("退回", "reject"),
-    "publish": ("发布", "publish"),
-    "obsolete": ("作废", "make obsolete"),
-    "void": ("作废记录", "void"),
-}
+ACTION_LABELS = LABELS["action"]
 
 SIGNING_ROLES = frozenset({Role.approver, Role.top_management})
 

@@ -5,6 +5,7 @@ from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Strin
 from sqlmodel import Field, SQLModel
 
 from app.common import utcnow
+from app.labels import LABELS
 
 
 class AccessLevel(StrEnum):
@@ -123,12 +124,7 @@ class SignatureMeaning(StrEnum):
     confirm = "confirm"
 
 
-SIGNATURE_LABELS: dict[str, tuple[str, str]] = {
-    "review": ("审核", "Reviewed"),
-    "approve": ("批准", "Approved"),
-    "publish": ("发布", "Published"),
-    "confirm": ("确认", "Confirmed"),
-}
+SIGNATURE_LABELS = LABELS["meaning"]
 
 
 class Signature(SQLModel, table=True):

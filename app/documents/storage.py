@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import logging
 import os
 import re
@@ -35,6 +34,7 @@ from app.documents.docx_links import ExternalLink, external_links
 from app.documents.extract import DOCX, EXTENSIONS, detect_media_type, extract_text
 from app.documents.models import Blob
 from app.errors import NotFound, TooLarge
+from app.hashing import new_sha256, sha256_file
 
 logger = logging.getLogger("carbonms.storage")
 
@@ -159,7 +159,7 @@ class PartFile:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
         self.size = 0
-        self.hasher = hashlib.sha256()
+        self.hasher = new_sha256()
         fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=PART_PREFIX, suffix=PART_SUFFIX)
         self.fh: BinaryIO = os.fdopen(fd, "w+b")
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -343,7 +343,7 @@ def _place(temp_path: Path, target: Path) -> None:
 def place_derived_file(path: Path, blob_dir: Path) -> tuple[str, int]:
     """Move a file made from stored content (a controlled copy) into the store under its own SHA-256; returns
     (sha256, size). It has no `Blob` row: whatever made it keeps the reference (app/reports/models.py)."""
-    hasher = hashlib.sha256()
+    hasher = new_sha256()
     with open(path, "rb+") as fh:
         while chunk := fh.read(CHUNK_SIZE):
             hasher.update(chunk)
@@ -420,11 +420,7 @@ def verify_blob(blob_dir: Path, sha256: str) -> bool:
         path = blob_path(blob_dir, sha256)
     except ValueError:
         return False
-    hasher = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(CHUNK_SIZE):
-                hasher.update(chunk)
+        return sha256_file(path) == sha256
     except OSError:
         return False
-    return hasher.hexdigest() == sha256

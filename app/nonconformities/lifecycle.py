@@ -16,6 +16,7 @@ from app.common import utcnow
 from app.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from app.events import service as events
 from app.events.refusals import Rule, refusal
+from app.labels import LABELS
 from app.nonconformities.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from app.users.models import Role, User
 
@@ -58,25 +59,9 @@ TRANSITIONS: dict[NcAction, Step] = {
     NcAction.cancel: Step(_LIVE, S.cancelled, COORDINATORS, ("reason",)),
 }
 
-STATE_LABELS: dict[str, tuple[str, str]] = {
-    "open": ("待原因分析", "Open"),
-    "cause_analysed": ("已分析原因", "Cause analysed"),
-    "action_planned": ("纠正措施实施中", "Actions planned"),
-    "actions_done": ("待验证", "Actions done"),
-    "verified": ("已验证有效", "Verified"),
-    "closed": ("已关闭", "Closed"),
-    "cancelled": ("已撤销", "Cancelled"),
-}
+STATE_LABELS = LABELS["nc_state"]
 
-ACTION_LABELS: dict[str, tuple[str, str]] = {
-    "analyse": ("原因分析", "analyse the cause"),
-    "plan": ("制定纠正措施", "plan actions"),
-    "complete": ("确认措施完成", "confirm the actions are done"),
-    "verify": ("验证有效性", "verify effectiveness"),
-    "reopen": ("验证无效退回", "reopen as not effective"),
-    "close": ("关闭", "close"),
-    "cancel": ("撤销", "cancel"),
-}
+ACTION_LABELS = LABELS["nc_action"]
 
 ROLE_NAMES_ZH = {
     Role.coordinator: "体系管理员",

@@ -24,6 +24,7 @@ from app.documents.models import Document
 from app.errors import Forbidden, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
+from app.labels import LABELS
 from app.nonconformities import lifecycle
 from app.nonconformities.lifecycle import ActionStep, NcAction
 from app.nonconformities.models import ActionState, CorrectiveAction, NcOrigin, NcState, Nonconformity, Severity
@@ -34,14 +35,8 @@ from app.users.models import Park, Role, User
 
 NC_RAISERS = frozenset({Role.coordinator, Role.auditor, Role.top_management})
 
-ORIGIN_LABELS = {
-    "internal_audit": ("内部审核", "Internal audit"),
-    "management_review": ("管理评审", "Management review"),
-    "monitoring": ("监视测量中发现的偏差", "Deviation found in monitoring"),
-    "compliance_evaluation": ("合规性评价", "Compliance evaluation"),
-    "other": ("其他", "Other"),
-}
-SEVERITY_LABELS = {"major": ("严重", "major"), "minor": ("一般", "minor")}
+ORIGIN_LABELS = LABELS["origin"]
+SEVERITY_LABELS = LABELS["severity"]
 
 
 def _next_number(session: Session, park_id: int, year: int) -> int:

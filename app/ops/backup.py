@@ -24,7 +24,6 @@ The database files are written and restored by `app.ops.database_snapshot`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -39,6 +38,7 @@ from typing import Any
 from app.config import Settings
 from app.documents.storage import CHUNK_SIZE, blob_path
 from app.errors import Conflict, Invalid, NotFound
+from app.hashing import new_sha256, sha256_file
 from app.ops.database_snapshot import require_empty_database, restore_database, row_counts, snapshot_database
 from app.ops.trail_backup import copy_trail, install_trail_keys, restore_trail
 
@@ -49,14 +49,6 @@ BLOBS = "blobs"
 
 
 # --------------------------------------------------------------------------- blob files
-
-
-def _sha256_file(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK_SIZE):
-            hasher.update(chunk)
-    return hasher.hexdigest()
 
 
 def _is_sha(name: str) -> bool:
@@ -70,7 +62,7 @@ def _copy_verified(src: Path, dst: Path, sha256: str) -> int | None:
     """
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, side = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".part")
-    hasher = hashlib.sha256()
+    hasher = new_sha256()
     size = 0
     try:
         with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
@@ -169,7 +161,7 @@ def _backup_into(out: Path, settings: Settings) -> dict[str, Any]:
     database = snapshot_database(url, out)
     referenced: list[str] = database.pop("referenced")
     database_file = out / database["file"]
-    database["sha256"] = _sha256_file(database_file)
+    database["sha256"] = sha256_file(database_file)
     database["size_bytes"] = database_file.stat().st_size
 
     # Blobs after the database: everything the snapshot refers to exists already (files are never altered).
@@ -315,7 +307,7 @@ def restore(source: Path, settings: Settings, *, keys_from: Path | None = None) 
             )
         _check_target_empty(settings, dialect)
         dump = snapshot / database["file"]
-        if not dump.is_file() or _sha256_file(dump) != database["sha256"]:
+        if not dump.is_file() or sha256_file(dump) != database["sha256"]:
             raise Invalid(
                 "备份中的数据库文件缺失或已损坏（SHA-256 不符）",
                 "The backup's database file is missing or damaged (SHA-256 mismatch)",

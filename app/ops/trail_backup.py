@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -11,14 +10,11 @@ from typing import Any
 from app.config import Settings
 from app.errors import Invalid
 from app.events import keys as trail_keys
+from app.hashing import sha256_file
 
 TRAIL = "trail"
 ANCHORS = "anchors.jsonl"
 PUBLIC_KEY = "anchor_key.pub"
-
-
-def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def copy_trail(out: Path, settings: Settings) -> dict[str, Any]:
@@ -31,7 +27,7 @@ def copy_trail(out: Path, settings: Settings) -> dict[str, Any]:
         shutil.copyfile(anchors, partial)
         os.replace(partial, folder / ANCHORS)
         info["anchor_file"] = f"{TRAIL}/{ANCHORS}"
-        info["anchor_file_sha256"] = _sha256_file(folder / ANCHORS)
+        info["anchor_file_sha256"] = sha256_file(folder / ANCHORS)
     public = trail_keys.public_key_path(settings.resolved_anchor_key_file)
     if public.is_file():
         shutil.copyfile(public, folder / PUBLIC_KEY)

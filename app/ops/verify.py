@@ -17,7 +17,6 @@ belong to a transaction that is about to commit).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
@@ -30,9 +29,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
-from app.documents.storage import CHUNK_SIZE, blob_path, leftover_part_files
+from app.documents.storage import blob_path, leftover_part_files
 from app.events.models import Event
 from app.events.service import verify_trail
+from app.hashing import sha256_file
 from app.reports.models import ControlledCopy
 
 ORPHAN_MIN_AGE_SECONDS = 60
@@ -96,11 +96,7 @@ class VerifyReport:
 
 
 def file_sha256(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK_SIZE):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+    return sha256_file(path)
 
 
 def verify(

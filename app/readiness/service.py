@@ -21,6 +21,7 @@ from app.common import utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
+from app.labels import LABELS
 from app.readiness.items import judge_types
 from app.readiness.nonconformities import cap_by_nonconformities
 from app.readiness.queries import fill_evidence, load_applicability, load_clause_map, load_revision_buckets
@@ -41,22 +42,10 @@ CHAPTER_TITLES: dict[str, tuple[str, str]] = {
 }
 
 # Clause, chapter and overall statuses.
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "met": ("已满足", "met"),
-    "partial": ("部分满足", "partial"),
-    "gap": ("缺失", "gap"),
-    "not_applicable": ("不适用", "not applicable"),
-}
+STATUS_LABELS = LABELS["status"]
 
 # Item statuses.
-ITEM_STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "met": ("满足", "met"),
-    "review_overdue": ("复审逾期", "review overdue"),
-    "in_progress": ("进行中", "in progress"),
-    "overdue": ("已逾期", "overdue"),
-    "missing": ("缺失", "missing"),
-    "not_applicable": ("不适用", "not applicable"),
-}
+ITEM_STATUS_LABELS = LABELS["item"]
 
 
 # ---------------------------------------------------------------- the computation

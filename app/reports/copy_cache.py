@@ -13,7 +13,6 @@ never stamp it a second time; another server process may race to the same key, a
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import weakref
@@ -30,6 +29,7 @@ from app.config import get_settings
 from app.documents import service, storage
 from app.documents.models import Document, Revision
 from app.documents.storage import blob_path, place_derived_file
+from app.hashing import sha256_bytes
 from app.reports.controlled_copy import MARKABLE, Marking, mark_file, marking_for, temporary_path
 from app.reports.models import ControlledCopy
 from app.users.models import User
@@ -58,7 +58,7 @@ class CopyJob:
     def stamp_key(self) -> str:
         marking = self.marking
         inputs = [STAMP_FORMAT, self.original_sha256, self.media_type, marking.status, marking.line, marking.detail_en]
-        return hashlib.sha256(json.dumps(inputs, ensure_ascii=False).encode()).hexdigest()
+        return sha256_bytes(json.dumps(inputs, ensure_ascii=False).encode())
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ Packages are written into a temporary file (never held whole in memory) that the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import zipfile
@@ -31,6 +30,7 @@ from app.documents import lifecycle, queries, storage
 from app.documents.access import can_read
 from app.documents.models import Document, Revision, RevisionState
 from app.errors import Conflict, Invalid, NotFound
+from app.hashing import sha256_bytes, sha256_stream
 from app.readiness import service as readiness
 from app.reports import controlled_copy
 from app.reports.render import clause_context
@@ -88,10 +88,6 @@ class PackageSummary:
     clauses: int = 0
     files: list[dict[str, Any]] = field(default_factory=list)
     size_bytes: int = 0
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _member_name(document: Document, revision: Revision) -> str:
@@ -272,7 +268,7 @@ def build_evidence_package(
 
         def add(name: str, data: bytes, **extra: Any) -> dict[str, Any]:
             archive.writestr(name, data)
-            entry = {"path": name, "sha256": _sha(data), "size": len(data), **extra}
+            entry = {"path": name, "sha256": sha256_bytes(data), "size": len(data), **extra}
             manifest_files.append(entry)
             summary.size_bytes += len(data)
             return entry
@@ -376,12 +372,10 @@ def verify_package(path: Path) -> VerifyReport:
                 if name not in names:
                     report.problems.append(f"缺少文件 / missing file: {name}")
                     continue
-                hasher = hashlib.sha256()
                 with archive.open(name) as member:
-                    while chunk := member.read(1 << 20):
-                        hasher.update(chunk)
+                    digest = sha256_stream(member)
                 report.checked += 1
-                if hasher.hexdigest() != entry.get("sha256"):
+                if digest != entry.get("sha256"):
                     report.problems.append(f"SHA-256 不符 / hash mismatch: {name}")
             for name in sorted(names - listed - {MANIFEST}):
                 if not name.endswith("/"):

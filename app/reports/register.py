@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 from app.common import as_utc, utcnow
 from app.documents import lifecycle, queries
 from app.documents.models import Revision, Signature, SignatureMeaning
+from app.labels import label_zh
 from app.users.models import User
 
 REGISTER_COLUMNS: list[tuple[str, str, str]] = [
@@ -36,9 +37,6 @@ REGISTER_COLUMNS: list[tuple[str, str, str]] = [
     ("reviewer", "审核人", "Reviewer"),
     ("approver", "批准/确认人", "Approver"),
 ]
-
-KIND_LABELS = {"document": "文件", "record": "记录"}
-ACCESS_LABELS = {"public": "公开", "internal": "内部", "restricted": "受限"}
 
 
 def _date(value: datetime | None) -> str:
@@ -89,9 +87,9 @@ def register_rows(session: Session, *, user: User, filters: queries.DocumentFilt
                 "title": item.title,
                 "doc_type_title": item.doc_type_title_zh,
                 "doc_type": item.doc_type,
-                "kind": KIND_LABELS.get(str(item.kind), str(item.kind)),
+                "kind": label_zh("kind", item.kind),
                 "clauses": "、".join(item.clauses),
-                "access_level": ACCESS_LABELS.get(str(item.access_level), str(item.access_level)),
+                "access_level": label_zh("access", item.access_level),
                 "owner_unit": item.owner_unit,
                 "revision": str(revision.number) if revision else "",
                 "state": lifecycle.STATE_LABELS[str(revision.state)][0] if revision else "未上传",

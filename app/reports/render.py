@@ -27,13 +27,11 @@ from app.documents import service as documents
 from app.documents import storage
 from app.documents.models import AccessLevel, Document, Revision
 from app.errors import Invalid, NotFound
+from app.labels import label_zh
 from app.users.models import Park, User
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "doc_templates"
 DEFAULT_TEMPLATE_REASON = "由模板生成 / generated from template"
-
-ACCESS_LABELS = {AccessLevel.public: "公开", AccessLevel.internal: "内部", AccessLevel.restricted: "受限"}
-APPROVER_LABELS = {"top_management": "最高管理者", "approver": "部门负责人"}
 
 
 def template_path(code: str) -> Path:
@@ -100,7 +98,7 @@ def doc_type_context(doc_type: DocType) -> dict[str, Any]:
         "description_zh": doc_type.description_zh,
         "review_cycle": f"{doc_type.review_cycle_months} 个月" if doc_type.review_cycle_months else "不定期",
         "retention": f"{doc_type.retention_years} 年" if doc_type.retention_years else "按规定",
-        "approver_zh": APPROVER_LABELS.get(doc_type.approver_role, doc_type.approver_role),
+        "approver_zh": label_zh("role", doc_type.approver_role),
         "sign_zh": "确认" if doc_type.kind == DocKind.record else "审核",
     }
 
@@ -137,7 +135,7 @@ def build_context(
             "control_no": control_no,
             "title": title,
             "owner_unit": owner_unit or "【编制单位】",
-            "access_level_zh": ACCESS_LABELS.get(AccessLevel(access_level), str(access_level)),
+            "access_level_zh": label_zh("access", AccessLevel(access_level)),
         },
         "revision": {"number": revision_number, "change_reason": change_reason},
         "record": {"period": period or ("【记录期间】" if doc_type.kind == DocKind.record else "不适用")},

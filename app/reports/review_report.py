@@ -14,13 +14,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from docx import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, RGBColor
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app import docx_reports
 from app.common import utcnow
 from app.config import get_settings
 from app.documents import queries, storage
@@ -138,25 +137,11 @@ def gather(session: Session, *, user: User, year: int) -> dict[str, Any]:
 
 class Writer:
     def __init__(self) -> None:
-        self.doc = DocxDocument()
-        normal = self.doc.styles["Normal"]
-        normal.font.name = "SimSun"
-        normal.font.size = Pt(10.5)
-        self._east_asian(normal.element, "宋体")
-        for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
-            style = self.doc.styles[name]
-            style.font.name = "SimHei"
-            style.font.color.rgb = RGBColor(0, 0, 0)
-            self._east_asian(style.element, "黑体")
-
-    @staticmethod
-    def _east_asian(element, font: str) -> None:  # noqa: ANN001
-        r_pr = element.get_or_add_rPr()
-        r_fonts = r_pr.find(qn("w:rFonts"))
-        if r_fonts is None:
-            r_fonts = r_pr.makeelement(qn("w:rFonts"), {})
-            r_pr.append(r_fonts)
-        r_fonts.set(qn("w:eastAsia"), font)
+        self.doc = docx_reports.new_report_document(
+            latin="SimSun", east_asian="宋体", heading_latin="SimHei", heading_east_asian="黑体"
+        )
+        for name in docx_reports.HEADING_STYLES:
+            self.doc.styles[name].font.color.rgb = RGBColor(0, 0, 0)
 
     def heading(self, text: str, level: int) -> None:
         self.doc.add_heading(text, level=level)
@@ -175,15 +160,7 @@ class Writer:
         run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
 
     def table(self, header: list[str], rows: list[list[str]]) -> None:
-        table = self.doc.add_table(rows=1, cols=len(header))
-        table.style = self.doc.styles["Table Grid"]
-        for cell, text in zip(table.rows[0].cells, header, strict=True):
-            cell.text = ""
-            cell.paragraphs[0].add_run(text).bold = True
-        for values in rows:
-            cells = table.add_row().cells
-            for cell, text in zip(cells, values, strict=True):
-                cell.text = str(text)
+        docx_reports.add_table(self.doc, header, rows, bold_header=True)
 
     def picture(self, png: bytes, caption: str) -> None:
         self.doc.add_picture(io.BytesIO(png), width=Cm(15.5))
@@ -191,9 +168,7 @@ class Writer:
         self.para(caption, center=True)
 
     def bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        self.doc.save(buffer)
-        return buffer.getvalue()
+        return docx_reports.document_bytes(self.doc)
 
 
 def _pct(value: float) -> str:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app.errors import Forbidden, InvalidTransition
 from app.events import service as events
 from app.events.refusals import Rule, refusal
+from app.labels import LABELS
 from app.reviews.models import ManagementReview, ReviewState
 from app.users.models import Role, User
 
@@ -68,7 +69,7 @@ TRANSITIONS: dict[ReviewAction, Step] = {
     ),
 }
 
-STATE_LABELS: dict[str, tuple[str, str]] = {"draft": ("进行中", "in preparation"), "closed": ("已关闭", "closed")}
+STATE_LABELS = LABELS["review_state"]
 
 
 def allowed_actions(review: ManagementReview, user: User) -> list[str]:

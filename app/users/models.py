@@ -5,6 +5,7 @@ from sqlalchemy import Column, DateTime, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.common import utcnow
+from app.labels import LABELS
 
 
 class Role(StrEnum):
@@ -16,14 +17,7 @@ class Role(StrEnum):
     contributor = "contributor"
 
 
-ROLE_LABELS: dict[Role, tuple[str, str]] = {
-    Role.admin: ("系统管理员", "Administrator"),
-    Role.coordinator: ("体系管理员", "Management-system coordinator"),
-    Role.approver: ("部门负责人", "Approver"),
-    Role.top_management: ("最高管理者", "Top management"),
-    Role.auditor: ("内审员", "Internal auditor"),
-    Role.contributor: ("企业填报人员", "Enterprise data contributor"),
-}
+ROLE_LABELS = LABELS["role"]
 
 
 def _utc_column(nullable: bool = False) -> Column:

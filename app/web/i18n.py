@@ -4,12 +4,11 @@ Domain labels (states, actions, roles, readiness statuses, signature meanings) c
 tables, so a state is named the same way in the API, the CLI and the pages.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
-from app.documents.lifecycle import ACTION_LABELS, STATE_LABELS
-from app.documents.models import SIGNATURE_LABELS
-from app.readiness.service import CHAPTER_TITLES, ITEM_STATUS_LABELS, STATUS_LABELS
-from app.users.models import ROLE_LABELS
+from app.labels import LABELS as LABELS_TABLE
+from app.readiness.service import CHAPTER_TITLES
 
 LANGUAGES = ("zh", "en")
 
@@ -452,114 +451,14 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
 }
 
-ACCESS_LABELS = {"public": ("公开", "public"), "internal": ("内部", "internal"), "restricted": ("受限", "restricted")}
-KIND_LABELS = {"document": ("文件", "document"), "record": ("记录", "record")}
-TASK_LABELS = {  # the kinds of app.tasks.service, in the order the tasks page shows them
-    "revision_review": ("待我审核", "To review"),
-    "revision_approve": ("待我批准", "To approve"),
-    "revision_publish": ("已批准待发布", "Approved, to publish"),
-    "revision_returned": ("退回给我的草稿", "Drafts returned to me"),
-    "document_review": ("到期或逾期的文件复审", "Document reviews due or overdue"),
-    "record_missing": ("缺少的年度记录", "Annual records missing"),
-    "record_due": ("到期的年度记录", "Annual records due"),
-    "audit_start": ("待开始的内部审核", "Internal audits to start"),
-    "audit_finish": ("待完成的内部审核", "Internal audits to finish"),
-    "audit_file_report": ("待归档的内审报告", "Audit reports to file"),
-    "action_due": ("待完成的措施", "Actions to complete"),
-    "review_close": ("待关闭的管理评审", "Management reviews to close"),
-    "review_file_report": ("待归档的管理评审报告", "Review reports to file"),
-    "other": ("其他待办", "Other tasks"),
-}
-ENTITY_LABELS = {
-    "document": ("文件", "document"),
-    "revision": ("版本", "revision"),
-    "clause": ("条款", "clause"),
-    "user": ("用户", "user"),
-    "login": ("登录", "sign-in"),
-    "park": ("园区", "park"),
-    "route": ("页面/接口", "route"),
-    "doc_type": ("文件类型", "document type"),
-    "audit": ("内部审核", "internal audit"),
-    "audit_programme": ("审核方案", "audit programme"),
-    "audit_line": ("审核条目", "audit line"),
-    "audit_finding": ("审核发现", "audit finding"),
-    "nonconformity": ("不符合项", "nonconformity"),
-    "corrective_action": ("纠正措施", "corrective action"),
-    "review": ("管理评审", "management review"),
-    "review_decision": ("评审决定", "review decision"),
-}
-EVENT_LABELS = {
-    "document.register": ("登记文件", "registered"),
-    "revision.create": ("上传版本", "uploaded a revision"),
-    "revision.submit": ("提交", "submitted"),
-    "revision.review": ("审核签名", "reviewed (signed)"),
-    "revision.approve": ("批准签名", "approved (signed)"),
-    "revision.reject": ("退回", "returned"),
-    "revision.publish": ("发布", "published"),
-    "revision.supersede": ("被新版本替代", "superseded"),
-    "revision.obsolete": ("作废", "made obsolete"),
-    "revision.void": ("作废记录", "voided"),
-    "revision.external_links": ("受控副本去除外部链接", "external links removed from controlled copies"),
-    "auth.login": ("登录", "signed in"),
-    "auth.logout": ("退出登录", "signed out"),
-    "auth.login_failed": ("登录失败", "failed sign-in"),
-    "auth.login_throttled": ("登录被限制（密码错误次数过多）", "sign-in throttled (too many wrong passwords)"),
-    "access.refused": ("拒绝访问", "access refused"),
-    "signature.refused": ("签名被拒（密码错误）", "signature refused (wrong password)"),
-    "signature.throttled": ("签名被限制（密码错误次数过多）", "signature throttled (too many wrong passwords)"),
-    "clause.applicability": ("设置条款适用性", "set clause applicability"),
-    "user.create": ("创建用户", "created user"),
-    "user.update": ("修改用户", "changed user"),
-    "user.password_change": ("修改密码", "changed password"),
-    "user.password_change_refused": ("修改密码被拒（原密码错误）", "password change refused (wrong current password)"),
-    "user.password_change_throttled": (
-        "修改密码被限制（密码错误次数过多）",
-        "password change throttled (too many wrong passwords)",
-    ),
-    "park.create": ("创建园区", "created park"),
-    "audit_programme.create": ("制定审核方案", "created an audit programme"),
-    "audit.create": ("计划内部审核", "planned an internal audit"),
-    "audit.start": ("开始内部审核", "started the audit"),
-    "audit.complete": ("完成内部审核", "completed the audit"),
-    "audit.cancel": ("取消内部审核", "cancelled the audit"),
-    "audit.file_report": ("归档内审报告", "filed the audit report"),
-    "audit_line.mark": ("记录审核结论", "marked an audit line"),
-    "audit_finding.create": ("记录审核发现", "recorded a finding"),
-    "audit_finding.remove": ("删除审核发现", "removed a finding"),
-    "nonconformity.raise": ("提出不符合项", "raised a nonconformity"),
-    "nonconformity.analyse": ("分析原因", "analysed the cause"),
-    "nonconformity.plan": ("制定措施", "planned actions"),
-    "nonconformity.complete": ("措施完成", "completed the actions"),
-    "nonconformity.verify": ("验证有效性", "verified effectiveness"),
-    "nonconformity.reopen": ("重新打开", "reopened"),
-    "nonconformity.close": ("关闭不符合项", "closed"),
-    "nonconformity.cancel": ("取消不符合项", "cancelled"),
-    "nonconformity.file_record": ("归档不符合项记录", "filed the record"),
-    "action.create": ("制定纠正措施", "created an action"),
-    "action.done": ("完成纠正措施", "completed an action"),
-    "action.cancel": ("取消纠正措施", "cancelled an action"),
-    "review.create": ("计划管理评审", "planned a management review"),
-    "review.input": ("记录评审输入", "recorded a review input"),
-    "review.refresh_inputs": ("更新评审输入", "refreshed the review inputs"),
-    "review.decision": ("记录评审决定", "recorded a decision"),
-    "review.close": ("关闭管理评审", "closed the management review"),
-    "review.file_report": ("归档管理评审报告", "filed the review report"),
-}
+ACCESS_LABELS = LABELS_TABLE["access"]
+KIND_LABELS = LABELS_TABLE["kind"]
+TASK_LABELS = LABELS_TABLE["task"]  # the kinds of app.tasks.service, in the order the tasks page shows them
+ENTITY_LABELS = LABELS_TABLE["entity"]
+EVENT_LABELS = LABELS_TABLE["event"]
 
-LABELS: dict[str, dict[Any, tuple[str, str]]] = {
-    "state": STATE_LABELS,
-    "action": ACTION_LABELS,
-    "role": ROLE_LABELS,
-    "status": STATUS_LABELS,
-    "item": ITEM_STATUS_LABELS,
-    "chapter": CHAPTER_TITLES,
-    "meaning": SIGNATURE_LABELS,
-    "access": ACCESS_LABELS,
-    "kind": KIND_LABELS,
-    "task": TASK_LABELS,
-    "entity": ENTITY_LABELS,
-    "event": EVENT_LABELS,
-}
+# The one label table (app/labels.py), plus the chapter titles, which are the standard's own words.
+LABELS: dict[str, Mapping[Any, tuple[str, str]]] = {**LABELS_TABLE, "chapter": CHAPTER_TITLES}
 
 
 def _capital(text: str) -> str:

@@ -22,8 +22,7 @@ from app.db import SessionDep
 from app.deps import EntityId
 from app.errors import Invalid
 from app.events import service as events
-from app.nonconformities import lifecycle as nc_lifecycle
-from app.nonconformities import service as nc_service
+from app.labels import LABELS
 from app.nonconformities.models import Severity
 from app.reviews.inputs import OUTPUT_ITEMS
 from app.users.models import Role
@@ -39,21 +38,8 @@ Short = Annotated[str, Form(max_length=300)]
 OptDate = Annotated[str, Form(max_length=10)]
 OptId = Annotated[str, Form(max_length=12)]
 
-AUDIT_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "audit_state": service.AUDIT_STATE_LABELS,
-    "result": service.RESULT_LABELS,
-    "origin": nc_service.ORIGIN_LABELS,
-    "severity": nc_service.SEVERITY_LABELS,
-    "nc_state": nc_lifecycle.STATE_LABELS,
-    "nc_action": nc_lifecycle.ACTION_LABELS,
-    "action_state": {"open": ("进行中", "open"), "done": ("已完成", "done"), "cancelled": ("已取消", "cancelled")},
-    "review_state": {"draft": ("进行中", "in preparation"), "closed": ("已关闭", "closed")},
-    "output": OUTPUT_ITEMS,
-    "finding_kind": {
-        "observation": ("观察项", "observation"),
-        "improvement": ("改进机会", "opportunity for improvement"),
-    },
-}
+# The one label table (app/labels.py), plus the review outputs, which are the standard's own words (10.3.2).
+AUDIT_LABELS: dict[str, dict[str, tuple[str, str]]] = {**LABELS, "output": OUTPUT_ITEMS}
 
 
 def _labeller(request: Request):  # noqa: ANN202

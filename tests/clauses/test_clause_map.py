@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from app.clauses.schema import ClauseMap, ClauseMapError, chapter_of, load_clause_map, parent_id_of
+from tests.support import STANDARD
 
 REPO = Path(__file__).resolve().parents[2]
 CLAUSE_MAP = REPO / "clause_map.yaml"
-STANDARD = Path(__file__).resolve().parents[3] / "shared/standard/T-CPQS-ZC001-2025.md"
 
 # A clause heading: "### 7.3.2 碳排放管理评审", "## 5.2 …", "#### 10.1.1 …"; the markdown is irregular about the
 # number of '#', and chapter 3 even has bare "3.4" lines, so the '#' are optional.
@@ -38,7 +38,7 @@ def clause_map() -> ClauseMap:
 
 @pytest.fixture(scope="module")
 def standard_text() -> str:
-    assert STANDARD.is_file(), f"the standard's text is not at {STANDARD} (shared/ must sit beside the clone)"
+    assert STANDARD.is_file(), f"the standard's text is not at {STANDARD} (a committed test fixture)"
     return STANDARD.read_text(encoding="utf-8")
 
 

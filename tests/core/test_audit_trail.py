@@ -7,7 +7,7 @@ import app.models  # noqa: F401
 from app.db import get_engine, metadata
 from app.events import keys
 from app.events import service as events
-from tests.factories import register, upload
+from tests.factories import publish_new_document, register, upload
 
 
 @pytest.fixture()
@@ -40,14 +40,23 @@ def test_every_change_has_its_event_and_the_chain_verifies(park):
 
 
 def test_refused_change_leaves_no_trace_but_the_refusal(park):
-    document = register(park, "DATA_MANAGEMENT_RULES")
+    # An effective document, so the one thing wrong is the role: only a coordinator may make it obsolete (403).
+    document, _ = publish_new_document(park, "DATA_MANAGEMENT_RULES")
     before = park.client.get(f"/api/events?entity=document:{document['id']}", headers=park.headers("auditor")).json()
     response = park.client.post(
         f"/api/documents/{document['id']}/obsolete", json={"reason": "x"}, headers=park.headers("approver")
     )
-    assert response.status_code in (403, 409)
+    assert response.status_code == 403, response.text
     after = park.client.get(f"/api/events?entity=document:{document['id']}", headers=park.headers("auditor")).json()
     assert len(after) == len(before)
+
+
+def test_making_a_document_without_an_effective_revision_obsolete_is_a_conflict(park):
+    document = register(park, "DATA_MANAGEMENT_RULES")
+    response = park.client.post(
+        f"/api/documents/{document['id']}/obsolete", json={"reason": "x"}, headers=park.headers("coordinator")
+    )
+    assert response.status_code == 409 and response.json()["message_zh"] == "只有现行有效的文件可以作废"
 
 
 @pytest.mark.parametrize("statement", ["UPDATE event SET action = 'forged'", "DELETE FROM event"])

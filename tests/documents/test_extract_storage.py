@@ -34,8 +34,8 @@ from app.documents.storage import (
     verify_blob,
 )
 from app.errors import AppError, Invalid, NotFound, TooLarge, Unsupported
+from tests.support import SAMPLES
 
-SAMPLES = Path("/work/shared/samples")
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 
 

@@ -7,7 +7,6 @@
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_ADMIN_URL
+from tests.support.databases import PG_ADMIN_URL, create_database, drop_database
 
 ENV_KEYS = ("CARBONMS_DATABASE_URL", "CARBONMS_DATA_DIR")
 
@@ -31,15 +30,6 @@ class ScratchEnv:
         return {"CARBONMS_DATABASE_URL": self.url, "CARBONMS_DATA_DIR": str(self.data_dir)}
 
 
-def _admin(statement: str) -> None:
-    import sqlalchemy
-
-    engine = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(statement)
-    engine.dispose()
-
-
 @contextmanager
 def scratch_env(dialect: str, *, initialise: bool = True) -> Iterator[ScratchEnv]:
     """Point the app (settings, engines) at a new data folder and an empty database; put everything back after."""
@@ -50,9 +40,7 @@ def scratch_env(dialect: str, *, initialise: bool = True) -> Iterator[ScratchEnv
     if dialect == "sqlite":
         url = f"sqlite:///{data_dir / 'carbonms.db'}"
     else:
-        pg_name = f"carbonms_ops_{uuid.uuid4().hex[:10]}"
-        _admin(f'CREATE DATABASE "{pg_name}"')
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{pg_name}"
+        pg_name, url = create_database(PG_ADMIN_URL, prefix="carbonms_ops")
     saved = {key: os.environ.get(key) for key in ENV_KEYS}
     os.environ.update({"CARBONMS_DATABASE_URL": url, "CARBONMS_DATA_DIR": str(data_dir)})
     config.get_settings.cache_clear()
@@ -72,7 +60,7 @@ def scratch_env(dialect: str, *, initialise: bool = True) -> Iterator[ScratchEnv
                 os.environ[key] = value
         config.get_settings.cache_clear()
         if pg_name:
-            _admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            drop_database(pg_name, PG_ADMIN_URL)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

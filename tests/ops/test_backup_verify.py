@@ -61,7 +61,7 @@ def _rows(url: str) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.parametrize("as_tar", [False, True], ids=["directory", "tar"])
-def test_backup_restore_verify_same_rows(client, dialect, tmp_path, as_tar):
+def test_backup_restore_verify_same_rows(client, dialect, tmp_path, as_tar, figure):
     target = tmp_path / ("snapshot.tar" if as_tar else "snapshot")
     with scratch_env(dialect) as source:
         built = _build_data(client)
@@ -90,14 +90,14 @@ def test_backup_restore_verify_same_rows(client, dialect, tmp_path, as_tar):
     assert len(source_rows["event"]) == manifest["database"]["counts"]["event"] > 10
     assert len(source_rows["signature"]) == manifest["database"]["counts"]["signature"] >= 2
     assert built["effective"]["state"] == "effective"
-    print(
-        f"\n[{dialect}{'/tar' if as_tar else ''}] restored and compared row by row: "
+    figure(
+        f"[{dialect}{'/tar' if as_tar else ''}] restored and compared row by row: "
         + ", ".join(f"{t}={len(r)}" for t, r in source_rows.items())
         + f"; blobs={manifest['blobs']['count']} ({manifest['blobs']['total_bytes']} bytes)"
     )
 
 
-def test_backup_while_writers_run_is_consistent(client, dialect, tmp_path):
+def test_backup_while_writers_run_is_consistent(client, dialect, tmp_path, figure):
     """Uploads keep landing during the backup: the snapshot restores to a state `verify` accepts, and every
     blob its database refers to is in it."""
     with scratch_env(dialect) as _source:
@@ -132,8 +132,8 @@ def test_backup_while_writers_run_is_consistent(client, dialect, tmp_path):
                 result = verify(session, get_settings().blob_dir)
                 assert result.ok, [p.line() for p in result.errors]
                 assert result.counts["revisions"] == counted
-    print(
-        f"\n[{dialect}] backup under load: {len(done)} uploads finished, snapshot holds {counted} revisions, "
+    figure(
+        f"[{dialect}] backup under load: {len(done)} uploads finished, snapshot holds {counted} revisions, "
         f"{manifest['blobs']['extra_files']} extra blob files"
     )
 

@@ -4,7 +4,6 @@ restart nothing is half-written, no event lacks its change, orphans are only rep
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from app.config import get_settings
@@ -22,6 +22,9 @@ from app.events.models import Event
 from app.ops.verify import verify
 from tests.factories import DOCX_MEDIA, PASSWORD, approver_role, docx_bytes, make_park, register
 from tests.ops.conftest import scratch_env
+from tests.support import servers
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 5
@@ -29,45 +32,8 @@ WORKERS = 6
 DOC_TYPE = "DATA_MANAGEMENT_RULES"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            httpx.get(f"{base}/api/__ping__", timeout=1)
-            return process, base
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("server did not start within 30 s")
+    return servers.start_server(env, output=subprocess.DEVNULL, errors=subprocess.PIPE, timeout=30)
 
 
 class Traffic:
@@ -143,7 +109,7 @@ class Traffic:
                 self._call(client, "POST", f"/api/revisions/{open_revision['id']}/{action}", role, json=body)
 
 
-def test_sigkill_mid_uploads_and_transitions_leaves_nothing_half_written(client, dialect):
+def test_sigkill_mid_uploads_and_transitions_leaves_nothing_half_written(client, dialect, figure):
     rng = random.Random(20261123)
     with scratch_env(dialect) as env:
         park = make_park(client)
@@ -231,8 +197,8 @@ def test_sigkill_mid_uploads_and_transitions_leaves_nothing_half_written(client,
         assert cleaned.ok and after.ok and not after.problems, [p.line() for p in after.problems]
         assert {p.name for p in blob_dir.rglob("*") if p.is_file()} == referenced
 
-    print(
-        f"\n[{dialect}] crash safety: kills={KILLS}, requests in flight at each kill={in_flight_at_kill} "
+    figure(
+        f"[{dialect}] crash safety: kills={KILLS}, requests in flight at each kill={in_flight_at_kill} "
         f"(total {sum(in_flight_at_kill)}), requests sent={sent}, completed={completed}, "
         f"revisions={len(revisions)}, orphan files after the kills={len(orphans)} (reported, then cleaned), "
         f"5xx responses={len(server_errors)}; seconds per round: "

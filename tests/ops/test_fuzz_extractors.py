@@ -25,6 +25,8 @@ from app.documents import storage
 from app.errors import AppError, Invalid, Unsupported
 from tests.factories import SAMPLES
 
+pytestmark = pytest.mark.slow  # ~1,000 hypothesis cases, several minutes
+
 EXAMPLES = 150
 TIME_LIMIT_S = 5.0
 MEMORY_LIMIT = 300 * 1024 * 1024
@@ -85,11 +87,11 @@ class Harness:
         OUTCOMES[outcome] += 1
         return outcome
 
-    def report(self, label: str) -> None:
+    def report(self, label: str) -> str:
         rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - self.rss_before
         assert rss_growth < MEMORY_LIMIT, f"process peak RSS grew by {rss_growth / 2**20:.0f} MiB"
-        print(
-            f"\n[fuzz {label}] cases={self.cases} slowest={self.slowest:.2f}s "
+        return (
+            f"[fuzz {label}] cases={self.cases} slowest={self.slowest:.2f}s "
             f"tracemalloc peak={self.peak / 2**20:.1f} MiB, peak RSS growth={rss_growth / 2**20:.0f} MiB; "
             f"outcomes so far {dict(OUTCOMES)}"
         )
@@ -336,7 +338,7 @@ STRATEGIES = {
 
 
 @pytest.mark.parametrize("label", list(STRATEGIES))
-def test_fuzzed_files_end_as_text_or_a_clean_4xx(harness, label):
+def test_fuzzed_files_end_as_text_or_a_clean_4xx(harness, label, figure):
     @FUZZ
     @given(case=STRATEGIES[label])
     def run(case: tuple[bytes, str]) -> None:
@@ -344,7 +346,7 @@ def test_fuzzed_files_end_as_text_or_a_clean_4xx(harness, label):
         harness.run(data, name)
 
     run()
-    harness.report(label)
+    figure(harness.report(label))
     assert harness.cases >= 5  # "bombs" has few distinct cases: Hypothesis stops once it has tried them all
 
 

@@ -20,6 +20,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 
+import pytest
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
@@ -28,6 +29,8 @@ from app.events.models import Event
 from app.users.models import Role
 from tests.audits.helpers import post, raise_nc, started_audit
 from tests.factories import DOCX_MEDIA, PASSWORD, TestPark, docx_bytes, make_park, publish_new_document, record_upload
+
+pytestmark = pytest.mark.slow
 
 ROLES = tuple(r.value for r in Role)
 CLAUSE_ID = "7.3.2"
@@ -204,7 +207,7 @@ def refused_since(seq: int, park: TestPark, role: str) -> bool:
         )
 
 
-def test_access_matrix(app, client, capsys) -> None:  # noqa: ANN001
+def test_access_matrix(app, client, figure) -> None:  # noqa: ANN001
     routes = api_routes(app)
     assert len(routes) > 50, "the route walk found too few /api routes"
     seed = seed_park(client)
@@ -264,9 +267,8 @@ def test_access_matrix(app, client, capsys) -> None:  # noqa: ANN001
                 problems.append(f"park A {role} {method} {template}: {response.status_code} {response.text[:200]}")
 
     assert cells == len(routes) * (1 + 2 * len(ROLES))
-    with capsys.disabled():
-        print(
-            f"\naccess matrix: {cells} cells ({len(routes)} routes × (no sign-in + {len(ROLES)} roles × 2 parks)),"
-            f" {len(problems)} problems"
-        )
+    figure(
+        f"access matrix: {cells} cells ({len(routes)} routes × (no sign-in + {len(ROLES)} roles × 2 parks)),"
+        f" {len(problems)} problems"
+    )
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:80])

@@ -21,6 +21,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from app.users.models import Role
 from tests.factories import PASSWORD, make_park
 
+# The totals test reads what the run test collected in this process: one xdist worker for the whole module.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("schemathesis")]
+
 MAX_EXAMPLES = 8
 ALL_ROLES = tuple(r.value for r in Role)
 FRESH_TOKEN_PATHS = {"/api/auth/logout"}
@@ -111,16 +114,15 @@ def test_schemathesis_all_operations(app, app_env, client) -> None:  # noqa: ANN
     assert not record.failures, f"{len(record.failures)} failures:\n" + "\n\n".join(record.failures[:40])
 
 
-def test_schemathesis_totals(app_env, capsys) -> None:  # noqa: ANN001
+def test_schemathesis_totals(app_env, figure) -> None:  # noqa: ANN001
     database = _database(app_env)
     record = TOTALS.get(database)
     if record is None:
         pytest.fail("the schemathesis run did not finish")
-    with capsys.disabled():
-        print(
-            f"\nschemathesis [{database}]: {record['operations']} operations × {len(ALL_ROLES)} roles, "
-            f"{record['cases']} cases, {record['server_errors']} server errors, "
-            f"{record['schema_violations']} schema violations"
-        )
+    figure(
+        f"schemathesis [{database}]: {record['operations']} operations × {len(ALL_ROLES)} roles, "
+        f"{record['cases']} cases, {record['server_errors']} server errors, "
+        f"{record['schema_violations']} schema violations"
+    )
     assert record["server_errors"] == 0
     assert record["schema_violations"] == 0

@@ -8,14 +8,15 @@ At the end the main pages are saved as screenshots under docs/screenshots/ (SQLi
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.factories import DOCX_MEDIA, PASSWORD, docx_bytes
+from tests.support import servers
+
+# One live server and one browser per module: keep the module on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 CHROMIUM = os.environ.get("CARBONMS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,26 +34,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 @pytest.fixture(scope="module")
 def live_server(app_env: str):  # noqa: ANN201
-    import uvicorn
-
     from app.main import create_app
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test web server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
+    with servers.server_in_thread(create_app()) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,230 @@
+"""The one translation table: every code a person may read (states, readiness, roles, access levels, kinds,
+actions, signature meanings, audit and nonconformity values, tasks, audit-trail events) → (中文, English).
+
+Core level: it imports nothing from the domains, so domains, the API's `*_label` fields, the web pages and the
+generated .docx/.xlsx/.csv all take their words from here. A generated document never shows a raw code.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+Pair = tuple[str, str]
+
+LABELS: dict[str, dict[str, Pair]] = {
+    # a revision of a document or record (app/documents/lifecycle.py)
+    "state": {
+        "draft": ("编制中", "Draft"),
+        "in_review": ("待审核", "In review"),
+        "in_approval": ("待批准", "In approval"),
+        "approved": ("已批准待发布", "Approved"),
+        "effective": ("现行有效", "Effective"),
+        "superseded": ("已被替代", "Superseded"),
+        "obsolete": ("已作废", "Obsolete"),
+        "filed": ("已归档", "Filed"),
+        "void": ("已作废（记录）", "Void"),
+    },
+    "action": {
+        "submit": ("提交", "submit"),
+        "review": ("审核", "review"),
+        "approve": ("批准", "approve"),
+        "reject": ("退回", "reject"),
+        "publish": ("发布", "publish"),
+        "obsolete": ("作废", "make obsolete"),
+        "void": ("作废记录", "void"),
+    },
+    "meaning": {
+        "review": ("审核", "Reviewed"),
+        "approve": ("批准", "Approved"),
+        "publish": ("发布", "Published"),
+        "confirm": ("确认", "Confirmed"),
+    },
+    "role": {
+        "admin": ("系统管理员", "Administrator"),
+        "coordinator": ("体系管理员", "Management-system coordinator"),
+        "approver": ("部门负责人", "Approver"),
+        "top_management": ("最高管理者", "Top management"),
+        "auditor": ("内审员", "Internal auditor"),
+        "contributor": ("企业填报人员", "Enterprise data contributor"),
+    },
+    "access": {"public": ("公开", "public"), "internal": ("内部", "internal"), "restricted": ("受限", "restricted")},
+    "kind": {"document": ("文件", "document"), "record": ("记录", "record")},
+    # readiness of a clause, a chapter, the whole park (app/readiness)
+    "status": {
+        "met": ("已满足", "met"),
+        "partial": ("部分满足", "partial"),
+        "gap": ("缺失", "gap"),
+        "not_applicable": ("不适用", "not applicable"),
+    },
+    # readiness of one item (a required document type of a clause)
+    "item": {
+        "met": ("满足", "met"),
+        "review_overdue": ("复审逾期", "review overdue"),
+        "in_progress": ("进行中", "in progress"),
+        "overdue": ("已逾期", "overdue"),
+        "missing": ("缺失", "missing"),
+        "not_applicable": ("不适用", "not applicable"),
+    },
+    # internal audits (app/audits)
+    "audit_state": {
+        "planned": ("已计划", "Planned"),
+        "in_progress": ("实施中", "In progress"),
+        "completed": ("已完成", "Completed"),
+        "cancelled": ("已取消", "Cancelled"),
+    },
+    "result": {
+        "pending": ("未审核", "pending"),
+        "conforming": ("符合", "conforming"),
+        "nonconforming": ("不符合", "nonconforming"),
+        "observation": ("观察项", "observation"),
+        "not_audited": ("未审核（不适用）", "not audited"),
+    },
+    "finding_kind": {
+        "observation": ("观察项", "observation"),
+        "improvement": ("改进机会", "opportunity for improvement"),
+    },
+    # nonconformities and corrective actions
+    "origin": {
+        "internal_audit": ("内部审核", "Internal audit"),
+        "management_review": ("管理评审", "Management review"),
+        "monitoring": ("监视测量中发现的偏差", "Deviation found in monitoring"),
+        "compliance_evaluation": ("合规性评价", "Compliance evaluation"),
+        "other": ("其他", "Other"),
+    },
+    "severity": {"major": ("严重", "major"), "minor": ("一般", "minor")},
+    "nc_state": {
+        "open": ("待原因分析", "Open"),
+        "cause_analysed": ("已分析原因", "Cause analysed"),
+        "action_planned": ("纠正措施实施中", "Actions planned"),
+        "actions_done": ("待验证", "Actions done"),
+        "verified": ("已验证有效", "Verified"),
+        "closed": ("已关闭", "Closed"),
+        "cancelled": ("已撤销", "Cancelled"),
+    },
+    "nc_action": {
+        "analyse": ("原因分析", "analyse the cause"),
+        "plan": ("制定纠正措施", "plan actions"),
+        "complete": ("确认措施完成", "confirm the actions are done"),
+        "verify": ("验证有效性", "verify effectiveness"),
+        "reopen": ("验证无效退回", "reopen as not effective"),
+        "close": ("关闭", "close"),
+        "cancel": ("撤销", "cancel"),
+    },
+    "action_state": {"open": ("进行中", "open"), "done": ("已完成", "done"), "cancelled": ("已取消", "cancelled")},
+    # management reviews
+    "review_state": {"draft": ("进行中", "in preparation"), "closed": ("已关闭", "closed")},
+    # the tasks page (app/audits/tasks.py), in the order it shows them
+    "task": {
+        "revision_review": ("待我审核", "To review"),
+        "revision_approve": ("待我批准", "To approve"),
+        "revision_publish": ("已批准待发布", "Approved, to publish"),
+        "revision_returned": ("退回给我的草稿", "Drafts returned to me"),
+        "document_review": ("到期或逾期的文件复审", "Document reviews due or overdue"),
+        "record_missing": ("缺少的年度记录", "Annual records missing"),
+        "record_due": ("到期的年度记录", "Annual records due"),
+        "audit_start": ("待开始的内部审核", "Internal audits to start"),
+        "audit_finish": ("待完成的内部审核", "Internal audits to finish"),
+        "audit_file_report": ("待归档的内审报告", "Audit reports to file"),
+        "action_due": ("待完成的措施", "Actions to complete"),
+        "review_close": ("待关闭的管理评审", "Management reviews to close"),
+        "review_file_report": ("待归档的管理评审报告", "Review reports to file"),
+        "other": ("其他待办", "Other tasks"),
+    },
+    # the audit trail
+    "entity": {
+        "document": ("文件", "document"),
+        "revision": ("版本", "revision"),
+        "clause": ("条款", "clause"),
+        "user": ("用户", "user"),
+        "login": ("登录", "sign-in"),
+        "park": ("园区", "park"),
+        "route": ("页面/接口", "route"),
+        "doc_type": ("文件类型", "document type"),
+        "audit": ("内部审核", "internal audit"),
+        "audit_programme": ("审核方案", "audit programme"),
+        "audit_line": ("审核条目", "audit line"),
+        "audit_finding": ("审核发现", "audit finding"),
+        "nonconformity": ("不符合项", "nonconformity"),
+        "corrective_action": ("纠正措施", "corrective action"),
+        "review": ("管理评审", "management review"),
+        "review_decision": ("评审决定", "review decision"),
+    },
+    "event": {
+        "document.register": ("登记文件", "registered"),
+        "revision.create": ("上传版本", "uploaded a revision"),
+        "revision.submit": ("提交", "submitted"),
+        "revision.review": ("审核签名", "reviewed (signed)"),
+        "revision.approve": ("批准签名", "approved (signed)"),
+        "revision.reject": ("退回", "returned"),
+        "revision.publish": ("发布", "published"),
+        "revision.supersede": ("被新版本替代", "superseded"),
+        "revision.obsolete": ("作废", "made obsolete"),
+        "revision.void": ("作废记录", "voided"),
+        "revision.external_links": ("受控副本去除外部链接", "external links removed from controlled copies"),
+        "auth.login": ("登录", "signed in"),
+        "auth.logout": ("退出登录", "signed out"),
+        "auth.login_failed": ("登录失败", "failed sign-in"),
+        "auth.login_throttled": ("登录被限制（密码错误次数过多）", "sign-in throttled (too many wrong passwords)"),
+        "access.refused": ("拒绝访问", "access refused"),
+        "signature.refused": ("签名被拒（密码错误）", "signature refused (wrong password)"),
+        "signature.throttled": ("签名被限制（密码错误次数过多）", "signature throttled (too many wrong passwords)"),
+        "clause.applicability": ("设置条款适用性", "set clause applicability"),
+        "user.create": ("创建用户", "created user"),
+        "user.update": ("修改用户", "changed user"),
+        "user.password_change": ("修改密码", "changed password"),
+        "user.password_change_refused": (
+            "修改密码被拒（原密码错误）",
+            "password change refused (wrong current password)",
+        ),
+        "user.password_change_throttled": (
+            "修改密码被限制（密码错误次数过多）",
+            "password change throttled (too many wrong passwords)",
+        ),
+        "park.create": ("创建园区", "created park"),
+        "audit_programme.create": ("制定审核方案", "created an audit programme"),
+        "audit.create": ("计划内部审核", "planned an internal audit"),
+        "audit.start": ("开始内部审核", "started the audit"),
+        "audit.complete": ("完成内部审核", "completed the audit"),
+        "audit.cancel": ("取消内部审核", "cancelled the audit"),
+        "audit.file_report": ("归档内审报告", "filed the audit report"),
+        "audit_line.mark": ("记录审核结论", "marked an audit line"),
+        "audit_finding.create": ("记录审核发现", "recorded a finding"),
+        "audit_finding.remove": ("删除审核发现", "removed a finding"),
+        "nonconformity.raise": ("提出不符合项", "raised a nonconformity"),
+        "nonconformity.analyse": ("分析原因", "analysed the cause"),
+        "nonconformity.plan": ("制定措施", "planned actions"),
+        "nonconformity.complete": ("措施完成", "completed the actions"),
+        "nonconformity.verify": ("验证有效性", "verified effectiveness"),
+        "nonconformity.reopen": ("重新打开", "reopened"),
+        "nonconformity.close": ("关闭不符合项", "closed"),
+        "nonconformity.cancel": ("取消不符合项", "cancelled"),
+        "nonconformity.file_record": ("归档不符合项记录", "filed the record"),
+        "action.create": ("制定纠正措施", "created an action"),
+        "action.done": ("完成纠正措施", "completed an action"),
+        "action.cancel": ("取消纠正措施", "cancelled an action"),
+        "review.create": ("计划管理评审", "planned a management review"),
+        "review.input": ("记录评审输入", "recorded a review input"),
+        "review.refresh_inputs": ("更新评审输入", "refreshed the review inputs"),
+        "review.decision": ("记录评审决定", "recorded a decision"),
+        "review.close": ("关闭管理评审", "closed the management review"),
+        "review.file_report": ("归档管理评审报告", "filed the review report"),
+    },
+}
+
+
+def label_pair(kind: str, code: Any) -> Pair:
+    """(中文, English) for a code; an unknown code is given back as itself in both (never an error)."""
+    key = "" if code is None else str(code)
+    return LABELS.get(kind, {}).get(key, (key, key))
+
+
+def label_zh(kind: str, code: Any) -> str:
+    return label_pair(kind, code)[0]
+
+
+def label_en(kind: str, code: Any) -> str:
+    return label_pair(kind, code)[1]
+
+
+def counts_zh(kind: str, counts: Mapping[str, int], separator: str = "，") -> str:
+    """{'nonconforming': 1, 'conforming': 6} → '不符合 1，符合 6' (for generated documents)."""
+    return separator.join(f"{label_zh(kind, code)} {count}" for code, count in counts.items()) or "无"
