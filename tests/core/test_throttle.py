@@ -97,7 +97,7 @@ def test_the_owner_from_another_address_is_not_locked_out(park, from_address, cl
     assert len(actions_of("auth.login_failed", username)) == get_settings().login_max_failures
 
 
-def test_backoff_doubles_and_a_right_password_clears_it(park, from_address, clock):  # noqa: ANN001
+def test_backoff_doubles_and_a_right_password_clears_it(park, from_address, clock, figure):  # noqa: ANN001
     username = park.usernames["auditor"]
     client = from_address()
     free = get_settings().login_max_failures
@@ -120,7 +120,7 @@ def test_backoff_doubles_and_a_right_password_clears_it(park, from_address, cloc
     assert sign_in(client, username, "guess-wrong").status_code == 401  # its pair started afresh
     assert sign_in(client, username).status_code == 200
     assert len(actions_of("auth.login_throttled", username)) == throttled
-    print(f"\nbackoff after {free} free failures: waits {waits} s, then 16 s; {throttled} throttled attempts recorded")
+    figure(f"\nbackoff after {free} free failures: waits {waits} s, then 16 s; {throttled} throttled attempts recorded")
 
 
 def test_guessing_many_user_names_from_one_address_is_slowed(park, from_address, clock, monkeypatch):  # noqa: ANN001

@@ -32,14 +32,14 @@ def _leftovers() -> set[str]:
     return {path.name for path in folder.iterdir()} if folder.exists() else set()
 
 
-def test_a_20000_page_pdf_is_refused_with_422_and_leaves_nothing(park):
+def test_a_20000_page_pdf_is_refused_with_422_and_leaves_nothing(park, figure):
     content = blank_pdf(20_000)
     document = register(park, "DATA_MANAGEMENT_RULES")
     before = _leftovers()
     clock = time.perf_counter()
     response = upload_file(park, document["id"], content, "两万页.pdf", PDF_MEDIA)
     elapsed = time.perf_counter() - clock
-    print(f"\n20,000-page PDF ({len(content) / 1e6:.1f} MB): {response.status_code} in {elapsed * 1000:.0f} ms")
+    figure(f"\n20,000-page PDF ({len(content) / 1e6:.1f} MB): {response.status_code} in {elapsed * 1000:.0f} ms")
     assert response.status_code == 422, response.text
     error = response.json()
     assert "20000" in error["message_zh"] and "2000" in error["message_zh"] and "20000" in error["message_en"]

@@ -85,7 +85,7 @@ def test_a_trail_written_before_keyed_hashes_still_verifies_and_the_first_anchor
         assert len(anchor_file.read_anchors(get_settings().resolved_anchor_file)[0]) == 1
 
 
-def test_anchor_command_file_format_signature_and_key_permissions(dialect):
+def test_anchor_command_file_format_signature_and_key_permissions(dialect, figure):
     with scratch_env(dialect) as env:
         settings = get_settings()
         for path in (settings.resolved_trail_key_file, settings.resolved_anchor_key_file):
@@ -103,7 +103,7 @@ def test_anchor_command_file_format_signature_and_key_permissions(dialect):
         with get_engine().connect() as connection:
             head_hash = connection.execute(text("SELECT last_hash FROM eventchainhead")).scalar_one()
         assert line["hash"] == head_hash
-        print(f"\n[{dialect}] anchor line ({len(lines[-1])} bytes): {lines[-1]}")
+        figure(f"\n[{dialect}] anchor line ({len(lines[-1])} bytes): {lines[-1]}")
         verified = runner.invoke(cli, ["verify-audit-log"])
         assert verified.exit_code == 0 and "2 anchors checked" in verified.output, verified.output
 

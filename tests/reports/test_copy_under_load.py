@@ -33,7 +33,7 @@ def _blank_pdf(pages: int) -> bytes:
 
 
 @pytest.mark.slow
-def test_register_answers_within_a_second_while_five_clients_download_a_1000_page_copy(park):
+def test_register_answers_within_a_second_while_five_clients_download_a_1000_page_copy(park, figure):
     from tests.factories import register
 
     document = register(park, "DATA_MANAGEMENT_RULES", title="千页文件")
@@ -76,7 +76,7 @@ def test_register_answers_within_a_second_while_five_clients_download_a_1000_pag
             clock = time.perf_counter()
             cached = client.get(url, headers=downloader)
             cached_time = time.perf_counter() - clock
-        print(
+        figure(
             f"\n{DOWNLOADERS} parallel downloads of a {PAGES}-page copy: all done in {first:.2f} s "
             f"(each {', '.join(f'{t:.2f}' for _, t, _ in sorted(results, key=lambda r: r[1]))} s); "
             f"cached download {cached_time * 1000:.0f} ms; GET /api/documents meanwhile: {len(latencies)} calls, "

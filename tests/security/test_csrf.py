@@ -14,6 +14,7 @@ uses no session) is called with park A's real ids, like the access matrix, as
     the cookie, the valid token, the same Origin         → never a CSRF refusal
 """
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -63,7 +64,8 @@ def is_csrf_refusal(response) -> bool:  # noqa: ANN001
     return response.status_code == 403 and response.json().get("code") == "csrf"
 
 
-def test_cookie_calls_need_the_token_and_this_origin(app, client, capsys) -> None:  # noqa: ANN001
+@pytest.mark.slow
+def test_cookie_calls_need_the_token_and_this_origin(app, client, figure) -> None:  # noqa: ANN001
     operations = unsafe_operations(app)
     assert len(operations) > 30, "the schema walk found too few state-changing operations"
     seed = matrix.seed_park(client)
@@ -108,11 +110,10 @@ def test_cookie_calls_need_the_token_and_this_origin(app, client, capsys) -> Non
             response = call(method, template, headers)
             if is_csrf_refusal(response) or response.status_code >= 500:
                 problems.append(f"{case}: {method} {template} → {response.status_code} {response.text[:200]}")
-    with capsys.disabled():
-        print(
-            f"\ncsrf: {len(operations)} state-changing /api operations × {len(refused_cases)} refused cookie cases"
-            f" + bearer + cookie with token: {len(problems)} problems"
-        )
+    figure(
+        f"csrf: {len(operations)} state-changing /api operations × {len(refused_cases)} refused cookie cases"
+        f" + bearer + cookie with token: {len(problems)} problems"
+    )
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:60])
 
 

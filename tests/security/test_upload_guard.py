@@ -145,7 +145,7 @@ UPLOAD_PATHS = ["/api/documents/1/revisions", "/api/records", "/documents/1/revi
 
 
 @pytest.mark.parametrize("path", UPLOAD_PATHS)
-def test_unauthenticated_upload_is_refused_before_its_body_is_read(client, app, path, no_system_temp):  # noqa: ANN001
+def test_unauthenticated_upload_is_refused_before_its_body_is_read(client, app, path, no_system_temp, figure):  # noqa: ANN001
     before = part_files()
     offered = 8 * 1024 * 1024
     exchange = asyncio.run(Exchange(multipart_chunks({"period": "2025"}, offered)).run(app, path, multipart_headers()))
@@ -153,7 +153,7 @@ def test_unauthenticated_upload_is_refused_before_its_body_is_read(client, app, 
     assert exchange.status == (401 if path.startswith("/api/") else 303)
     assert exchange.received <= (1 << 20) + CHUNK  # only a bounded drain, then the connection is closed
     assert part_files() == before
-    print(f"\n{path}: unauthenticated, {exchange.received:,} of {offered:,} bytes read (discarded), 0 bytes staged")
+    figure(f"\n{path}: unauthenticated, {exchange.received:,} of {offered:,} bytes read (discarded), 0 bytes staged")
 
 
 def test_cookie_upload_needs_its_csrf_token_before_the_file(client, app, park, monkeypatch):  # noqa: ANN001
@@ -197,7 +197,9 @@ def test_cookie_upload_needs_its_csrf_token_before_the_file(client, app, park, m
         browser.close()
 
 
-def test_chunked_upload_over_the_limit_gets_413_the_moment_it_passes(client, app, park, monkeypatch, no_system_temp):  # noqa: ANN001
+def test_chunked_upload_over_the_limit_gets_413_the_moment_it_passes(
+    client, app, park, monkeypatch, no_system_temp, figure
+):  # noqa: ANN001
     monkeypatch.setattr(get_settings(), "max_upload_mb", 1)
     document = register(park)
     offered = 6 * 1024 * 1024
@@ -213,10 +215,10 @@ def test_chunked_upload_over_the_limit_gets_413_the_moment_it_passes(client, app
     assert exchange.received_at_answer is not None and exchange.received_at_answer <= limit + 2 * CHUNK
     assert exchange.received <= exchange.received_at_answer + 2 * limit + CHUNK  # drained, bounded
     assert part_files() == []
-    print(f"\nchunked 6 MB against a 1 MB limit: 413 after {exchange.received_at_answer:,} bytes, {elapsed:.3f} s")
+    figure(f"\nchunked 6 MB against a 1 MB limit: 413 after {exchange.received_at_answer:,} bytes, {elapsed:.3f} s")
 
 
-def test_slow_body_is_cut_off_with_408(client, app, park, monkeypatch):  # noqa: ANN001
+def test_slow_body_is_cut_off_with_408(client, app, park, monkeypatch, figure):  # noqa: ANN001
     monkeypatch.setattr(get_settings(), "upload_rate_window_seconds", 0.3)
     monkeypatch.setattr(get_settings(), "upload_min_rate_bytes", 10 * 1024)
     document = register(park)
@@ -235,7 +237,7 @@ def test_slow_body_is_cut_off_with_408(client, app, park, monkeypatch):  # noqa:
     elapsed = time.perf_counter() - started
     assert exchange.status == 408 and "上传速度过慢" in exchange.body.decode()
     assert part_files() == []
-    print(f"\n2 KB/s against a 10 KB/s floor over 0.3 s windows: 408 after {elapsed:.2f} s")
+    figure(f"\n2 KB/s against a 10 KB/s floor over 0.3 s windows: 408 after {elapsed:.2f} s")
 
 
 def test_uploads_in_flight_are_bounded_per_user(client, app, park, monkeypatch):  # noqa: ANN001

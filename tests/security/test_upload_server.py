@@ -132,7 +132,7 @@ def read_status(sock: socket.socket, timeout: float) -> tuple[int | None, float]
     return int(data.split()[1]), elapsed
 
 
-def test_urllib_sending_51_mb_in_one_go_reads_the_413(server: Server) -> None:
+def test_urllib_sending_51_mb_in_one_go_reads_the_413(server: Server, figure) -> None:
     document, headers = signed_in(server)
     body = file_form_head() + b"\0" * (51 * MiB) + FORM_TAIL
     request = urllib.request.Request(
@@ -149,10 +149,10 @@ def test_urllib_sending_51_mb_in_one_go_reads_the_413(server: Server) -> None:
     payload = json.loads(refused.value.read())
     assert payload["message_zh"] == "文件超过 50 MB 的上限" and payload["code"] == "too_large"
     assert server.part_files() == []
-    print(f"\nurllib, 51 MB body with Content-Length: 413 and its message read after {elapsed:.2f} s")
+    figure(f"\nurllib, 51 MB body with Content-Length: 413 and its message read after {elapsed:.2f} s")
 
 
-def test_unauthenticated_chunked_stream_never_reaches_the_disk(server: Server) -> None:
+def test_unauthenticated_chunked_stream_never_reaches_the_disk(server: Server, figure) -> None:
     offered = 100 * MiB
     written_before = server.written_bytes()
     chunk = b"\0" * (256 * 1024)
@@ -188,13 +188,13 @@ def test_unauthenticated_chunked_stream_never_reaches_the_disk(server: Server) -
     assert status == 401
     assert written < 64 * 1024  # the 401 and a log line or two, no body bytes
     assert server.part_files() == [] and list(server.system_tmp.iterdir()) == []
-    print(
+    figure(
         f"\nunauthenticated chunked stream (up to {offered // MiB} MB): 401 after {elapsed:.3f} s, the client had sent "
         f"{answered_after:,} bytes; the server passed {written:,} bytes to write() (files, logs): no body bytes"
     )
 
 
-def test_slow_body_gets_408(server: Server) -> None:
+def test_slow_body_gets_408(server: Server, figure) -> None:
     document, headers = signed_in(server)
     head = file_form_head()
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
@@ -216,10 +216,10 @@ def test_slow_body_gets_408(server: Server) -> None:
         elapsed = time.perf_counter() - started
     assert status == 408
     assert server.part_files() == []
-    print(f"\nbody at 1 KB/s (floor 10 KB/s over 1 s windows): 408 after {elapsed:.2f} s")
+    figure(f"\nbody at 1 KB/s (floor 10 KB/s over 1 s windows): 408 after {elapsed:.2f} s")
 
 
-def test_slow_headers_get_408_and_silent_connections_are_closed(server: Server) -> None:
+def test_slow_headers_get_408_and_silent_connections_are_closed(server: Server, figure) -> None:
     with socket.create_connection(("127.0.0.1", server.port)) as idle:
         idle.settimeout(5)
         started = time.perf_counter()
@@ -237,7 +237,7 @@ def test_slow_headers_get_408_and_silent_connections_are_closed(server: Server) 
             status, _ = read_status(trickling, 0.3)
         trickle_after = time.perf_counter() - started
     assert status == 408
-    print(
+    figure(
         f"\nheader timeout 1 s: silent connection closed after {idle_after:.2f} s, trickled headers 408 after "
         f"{trickle_after:.2f} s"
     )

@@ -39,7 +39,7 @@ def _overdue_tasks(park, role: str) -> int:  # noqa: ANN001
     return body["overdue"]
 
 
-def test_dashboard_overdue_count_equals_the_users_overdue_tasks(park, browser):
+def test_dashboard_overdue_count_equals_the_users_overdue_tasks(park, browser, figure):
     # Overdue for different people: an audit past its planned start (the auditor), an action past its due
     # date (its owner), the annual records never filed (the coordinator).
     create_audit(park, start="2020-03-01", end="2020-03-05")
@@ -56,6 +56,6 @@ def test_dashboard_overdue_count_equals_the_users_overdue_tasks(park, browser):
     seen = {}
     for role in ("coordinator", "auditor", "approver", "contributor"):
         seen[role] = (_dashboard_overdue(browser(park, role)), _overdue_tasks(park, role))
-    print("dashboard vs /api/tasks overdue per role:", seen)
+    figure(f"dashboard vs /api/tasks overdue per role: {seen}")
     assert all(dashboard == tasks for dashboard, tasks in seen.values()), seen
     assert seen["auditor"][1] == 1 and seen["approver"][1] == 1  # the audit, the action
