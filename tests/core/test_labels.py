@@ -6,11 +6,13 @@ from enum import StrEnum
 import pytest
 
 from app import labels
-from app.audits.models import ActionState, AuditState, FindingKind, LineResult, NcOrigin, NcState, ReviewState, Severity
+from app.audits.models import AuditState, FindingKind, LineResult
 from app.clauses.models import DocKind
 from app.documents.lifecycle import Action
 from app.documents.models import AccessLevel, RevisionState, SignatureMeaning
+from app.nonconformities.models import ActionState, NcOrigin, NcState, Severity
 from app.readiness.rollup import ITEM_STATUSES
+from app.reviews.models import ReviewState
 from app.users.models import Role
 
 ENUMS: list[tuple[str, type[StrEnum]]] = [
@@ -45,11 +47,14 @@ def test_readiness_statuses_have_words() -> None:
 
 
 def test_the_domain_and_web_names_are_the_one_table() -> None:
-    from app.audits import lifecycle as nc_lifecycle
-    from app.audits import nonconformities, service
+    from app.audits import lifecycle as audit_lifecycle
+    from app.audits import service
     from app.documents import lifecycle
     from app.documents.models import SIGNATURE_LABELS
+    from app.nonconformities import lifecycle as nc_lifecycle
+    from app.nonconformities import service as nonconformities
     from app.readiness.service import ITEM_STATUS_LABELS, STATUS_LABELS
+    from app.reviews import lifecycle as review_lifecycle
     from app.users.models import ROLE_LABELS
     from app.web import i18n
 
@@ -60,6 +65,8 @@ def test_the_domain_and_web_names_are_the_one_table() -> None:
     assert service.AUDIT_STATE_LABELS is table["audit_state"] and service.RESULT_LABELS is table["result"]
     assert nonconformities.SEVERITY_LABELS is table["severity"] and nonconformities.ORIGIN_LABELS is table["origin"]
     assert nc_lifecycle.STATE_LABELS is table["nc_state"] and nc_lifecycle.ACTION_LABELS is table["nc_action"]
+    assert audit_lifecycle.STATE_LABELS is table["audit_state"]
+    assert review_lifecycle.STATE_LABELS is table["review_state"]
     assert all(i18n.LABELS[kind] is table[kind] for kind in table)
 
 

@@ -86,8 +86,9 @@ def test_backup_carries_cached_copies_and_the_restored_server_serves_them(client
         manifest = ops_backup.backup(target, get_settings())
         assert manifest["problems"] == []
         assert set(copies.values()) <= set(manifest["blobs"]["files"])
+        source_data = get_settings().data_dir  # the trail's secret keys travel apart from the backup
         with scratch_env(dialect, initialise=False):
-            result = runner.invoke(cli, ["restore", str(target)])
+            result = runner.invoke(cli, ["restore", str(target), "--keys-from", str(source_data)])
             assert result.exit_code == 0, result.output
             checked = runner.invoke(cli, ["verify"])
             assert checked.exit_code == 0 and "WARNING" not in checked.output, checked.output
