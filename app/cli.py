@@ -385,7 +385,7 @@ def remind(
     typer.echo(f"有待办的用户 / users with tasks: {count}")
 
 
-def _export_user(session, park_code: str | None, username: str | None):  # noqa: ANN001, ANN202
+def _export_user(session, park_code: str | None, username: str | None):
     """The user whose access an export from the command line uses: --user, else the park's first coordinator."""
     from sqlalchemy import select
     from sqlmodel import col

@@ -201,7 +201,7 @@ def _run_callbacks(session: Session, key: str) -> None:
     for callback in callbacks:
         try:
             callback()
-        except Exception:  # noqa: BLE001 - a failed follow-up must never undo a committed change
+        except Exception:  # a failed follow-up must never undo a committed change
             import logging
 
             logging.getLogger("carbonms").exception("after-transaction callback failed")

@@ -146,7 +146,7 @@ def _build_documents(session: Session, folder: Path, people: dict[str, tuple[Use
     last_year = date.today().year - 1
     record_type = session.get_one(DocType, "EMISSION_REVIEW_RECORD")
     staged = _stage(session, folder, record_type, f"{last_year}年度碳排放管理评审记录", "emission-review.docx")
-    record, record_revision = documents.create_record(
+    _record, record_revision = documents.create_record(
         session, actor=coordinator, doc_type_code="EMISSION_REVIEW_RECORD", period_text=str(last_year), staged=staged
     )
     assert record_revision.id is not None  # flushed by create_record

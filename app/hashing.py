@@ -28,5 +28,5 @@ def sha256_stream(stream: IO[bytes]) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    with open(path, "rb") as stream:
+    with Path(path).open("rb") as stream:
         return sha256_stream(stream)

@@ -23,7 +23,7 @@ logger = logging.getLogger("carbonms")
 
 
 @asynccontextmanager
-async def lifespan(_app: FastAPI):  # noqa: ANN201
+async def lifespan(_app: FastAPI):
     settings = get_settings()
     for folder in (settings.data_dir, settings.blob_dir, settings.tmp_dir):
         folder.mkdir(parents=True, exist_ok=True)
@@ -34,7 +34,7 @@ async def lifespan(_app: FastAPI):  # noqa: ANN201
 
     try:
         ensure_index()  # builds a missing or outdated search index, retries queued revisions
-    except Exception:  # noqa: BLE001 - search is a helper: the application still starts
+    except Exception:  # search is a helper: the application still starts
         logger.exception("search index not ready")
     # What start-up built lives as long as the process: keep it out of the collector's full passes (latency spikes).
     gc.collect()

@@ -120,7 +120,7 @@ def start_server(
     env: dict[str, str], log_path: Path, sqlite_pool: int = 0, skip_indexing: bool = False
 ) -> tuple[subprocess.Popen, str]:
     patch = _PATCH.format(pool=sqlite_pool, skip=skip_indexing) if sqlite_pool or skip_indexing else None
-    with open(log_path, "wb") as log:
+    with Path(log_path).open("wb") as log:
         try:
             return servers.start_server(env, output=log, errors=subprocess.STDOUT, python_code=patch, timeout=60)
         except servers.ServerDidNotStart as exc:
@@ -329,7 +329,7 @@ def write_big_text(path: Path, megabytes: int) -> int:
     block = block[: block.rfind(b"\n") + 1]
     target = megabytes * 1024 * 1024
     written = 0
-    with open(path, "wb") as fh:
+    with Path(path).open("wb") as fh:
         while written + len(block) <= target:
             fh.write(block)
             written += len(block)
@@ -369,7 +369,7 @@ def big_upload(base: str, tokens: dict[str, str], pid: int, workdir: Path, megab
         sampler = threading.Thread(target=sample)
         sampler.start()
         started = time.perf_counter()
-        with open(path, "rb") as fh:
+        with Path(path).open("rb") as fh:
             response = http.post(
                 f"/api/documents/{document['id']}/revisions", files={"file": ("大文件.txt", fh, "text/plain")}
             )

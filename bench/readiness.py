@@ -37,7 +37,7 @@ PASSWORD = "Bench-Passw0rd!"
 
 def _percentiles(samples: list[float]) -> tuple[float, float, float]:
     ordered = sorted(samples)
-    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
     return statistics.median(ordered), p95, ordered[-1]
 
 

@@ -37,7 +37,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    return statistics.median(ordered), ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 def sentences() -> list[str]:

@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 
 def _p(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
-    return ordered[max(0, int(round(q * len(ordered))) - 1)]
+    return ordered[max(0, round(q * len(ordered)) - 1)]
 
 
 def main() -> None:

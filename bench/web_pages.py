@@ -26,7 +26,7 @@ from tests.support.databases import create_database, drop_database  # noqa: E402
 TARGET_MS = 200
 
 
-def _builder():  # noqa: ANN202
+def _builder():
     spec = importlib.util.spec_from_file_location("bench_readiness", Path(__file__).with_name("readiness.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

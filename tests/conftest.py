@@ -30,7 +30,7 @@ _figures: list[str] = []
 
 
 @pytest.fixture()
-def figure(record_property):  # noqa: ANN001, ANN201
+def figure(record_property):
     """Report a measured figure: printed in a section at the end of the run (also from pytest-xdist workers,
     whose own output is not shown), e.g. figure("access matrix: 1014 cells, 0 problems")."""
 
@@ -45,7 +45,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _figures.extend(value for name, value in report.user_properties if name == FIGURE)
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     if _figures:
         terminalreporter.section("figures printed by the tests")
         for line in _figures:
@@ -95,14 +95,14 @@ def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app(app_env: str):  # noqa: ANN201
+def app(app_env: str):
     from app.main import create_app
 
     return create_app()
 
 
 @pytest.fixture()
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     from fastapi.testclient import TestClient
 
     with TestClient(app) as test_client:
@@ -110,20 +110,20 @@ def client(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture()
-def park_factory(app_env: str, client):  # noqa: ANN001, ANN201
+def park_factory(app_env: str, client):
     from tests.factories import make_park
 
-    def factory(**kwargs):  # noqa: ANN003, ANN202
+    def factory(**kwargs):
         return make_park(client, **kwargs)
 
     return factory
 
 
 @pytest.fixture()
-def park(park_factory):  # noqa: ANN001, ANN201
+def park(park_factory):
     return park_factory()
 
 
 @pytest.fixture()
-def other_park(park_factory):  # noqa: ANN001, ANN201
+def other_park(park_factory):
     return park_factory()

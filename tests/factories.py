@@ -43,7 +43,7 @@ class TestPark:
 def make_park(
     client,
     *,
-    roles: tuple[str, ...] = tuple(r.value for r in Role),  # noqa: ANN001
+    roles: tuple[str, ...] = tuple(r.value for r in Role),
     contributor_types: tuple[str, ...] = ("MONITORING_MEASUREMENT_RECORDS",),
 ) -> TestPark:
     code = f"T{uuid.uuid4().hex[:8].upper()}"
@@ -101,7 +101,7 @@ def upload(
     name: str = "方针.docx",
     reason: str = "",
     headers: dict | None = None,
-):  # noqa: ANN201
+):
     return park.client.post(
         f"/api/documents/{document_id}/revisions",
         files={"file": (name, content if content is not None else docx_bytes(), DOCX_MEDIA)},
@@ -110,7 +110,7 @@ def upload(
     )
 
 
-def sign(park: TestPark, revision_id: int, action: str, role: str, password: str | None = PASSWORD, **extra: object):  # noqa: ANN201
+def sign(park: TestPark, revision_id: int, action: str, role: str, password: str | None = PASSWORD, **extra: object):
     body = {"comment": extra.pop("comment", "同意")}
     if password is not None:
         body["password"] = password
@@ -152,7 +152,7 @@ def record_upload(
     content: bytes | None = None,
     name: str = "记录.docx",
     **data: object,
-):  # noqa: ANN201
+):
     return park.client.post(
         "/api/records",
         files={

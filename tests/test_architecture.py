@@ -97,7 +97,7 @@ def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_import_cycles() -> None:
-    graph = {src: {dst for dst in dsts} for src, dsts in GRAPH.items()}
+    graph = {src: set(dsts) for src, dsts in GRAPH.items()}
     assert [group for group in _strongly_connected(graph) if len(group) > 1] == []
 
 

@@ -318,8 +318,13 @@ def file_generated(
     )
 
 
+def may_file_reports(user: User) -> bool:
+    """Who files generated reports as records (the pages ask this; the services refuse everyone else)."""
+    return user.role == Role.coordinator
+
+
 def _require_filer(actor: User, entity_type: str, entity_id: int) -> None:
-    if actor.role != Role.coordinator:
+    if not may_file_reports(actor):
         raise Forbidden(
             "只有体系管理员可以将报告归档为记录",
             "Only a coordinator may file a report as a record",

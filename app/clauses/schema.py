@@ -295,12 +295,12 @@ def _index_lines(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int], pr
             if key in seen:
                 problems.append((line, f"字段 '{key}' 重复", f"duplicate key '{key}'"))
             seen.add(key)
-            lines[path + (key,)] = line
-            _index_lines(value_node, path + (key,), lines, problems)
+            lines[(*path, key)] = line
+            _index_lines(value_node, (*path, key), lines, problems)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines[path + (index,)] = item.start_mark.line + 1
-            _index_lines(item, path + (index,), lines, problems)
+            lines[(*path, index)] = item.start_mark.line + 1
+            _index_lines(item, (*path, index), lines, problems)
 
 
 def _line_of(path: YamlPath, lines: dict[YamlPath, int]) -> int:

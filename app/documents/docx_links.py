@@ -8,7 +8,6 @@ keeps its bytes. Hyperlinks count too: a controlled copy keeps their text, not t
 
 from __future__ import annotations
 
-import os
 import posixpath
 import zipfile
 import zlib
@@ -128,7 +127,7 @@ def strip_external_relationships(path: Path) -> list[ExternalLink]:
                 elif info.filename in by_source:
                     data = _unlink_references(data, by_source[info.filename])
                 target.writestr(info, data, compress_type=info.compress_type)
-        os.replace(side, path)
+        Path(side).replace(path)
     finally:
         side.unlink(missing_ok=True)
     return links

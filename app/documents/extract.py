@@ -99,7 +99,7 @@ _UNREADABLE = (
 
 def detect_media_type(path: Path) -> str:
     """The media type of the file at `path`, judged from its bytes only (the name is never trusted)."""
-    with open(path, "rb") as fh:
+    with Path(path).open("rb") as fh:
         head = fh.read(16)
     if not head:
         raise Invalid(*_EMPTY)
@@ -129,7 +129,7 @@ def _is_utf8_text(path: Path) -> bool:
     """Valid UTF-8 without NUL bytes, checked in chunks so a large file is never held in memory."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        with open(path, "rb") as fh:
+        with Path(path).open("rb") as fh:
             while chunk := fh.read(_CHUNK):
                 if b"\x00" in chunk:
                     return False
@@ -148,7 +148,7 @@ def _zip_entry_count_hint(path: Path) -> int | None:
 
     None when the record cannot be found or defers to ZIP64 (zipfile then decides).
     """
-    with open(path, "rb") as fh:
+    with Path(path).open("rb") as fh:
         fh.seek(0, 2)
         size = fh.tell()
         tail_len = min(size, 22 + 0xFFFF)
@@ -222,7 +222,7 @@ def extract_text(path: Path, media_type: str, *, max_pdf_pages: int | None = Non
             return None
     except AppError:
         raise
-    except Exception as exc:  # noqa: BLE001 - document libraries raise odd things on fuzzed input
+    except Exception as exc:  # document libraries raise odd things on fuzzed input
         logger.warning("text extraction failed for %s (%s): %r", path.name, media_type, exc, exc_info=True)
         raise Invalid(*_UNREADABLE) from exc
     # Only PDF lines are layout breaks; a docx or text file's line breaks separate real paragraphs.
@@ -260,10 +260,9 @@ def _pdf_text(path: Path, max_pages: int) -> str:
 
     try:
         reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            # Many PDFs carry only an owner password (restrictions) and open with an empty user password.
-            if not reader.decrypt(""):
-                raise Invalid(*_PDF_ENCRYPTED)
+        # Many PDFs carry only an owner password (restrictions) and open with an empty user password.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise Invalid(*_PDF_ENCRYPTED)
         _check_page_count(reader, max_pages)
         parts: list[str] = []
         length = 0
@@ -363,7 +362,7 @@ def _table_lines(table: Any, *, depth: int) -> Iterator[str]:
 
 
 def _plain_text(path: Path) -> str:
-    with open(path, "rb") as fh:
+    with Path(path).open("rb") as fh:
         data = fh.read(MAX_TEXT_CHARS * 3)  # UTF-8 Han characters take three bytes
     return data.decode("utf-8-sig", errors="ignore")
 

@@ -271,7 +271,7 @@ def transition(
     return signature
 
 
-def _supersede_effective(session: Session, document: Document, *, replaced_by: Revision, actor: User, now) -> None:  # noqa: ANN001
+def _supersede_effective(session: Session, document: Document, *, replaced_by: Revision, actor: User, now) -> None:
     from sqlalchemy import select
 
     previous = (

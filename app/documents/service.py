@@ -86,10 +86,18 @@ def check_version(expected: int | None, actual: int, what: str = "revision") -> 
         )
 
 
+def may_upload(user: User, doc_type_code: str) -> bool:
+    """The one rule of who may upload a type: registrars any, a contributor the types assigned to them."""
+    return user.role in REGISTRARS or (user.role == Role.contributor and doc_type_code in user.assigned_types)
+
+
+def may_upload_any(user: User) -> bool:
+    """Whether the user may upload something at all (the web's "add documents" entry)."""
+    return user.role in REGISTRARS or (user.role == Role.contributor and bool(user.assigned_types))
+
+
 def _require_uploader(user: User, doc_type: DocType) -> None:
-    if user.role in REGISTRARS:
-        return
-    if user.role == Role.contributor and doc_type.code in user.assigned_types:
+    if may_upload(user, doc_type.code):
         return
     raise Forbidden(
         "您无权上传此类型的文件",

@@ -238,7 +238,7 @@ def stage_file(path: Path, file_name: str, *, max_bytes: int, tmp_dir: Path) -> 
     """`stage_upload` for a local file (CLI, demo data): copied into `tmp_dir`, the original is left untouched."""
     sink = PartFile(tmp_dir, max_bytes)
     try:
-        with open(path, "rb") as src:
+        with Path(path).open("rb") as src:
             while chunk := src.read(CHUNK_SIZE):
                 sink.write(chunk)
         sink.close()
@@ -262,7 +262,7 @@ def leftover_part_files(tmp_dir: Path, *, min_age_seconds: float = 2.0) -> Itera
     now = time.time()
     for path in sorted(tmp_dir.glob(f"{PART_PREFIX}*{PART_SUFFIX}")):
         try:
-            with open(path, "rb") as probe:
+            with Path(path).open("rb") as probe:
                 if now - os.fstat(probe.fileno()).st_mtime < min_age_seconds:
                     continue
                 try:
@@ -319,9 +319,9 @@ def _fsync_path(path: Path, *, directory: bool = False) -> None:
 def _place(temp_path: Path, target: Path) -> None:
     """Move the finished temporary file into place atomically, read-only."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(temp_path, 0o444)  # its bytes were synced when staging closed the file
+    Path(temp_path).chmod(0o444)  # its bytes were synced when staging closed the file
     try:
-        os.replace(temp_path, target)
+        Path(temp_path).replace(target)
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
@@ -331,8 +331,8 @@ def _place(temp_path: Path, target: Path) -> None:
         try:
             shutil.copyfile(temp_path, side)
             _fsync_path(Path(side))
-            os.chmod(side, 0o444)
-            os.replace(side, target)
+            Path(side).chmod(0o444)
+            Path(side).replace(target)
         except BaseException:
             Path(side).unlink(missing_ok=True)
             raise
@@ -344,7 +344,7 @@ def place_derived_file(path: Path, blob_dir: Path) -> tuple[str, int]:
     """Move a file made from stored content (a controlled copy) into the store under its own SHA-256; returns
     (sha256, size). It has no `Blob` row: whatever made it keeps the reference (app/reports/models.py)."""
     hasher = new_sha256()
-    with open(path, "rb+") as fh:
+    with Path(path).open("rb+") as fh:
         while chunk := fh.read(CHUNK_SIZE):
             hasher.update(chunk)
         os.fsync(fh.fileno())
@@ -361,7 +361,7 @@ def _rollback_cleanup(target: Path, sha256: str, inode: int) -> Callable[[], Non
             if fresh.get(Blob, sha256) is not None:
                 return
         try:
-            if os.stat(target).st_ino != inode:
+            if Path(target).stat().st_ino != inode:
                 return  # replaced by a concurrent upload of the same content: not ours to remove
             target.unlink()
         except FileNotFoundError:
@@ -387,7 +387,7 @@ def store_blob(session: Session, staged: StagedFile, *, blob_dir: Path) -> Blob:
         # is missing: place our own copy (same bytes), so another transaction's rollback cleanup leaves it alone.
         _place(staged.temp_path, target)
         staged.release()
-        inode = os.stat(target).st_ino
+        inode = Path(target).stat().st_ino
     except BaseException:
         discard(staged)
         raise

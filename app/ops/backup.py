@@ -30,7 +30,7 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,7 @@ def _copy_verified(src: Path, dst: Path, sha256: str) -> int | None:
     hasher = new_sha256()
     size = 0
     try:
-        with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
+        with Path(src).open("rb") as fin, os.fdopen(fd, "wb") as fout:
             while chunk := fin.read(CHUNK_SIZE):
                 hasher.update(chunk)
                 fout.write(chunk)
@@ -75,8 +75,8 @@ def _copy_verified(src: Path, dst: Path, sha256: str) -> int | None:
         if hasher.hexdigest() != sha256:
             Path(side).unlink(missing_ok=True)
             return None
-        os.chmod(side, 0o444)
-        os.replace(side, dst)
+        Path(side).chmod(0o444)
+        Path(side).replace(dst)
     except BaseException:
         Path(side).unlink(missing_ok=True)
         raise
@@ -97,13 +97,11 @@ def _walk_blobs(blob_dir: Path) -> Iterator[tuple[str, Path]]:
 def _index_info(settings: Settings) -> dict[str, Any]:
     try:
         from app.search import index as search_index
-    except Exception:  # noqa: BLE001 - search is optional for a backup
+    except Exception:  # search is optional for a backup
         return {"schema_version": None, "current": None, "included": False}
     current = None
-    try:
+    with suppress(OSError, ValueError):
         current = json.loads((settings.index_dir / "CURRENT").read_text())
-    except (OSError, ValueError):
-        pass
     return {
         "schema_version": getattr(search_index, "SCHEMA_VERSION", None),
         "current": current,
@@ -146,7 +144,7 @@ def backup(target: Path, settings: Settings) -> dict[str, Any]:
             with tarfile.open(partial, "w") as tar:
                 for child in sorted(work.iterdir()):
                     tar.add(child, arcname=child.name)
-            os.replace(partial, target)
+            Path(partial).replace(target)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return manifest
@@ -216,7 +214,7 @@ def _backup_into(out: Path, settings: Settings) -> dict[str, Any]:
     }
     partial = out / f".{MANIFEST}.part"
     partial.write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
-    os.replace(partial, out / MANIFEST)
+    Path(partial).replace(out / MANIFEST)
     return manifest
 
 
@@ -225,7 +223,7 @@ def _app_version() -> str:
         from importlib.metadata import version
 
         return version("carbonms")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "unknown"
 
 

@@ -120,7 +120,7 @@ def _snapshot_sqlite(url: str, out: Path) -> dict[str, Any]:
     finally:
         dst.close()
         src.close()
-    os.replace(partial, target)
+    Path(partial).replace(target)
     info = _sqlite_facts(target)
     return {"dialect": "sqlite", "file": SQLITE_FILE, **info}
 
@@ -173,7 +173,7 @@ def _snapshot_postgres(url: str, out: Path) -> dict[str, Any]:
                 )
     finally:
         engine.dispose()
-    os.replace(partial, target)
+    Path(partial).replace(target)
     return {
         "dialect": "postgresql",
         "file": PGDUMP_FILE,
@@ -208,7 +208,7 @@ def require_empty_database(url: str, dialect: str) -> None:
     try:
         with engine.connect() as connection:
             tables = _pg_tables(connection)
-    except Exception as exc:  # noqa: BLE001 - e.g. the database does not exist
+    except Exception as exc:  # e.g. the database does not exist
         raise Invalid(
             f"无法连接目标数据库（请先创建空数据库）：{exc}",
             f"Cannot connect to the target database (create an empty database first): {exc}",
@@ -257,7 +257,7 @@ def _restore_sqlite(dump: Path, target: Path) -> None:
         src.close()
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
-    os.replace(partial, target)
+    Path(partial).replace(target)
 
 
 def row_counts(url: str, dialect: str) -> dict[str, int]:

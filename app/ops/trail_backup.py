@@ -25,7 +25,7 @@ def copy_trail(out: Path, settings: Settings) -> dict[str, Any]:
     if anchors.is_file():
         partial = folder / f".{ANCHORS}.part"
         shutil.copyfile(anchors, partial)
-        os.replace(partial, folder / ANCHORS)
+        Path(partial).replace(folder / ANCHORS)
         info["anchor_file"] = f"{TRAIL}/{ANCHORS}"
         info["anchor_file_sha256"] = sha256_file(folder / ANCHORS)
     public = trail_keys.public_key_path(settings.resolved_anchor_key_file)

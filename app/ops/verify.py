@@ -125,7 +125,7 @@ def verify(
 
 
 def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[str]:
-    rows = {sha: size for sha, size in session.execute(select(col(Blob.sha256), col(Blob.size_bytes))).all()}
+    rows = dict(session.execute(select(col(Blob.sha256), col(Blob.size_bytes))).all())
     by_sha: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for revision_id, sha, size in session.execute(
         select(col(Revision.id), col(Revision.blob_sha256), col(Revision.size_bytes)).order_by(col(Revision.id))
@@ -410,12 +410,11 @@ def _check_events(session: Session, report: VerifyReport) -> None:
         ("revision.create", "revision", Revision),
         ("document.register", "document", Document),
     ):
-        logged = {
-            entity_id
-            for entity_id in session.execute(
+        logged = set(
+            session.execute(
                 select(col(Event.entity_id)).where(col(Event.action) == action, col(Event.entity_type) == entity_type)
             ).scalars()
-        }
+        )
         existing = {str(i) for i in session.execute(select(col(model.id))).scalars()}
         ghosts = sorted(logged - existing, key=lambda v: (len(v), v))
         unlogged = sorted(existing - logged, key=lambda v: (len(v), v))

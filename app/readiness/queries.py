@@ -177,7 +177,7 @@ def load_revision_buckets(
             (col(R.state) == str(_S.obsolete), literal(BUCKET_OBSOLETE)),
             else_=literal(BUCKET_OPEN),
         )
-        conditions = [col(R.state).in_((str(_S.effective), str(_S.filed), str(_S.obsolete)) + _OPEN_VALUES)]
+        conditions = [col(R.state).in_((str(_S.effective), str(_S.filed), str(_S.obsolete), *_OPEN_VALUES))]
     base = case((reviewed, col(R.last_reviewed_at)), else_=col(R.effective_from))
     if user is not None and user.role == Role.contributor:
         conditions.append(readable(user))

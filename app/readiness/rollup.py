@@ -33,7 +33,7 @@ def rollup_status(counts: dict[str, int]) -> str:
 
 
 def empty_counts() -> dict[str, int]:
-    return {status: 0 for status in ITEM_STATUSES} | {"applicable_items": 0, "not_applicable_items": 0}
+    return dict.fromkeys(ITEM_STATUSES, 0) | {"applicable_items": 0, "not_applicable_items": 0}
 
 
 def summary(counts: dict[str, int]) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def readiness_bar_chart(groups: list[tuple[str, float, float]], *, width: int = 
         for offset, value, color in ((-bar, coverage, COVERAGE), (0, progress, PROGRESS)):
             value = max(0.0, min(1.0, value))
             x0 = centre + offset
-            y0 = bottom - int(round(plot_height * value))
+            y0 = bottom - round(plot_height * value)
             canvas.rect(x0, y0, x0 + bar - 1, bottom, color)
             percent = f"{value * 100:.0f}"
             canvas.text(x0 + (bar - Canvas.text_width(percent, 1)) // 2, y0 - 10, percent, TEXT, scale=1)

@@ -132,7 +132,7 @@ _RED = (0.75, 0.0, 0.0)
 _FONT_NAME = "/CMSStampFont"
 
 
-def _font(writer: PdfWriter):  # noqa: ANN202
+def _font(writer: PdfWriter):
     """A Type0 font on STSong-Light (a standard Adobe-GB1 CID font): no embedding, Chinese and Latin text."""
     descriptor = DictionaryObject(
         {
@@ -252,7 +252,7 @@ def mark_pdf(source: Path, marking: Marking, target: Path) -> None:
             stamp.replace_contents(stream)
             page.merge_page(stamp, over=True)
         writer.add_metadata({"/Subject": TextStringObject(marking.line)})
-        with open(target, "wb") as out:
+        with Path(target).open("wb") as out:
             writer.write(out)
     except PyPdfError as exc:
         raise Conflict(
@@ -264,7 +264,7 @@ def mark_pdf(source: Path, marking: Marking, target: Path) -> None:
 # ---------------------------------------------------------------------- DOCX
 
 
-def _marking_paragraph(header, marking: Marking) -> None:  # noqa: ANN001
+def _marking_paragraph(header, marking: Marking) -> None:
     """Insert the marking as the first paragraph of a header part."""
     paragraph = header.add_paragraph()
     run = paragraph.add_run(marking.line)

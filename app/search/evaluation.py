@@ -42,13 +42,13 @@ class Restriction:
     excluded: list[tuple[str, str]] = dc_field(default_factory=list)
 
 
-def _leaf(matcher):  # noqa: ANN001, ANN202
+def _leaf(matcher):
     while hasattr(matcher, "child"):  # FilterMatcher (deletions) and other wrappers
         matcher = matcher.child
     return matcher
 
 
-def _read_postings(reader, fieldname: str, text: str | bytes) -> tuple[array, array]:  # noqa: ANN001
+def _read_postings(reader, fieldname: str, text: str | bytes) -> tuple[array, array]:
     """All postings of a term in one segment as (docnums, frequencies), decoded a whole block at a time."""
     ids, weights = array("i"), array("f")
     try:
@@ -77,7 +77,7 @@ POSTINGS_CACHE_ENTRIES = 16_000_000  # ~128 MB of arrays: the frequent terms of 
 _cache_lock = threading.Lock()
 
 
-def _postings(reader, fieldname: str, text: str | bytes, with_weights: bool):  # noqa: ANN001, ANN202
+def _postings(reader, fieldname: str, text: str | bytes, with_weights: bool):
     """{docnum: frequency} (or the set of docnums) of a term in one segment; decoded postings are cached."""
     global _postings_cached
     key = (_segment_id(reader), fieldname, text)
@@ -98,7 +98,7 @@ def _postings(reader, fieldname: str, text: str | bytes, with_weights: bool):  #
     return dict(zip(ids, weights, strict=True)) if with_weights else set(ids)
 
 
-def _cached(key: tuple, compute):  # noqa: ANN001, ANN202
+def _cached(key: tuple, compute):
     value = _segment_cache.get(key)
     if value is None:
         if len(_segment_cache) > _SEGMENT_CACHE_MAX:
@@ -107,17 +107,17 @@ def _cached(key: tuple, compute):  # noqa: ANN001, ANN202
     return value
 
 
-def _segment_id(reader) -> str:  # noqa: ANN001
+def _segment_id(reader) -> str:
     return reader.segment().segment_id()
 
 
-def _term_docs(reader, fieldname: str, text: str) -> frozenset:  # noqa: ANN001
+def _term_docs(reader, fieldname: str, text: str) -> frozenset:
     return _cached(
         (_segment_id(reader), "docs", fieldname, text), lambda: frozenset(_postings(reader, fieldname, text, False))
     )
 
 
-def _range_docs(reader, fieldname: str, low: str, high: str) -> frozenset:  # noqa: ANN001
+def _range_docs(reader, fieldname: str, low: str, high: str) -> frozenset:
     def compute() -> frozenset:
         docs: set[int] = set()
         for term in reader.lexicon(fieldname):
@@ -129,7 +129,7 @@ def _range_docs(reader, fieldname: str, low: str, high: str) -> frozenset:  # no
     return _cached((_segment_id(reader), "range", fieldname, low, high), compute)
 
 
-def _norms(reader, avgdl: float) -> list[float]:  # noqa: ANN001
+def _norms(reader, avgdl: float) -> list[float]:
     """Per document of a segment: the BM25 length normalisation K1 * (1 - B + B * length / avgdl)."""
 
     def compute() -> list[float]:
@@ -141,7 +141,7 @@ def _norms(reader, avgdl: float) -> list[float]:  # noqa: ANN001
     return _cached((_segment_id(reader), "norms", round(avgdl, -1)), compute)
 
 
-def _allowed(reader, restriction: Restriction) -> frozenset[int]:  # noqa: ANN001
+def _allowed(reader, restriction: Restriction) -> frozenset[int]:
     def compute() -> frozenset[int]:
         sets = [_term_docs(reader, f, t) for f, t in restriction.required]
         sets += [frozenset().union(*(_term_docs(reader, f, t) for f, t in group)) for group in restriction.any_of]
@@ -167,7 +167,7 @@ def _allowed(reader, restriction: Restriction) -> frozenset[int]:  # noqa: ANN00
     return allowed - deleted if deleted else allowed
 
 
-def rid_column(searcher):  # noqa: ANN001, ANN201
+def rid_column(searcher):
     """docnum → revision id, read from the index's column (kept with the searcher: opening it reads offsets)."""
     column = getattr(searcher, "_carbonms_rid_column", None)
     if column is None:
@@ -178,7 +178,7 @@ def rid_column(searcher):  # noqa: ANN001, ANN201
     return column
 
 
-def _unit_postings(searcher, reader, unit: Unit) -> list[tuple[dict, int]]:  # noqa: ANN001
+def _unit_postings(searcher, reader, unit: Unit) -> list[tuple[dict, int]]:
     """(postings, document frequency in the whole index) per term of the unit."""
     if unit.mode == "prefix":
         merged: dict[int, float] = {}
@@ -195,7 +195,7 @@ def _unit_postings(searcher, reader, unit: Unit) -> list[tuple[dict, int]]:  # n
     ]
 
 
-def evaluate(searcher, units: list[Unit], restriction: Restriction) -> list[tuple[float, int]]:  # noqa: ANN001
+def evaluate(searcher, units: list[Unit], restriction: Restriction) -> list[tuple[float, int]]:
     """(score, global docnum) of every document that matches all units within the restriction."""
     total_docs = max(1, searcher.doc_count())
     avgdl = searcher.avg_field_length("content", 1.0) or 1.0

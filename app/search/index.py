@@ -9,14 +9,13 @@ Queries are evaluated against a searcher in app.search.evaluation.
 """
 
 import json
-import os
 import re
 import shutil
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -186,7 +185,7 @@ def activate(name: str, root: Path | None = None) -> None:
     root = root or index_root()
     tmp = root / f"CURRENT.{uuid.uuid4().hex}"
     tmp.write_text(json.dumps({"build": name, "schema": SCHEMA_VERSION}))
-    os.replace(tmp, root / "CURRENT")
+    Path(tmp).replace(root / "CURRENT")
     for child in root.iterdir():
         if child.is_dir() and child.name.startswith("build-") and child.name != name:
             shutil.rmtree(child, ignore_errors=True)  # open searchers keep their (unlinked) files until closed
@@ -233,7 +232,7 @@ def write_lock(*, timeout: float = 10.0, root: Path | None = None) -> Iterator[N
         _thread_lock.release()
 
 
-def open_writer(ix: whoosh_index.FileIndex, *, timeout: float = 10.0, **kwargs: object):  # noqa: ANN201
+def open_writer(ix: whoosh_index.FileIndex, *, timeout: float = 10.0, **kwargs: object):
     """The index's own writer, retried with backoff while another holds Whoosh's lock."""
     deadline = time.monotonic() + timeout
     delay = 0.02
@@ -252,7 +251,7 @@ def open_writer(ix: whoosh_index.FileIndex, *, timeout: float = 10.0, **kwargs: 
 _local = threading.local()
 
 
-def searcher(*, renew: bool = False):  # noqa: ANN201
+def searcher(*, renew: bool = False):
     """A searcher of the current build, or None when there is no usable index; `renew` skips this thread's cache."""
     root = index_root()
     current = read_current(root)
@@ -263,10 +262,8 @@ def searcher(*, renew: bool = False):  # noqa: ANN201
     if not renew and cache is not None and cache[0] == key and cache[1].up_to_date():
         return cache[1]
     if cache is not None:
-        try:
+        with suppress(Exception):
             cache[1].close()
-        except Exception:  # noqa: BLE001 - an old build's files may be gone already
-            pass
     # A whole new reader: Whoosh's refresh() reuses segment readers and then misses newer deletions.
     ix = whoosh_index.open_dir(str(root / current["build"]))
     fresh = ix.searcher()

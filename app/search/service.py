@@ -66,7 +66,7 @@ class SearchPage(BaseModel):
 # ---- keeping the index in step ------------------------------------------------------------------------------
 
 
-def _write(ix, revision_ids: list[int], documents: list[dict]) -> None:  # noqa: ANN001
+def _write(ix, revision_ids: list[int], documents: list[dict]) -> None:
     writer = index.open_writer(ix, timeout=INCREMENTAL_LOCK_SECONDS, procs=1, limitmb=64)
     try:
         found = set()
@@ -128,7 +128,7 @@ def _record_failure(ids: list[int], exc: Exception) -> None:
                 .where(col(SearchQueue.revision_id).in_(ids))
                 .values(attempts=SearchQueue.attempts + 1, last_error=message)
             )
-    except Exception:  # noqa: BLE001 - the queue rows are still there; only the error text is lost
+    except Exception:  # the queue rows are still there; only the error text is lost
         logger.exception("could not record the search indexing failure")
 
 
@@ -335,7 +335,7 @@ def _visible_rows(
 def _with_phrases(
     session: Session,
     searcher,
-    matches: list[tuple[float, int]],  # noqa: ANN001
+    matches: list[tuple[float, int]],
     phrases: list[str],
 ) -> list[tuple[float, int]]:
     """Keep the matches whose text (or title, or control number) holds every quoted phrase as written."""
@@ -390,7 +390,7 @@ def _search_with(
     session: Session,
     user: User,
     searcher,
-    parsed: ParsedQuery,  # noqa: ANN001
+    parsed: ParsedQuery,
     filters: SearchFilters,
     limit: int,
     offset: int,

@@ -55,12 +55,12 @@ def web_user(request: Request) -> User:
         "park_code": park.code if park else "",
     }
     from app.deps import AdminUser, TrailReader
-    from app.users.models import Role
+    from app.documents.service import may_upload_any
 
     request.state.web_nav = {
         "trail": allowed_by(TrailReader, user),
         "users": allowed_by(AdminUser, user),
-        "register": user.role == Role.coordinator or (user.role == Role.contributor and bool(user.assigned_types)),
+        "register": may_upload_any(user),
     }
     return user
 
@@ -75,7 +75,7 @@ def allowed_by(annotated: Any, user: User) -> bool:
     class _Probe:
         method = "GET"
 
-        class url:  # noqa: N801 - mimics request.url
+        class url:  # mimics request.url
             path = "/"
 
     try:

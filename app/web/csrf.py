@@ -16,7 +16,7 @@ from app.users.security import COOKIE_NAME, unsign_cookie
 
 ANON_COOKIE = "carbonms_csrf"
 FIELD = "csrf_token"
-__all__ = ["SAFE_METHODS", "CsrfRefused", "token_for", "token_for_session", "set_anon_cookie", "verify_csrf"]
+__all__ = ["SAFE_METHODS", "CsrfRefused", "set_anon_cookie", "token_for", "token_for_session", "verify_csrf"]
 
 
 def _anon_value(request: Request) -> str:

@@ -57,7 +57,7 @@ def app_error_page(request: Request, exc: AppError) -> Response:
     return html_error(request, exc.status_code, exc.message_zh, exc.message_en, exc, exc.headers)
 
 
-def install(app) -> None:  # noqa: ANN001
+def install(app) -> None:
     """Wrap every exception handler of the app: API requests keep their JSON, web pages get HTML.
 
     Called once at the end of create_app(), so handlers added by any domain are covered.
@@ -66,7 +66,7 @@ def install(app) -> None:  # noqa: ANN001
         app.exception_handlers[key] = _wrap(handler)
 
 
-def _wrap(handler):  # noqa: ANN001, ANN202
+def _wrap(handler):
     import inspect
     import json
 

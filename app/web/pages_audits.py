@@ -25,7 +25,6 @@ from app.events import service as events
 from app.labels import LABELS
 from app.nonconformities.models import Severity
 from app.reviews.inputs import OUTPUT_ITEMS
-from app.users.models import Role
 from app.users.service import list_users
 from app.web.common import TEMPLATES, WebUser, get_lang, render, see_other
 
@@ -42,7 +41,7 @@ OptId = Annotated[str, Form(max_length=12)]
 AUDIT_LABELS: dict[str, dict[str, tuple[str, str]]] = {**LABELS, "output": OUTPUT_ITEMS}
 
 
-def _labeller(request: Request):  # noqa: ANN202
+def _labeller(request: Request):
     """AL(kind, key): the audit domains' own label tables (service, lifecycle, reviews) in the reader's language."""
     lang = get_lang(request)
 
@@ -199,7 +198,7 @@ def audit_page(audit_id: EntityId, request: Request, session: SessionDep, user: 
         actions=actions,
         finding_kinds=[k.value for k in FindingKind],
         clause_list=clause_queries.list_clauses(session) if "add_finding" in actions else [],
-        may_file=user.role == Role.coordinator,
+        may_file=reports.may_file_reports(user),
         results=[r.value for r in LineResult if r != LineResult.pending],
         severities=[s.value for s in Severity],
     )

@@ -17,7 +17,7 @@ router = APIRouter()
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "") -> Response:  # noqa: A002
+def login_page(request: Request, next: str = "") -> Response:
     return render(request, "login.html", next=safe_next(next, ""))
 
 
@@ -29,7 +29,7 @@ def login(
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:  # noqa: A002
+) -> Response:
     _user, token = users.authenticate(session, username=username, password=password, via="web", client_address=address)
     response = see_other(safe_next(next))
     response.set_cookie(
@@ -53,7 +53,7 @@ def logout(request: Request, session: SessionDep, user: WebUser) -> Response:
 
 
 @router.get("/lang/{lang}")
-def switch_language(lang: str, request: Request, next: str = "/") -> Response:  # noqa: A002
+def switch_language(lang: str, request: Request, next: str = "/") -> Response:
     response = see_other(safe_next(next))
     if lang in LANGUAGES:
         response.set_cookie(

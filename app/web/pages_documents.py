@@ -137,8 +137,7 @@ def new_page(
     doc_type: Annotated[str | None, Query(alias="type", max_length=48)] = None,
 ) -> Response:
     types = clauses.list_doc_types(session)
-    if user.role == Role.contributor:
-        types = [item for item in types if item.code in user.assigned_types]
+    types = [item for item in types if service.may_upload(user, item.code)]
     return render(
         request,
         "register.html",

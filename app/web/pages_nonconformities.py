@@ -18,7 +18,6 @@ from app.nonconformities.lifecycle import NcAction
 from app.nonconformities.models import NcOrigin, NcState, Nonconformity, Severity
 from app.nonconformities.queries import nc_actions
 from app.nonconformities.schemas import action_out, nc_detail, nc_summary
-from app.users.models import Role
 from app.web.common import WebUser, see_other
 from app.web.pages_audits import Short, Text, _day, _history, _id, _page, _people
 
@@ -102,7 +101,7 @@ def nonconformity_page(nc_id: EntityId, request: Request, session: SessionDep, u
         me_id=user.id,
         people=_people(session, user),
         history=_history(session, user.park_id, entities),
-        may_file=user.role == Role.coordinator,
+        may_file=reports.may_file_reports(user),
         may_add_action=nc_lifecycle.may_add_action(nc, user),
         action_steps=steps,
     )

@@ -67,7 +67,7 @@ def review_page(review_id: EntityId, request: Request, session: SessionDep, user
         people=_people(session, user),
         actions=review_lifecycle.allowed_actions(review, user),
         action_steps=action_steps,
-        may_file=user.role == Role.coordinator,
+        may_file=reports.may_file_reports(user),
         outputs=OUTPUT_ITEMS,
         raised=raised,
         may_raise=may_raise,

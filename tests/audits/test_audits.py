@@ -69,7 +69,7 @@ def test_checklist_of_chapter_7_comes_from_the_clause_map(park):
     assert [doc["document_id"] for doc in held] == [document["id"]]
     assert held[0]["state"] == "effective"
     assert first["readiness_status"] == "partial" and "现行有效" in first["readiness_reason_zh"]
-    assert [line for line in lines if line["clause_id"] == "7.5"][0]["readiness_status"] == "gap"
+    assert next(line for line in lines if line["clause_id"] == "7.5")["readiness_status"] == "gap"
     assert all(line["result"] == "pending" for line in lines)
 
 

@@ -348,9 +348,9 @@ def test_duplicate_yaml_key_names_its_line(tmp_path: Path) -> None:
 
 
 def _engine() -> Engine:
-    import app.clauses.models  # noqa: F401
-    import app.documents.models  # noqa: F401
-    import app.events.models  # noqa: F401
+    import app.clauses.models
+    import app.documents.models
+    import app.events.models
     import app.users.models  # noqa: F401
 
     engine = create_engine("sqlite://")

@@ -8,7 +8,7 @@ from app.admission import Gate
 from app.errors import Busy
 
 
-def run(coroutine):  # noqa: ANN001, ANN201
+def run(coroutine):
     return asyncio.run(coroutine)
 
 
@@ -77,7 +77,7 @@ def test_a_cancelled_waiter_never_leaks_a_slot() -> None:
     run(scenario())
 
 
-def test_requests_wait_for_a_slot_and_are_refused_with_503_after_the_limit(app_env, monkeypatch) -> None:  # noqa: ANN001
+def test_requests_wait_for_a_slot_and_are_refused_with_503_after_the_limit(app_env, monkeypatch) -> None:
     import httpx
 
     from app.admission import gate_for_loop
@@ -116,7 +116,7 @@ def test_requests_wait_for_a_slot_and_are_refused_with_503_after_the_limit(app_e
     run(scenario())
 
 
-def test_a_slow_upload_does_not_hold_a_slot_while_its_body_trickles_in(app_env, monkeypatch) -> None:  # noqa: ANN001
+def test_a_slow_upload_does_not_hold_a_slot_while_its_body_trickles_in(app_env, monkeypatch) -> None:
     import httpx
 
     from app.admission import gate_for_loop
@@ -135,7 +135,7 @@ def test_a_slow_upload_does_not_hold_a_slot_while_its_body_trickles_in(app_env, 
     async def scenario() -> None:
         rest_may_come = asyncio.Event()
 
-        async def trickle():  # noqa: ANN202
+        async def trickle():
             yield head
             await rest_may_come.wait()
             yield tail

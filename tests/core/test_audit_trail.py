@@ -11,7 +11,7 @@ from tests.factories import publish_new_document, register, upload
 
 
 @pytest.fixture()
-def trail_dir(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+def trail_dir(tmp_path, monkeypatch):
     """Keys and anchors of a scratch chain in a data folder of its own (not the run's)."""
     from app.config import get_settings
 
@@ -22,7 +22,7 @@ def trail_dir(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
     get_settings.cache_clear()
 
 
-def _verify(session):  # noqa: ANN001, ANN202
+def _verify(session):
     return events.verify_chain(session, key=keys.trail_key(create=False))
 
 
@@ -62,9 +62,8 @@ def test_making_a_document_without_an_effective_revision_obsolete_is_a_conflict(
 @pytest.mark.parametrize("statement", ["UPDATE event SET action = 'forged'", "DELETE FROM event"])
 def test_database_refuses_to_change_events(park, statement):
     register(park, "DATA_MANAGEMENT_RULES")
-    with pytest.raises(Exception, match="append-only"):
-        with get_engine().begin() as connection:
-            connection.execute(text(statement))
+    with pytest.raises(Exception, match="append-only"), get_engine().begin() as connection:
+        connection.execute(text(statement))
 
 
 @pytest.mark.parametrize(
@@ -79,9 +78,11 @@ def test_database_refuses_to_change_events(park, statement):
 )
 def test_chain_head_refuses_changes_off_the_append_path(park, statement):
     register(park, "DATA_MANAGEMENT_RULES")
-    with pytest.raises(Exception, match="the audit chain head only advances with appended events"):
-        with get_engine().begin() as connection:
-            connection.execute(text(statement))
+    with (
+        pytest.raises(Exception, match="the audit chain head only advances with appended events"),
+        get_engine().begin() as connection,
+    ):
+        connection.execute(text(statement))
     verify = park.client.get("/api/events/verify", headers=park.headers("auditor")).json()
     assert verify["ok"] is True and verify["kind"] is None
 
@@ -109,7 +110,7 @@ def test_verification_names_the_first_broken_link(trail_dir, tmp_path):
     engine.dispose()
 
 
-def _scratch_session(tmp_path):  # noqa: ANN001, ANN202
+def _scratch_session(tmp_path):
     from sqlmodel import Session, create_engine
 
     engine = create_engine(f"sqlite:///{tmp_path / 'chain.db'}")

@@ -11,7 +11,7 @@ def test_like_pattern_escapes_the_escape_character_and_both_wildcards():
     assert like_pattern("能源_", prefix=True) == r"能源\_%"
 
 
-def _titles(park, q: str) -> list[str]:  # noqa: ANN001
+def _titles(park, q: str) -> list[str]:
     response = park.client.get("/api/documents", params={"q": q}, headers=park.headers("coordinator"))
     assert response.status_code == 200, response.text
     return sorted(item["title"] for item in response.json()["items"])

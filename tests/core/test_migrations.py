@@ -21,7 +21,7 @@ def test_init_is_idempotent(app_env):
     assert report["created"] == 0 and report["updated"] == 0
 
 
-def _script_directory():  # noqa: ANN202
+def _script_directory():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 

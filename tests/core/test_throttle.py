@@ -25,7 +25,7 @@ def _address() -> str:
 
 
 @pytest.fixture()
-def from_address(app):  # noqa: ANN001, ANN201
+def from_address(app):
     """TestClients whose requests come from the given (or a fresh) client address."""
     clients: list[TestClient] = []
 
@@ -53,13 +53,13 @@ class Clock:
 
 
 @pytest.fixture()
-def clock(monkeypatch):  # noqa: ANN001, ANN201
+def clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(throttle, "clock", fake)
     return fake
 
 
-def sign_in(client: TestClient, username: str, password: str = PASSWORD):  # noqa: ANN201
+def sign_in(client: TestClient, username: str, password: str = PASSWORD):
     return client.post("/api/auth/token", data={"username": username, "password": password})
 
 
@@ -74,7 +74,7 @@ def actions_of(action: str, actor_name: str) -> list[dict]:
         return [json.loads(row) for row in rows]
 
 
-def test_backoff_arithmetic(app_env, monkeypatch):  # noqa: ANN001
+def test_backoff_arithmetic(app_env, monkeypatch):
     settings = get_settings()
     monkeypatch.setattr(settings, "login_backoff_seconds", 1.0)
     monkeypatch.setattr(settings, "login_backoff_max_seconds", 900.0)
@@ -83,7 +83,7 @@ def test_backoff_arithmetic(app_env, monkeypatch):  # noqa: ANN001
     assert throttle.backoff_seconds(10_000, 5) == 900.0
 
 
-def test_the_owner_from_another_address_is_not_locked_out(park, from_address, clock):  # noqa: ANN001
+def test_the_owner_from_another_address_is_not_locked_out(park, from_address, clock):
     username = park.usernames["approver"]
     guesser, owner = from_address(), from_address()
     for _ in range(get_settings().login_max_failures):
@@ -97,7 +97,7 @@ def test_the_owner_from_another_address_is_not_locked_out(park, from_address, cl
     assert len(actions_of("auth.login_failed", username)) == get_settings().login_max_failures
 
 
-def test_backoff_doubles_and_a_right_password_clears_it(park, from_address, clock, figure):  # noqa: ANN001
+def test_backoff_doubles_and_a_right_password_clears_it(park, from_address, clock, figure):
     username = park.usernames["auditor"]
     client = from_address()
     free = get_settings().login_max_failures
@@ -123,7 +123,7 @@ def test_backoff_doubles_and_a_right_password_clears_it(park, from_address, cloc
     figure(f"\nbackoff after {free} free failures: waits {waits} s, then 16 s; {throttled} throttled attempts recorded")
 
 
-def test_guessing_many_user_names_from_one_address_is_slowed(park, from_address, clock, monkeypatch):  # noqa: ANN001
+def test_guessing_many_user_names_from_one_address_is_slowed(park, from_address, clock, monkeypatch):
     monkeypatch.setattr(get_settings(), "login_address_max_failures", 20)
     address = _address()
     guesser = from_address(address)
@@ -142,14 +142,14 @@ def test_guessing_many_user_names_from_one_address_is_slowed(park, from_address,
     assert sign_in(guesser, park.usernames["coordinator"]).status_code == 200  # backoff, not a lock-out
 
 
-def _in_review(park) -> int:  # noqa: ANN001
+def _in_review(park) -> int:
     document = register(park, "DATA_MANAGEMENT_RULES")
     revision_id = upload(park, document["id"]).json()["id"]
     assert park.client.post(f"/api/revisions/{revision_id}/submit", headers=park.headers("coordinator")).is_success
     return revision_id
 
 
-def test_wrong_signature_passwords_are_counted_with_sign_ins_and_throttled(park, from_address, clock):  # noqa: ANN001
+def test_wrong_signature_passwords_are_counted_with_sign_ins_and_throttled(park, from_address, clock):
     client = from_address()
     username = park.usernames["approver"]
     headers = park.headers("approver")
@@ -181,7 +181,7 @@ def test_wrong_signature_passwords_are_counted_with_sign_ins_and_throttled(park,
     assert park.client.post(f"/api/revisions/{revision_id}/review", json=right, headers=headers).status_code == 200
 
 
-def _closable_review(park) -> int:  # noqa: ANN001
+def _closable_review(park) -> int:
     from tests.audits.helpers import post
 
     review = post(park, "/api/reviews", "coordinator", {"review_date": "2030-01-15"})
@@ -191,7 +191,7 @@ def _closable_review(park) -> int:  # noqa: ANN001
     return review.json()["id"]
 
 
-def test_a_wrong_signature_password_gets_one_answer_whatever_the_state(park, from_address):  # noqa: ANN001
+def test_a_wrong_signature_password_gets_one_answer_whatever_the_state(park, from_address):
     """What a wrong password is told must not depend on the state: otherwise a different answer (409 in the wrong
     state, 401 in the right one) would tell which guesses were right."""
     address = _address()
@@ -241,7 +241,7 @@ def test_a_wrong_signature_password_gets_one_answer_whatever_the_state(park, fro
         assert list(counted) == ["signature"] * 4  # two revisions, two records
 
 
-def test_an_ipv6_client_counts_per_64_network(app_env):  # noqa: ANN001
+def test_an_ipv6_client_counts_per_64_network(app_env):
     assert (
         throttle.address_key("2001:db8:1:2::1") == throttle.address_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
     )
@@ -250,7 +250,7 @@ def test_an_ipv6_client_counts_per_64_network(app_env):  # noqa: ANN001
     assert throttle.address_key("testclient") == "testclient"
 
 
-def test_stepping_through_ipv6_addresses_does_not_reset_the_count(park, from_address, clock):  # noqa: ANN001
+def test_stepping_through_ipv6_addresses_does_not_reset_the_count(park, from_address, clock):
     network = f"2001:db8:{uuid.uuid4().int % 65000:x}:1"
     username = park.usernames["top_management"]
     for host in range(get_settings().login_max_failures):

@@ -132,6 +132,7 @@ def test_sample_pdf_text_joins_broken_phrases() -> None:
     assert len(HAN.findall(text)) > 300
 
 
+@pytest.mark.slow
 def test_long_pdf_text() -> None:
     text = extract_text(SAMPLES / "long_zh.pdf", PDF)
     assert text is not None
@@ -494,7 +495,7 @@ def test_stage_upload_cancelled_leaves_nothing(tmp_path: Path) -> None:
             stage_upload(SlowUpload(file=io.BytesIO(b"x"), filename="x.txt"), max_bytes=100, tmp_dir=tmp_path)
         )
         await asyncio.sleep(0.05)
-        assert len(list(tmp_path.iterdir())) == 1
+        assert len(list(tmp_path.iterdir())) == 1  # noqa: ASYNC240 - a test's look at its own folder
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -523,9 +524,9 @@ def test_stage_file(tmp_path: Path) -> None:
 @pytest.fixture()
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """A private SQLite database configured like the app's; `app.db` sessions use it."""
-    import app.clauses.models  # noqa: F401
-    import app.documents.models  # noqa: F401
-    import app.events.models  # noqa: F401
+    import app.clauses.models
+    import app.documents.models
+    import app.events.models
     import app.users.models  # noqa: F401
 
     own = create_engine(f"sqlite:///{tmp_path / 'blobs.db'}", connect_args={"check_same_thread": False})

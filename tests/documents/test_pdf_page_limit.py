@@ -32,6 +32,7 @@ def _leftovers() -> set[str]:
     return {path.name for path in folder.iterdir()} if folder.exists() else set()
 
 
+@pytest.mark.slow
 def test_a_20000_page_pdf_is_refused_with_422_and_leaves_nothing(park, figure):
     content = blank_pdf(20_000)
     document = register(park, "DATA_MANAGEMENT_RULES")

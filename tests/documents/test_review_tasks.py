@@ -19,7 +19,7 @@ def _published_at(revision_id: int, when: datetime) -> None:
         session.add(revision)
 
 
-def test_review_tasks_are_listed_by_due_date_with_their_kind(park) -> None:  # noqa: ANN001
+def test_review_tasks_are_listed_by_due_date_with_their_kind(park) -> None:
     _, due_soon = publish_new_document(park, "ENVIRONMENT_OVERVIEW")
     _, overdue = publish_new_document(park, "INFORMATION_CHANNEL_LIST")
     _, not_due = publish_new_document(park, "STAKEHOLDER_REGISTER")

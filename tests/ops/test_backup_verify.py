@@ -1,10 +1,10 @@
 """backup → restore into a fresh data folder and database → verify → the same rows; and verify naming damage."""
 
 import json
-import os
 import tarfile
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -28,7 +28,10 @@ runner = CliRunner()
 COMPARED = (Document, Revision, Signature, Event, Blob, RevisionText)
 
 
-def _build_data(client) -> dict:  # noqa: ANN001
+pytestmark = pytest.mark.slow  # backups, restores and verify walks of whole databases
+
+
+def _build_data(client) -> dict:
     """A park with an effective document, a revision in review, a filed record, a draft with a Chinese name."""
     park = make_park(client)
     _doc, effective = publish_new_document(park, "CARBON_POLICY")
@@ -155,7 +158,7 @@ def test_verify_names_altered_missing_and_orphan_blobs(client, dialect, tmp_path
         assert ok.ok and not ok.problems, [p.line() for p in ok.problems]
         (altered_id, altered_sha), (missing_id, missing_sha) = revisions[0], revisions[1]
         altered = blob_path(blob_dir, altered_sha)
-        os.chmod(altered, 0o644)
+        Path(altered).chmod(0o644)
         data = bytearray(altered.read_bytes())
         data[len(data) // 2] ^= 0x01
         altered.write_bytes(bytes(data))

@@ -2,7 +2,9 @@
 cleaned away), and a backup carries them, so a restored server serves the same copies without stamping again."""
 
 import os
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -20,7 +22,10 @@ from tests.reports.helpers import PDF_MEDIA, pdf_bytes, take_through, upload_fil
 runner = CliRunner()
 
 
-def _copied_park(client):  # noqa: ANN001, ANN202
+pytestmark = pytest.mark.slow  # backups, restores and verify walks of whole databases
+
+
+def _copied_park(client):
     """A park with an effective PDF and a draft .docx, each downloaded once (so each has a cached copy)."""
     park = make_park(client)
     document = register(park, "DATA_MANAGEMENT_RULES")
@@ -56,7 +61,7 @@ def test_verify_rehashes_cached_copies_and_never_calls_them_orphans(client, dial
 
         altered, lost = copies.values()
         path = blob_path(blob_dir, altered)
-        os.chmod(path, 0o644)
+        Path(path).chmod(0o644)
         path.write_bytes(b"%PDF-1.4 not the stamped copy")
         blob_path(blob_dir, lost).unlink()
         with session_scope(write=False) as session:

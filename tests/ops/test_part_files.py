@@ -32,7 +32,7 @@ def part_file_warnings(output: str) -> list[str]:
     return [problem["path"] for problem in report["problems"] if problem["kind"] == "part_file"]
 
 
-def test_verify_reports_part_files_and_clean_orphans_removes_them(client, dialect):  # noqa: ANN001
+def test_verify_reports_part_files_and_clean_orphans_removes_them(client, dialect):
     with scratch_env(dialect):
         tmp_dir = get_settings().tmp_dir
         killed = leftover(tmp_dir, "killed")
@@ -53,7 +53,7 @@ def test_verify_reports_part_files_and_clean_orphans_removes_them(client, dialec
             in_progress.abort()
 
 
-def test_start_up_removes_part_files_of_killed_uploads(client, dialect):  # noqa: ANN001
+def test_start_up_removes_part_files_of_killed_uploads(client, dialect):
     from app.main import create_app
 
     with scratch_env(dialect):

@@ -5,6 +5,7 @@ that leaves the user's request alone."""
 import json
 import logging
 import stat
+from pathlib import Path
 from types import SimpleNamespace
 
 from alembic import command
@@ -34,7 +35,7 @@ def _append(count: int) -> None:
             events.record(session, action="test.step", entity_type="test", entity_id=number, park_id=None)
 
 
-def _verify():  # noqa: ANN202
+def _verify():
     with session_scope(write=False) as session:
         return events.verify_trail(session)
 
@@ -146,7 +147,7 @@ def test_an_anchor_write_cut_short_is_a_warning_and_the_next_anchor_starts_on_it
         assert runner.invoke(cli, ["anchor"]).exit_code == 0
         path = get_settings().resolved_anchor_file
         whole = path.read_text().splitlines()[-1]
-        with open(path, "a") as fh:
+        with Path(path).open("a") as fh:
             fh.write(whole[: len(whole) // 2])  # a crash in the middle of the next line
         report = _verify()
         assert report.ok and len(report.warnings) == 1 and "line 3 is incomplete" in report.warnings[0]
@@ -157,7 +158,7 @@ def test_an_anchor_write_cut_short_is_a_warning_and_the_next_anchor_starts_on_it
         report = _verify()
         assert report.ok and report.last_anchor_seq == 3 and "line 3 is incomplete" in report.warnings[0]
         # A line that is whole JSON but not an anchor is no crash: it is named as an error.
-        with open(path, "a") as fh:
+        with Path(path).open("a") as fh:
             fh.write('{"v": 1, "seq": "many"}\n')
         report = _verify()
         assert (report.ok, report.kind) == (False, "anchor_unreadable") and "line 5" in report.reason

@@ -45,22 +45,22 @@ def _anchor() -> int:
     return seq
 
 
-def _verify():  # noqa: ANN202
+def _verify():
     with session_scope(write=False) as session:
         return events.verify_trail(session)
 
 
-def _rows(connection, from_seq: int = 1) -> list[SimpleNamespace]:  # noqa: ANN001
+def _rows(connection, from_seq: int = 1) -> list[SimpleNamespace]:
     result = connection.execute(select(EVENT).where(EVENT.c.seq >= from_seq).order_by(EVENT.c.seq))
     return [SimpleNamespace(**row._mapping) for row in result]
 
 
-def _head(connection) -> tuple[int, str]:  # noqa: ANN001
+def _head(connection) -> tuple[int, str]:
     seq, chain_hash = connection.execute(text("SELECT last_seq, last_hash FROM eventchainhead WHERE id = 1")).one()
     return seq, chain_hash
 
 
-def _drop_triggers(connection) -> None:  # noqa: ANN001
+def _drop_triggers(connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.execute(text("DROP TRIGGER event_no_update"))
         connection.execute(text("DROP TRIGGER event_no_delete"))
@@ -70,12 +70,12 @@ def _drop_triggers(connection) -> None:  # noqa: ANN001
     events.drop_head_triggers(connection)
 
 
-def _restore_triggers(connection) -> None:  # noqa: ANN001
+def _restore_triggers(connection) -> None:
     events.install_triggers(connection)
     events.install_head_triggers(connection)
 
 
-def _rewrite_from(connection, seq: int, *, key: bytes | None, scheme: int, after_json: str) -> None:  # noqa: ANN001
+def _rewrite_from(connection, seq: int, *, key: bytes | None, scheme: int, after_json: str) -> None:
     """Change event `seq` and recompute every hash after it, so the chain is consistent again; move the head."""
     rows = _rows(connection, seq)
     prev_hash = connection.execute(text("SELECT hash FROM event WHERE seq = :s"), {"s": seq - 1}).scalar_one()
@@ -142,9 +142,11 @@ def test_drop_triggers_rewrite_restore_forgery_is_named(dialect, forger):
             else:
                 _rewrite_from(connection, 4, key=keys.trail_key(), scheme=SCHEME_HMAC_V2, after_json='"forged"')
             _restore_triggers(connection)
-        with pytest.raises(Exception, match="append-only"):  # the triggers are back
-            with get_engine().begin() as connection:
-                connection.execute(text("UPDATE event SET action = 'x' WHERE seq = 1"))
+        with (
+            pytest.raises(Exception, match="append-only"),  # the triggers are back
+            get_engine().begin() as connection,
+        ):
+            connection.execute(text("UPDATE event SET action = 'x' WHERE seq = 1"))
         report = _verify()
         if forger == "without_the_key":
             assert (report.ok, report.first_broken_seq, report.kind) == (False, 4, "scheme_downgrade")

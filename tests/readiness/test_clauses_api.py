@@ -13,19 +13,19 @@ from tests.readiness.conftest import clause_of, item_of, readiness, rev, seed_do
 CLAUSE_MAP = yaml.safe_load((Path(__file__).resolve().parents[2] / "clause_map.yaml").read_text(encoding="utf-8"))
 
 
-def _applicability(park, clause_id: str, role: str = "coordinator", **body: object):  # noqa: ANN001, ANN202
+def _applicability(park, clause_id: str, role: str = "coordinator", **body: object):
     return park.client.post(f"/api/clauses/{clause_id}/applicability", json=body, headers=park.headers(role))
 
 
 # ---------------------------------------------------------------- clause map
 
 
-def test_list_clauses_covers_chapters_4_to_11_in_order(park) -> None:  # noqa: ANN001
+def test_list_clauses_covers_chapters_4_to_11_in_order(park) -> None:
     response = park.client.get("/api/clauses", headers=park.headers("contributor"))
     assert response.status_code == 200
     clauses = response.json()
     assert [clause["id"] for clause in clauses] == [clause["id"] for clause in CLAUSE_MAP["clauses"]]
-    assert [clause["chapter"] for clause in clauses][0] == "4" and clauses[-1]["chapter"] == "11"
+    assert next(clause["chapter"] for clause in clauses) == "4" and clauses[-1]["chapter"] == "11"
     chapters = list(dict.fromkeys(clause["chapter"] for clause in clauses))
     assert chapters == ["4", "5", "6", "7", "8", "9", "10", "11"]
     by_id = {clause["id"]: clause for clause in clauses}
@@ -34,7 +34,7 @@ def test_list_clauses_covers_chapters_4_to_11_in_order(park) -> None:  # noqa: A
     assert park.client.get("/api/clauses").status_code == 401
 
 
-def test_clause_detail_has_its_lettered_items_types_and_readiness(park) -> None:  # noqa: ANN001
+def test_clause_detail_has_its_lettered_items_types_and_readiness(park) -> None:
     response = park.client.get("/api/clauses/7.3.2", headers=park.headers("auditor"))
     assert response.status_code == 200, response.text
     detail = response.json()
@@ -74,14 +74,14 @@ def test_clause_detail_has_its_lettered_items_types_and_readiness(park) -> None:
     assert park.client.get("/api/clauses/4.1", headers=park.headers("auditor")).json()["readiness"] is None
 
 
-def test_unknown_clause_is_404(park) -> None:  # noqa: ANN001
+def test_unknown_clause_is_404(park) -> None:
     response = park.client.get("/api/clauses/99.9", headers=park.headers("coordinator"))
     assert response.status_code == 404
     body = response.json()
     assert body["message_zh"] == "条款 99.9 不存在" and "99.9" in body["message_en"]
 
 
-def test_doc_types(park) -> None:  # noqa: ANN001
+def test_doc_types(park) -> None:
     response = park.client.get("/api/doc-types", headers=park.headers("contributor"))
     assert response.status_code == 200
     types = response.json()
@@ -109,7 +109,7 @@ def test_doc_types(park) -> None:  # noqa: ANN001
 # ---------------------------------------------------------------- applicability
 
 
-def test_coordinator_marks_a_clause_not_applicable_and_back(park) -> None:  # noqa: ANN001
+def test_coordinator_marks_a_clause_not_applicable_and_back(park) -> None:
     before = readiness(park)
     response = _applicability(park, "7.3.3", applicable=False, reason="  园区不参与碳交易  ")
     assert response.status_code == 200, response.text
@@ -147,7 +147,7 @@ def test_coordinator_marks_a_clause_not_applicable_and_back(park) -> None:  # no
     assert clause["status"] == "gap" and clause["applicable"] is True and clause["not_applicable_reason"] is None
 
 
-def test_a_whole_clause_excluded_leaves_every_total(park) -> None:  # noqa: ANN001
+def test_a_whole_clause_excluded_leaves_every_total(park) -> None:
     seed_document(park, "CARBON_POLICY", rev("effective", effective_from=utcnow() - timedelta(days=3)))
     assert _applicability(park, "6.2", applicable=False, reason="测试").status_code == 200
     result = readiness(park)
@@ -156,7 +156,7 @@ def test_a_whole_clause_excluded_leaves_every_total(park) -> None:  # noqa: ANN0
     assert chapter6["counts"]["met"] == 0 and chapter6["counts"]["not_applicable_items"] == 1
 
 
-def test_not_applicable_needs_a_reason(park) -> None:  # noqa: ANN001
+def test_not_applicable_needs_a_reason(park) -> None:
     for body in ({"applicable": False, "reason": ""}, {"applicable": False, "reason": "   "}, {"applicable": False}):
         response = _applicability(park, "7.3.3", **body)
         assert response.status_code == 422, response.text
@@ -164,7 +164,7 @@ def test_not_applicable_needs_a_reason(park) -> None:  # noqa: ANN001
     assert clause_of(readiness(park), "7.3.3")["applicable"] is True
 
 
-def test_only_the_coordinator_sets_applicability(park) -> None:  # noqa: ANN001
+def test_only_the_coordinator_sets_applicability(park) -> None:
     for role in ("approver", "top_management", "auditor", "contributor", "admin"):
         response = _applicability(park, "7.3.3", role, applicable=False, reason="不适用")
         assert response.status_code == 403, (role, response.text)
@@ -174,7 +174,7 @@ def test_only_the_coordinator_sets_applicability(park) -> None:  # noqa: ANN001
     assert response.json()["message_zh"] == "条款 99.1 不存在"
 
 
-def test_applicability_is_per_park(park, other_park) -> None:  # noqa: ANN001
+def test_applicability_is_per_park(park, other_park) -> None:
     assert _applicability(park, "7.3.4", applicable=False, reason="无碳资产").status_code == 200
     assert clause_of(readiness(other_park), "7.3.4")["applicable"] is True
     assert clause_of(readiness(park), "7.3.4")["applicable"] is False
@@ -183,7 +183,7 @@ def test_applicability_is_per_park(park, other_park) -> None:  # noqa: ANN001
 # ---------------------------------------------------------------- end to end, and the table
 
 
-def test_published_through_the_lifecycle_is_met(park) -> None:  # noqa: ANN001
+def test_published_through_the_lifecycle_is_met(park) -> None:
     assert item_of(readiness(park), "6.2", "CARBON_POLICY")["status"] == "missing"
     document, revision = publish_new_document(park, "CARBON_POLICY")
     result = readiness(park)

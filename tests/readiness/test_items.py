@@ -16,7 +16,7 @@ def _today() -> date:
 # ---------------------------------------------------------------- documents
 
 
-def test_empty_park_everything_missing(park) -> None:  # noqa: ANN001
+def test_empty_park_everything_missing(park) -> None:
     result = readiness(park)
     assert result["as_of"] == _today().isoformat()
     assert [chapter["id"] for chapter in result["chapters"]] == ["5", "6", "7", "8", "9", "10", "11"]
@@ -45,7 +45,7 @@ def test_empty_park_everything_missing(park) -> None:  # noqa: ANN001
     assert overall["counts"]["not_applicable_items"] == 0
 
 
-def test_effective_document_is_met_with_evidence(park) -> None:  # noqa: ANN001
+def test_effective_document_is_met_with_evidence(park) -> None:
     now = utcnow()
     seeded = seed_document(
         park,
@@ -70,7 +70,7 @@ def test_effective_document_is_met_with_evidence(park) -> None:  # noqa: ANN001
     assert clause["applicable"] is True and clause["not_applicable_reason"] is None
 
 
-def test_review_overdue_and_a_later_review_makes_it_met(park, other_park) -> None:  # noqa: ANN001
+def test_review_overdue_and_a_later_review_makes_it_met(park, other_park) -> None:
     now = utcnow()
     published = now - 400 * DAY
     seed_document(park, "CARBON_POLICY", rev("effective", effective_from=published))
@@ -96,14 +96,14 @@ def test_review_overdue_and_a_later_review_makes_it_met(park, other_park) -> Non
     assert (now - 10 * DAY).date().isoformat() in item["reason_zh"]
 
 
-def test_document_without_cycle_is_never_overdue(park) -> None:  # noqa: ANN001
+def test_document_without_cycle_is_never_overdue(park) -> None:
     seed_document(park, "LEADERSHIP_GROUP_FOUNDING", rev("effective", effective_from=utcnow() - 3000 * DAY))
     result = readiness(park)
     assert item_of(result, "6.1", "LEADERSHIP_GROUP_FOUNDING")["status"] == "met"
     assert item_of(result, "6.3", "LEADERSHIP_GROUP_FOUNDING")["status"] == "met"
 
 
-def test_only_drafts_is_in_progress(park) -> None:  # noqa: ANN001
+def test_only_drafts_is_in_progress(park) -> None:
     seeded = seed_document(park, "CARBON_POLICY", rev("in_approval"))
     result = readiness(park)
     item = item_of(result, "6.2", "CARBON_POLICY")
@@ -116,7 +116,7 @@ def test_only_drafts_is_in_progress(park) -> None:  # noqa: ANN001
     assert (clause["status"], clause["coverage"], clause["progress"]) == ("partial", 0.0, 1.0)
 
 
-def test_obsolete_only_is_missing_with_that_reason_and_superseded_does_not_count(park, other_park) -> None:  # noqa: ANN001
+def test_obsolete_only_is_missing_with_that_reason_and_superseded_does_not_count(park, other_park) -> None:
     now = utcnow()
     seeded = seed_document(
         park, "CARBON_POLICY", rev("obsolete", effective_from=now - 90 * DAY, ended_at=now - 5 * DAY)
@@ -133,7 +133,7 @@ def test_obsolete_only_is_missing_with_that_reason_and_superseded_does_not_count
     assert (item["status"], item["reason_zh"], item["evidence"]) == ("missing", "尚无文件", [])
 
 
-def test_met_wins_over_other_documents_of_the_same_type(park) -> None:  # noqa: ANN001
+def test_met_wins_over_other_documents_of_the_same_type(park) -> None:
     now = utcnow()
     overdue = seed_document(park, "CARBON_POLICY", rev("effective", effective_from=now - 500 * DAY))
     current = seed_document(park, "CARBON_POLICY", rev("effective", effective_from=now - 20 * DAY))
@@ -148,7 +148,7 @@ def test_met_wins_over_other_documents_of_the_same_type(park) -> None:  # noqa: 
 # ---------------------------------------------------------------- records
 
 
-def test_record_with_cycle_met_overdue_missing(park, other_park, park_factory) -> None:  # noqa: ANN001
+def test_record_with_cycle_met_overdue_missing(park, other_park, park_factory) -> None:
     today = _today()
     now = utcnow()
     recent_end = today - timedelta(days=60)
@@ -194,7 +194,7 @@ def test_record_with_cycle_met_overdue_missing(park, other_park, park_factory) -
     assert item["status"] == "missing" and item["evidence"] == []
 
 
-def test_record_without_cycle_met_once_filed(park) -> None:  # noqa: ANN001
+def test_record_without_cycle_met_once_filed(park) -> None:
     old = date(2019, 3, 31)
     seed_document(
         park, "TRAINING_RECORD", rev("filed", effective_from=utcnow() - 2000 * DAY, period=(date(2019, 1, 1), old))
@@ -207,7 +207,7 @@ def test_record_without_cycle_met_once_filed(park) -> None:  # noqa: ANN001
 # ---------------------------------------------------------------- clause, chapter, overall arithmetic
 
 
-def test_partial_clause_and_exact_coverage_progress(park) -> None:  # noqa: ANN001
+def test_partial_clause_and_exact_coverage_progress(park) -> None:
     now = utcnow()
     seed_document(park, "OBJECTIVES_RESPONSIBILITY_LETTER", rev("effective", effective_from=now - 10 * DAY))
     result = readiness(park)
@@ -251,7 +251,7 @@ def _expected(items: list[dict]) -> dict:
     }
 
 
-def test_rollups_follow_the_items(park) -> None:  # noqa: ANN001
+def test_rollups_follow_the_items(park) -> None:
     now = utcnow()
     seed_document(park, "CARBON_POLICY", rev("effective", effective_from=now - 10 * DAY))
     seed_document(park, "ENVIRONMENT_OVERVIEW", rev("effective", effective_from=now - 10 * DAY))
@@ -300,7 +300,7 @@ def test_rollups_follow_the_items(park) -> None:  # noqa: ANN001
     assert chapter5["coverage"] == round(1 / chapter5["counts"]["applicable_items"], 4)
 
 
-def test_all_items_met_makes_the_clause_met(park) -> None:  # noqa: ANN001
+def test_all_items_met_makes_the_clause_met(park) -> None:
     now = utcnow()
     for code in ("CARBON_MANAGEMENT_FRAMEWORK", "CMS_DOCUMENTATION"):
         seed_document(park, code, rev("effective", effective_from=now - 10 * DAY))
@@ -311,7 +311,7 @@ def test_all_items_met_makes_the_clause_met(park) -> None:  # noqa: ANN001
 # ---------------------------------------------------------------- as of a past date
 
 
-def test_as_of_a_past_date(park) -> None:  # noqa: ANN001
+def test_as_of_a_past_date(park) -> None:
     now = utcnow()
     today = _today()
     # Published today: not there a year ago, not even in progress (it did not exist).
@@ -346,7 +346,7 @@ def test_as_of_a_past_date(park) -> None:  # noqa: ANN001
     assert item["evidence_detail"][0]["revision"] == 2
 
 
-def test_as_of_obsolete_and_records(park) -> None:  # noqa: ANN001
+def test_as_of_obsolete_and_records(park) -> None:
     now = utcnow()
     today = _today()
     seed_document(park, "CARBON_BASELINE", rev("obsolete", effective_from=now - 300 * DAY, ended_at=now - 100 * DAY))
@@ -370,7 +370,7 @@ def test_as_of_obsolete_and_records(park) -> None:  # noqa: ANN001
     assert item_of(readiness(park), "8.2", "TRAINING_RECORD")["status"] == "missing"
 
 
-def test_bad_as_of_is_422(park) -> None:  # noqa: ANN001
+def test_bad_as_of_is_422(park) -> None:
     response = park.client.get("/api/readiness", params={"as_of": "2025-13-45"}, headers=park.headers("auditor"))
     assert response.status_code == 422
     assert "as_of" in response.json()["message_zh"]
@@ -380,14 +380,14 @@ def test_bad_as_of_is_422(park) -> None:  # noqa: ANN001
 # ---------------------------------------------------------------- who sees what
 
 
-def test_other_parks_documents_never_count(park, other_park) -> None:  # noqa: ANN001
+def test_other_parks_documents_never_count(park, other_park) -> None:
     seed_document(other_park, "CARBON_POLICY", rev("effective", effective_from=utcnow() - 5 * DAY))
     assert item_of(readiness(park), "6.2", "CARBON_POLICY")["status"] == "missing"
     assert item_of(readiness(other_park), "6.2", "CARBON_POLICY")["status"] == "met"
     assert readiness(park)["overall"]["counts"]["met"] == 0
 
 
-def test_contributor_counts_only_what_they_may_read(park, other_park) -> None:  # noqa: ANN001
+def test_contributor_counts_only_what_they_may_read(park, other_park) -> None:
     now = utcnow()
     internal = seed_document(park, "CARBON_POLICY", rev("effective", effective_from=now - 5 * DAY))
     seed_document(park, "ENVIRONMENT_OVERVIEW", rev("draft"), access_level="restricted")

@@ -25,7 +25,7 @@ def pdf_page_texts(content: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
 
 
-def upload_file(park: TestPark, document_id: int, content: bytes, name: str, media: str = DOCX_MEDIA, reason: str = ""):  # noqa: ANN201
+def upload_file(park: TestPark, document_id: int, content: bytes, name: str, media: str = DOCX_MEDIA, reason: str = ""):
     return park.client.post(
         f"/api/documents/{document_id}/revisions",
         files={"file": (name, content, media)},

@@ -82,7 +82,7 @@ def test_drafts_superseded_and_obsolete_copies_say_so(park):
     assert "作废" in header and "OBSOLETE" in header and document["control_no"] in header
 
 
-def take_through_rest(park, revision_id: int) -> None:  # noqa: ANN001
+def take_through_rest(park, revision_id: int) -> None:
     from tests.factories import sign
 
     assert sign(park, revision_id, "review", "top_management").status_code == 200

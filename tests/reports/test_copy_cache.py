@@ -23,14 +23,14 @@ def _copies(revision_id: int) -> list[ControlledCopy]:
 class CountingStamper:
     """Wraps `mark_pdf`: counts the stamps and notes how many request slots are taken while one runs."""
 
-    def __init__(self, monkeypatch, delay: float = 0.0) -> None:  # noqa: ANN001
+    def __init__(self, monkeypatch, delay: float = 0.0) -> None:
         self.calls = 0
         self.slots_taken: list[int] = []
         self.delay = delay
         self._real = controlled_copy.mark_pdf
         monkeypatch.setattr(controlled_copy, "mark_pdf", self)
 
-    def __call__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __call__(self, *args, **kwargs) -> None:
         self.calls += 1
         time.sleep(self.delay)
         self.slots_taken.append(sum(gate.active for gate in list(admission._gates.values())))
@@ -92,7 +92,7 @@ def test_parallel_first_downloads_stamp_once_and_hold_no_request_slot(park, monk
 
 
 def test_a_pdf_that_cannot_be_stamped_leaves_no_copy_behind(park, monkeypatch):
-    def broken(*_args, **_kwargs) -> None:  # noqa: ANN002, ANN003
+    def broken(*_args, **_kwargs) -> None:
         raise controlled_copy.Conflict("此 PDF 无法加盖受控标识", "This PDF cannot be marked")
 
     monkeypatch.setattr(controlled_copy, "mark_pdf", broken)
@@ -114,7 +114,7 @@ def test_stamps_of_different_copies_respect_their_own_limit(park, monkeypatch):
     lock = threading.Lock()
     real = controlled_copy.mark_pdf
 
-    def stamping(*args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def stamping(*args, **kwargs) -> None:
         with lock:
             running["now"] += 1
             running["most"] = max(running["most"], running["now"])

@@ -7,6 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -83,7 +84,7 @@ def test_register_export_respects_access(park, other_park):
     assert internal["control_no"] not in other.content.decode("latin-1")
 
 
-def _package(response) -> zipfile.ZipFile:  # noqa: ANN001
+def _package(response) -> zipfile.ZipFile:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
     return zipfile.ZipFile(io.BytesIO(response.content))
@@ -122,7 +123,7 @@ def test_evidence_package_for_a_clause(park):
 
 
 def test_index_escapes_what_users_wrote(park):
-    document, revision = publish_new_document(park, "CARBON_POLICY")
+    document, _revision = publish_new_document(park, "CARBON_POLICY")
     second = upload(park, document["id"], docx_bytes("v2"), reason="<img src=x onerror=alert(1)> & 修订").json()
     take_through(park, second["id"], "CARBON_POLICY")
     archive = _package(park.client.get("/api/exports/evidence?scope=6.2", headers=park.headers("coordinator")))
@@ -132,6 +133,7 @@ def test_index_escapes_what_users_wrote(park):
     assert "受控文件" in docx_header_text(archive.read(docx_entry))
 
 
+@pytest.mark.slow
 def test_evidence_package_for_a_chapter_and_all_and_access(park, other_park):
     public, _ = publish_new_document(park, "CARBON_POLICY", access_level="public")
     internal, _ = publish_new_document(park, "CARBON_MANAGEMENT_RULES", access_level="internal")

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.audits.helpers import docx_text, post, raise_nc, run_nc_to_actions_done, started_audit
@@ -63,7 +64,7 @@ def _raw_codes(texts: list[str], people: list[str]) -> list[str]:
     return sorted(found)
 
 
-def _park_in_every_state(park) -> dict:  # noqa: ANN001
+def _park_in_every_state(park) -> dict:
     """Effective, draft and obsolete documents, a filed record, an audit with a major finding, a closed NC."""
     effective, _ = publish_new_document(park, "CARBON_POLICY", title="碳排放管理方针")
     obsolete, _ = publish_new_document(park, "DATA_MANAGEMENT_RULES", title="旧数据管理制度")
@@ -90,6 +91,7 @@ def _park_in_every_state(park) -> dict:  # noqa: ANN001
     return {"effective": effective, "audit": audit, "nc": nc, "review_url": review_url}
 
 
+@pytest.mark.slow
 def test_generated_documents_carry_labels_not_codes(park):
     built = _park_in_every_state(park)
     auditor = park.headers("auditor")

@@ -8,13 +8,13 @@ from tests.factories import publish_new_document
 TOKEN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")  # OSCAL token: starts with a letter or underscore
 
 
-def _walk_controls(controls):  # noqa: ANN001, ANN202
+def _walk_controls(controls):
     for control in controls:
         yield control
         yield from _walk_controls(control.get("controls", []))
 
 
-def _walk_parts(parts):  # noqa: ANN001, ANN202
+def _walk_parts(parts):
     for part in parts:
         yield part
         yield from _walk_parts(part.get("parts", []))
@@ -45,7 +45,7 @@ def test_catalog_shape(park):
     assert "c7.3.2" in controls and "c7.3.2" in {c["id"] for c in controls["c7.3"]["controls"]}
     policy = controls["c6.2"]
     statement = next(part for part in policy["parts"] if part["name"] == "statement")
-    assert [item["prose"] for item in statement["parts"]][0] == "与国家和地方碳达峰碳中和政策相一致；"
+    assert next(item["prose"] for item in statement["parts"]) == "与国家和地方碳达峰碳中和政策相一致；"
     objective = next(part for part in policy["parts"] if part["name"] == "assessment-objective")
     assert [part["id"] for part in objective["parts"]] == ["c6.2_obj.carbon_policy"]
     ids = _ids(body)

@@ -34,7 +34,7 @@ SECTIONS = [
 ]
 
 
-def _text(document) -> str:  # noqa: ANN001
+def _text(document) -> str:
     parts = [paragraph.text for paragraph in document.paragraphs]
     parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     return "\n".join(parts)

@@ -31,6 +31,7 @@ def test_there_is_one_template_per_doc_type():
     assert files == codes
 
 
+@pytest.mark.slow
 def test_every_template_renders_with_the_park_and_its_clauses(park):
     from app.clauses.models import DocType
     from app.db import session_scope
@@ -131,7 +132,7 @@ def test_revision_from_template_creates_a_draft(park):
 
 
 def test_revision_from_template_of_an_effective_document_takes_the_callers_reason(park):
-    document, published = publish_new_document(park, "DATA_MANAGEMENT_RULES")
+    document, _published = publish_new_document(park, "DATA_MANAGEMENT_RULES")
     response = park.client.post(
         f"/api/documents/{document['id']}/revisions/from-template",
         json={"change_reason": "按新模板重写"},

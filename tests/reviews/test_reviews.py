@@ -1,5 +1,7 @@
 """Management reviews (10.3): inputs assembled from a seeded park, decisions, the closing signature, the record."""
 
+import pytest
+
 from app.common import utcnow
 from tests.audits.helpers import docx_text, events_for, post, raise_nc, started_audit
 from tests.factories import PASSWORD, publish_new_document, record_upload
@@ -73,6 +75,7 @@ def test_inputs_are_assembled_from_what_carbonms_holds(park):
     assert _section(review, "previous_actions")["data"]["actions"] == []
 
 
+@pytest.mark.slow
 def test_decisions_signature_report_and_record(park):
     _seed(park)
     review = post(park, "/api/reviews", "coordinator", {"review_date": "2030-01-15"}).json()

@@ -39,16 +39,16 @@ LABELLED = {
 }
 
 
-def _search(park, q, role="coordinator", **params):  # noqa: ANN001, ANN003, ANN202
+def _search(park, q, role="coordinator", **params):
     return park.client.get("/api/search", params={"q": q, **params}, headers=park.headers(role))
 
 
-def _ids(response) -> set[int]:  # noqa: ANN001
+def _ids(response) -> set[int]:
     assert response.status_code == 200, response.text
     return {item["document_id"] for item in response.json()["items"]}
 
 
-def _draft(park, text: tuple[str, ...], doc_type="DATA_MANAGEMENT_RULES", **body) -> tuple[dict, dict]:  # noqa: ANN001, ANN003
+def _draft(park, text: tuple[str, ...], doc_type="DATA_MANAGEMENT_RULES", **body) -> tuple[dict, dict]:
     document = register(park, doc_type, **body)
     revision = upload(park, document["id"], docx_bytes(*text))
     assert revision.status_code == 201, revision.text
@@ -56,7 +56,7 @@ def _draft(park, text: tuple[str, ...], doc_type="DATA_MANAGEMENT_RULES", **body
 
 
 @pytest.fixture()
-def labelled(park):  # noqa: ANN001, ANN201
+def labelled(park):
     return {name: _draft(park, text, title=f"文件 {name}")[0]["id"] for name, text in TEXTS.items()}
 
 
@@ -69,7 +69,7 @@ def test_chinese_recall_and_precision_on_a_labelled_set(park, labelled):
 
 
 def test_control_number_and_signer_are_searchable(park):
-    document, revision = publish_new_document(park, "CARBON_POLICY", title="碳排放管理方针")
+    document, _revision = publish_new_document(park, "CARBON_POLICY", title="碳排放管理方针")
     assert _ids(_search(park, document["control_no"])) == {document["id"]}
     assert document["id"] in _ids(_search(park, f"{park.code}-CARBON"))  # a control-number prefix
     # Signers' and preparer's printed names are indexed ("top_management 测试" approved the policy).
@@ -161,7 +161,7 @@ def test_permissions_never_leak_hits_or_counts(park, other_park):
 
 def test_database_decides_even_when_the_index_is_stale(park):
     """An entry the index still shows as readable, but the database no longer does, is dropped with its count."""
-    document, revision = _draft(park, ("园区能源审计结论。",), access_level="public")
+    document, _revision = _draft(park, ("园区能源审计结论。",), access_level="public")
     assert _search(park, "能源审计", role="contributor").json()["total"] == 1
     with session_scope() as session:  # a change the hooks do not see (Core, no ORM flush)
         from app.documents.models import Document
@@ -224,7 +224,7 @@ def test_index_follows_each_state_change(park):
 
 
 def test_a_failed_indexing_is_queued_and_retried(park, monkeypatch):
-    def broken_writer(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    def broken_writer(*_args, **_kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(index, "open_writer", broken_writer)
@@ -344,10 +344,8 @@ def test_writers_take_turns(park, monkeypatch):
 
     from whoosh.index import LockError
 
-    with index.write_lock():
-        with pytest.raises(LockError):
-            with index.write_lock(timeout=0.05):
-                pass
+    with index.write_lock(), pytest.raises(LockError), index.write_lock(timeout=0.05):
+        pass
     monkeypatch.setattr(service, "INCREMENTAL_LOCK_SECONDS", 0.1)
     _, revision = _draft(park, ("地源热泵改造。",))
     outcome = []
@@ -415,19 +413,19 @@ def test_background_indexer_indexes_after_the_request_returns(park, monkeypatch)
     assert queued == []
 
 
-def test_a_segment_removed_under_the_searcher_is_retried_with_a_fresh_one(park, labelled, monkeypatch):  # noqa: ANN001
+def test_a_segment_removed_under_the_searcher_is_retried_with_a_fresh_one(park, labelled, monkeypatch):
     """A merge by the indexer may delete segment files an open searcher has not read yet: reopen, never a 500."""
     real_evaluate = evaluation.evaluate
     calls = {"n": 0, "renewed": 0}
     real_searcher = index.searcher
 
-    def vanishing_once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def vanishing_once(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
             raise FileNotFoundError(2, "No such file or directory", "index/build-x/MAIN_seg.trm")
         return real_evaluate(*args, **kwargs)
 
-    def counting_searcher(*, renew: bool = False):  # noqa: ANN202
+    def counting_searcher(*, renew: bool = False):
         calls["renewed"] += renew
         return real_searcher(renew=renew)
 
@@ -437,8 +435,8 @@ def test_a_segment_removed_under_the_searcher_is_retried_with_a_fresh_one(park, 
     assert calls == {"n": 2, "renewed": 1}
 
 
-def test_an_index_that_keeps_vanishing_answers_503_not_500(park, labelled, monkeypatch):  # noqa: ANN001
-    def always_vanishing(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+def test_an_index_that_keeps_vanishing_answers_503_not_500(park, labelled, monkeypatch):
+    def always_vanishing(*_args, **_kwargs):
         raise FileNotFoundError(2, "No such file or directory", "index/build-x/MAIN_seg.trm")
 
     monkeypatch.setattr(evaluation, "evaluate", always_vanishing)

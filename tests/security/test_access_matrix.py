@@ -40,7 +40,7 @@ SIGN = {"password": PASSWORD, "comment": "访问矩阵"}
 ACTION = {"description": "访问矩阵措施", "due_date": "2030-04-01"}
 
 
-def api_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def api_routes(app) -> list[tuple[str, str]]:
     """(method, path) of every /api route, however deeply its router is included."""
     cells = set()
     for context in iter_route_contexts(app.router.routes):
@@ -58,7 +58,7 @@ class Seed:
     snapshot_paths: list[str]
 
 
-def seed_park(client) -> Seed:  # noqa: ANN001
+def seed_park(client) -> Seed:
     park = make_park(client)
     document, revision = publish_new_document(park, title=f"访问矩阵受控方针{park.code}")
     record = record_upload(park)
@@ -141,7 +141,7 @@ def request_kwargs(method: str, path: str, ids: dict[str, object]) -> dict:
     return known.get(path, {"json": {}})
 
 
-def body_text(response) -> str:  # noqa: ANN001
+def body_text(response) -> str:
     """The body as text, zip members (xlsx, docx, evidence packs) unpacked."""
     content = response.content
     parts = [content.decode("utf-8", "replace")]
@@ -207,7 +207,7 @@ def refused_since(seq: int, park: TestPark, role: str) -> bool:
         )
 
 
-def test_access_matrix(app, client, figure) -> None:  # noqa: ANN001
+def test_access_matrix(app, client, figure) -> None:
     routes = api_routes(app)
     assert len(routes) > 50, "the route walk found too few /api routes"
     seed = seed_park(client)
@@ -215,7 +215,7 @@ def test_access_matrix(app, client, figure) -> None:  # noqa: ANN001
     problems: list[str] = []
     cells = 0
 
-    def call(method: str, template: str, headers: dict[str, str]):  # noqa: ANN202
+    def call(method: str, template: str, headers: dict[str, str]):
         path = template.format(**{k: v for k, v in seed.ids.items() if "{" + k + "}" in template})
         return client.request(method, path, headers=headers, **request_kwargs(method, template, seed.ids))
 

@@ -15,7 +15,7 @@ BAD = ["..", ".", "../etc", "a/b", "a\\b", "a b", "a..b", "-lead", "trail.", "_x
 GOOD = ["YQ-2026.01_a", "DEMO-DATA_MANAGEMENT_RULES-002", "园区-制度-001", "7"]
 
 
-def _register(park, control_no: str):  # noqa: ANN001, ANN202
+def _register(park, control_no: str):
     body = {"doc_type": "DATA_MANAGEMENT_RULES", "title": "制度", "control_no": control_no}
     return park.client.post("/api/documents", json=body, headers=park.headers("coordinator"))
 

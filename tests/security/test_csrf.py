@@ -32,7 +32,7 @@ SITE = "http://testserver"  # TestClient's own origin
 OTHER_PORT = "http://testserver:8081"  # the attack of issue #11: a page on another port of the same host
 
 
-def unsafe_operations(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def unsafe_operations(app) -> list[tuple[str, str]]:
     operations = [
         (method.upper(), path)
         for path, item in app.openapi()["paths"].items()
@@ -60,12 +60,12 @@ def event_count() -> int:
         return session.execute(select(func.count()).select_from(Event)).scalar_one()
 
 
-def is_csrf_refusal(response) -> bool:  # noqa: ANN001
+def is_csrf_refusal(response) -> bool:
     return response.status_code == 403 and response.json().get("code") == "csrf"
 
 
 @pytest.mark.slow
-def test_cookie_calls_need_the_token_and_this_origin(app, client, figure) -> None:  # noqa: ANN001
+def test_cookie_calls_need_the_token_and_this_origin(app, client, figure) -> None:
     operations = unsafe_operations(app)
     assert len(operations) > 30, "the schema walk found too few state-changing operations"
     seed = matrix.seed_park(client)
@@ -82,7 +82,7 @@ def test_cookie_calls_need_the_token_and_this_origin(app, client, figure) -> Non
     }
     problems: list[str] = []
 
-    def call(method: str, template: str, headers: dict[str, str]):  # noqa: ANN202
+    def call(method: str, template: str, headers: dict[str, str]):
         path = template.format(**{k: v for k, v in seed.ids.items() if "{" + k + "}" in template})
         return client.request(method, path, headers=headers, **matrix.request_kwargs(method, template, seed.ids))
 
@@ -117,7 +117,7 @@ def test_cookie_calls_need_the_token_and_this_origin(app, client, figure) -> Non
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:60])
 
 
-def test_same_origin_rules(park, client, monkeypatch) -> None:  # noqa: ANN001
+def test_same_origin_rules(park, client, monkeypatch) -> None:
     """Origin decides when present; otherwise the Referer; CARBONMS_ALLOWED_ORIGINS adds origins (a proxy's)."""
     token = session_token(park, "auditor")
     valid = {"X-CSRF-Token": token_for_session(token)}
@@ -139,7 +139,7 @@ def test_same_origin_rules(park, client, monkeypatch) -> None:  # noqa: ANN001
     assert client.post("/api/auth/logout", headers=cookie_headers(token, **valid, Origin=SITE)).status_code == 401
 
 
-def test_bearer_calls_ignore_origin_and_a_stray_cookie(park, client) -> None:  # noqa: ANN001
+def test_bearer_calls_ignore_origin_and_a_stray_cookie(park, client) -> None:
     bearer = session_token(park, "auditor")
     cookie = session_token(park, "coordinator")
     headers = {"Authorization": f"Bearer {bearer}", "Origin": OTHER_PORT, **cookie_headers(cookie)}

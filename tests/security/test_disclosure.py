@@ -32,7 +32,7 @@ def test_contributors_see_only_the_publication_facts_of_a_public_document(park):
 
 
 def test_a_username_of_another_park_is_not_confirmed_as_taken(park, other_park):
-    def create(username: str):  # noqa: ANN202
+    def create(username: str):
         body = {"username": username, "password": PASSWORD, "role": "auditor", "full_name": "新用户"}
         return other_park.client.post("/api/users", json=body, headers=other_park.headers("admin"))
 

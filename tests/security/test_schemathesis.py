@@ -43,7 +43,7 @@ def _database(url: str) -> str:
     return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
-def _run_operation(operation, headers_for, record) -> None:  # noqa: ANN001
+def _run_operation(operation, headers_for, record) -> None:
     @given(case=operation.as_strategy())
     @settings(
         max_examples=MAX_EXAMPLES,
@@ -53,7 +53,7 @@ def _run_operation(operation, headers_for, record) -> None:  # noqa: ANN001
         suppress_health_check=list(HealthCheck),
         phases=[Phase.explicit, Phase.generate],
     )
-    def run(case) -> None:  # noqa: ANN001
+    def run(case) -> None:
         headers = headers_for()
         record["cases"] += 1
         # Hypothesis seeds the global `random` identically for every example; Whoosh names new index segments with
@@ -61,7 +61,7 @@ def _run_operation(operation, headers_for, record) -> None:  # noqa: ANN001
         random.seed(f"schemathesis-case-{record['cases']}")
         try:
             response = case.call(headers=headers)
-        except Exception as exc:  # noqa: BLE001 - an exception escaping the app is a server error
+        except Exception as exc:  # an exception escaping the app is a server error
             record["server_errors"] += 1
             record.failures.append(f"{case.method} {case.formatted_path}: {exc!r}")
             return
@@ -71,7 +71,7 @@ def _run_operation(operation, headers_for, record) -> None:  # noqa: ANN001
             record.failures.append(f"{case.method} {case.formatted_path} -> 401: the signed-in token was refused")
         try:
             case.validate_response(response, checks=[not_a_server_error, response_schema_conformance], headers=headers)
-        except (Exception, FailureGroup) as exc:  # noqa: BLE001 - collected, reported below
+        except (Exception, FailureGroup) as exc:  # collected, reported below
             if response.status_code < 500:
                 record["schema_violations"] += 1
             record.failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {str(exc)[:600]}")
@@ -85,7 +85,7 @@ class Record(Counter):
         self.failures: list[str] = []
 
 
-def test_schemathesis_all_operations(app, app_env, client, figure) -> None:  # noqa: ANN001
+def test_schemathesis_all_operations(app, app_env, client, figure) -> None:
     database = _database(app_env)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     # The app documents its own 422 envelope (app/main.py), so the bodies are checked against what it sends.
@@ -98,12 +98,12 @@ def test_schemathesis_all_operations(app, app_env, client, figure) -> None:  # n
         park = make_park(client)
         token = park.token(role)
 
-        def fresh_token(park=park, role=role) -> dict[str, str]:  # noqa: ANN001
+        def fresh_token(park=park, role=role) -> dict[str, str]:
             response = client.post("/api/auth/token", data={"username": park.usernames[role], "password": PASSWORD})
             assert response.status_code == 200, response.text
             return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
-        def same_token(token=token) -> dict[str, str]:  # noqa: ANN001
+        def same_token(token=token) -> dict[str, str]:
             return {"Authorization": f"Bearer {token}"}
 
         for operation in operations:

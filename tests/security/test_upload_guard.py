@@ -84,7 +84,7 @@ class Exchange:
         elif message["type"] == "http.response.body":
             self.body += message.get("body", b"")
 
-    async def run(self, app, path: str, headers: dict[str, str]) -> "Exchange":  # noqa: ANN001
+    async def run(self, app, path: str, headers: dict[str, str]) -> "Exchange":
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
@@ -109,17 +109,17 @@ def multipart_headers(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture()
-def no_system_temp(monkeypatch):  # noqa: ANN001, ANN201
+def no_system_temp(monkeypatch):
     """Starlette's form parser spools file fields into the system temporary directory: it must never run."""
     import starlette.formparsers
 
-    def refuse(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    def refuse(*_args, **_kwargs):
         raise AssertionError("an upload went through the system temporary directory")
 
     monkeypatch.setattr(starlette.formparsers, "SpooledTemporaryFile", refuse)
 
 
-def walk_routes(routes, prefix: str = "") -> Iterator[tuple[str, object]]:  # noqa: ANN001
+def walk_routes(routes, prefix: str = "") -> Iterator[tuple[str, object]]:
     for route in routes:
         if isinstance(route, APIRoute):
             yield prefix + route.path, route
@@ -127,7 +127,7 @@ def walk_routes(routes, prefix: str = "") -> Iterator[tuple[str, object]]:  # no
             yield from walk_routes(route.original_router.routes, prefix + route.include_context.prefix)
 
 
-def test_every_upload_route_is_guarded(app):  # noqa: ANN001
+def test_every_upload_route_is_guarded(app):
     taking_files = [
         (path, route)
         for path, route in walk_routes(app.router.routes)
@@ -145,7 +145,7 @@ UPLOAD_PATHS = ["/api/documents/1/revisions", "/api/records", "/documents/1/revi
 
 
 @pytest.mark.parametrize("path", UPLOAD_PATHS)
-def test_unauthenticated_upload_is_refused_before_its_body_is_read(client, app, path, no_system_temp, figure):  # noqa: ANN001
+def test_unauthenticated_upload_is_refused_before_its_body_is_read(client, app, path, no_system_temp, figure):
     before = part_files()
     offered = 8 * 1024 * 1024
     exchange = asyncio.run(Exchange(multipart_chunks({"period": "2025"}, offered)).run(app, path, multipart_headers()))
@@ -156,11 +156,11 @@ def test_unauthenticated_upload_is_refused_before_its_body_is_read(client, app, 
     figure(f"\n{path}: unauthenticated, {exchange.received:,} of {offered:,} bytes read (discarded), 0 bytes staged")
 
 
-def test_cookie_upload_needs_its_csrf_token_before_the_file(client, app, park, monkeypatch):  # noqa: ANN001
+def test_cookie_upload_needs_its_csrf_token_before_the_file(client, app, park, monkeypatch):
     created: list[Path] = []
 
     class CountedPartFile(storage.PartFile):
-        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             created.append(self.path)
 
@@ -199,7 +199,7 @@ def test_cookie_upload_needs_its_csrf_token_before_the_file(client, app, park, m
 
 def test_chunked_upload_over_the_limit_gets_413_the_moment_it_passes(
     client, app, park, monkeypatch, no_system_temp, figure
-):  # noqa: ANN001
+):
     monkeypatch.setattr(get_settings(), "max_upload_mb", 1)
     document = register(park)
     offered = 6 * 1024 * 1024
@@ -218,7 +218,7 @@ def test_chunked_upload_over_the_limit_gets_413_the_moment_it_passes(
     figure(f"\nchunked 6 MB against a 1 MB limit: 413 after {exchange.received_at_answer:,} bytes, {elapsed:.3f} s")
 
 
-def test_slow_body_is_cut_off_with_408(client, app, park, monkeypatch, figure):  # noqa: ANN001
+def test_slow_body_is_cut_off_with_408(client, app, park, monkeypatch, figure):
     monkeypatch.setattr(get_settings(), "upload_rate_window_seconds", 0.3)
     monkeypatch.setattr(get_settings(), "upload_min_rate_bytes", 10 * 1024)
     document = register(park)
@@ -240,7 +240,7 @@ def test_slow_body_is_cut_off_with_408(client, app, park, monkeypatch, figure): 
     figure(f"\n2 KB/s against a 10 KB/s floor over 0.3 s windows: 408 after {elapsed:.2f} s")
 
 
-def test_uploads_in_flight_are_bounded_per_user(client, app, park, monkeypatch):  # noqa: ANN001
+def test_uploads_in_flight_are_bounded_per_user(client, app, park, monkeypatch):
     monkeypatch.setattr(get_settings(), "max_uploads_per_user", 2)
     documents = [register(park, "CARBON_POLICY", title=f"方针 {i}")["id"] for i in range(3)]
     coordinator = multipart_headers(**park.headers("coordinator"))
@@ -253,7 +253,7 @@ def test_uploads_in_flight_are_bounded_per_user(client, app, park, monkeypatch):
             asyncio.create_task(x.run(app, f"/api/documents/{d}/revisions", coordinator))
             for x, d in zip(held, documents[:2], strict=True)
         ]
-        while sum(x.received > 0 for x in held) < 2:
+        while sum(x.received > 0 for x in held) < 2:  # noqa: ASYNC110 - polls counters the app under test updates
             await asyncio.sleep(0.01)
         staging = part_files()  # the two uploads in progress stage inside the data folder
         assert len(staging) == 2 and all(path.parent == get_settings().tmp_dir for path in staging)
@@ -274,7 +274,7 @@ def test_uploads_in_flight_are_bounded_per_user(client, app, park, monkeypatch):
     assert part_files() == []
 
 
-def test_part_files_are_removed_on_every_exit_path(client, app, park):  # noqa: ANN001
+def test_part_files_are_removed_on_every_exit_path(client, app, park):
     document = register(park)
     path = f"/api/documents/{document['id']}/revisions"
     coordinator = multipart_headers(**park.headers("coordinator"))
@@ -296,7 +296,7 @@ def test_part_files_are_removed_on_every_exit_path(client, app, park):  # noqa: 
     assert stored.status == 201 and part_files() == []
 
 
-def test_multipart_bodies_to_other_routes_are_refused(client, app, park, no_system_temp):  # noqa: ANN001
+def test_multipart_bodies_to_other_routes_are_refused(client, app, park, no_system_temp):
     exchange = asyncio.run(
         Exchange(multipart_chunks({"doc_type": "CARBON_POLICY"}, 4 * 1024 * 1024)).run(
             app, "/api/documents", multipart_headers(**park.headers("coordinator"))

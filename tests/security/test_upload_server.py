@@ -93,9 +93,11 @@ def running_server(data_dir: Path, **settings: str) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def server(app_env: str) -> Iterator[Server]:
     dialect = "sqlite" if app_env.startswith("sqlite") else "postgresql"
-    with scratch_env(dialect) as env:
-        with running_server(env.data_dir, upload_rate_window_seconds="1", header_timeout_seconds="1") as running:
-            yield running
+    with (
+        scratch_env(dialect) as env,
+        running_server(env.data_dir, upload_rate_window_seconds="1", header_timeout_seconds="1") as running,
+    ):
+        yield running
 
 
 def file_form_head(name: str = "方针.docx") -> bytes:

@@ -28,7 +28,7 @@ def postgres_reachable(admin_url: str = PG_ADMIN_URL) -> bool:
             pass
         engine.dispose()
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception:  # any failure means "not reachable"
         return False
 
 

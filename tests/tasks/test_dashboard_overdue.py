@@ -11,10 +11,10 @@ OVERDUE_TILE = re.compile(r'class="tile st-border-overdue"[^>]*>\s*(?:<a [^>]*>)
 
 
 @pytest.fixture()
-def browser(app):  # noqa: ANN001, ANN201
+def browser(app):
     opened: list[Browser] = []
 
-    def open_browser(park, role: str) -> Browser:  # noqa: ANN001
+    def open_browser(park, role: str) -> Browser:
         opened.append(Browser(app, park, role))
         return opened[-1]
 
@@ -31,7 +31,7 @@ def _dashboard_overdue(browser: Browser) -> int:
     return int(match.group(1))
 
 
-def _overdue_tasks(park, role: str) -> int:  # noqa: ANN001
+def _overdue_tasks(park, role: str) -> int:
     response = park.client.get("/api/tasks", headers=park.headers(role))
     assert response.status_code == 200, response.text
     body = response.json()

@@ -105,9 +105,9 @@ def test_review_waits_on_top_management_then_its_filing_on_coordinators(park):
     review = post(park, "/api/reviews", "coordinator", {"review_date": "2030-01-15"}).json()
     tasks = [t for t in _tasks(park, "top_management", "2030-01-16") if t["kind"] == "review_close"]
     assert tasks[0]["entity_id"] == review["id"] and tasks[0]["overdue"] is True
-    assert [t for t in _tasks(park, "top_management", "2030-01-10") if t["kind"] == "review_close"][0][
-        "overdue"
-    ] is False
+    assert (
+        next(t for t in _tasks(park, "top_management", "2030-01-10") if t["kind"] == "review_close")["overdue"] is False
+    )
     post(park, f"/api/reviews/{review['id']}/decisions", "coordinator", {"output_item": "b", "decision": "方针适用"})
     post(park, f"/api/reviews/{review['id']}/close", "top_management", {"password": PASSWORD})
     assert "review_close" not in _kinds(_tasks(park, "top_management", "2030-01-16"))
@@ -139,19 +139,19 @@ def test_remind_emails_when_smtp_is_configured(park, monkeypatch):
     sent: list = []
 
     class FakeSMTP:
-        def __init__(self, host, port, timeout):  # noqa: ANN001
+        def __init__(self, host, port, timeout):
             sent.append(("connect", host, port))
 
-        def starttls(self):  # noqa: ANN202
+        def starttls(self):
             sent.append(("starttls",))
 
-        def login(self, user, password):  # noqa: ANN001, ANN202
+        def login(self, user, password):
             sent.append(("login", user))
 
-        def send_message(self, message):  # noqa: ANN001, ANN202
+        def send_message(self, message):
             sent.append(("send", message["To"], message.get_content()))
 
-        def quit(self):  # noqa: ANN202
+        def quit(self):
             sent.append(("quit",))
 
     monkeypatch.setattr(task_module.smtplib, "SMTP", FakeSMTP)

@@ -19,7 +19,7 @@ def csrf_of(html: str) -> str:
 class Browser:
     """A TestClient with its own cookies, signed in as one user of a park."""
 
-    def __init__(self, app, park=None, role: str | None = None, lang: str | None = None) -> None:  # noqa: ANN001
+    def __init__(self, app, park=None, role: str | None = None, lang: str | None = None) -> None:
         self.client = TestClient(app, follow_redirects=False)
         self.client.__enter__()
         if lang:
@@ -27,13 +27,13 @@ class Browser:
         if park is not None and role is not None:
             self.login(park.usernames[role])
 
-    def login(self, username: str, password: str = PASSWORD):  # noqa: ANN201
+    def login(self, username: str, password: str = PASSWORD):
         page = self.client.get("/login")
         return self.client.post(
             "/login", data={"username": username, "password": password, "csrf_token": csrf_of(page.text)}
         )
 
-    def get(self, url: str, **kwargs):  # noqa: ANN003, ANN201
+    def get(self, url: str, **kwargs):
         return self.client.get(url, **kwargs)
 
     def post(
@@ -42,10 +42,10 @@ class Browser:
         data: dict | None = None,
         *,
         page: str | None = None,
-        files=None,  # noqa: ANN001
+        files=None,
         token: str | None = None,
         **kwargs,
-    ):  # noqa: ANN003, ANN201
+    ):
         """POST a form with the CSRF token taken from `page` (default: the dashboard)."""
         if token is None:
             token = csrf_of(self.client.get(page or "/documents").text)
@@ -56,10 +56,10 @@ class Browser:
 
 
 @pytest.fixture()
-def browser(app):  # noqa: ANN001, ANN201
+def browser(app):
     opened: list[Browser] = []
 
-    def open_browser(park=None, role: str | None = None, lang: str | None = None) -> Browser:  # noqa: ANN001
+    def open_browser(park=None, role: str | None = None, lang: str | None = None) -> Browser:
         opened.append(Browser(app, park, role, lang))
         return opened[-1]
 

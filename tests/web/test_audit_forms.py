@@ -10,7 +10,7 @@ from tests.audits.helpers import add_user, create_audit, events_for, post, raise
 ZH_PAGE = '<html lang="zh-CN">'
 
 
-def _planned_nc(park) -> int:  # noqa: ANN001
+def _planned_nc(park) -> int:
     """A nonconformity whose actions are under way (action_planned), one action owned by the approver."""
     nc_id = raise_nc(park).json()["id"]
     assert (
@@ -40,13 +40,13 @@ def _planned_nc(park) -> int:  # noqa: ANN001
     return nc_id
 
 
-def _nc(park, nc_id: int) -> dict:  # noqa: ANN001
+def _nc(park, nc_id: int) -> dict:
     response = park.client.get(f"/api/nonconformities/{nc_id}", headers=park.headers("coordinator"))
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def _refused_in_chinese(response, status: int, *words: str) -> None:  # noqa: ANN001
+def _refused_in_chinese(response, status: int, *words: str) -> None:
     assert response.status_code == status, response.text[:800]
     assert ZH_PAGE in response.text and 'class="flash error error-message"' in response.text
     for word in words:
@@ -234,7 +234,7 @@ def test_recording_a_finding_with_bad_input_says_what_is_wrong(browser, park, ch
 # ---------------------------------------------------------------- nonconformities raised from a management review
 
 
-def _review(park, title: str = "2030 年度管理评审") -> int:  # noqa: ANN001
+def _review(park, title: str = "2030 年度管理评审") -> int:
     response = park.client.post(
         "/api/reviews", json={"title": title, "review_date": "2030-06-01"}, headers=park.headers("coordinator")
     )
@@ -242,7 +242,7 @@ def _review(park, title: str = "2030 年度管理评审") -> int:  # noqa: ANN00
     return response.json()["id"]
 
 
-def _review_ncs(park, review_id: int) -> list[dict]:  # noqa: ANN001
+def _review_ncs(park, review_id: int) -> list[dict]:
     rows = park.client.get(
         "/api/nonconformities", params={"origin": "management_review"}, headers=park.headers("coordinator")
     ).json()

@@ -9,17 +9,17 @@ from tests.factories import PASSWORD, register
 from tests.web.conftest import csrf_of
 
 
-def _post(b, url: str, data: dict, page: str):  # noqa: ANN001, ANN201
+def _post(b, url: str, data: dict, page: str):
     """POST a page's form with the CSRF token of that page (the way a browser does)."""
     return b.post(url, data, page=page)
 
 
-def _redirect_id(response, prefix: str) -> int:  # noqa: ANN001
+def _redirect_id(response, prefix: str) -> int:
     assert response.status_code == 303, response.text[:800]
     return int(re.search(rf"{prefix}/(\d+)", response.headers["location"]).group(1))
 
 
-def _web_audit(b, park, scope: str = "7") -> int:  # noqa: ANN001
+def _web_audit(b, park, scope: str = "7") -> int:
     return _redirect_id(
         _post(
             b,
@@ -81,6 +81,7 @@ def test_pages_speak_the_chosen_language(browser, park, lang):
     assert ("Management reviews" in b.get("/reviews").text) == (lang == "en")
 
 
+@pytest.mark.slow
 def test_chapter_7_audit_and_its_nonconformity_through_the_forms(browser, park):
     auditor = browser(park, "auditor")
     audit_id = _web_audit(auditor, park)

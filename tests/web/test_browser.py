@@ -33,7 +33,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def live_server(app_env: str):  # noqa: ANN201
+def live_server(app_env: str):
     from app.main import create_app
 
     with servers.server_in_thread(create_app()) as base:
@@ -41,7 +41,7 @@ def live_server(app_env: str):  # noqa: ANN201
 
 
 @pytest.fixture(scope="module")
-def chromium():  # noqa: ANN201
+def chromium():
     found = shutil.which(CHROMIUM) or (CHROMIUM if Path(CHROMIUM).exists() else None)
     if not found:
         pytest.fail(
@@ -65,7 +65,7 @@ def chromium():  # noqa: ANN201
 class Person:
     """One browser context (its own cookies) signed in as one user."""
 
-    def __init__(self, chromium, base: str, username: str, lang: str | None = None) -> None:  # noqa: ANN001
+    def __init__(self, chromium, base: str, username: str, lang: str | None = None) -> None:
         self.base = base
         self.context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
         self.context.set_default_timeout(15_000)
@@ -111,7 +111,7 @@ def _clause_status(person: Person, clause_id: str) -> str:
     return person.page.locator(f'tr[data-clause="{clause_id}"] .badge').inner_text()
 
 
-def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env):  # noqa: ANN001
+def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env):
     base = live_server
     # Coordinator: register the policy, upload a .docx, submit.
     coordinator = Person(chromium, base, park.usernames["coordinator"])
@@ -206,7 +206,7 @@ def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env)
     coordinator.context.close()
 
 
-def _screenshots(chromium, base: str, park, document_path: str) -> None:  # noqa: ANN001
+def _screenshots(chromium, base: str, park, document_path: str) -> None:
     """The main pages, for the README: something waiting in the tasks list first."""
     from tests.factories import register, upload
 

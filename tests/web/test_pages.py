@@ -16,7 +16,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "web" / "templates"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _document_id(response) -> int:  # noqa: ANN001
+def _document_id(response) -> int:
     assert response.status_code == 303, response.text
     return int(re.search(r"/documents/(\d+)", response.headers["location"]).group(1))
 
@@ -24,7 +24,7 @@ def _document_id(response) -> int:  # noqa: ANN001
 def _web_document(
     b,
     title: str = "碳排放管理方针",
-    doc_type: str = "CARBON_POLICY",  # noqa: ANN001
+    doc_type: str = "CARBON_POLICY",
     access_level: str = "internal",
 ) -> int:
     return _document_id(
@@ -36,7 +36,7 @@ def _web_document(
     )
 
 
-def _version(b, document_id: int, action: str) -> tuple[int, str]:  # noqa: ANN001
+def _version(b, document_id: int, action: str) -> tuple[int, str]:
     """The revision id and version the page's form for `action` carries, and the page's CSRF token."""
     html = b.get(f"/documents/{document_id}").text
     match = re.search(rf'action="/revisions/(\d+)/{action}".*?name="version" value="(\d+)"', html, re.S)
@@ -44,12 +44,12 @@ def _version(b, document_id: int, action: str) -> tuple[int, str]:  # noqa: ANN0
     return int(match.group(1)), match.group(2)
 
 
-def _step(b, document_id: int, action: str, **data):  # noqa: ANN001, ANN003, ANN201
+def _step(b, document_id: int, action: str, **data):
     revision_id, version = _version(b, document_id, action)
     return b.post(f"/revisions/{revision_id}/{action}", {"version": version, **data}, page=f"/documents/{document_id}")
 
 
-def _upload(b, document_id: int, content: bytes | None = None, name: str = "方针.docx", **data):  # noqa: ANN001, ANN003, ANN201
+def _upload(b, document_id: int, content: bytes | None = None, name: str = "方针.docx", **data):
     html = b.get(f"/documents/{document_id}").text
     version = re.search(r'action="/documents/\d+/revisions".*?name="version" value="(\d+)"', html, re.S).group(1)
     return b.post(
@@ -129,7 +129,7 @@ def test_every_template_key_is_translated():
         assert not CJK.search(en) or key == "nav.other_language", f"Chinese in the English text of {key}"
 
 
-def _pages(b, park, document_id: int) -> list[str]:  # noqa: ANN001
+def _pages(b, park, document_id: int) -> list[str]:
     return [
         "/",
         "/?as_of=2020-01-01",
@@ -388,7 +388,7 @@ def test_register_filters_sorting_paging_and_export(browser, park):
     assert not any(str(cell).startswith(f"{park.code}-ORGANISATION") for cell in cells)
 
 
-def _xlsx_cells(response) -> list:  # noqa: ANN001
+def _xlsx_cells(response) -> list:
     from openpyxl import load_workbook
 
     assert response.status_code == 200, response.text[:300]

@@ -13,18 +13,18 @@ def _new_address() -> str:
     return f"10.{value % 250}.{(value >> 8) % 250}.7"
 
 
-def _browser_from_new_address(app, address: str | None = None) -> TestClient:  # noqa: ANN001
+def _browser_from_new_address(app, address: str | None = None) -> TestClient:
     client = TestClient(app, follow_redirects=False, client=(address or _new_address(), 50000))
     client.__enter__()
     return client
 
 
-def _login(client: TestClient, username: str, password: str):  # noqa: ANN202
+def _login(client: TestClient, username: str, password: str):
     page = client.get("/login")
     return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_of(page.text)})
 
 
-def test_web_sign_in_is_throttled_per_address_with_a_page_in_words(app, park, browser) -> None:  # noqa: ANN001
+def test_web_sign_in_is_throttled_per_address_with_a_page_in_words(app, park, browser) -> None:
     guessing_address = _new_address()
     guesser, owner = _browser_from_new_address(app, guessing_address), _browser_from_new_address(app)
     try:
@@ -43,7 +43,7 @@ def test_web_sign_in_is_throttled_per_address_with_a_page_in_words(app, park, br
         owner.__exit__(None, None, None)
 
 
-def test_a_page_token_lets_the_pages_own_script_call_the_api(app, park) -> None:  # noqa: ANN001
+def test_a_page_token_lets_the_pages_own_script_call_the_api(app, park) -> None:
     """What a page's script would send: the page's CSRF token in X-CSRF-Token, from this origin."""
     client = _browser_from_new_address(app)
     try:
