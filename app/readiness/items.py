@@ -87,7 +87,7 @@ def document_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_
 
         def in_progress() -> tuple[str, str]:
             row = open_.rows[0]
-            state_zh, state_en = STATE_LABELS.get(row.state, (row.state, row.state))
+            state_zh, state_en = STATE_LABELS.get(row.revision_state, (row.revision_state, row.revision_state))
             more_zh, more_en = _more(open_.total)
             return (
                 f"仅有草稿/审批中的版本：{row.control_no} 第{row.number}版（当前{state_zh}）{more_zh}",

@@ -116,7 +116,7 @@ class EvidenceRow:
     document_id: int = 0
     control_no: str = ""
     number: int = 0
-    state: str = ""
+    revision_state: str = ""  # a copy of the revision's state, for display
     effective_from: datetime | None = None
     period_start: date | None = None
     approvers: list[str] = field(default_factory=list)
@@ -261,7 +261,8 @@ def fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:
     ):
         assert revision_id is not None  # a primary key
         for row in by_id[revision_id]:
-            row.document_id, row.control_no, row.number, row.state = document_id, control_no, number, str(state)
+            row.document_id, row.control_no, row.number = document_id, control_no, number
+            row.revision_state = str(state)
             row.effective_from, row.period_start = as_utc(effective_from), period_start
             if signer and signer not in row.approvers:
                 row.approvers.append(signer)

@@ -57,7 +57,7 @@ def _evidence_detail(row: EvidenceRow) -> dict[str, Any]:
         "control_no": row.control_no,
         "revision_id": row.revision_id,
         "revision": row.number,
-        "state": row.state,
+        "state": row.revision_state,
         "effective_from": _iso_time(row.effective_from),
         "period_start": row.period_start.isoformat() if row.period_start else None,
         "period_end": row.period_end.isoformat() if row.period_end else None,
