@@ -5,6 +5,7 @@ from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClau
 from app.db import metadata
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.events.models import Event, EventChainHead
+from app.inventory.models import EmissionSource, Enterprise
 from app.nonconformities.models import CorrectiveAction, Nonconformity
 from app.reports.models import ControlledCopy
 from app.reviews.models import ManagementReview, ReviewDecision
@@ -25,6 +26,8 @@ __all__ = [
     "DocType",
     "DocTypeClause",
     "Document",
+    "EmissionSource",
+    "Enterprise",
     "Event",
     "EventChainHead",
     "ManagementReview",

@@ -48,6 +48,8 @@ class DocTypeClause(SQLModel, table=True):
 
     doc_type: str = Field(sa_column=Column(String(48), ForeignKey("doc_type.code"), primary_key=True))
     clause_id: str = Field(sa_column=Column(String(16), ForeignKey("clause.id"), primary_key=True))
+    # annex_a | maintain | retain | establish | recommended (see app.clauses.schema.LinkBasis).
+    basis: str = Field(default="maintain", sa_column=Column(String(16), nullable=False, server_default="maintain"))
 
 
 class ClauseApplicability(SQLModel, table=True):

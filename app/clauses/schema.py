@@ -24,6 +24,12 @@ CLAUSE_ID_PATTERN = r"^[1-9][0-9]*(\.[1-9][0-9]*)+$"
 DOC_TYPE_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$"
 ITEM_LABEL_PATTERN = r"^([a-z]|-)$"
 
+# Why a clause asks for a document type: named in Annex A for the clause's group, the clause text says 保持
+# (maintain) or 保留 (retain) documented information, or 建立/制定 (establish) it; "recommended" marks the types of
+# a clause that only suggests measures (8.2 可采取以下措施): shown, never counted in coverage.
+LinkBasis = Literal["annex_a", "maintain", "retain", "establish", "recommended"]
+LINK_BASES: tuple[str, ...] = ("annex_a", "maintain", "retain", "establish", "recommended")
+
 YamlPath = tuple[str | int, ...]  # a location inside the YAML document: keys and list indices
 Problem = tuple[int, str, str]  # (line, Chinese, English)
 
@@ -50,6 +56,8 @@ class ClauseSpec(BaseModel):
     requirement_zh: str = ""
     items: list[ClauseItem] = Field(default_factory=list)
     doc_types: list[str] = Field(default_factory=list)
+    # The basis of a link where it is not the default (see `ClauseMap.link_basis`), keyed by doc type code.
+    link_basis: dict[str, LinkBasis] = Field(default_factory=dict)
 
     @property
     def chapter(self) -> str:
@@ -127,6 +135,17 @@ class ClauseMap(BaseModel):
 
     def parent_of(self, clause_id: str) -> str | None:
         return parent_id_of(clause_id, {c.id for c in self.clauses})
+
+    def link_basis(self, clause: ClauseSpec, code: str) -> str:
+        """The basis of the link clause → doc type: the clause's explicit `link_basis`, else Annex A for an Annex A
+        type, else maintain for a document and retain for a record."""
+        explicit = clause.link_basis.get(code)
+        if explicit is not None:
+            return explicit
+        doc_type = self.doc_type(code)
+        if doc_type is not None and doc_type.annex_a:
+            return "annex_a"
+        return "maintain" if doc_type is None or doc_type.kind == "document" else "retain"
 
     def clauses_of(self, code: str) -> list[str]:
         """The ids of the clauses a document type serves, in file order."""
@@ -217,6 +236,15 @@ def cross_check(clause_map: ClauseMap) -> list[Issue]:
                 )
             seen_here.add(code)
             used.add(code)
+        for code in clause.link_basis:
+            if code not in seen_here:
+                issues.append(
+                    Issue(
+                        ("clauses", i, "link_basis", code),
+                        f"条款 '{clause.id}' 为未列出的文件类型 '{code}' 指定了依据",
+                        f"clause '{clause.id}' gives a basis for '{code}', which it does not list",
+                    )
+                )
 
     for k, doc_type in enumerate(clause_map.doc_types):
         if doc_type.code not in used:

@@ -29,6 +29,7 @@ class SyncReport:
     doc_types_retired: list[str] = field(default_factory=list)
     links_added: list[tuple[str, str]] = field(default_factory=list)  # (doc_type, clause_id)
     links_removed: list[tuple[str, str]] = field(default_factory=list)
+    links_updated: list[tuple[str, str]] = field(default_factory=list)  # the basis changed
 
     @property
     def created(self) -> int:
@@ -49,7 +50,7 @@ class SyncReport:
     @property
     def changed(self) -> bool:
         """True when the sync wrote anything (rows created or updated, or links added or removed)."""
-        return bool(self.created or self.updated or self.links_added or self.links_removed)
+        return bool(self.created or self.updated or self.links_added or self.links_removed or self.links_updated)
 
     def summary(self) -> str:
         return (
@@ -57,7 +58,8 @@ class SyncReport:
             f"{len(self.clauses_unchanged)} unchanged, {len(self.clauses_retired)} retired; "
             f"doc types: {len(self.doc_types_created)} created, {len(self.doc_types_updated)} updated, "
             f"{len(self.doc_types_unchanged)} unchanged, {len(self.doc_types_retired)} retired; "
-            f"links: {len(self.links_added)} added, {len(self.links_removed)} removed"
+            f"links: {len(self.links_added)} added, {len(self.links_removed)} removed, "
+            f"{len(self.links_updated)} re-based"
         )
 
 
@@ -151,16 +153,22 @@ def sync_clause_map(session: Session, clause_map: ClauseMap) -> SyncReport:
     # Clauses and doc types must exist before the links that point at them.
     session.flush()
 
-    wanted = [(code, spec.id) for spec in clause_map.clauses for code in spec.doc_types]
-    wanted_set = set(wanted)
+    wanted = {
+        (code, spec.id): clause_map.link_basis(spec, code) for spec in clause_map.clauses for code in spec.doc_types
+    }
     existing_links = {(row.doc_type, row.clause_id): row for row in session.exec(select(DocTypeClause)).all()}
     for key, link in sorted(existing_links.items()):
-        if key not in wanted_set:
+        if key not in wanted:
             session.delete(link)
             report.links_removed.append(key)
-    for key in wanted:
-        if key not in existing_links:
-            session.add(DocTypeClause(doc_type=key[0], clause_id=key[1]))
+    for key, basis in wanted.items():
+        existing = existing_links.get(key)
+        if existing is None:
+            session.add(DocTypeClause(doc_type=key[0], clause_id=key[1], basis=basis))
             report.links_added.append(key)
+        elif existing.basis != basis:
+            existing.basis = basis
+            session.add(existing)
+            report.links_updated.append(key)
     session.flush()
     return report

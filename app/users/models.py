@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, String, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.common import utcnow
@@ -44,6 +44,10 @@ class User(SQLModel, table=True):
     is_active: bool = True
     # Contributors may only upload records and drafts of these document types (comma-separated codes).
     assigned_doc_types: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # A contributor (企业填报人员) belongs to one enterprise and sees and submits only its data.
+    enterprise_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("enterprise.id"), nullable=True)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 
     @property

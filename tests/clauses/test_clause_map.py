@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from app.clauses.schema import ClauseMap, ClauseMapError, chapter_of, load_clause_map, parent_id_of
+from app.clauses.schema import ClauseMap, ClauseMapError, chapter_of, load_clause_map, parent_id_of, parse_clause_map
 from tests.support import STANDARD
 
 REPO = Path(__file__).resolve().parents[2]
@@ -348,10 +348,7 @@ def test_duplicate_yaml_key_names_its_line(tmp_path: Path) -> None:
 
 
 def _engine() -> Engine:
-    import app.clauses.models
-    import app.documents.models
-    import app.events.models
-    import app.users.models  # noqa: F401
+    import app.models  # noqa: F401  (every table, so foreign keys resolve whatever else the run imported)
 
     engine = create_engine("sqlite://")
     SQLModel.metadata.create_all(engine)
@@ -401,6 +398,7 @@ def test_sync_is_idempotent_and_never_deletes(clause_map: ClauseMap) -> None:
     data["clauses"] = [c for c in data["clauses"] if c["id"] != "4.5"]
     for clause in data["clauses"]:
         clause["doc_types"] = [code for code in clause["doc_types"] if code != "TRAINING_PLAN"]
+        clause.get("link_basis", {}).pop("TRAINING_PLAN", None)
         if clause["id"] == "8.1":
             clause["title_en"] = "Resources"
     smaller = ClauseMap.model_validate(data)
@@ -439,3 +437,40 @@ def test_sync_only_flushes(clause_map: ClauseMap) -> None:
     with Session(engine) as session:
         assert session.exec(select(Clause)).first() is None
     engine.dispose()
+
+
+def test_each_link_carries_its_basis(clause_map: ClauseMap) -> None:
+    """Annex A types link as annex_a, other documents as maintain, other records as retain; 8.2's suggested
+    measures (可采取以下措施) are recommended only. The database row carries the same basis."""
+    from app.clauses.models import DocTypeClause
+    from app.clauses.service import sync_clause_map
+
+    training = clause_map.clause("8.2")
+    assert training is not None
+    assert {code: clause_map.link_basis(training, code) for code in training.doc_types} == {
+        "COMPETENCE_COMMUNICATION_TRAINING_PROCEDURE": "annex_a",
+        "TRAINING_PLAN": "recommended",
+        "TRAINING_RECORD": "recommended",
+        "PERFORMANCE_APPRAISAL_MEASURES": "recommended",
+    }
+    review = clause_map.clause("7.3.2")
+    assert review is not None
+    assert clause_map.link_basis(review, "GHG_INVENTORY_REPORT") == "retain"
+    scope = clause_map.clause("5.3")
+    assert scope is not None
+    assert clause_map.link_basis(scope, "CMS_SCOPE_BOUNDARY") == "maintain"
+
+    engine = _engine()
+    with Session(engine) as session:
+        sync_clause_map(session, clause_map)
+        session.commit()
+        row = session.get(DocTypeClause, ("TRAINING_PLAN", "8.2"))
+        assert row is not None and row.basis == "recommended"
+
+
+def test_a_basis_for_an_unlisted_type_is_refused() -> None:
+    text = CLAUSE_MAP.read_text(encoding="utf-8").replace(
+        "      TRAINING_PLAN: recommended\n", "      TRAINING_PLAN: recommended\n      CARBON_POLICY: maintain\n", 1
+    )
+    with pytest.raises(ClauseMapError, match="CARBON_POLICY"):
+        parse_clause_map(text)
