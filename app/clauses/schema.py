@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import Annotated, Literal, NoReturn
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -23,6 +23,8 @@ MAX_CHAPTER = 11
 CLAUSE_ID_PATTERN = r"^[1-9][0-9]*(\.[1-9][0-9]*)+$"
 DOC_TYPE_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$"
 ITEM_LABEL_PATTERN = r"^([a-z]|-)$"
+LETTER_PATTERN = r"^[a-z]$"
+BLOCK_KINDS: tuple[str, ...] = ("paragraph", "note", "list")
 
 # Why a clause asks for a document type: named in Annex A for the clause's group, the clause text says 保持
 # (maintain) or 保留 (retain) documented information, or 建立/制定 (establish) it; "recommended" marks the types of
@@ -35,7 +37,8 @@ Problem = tuple[int, str, str]  # (line, Chinese, English)
 
 
 class ClauseItem(BaseModel):
-    """A lettered item a) b) … of a clause, or a dash sub-item (label "-")."""
+    """A lettered item a) b) … of a clause, or a dash sub-item (label "-"): the flat form derived from the blocks,
+    kept for clients and the audit checklist."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -43,6 +46,93 @@ class ClauseItem(BaseModel):
     text: str = Field(min_length=1)
     # A short Chinese heading telling apart the lists of a clause that has more than one (e.g. 目标可包括 / 指标可包括).
     group: str | None = Field(default=None, min_length=1)
+    editorial_note_zh: str | None = None
+    editorial_note_en: str | None = None
+
+
+class _Verbatim(BaseModel):
+    """Text quoted verbatim from the standard. Where the standard itself is defective (a sentence cut short, an
+    English word in the Chinese text) the text stays as printed and an editorial note says so, in both languages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+    editorial_note_zh: str | None = Field(default=None, min_length=1)
+    editorial_note_en: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _note_in_both_languages(self) -> _Verbatim:
+        if (self.editorial_note_zh is None) != (self.editorial_note_en is None):
+            raise ValueError("editorial_note_zh and editorial_note_en go together / 编者注须同时给出中英文")
+        return self
+
+
+class SubItem(_Verbatim):
+    """An unlettered item nested under a lettered one (the standard's "-" or "——")."""
+
+
+class ListItem(_Verbatim):
+    """An item of a list: lettered a) b) …, or unlettered ("——") when the list has no letters."""
+
+    label: str | None = Field(default=None, pattern=LETTER_PATTERN)
+    sub_items: list[SubItem] = Field(default_factory=list)
+
+
+class ParagraphBlock(_Verbatim):
+    kind: Literal["paragraph"]
+
+
+class NoteBlock(_Verbatim):
+    """A note of the standard (注：…), shown as a note, never as a requirement."""
+
+    kind: Literal["note"]
+
+
+class ListBlock(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["list"]
+    # A short Chinese heading telling apart the lists of a clause that has more than one.
+    group: str | None = Field(default=None, min_length=1)
+    items: list[ListItem] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_style(self) -> ListBlock:
+        lettered = {item.label is not None for item in self.items}
+        if len(lettered) > 1:
+            raise ValueError("a list is either lettered or unlettered / 一个列表的条目须全部带字母或全部不带字母")
+        if False in lettered and any(item.sub_items for item in self.items):
+            raise ValueError("only lettered items carry sub-items / 只有带字母的条目可以有下级条目")
+        return self
+
+
+Block = Annotated[ParagraphBlock | NoteBlock | ListBlock, Field(discriminator="kind")]
+
+
+def flat_items(blocks: Iterable[ParagraphBlock | NoteBlock | ListBlock]) -> list[ClauseItem]:
+    """The items of every list in order, sub-items right after their item with label "-" (the flat form)."""
+    out: list[ClauseItem] = []
+    for block in blocks:
+        if not isinstance(block, ListBlock):
+            continue
+        for item in block.items:
+            notes = {"editorial_note_zh": item.editorial_note_zh, "editorial_note_en": item.editorial_note_en}
+            out.append(ClauseItem(label=item.label or "-", text=item.text, group=block.group, **notes))
+            for sub in item.sub_items:
+                sub_notes = {"editorial_note_zh": sub.editorial_note_zh, "editorial_note_en": sub.editorial_note_en}
+                out.append(ClauseItem(label="-", text=sub.text, group=block.group, **sub_notes))
+    return out
+
+
+def lead_in_text(blocks: Iterable[ParagraphBlock | NoteBlock | ListBlock]) -> str:
+    """The paragraphs (and notes, as 注：…) joined by newlines: the flat `requirement_zh` kept for clients."""
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, ParagraphBlock):
+            lines.append(block.text)
+        elif isinstance(block, NoteBlock):
+            lines.append(f"注：{block.text}")
+    return "\n".join(lines)
 
 
 class ClauseSpec(BaseModel):
@@ -53,20 +143,32 @@ class ClauseSpec(BaseModel):
     id: str = Field(pattern=CLAUSE_ID_PATTERN, max_length=16)
     title_zh: str = Field(min_length=1, max_length=200)
     title_en: str = Field(min_length=1, max_length=300)
-    requirement_zh: str = ""
-    items: list[ClauseItem] = Field(default_factory=list)
+    # The requirement text in the standard's order: paragraphs, notes and lists, each verbatim.
+    blocks: list[Block] = Field(default_factory=list)
     doc_types: list[str] = Field(default_factory=list)
     # The basis of a link where it is not the default (see `ClauseMap.link_basis`), keyed by doc type code.
     link_basis: dict[str, LinkBasis] = Field(default_factory=dict)
+    # Chapter 4 only: a principle is carried out by these clauses (their records are its evidence), and why.
+    supported_by: list[str] = Field(default_factory=list)
+    support_zh: str | None = Field(default=None, min_length=1)
+    support_en: str | None = Field(default=None, min_length=1)
 
     @property
     def chapter(self) -> str:
         return chapter_of(self.id)
 
     @property
+    def requirement_zh(self) -> str:
+        return lead_in_text(self.blocks)
+
+    @property
+    def items(self) -> list[ClauseItem]:
+        return flat_items(self.blocks)
+
+    @property
     def has_requirement(self) -> bool:
         """True when the clause has text of its own (not a bare heading such as 7.3)."""
-        return bool(self.requirement_zh.strip() or self.items)
+        return bool(self.blocks)
 
 
 class DocTypeSpec(BaseModel):
@@ -246,6 +348,8 @@ def cross_check(clause_map: ClauseMap) -> list[Issue]:
                     )
                 )
 
+    issues += _check_principles(clause_map, seen_ids)
+
     for k, doc_type in enumerate(clause_map.doc_types):
         if doc_type.code not in used:
             issues.append(
@@ -255,6 +359,47 @@ def cross_check(clause_map: ClauseMap) -> list[Issue]:
                     f"doc type '{doc_type.code}' serves no clause",
                 )
             )
+    return issues
+
+
+def _check_principles(clause_map: ClauseMap, known_ids: set[str]) -> list[Issue]:
+    """Chapter 4 states principles: no document type of its own (never counted), evidence found in other clauses."""
+    issues: list[Issue] = []
+    for i, clause in enumerate(clause_map.clauses):
+        principle = clause.chapter == str(MIN_CHAPTER)
+        if principle and clause.doc_types:
+            issues.append(
+                Issue(
+                    ("clauses", i, "doc_types"),
+                    f"第 4 章原则 '{clause.id}' 不应直接要求文件类型（请用 supported_by 指向落实它的条款）",
+                    f"principle '{clause.id}' must not require doc types (use supported_by to name the clauses)",
+                )
+            )
+        if not principle and (clause.supported_by or clause.support_zh or clause.support_en):
+            issues.append(
+                Issue(
+                    ("clauses", i, "supported_by"),
+                    f"只有第 4 章原则可以有 supported_by（'{clause.id}'）",
+                    f"only chapter 4 principles take supported_by ('{clause.id}')",
+                )
+            )
+        if principle and clause.supported_by and not (clause.support_zh and clause.support_en):
+            issues.append(
+                Issue(
+                    ("clauses", i, "supported_by"),
+                    f"原则 '{clause.id}' 须用 support_zh 和 support_en 说明这些条款如何落实它",
+                    f"principle '{clause.id}' needs support_zh and support_en explaining its supporting clauses",
+                )
+            )
+        for j, ref in enumerate(clause.supported_by):
+            if ref not in known_ids or chapter_of(ref) == str(MIN_CHAPTER):
+                issues.append(
+                    Issue(
+                        ("clauses", i, "supported_by", j),
+                        f"原则 '{clause.id}' 引用的 '{ref}' 不是第 5–11 章的条款",
+                        f"principle '{clause.id}' names '{ref}', which is not a clause of chapters 5–11",
+                    )
+                )
     return issues
 
 
@@ -347,7 +492,7 @@ def _describe(error: ErrorDetails, lines: dict[YamlPath, int]) -> list[Problem]:
     if isinstance(original, ClauseMapIssues):
         return [(_line_of(i.path, lines), i.zh, i.en) for i in original.issues]
 
-    loc: YamlPath = tuple(error["loc"])
+    loc: YamlPath = _without_tags(tuple(error["loc"]))
     where = _format_path(loc)
     kind = error["type"]
     field = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
@@ -375,6 +520,17 @@ def _describe(error: ErrorDetails, lines: dict[YamlPath, int]) -> list[Problem]:
         ]
     msg = error.get("msg", kind)
     return [(_line_of(loc, lines), f"字段 '{field or where}' 无效：{msg}", f"invalid '{where}': {msg}")]
+
+
+def _without_tags(loc: YamlPath) -> YamlPath:
+    """Drop the block kind pydantic puts in the location of a discriminated union (blocks[3].list.items[0] →
+    blocks[3].items[0]), so the location is a path in the YAML document again."""
+    out: list[str | int] = []
+    for part in loc:
+        if part in BLOCK_KINDS and len(out) >= 2 and out[-2] == "blocks" and isinstance(out[-1], int):
+            continue
+        out.append(part)
+    return tuple(out)
 
 
 def _format_path(path: YamlPath) -> str:
