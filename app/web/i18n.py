@@ -137,7 +137,6 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "clause.doc_types": ("相关文件类型", "Document types"),
     "clause.basis": ("依据", "basis"),
-    "clause.note": ("注：", "Note: "),
     "clause.editorial_note": ("编者注", "Editorial note"),
     "clause.principle": ("基本原则", "Principle"),
     "clause.principle_intro": (
