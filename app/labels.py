@@ -48,6 +48,14 @@ LABELS: dict[str, dict[str, Pair]] = {
     },
     "access": {"public": ("公开", "public"), "internal": ("内部", "internal"), "restricted": ("受限", "restricted")},
     "kind": {"document": ("文件", "document"), "record": ("记录", "record")},
+    # why a clause asks for a document type (app/clauses/schema.py LinkBasis)
+    "basis": {
+        "annex_a": ("附录 A 列明", "named in Annex A"),
+        "maintain": ("条文要求保持", "the clause says maintain (保持)"),
+        "retain": ("条文要求保留", "the clause says retain (保留)"),
+        "establish": ("条文要求建立/制定", "the clause says establish (建立/制定)"),
+        "recommended": ("建议措施，不计入覆盖率", "recommended only, not counted"),
+    },
     # readiness of a clause, a chapter, the whole park (app/readiness)
     "status": {
         "met": ("已满足", "met"),

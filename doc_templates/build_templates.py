@@ -10,8 +10,8 @@ knows is filled at render time by app.reports.render:
 - `park` (name, code), `document` (control_no, title, owner_unit, access_level_zh), `revision` (number,
   change_reason), `today`, `record` (period), `doc_type` (code, title_zh, title_en, kind_zh, description_zh,
   review_cycle, retention, approver_zh, sign_zh), and
-- `clauses`: the clauses the type serves, with their requirement paragraphs and lettered items quoted from the
-  clause map at render time (so a template never drifts from the map), and `clause_index[id]` for tables.
+- `clauses`: the clauses the type serves, with their requirement text (`lines`, in the standard's order) quoted
+  from the clause map at render time (so a template never drifts from the map), and `clause_index[id]` for tables.
 
 The outlines (OUTLINES) give each type its own headings, guidance (【…】 marks what the park must write) and tables.
 """
@@ -883,16 +883,9 @@ def build_one(code: str, outline: list[Section], path: Path) -> None:
     )
     _para(doc, "{%p for clause in clauses %}")
     doc.add_heading("{{ clause.id }} {{ clause.title_zh }}", level=2)
-    _para(doc, "{%p for text in clause.paragraphs %}")
-    _para(doc, "{{ text }}")
-    _para(doc, "{%p endfor %}")
-    _para(doc, "{%p for group in clause.groups %}")
-    _para(doc, "{%p if group.title %}")
-    _para(doc, "{{ group.title }}：", bold=True)
-    _para(doc, "{%p endif %}")
-    _para(doc, "{%p for item in group.items %}")
-    _para(doc, "{{ item.mark }} {{ item.text }}")
-    _para(doc, "{%p endfor %}")
+    # The requirement in the standard's order: paragraphs, notes, items and their sub-items, editorial notes.
+    _para(doc, "{%p for line in clause.lines %}")
+    _para(doc, "{{ line.text }}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
 

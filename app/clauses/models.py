@@ -21,8 +21,15 @@ class Clause(SQLModel, table=True):
     title_zh: str = Field(max_length=200)
     title_en: str = Field(max_length=300)
     requirement_zh: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    # The lettered items a) b) … as a JSON list of {"label": "a", "text": "…"}.
+    # The lettered items a) b) … as a JSON list of {"label": "a", "text": "…"}: the flat form derived from the
+    # blocks (sub-items labelled "-"), kept for clients and the audit checklist; `requirement_zh` likewise.
     items_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    # The requirement in the standard's order: JSON list of app.clauses.schema blocks (paragraph, note, list).
+    blocks_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    # Chapter 4 principles: the clause ids whose records are their evidence, and why (Chinese, English).
+    supported_by_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    support_zh: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    support_en: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     sort_key: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 
 

@@ -1,6 +1,5 @@
 """Reading the clause map: the clause list, one clause in full (with its readiness), the required document types."""
 
-import json
 from datetime import date
 from typing import Any
 
@@ -9,7 +8,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.clauses.models import Clause, DocType, DocTypeClause
+from app.clauses.schema import ClauseItem, flat_items, lead_in_text
+from app.clauses.text import AnyBlock, blocks_of, supported_by
 from app.errors import NotFound
+from app.labels import label_pair
 from app.readiness import service as readiness
 from app.users.models import User
 
@@ -24,10 +26,8 @@ class ClausePublic(BaseModel):
     title_en: str
 
 
-class ClauseItemPublic(BaseModel):
-    label: str
-    text: str
-    group: str | None = None
+# The flat lettered items (sub-items labelled "-"), derived from the blocks for older clients.
+ClauseItemPublic = ClauseItem
 
 
 class DocTypePublic(BaseModel):
@@ -42,11 +42,27 @@ class DocTypePublic(BaseModel):
     clauses: list[str]
 
 
+class ClauseDocTypePublic(DocTypePublic):
+    # Why this clause asks for the type: annex_a | maintain | retain | establish | recommended (recommended is
+    # shown and never counted).
+    basis: str
+    basis_zh: str
+    basis_en: str
+
+
 class ClauseDetail(ClausePublic):
+    # The requirement in the standard's order: paragraphs, notes, lists (items with nested sub-items), each with
+    # the editorial note where the standard's own text is defective.
+    requirement_blocks: list[AnyBlock]
+    # Derived from the blocks for older clients: the paragraphs joined, and the lettered items in one flat list.
     requirement_zh: str
-    # The lettered items a) b) … of the requirement text.
     requirement_items: list[ClauseItemPublic]
-    doc_types: list[DocTypePublic]
+    # Chapter 4 only: a principle is shown with the clauses that carry it out and never counted in readiness.
+    principle: bool
+    supported_by: list[ClausePublic]
+    support_zh: str
+    support_en: str
+    doc_types: list[ClauseDocTypePublic]
     # The same readiness items as in GET /api/readiness (empty for clauses without required documents).
     status: str | None
     coverage: float | None
@@ -61,12 +77,30 @@ def _clause_order(clause: Clause) -> tuple[int, int, str]:
     return (int(clause.chapter) if clause.chapter.isdigit() else 99, clause.sort_key, clause.id)
 
 
+def _clause_public(row: Clause) -> ClausePublic:
+    return ClausePublic(
+        id=row.id, chapter=row.chapter, parent_id=row.parent_id, title_zh=row.title_zh, title_en=row.title_en
+    )
+
+
 def list_clauses(session: Session) -> list[ClausePublic]:
     rows = session.execute(select(Clause).where(col(Clause.chapter).in_(CHAPTERS))).scalars().all()
+    return [_clause_public(row) for row in sorted(rows, key=_clause_order)]
+
+
+def principles(session: Session) -> list[dict[str, Any]]:
+    """Chapter 4's principles, each with the clauses whose records are its evidence (for the dashboard)."""
+    rows = session.execute(select(Clause).where(col(Clause.chapter) == "4")).scalars().all()
+    titles = {row.id: row for row in session.execute(select(Clause)).scalars()}
     return [
-        ClausePublic(
-            id=row.id, chapter=row.chapter, parent_id=row.parent_id, title_zh=row.title_zh, title_en=row.title_en
-        )
+        {
+            "id": row.id,
+            "title_zh": row.title_zh,
+            "title_en": row.title_en,
+            "support_zh": row.support_zh,
+            "support_en": row.support_en,
+            "supported_by": [_clause_public(titles[cid]) for cid in supported_by(row) if cid in titles],
+        }
         for row in sorted(rows, key=_clause_order)
     ]
 
@@ -129,10 +163,18 @@ def clause_detail(session: Session, *, clause_id: str, user: User, as_of: date |
         if links
         else []
     )
-    try:
-        items = [ClauseItemPublic(**item) for item in json.loads(clause.items_json or "[]")]
-    except (ValueError, TypeError):
-        items = []
+    bases = dict(
+        session.execute(
+            select(col(DocTypeClause.doc_type), col(DocTypeClause.basis)).where(
+                col(DocTypeClause.clause_id) == clause_id
+            )
+        ).all()
+    )
+    blocks = blocks_of(clause)
+    support_ids = supported_by(clause)
+    support_rows = {
+        row.id: row for row in session.execute(select(Clause).where(col(Clause.id).in_(support_ids))).scalars()
+    }
     entry = readiness.clause_readiness(session, park_id=user.park_id, clause_id=clause_id, as_of=as_of, user=user)
     if entry is not None:  # the clause's own fields are already at the top level
         entry = {key: value for key, value in entry.items() if key not in ("id", "chapter", "title_zh", "title_en")}
@@ -142,9 +184,22 @@ def clause_detail(session: Session, *, clause_id: str, user: User, as_of: date |
         parent_id=clause.parent_id,
         title_zh=clause.title_zh,
         title_en=clause.title_en,
-        requirement_zh=clause.requirement_zh,
-        requirement_items=items,
-        doc_types=[_doc_type_public(row, links.get(row.code, [])) for row in types],
+        requirement_blocks=blocks,
+        requirement_zh=lead_in_text(blocks),
+        requirement_items=flat_items(blocks),
+        principle=clause.chapter == "4",
+        supported_by=[_clause_public(support_rows[cid]) for cid in support_ids if cid in support_rows],
+        support_zh=clause.support_zh,
+        support_en=clause.support_en,
+        doc_types=[
+            ClauseDocTypePublic(
+                **_doc_type_public(row, links.get(row.code, [])).model_dump(),
+                basis=bases.get(row.code, ""),
+                basis_zh=label_pair("basis", bases.get(row.code))[0],
+                basis_en=label_pair("basis", bases.get(row.code))[1],
+            )
+            for row in types
+        ],
         status=entry["status"] if entry else None,
         coverage=entry["coverage"] if entry else None,
         progress=entry["progress"] if entry else None,

@@ -11,78 +11,53 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import NoReturn
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
-MIN_CHAPTER = 4
-MAX_CHAPTER = 11
-
-CLAUSE_ID_PATTERN = r"^[1-9][0-9]*(\.[1-9][0-9]*)+$"
-DOC_TYPE_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$"
-ITEM_LABEL_PATTERN = r"^([a-z]|-)$"
-
-# Why a clause asks for a document type: named in Annex A for the clause's group, the clause text says 保持
-# (maintain) or 保留 (retain) documented information, or 建立/制定 (establish) it; "recommended" marks the types of
-# a clause that only suggests measures (8.2 可采取以下措施): shown, never counted in coverage.
-LinkBasis = Literal["annex_a", "maintain", "retain", "establish", "recommended"]
-LINK_BASES: tuple[str, ...] = ("annex_a", "maintain", "retain", "establish", "recommended")
+from app.clauses.specs import (
+    BLOCK_KINDS,
+    LINK_BASES,
+    MAX_CHAPTER,
+    MIN_CHAPTER,
+    Block,
+    ClauseItem,
+    ClauseSpec,
+    DocTypeSpec,
+    LinkBasis,
+    ListBlock,
+    ListItem,
+    NoteBlock,
+    ParagraphBlock,
+    SubItem,
+    chapter_of,
+    flat_items,
+    lead_in_text,
+)
 
 YamlPath = tuple[str | int, ...]  # a location inside the YAML document: keys and list indices
 Problem = tuple[int, str, str]  # (line, Chinese, English)
 
-
-class ClauseItem(BaseModel):
-    """A lettered item a) b) … of a clause, or a dash sub-item (label "-")."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    label: str = Field(pattern=ITEM_LABEL_PATTERN)
-    text: str = Field(min_length=1)
-    # A short Chinese heading telling apart the lists of a clause that has more than one (e.g. 目标可包括 / 指标可包括).
-    group: str | None = Field(default=None, min_length=1)
-
-
-class ClauseSpec(BaseModel):
-    """A clause or sub-clause of chapters 4 to 11."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(pattern=CLAUSE_ID_PATTERN, max_length=16)
-    title_zh: str = Field(min_length=1, max_length=200)
-    title_en: str = Field(min_length=1, max_length=300)
-    requirement_zh: str = ""
-    items: list[ClauseItem] = Field(default_factory=list)
-    doc_types: list[str] = Field(default_factory=list)
-    # The basis of a link where it is not the default (see `ClauseMap.link_basis`), keyed by doc type code.
-    link_basis: dict[str, LinkBasis] = Field(default_factory=dict)
-
-    @property
-    def chapter(self) -> str:
-        return chapter_of(self.id)
-
-    @property
-    def has_requirement(self) -> bool:
-        """True when the clause has text of its own (not a bare heading such as 7.3)."""
-        return bool(self.requirement_zh.strip() or self.items)
-
-
-class DocTypeSpec(BaseModel):
-    """A required document type: a document (保持: maintained, approved, published) or a record (保留: retained)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(pattern=DOC_TYPE_CODE_PATTERN, max_length=48)
-    title_zh: str = Field(min_length=1, max_length=200)
-    title_en: str = Field(min_length=1, max_length=300)
-    kind: Literal["document", "record"]
-    approver_role: Literal["approver", "top_management"]
-    review_cycle_months: int | None = Field(default=None, gt=0)
-    retention_years: int | None = Field(default=None, gt=0)
-    annex_a: bool = False
-    description_zh: str = ""
+# Re-exported: the entries and block models are part of the clause map's schema.
+__all__ = [
+    "LINK_BASES",
+    "Block",
+    "ClauseItem",
+    "ClauseMap",
+    "ClauseSpec",
+    "DocTypeSpec",
+    "LinkBasis",
+    "ListBlock",
+    "ListItem",
+    "NoteBlock",
+    "ParagraphBlock",
+    "SubItem",
+    "chapter_of",
+    "flat_items",
+    "lead_in_text",
+]
 
 
 @dataclass(frozen=True)
@@ -150,11 +125,6 @@ class ClauseMap(BaseModel):
     def clauses_of(self, code: str) -> list[str]:
         """The ids of the clauses a document type serves, in file order."""
         return [c.id for c in self.clauses if code in c.doc_types]
-
-
-def chapter_of(clause_id: str) -> str:
-    """The chapter of a clause id: chapter_of("7.3.2") == "7"."""
-    return clause_id.split(".", 1)[0]
 
 
 def parent_id_of(clause_id: str, known_ids: Iterable[str]) -> str | None:
@@ -246,6 +216,8 @@ def cross_check(clause_map: ClauseMap) -> list[Issue]:
                     )
                 )
 
+    issues += _check_principles(clause_map, seen_ids)
+
     for k, doc_type in enumerate(clause_map.doc_types):
         if doc_type.code not in used:
             issues.append(
@@ -255,6 +227,47 @@ def cross_check(clause_map: ClauseMap) -> list[Issue]:
                     f"doc type '{doc_type.code}' serves no clause",
                 )
             )
+    return issues
+
+
+def _check_principles(clause_map: ClauseMap, known_ids: set[str]) -> list[Issue]:
+    """Chapter 4 states principles: no document type of its own (never counted), evidence found in other clauses."""
+    issues: list[Issue] = []
+    for i, clause in enumerate(clause_map.clauses):
+        principle = clause.chapter == str(MIN_CHAPTER)
+        if principle and clause.doc_types:
+            issues.append(
+                Issue(
+                    ("clauses", i, "doc_types"),
+                    f"第 4 章原则 '{clause.id}' 不应直接要求文件类型（请用 supported_by 指向落实它的条款）",
+                    f"principle '{clause.id}' must not require doc types (use supported_by to name the clauses)",
+                )
+            )
+        if not principle and (clause.supported_by or clause.support_zh or clause.support_en):
+            issues.append(
+                Issue(
+                    ("clauses", i, "supported_by"),
+                    f"只有第 4 章原则可以有 supported_by（'{clause.id}'）",
+                    f"only chapter 4 principles take supported_by ('{clause.id}')",
+                )
+            )
+        if principle and clause.supported_by and not (clause.support_zh and clause.support_en):
+            issues.append(
+                Issue(
+                    ("clauses", i, "supported_by"),
+                    f"原则 '{clause.id}' 须用 support_zh 和 support_en 说明这些条款如何落实它",
+                    f"principle '{clause.id}' needs support_zh and support_en explaining its supporting clauses",
+                )
+            )
+        for j, ref in enumerate(clause.supported_by):
+            if ref not in known_ids or chapter_of(ref) == str(MIN_CHAPTER):
+                issues.append(
+                    Issue(
+                        ("clauses", i, "supported_by", j),
+                        f"原则 '{clause.id}' 引用的 '{ref}' 不是第 5–11 章的条款",
+                        f"principle '{clause.id}' names '{ref}', which is not a clause of chapters 5–11",
+                    )
+                )
     return issues
 
 
@@ -347,7 +360,7 @@ def _describe(error: ErrorDetails, lines: dict[YamlPath, int]) -> list[Problem]:
     if isinstance(original, ClauseMapIssues):
         return [(_line_of(i.path, lines), i.zh, i.en) for i in original.issues]
 
-    loc: YamlPath = tuple(error["loc"])
+    loc: YamlPath = _without_tags(tuple(error["loc"]))
     where = _format_path(loc)
     kind = error["type"]
     field = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
@@ -375,6 +388,17 @@ def _describe(error: ErrorDetails, lines: dict[YamlPath, int]) -> list[Problem]:
         ]
     msg = error.get("msg", kind)
     return [(_line_of(loc, lines), f"字段 '{field or where}' 无效：{msg}", f"invalid '{where}': {msg}")]
+
+
+def _without_tags(loc: YamlPath) -> YamlPath:
+    """Drop the block kind pydantic puts in the location of a discriminated union (blocks[3].list.items[0] →
+    blocks[3].items[0]), so the location is a path in the YAML document again."""
+    out: list[str | int] = []
+    for part in loc:
+        if part in BLOCK_KINDS and len(out) >= 2 and out[-2] == "blocks" and isinstance(out[-1], int):
+            continue
+        out.append(part)
+    return tuple(out)
 
 
 def _format_path(path: YamlPath) -> str:

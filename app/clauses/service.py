@@ -68,6 +68,11 @@ def items_json(spec: ClauseSpec) -> str:
     return json.dumps([item.model_dump(exclude_none=True) for item in spec.items], ensure_ascii=False)
 
 
+def blocks_json(spec: ClauseSpec) -> str:
+    """The requirement blocks as stored in `Clause.blocks_json` (app.clauses.text reads them back)."""
+    return json.dumps([block.model_dump(exclude_none=True) for block in spec.blocks], ensure_ascii=False)
+
+
 def _clause_values(spec: ClauseSpec, clause_map: ClauseMap, sort_key: int) -> dict[str, Any]:
     return {
         "chapter": chapter_of(spec.id),
@@ -76,6 +81,10 @@ def _clause_values(spec: ClauseSpec, clause_map: ClauseMap, sort_key: int) -> di
         "title_en": spec.title_en,
         "requirement_zh": spec.requirement_zh,
         "items_json": items_json(spec),
+        "blocks_json": blocks_json(spec),
+        "supported_by_json": json.dumps(spec.supported_by),
+        "support_zh": spec.support_zh or "",
+        "support_en": spec.support_en or "",
         "sort_key": sort_key,
     }
 

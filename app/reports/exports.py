@@ -175,6 +175,8 @@ text-align:left;vertical-align:top;font-size:.92em}th{background:#eef5f0}
 .gap,.missing{color:#b00020;font-weight:bold}.not_applicable{color:#666}
 .req{background:#f7f7f2;padding:.5em 1em;border-left:4px solid #ccc}.mono{font-family:monospace;font-size:.85em;
 word-break:break-all}.muted{color:#666}
+.req p{margin:.25em 0}.req .item{padding-left:1em}.req .sub{padding-left:2.5em}.req .note{font-size:.92em}
+.req .editorial{padding-left:2.5em;font-size:.88em;color:#6b5200}
 </style></head><body>
 <h1>{{ park.name }}（{{ park.code }}）碳排放管理体系证据包 / Evidence package</h1>
 <p>范围 / scope：<b>{{ scope.label }}</b>　生成时间 / generated：{{ generated_at }}（UTC）
@@ -194,10 +196,8 @@ word-break:break-all}.muted{color:#666}
 　覆盖率 {{ pct(clause.coverage) }}　进展 {{ pct(clause.progress) }}
 {% if clause.not_applicable_reason %}　不适用理由：{{ clause.not_applicable_reason }}{% endif %}</p>
 {% set text = texts.get(clause.id) %}{% if text %}<div class="req">
-{% for para in text.paragraphs %}<p>{{ para }}</p>{% endfor %}
-{% for group in text.groups %}{% if group.title %}<p><b>{{ group.title }}：</b></p>{% endif %}<ul>
-{% for item in group.items %}<li>{{ item.mark }} {{ item.text }}</li>{% endfor %}</ul>{% endfor %}
-</div>{% endif %}
+{% for line in text.lines %}<p class="{{ line.kind }}">{{ line.text }}</p>
+{% endfor %}</div>{% endif %}
 <table><tr><th>所需文件化信息 / required</th><th>状态 / status</th><th>说明 / reason</th><th>证据 / evidence</th></tr>
 {% for item in clause["items"] %}<tr><td>{{ item.title_zh }}<br><span class="muted">{{ item.doc_type }}
 （{{ kind_labels[item.kind] }}）</span></td><td class="{{ item.status }}">{{ item_labels[item.status] }}</td>

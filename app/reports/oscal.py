@@ -1,8 +1,9 @@
 """OSCAL 1.1 JSON: the clause map as a catalog, and a park's readiness as assessment results.
 
 - Catalog: one group per chapter (`ch7`), one control per clause (`c7.3`, sub-clauses nested as `c7.3.2`; OSCAL
-  ids must start with a letter), a `statement` part with the requirement and its lettered items, and an
-  `assessment-objective` part per clause (`c7.3.2_obj`) with one sub-part per required document type
+  ids must start with a letter), a `statement` part with the requirement's paragraphs, notes and items (sub-items
+  nested) in the standard's order, and an `assessment-objective` part per clause (`c7.3.2_obj`) with one
+  sub-part per required document type
   (`c7.3.2_obj.emission_review_record`).
 - Assessment results: one result for the park's readiness; one finding per clause (target: the clause objective)
   and per required document type (target: its sub-objective), state satisfied / not-satisfied, with readiness
@@ -12,7 +13,6 @@ UUIDs are uuid5, so the same input always gives the same ids.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime, time
 from typing import Any
@@ -21,6 +21,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.clauses.models import Clause, DocType, DocTypeClause
+from app.clauses.schema import ListItem, NoteBlock, ParagraphBlock, SubItem
+from app.clauses.text import blocks_of
 from app.common import utcnow
 from app.readiness import service as readiness
 from app.users.models import Park, User
@@ -58,6 +60,53 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def _editorial(part: ParagraphBlock | ListItem | SubItem) -> list[dict[str, Any]]:
+    if not part.editorial_note_zh:
+        return []
+    value = f"{part.editorial_note_zh} / {part.editorial_note_en}"
+    return [{"name": "editorial-note", "ns": NS, "value": value}]
+
+
+def _statement(clause: Clause) -> dict[str, Any]:
+    """The requirement as a statement whose parts follow the standard's order: paragraphs and notes as parts of
+    class paragraph / note, each lettered item as an item part with its sub-items nested in it."""
+    base = f"{control_id(clause.id)}_smt"
+    parts: list[dict[str, Any]] = []
+
+    def next_id() -> str:
+        return f"{base}.{len(parts) + 1}"
+
+    for block in blocks_of(clause):
+        if isinstance(block, ParagraphBlock | NoteBlock):
+            notes = _editorial(block) if isinstance(block, ParagraphBlock) else []
+            para: dict[str, Any] = {"id": next_id(), "name": "item", "class": block.kind, "prose": block.text}
+            parts.append(para | ({"props": notes} if notes else {}))
+            continue
+        for item in block.items:
+            props: list[dict[str, Any]] = [{"name": "label", "value": item.label or "—"}]
+            props += [{"name": "group", "ns": NS, "value": block.group}] if block.group else []
+            part_id = next_id()
+            part: dict[str, Any] = {
+                "id": part_id,
+                "name": "item",
+                "props": props + _editorial(item),
+                "prose": item.text,
+            }
+            if item.sub_items:
+                part["parts"] = [
+                    {
+                        "id": f"{part_id}.{index}",
+                        "name": "item",
+                        "props": [{"name": "label", "value": "—"}, *_editorial(sub)],
+                        "prose": sub.text,
+                    }
+                    for index, sub in enumerate(item.sub_items, start=1)
+                ]
+            parts.append(part)
+    statement: dict[str, Any] = {"id": base, "name": "statement"}
+    return statement | ({"parts": parts} if parts else {"prose": clause.title_zh})
+
+
 def catalog(session: Session) -> dict[str, Any]:
     clauses = sorted(session.execute(select(Clause)).scalars().all(), key=lambda c: _sort_key(c.id))
     types = {row.code: row for row in session.execute(select(DocType)).scalars()}
@@ -70,23 +119,7 @@ def catalog(session: Session) -> dict[str, Any]:
     controls: dict[str, dict[str, Any]] = {}
     groups: dict[str, dict[str, Any]] = {}
     for clause in clauses:
-        items = json.loads(clause.items_json or "[]")
-        statement: dict[str, Any] = {
-            "id": f"{control_id(clause.id)}_smt",
-            "name": "statement",
-            "prose": clause.requirement_zh or clause.title_zh,
-        }
-        if items:
-            statement["parts"] = [
-                {
-                    "id": f"{control_id(clause.id)}_smt.{index}",
-                    "name": "item",
-                    "props": [{"name": "label", "value": item["label"] if item["label"] != "-" else "—"}]
-                    + ([{"name": "group", "ns": NS, "value": item["group"]}] if item.get("group") else []),
-                    "prose": item["text"],
-                }
-                for index, item in enumerate(items, start=1)
-            ]
+        statement = _statement(clause)
         parts = [statement]
         codes = links.get(clause.id, [])
         if codes:

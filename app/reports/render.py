@@ -8,7 +8,6 @@ quoted from the database copy of the clause map at render time, so templates nev
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -21,6 +20,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.clauses.models import Clause, DocKind, DocType, DocTypeClause
+from app.clauses.schema import ParagraphBlock, lead_in_text
+from app.clauses.text import blocks_of, item_groups, mark, text_lines
 from app.common import utcnow
 from app.config import get_settings
 from app.documents import service as documents
@@ -53,36 +54,37 @@ def _clause_sort_key(clause_id: str) -> list[int]:
 
 
 def clause_context(clause: Clause) -> SimpleNamespace:
-    """A clause as templates see it: requirement paragraphs, items, and items grouped as in the standard.
+    """A clause as templates see it: `lines`, the requirement in the standard's order (paragraphs, notes, items
+    with their marks, editorial notes); `groups`, its lists for tables (`clause_index['7.1'].groups[0].items`);
+    and the flat `paragraphs` and `items` kept for older templates.
 
     Namespaces, not dicts: in Jinja2 `clause.items` on a dict would be the dict's method.
     """
-    try:
-        raw_items = json.loads(clause.items_json or "[]")
-    except ValueError:
-        raw_items = []
-    items = [
+    blocks = blocks_of(clause)
+    groups = [
         SimpleNamespace(
-            label=item.get("label", ""),
-            text=item.get("text", ""),
-            group=item.get("group"),
-            mark="—" if item.get("label") == "-" else f"{item.get('label')})",
+            title=title,
+            items=[
+                SimpleNamespace(
+                    label=getattr(item, "label", None) or "-",
+                    text=item.text,
+                    group=title,
+                    mark=mark(item),
+                    editorial_note_zh=item.editorial_note_zh or "",
+                )
+                for item in items
+            ],
         )
-        for item in raw_items
+        for title, items in item_groups(blocks)
     ]
-    groups: list[SimpleNamespace] = []
-    for item in items:
-        if not groups or groups[-1].title != item.group:
-            groups.append(SimpleNamespace(title=item.group, items=[]))
-        groups[-1].items.append(item)
-    paragraphs = [line.strip() for line in (clause.requirement_zh or "").splitlines() if line.strip()]
     return SimpleNamespace(
         id=clause.id,
         title_zh=clause.title_zh,
         title_en=clause.title_en,
-        requirement_zh=clause.requirement_zh,
-        paragraphs=paragraphs,
-        items=items,
+        requirement_zh=lead_in_text(blocks),
+        lines=[SimpleNamespace(kind=kind, text=text) for kind, text in text_lines(blocks)],
+        paragraphs=[block.text for block in blocks if isinstance(block, ParagraphBlock)],
+        items=[item for group in groups for item in group.items],
         groups=groups,
     )
 

@@ -136,6 +136,20 @@ TEXT: dict[str, tuple[str, str]] = {
         "This clause has no required document type of its own and takes no part in readiness.",
     ),
     "clause.doc_types": ("相关文件类型", "Document types"),
+    "clause.basis": ("依据", "basis"),
+    "clause.editorial_note": ("编者注", "Editorial note"),
+    "clause.principle": ("基本原则", "Principle"),
+    "clause.principle_intro": (
+        "本条为第 4 章基本原则，不单独要求文件，也不计入覆盖率和进展；它由下列条款的文件和记录落实：",
+        "This is a chapter 4 principle: it asks for no document of its own and is not counted in coverage or "
+        "progress; the documents and records of these clauses carry it out:",
+    ),
+    "dash.principles": ("基本原则（第 4 章）", "Principles (chapter 4)"),
+    "dash.principles_intro": (
+        "基本原则不计入覆盖率和进展，其证据见所列条款。",
+        "Principles are not counted in coverage or progress; their evidence is in the clauses listed.",
+    ),
+    "dash.supported_by": ("落实条款", "Carried out by"),
     "clause.approver": ("批准", "approved by"),
     "clause.cycle": ("复审周期 %s 个月", "review every %s months"),
     # register

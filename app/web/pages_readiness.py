@@ -57,6 +57,7 @@ def dashboard(
         overdue_tasks=tasks.overdue_count(tasks.tasks_for(session, user, today)),
         today=today.isoformat(),
         historical=as_of is not None and as_of < today,
+        principles=clauses.principles(session),
     )
 
 

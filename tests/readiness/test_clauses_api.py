@@ -44,8 +44,12 @@ def test_clause_detail_has_its_lettered_items_types_and_readiness(park) -> None:
     assert labels[:4] == ["a", "b", "c", "d"]
     assert detail["requirement_items"][0]["text"].startswith("确定适用于碳排放的法律法规")
     assert detail["items"] == detail["readiness"]["items"] and detail["status"] == detail["readiness"]["status"]
-    assert [doc_type["code"] for doc_type in detail["doc_types"]] == ["EMISSION_REVIEW_RECORD", "GHG_INVENTORY_REPORT"]
-    assert detail["doc_types"][0]["clauses"] == ["7.3.2"] and detail["doc_types"][0]["kind"] == "record"
+    assert [doc_type["code"] for doc_type in detail["doc_types"]] == [
+        "CARBON_REVIEW_REPORT",
+        "EMISSION_REVIEW_RECORD",
+        "GHG_INVENTORY_REPORT",
+    ]
+    assert detail["doc_types"][1]["clauses"] == ["7.3.2"] and detail["doc_types"][1]["kind"] == "record"
     entry = detail["readiness"]
     assert entry["status"] == "gap" and entry["applicable"] is True and entry["not_applicable_reason"] is None
     assert (entry["coverage"], entry["progress"]) == (0.0, 0.0)
@@ -65,7 +69,17 @@ def test_clause_detail_has_its_lettered_items_types_and_readiness(park) -> None:
         ),
     )
     entry = park.client.get("/api/clauses/7.3.2", headers=park.headers("auditor")).json()["readiness"]
-    assert entry["status"] == "partial"  # the GHG inventory report is still missing
+    assert entry["status"] == "partial"  # the GHG inventory report and the carbon review report are missing
+    seed_document(
+        park,
+        "CARBON_REVIEW_REPORT",
+        rev(
+            "filed",
+            effective_from=now - 10 * timedelta(days=1),
+            period=(end - timedelta(days=364), end),
+            approver="审核甲",
+        ),
+    )
     seed_document(
         park,
         "GHG_INVENTORY_REPORT",
@@ -133,13 +147,13 @@ def test_coordinator_marks_a_clause_not_applicable_and_back(park) -> None:
     clause = clause_of(result, "7.3.3")
     assert clause["status"] == "not_applicable" and clause["applicable"] is False
     assert clause["not_applicable_reason"] == "园区不参与碳交易"
-    assert [item["status"] for item in clause["items"]] == ["not_applicable"]
+    assert [item["status"] for item in clause["items"]] == ["not_applicable"] * 2  # with the carbon review report
     assert clause["items"][0]["reason_zh"] == "条款不适用：园区不参与碳交易"
     counts, before_counts = result["overall"]["counts"], before["overall"]["counts"]
-    assert counts["applicable_items"] == before_counts["applicable_items"] - 1
-    assert counts["not_applicable_items"] == 1 and counts["missing"] == before_counts["missing"] - 1
+    assert counts["applicable_items"] == before_counts["applicable_items"] - 2
+    assert counts["not_applicable_items"] == 2 and counts["missing"] == before_counts["missing"] - 2
     chapter7 = next(chapter for chapter in result["chapters"] if chapter["id"] == "7")
-    assert chapter7["counts"]["not_applicable_items"] == 1
+    assert chapter7["counts"]["not_applicable_items"] == 2
     detail = park.client.get("/api/clauses/7.3.3", headers=park.headers("auditor")).json()["readiness"]
     assert detail["status"] == "not_applicable" and detail["not_applicable_reason"] == "园区不参与碳交易"
 

@@ -119,7 +119,13 @@ def test_evidence_package_for_a_clause(park):
     assert "批准" in index and "审核" in index  # signatures
     snapshot = json.loads(archive.read("readiness.json"))
     assert [clause["id"] for clause in snapshot["clauses"]] == ["5.3"]
-    assert snapshot["clauses"][0]["status"] == "met"
+    items = {item["doc_type"]: item["status"] for item in snapshot["clauses"][0]["items"]}
+    # 5.3 also asks for Annex A's management framework and its training and meeting documents
+    assert items == {
+        "CMS_SCOPE_BOUNDARY": "met",
+        "CARBON_MANAGEMENT_FRAMEWORK": "missing",
+        "CONTEXT_TRAINING_MEETING_DOCS": "missing",
+    }
 
 
 def test_index_escapes_what_users_wrote(park):

@@ -45,7 +45,26 @@ def test_catalog_shape(park):
     assert "c7.3.2" in controls and "c7.3.2" in {c["id"] for c in controls["c7.3"]["controls"]}
     policy = controls["c6.2"]
     statement = next(part for part in policy["parts"] if part["name"] == "statement")
-    assert next(item["prose"] for item in statement["parts"]) == "与国家和地方碳达峰碳中和政策相一致；"
+    prose = [part["prose"] for part in statement["parts"]]
+    assert prose[:2] == ["最高管理者应制定碳排放管理方针，碳排放管理方针应：", "与国家和地方碳达峰碳中和政策相一致；"]
+    assert statement["parts"][0]["class"] == "paragraph" and len(prose) == 8
+    # 7.1: each lead-in directly before its own list, the closing paragraph between the second and third lists
+    objectives = [(p.get("class"), p["prose"][:6]) for p in _statement(controls["c7.1"])["parts"]]
+    assert [kind for kind, _ in objectives] == ["paragraph"] + [None] * 5 + ["paragraph"] + [None] * 4 + [
+        "paragraph",
+        "paragraph",
+    ] + [None] * 7
+    # sub-items nest under their lettered item; the standard's defects carry an editorial note
+    review = _statement(controls["c10.3"])["parts"]
+    trends = next(p for p in review if p["prose"].startswith("碳排放管理体系绩效方面的信息"))
+    assert [sub["prose"] for sub in trends["parts"]] == [
+        "不符合和纠正措施；",
+        "监视和测量结果；",
+        "审核结果；",
+        "合规性评价结果。",
+    ]
+    outer = next(p for p in review if "外部 and 内部因素" in p["prose"])
+    assert any(prop["name"] == "editorial-note" for prop in outer["props"])
     objective = next(part for part in policy["parts"] if part["name"] == "assessment-objective")
     assert [part["id"] for part in objective["parts"]] == ["c6.2_obj.carbon_policy"]
     ids = _ids(body)
@@ -54,6 +73,10 @@ def test_catalog_shape(park):
     # stable: the same request gives the same uuid
     again = park.client.get("/api/exports/oscal/catalog.json", headers=park.headers("coordinator")).json()
     assert again["catalog"]["uuid"] == catalog["uuid"]
+
+
+def _statement(control: dict) -> dict:
+    return next(part for part in control["parts"] if part["name"] == "statement")
 
 
 def test_assessment_results_shape_and_targets(park):

@@ -62,7 +62,7 @@ def test_review_report_has_annex_b_chapters_and_live_data(park):
     assert "【待补充】" in text and "能源消费总量" in text  # what carbonms does not hold
     assert "第6章 组织与制度" in text  # readiness per chapter
     assert "编制并发布《碳排放管理基准》（7.5）。" in text  # a gap becomes a suggestion
-    assert "形成并归档《产业园区碳评审报告》（7.3.1）。" in text
+    assert "形成并归档《产业园区碳评审报告》（7.3.1、7.3.2、7.3.3、7.3.4、7.3.5）。" in text  # Annex A: 7.3
     assert len(document.inline_shapes) == 1  # the readiness chart, a PNG
     images = [part.blob for part in document.part.related_parts.values() if part.content_type == "image/png"]
     assert len(images) == 1 and images[0].startswith(b"\x89PNG\r\n\x1a\n")
