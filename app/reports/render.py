@@ -259,3 +259,33 @@ def register_from_template(
     )
     assert document.id is not None  # flushed
     return create_revision_from_template(session, actor, document.id)
+
+
+def blank_record_from_template(session: Session, *, actor: User, doc_type_code: str, period: str = "") -> bytes:
+    """The register page's "按模板起草" for a record: its type's template filled with the park and the period.
+
+    Nothing is stored: the person fills it in and registers it with the record form (a record's file is its content).
+    """
+    if not documents.may_register_type(actor, doc_type_code, DocKind.record):
+        raise Forbidden(
+            "您无权登记此类记录",
+            "You may not register records of this type",
+            audit=refusal(actor, Rule.role, "doc_type", doc_type_code),
+        )
+    doc_type = documents.get_doc_type(session, doc_type_code)
+    if doc_type.kind != DocKind.record:
+        raise Invalid(f"“{doc_type.title_zh}”不是记录类型", f"“{doc_type.code}” is not a record type")
+    period = (period or "").strip()
+    if period:
+        documents.parse_period(period)  # a bad period is refused in the same words as on registration
+    park = session.get_one(Park, actor.park_id)
+    context = build_context(
+        session,
+        park=park,
+        doc_type=doc_type,
+        control_no="【登记后编号】",
+        title=doc_type.title_zh,
+        owner_unit=actor.unit or "",
+        period=period,
+    )
+    return render_docx(doc_type.code, context)

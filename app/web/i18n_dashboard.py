@@ -89,6 +89,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "upload the next revision.",
     ),
     "template.register_and_draft": ("登记并按模板起草", "Register and draft from the template"),
+    "template.record_label": (
+        "按模板起草：%s（下载填好后用上方表单登记）",
+        "Draft from the template: %s (fill it in, then register it above)",
+    ),
     "template.none": ("此文件类型没有模板。", "This document type has no template."),
     "flash.template_drafted": ("已按模板生成草稿版本。", "A draft revision was made from the template."),
     "flash.registered_drafted": (

@@ -7,7 +7,7 @@ only what the services let this user make (app.reports.access, app.audits.common
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from app.audits import service as audits
@@ -16,6 +16,7 @@ from app.clauses import queries as clause_queries
 from app.common import utcnow
 from app.db import SessionDep
 from app.deps import EntityId
+from app.documents import storage
 from app.documents.models import AccessLevel
 from app.errors import Forbidden
 from app.events.refusals import Rule, refusal
@@ -33,6 +34,7 @@ router = APIRouter()
 
 # How many past years the Annex B report's year list offers (any year in range can still be typed in the API).
 YEARS_SHOWN = 6
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @router.get("/reports")
@@ -99,3 +101,16 @@ def register_from_template(
         control_no=control_no or None,
     )
     return see_other(f"/documents/{revision.document_id}?done=registered_drafted")
+
+
+@router.get("/records/new/template.docx")
+def record_template(
+    session: SessionDep,
+    user: WebUser,
+    doc_type: Annotated[str, Query(alias="type", max_length=48)],
+    period: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """The register page's "按模板起草" for a record type: the template filled in, to complete and register."""
+    content = templates.blank_record_from_template(session, actor=user, doc_type_code=doc_type, period=period)
+    name = f"{doc_type}_{period or utcnow().date().isoformat()}.docx"
+    return Response(content, media_type=DOCX, headers={"Content-Disposition": storage.content_disposition(name)})

@@ -1,9 +1,12 @@
 """报告与导出 (the reports page) and "按模板起草" on the register and document pages."""
 
 import re
+from io import BytesIO
+
+from docx import Document
 
 from app.reports import access
-from app.users.models import Role
+from app.users.models import Role, User
 from tests import factories
 from tests.audits.helpers import create_audit, raise_nc
 from tests.web.conftest import csrf_of
@@ -66,8 +69,7 @@ def test_each_role_is_offered_only_what_the_services_let_it_make(browser, park):
     assert _forms(admin_page) == [] and "内审报告" in admin_page
     assert admin.get("/api/exports/register.csv").status_code == 403
     for role in Role:
-        offered = access.may_open_reports_page(type("U", (), {"role": role})())  # every role has something
-        assert offered, role
+        assert access.may_open_reports_page(User(role=role)), role  # every role has something on the page
 
 
 def test_register_and_draft_from_the_template(browser, park):
@@ -123,3 +125,21 @@ def test_only_a_coordinator_drafts_from_a_template(browser, park):
         ).status_code
         == 403
     )
+
+
+def test_a_record_type_is_drafted_from_its_template_to_fill_in(browser, park):
+    b = browser(park, "coordinator")
+    page = b.get("/documents/new").text
+    assert 'href="/records/new/template.docx?type=EMISSION_REVIEW_RECORD"' in page
+    before = park.client.get("/api/documents", headers=park.headers("coordinator")).json()["total"]
+    response = b.get("/records/new/template.docx?type=EMISSION_REVIEW_RECORD&period=2025")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/vnd.openxml")
+    text = "\n".join(p.text for p in Document(BytesIO(response.content)).paragraphs)
+    text += "\n".join(c.text for t in Document(BytesIO(response.content)).tables for r in t.rows for c in r.cells)
+    assert "2025" in text
+    # Nothing is registered; a bad period, a document type and a type the user may not register are refused.
+    assert park.client.get("/api/documents", headers=park.headers("coordinator")).json()["total"] == before
+    assert b.get("/records/new/template.docx?type=EMISSION_REVIEW_RECORD&period=someday").status_code == 422
+    assert b.get("/records/new/template.docx?type=CARBON_POLICY").status_code == 422
+    contributor = browser(park, "contributor")
+    assert contributor.get("/records/new/template.docx?type=EMISSION_REVIEW_RECORD").status_code == 403
