@@ -1,5 +1,5 @@
-"""The carbonms command: init, serve, demo, create-park, create-user, readiness, verify-audit-log, backup, restore,
-verify."""
+"""The carbonms command: init, serve, demo, create-park, create-user, reset-password, readiness, verify-audit-log,
+backup, restore, verify."""
 
 import getpass
 import json
@@ -143,6 +143,25 @@ def create_user(
                 session, park=park_row, username=username, password=password, role=role_value, full_name=name, unit=unit
             )
             typer.echo(f"用户已创建 / user created: {user.username} ({user.role})")
+    except AppError as exc:
+        _fail(exc.to_dict()["detail"])
+
+
+@app.command("reset-password")
+def reset_password(
+    username: str,
+    park: str = typer.Option(..., help="park code (the demo park: DEMO)"),
+) -> None:
+    """重置用户密码（新密码从标准输入读取，或在终端中输入两次）/ reset a user's password; their sessions end."""
+    from app.db import session_scope
+    from app.errors import AppError
+    from app.users import service
+
+    password = _read_new_password()
+    try:
+        with session_scope() as session:
+            user = service.reset_password(session, park_code=park, username=username, new_password=password)
+            typer.echo(f"密码已重置，该用户需重新登录 / password reset, {user.username} signs in again")
     except AppError as exc:
         _fail(exc.to_dict()["detail"])
 

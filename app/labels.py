@@ -179,6 +179,7 @@ LABELS: dict[str, dict[str, Pair]] = {
         "user.create": ("创建用户", "created user"),
         "user.update": ("修改用户", "changed user"),
         "user.password_change": ("修改密码", "changed password"),
+        "user.password_reset": ("重置密码（命令行）", "reset password (command line)"),
         "user.password_change_refused": (
             "修改密码被拒（原密码错误）",
             "password change refused (wrong current password)",

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select
 from sqlmodel import Session, col
 
-from app.clauses.models import DocType, DocTypeClause
+from app.clauses.models import DocKind, DocType, DocTypeClause
 from app.documents import lifecycle
 from app.documents.access import readable, sees_full_history
 from app.documents.models import Document, Revision, RevisionState, Signature
@@ -570,3 +570,22 @@ def revision_tasks(session: Session, *, user: User, today: date | None = None) -
                 )
             )
     return tasks + [item for _, item in sorted(due_items, key=lambda pair: pair[0])]
+
+
+def record_types_awaiting_confirmation(session: Session, *, user: User) -> set[str]:
+    """The record types of which the user may read a revision submitted and awaiting its 确认 (in_approval).
+
+    The dashboard counts such an item as in progress, not missing: the record exists, only its confirmation is due.
+    """
+    query = (
+        select(col(Document.doc_type))
+        .join(Revision, col(Revision.document_id) == col(Document.id))
+        .where(
+            readable(user),
+            col(Document.kind) == str(DocKind.record),
+            col(Revision.park_id) == user.park_id,
+            col(Revision.state) == RevisionState.in_approval,
+        )
+        .distinct()
+    )
+    return set(session.execute(query).scalars().all())

@@ -96,6 +96,13 @@ def may_upload_any(user: User) -> bool:
     return user.role in REGISTRARS or (user.role == Role.contributor and bool(user.assigned_types))
 
 
+def may_register_type(user: User, doc_type_code: str, kind: str) -> bool:
+    """Whether the user may register a new document or record of a type (what register_document/create_record allow)."""
+    if kind == DocKind.document:
+        return user.role in REGISTRARS
+    return may_upload(user, doc_type_code)
+
+
 def _require_uploader(user: User, doc_type: DocType) -> None:
     if may_upload(user, doc_type.code):
         return

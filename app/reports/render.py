@@ -27,8 +27,10 @@ from app.config import get_settings
 from app.documents import service as documents
 from app.documents import storage
 from app.documents.models import AccessLevel, Document, Revision
-from app.errors import Invalid, NotFound
+from app.errors import Forbidden, Invalid, NotFound
+from app.events.refusals import Rule, refusal
 from app.labels import label_zh
+from app.reports import access
 from app.users.models import Park, User
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "doc_templates"
@@ -200,3 +202,92 @@ def create_revision_from_template(session: Session, actor: User, document_id: in
         )
     assert document.id is not None  # a stored row
     return documents.add_revision(session, actor=actor, document_id=document.id, staged=staged, change_reason=reason)
+
+
+# ---------------------------------------------------------------------- the pages' "按模板起草"
+
+
+def has_template(code: str) -> bool:
+    try:
+        template_path(code)
+    except NotFound:
+        return False
+    return True
+
+
+def _require_drafter(actor: User, code: str) -> None:
+    if not access.may_draft_from_template(actor):
+        raise Forbidden(
+            "只有体系管理员可以按模板起草",
+            "Only a coordinator may draft from a template",
+            audit=refusal(actor, Rule.role, "doc_type", code),
+        )
+    template_path(code)  # 404 with a clear message when the type has no template
+
+
+def draft_from_template(session: Session, *, actor: User, document_id: int, change_reason: str = "") -> Revision:
+    """The document page's "按模板起草": a draft revision of the document from its type's template."""
+    document = documents.get_document(session, document_id=document_id, user=actor)
+    _require_drafter(actor, document.doc_type)
+    if document.kind != DocKind.document:
+        raise Invalid("记录不能按模板生成新版本", "A record takes no revision drafted from a template")
+    return create_revision_from_template(session, actor, document_id, change_reason)
+
+
+def register_from_template(
+    session: Session,
+    *,
+    actor: User,
+    doc_type_code: str,
+    title: str,
+    owner_unit: str = "",
+    access_level: AccessLevel = AccessLevel.internal,
+    control_no: str | None = None,
+) -> Revision:
+    """The register page's "登记并按模板起草": register a document and make its first draft from the template.
+
+    One request, one transaction: when the draft cannot be made, the registration is rolled back with it.
+    """
+    _require_drafter(actor, doc_type_code)
+    document = documents.register_document(
+        session,
+        actor=actor,
+        doc_type_code=doc_type_code,
+        title=title,
+        owner_unit=owner_unit,
+        access_level=access_level,
+        control_no=control_no,
+        kind=DocKind.document,
+    )
+    assert document.id is not None  # flushed
+    return create_revision_from_template(session, actor, document.id)
+
+
+def blank_record_from_template(session: Session, *, actor: User, doc_type_code: str, period: str = "") -> bytes:
+    """The register page's "按模板起草" for a record: its type's template filled with the park and the period.
+
+    Nothing is stored: the person fills it in and registers it with the record form (a record's file is its content).
+    """
+    if not documents.may_register_type(actor, doc_type_code, DocKind.record):
+        raise Forbidden(
+            "您无权登记此类记录",
+            "You may not register records of this type",
+            audit=refusal(actor, Rule.role, "doc_type", doc_type_code),
+        )
+    doc_type = documents.get_doc_type(session, doc_type_code)
+    if doc_type.kind != DocKind.record:
+        raise Invalid(f"“{doc_type.title_zh}”不是记录类型", f"“{doc_type.code}” is not a record type")
+    period = (period or "").strip()
+    if period:
+        documents.parse_period(period)  # a bad period is refused in the same words as on registration
+    park = session.get_one(Park, actor.park_id)
+    context = build_context(
+        session,
+        park=park,
+        doc_type=doc_type,
+        control_no="【登记后编号】",
+        title=doc_type.title_zh,
+        owner_unit=actor.unit or "",
+        period=period,
+    )
+    return render_docx(doc_type.code, context)

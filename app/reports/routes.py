@@ -26,7 +26,7 @@ from app.deps import CurrentUser, EntityId, require_role
 from app.documents import queries, storage
 from app.documents.models import AccessLevel
 from app.documents.schemas import RecordPublic, RevisionPublic
-from app.reports import copy_cache, exports, oscal, render, review_report
+from app.reports import access, copy_cache, exports, oscal, render, review_report
 from app.reports.register import register_csv, register_rows, register_xlsx
 from app.users.models import Park, Role, User
 
@@ -35,12 +35,10 @@ router = APIRouter(prefix="/api", tags=["reports"])
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# Reading roles that may export; contributors export only what they may read (public documents and their own).
-Exporter = Annotated[
-    User, Depends(require_role(Role.coordinator, Role.auditor, Role.top_management, Role.approver, Role.contributor))
-]
-# The whole system's picture (review report, OSCAL): not for contributors.
-Reviewer = Annotated[User, Depends(require_role(Role.coordinator, Role.auditor, Role.top_management, Role.approver))]
+# The role sets live in app/reports/access.py, which the reports page reads too (one rule, two uses).
+Exporter = Annotated[User, Depends(require_role(*access.EXPORTERS))]
+Reviewer = Annotated[User, Depends(require_role(*access.REVIEWERS))]
+Drafter = Annotated[User, Depends(require_role(*access.DRAFTERS))]
 Coordinator = Annotated[User, Depends(require_role(Role.coordinator))]
 Year = Annotated[int, Query(ge=review_report.MIN_YEAR, le=review_report.MAX_YEAR)]
 
@@ -86,7 +84,7 @@ class TemplateRevisionIn(BaseModel):
 
 @router.post("/documents/{document_id}/revisions/from-template", response_model=RevisionPublic, status_code=201)
 def revision_from_template(
-    document_id: EntityId, session: SessionDep, user: Coordinator, body: TemplateRevisionIn | None = None
+    document_id: EntityId, session: SessionDep, user: Drafter, body: TemplateRevisionIn | None = None
 ) -> RevisionPublic:
     """由模板生成草稿版本 / a draft revision rendered from the document type's template."""
     revision = render.create_revision_from_template(session, user, document_id, body.change_reason if body else "")

@@ -56,11 +56,13 @@ def web_user(request: Request) -> User:
     }
     from app.deps import AdminUser, TrailReader
     from app.documents.service import may_upload_any
+    from app.reports.access import may_open_reports_page
 
     request.state.web_nav = {
         "trail": allowed_by(TrailReader, user),
         "users": allowed_by(AdminUser, user),
         "register": may_upload_any(user),
+        "reports": may_open_reports_page(user),
     }
     return user
 

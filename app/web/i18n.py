@@ -9,6 +9,7 @@ from typing import Any
 
 from app.labels import LABELS as LABELS_TABLE
 from app.readiness.service import CHAPTER_TITLES
+from app.web.i18n_dashboard import TEXT as DASHBOARD_TEXT
 
 LANGUAGES = ("zh", "en")
 
@@ -490,6 +491,9 @@ def label(kind: str, key: Any, lang: str) -> str:
     if pair is None:
         return "" if key is None else str(key)
     return pair[0] if lang == "zh" else _capital(pair[1])
+
+
+TEXT.update(DASHBOARD_TEXT)  # the dashboard lists, reports page and template drafts (i18n_dashboard.py)
 
 
 class Translator:

@@ -15,6 +15,7 @@ from app.documents import queries, service, storage
 from app.documents.lifecycle import STATE_LABELS, Action
 from app.documents.models import AccessLevel
 from app.readiness import service as readiness
+from app.reports import access
 from app.uploads.form import StagedFormRoute
 from app.users.models import Role
 from app.web.common import WebUser, render, see_other
@@ -146,6 +147,7 @@ def new_page(
         chosen=doc_type or "",
         type_status=_type_readiness(session, user),
         may_register_documents=user.role == Role.coordinator,
+        may_draft=access.may_draft_from_template(user),  # "登记并按模板起草" (pages_reports)
         access_levels=[level.value for level in AccessLevel],
     )
 
@@ -212,13 +214,16 @@ def document_page(document_id: EntityId, request: Request, session: SessionDep, 
     document = service.get_document(session, document_id=document_id, user=user)
     detail = queries.document_detail(session, document=document, user=user)
     doc_type = service.get_doc_type(session, document.doc_type)
+    may_upload = service.may_add_revision(session, document=document, user=user)
     return render(
         request,
         "document.html",
         section="documents",
         d=detail,
         type_name=(doc_type.title_zh, doc_type.title_en),
-        may_upload=service.may_add_revision(session, document=document, user=user),
+        may_upload=may_upload,
+        # "按模板起草" (pages_reports): a document's next draft from its type's template.
+        may_draft=may_upload and document.kind == DocKind.document and access.may_draft_from_template(user),
         has_effective=detail.effective_revision is not None,
     )
 

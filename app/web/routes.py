@@ -16,6 +16,7 @@ from app.web import (
     pages_documents,
     pages_nonconformities,
     pages_readiness,
+    pages_reports,
     pages_reviews,
 )
 from app.web.csrf import verify_csrf
@@ -27,6 +28,7 @@ router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 for module in (
     pages_auth,
     pages_readiness,
+    pages_reports,
     pages_documents,
     pages_admin,
     pages_audits,

@@ -48,3 +48,36 @@ def test_readiness_table_and_json(park):
 def test_verify_audit_log(app_env):
     result = runner.invoke(cli, ["verify-audit-log"])
     assert result.exit_code == 0 and "intact" in result.output
+
+
+def test_reset_password_ends_the_sessions_and_is_recorded(park, client):
+    from sqlalchemy import select
+
+    from app.db import session_scope
+    from app.events.models import Event
+
+    username = park.usernames["approver"]
+    old_token = park.token("approver")
+    assert client.get("/api/users/me", headers={"Authorization": f"Bearer {old_token}"}).status_code == 200
+    reset = runner.invoke(cli, ["reset-password", username, "--park", park.code], input="Reset-Passw0rd!\n")
+    assert reset.exit_code == 0, reset.output
+    assert "密码已重置" in reset.output
+    assert client.get("/api/users/me", headers={"Authorization": f"Bearer {old_token}"}).status_code == 401
+    assert client.post("/api/auth/token", data={"username": username, "password": "Reset-Passw0rd!"}).status_code == 200
+    with session_scope(write=False) as session:
+        actions = (
+            session.execute(
+                select(Event.action).where(Event.park_id == park.id, Event.entity_id == str(park.user_ids["approver"]))
+            )
+            .scalars()
+            .all()
+        )
+    assert "user.password_reset" in actions
+    # Refusals: a short password, an unknown user, an unknown park; nothing changes.
+    short = runner.invoke(cli, ["reset-password", username, "--park", park.code], input="short\n")
+    assert short.exit_code == 1 and "8" in short.output
+    unknown = runner.invoke(cli, ["reset-password", "nobody", "--park", park.code], input="Reset-Passw0rd!\n")
+    assert unknown.exit_code == 1 and "没有用户" in unknown.output
+    no_park = runner.invoke(cli, ["reset-password", username, "--park", "NO-SUCH"], input="Other-Passw0rd!\n")
+    assert no_park.exit_code == 1
+    assert client.post("/api/auth/token", data={"username": username, "password": "Reset-Passw0rd!"}).status_code == 200

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import DOCX_MEDIA, PASSWORD, docx_bytes
-from tests.support import servers
+from tests.audits.helpers import create_audit, post, raise_nc, started_audit
+from tests.factories import DOCX_MEDIA, PASSWORD, docx_bytes, publish_new_document, record_upload
+from tests.support import axe, servers
 
 # One live server and one browser per module: keep the module on one xdist worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -69,6 +70,7 @@ class Person:
         self.base = base
         self.context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
         self.context.set_default_timeout(15_000)
+        axe.install(self.context)
         if lang:
             self.context.add_cookies([{"name": "lang", "value": lang, "url": base}])
         self.page = self.context.new_page()
@@ -83,9 +85,15 @@ class Person:
         self.page.locator("#password").fill(password)
         self.page.locator("main button[type=submit]").click()
         self.page.wait_for_url(re.compile(r"/(\?.*)?$"))
+        self.check()
 
     def go(self, path: str) -> None:
+        """Open a page and check it: every page visited passes the WCAG 2 A/AA check."""
         self.page.goto(self.base + path)
+        self.check()
+
+    def check(self) -> None:
+        axe.check(self.page)
 
     def sign_out(self) -> None:
         self.page.get_by_role("button", name="退出登录").click()
@@ -101,6 +109,7 @@ class Person:
             form.locator("input[type=password]").fill(password)
         form.get_by_role("button").click()
         self.page.wait_for_load_state()
+        self.check()
 
     def badge(self) -> str:
         return self.page.locator(".page-head .badge").first.inner_text()
@@ -122,6 +131,7 @@ def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env)
     coordinator.page.locator("#d-unit").fill("碳管理办公室")
     coordinator.page.get_by_role("button", name="登记文件").click()
     coordinator.page.wait_for_url(re.compile(r"/documents/\d+\?done=registered"))
+    coordinator.check()
     document_url = coordinator.page.url.split("?")[0]
     document_path = document_url.removeprefix(base)
     control_no = coordinator.page.locator("h1 .code").inner_text()
@@ -140,6 +150,7 @@ def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env)
     )
     coordinator.page.get_by_role("button", name="上传").click()
     coordinator.page.wait_for_url(re.compile(r"done=uploaded"))
+    coordinator.check()
     assert "碳排放管理方针.docx" in coordinator.page.content()
     coordinator.action("submit")
     assert coordinator.badge() == "待审核"
@@ -149,6 +160,7 @@ def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env)
     approver = Person(chromium, base, park.usernames["approver"])
     approver.go("/tasks")
     approver.page.get_by_role("link", name=control_no).first.click()
+    approver.check()
     approver.action("review", password="wrong-password", comment="请修改")
     assert "电子签名需要再次输入您的密码" in approver.page.locator(".error-message").inner_text()
     approver.go(document_path)
@@ -192,6 +204,7 @@ def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env)
     assert "approver 测试" in signatures and "top_management 测试" in signatures
     auditor.page.get_by_role("link", name="English").click()
     auditor.page.wait_for_load_state()
+    auditor.check()
     assert "Reviewed" in auditor.page.locator("table.signatures").inner_text()
     assert auditor.page.locator("html").get_attribute("lang") == "en"
     auditor.page.get_by_role("link", name="中文").click()
@@ -235,3 +248,132 @@ def _screenshots(chromium, base: str, park, document_path: str) -> None:
     auditor.go("/events?verify=1")
     auditor.page.screenshot(path=str(SCREENSHOTS / "events.png"), full_page=True)
     auditor.context.close()
+
+
+def test_every_page_passes_the_wcag_check(live_server, chromium, park):
+    """Each page, in Chinese and English, for the roles that see it differently: zero WCAG 2 A/AA violations.
+
+    Person.go runs axe on every page it opens (tests/support/axe.py), so a visit is the check.
+    """
+    document, _ = publish_new_document(park)
+    record = record_upload(park).json()
+    planned = create_audit(park, title="计划中的审核").json()
+    audit = started_audit(park)
+    nc = raise_nc(park).json()
+    analysed = post(
+        park,
+        f"/api/nonconformities/{nc['id']}/analyse",
+        "coordinator",
+        {"cause_analysis": "方针评审未纳入年度计划", "similar_elsewhere": False},
+    )
+    assert analysed.status_code == 200, analysed.text
+    plan = post(
+        park,
+        f"/api/nonconformities/{nc['id']}/plan",
+        "coordinator",
+        {
+            "actions": [
+                {"description": "修订年度计划", "owner_id": park.user_ids["contributor"], "due_date": "2030-04-01"}
+            ]
+        },
+    )
+    assert plan.status_code == 200, plan.text
+    action_id = plan.json()["actions"][0]["id"]
+    review = post(park, "/api/reviews", "coordinator", {"review_date": "2030-06-01"}).json()
+    pages = [
+        "/",
+        "/?as_of=2020-01-01",
+        "/items",
+        "/items?state=missing",
+        "/clauses/6.2",
+        "/clauses/7.3.2",
+        "/documents",
+        "/documents?sort=-title",
+        "/documents/new",
+        f"/documents/{document['id']}",
+        f"/documents/{record['id']}",
+        "/tasks",
+        "/search?q=方针",
+        "/events",
+        "/users",
+        "/audits",
+        f"/audits/{planned['id']}",
+        f"/audits/{audit['id']}",
+        "/nonconformities",
+        f"/nonconformities/{nc['id']}",
+        "/reviews",
+        f"/reviews/{review['id']}",
+        "/reports",
+        "/documents/999999",
+        "/clauses/99.9",
+    ]
+    for lang in ("zh", "en"):
+        coordinator = Person(chromium, live_server, park.usernames["coordinator"], lang=lang)
+        for path in pages:
+            coordinator.go(path)
+        coordinator.context.close()
+    admin = Person(chromium, live_server, park.usernames["admin"])
+    for path in ("/", "/users", "/events", "/reports"):
+        admin.go(path)
+    admin.context.close()
+    contributor = Person(chromium, live_server, park.usernames["contributor"])
+    for path in (
+        "/",
+        "/items?state=missing",
+        "/documents",
+        "/documents/new",
+        "/tasks",
+        f"/actions/{action_id}",
+        "/reports",
+    ):
+        contributor.go(path)
+    contributor.context.close()
+    auditor = Person(chromium, live_server, park.usernames["auditor"], lang="en")
+    for path in ("/", f"/audits/{audit['id']}", "/reports"):
+        auditor.go(path)
+    auditor.context.close()
+
+
+def test_the_wcag_check_fails_on_a_violation(chromium):
+    """The check is real: a page with an unlabelled field, an image without text and low contrast fails it."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_content(
+        '<html lang="zh-CN"><head><title>t</title></head><body><main><h1>标题</h1>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<input type="text"><p style="color:#bbb;background:#fff">浅色文字</p></main></body></html>'
+    )
+    found = {item["id"] for item in axe.violations(page)}
+    assert {"image-alt", "label", "color-contrast"} <= found, found
+    with pytest.raises(AssertionError, match=r"image-alt(.|\n)*label"):
+        axe.check(page)
+    context.close()
+
+
+def test_the_reports_page_shows_progress_then_downloads(live_server, chromium, park):
+    coordinator = Person(chromium, live_server, park.usernames["coordinator"])
+    coordinator.page.get_by_role("link", name="报告与导出").click()
+    coordinator.page.wait_for_url(re.compile(r"/reports$"))
+    coordinator.check()
+    page = coordinator.page
+    failed: list[str] = []
+    page.on("response", lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}"))
+    status = page.locator("#report-progress .report-status")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载：文件和记录清单 (.csv)").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    page.locator("#report-progress:not([aria-busy]) .report-text:has-text('已生成')").wait_for()
+    assert "已生成" in status.inner_text() and page.locator("section[aria-busy]").count() == 0
+    with page.expect_download() as download:
+        page.locator("#annex-b button[type=submit]").click()
+    assert download.value.suggested_filename.endswith(".docx")
+    # A refusal is said in the live region, in plain words, and the page stays usable.
+    page.evaluate("document.querySelector('#ev-scope option').value = '99'")
+    page.locator("#evidence button[type=submit]").click()
+    page.locator("#report-progress .report-status.error").wait_for()
+    assert "未能生成" in status.inner_text() and "范围无效" in status.inner_text()
+    coordinator.check()
+    # No script error, no CSP violation; the one refused request is the 422 above (the console logs it too).
+    assert failed == [f"422 {live_server}/api/exports/evidence?scope=99"], failed
+    assert not [error for error in coordinator.errors if not error.startswith("Failed to load resource")]
+    coordinator.context.close()

@@ -142,6 +142,9 @@ def _pages(b, park, document_id: int) -> list[str]:
         "/events?verify=1",
         "/clauses/6.2",
         "/clauses/4.1",
+        "/items",
+        "/items?state=missing&chapter=6",
+        "/reports",
     ]
 
 
