@@ -20,14 +20,15 @@ from jinja2 import Environment, StrictUndefined, TemplateError
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app import timezones
 from app.clauses.models import Clause, DocKind, DocType, DocTypeClause
-from app.common import utcnow
 from app.config import get_settings
 from app.documents import service as documents
 from app.documents import storage
 from app.documents.models import AccessLevel, Document, Revision
 from app.errors import Invalid, NotFound
 from app.labels import label_zh
+from app.parks.queries import park_time_zone
 from app.users.models import Park, User
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "doc_templates"
@@ -140,7 +141,7 @@ def build_context(
         "revision": {"number": revision_number, "change_reason": change_reason},
         "record": {"period": period or ("【记录期间】" if doc_type.kind == DocKind.record else "不适用")},
         "doc_type": doc_type_context(doc_type),
-        "today": (today or utcnow().date()).isoformat(),
+        "today": (today or timezones.today(park_time_zone(session, park.id or 0))).isoformat(),
         "clauses": clauses,
         "clause_index": index,
     }

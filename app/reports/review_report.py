@@ -328,12 +328,13 @@ def section_6_1_problems(w: Writer, data: ReportData) -> None:
             f"分属 {len(groups)} 章："
         )
         w.table(
-            ["章", "未满足的文件化信息（条款）及现状", "应采取的措施"],
+            ["章", "未满足（类）", "未满足的文件化信息（条款）及现状"],
             [
-                [group.heading, "\n".join(gap_line(gap) for gap in group.gaps.values()), group.action_text()]
+                [group.heading, str(len(group.gaps)), "\n".join(gap_line(gap) for gap in group.gaps.values())]
                 for group in groups
             ],
         )
+        w.para("应采取的措施按章列于“二、改进建议”。")
     else:
         w.para("就绪度评价未发现未满足的事项。")
     w.todo("评审中发现的其他问题（现场核查、数据质量、减排措施成效等）。")

@@ -29,5 +29,20 @@ def this_year() -> int:
 
 
 def gap_table(document):
-    """The table of 第六章 一、现存问题 (its header names the actions)."""
-    return next(table for table in document.tables if table.rows[0].cells[-1].text == "应采取的措施")
+    """The table of 第六章 一、现存问题: one row per chapter (chapter, number of types, the types and their state)."""
+    return next(
+        table for table in document.tables if table.rows[0].cells[-1].text == "未满足的文件化信息（条款）及现状"
+    )
+
+
+def suggestions(document) -> dict[str, str]:
+    """第六章 二、改进建议: chapter heading -> the actions to take."""
+    paragraphs = [p.text for p in document.paragraphs]
+    start = paragraphs.index("二、改进建议")
+    out = {}
+    for text in paragraphs[start + 1 :]:
+        if not text.startswith("第") or "：" not in text:
+            break
+        heading, actions = text.split("：", 1)
+        out[heading] = actions
+    return out

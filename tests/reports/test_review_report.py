@@ -5,7 +5,7 @@ import io
 from docx import Document as DocxDocument
 
 from tests.factories import publish_new_document, record_upload, register, sign, upload
-from tests.reports.review_helpers import gap_table, get_report, this_year
+from tests.reports.review_helpers import gap_table, get_report, suggestions, this_year
 
 CHAPTERS = [
     "第一章 评审事项说明",
@@ -98,7 +98,7 @@ def test_chapter_three_lists_the_leadership_group_not_the_users(park):
 
 
 def test_chapter_six_groups_the_gaps_by_chapter_with_actions(park):
-    document, text = get_report(park, this_year())
+    document, _ = get_report(park, this_year())
     table = gap_table(document)
     rows = [[cell.text for cell in row.cells] for row in table.rows[1:]]
     chapters = [row[0] for row in rows]
@@ -116,13 +116,15 @@ def test_chapter_six_groups_the_gaps_by_chapter_with_actions(park):
         if c in chapters
     ]
     assert len(rows) == 7  # an empty park: every chapter has gaps, one row each (not one per clause and type)
-    for _chapter, gaps, actions in rows:
+    for _chapter, count, gaps in rows:
         titles = [line.split("》")[0] for line in gaps.split("\n")]
-        assert len(titles) == len(set(titles))  # a type serving several clauses is named once, with its clauses
-        assert actions.startswith(("编制并发布", "形成并归档"))
-    eleven = {row[0]: row[2] for row in rows}["第11章 改进"]
-    assert "《不符合和纠正措施记录》（11.2）" in eleven
-    assert "第11章 改进：" in text  # 二、改进建议, per chapter
+        assert len(titles) == len(set(titles)) == int(count)  # a type serving several clauses is named once
+    assert "《不符合项改进指南》（11.1、11.2）：缺失" in rows[-1][2]  # … with every clause it serves
+    actions = suggestions(document)  # 二、改进建议: per chapter, the actions to take
+    assert list(actions) == chapters
+    assert all(text.startswith(("编制并发布", "形成并归档")) for text in actions.values())
+    assert "形成并归档《不符合项改进指南》（11.1、11.2）、《不符合和纠正措施记录》（11.2）" in actions["第11章 改进"]
+    assert "编制并发布《碳排放管理体系改进方案》（11.1、11.3）" in actions["第11章 改进"]
 
 
 def test_review_report_access_and_year(park):
