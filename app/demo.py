@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+import app.models  # noqa: F401 - every table known to the mappers (User refers to enterprise)
 from app import docx_reports
 from app.clauses.models import Clause, DocType, DocTypeClause
 from app.config import get_settings
@@ -17,6 +18,7 @@ from app.documents import service as documents
 from app.documents import storage
 from app.documents.lifecycle import Action
 from app.documents.models import AccessLevel
+from app.parks import service as parks
 from app.users import service as users
 from app.users.models import Park, Role, User
 
@@ -30,6 +32,13 @@ DEMO_USERS = [
     ("top", Role.top_management, "园区主任 陈刚", "管委会"),
     ("auditor", Role.auditor, "内审员 刘洋", "审计室"),
     ("contributor", Role.contributor, "企业填报员 周婷", "某新材料有限公司"),
+]
+
+# The park's carbon management leadership group (the review report's chapter 3 一): name, title, role, unit.
+DEMO_ORGANISATION = [
+    ("陈刚", "园区管委会主任", "组长", "管委会"),
+    ("王强", "能源管理部部长", "副组长", "能源管理部"),
+    ("李娜", "碳管理办公室主任", "成员（碳排放管理人员）", "碳管理办公室"),
 ]
 
 # (doc type, title, access level, how far it goes)
@@ -101,6 +110,12 @@ def create_demo() -> list[str]:
                 assigned_doc_types=assigned,
             )
             people[username] = (user, password)
+        for position, (name, title, group_role, unit) in enumerate(DEMO_ORGANISATION, start=1):
+            parks.add_member(
+                session,
+                actor=people["coordinator"][0],
+                data={"name": name, "title": title, "group_role": group_role, "unit": unit, "position": position},
+            )
         with tempfile.TemporaryDirectory() as folder:
             _build_documents(session, Path(folder), people)
     lines = [f"示范园区已创建：{DEMO_NAME}（{DEMO_CODE}）/ demo park created. 密码只显示这一次 / passwords shown once:"]

@@ -7,6 +7,7 @@ from app.documents.models import Blob, Document, Revision, RevisionText, Signatu
 from app.events.models import Event, EventChainHead
 from app.inventory.models import EmissionSource, Enterprise
 from app.nonconformities.models import CorrectiveAction, Nonconformity
+from app.parks.models import OrganisationMember, ParkProfile
 from app.reports.models import ControlledCopy
 from app.reviews.models import ManagementReview, ReviewDecision
 from app.search.models import SearchQueue
@@ -32,7 +33,9 @@ __all__ = [
     "EventChainHead",
     "ManagementReview",
     "Nonconformity",
+    "OrganisationMember",
     "Park",
+    "ParkProfile",
     "PasswordFailure",
     "ReviewDecision",
     "Revision",

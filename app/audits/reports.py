@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app import docx_reports
+from app import docx_reports, timezones
 from app.audits import common, service
 from app.audits import lifecycle as audit_lifecycle
 from app.audits.common import stored_id
@@ -25,6 +25,7 @@ from app.nonconformities import lifecycle as nc_lifecycle
 from app.nonconformities import queries as nc_queries
 from app.nonconformities import service as nonconformities
 from app.nonconformities.models import NcState, Nonconformity
+from app.parks.queries import park_time_zone
 from app.reviews import service as review_service
 from app.reviews.models import ManagementReview, ReviewState
 from app.users.models import Park, Role, User
@@ -147,6 +148,7 @@ def audit_report_docx(session: Session, audit: Audit) -> bytes:
 def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
     """《不符合和纠正措施记录》: what was found, its cause, the actions, their evidence and the verification."""
     park_name = _park_name(session, nc.park_id)
+    zone = park_time_zone(session, nc.park_id)
     actions = nc_queries.nc_actions(session, stored_id(nc))
     names = _names(
         session, [a.owner_id for a in actions] + [nc.raised_by_id] + ([nc.verified_by_id] if nc.verified_by_id else [])
@@ -167,7 +169,10 @@ def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
             ["严重程度 / Severity", nonconformities.SEVERITY_LABELS[str(nc.severity)][0]],
             ["不符合描述 / Description", nc.description],
             ["审核证据 / Evidence examined", nc.evidence_examined or "—"],
-            ["提出人 / Raised by", f"{names.get(nc.raised_by_id, '')}（{nc.raised_at:%Y-%m-%d}）"],
+            [
+                "提出人 / Raised by",
+                f"{names.get(nc.raised_by_id, '')}（{timezones.fmt_date(nc.raised_at, zone)}）",
+            ],
             ["原因分析 / Cause", nc.cause_analysis or "—"],
             ["其他地方是否存在类似不符合 / Similar elsewhere", f"{similar} {nc.similar_details}".strip()],
             ["完成证据 / Evidence of completion", nc.completion_evidence or "—"],
@@ -199,6 +204,7 @@ def nonconformity_report_docx(session: Session, nc: Nonconformity) -> bytes:
 
 def review_report_docx(session: Session, review: ManagementReview) -> bytes:
     park_name = _park_name(session, review.park_id)
+    zone = park_time_zone(session, review.park_id)
     sections = common.loads(review.inputs_json, []) or []
     notes = common.loads(review.notes_json, {}) or {}
     rows = review_service.decisions(session, stored_id(review))
@@ -216,7 +222,9 @@ def review_report_docx(session: Session, review: ManagementReview) -> bytes:
             ["状态 / State", "已关闭" if review.state == ReviewState.closed else "草稿"],
             [
                 "签署人 / Signed by",
-                f"{review.closed_by_name}（{review.closed_at:%Y-%m-%d %H:%M} UTC）" if review.closed_at else "—",
+                f"{review.closed_by_name}（{timezones.fmt_time(review.closed_at, zone)}，{zone}）"
+                if review.closed_at
+                else "—",
             ],
         ],
     )

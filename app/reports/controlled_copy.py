@@ -21,7 +21,7 @@ import io
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +43,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from app.common import as_utc
+from app import timezones
 from app.config import get_settings
 from app.documents.docx_links import strip_external_relationships
 from app.documents.extract import DOCX, PDF
@@ -67,13 +67,24 @@ class Marking:
         return f"{self.label_zh} / {self.label_en}　{self.detail_zh}"
 
 
-def _day(value: datetime | None) -> str:
-    value = as_utc(value)
-    return value.date().isoformat() if value else "—"
+def marking_for(document: Document, revision: Revision, zone: str | None = None) -> Marking:
+    """What a copy of this revision must say, from its state; dates in the park's zone, which the stamp names."""
+
+    def _day(value: datetime | None) -> str:
+        return timezones.fmt_date(value, zone) if value else "—"
+
+    zone_name = zone or timezones.DEFAULT_ZONE
+    marking = _marking(document, revision, _day)
+    return Marking(
+        marking.status,
+        marking.label_zh,
+        marking.label_en,
+        f"{marking.detail_zh}（{zone_name}）",
+        f"{marking.detail_en} ({zone_name})",
+    )
 
 
-def marking_for(document: Document, revision: Revision) -> Marking:
-    """What a copy of this revision must say, from its state."""
+def _marking(document: Document, revision: Revision, _day: Callable[[datetime | None], str]) -> Marking:
     control = f"受控编号 {document.control_no}　第{revision.number}版"
     control_en = f"No. {document.control_no} rev. {revision.number}"
     state = RevisionState(revision.state)

@@ -30,6 +30,7 @@ from app.documents import service, storage
 from app.documents.models import Document, Revision
 from app.documents.storage import blob_path, place_derived_file
 from app.hashing import sha256_bytes
+from app.parks.queries import park_time_zone
 from app.reports.controlled_copy import MARKABLE, Marking, mark_file, marking_for, temporary_path
 from app.reports.models import ControlledCopy
 from app.users.models import User
@@ -50,9 +51,9 @@ class CopyJob:
     marking: Marking
 
     @classmethod
-    def for_revision(cls, document: Document, revision: Revision) -> CopyJob:
+    def for_revision(cls, document: Document, revision: Revision, zone: str | None = None) -> CopyJob:
         assert revision.id is not None
-        return cls(revision.id, revision.blob_sha256, revision.media_type, marking_for(document, revision))
+        return cls(revision.id, revision.blob_sha256, revision.media_type, marking_for(document, revision, zone))
 
     @property
     def stamp_key(self) -> str:
@@ -141,7 +142,7 @@ def plan_download(session: Session, *, user: User, revision_id: int, original: b
         return Download(revision.media_type, name, path, None, None)
     document = session.get(Document, revision.document_id)
     assert document is not None  # the revision's foreign key
-    job = CopyJob.for_revision(document, revision)
+    job = CopyJob.for_revision(document, revision, park_time_zone(session, user.park_id))
     return Download(revision.media_type, name, path, job, find(session, job, blob_dir))
 
 

@@ -23,14 +23,16 @@ from jinja2 import Environment, StrictUndefined
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app import timezones
 from app.clauses.models import Clause, DocKind
-from app.common import as_utc, utcnow
+from app.common import utcnow
 from app.config import get_settings
 from app.documents import lifecycle, queries, storage
 from app.documents.access import can_read
 from app.documents.models import Document, Revision, RevisionState
 from app.errors import Conflict, Invalid, NotFound
 from app.hashing import sha256_bytes, sha256_stream
+from app.parks.queries import park_time_zone
 from app.readiness import service as readiness
 from app.reports import controlled_copy
 from app.reports.render import clause_context
@@ -179,10 +181,11 @@ word-break:break-all}.muted{color:#666}
 .req .editorial{padding-left:2.5em;font-size:.88em;color:#6b5200}
 </style></head><body>
 <h1>{{ park.name }}（{{ park.code }}）碳排放管理体系证据包 / Evidence package</h1>
-<p>范围 / scope：<b>{{ scope.label }}</b>　生成时间 / generated：{{ generated_at }}（UTC）
+<p>范围 / scope：<b>{{ scope.label }}</b>　生成时间 / generated：{{ generated_local }}
 　生成人 / by：{{ user_name }}　就绪度截至 / readiness as of：{{ readiness.as_of }}</p>
 <p>依据 T/CPQS ZC001—2025《产业园区碳排放管理体系建设规范》。文件为受控副本（已加盖受控标识）；
 每个文件的 SHA-256 见 manifest.json，可用 <code>carbonms verify-package</code> 校验。</p>
+<p class="muted">{{ zone_zh }} {{ zone_en }}</p>
 <h2>就绪度概览 / Readiness</h2>
 <table><tr><th>章 / chapter</th><th>状态 / status</th><th>覆盖率 / coverage</th><th>进展 / progress</th>
 <th>满足/适用事项 / met/applicable</th></tr>
@@ -204,7 +207,7 @@ word-break:break-all}.muted{color:#666}
 <td>{{ item.reason_zh }}<br><span class="muted">{{ item.reason_en }}</span></td><td>
 {% for detail in item.evidence_detail %}{% set entry = files.get(detail.revision_id) %}
 <div><b>{{ detail.control_no }}</b> 第{{ detail.revision }}版 · {{ state_labels.get(detail.state, detail.state) }}
-{% if detail.effective_from %} · {{ detail.effective_from[:10] }}{% endif %}
+{% if detail.effective_from %} · {{ fmt_date(detail.effective_from) }}{% endif %}
 {% if detail.period_end %} · 期间 {{ detail.period_start }}/{{ detail.period_end }}{% endif %}
 {% if entry %}《{{ entry.title }}》<br><a href="{{ entry.path }}">{{ entry.path }}</a>
 <br><span class="mono">SHA-256 {{ entry.sha256 }}</span>
@@ -225,14 +228,25 @@ def _pct(value: float) -> str:
 
 
 def render_index(
-    *, park: Park, scope: Scope, plan: dict[str, Any], files: dict[int, dict[str, Any]], user: User, generated_at: str
+    *,
+    park: Park,
+    scope: Scope,
+    plan: dict[str, Any],
+    files: dict[int, dict[str, Any]],
+    user: User,
+    generated_at: str,
+    zone: str | None = None,
 ) -> str:
+    """The package's index.html; times in the park's zone, named once (the manifest keeps UTC for machines)."""
     env = Environment(autoescape=True, undefined=StrictUndefined)
     template = env.from_string(_INDEX_TEMPLATE)
     return template.render(
         park=park,
         scope=scope,
-        generated_at=generated_at,
+        generated_local=timezones.fmt_time(generated_at, zone),
+        zone_zh=timezones.zone_note(zone, "zh"),
+        zone_en=timezones.zone_note(zone, "en"),
+        fmt_date=lambda value: timezones.fmt_date(value, zone),
         user_name=user.full_name or user.username,
         readiness=plan["readiness"],
         chapters=plan["chapters"],
@@ -264,6 +278,7 @@ def build_evidence_package(
     manifest_files: list[dict[str, Any]] = []
     files: dict[int, dict[str, Any]] = {}
     generated_at = utcnow().replace(microsecond=0).isoformat()
+    zone = park_time_zone(session, user.park_id)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
 
         def add(name: str, data: bytes, **extra: Any) -> dict[str, Any]:
@@ -276,7 +291,7 @@ def build_evidence_package(
         for revision_id, revision in sorted(plan["revisions"].items()):
             document = plan["documents"][revision.document_id]
             source = storage.open_blob(blob_dir, revision.blob_sha256)
-            marking = controlled_copy.marking_for(document, revision)
+            marking = controlled_copy.marking_for(document, revision, zone)
             try:
                 data = controlled_copy.marked_bytes(source, revision.media_type, marking)
             except Conflict:  # e.g. an encrypted PDF: the original goes in, flagged unmarked in the manifest
@@ -303,7 +318,7 @@ def build_evidence_package(
                     {
                         "meaning_zh": sig.meaning_zh,
                         "signer_name": sig.signer_name,
-                        "signed_at": as_utc(sig.signed_at).replace(microsecond=0).isoformat(),
+                        "signed_at": timezones.fmt_time(sig.signed_at, zone),
                         "comment": sig.comment,
                     }
                     for sig in plan["signatures"].get(revision_id, [])
@@ -320,7 +335,9 @@ def build_evidence_package(
             "clauses": plan["clauses"],
         }
         add("readiness.json", json.dumps(snapshot, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
-        index = render_index(park=park, scope=scope, plan=plan, files=files, user=user, generated_at=generated_at)
+        index = render_index(
+            park=park, scope=scope, plan=plan, files=files, user=user, generated_at=generated_at, zone=zone
+        )
         add("index.html", index.encode("utf-8"))
         manifest = {
             "format": PACKAGE_FORMAT,

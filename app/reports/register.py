@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.common import as_utc, utcnow
+from app import timezones
 from app.documents import lifecycle, queries
 from app.documents.models import Revision, Signature, SignatureMeaning
 from app.labels import label_zh
+from app.parks.queries import park_time_zone
 from app.users.models import User
 
 REGISTER_COLUMNS: list[tuple[str, str, str]] = [
@@ -39,9 +41,9 @@ REGISTER_COLUMNS: list[tuple[str, str, str]] = [
 ]
 
 
-def _date(value: datetime | None) -> str:
-    value = as_utc(value)
-    return value.date().isoformat() if value else ""
+def _date_in(zone: str) -> Callable[[datetime | None], str]:
+    """Dates of moments in the park's zone (a document published at 00:30 in Shanghai is dated that day)."""
+    return lambda value: timezones.fmt_date(value, zone) if value else ""
 
 
 def register_rows(session: Session, *, user: User, filters: queries.DocumentFilters) -> list[dict[str, str]]:
@@ -50,6 +52,7 @@ def register_rows(session: Session, *, user: User, filters: queries.DocumentFilt
     Three queries whatever the size: the filtered register, the park's revisions, their signatures.
     """
     page = queries.list_documents(session, user=user, filters=filters, limit=1_000_000, offset=0)
+    _date = _date_in(park_time_zone(session, user.park_id))
     wanted = {item.id for item in page.items}
     latest: dict[int, Revision] = {}
     if wanted:
@@ -126,7 +129,7 @@ def register_csv(rows: list[dict[str, str]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def register_xlsx(rows: list[dict[str, str]], *, park_name: str) -> bytes:
+def register_xlsx(rows: list[dict[str, str]], *, park_name: str, zone: str | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -134,7 +137,10 @@ def register_xlsx(rows: list[dict[str, str]], *, park_name: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("文件和记录清单")
     sheet.freeze_panes = "A3"
-    title = WriteOnlyCell(sheet, f"{park_name} 文件和记录清单（{utcnow().date().isoformat()}）")
+    zone_name = zone or timezones.DEFAULT_ZONE
+    title = WriteOnlyCell(
+        sheet, f"{park_name} 文件和记录清单（{timezones.today(zone)}，日期按 {zone_name} 时区 / dates in {zone_name}）"
+    )
     title.font = Font(bold=True, size=13)
     sheet.append([title])
     header = []

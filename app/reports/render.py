@@ -19,10 +19,10 @@ from jinja2 import Environment, StrictUndefined, TemplateError
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app import timezones
 from app.clauses.models import Clause, DocKind, DocType, DocTypeClause
 from app.clauses.schema import ParagraphBlock, lead_in_text
 from app.clauses.text import blocks_of, item_groups, mark, text_lines
-from app.common import utcnow
 from app.config import get_settings
 from app.documents import service as documents
 from app.documents import storage
@@ -30,6 +30,7 @@ from app.documents.models import AccessLevel, Document, Revision
 from app.errors import Forbidden, Invalid, NotFound
 from app.events.refusals import Rule, refusal
 from app.labels import label_zh
+from app.parks.queries import park_time_zone
 from app.reports import access
 from app.users.models import Park, User
 
@@ -144,7 +145,7 @@ def build_context(
         "revision": {"number": revision_number, "change_reason": change_reason},
         "record": {"period": period or ("【记录期间】" if doc_type.kind == DocKind.record else "不适用")},
         "doc_type": doc_type_context(doc_type),
-        "today": (today or utcnow().date()).isoformat(),
+        "today": (today or timezones.today(park_time_zone(session, park.id or 0))).isoformat(),
         "clauses": clauses,
         "clause_index": index,
     }

@@ -1,135 +1,39 @@
-"""The review report of Annex B (碳排放管理体系评审报告), pre-filled from what carbonms knows.
+"""The review report of Annex B (碳排放管理体系评审报告) of one year, pre-filled from live data.
 
-Annex B's six chapters and their sections, in order. carbonms fills what it holds (the scope document, the
-organisation and its people by role, the controlled documents and records, readiness per chapter and clause with
-a chart, overdue reviews and gaps); what it does not hold (energy consumption, emission figures, target values)
-is marked 【待补充】 for the park to complete, never invented.
+Annex B's six chapters and their sections, in order, each written by its own function (`SECTIONS`), so that a part
+of the system that comes to hold a section's figures (the inventory: 第二章 三、第四章) replaces just that function.
+What the park holds nowhere in the system (area, energy figures, target values) is marked 【待补充】, never invented.
+The body never names the software: it is the park's report.
 """
 
 from __future__ import annotations
 
 import io
 import tempfile
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, RGBColor
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from app import docx_reports
-from app.common import utcnow
+from app import docx_reports, timezones
 from app.config import get_settings
-from app.documents import queries, storage
 from app.documents import service as documents
-from app.documents.access import readable
-from app.documents.models import Document, Revision, RevisionState, RevisionText
-from app.errors import Invalid
+from app.documents import storage
+from app.documents.models import Document, Revision
 from app.readiness import service as readiness
 from app.reports.chart import readiness_bar_chart
-from app.reports.register import register_rows
-from app.users.models import ROLE_LABELS, Park, Role, User
+from app.reports.review_data import MAX_YEAR, MIN_YEAR, ReportData, check_year, gather
+from app.reports.review_gaps import gap_line, group_gaps
+from app.users.models import Park, User
+
+__all__ = ["MAX_YEAR", "MIN_YEAR", "build_report", "register_report", "report_filename"]
 
 REPORT_DOC_TYPE = "CARBON_REVIEW_REPORT"
 TO_COMPLETE = "【待补充】"
-MIN_YEAR, MAX_YEAR = 2000, 2100
 SCOPE_EXCERPT_CHARS = 1500
-
-# Annex B, verbatim: chapters and their sections.
-ANNEX_B: list[tuple[str, list[str]]] = [
-    ("第一章 评审事项说明", ["一、评审目的", "二、评审依据", "三、评审时间", "四、评审范围和内容"]),
-    ("第二章 产业园区基本情况", ["一、园区概况", "二、产业发展概况", "三、能源消耗情况"]),
-    ("第三章 产业园区碳排放管理情况", ["一、碳排放管理机构", "二、碳排放管理制度", "三、碳排放管理实施情况"]),
-    ("第四章 产业园区碳排放状况分析", ["一、碳排放数据收集", "二、碳排放情况分析"]),
-    ("第五章 碳排放目标指标完成情况", ["一、实际完成情况", "二、与基准、绩效（指标）对比"]),
-    ("第六章 评审建议", ["一、现存问题", "二、改进建议"]),
-]
-
-ROLE_ORDER = (Role.top_management, Role.approver, Role.coordinator, Role.auditor, Role.contributor)
-
-
-def check_year(year: int) -> int:
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise Invalid(f"年度应在 {MIN_YEAR}–{MAX_YEAR} 之间", f"The year must be between {MIN_YEAR} and {MAX_YEAR}")
-    return year
-
-
-# ---------------------------------------------------------------------- data
-
-
-def _effective_scope(session: Session, user: User) -> tuple[Document, Revision, str] | None:
-    row = session.execute(
-        select(Document, Revision)
-        .join(Revision, col(Revision.document_id) == col(Document.id))
-        .where(
-            readable(user),
-            col(Document.doc_type) == "CMS_SCOPE_BOUNDARY",
-            col(Revision.state) == str(RevisionState.effective),
-        )
-        .order_by(col(Revision.effective_from).desc(), col(Revision.id).desc())
-    ).first()
-    if row is None:
-        return None
-    document, revision = row
-    text = session.get(RevisionText, revision.id)
-    return document, revision, (text.text if text else "")
-
-
-def _people(session: Session, park_id: int) -> list[User]:
-    users = (
-        session.execute(
-            select(User).where(col(User.park_id) == park_id, col(User.is_active).is_(True)).order_by(col(User.id))
-        )
-        .scalars()
-        .all()
-    )
-    order = {role: index for index, role in enumerate(ROLE_ORDER)}
-    return sorted((u for u in users if u.role in order), key=lambda u: (order[Role(u.role)], u.id))
-
-
-def _items_by_type(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for clause in result["clauses"]:
-        for item in clause["items"]:
-            found.setdefault(item["doc_type"], item)
-    return found
-
-
-def gather(session: Session, *, user: User, year: int) -> dict[str, Any]:
-    """Everything the report says, from live data."""
-    check_year(year)
-    today = utcnow().date()
-    as_of = min(today, date(year, 12, 31))
-    result = readiness.compute_readiness(session, park_id=user.park_id, as_of=as_of, user=user)
-    rows = register_rows(session, user=user, filters=queries.DocumentFilters())
-    records = [
-        row
-        for row in rows
-        if row["kind"] == "记录" and row["period"] and row["period"][:4] <= str(year) <= row["period"][11:15]
-    ]
-    issues = [
-        (clause, item)
-        for clause in result["clauses"]
-        if clause["applicable"]
-        for item in clause["items"]
-        if item["status"] in ("missing", "overdue", "review_overdue", "in_progress")
-    ]
-    return {
-        "park": session.get_one(Park, user.park_id),
-        "year": year,
-        "as_of": as_of,
-        "today": today,
-        "readiness": result,
-        "scope": _effective_scope(session, user),
-        "people": _people(session, user.park_id),
-        "documents": [row for row in rows if row["kind"] == "文件"],
-        "records": records,
-        "items": _items_by_type(result),
-        "issues": issues,
-        "author": user,
-    }
 
 
 # ---------------------------------------------------------------------- writing
@@ -154,7 +58,7 @@ class Writer:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def todo(self, text: str) -> None:
-        """A section carbonms cannot fill: said plainly, in red, for the park to complete."""
+        """A section the park completes by hand: said plainly, in red."""
         paragraph = self.doc.add_paragraph()
         run = paragraph.add_run(f"{TO_COMPLETE}{text}")
         run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
@@ -171,47 +75,67 @@ class Writer:
         return docx_reports.document_bytes(self.doc)
 
 
-def _pct(value: float) -> str:
+def pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def _status(key: str) -> str:
+def status_label(key: str) -> str:
     return readiness.STATUS_LABELS.get(key, (key, key))[0]
 
 
-def _item_line(data: dict[str, Any], code: str) -> str:
-    item = data["items"].get(code)
+def item_label(key: str) -> str:
+    return readiness.ITEM_STATUS_LABELS.get(key, (key,))[0]
+
+
+def item_line(data: ReportData, code: str) -> str:
+    item = data.items.get(code)
     if item is None:
         return f"《{code}》：不在就绪度评价范围内"
-    label = readiness.ITEM_STATUS_LABELS.get(item["status"], (item["status"],))[0]
-    return f"《{item['title_zh']}》：{label}。{item['reason_zh']}"
+    return f"《{item['title_zh']}》：{item_label(item['status'])}。{item['reason_zh']}"
 
 
-def _chapter_one(w: Writer, data: dict[str, Any]) -> None:
-    park, year = data["park"], data["year"]
-    w.heading("一、评审目的", 2)
+def as_of_text(data: ReportData) -> str:
+    if data.current_year:
+        return f"{data.as_of.isoformat()}（{data.year} 年度尚未结束，按报告生成日的状态）"
+    return f"{data.as_of.isoformat()}（{data.year} 年末）"
+
+
+# ---------------------------------------------------------------------- 第一章 评审事项说明
+
+
+def section_1_1_purpose(w: Writer, data: ReportData) -> None:
     w.para(
-        f"依据 T/CPQS ZC001—2025 第 7.3 条，对{park.name}碳排放管理体系在 {year} 年度的建立、实施和运行情况"
-        "进行评审，确认体系的适宜性、充分性和有效性，识别碳排放源、碳交易、碳资产和碳中和管理中的问题，提出改进建议。"
+        f"依据 T/CPQS ZC001—2025 第 7.3 条，对{data.park.name}碳排放管理体系在 {data.year} 年度的建立、实施和运行"
+        "情况进行评审，确认体系的适宜性、充分性和有效性，识别碳排放源、碳交易、碳资产和碳中和管理中的问题，提出改进建议。"
     )
-    w.heading("二、评审依据", 2)
+
+
+def section_1_2_basis(w: Writer, data: ReportData) -> None:
     w.para("T/CPQS ZC001—2025《产业园区碳排放管理体系建设规范》；园区现行碳排放管理体系文件（见第三章）。")
     w.todo("适用的国家、地方碳排放法律法规、核算和报告指南及其他要求（见《合规性评价报告》）。")
-    w.heading("三、评审时间", 2)
+
+
+def section_1_3_time(w: Writer, data: ReportData) -> None:
     w.para(
-        f"评审期间：{year}-01-01 至 {year}-12-31；数据截至 {data['as_of'].isoformat()}；"
-        f"报告生成日期：{data['today'].isoformat()}。"
+        f"评审期间：{data.year}-01-01 至 {data.year}-12-31。体系就绪情况截至 {as_of_text(data)}；"
+        f"年度记录按期间属于 {data.year} 年度的记录判定（含次年归档的）。"
     )
+    w.para(f"报告生成时间：{data.generated_at}。{timezones.zone_note(data.time_zone)}")
     w.todo("现场评审日期及评审组成员。")
-    w.heading("四、评审范围和内容", 2)
-    scope = data["scope"]
+
+
+def section_1_4_scope(w: Writer, data: ReportData) -> None:
+    scope = data.scope
     if scope is None:
-        w.todo("园区尚无现行有效的《碳排放管理体系范围和边界》（5.3），请先发布后再描述评审范围。")
+        w.todo(
+            f"截至 {data.as_of.isoformat()}，园区尚无现行有效的《碳排放管理体系范围和边界》（5.3），"
+            "请先发布后再描述评审范围。"
+        )
     else:
         document, revision, text = scope
-        effective = revision.effective_from.date().isoformat() if revision.effective_from else ""
+        effective = timezones.fmt_date(revision.effective_from, data.time_zone)
         w.para(
-            f"评审范围依据现行《{document.title}》（受控编号 {document.control_no}，第{revision.number}版，"
+            f"评审范围依据《{document.title}》（受控编号 {document.control_no}，第{revision.number}版，"
             f"{effective} 生效）："
         )
         excerpt = " ".join(text.split())[:SCOPE_EXCERPT_CHARS]
@@ -225,82 +149,118 @@ def _chapter_one(w: Writer, data: dict[str, Any]) -> None:
     )
 
 
-def _chapter_two(w: Writer, data: dict[str, Any]) -> None:
-    park = data["park"]
-    w.heading("一、园区概况", 2)
-    w.para(f"园区名称：{park.name}（代码 {park.code}）。")
+# ---------------------------------------------------------------------- 第二章 产业园区基本情况
+
+
+def section_2_1_park(w: Writer, data: ReportData) -> None:
+    w.para(f"园区名称：{data.park.name}（代码 {data.park.code}）。")
     w.todo("地理位置、区域面积、发展历程、所获荣誉等。")
-    w.heading("二、产业发展概况", 2)
+
+
+def section_2_2_industry(w: Writer, data: ReportData) -> None:
     w.todo("产业现状、主导产业、重点企业、发展方向等。")
-    w.heading("三、能源消耗情况", 2)
-    w.todo("能源消费总量、消费结构、可再生能源利用情况（carbonms 不保存能耗数据，请依据能耗台账填写）。")
-    w.para(_item_line(data, "MONITORING_MEASUREMENT_RECORDS"))
 
 
-def _chapter_three(w: Writer, data: dict[str, Any]) -> None:
-    result = data["readiness"]
-    w.heading("一、碳排放管理机构", 2)
+def section_2_3_energy(w: Writer, data: ReportData) -> None:
+    """能源消耗情况: the inventory stream plugs its energy figures in here."""
+    w.todo("能源消费总量、消费结构、可再生能源利用情况（请依据能耗台账填写）。")
+    w.para(item_line(data, "MONITORING_MEASUREMENT_RECORDS"))
+
+
+# ---------------------------------------------------------------------- 第三章 产业园区碳排放管理情况
+
+
+def section_3_1_organisation(w: Writer, data: ReportData) -> None:
     for code in ("LEADERSHIP_GROUP_FOUNDING", "ORGANISATION_RESPONSIBILITIES"):
-        w.para(_item_line(data, code))
-    people = data["people"]
-    if people:
-        w.para("carbonms 中登记的体系人员（按角色）：")
+        w.para(item_line(data, code))
+    members = data.organisation
+    if members:
+        w.para(f"园区碳排放管理领导小组（共 {len(members)} 人）：")
         w.table(
-            ["角色", "姓名", "部门/单位"],
-            [[ROLE_LABELS[Role(u.role)][0], u.full_name or u.username, u.unit or ""] for u in people],
+            ["组内职责", "姓名", "职务", "部门/单位"],
+            [[m.group_role, m.name, m.title, m.unit] for m in members],
         )
     else:
-        w.todo("最高管理者、相关部门负责人、碳排放管理人员。")
+        w.todo("碳排放管理领导小组成员（最高管理者、相关部门负责人、碳排放管理人员）尚未在园区资料中登记。")
 
-    w.heading("二、碳排放管理制度", 2)
-    docs = data["documents"]
-    if docs:
-        w.para(f"园区受控文件共 {len(docs)} 份（截至报告生成日）：")
+
+def section_3_2_rules(w: Writer, data: ReportData) -> None:
+    counts = data.document_counts
+    w.para(
+        f"报告生成日园区登记的体系文件共 {counts.registered} 份，其中现行有效 {counts.effective} 份、"
+        f"起草或审批中 {counts.in_progress} 份、已废止 {counts.obsolete} 份、尚未上传文件 {counts.empty} 份。"
+    )
+    if data.in_force:
+        w.para(f"截至 {as_of_text(data)}现行有效的体系文件（{len(data.in_force)} 份）：")
         w.table(
-            ["受控编号", "标题", "文件类型", "版本", "状态", "生效日期"],
+            ["受控编号", "标题", "文件类型", "版本", "生效日期"],
             [
                 [
-                    row["control_no"],
-                    row["title"],
-                    row["doc_type_title"],
-                    row["revision"],
-                    row["state"],
-                    row["effective_from"],
+                    document.control_no,
+                    document.title,
+                    type_title,
+                    str(revision.number),
+                    timezones.fmt_date(revision.effective_from, data.time_zone),
                 ]
-                for row in docs
+                for document, revision, type_title in data.in_force
             ],
         )
     else:
-        w.todo("园区尚未登记受控文件。")
-    records = data["records"]
+        w.todo(f"截至 {data.as_of.isoformat()}，园区尚无现行有效的体系文件。")
+    records = data.records
     if records:
-        w.para(f"{data['year']} 年度的记录共 {len(records)} 份：")
+        w.para(f"期间属于 {data.year} 年度的记录共 {len(records)} 份（按状态：{_state_counts(records)}）：")
         w.table(
             ["受控编号", "标题", "记录类型", "期间", "状态"],
             [[row["control_no"], row["title"], row["doc_type_title"], row["period"], row["state"]] for row in records],
         )
     else:
-        w.para(f"carbonms 中没有覆盖 {data['year']} 年度的记录。")
+        w.para(f"尚无期间属于 {data.year} 年度的记录。")
+    if data.year_records:
+        w.para(f"年度记录（以年度为周期，按 {data.year} 年度的记录判定）：")
+        w.table(
+            ["记录类型", "状态", "说明"],
+            [
+                [entry.title_zh, item_label(entry.status), entry.reason_zh(data.year)]
+                for entry in sorted(data.year_records.values(), key=lambda e: e.doc_type)
+                if entry.doc_type in data.items
+            ],
+        )
 
-    w.heading("三、碳排放管理实施情况", 2)
+
+def _state_counts(rows: list[dict[str, str]]) -> str:
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    return "、".join(f"{state} {number} 份" for state, number in counts.items())
+
+
+def section_3_3_implementation(w: Writer, data: ReportData) -> None:
+    result = data.readiness
     overall = result["overall"]
+    counts = overall["counts"]
     w.para(
-        f"截至 {result['as_of']}，体系总体就绪度：{_status(overall['status'])}；覆盖率 {_pct(overall['coverage'])}"
-        f"（已满足事项 / 适用事项），进展 {_pct(overall['progress'])}（已满足或进行中事项 / 适用事项）。"
+        f"截至 {as_of_text(data)}，体系总体就绪度：{status_label(overall['status'])}；"
+        f"覆盖率 {pct(overall['coverage'])}（已满足事项 {counts['met']} / 适用事项 {counts['applicable_items']}），"
+        f"进展 {pct(overall['progress'])}（已满足或进行中事项 / 适用事项）。一个事项是一条款所需的一类文件化信息。"
     )
     chapters = result["chapters"]
-    w.picture(
-        readiness_bar_chart([(f"CH{c['id']}", c["coverage"], c["progress"]) for c in chapters]),
-        "图 1 各章就绪度（深色：覆盖率 COVERAGE；浅色：进展 PROGRESS）",
+    chart = readiness_bar_chart(
+        [(f"第{c['id']}章", f"Ch. {c['id']}", c["coverage"], c["progress"]) for c in chapters],
+        title_zh=f"各章就绪度（截至 {data.as_of.isoformat()}）",
+        title_en=f"Readiness by chapter (as of {data.as_of.isoformat()})",
     )
+    w.picture(chart.png, "图 1 各章就绪度（深色：覆盖率；浅色：进展）")
+    if chart.warning_zh:
+        w.para(f"注：{chart.warning_zh}。")
     w.table(
         ["章", "状态", "覆盖率", "进展", "满足/适用事项"],
         [
             [
                 f"第{c['id']}章 {c['title_zh']}",
-                _status(c["status"]),
-                _pct(c["coverage"]),
-                _pct(c["progress"]),
+                status_label(c["status"]),
+                pct(c["coverage"]),
+                pct(c["progress"]),
                 f"{c['counts']['met']}/{c['counts']['applicable_items']}",
             ]
             for c in chapters
@@ -313,9 +273,9 @@ def _chapter_three(w: Writer, data: dict[str, Any]) -> None:
             [
                 c["id"],
                 c["title_zh"],
-                _status(c["status"]) + (f"（{c['not_applicable_reason']}）" if c["not_applicable_reason"] else ""),
-                _pct(c["coverage"]),
-                _pct(c["progress"]),
+                status_label(c["status"]) + (f"（{c['not_applicable_reason']}）" if c["not_applicable_reason"] else ""),
+                pct(c["coverage"]),
+                pct(c["progress"]),
             ]
             for c in result["clauses"]
         ],
@@ -323,89 +283,140 @@ def _chapter_three(w: Writer, data: dict[str, Any]) -> None:
     w.todo("碳管理平台建设、管理制度制定及实施的具体情况。")
 
 
-def _chapter_four(w: Writer, data: dict[str, Any]) -> None:
-    w.heading("一、碳排放数据收集", 2)
+# ---------------------------------------------------------------------- 第四章 产业园区碳排放状况分析
+
+
+def section_4_1_data_collection(w: Writer, data: ReportData) -> None:
+    """碳排放数据收集: the inventory stream plugs its activity data and factors in here."""
     for code in ("DATA_MANAGEMENT_RULES", "MONITORING_MEASUREMENT_RECORDS", "EMISSION_REVIEW_RECORD"):
-        w.para(_item_line(data, code))
+        w.para(item_line(data, code))
     w.todo(
-        "化石燃料燃烧、工业生产过程、废弃物处置处理、购入/输出的电力和热力的活动数据和排放因子"
-        "（carbonms 不保存排放数据，请依据核算报告填写）。"
+        "化石燃料燃烧、工业生产过程、废弃物处置处理、购入/输出的电力和热力的活动数据和排放因子（请依据核算报告填写）。"
     )
-    w.heading("二、碳排放情况分析", 2)
+
+
+def section_4_2_emission_analysis(w: Writer, data: ReportData) -> None:
+    """碳排放情况分析: the inventory stream plugs its totals, structure and intensity in here."""
     w.todo("碳排放量、碳排放结构、碳排放强度分析。")
 
 
-def _chapter_five(w: Writer, data: dict[str, Any]) -> None:
-    w.heading("一、实际完成情况", 2)
+# ---------------------------------------------------------------------- 第五章 碳排放目标指标完成情况
+
+
+def section_5_1_achievement(w: Writer, data: ReportData) -> None:
     for code in ("OBJECTIVES_RESPONSIBILITY_LETTER", "ANNUAL_WORK_PLAN", "TARGET_COMPLETION_CHECKLIST"):
-        w.para(_item_line(data, code))
+        w.para(item_line(data, code))
     w.todo("各项目标和指标的目标值、实际完成值和完成率。")
-    w.heading("二、与基准、绩效（指标）对比", 2)
+
+
+def section_5_2_comparison(w: Writer, data: ReportData) -> None:
     for code in ("CARBON_BASELINE", "PERFORMANCE_INDICATOR_METHODS", "PERFORMANCE_INDICATOR_VALUES"):
-        w.para(_item_line(data, code))
+        w.para(item_line(data, code))
     w.todo("绩效参数值与碳排放管理基准的对比及偏差分析。")
 
 
-_SUGGESTIONS = {
-    ("missing", "document"): "编制并发布《{title}》",
-    ("missing", "record"): "形成并归档《{title}》",
-    ("overdue", "record"): "按周期形成并归档本期《{title}》",
-    ("review_overdue", "document"): "组织复审并更新《{title}》",
-    ("in_progress", "document"): "完成《{title}》的审核、批准和发布",
-    ("in_progress", "record"): "完成《{title}》的确认和归档",
-}
+# ---------------------------------------------------------------------- 第六章 评审建议
 
 
-def _chapter_six(w: Writer, data: dict[str, Any]) -> None:
-    issues = data["issues"]
-    w.heading("一、现存问题", 2)
-    if issues:
-        w.para(f"就绪度评价发现 {len(issues)} 项尚未满足的事项（按条款）：")
+def section_6_1_problems(w: Writer, data: ReportData) -> None:
+    groups = group_gaps(data)
+    if groups:
+        types = sum(len(group.gaps) for group in groups)
+        items = sum(group.items for group in groups)
+        w.para(
+            f"截至 {as_of_text(data)}，尚有 {types} 类文件化信息未满足要求（涉及 {items} 个条款事项），"
+            f"分属 {len(groups)} 章："
+        )
         w.table(
-            ["条款", "所需文件化信息", "状态", "说明"],
+            ["章", "未满足（类）", "未满足的文件化信息（条款）及现状"],
             [
-                [
-                    clause["id"],
-                    item["title_zh"],
-                    readiness.ITEM_STATUS_LABELS.get(item["status"], (item["status"],))[0],
-                    item["reason_zh"],
-                ]
-                for clause, item in issues
+                [group.heading, str(len(group.gaps)), "\n".join(gap_line(gap) for gap in group.gaps.values())]
+                for group in groups
             ],
         )
+        w.para("应采取的措施按章列于“二、改进建议”。")
     else:
         w.para("就绪度评价未发现未满足的事项。")
     w.todo("评审中发现的其他问题（现场核查、数据质量、减排措施成效等）。")
-    w.heading("二、改进建议", 2)
-    suggestions: dict[str, tuple[str, list[str]]] = {}  # one per document type, naming every clause it serves
-    for clause, item in issues:
-        template = _SUGGESTIONS.get((item["status"], item["kind"]), "完善《{title}》")
-        text, clauses = suggestions.setdefault(item["doc_type"], (template.format(title=item["title_zh"]), []))
-        clauses.append(clause["id"])
-    for text, clauses in suggestions.values():
-        w.para(f"· {text}（{'、'.join(dict.fromkeys(clauses))}）。")
+
+
+def section_6_2_suggestions(w: Writer, data: ReportData) -> None:
+    for group in group_gaps(data):
+        w.para(f"{group.heading}：{group.action_text()}。")
     w.todo("针对评审发现的其他改进建议、责任部门和完成时限。")
+
+
+Section = Callable[[Writer, ReportData], None]
+
+# Annex B, verbatim: chapters, their sections, and the function that writes each.
+SECTIONS: list[tuple[str, list[tuple[str, Section]]]] = [
+    (
+        "第一章 评审事项说明",
+        [
+            ("一、评审目的", section_1_1_purpose),
+            ("二、评审依据", section_1_2_basis),
+            ("三、评审时间", section_1_3_time),
+            ("四、评审范围和内容", section_1_4_scope),
+        ],
+    ),
+    (
+        "第二章 产业园区基本情况",
+        [
+            ("一、园区概况", section_2_1_park),
+            ("二、产业发展概况", section_2_2_industry),
+            ("三、能源消耗情况", section_2_3_energy),
+        ],
+    ),
+    (
+        "第三章 产业园区碳排放管理情况",
+        [
+            ("一、碳排放管理机构", section_3_1_organisation),
+            ("二、碳排放管理制度", section_3_2_rules),
+            ("三、碳排放管理实施情况", section_3_3_implementation),
+        ],
+    ),
+    (
+        "第四章 产业园区碳排放状况分析",
+        [("一、碳排放数据收集", section_4_1_data_collection), ("二、碳排放情况分析", section_4_2_emission_analysis)],
+    ),
+    (
+        "第五章 碳排放目标指标完成情况",
+        [("一、实际完成情况", section_5_1_achievement), ("二、与基准、绩效（指标）对比", section_5_2_comparison)],
+    ),
+    ("第六章 评审建议", [("一、现存问题", section_6_1_problems), ("二、改进建议", section_6_2_suggestions)]),
+]
+ANNEX_B: list[tuple[str, list[str]]] = [(chapter, [title for title, _ in sections]) for chapter, sections in SECTIONS]
 
 
 def build_report(session: Session, *, user: User, year: int) -> bytes:
     """The Annex B review report of `year` for the user's park, as .docx bytes."""
     data = gather(session, user=user, year=year)
-    park = data["park"]
+    return write_report(data)
+
+
+def write_report(data: ReportData) -> bytes:
+    park, year = data.park, data.year
     w = Writer()
+    title = f"{year} 年度碳排放管理体系评审报告"
+    properties: Any = w.doc.core_properties
+    properties.title, properties.author, properties.last_modified_by = title, park.name, park.name
+    properties.comments = properties.keywords = ""
     w.para(park.name, bold=True, center=True)
-    w.doc.add_heading(f"{year} 年度碳排放管理体系评审报告", level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    w.doc.add_heading(title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
     w.para("（依据 T/CPQS ZC001—2025 附录 B 模板编制；红色【待补充】处由园区填写）", center=True)
     w.para(
-        f"编制：{data['author'].full_name or data['author'].username}　　生成日期：{data['today'].isoformat()}",
+        f"编制：{data.author.full_name or data.author.username}　　生成时间：{data.generated_at}"
+        f"（{data.time_zone}，{timezones.utc_offset(data.time_zone)}）",
         center=True,
     )
     header = w.doc.sections[0].header.paragraphs[0]
-    header.text = f"{park.name}　{year} 年度碳排放管理体系评审报告"
+    header.text = f"{park.name}　{title}"
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    writers = (_chapter_one, _chapter_two, _chapter_three, _chapter_four, _chapter_five, _chapter_six)
-    for (title, _sections), write in zip(ANNEX_B, writers, strict=True):
-        w.heading(title, 1)
-        write(w, data)
+    for chapter, sections in SECTIONS:
+        w.heading(chapter, 1)
+        for section_title, write in sections:
+            w.heading(section_title, 2)
+            write(w, data)
     return w.bytes()
 
 

@@ -18,14 +18,15 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from app import timezones
 from app.admission import release_slot
-from app.common import utcnow
 from app.config import get_settings
 from app.db import SessionDep
 from app.deps import CurrentUser, EntityId, require_role
 from app.documents import queries, storage
 from app.documents.models import AccessLevel
 from app.documents.schemas import RecordPublic, RevisionPublic
+from app.parks.queries import park_time_zone
 from app.reports import access, copy_cache, exports, oscal, render, review_report
 from app.reports.register import register_csv, register_rows, register_xlsx
 from app.users.models import Park, Role, User
@@ -137,7 +138,7 @@ Filters = Annotated[RegisterFilters, Query()]
 
 def _register_name(user: User, session: SessionDep, suffix: str) -> str:
     park = session.get_one(Park, user.park_id)
-    return f"{park.code}_文件和记录清单_{utcnow().date().isoformat()}.{suffix}"
+    return f"{park.code}_文件和记录清单_{timezones.today(park_time_zone(session, user.park_id))}.{suffix}"
 
 
 @router.get("/exports/register.xlsx")
@@ -145,7 +146,8 @@ def export_register_xlsx(session: SessionDep, user: Exporter, filters: Filters) 
     """文件和记录清单（Excel）/ the document register as .xlsx."""
     rows = register_rows(session, user=user, filters=filters.to_filters())
     park = session.get_one(Park, user.park_id)
-    return _attachment(register_xlsx(rows, park_name=park.name), XLSX, _register_name(user, session, "xlsx"))
+    zone = park_time_zone(session, user.park_id)
+    return _attachment(register_xlsx(rows, park_name=park.name, zone=zone), XLSX, _register_name(user, session, "xlsx"))
 
 
 @router.get("/exports/register.csv")
@@ -171,7 +173,7 @@ def export_evidence(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     park = session.get_one(Park, user.park_id)
-    name = f"{park.code}_证据包_{parsed.value}_{utcnow().date().isoformat()}.zip"
+    name = f"{park.code}_证据包_{parsed.value}_{timezones.today(park_time_zone(session, user.park_id))}.zip"
     return FileResponse(
         target,
         media_type="application/zip",

@@ -9,11 +9,12 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from app.common import as_utc
+from app import timezones
 from app.config import get_settings
 from app.db import session_scope
 from app.deps import get_current_user
 from app.errors import Forbidden, Unauthorized
+from app.parks.queries import park_time_zone
 from app.users.models import Park, User
 from app.web import csrf
 from app.web.i18n import LANGUAGES, describe, label, translator
@@ -45,6 +46,7 @@ def web_user(request: Request) -> User:
         raise SignInRequired(exc.message_zh, exc.message_en) from None
     with session_scope(write=False) as session:  # like get_current_user: no write lock before the service runs
         park = session.get(Park, user.park_id)
+        time_zone = park_time_zone(session, user.park_id)
     # A plain snapshot for the layout: error pages render after the session has been rolled back and closed.
     request.state.web_user = {
         "id": user.id,
@@ -53,6 +55,7 @@ def web_user(request: Request) -> User:
         "role": str(user.role),
         "park_name": park.name if park else "",
         "park_code": park.code if park else "",
+        "time_zone": time_zone,
     }
     from app.deps import AdminUser, TrailReader
     from app.documents.service import may_upload_any
@@ -92,27 +95,13 @@ def require(annotated: Any, user: User, request: Request) -> None:
     annotated.__metadata__[0].dependency(user, request)
 
 
-def fmt_time(value: datetime | str | None, lang: str = "zh") -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        value = parsed
-    value = as_utc(value)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+def fmt_time(value: datetime | str | None, zone: str | None = None) -> str:
+    """A stored UTC moment in the park's zone (app/timezones.py, the one formatter of pages and documents)."""
+    return timezones.fmt_time(value, zone)
 
 
-def fmt_date(value: date | datetime | str | None) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        return value[:10]
-    if isinstance(value, datetime):
-        value = as_utc(value).date()
-    return value.isoformat()
+def fmt_date(value: date | datetime | str | None, zone: str | None = None) -> str:
+    return timezones.fmt_date(value, zone)
 
 
 def fmt_size(size: int | None) -> str:
@@ -147,6 +136,8 @@ def base_context(request: Request) -> dict[str, Any]:
     lang = get_lang(request)
     t = translator(lang)
     me = getattr(request.state, "web_user", None)
+    # Signed out (login, error pages): the default zone, named in the footer all the same.
+    zone = (me or {}).get("time_zone") or timezones.DEFAULT_ZONE
     flash_key = request.query_params.get("done")
     flash = t(f"flash.{flash_key}") if flash_key and t.has(f"flash.{flash_key}") else None
     return {
@@ -158,8 +149,9 @@ def base_context(request: Request) -> dict[str, Any]:
         "next_here": here(request),
         "path": request.url.path,
         "L": lambda kind, key: label(kind, key, lang),
-        "fmt_time": lambda value: fmt_time(value, lang),
-        "fmt_date": fmt_date,
+        "fmt_time": lambda value: fmt_time(value, zone),
+        "fmt_date": lambda value: fmt_date(value, zone),
+        "zone_note": timezones.zone_note(zone, lang),
         "fmt_size": fmt_size,
         "pct": pct,
         "pick": lambda zh, en: (en or zh) if lang == "en" else (zh or en),

@@ -17,8 +17,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # layout
     "app.name": ("园区碳排放管理体系文件控制", "Park carbon management documents"),
     "app.footer": (
-        "依据 T/CPQS ZC001—2025《产业园区碳排放管理体系建设规范》。时间均为 UTC。",
-        "Following T/CPQS ZC001—2025 for park carbon emission management systems. Times are UTC.",
+        "依据 T/CPQS ZC001—2025《产业园区碳排放管理体系建设规范》。",
+        "Following T/CPQS ZC001—2025 for park carbon emission management systems.",
     ),
     "nav.skip": ("跳到正文", "Skip to content"),
     "nav.main": ("主导航", "Main navigation"),

@@ -15,6 +15,7 @@ from app.web import (
     pages_auth,
     pages_documents,
     pages_nonconformities,
+    pages_parks,
     pages_readiness,
     pages_reports,
     pages_reviews,
@@ -34,6 +35,7 @@ for module in (
     pages_audits,
     pages_reviews,
     pages_audit_forms,
+    pages_parks,
     pages_nonconformities,
 ):
     router.include_router(module.router)

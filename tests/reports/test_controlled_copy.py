@@ -5,6 +5,7 @@ import io
 
 from docx import Document as DocxDocument
 
+from app import timezones
 from app.reports.controlled_copy import docx_header_text
 from tests.factories import docx_bytes, register, upload
 from tests.reports.helpers import PDF_MEDIA, pdf_bytes, pdf_page_texts, take_through, upload_file
@@ -50,7 +51,7 @@ def test_effective_docx_carries_the_marking_in_its_header(park):
     assert response.status_code == 200 and response.headers["x-controlled-copy"] == "controlled"
     header = docx_header_text(response.content)
     assert document["control_no"] in header and "受控文件" in header and "CONTROLLED COPY" in header
-    assert published["effective_from"][:10] in header
+    assert timezones.fmt_date(published["effective_from"], None) in header and "（Asia/Shanghai）" in header
     # the body is unchanged
     assert [p.text for p in DocxDocument(io.BytesIO(response.content)).paragraphs] == ["第一条 总则"]
 

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from app import timezones
 from app.cli import app as cli
 from app.reports.controlled_copy import docx_header_text
 from tests.factories import docx_bytes, publish_new_document, record_upload, register, sign, upload
@@ -47,7 +48,7 @@ def test_register_csv_and_xlsx_list_documents_and_records(park):
     assert policy["状态 / State"] == "现行有效" and policy["当前版本 / Current revision"] == "1"
     assert policy["条款 / Clauses"] == "6.2" and policy["类别 / Kind"] == "文件"
     assert policy["编制人 / Preparer"] and policy["审核人 / Reviewer"] and policy["批准/确认人 / Approver"]
-    assert policy["生效/归档日期 / Effective / filed"] == revision["effective_from"][:10]
+    assert policy["生效/归档日期 / Effective / filed"] == timezones.fmt_date(revision["effective_from"], None)
     assert rows[draft["control_no"]]["状态 / State"] == "编制中"
     filed = rows[record["control_no"]]
     assert filed["类别 / Kind"] == "记录" and filed["状态 / State"] == "已归档"

@@ -1,4 +1,4 @@
-"""The page formatters: sizes in binary units, times shown in UTC, unreadable strings shown as they are."""
+"""The page formatters: sizes in binary units, times shown in the park's zone, unreadable strings shown as they are."""
 
 from datetime import UTC, datetime
 
@@ -16,9 +16,9 @@ def test_fmt_size_uses_bytes_then_one_decimal_in_larger_units() -> None:
     ]
 
 
-def test_fmt_time_shows_utc_times_naive_values_and_iso_text_and_keeps_unreadable_text() -> None:
-    assert fmt_time(datetime(2026, 3, 1, 9, 30)) == "2026-03-01 09:30 UTC"  # SQLite's naive values are UTC
-    assert fmt_time("2026-03-01T09:30:00+00:00") == "2026-03-01 09:30 UTC"
+def test_fmt_time_shows_the_parks_zone_for_naive_values_and_iso_text_and_keeps_unreadable_text() -> None:
+    assert fmt_time(datetime(2026, 3, 1, 9, 30)) == "2026-03-01 17:30"  # SQLite's naive values are UTC
+    assert fmt_time("2026-03-01T09:30:00+00:00") == "2026-03-01 17:30"
     assert fmt_time("not a time") == "not a time"
     assert fmt_time(None) == "" and fmt_time("") == ""
-    assert fmt_time(datetime(2026, 3, 1, 9, 30, tzinfo=UTC)) == "2026-03-01 09:30 UTC"
+    assert fmt_time(datetime(2026, 3, 1, 9, 30, tzinfo=UTC), "Europe/Berlin") == "2026-03-01 10:30"
