@@ -1,7 +1,7 @@
 """The park profile: its time zone and its carbon management leadership group.
 
 Revision ID: 0007_park_profile
-Revises: 0006_enterprises
+Revises: 0007_clause_blocks
 Create Date: 2026-12-01 14:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_park_profile"
-down_revision: str | Sequence[str] | None = "0006_enterprises"
+down_revision: str | Sequence[str] | None = "0007_clause_blocks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
