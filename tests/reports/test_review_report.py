@@ -119,7 +119,7 @@ def test_chapter_six_groups_the_gaps_by_chapter_with_actions(park):
     for _chapter, count, gaps in rows:
         titles = [line.split("》")[0] for line in gaps.split("\n")]
         assert len(titles) == len(set(titles)) == int(count)  # a type serving several clauses is named once
-    assert "《不符合项改进指南》（11.1、11.2）：缺失" in rows[-1][2]  # … with every clause it serves
+    assert "《不符合项改进指南》（11.1、11.2、11.3）：缺失" in rows[-1][2]  # … with every clause it serves
     actions = suggestions(document)  # 二、改进建议: per chapter, the actions to take
     assert list(actions) == chapters
     assert all(text.startswith(("编制并发布", "形成并归档")) for text in actions.values())
