@@ -233,12 +233,16 @@ def test_whole_lifecycle_through_the_forms(browser, park):
     version = re.search(r'action="/documents/\d+/obsolete".*?name="version" value="(\d+)"', html, re.S).group(1)
     assert (
         coordinator.post(
-            f"/documents/{document_id}/obsolete", {"version": version, "reason": ""}, token=csrf_of(html)
+            f"/documents/{document_id}/obsolete",
+            {"version": version, "reason": "", "confirm": "1"},
+            token=csrf_of(html),
         ).status_code
         == 422
     )
     done = coordinator.post(
-        f"/documents/{document_id}/obsolete", {"version": version, "reason": "被新方针取代"}, token=csrf_of(html)
+        f"/documents/{document_id}/obsolete",
+        {"version": version, "reason": "被新方针取代", "confirm": "1"},
+        token=csrf_of(html),
     )
     assert done.status_code == 303 and "已作废" in coordinator.get(f"/documents/{document_id}").text
 
