@@ -64,7 +64,7 @@ def test_one_bad_line_saves_nothing_and_says_which(browser, park):
 
 
 def test_line_errors_speak_english(browser, park):
-    auditor, audit_id, lines = _started(browser, park)
+    _, audit_id, lines = _started(browser, park)
     english = browser(park, "auditor", lang="en")
     data = {f"result-{lines[0]}": "observation"}
     refused = _post(english, f"/audits/{audit_id}/lines", data, f"/audits/{audit_id}")
