@@ -375,7 +375,7 @@ def mark_line(
             session,
             actor=actor,
             origin=NcOrigin.internal_audit,
-            origin_ref=f"{audit.title} 第 {line.position} 行（{line.clause_id} {line.item_label}）".strip(),
+            origin_ref=f"{audit.title} 第 {line.position} 行（{f'{line.clause_id} {line.item_label}'.strip()}）",
             clause_id=line.clause_id,
             severity=severity,
             description=description,

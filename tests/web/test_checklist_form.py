@@ -84,6 +84,13 @@ def test_a_nonconforming_line_raises_its_nonconformity_from_the_one_form(browser
     page = auditor.get(f"/audits/{audit_id}").text
     assert re.search(r'href="/nonconformities/\d+"><span class="cn">NC-\d{4}-\d{3}</span>', page)
     assert f'name="result-{lines[0]}"' not in page  # a line with its nonconformity is no longer in the form
+    nc_id = re.search(r'href="/nonconformities/(\d+)"', page).group(1)
+    position = re.search(rf'id="line-{lines[0]}-h">(\d+)\.', page).group(1)
+    english = browser(park, "auditor", lang="en").get(f"/nonconformities/{nc_id}").text
+    origin = re.search(r"<dt>Origin</dt><dd>(.*?)</dd>", english, re.S).group(1)
+    assert f", line {position} (" in origin and "行" not in origin and "（" not in origin
+    chinese = auditor.get(f"/nonconformities/{nc_id}").text
+    assert f" 第 {position} 行（" in chinese
 
 
 def test_nothing_chosen_is_refused_in_words(browser, park):
