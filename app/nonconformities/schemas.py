@@ -83,6 +83,7 @@ def nc_detail(session: Session, nc: Nonconformity, user: User) -> dict[str, Any]
         "audit_line_id": nc.audit_line_id,
         "origin_document_id": nc.origin_document_id,
         "clause_title_zh": clause.title_zh if clause else "",
+        "clause_title_en": clause.title_en if clause else "",
         "evidence_examined": nc.evidence_examined,
         "cause_analysis": nc.cause_analysis,
         "similar_elsewhere": nc.similar_elsewhere,

@@ -152,6 +152,7 @@ def audits_page(
         may_plan=user.role in service.AUDIT_PLANNERS,
         auditors=[p for p in _people(session, user) if p["role"] == "auditor"],
         chapters=CHAPTERS,
+        programme_title=service.programme_title,
     )
 
 
