@@ -30,6 +30,7 @@ from app.reviews.inputs import OUTPUT_ITEMS
 from app.users.models import User
 from app.users.service import list_users
 from app.web.common import TEMPLATES, WebUser, get_lang, render, see_other
+from app.web.trail import people_names
 
 router = APIRouter()
 # The layout shows the audit links to the roles the services let read them (READERS: one rule, two uses).
@@ -94,6 +95,11 @@ def _people(session: SessionDep, user: WebUser) -> list[dict[str, Any]]:
     ]
 
 
+def _person(people: dict[int, tuple[str, str]], actor_id: int | None, fallback: str) -> str:
+    full_name, username = people.get(actor_id or 0, ("", fallback))
+    return f"{full_name} ({username})" if full_name else username
+
+
 def _history(session: SessionDep, park_id: int, entities: list[tuple[str, int]]) -> list[dict]:
     """The audit events of these entities, oldest first, with one plain line each."""
     rows = []
@@ -102,6 +108,7 @@ def _history(session: SessionDep, park_id: int, entities: list[tuple[str, int]])
             session, park_id=park_id, entity_type=entity_type, entity_id=str(entity_id), limit=500
         )
     out = []
+    people = people_names(session, park_id, rows)  # printed name with the user name, as on the audit trail
     for row in sorted(rows, key=lambda r: r.seq):
         before = json.loads(row.before_json or "{}") or {}
         after = json.loads(row.after_json or "{}") or {}
@@ -109,7 +116,7 @@ def _history(session: SessionDep, park_id: int, entities: list[tuple[str, int]])
             {
                 "seq": row.seq,
                 "occurred_at": row.occurred_at,
-                "actor_name": row.actor_name,
+                "actor_name": _person(people, row.actor_id, row.actor_name),
                 "action": row.action,
                 "before_state": before.get("state"),
                 "after_state": after.get("state"),

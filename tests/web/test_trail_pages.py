@@ -56,6 +56,8 @@ def test_nonconformities_and_audits_are_linked(browser, park):
     nc_id = int(re.search(r"/nonconformities/(\d+)", raised.headers["location"]).group(1))
     rows = _rows(browser(park, "auditor").get("/events?entity_type=nonconformity").text)
     assert re.search(rf'<a href="/nonconformities/{nc_id}"><span class="cn">NC-\d{{4}}-\d{{3}}</span></a>', rows)
+    history = browser(park, "coordinator").get(f"/nonconformities/{nc_id}").text.split('id="hist-h"')[1]
+    assert f"coordinator 测试 ({park.usernames['coordinator']})" in history
     audit = started_audit(park)
     rows = _rows(browser(park, "auditor").get("/events?entity_type=audit").text)
     assert f'<a href="/audits/{audit["id"]}"><span class="cn">{audit["title"]}</span></a>' in rows
