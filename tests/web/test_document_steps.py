@@ -4,6 +4,8 @@ shown inline with what was typed kept, confirmation before obsolete and void."""
 import html as html_lib
 import re
 
+from app.db import session_scope
+from app.users.models import Role, User
 from tests import factories
 from tests.factories import PASSWORD
 from tests.web.conftest import csrf_of
@@ -65,7 +67,7 @@ def test_the_reviewer_of_an_approver_type_may_not_also_approve(browser, park):
     assert "You reviewed this revision and may not also approve it" in english
 
 
-def test_the_preparer_is_told_they_prepared_it(browser, park):
+def test_a_contributor_is_told_who_confirms_their_record(browser, park):
     contributor = browser(park, "contributor")
     response = contributor.post(
         "/records/new",
@@ -179,3 +181,14 @@ def test_void_asks_for_confirmation(browser, park):
         page=f"/documents/{document_id}",
     )
     assert done.status_code == 303
+
+
+def test_a_preparer_who_now_signs_is_told_they_prepared_it(browser, park):
+    """A coordinator prepared the revision and was then made an approver: the page says why they may not review."""
+    coordinator, document_id = _submitted(browser, park)
+    with session_scope() as session:
+        session.get_one(User, park.user_ids["coordinator"]).role = Role.approver
+    page = coordinator.get(f"/documents/{document_id}").text
+    refused = _text(re.search(r'<li data-refused="review">(.*?)</li>', page, re.S).group(1))
+    assert "您编制了此版本，编制人不能审核自己编制的版本" in refused
+    assert 'data-action="review"' not in page
