@@ -9,6 +9,7 @@ from app.audits.checklist import resolve_scope
 from app.audits.common import loads, stored_id
 from app.audits.models import Audit, AuditProgramme
 from app.audits.schemas_common import user_names
+from app.nonconformities.queries import nc_code
 from app.nonconformities.schemas import nc_summary
 
 
@@ -49,7 +50,9 @@ def audit_summary(audit: Audit) -> dict[str, Any]:
 def audit_detail(session: Session, audit: Audit) -> dict[str, Any]:
     lines = service.audit_lines(session, stored_id(audit))
     ncs = service.audit_nonconformities(session, stored_id(audit))
-    by_line = {nc.audit_line_id: nc.id for nc in ncs if str(nc.state) != "cancelled"}
+    live = [nc for nc in ncs if str(nc.state) != "cancelled"]
+    by_line = {nc.audit_line_id: nc.id for nc in live}
+    codes = {nc.audit_line_id: nc_code(nc) for nc in live}
     names = user_names(session, set(lifecycle.team_ids(audit)))
     out = audit_summary(audit) | {"team": [{"id": i, "name": names.get(i, "")} for i in lifecycle.team_ids(audit)]}
     out["clauses"] = resolve_scope(session, loads(audit.scope_json, []))
@@ -69,6 +72,7 @@ def audit_detail(session: Session, audit: Audit) -> dict[str, Any]:
             "notes": line.notes,
             "evidence_document_ids": loads(line.evidence_document_ids_json, []),
             "nonconformity_id": by_line.get(line.id),
+            "nonconformity_code": codes.get(line.id),
             "checked_at": line.checked_at,
         }
         for line in lines

@@ -50,6 +50,17 @@ def get_programme(session: Session, *, programme_id: int, user: User) -> AuditPr
     return programme
 
 
+# The title a programme gets when none is typed; pages show it in the reader's language (programme_title).
+DEFAULT_PROGRAMME_TITLE = ("{year} 年度内部审核方案", "Internal audit programme {year}")
+
+
+def programme_title(programme: AuditProgramme, lang: str) -> str:
+    """A typed title as typed; the default one in the reader's language."""
+    if lang == "en" and programme.title == DEFAULT_PROGRAMME_TITLE[0].format(year=programme.year):
+        return DEFAULT_PROGRAMME_TITLE[1].format(year=programme.year)
+    return programme.title
+
+
 def create_programme(session: Session, *, actor: User, year: int, title: str = "", notes: str = "") -> AuditProgramme:
     require_role(
         actor,
@@ -70,7 +81,7 @@ def create_programme(session: Session, *, actor: User, year: int, title: str = "
     programme = AuditProgramme(
         park_id=actor.park_id,
         year=year,
-        title=stripped(title) or f"{year} 年度内部审核方案",
+        title=stripped(title) or DEFAULT_PROGRAMME_TITLE[0].format(year=year),
         notes=stripped(notes),
         created_by_id=stored_id(actor),
     )
@@ -375,7 +386,7 @@ def mark_line(
             session,
             actor=actor,
             origin=NcOrigin.internal_audit,
-            origin_ref=f"{audit.title} 第 {line.position} 行（{line.clause_id} {line.item_label}）".strip(),
+            origin_ref=f"{audit.title} 第 {line.position} 行（{f'{line.clause_id} {line.item_label}'.strip()}）",
             clause_id=line.clause_id,
             severity=severity,
             description=description,

@@ -8,6 +8,7 @@ document: draft -submit-> in_review -review(审核)-> in_approval -approve(批�
 record:   draft -submit-> in_approval -approve(确认)-> filed -void-> void;  in_approval -reject-> draft
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -109,21 +110,104 @@ def approver_roles(doc_type: TypeFacts) -> frozenset[Role]:
     return SIGNING_ROLES
 
 
+class ActorFacts(Protocol):
+    """What the authority checks read of a person: a User, or a probe standing for any holder of a role."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A step the revision's state offers that this person may not take, and why (for the document page)."""
+
+    action: Action
+    message_zh: str
+    message_en: str
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class RoleProbe:
+    """Any holder of `role` who neither prepared nor signed the revision: who could take a step, by role."""
+
+    role: str
+    id: int | None = None
+
+
+def offered_steps(revision: RevisionFacts, document: DocumentFacts) -> list[Action]:
+    """The steps the revision's state offers to someone (before asking who may take them)."""
+    return [
+        action
+        for (kind, action), step in TRANSITIONS.items()
+        if kind == document.kind and revision.state in step.sources
+    ]
+
+
 def allowed_actions(
     revision: RevisionFacts,
     document: DocumentFacts,
     doc_type: TypeFacts,
-    user: User,
+    user: ActorFacts,
     signers: dict[SignatureMeaning, int],
 ) -> list[Action]:
     """The actions this user may take on this revision now (for buttons and task lists)."""
+    return [
+        action
+        for action in offered_steps(revision, document)
+        if _authority_problem(action, revision, document, doc_type, user, signers) is None
+    ]
+
+
+def refused_actions(
+    revision: RevisionFacts,
+    document: DocumentFacts,
+    doc_type: TypeFacts,
+    user: ActorFacts,
+    signers: dict[SignatureMeaning, int],
+) -> list[Refusal]:
+    """The offered steps this user may not take, each with the reason transition() would give."""
     result = []
-    for (kind, action), step in TRANSITIONS.items():
-        if kind != document.kind or revision.state not in step.sources:
-            continue
-        if _authority_problem(action, revision, document, doc_type, user, signers) is None:
-            result.append(action)
+    for action in offered_steps(revision, document):
+        problem = _authority_problem(action, revision, document, doc_type, user, signers)
+        if problem is not None:
+            result.append(Refusal(action, *problem))
     return result
+
+
+FORWARD_EXCLUDED = frozenset({Action.reject, Action.obsolete, Action.void})
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Who moves the revision on: the step, the roles that may take it, the people of the park who may."""
+
+    action: Action
+    roles: list[Role]
+    people: list[ActorFacts]
+
+
+def next_step(
+    revision: RevisionFacts,
+    document: DocumentFacts,
+    doc_type: TypeFacts,
+    signers: dict[SignatureMeaning, int],
+    people: Sequence[ActorFacts],
+) -> NextStep | None:
+    """The forward step the state offers and who may take it (the same checks as allowed_actions), or None."""
+    forward = [action for action in offered_steps(revision, document) if action not in FORWARD_EXCLUDED]
+    if not forward:
+        return None
+    action = forward[0]
+
+    def may(actor: ActorFacts) -> bool:
+        return _authority_problem(action, revision, document, doc_type, actor, signers) is None
+
+    roles = [role for role in Role if may(RoleProbe(role.value))]
+    return NextStep(action, roles, [person for person in people if may(person)])
 
 
 def _authority_problem(
@@ -131,12 +215,13 @@ def _authority_problem(
     revision: RevisionFacts,
     document: DocumentFacts,
     doc_type: TypeFacts,
-    actor: User,
+    actor: ActorFacts,
     signers: dict[SignatureMeaning, int],
 ) -> tuple[str, str, Rule] | None:
     """Why `actor` may not take this step (Chinese, English, the rule), or None."""
     role = Role(actor.role)
-    is_preparer = revision.preparer_id == actor.id
+    is_preparer = actor.id is not None and revision.preparer_id == actor.id
+    zh, en = ACTION_LABELS[action]
     if action == Action.submit:
         if role == Role.coordinator or (role == Role.contributor and is_preparer):
             return None
@@ -144,25 +229,37 @@ def _authority_problem(
     if action in (Action.publish, Action.obsolete, Action.void):
         if role == Role.coordinator:
             return None
-        return ("只有体系管理员可以执行此操作", "Only a coordinator may do this", Rule.role)
+        return (f"只有体系管理员可以{zh}", f"Only a coordinator may {en}", Rule.role)
     # review, approve, reject: signing roles, never the preparer, never both signatures by one person
     pending = action
     if action == Action.reject:
         pending = Action.review if revision.state == S.in_review else Action.approve
     allowed = SIGNING_ROLES if pending == Action.review else approver_roles(doc_type)
     if role not in allowed:
-        labels = "、".join(sorted({"最高管理者" if r == Role.top_management else "部门负责人" for r in allowed}))
-        return (f"此步骤需要{labels}签署", f"This step must be signed by: {', '.join(sorted(allowed))}", Rule.role)
+        names_zh = "或".join(LABELS["role"][r][0] for r in Role if r in allowed)
+        names_en = " or ".join(LABELS["role"][r][1].lower() for r in Role if r in allowed)
+        if pending == Action.approve and allowed == {Role.top_management}:
+            return (
+                f"此类文件必须由{names_zh}批准",
+                f"This type must be approved by {names_en}",
+                Rule.role,
+            )
+        step_zh, step_en = ACTION_LABELS[pending]
+        return (
+            f"此步骤（{step_zh}）需要{names_zh}签署",
+            f"This step ({step_en}) must be signed by {names_en}",
+            Rule.role,
+        )
     if is_preparer:
         return (
-            "编制人不能审核或批准自己编制的版本",
-            "The preparer may not review or approve their own revision",
+            f"您编制了此版本，编制人不能{zh}自己编制的版本",
+            f"You prepared this revision: the preparer may not {en} it",
             Rule.separation_of_duties,
         )
-    if pending == Action.approve and signers.get(SignatureMeaning.review) == actor.id:
+    if pending == Action.approve and actor.id is not None and signers.get(SignatureMeaning.review) == actor.id:
         return (
-            "审核人与批准人必须是不同的人",
-            "The reviewer and the approver must be different people",
+            f"您审核了此版本，不能再{zh}它（审核人与批准人必须是不同的人）",
+            f"You reviewed this revision and may not also {en} it (reviewer and approver must differ)",
             Rule.separation_of_duties,
         )
     return None

@@ -16,7 +16,10 @@ from app.documents.schemas import (
     DocumentPage,
     DocumentPublic,
     EventBrief,
+    NextActor,
+    NextStep,
     RecordPublic,
+    RefusedAction,
     RevisionPublic,
     SignaturePublic,
 )
@@ -241,7 +244,11 @@ def signatures_of(session: Session, revision_ids: list[int]) -> dict[int, list[S
 
 
 def revision_public(
-    revision: Revision, preparer: User | None, signatures: list[SignaturePublic], allowed: list[str] | None = None
+    revision: Revision,
+    preparer: User | None,
+    signatures: list[SignaturePublic],
+    allowed: list[str] | None = None,
+    explained: "Steps | None" = None,
 ) -> RevisionPublic:
     assert revision.id is not None  # a stored row
     return RevisionPublic(
@@ -267,22 +274,59 @@ def revision_public(
         period_start=revision.period_start,
         period_end=revision.period_end,
         signatures=signatures,
-        allowed_actions=allowed or [],
+        allowed_actions=explained.allowed if explained else allowed or [],
+        refused_actions=explained.refused if explained else [],
+        next_step=explained.next if explained else None,
     )
 
 
 def revision_out(session: Session, revision: Revision, user: User | None = None) -> RevisionPublic:
     assert revision.id is not None  # a stored row
     preparer = session.get(User, revision.preparer_id)
-    allowed = _allowed(session, revision, user) if user else []
-    return revision_public(revision, preparer, signatures_of(session, [revision.id]).get(revision.id, []), allowed)
+    explained = steps_of(session, revision, user, active_people(session, revision.park_id)) if user else None
+    signatures = signatures_of(session, [revision.id]).get(revision.id, [])
+    return revision_public(revision, preparer, signatures, explained=explained)
 
 
-def _allowed(session: Session, revision: Revision, user: User) -> list[str]:
+@dataclass(frozen=True)
+class Steps:
+    """What the page says about a revision's next steps: the reader's own, the refused with why, who acts next."""
+
+    allowed: list[str]
+    refused: list[RefusedAction]
+    next: NextStep | None
+
+
+def active_people(session: Session, park_id: int) -> list[User]:
+    return list(
+        session.execute(
+            select(User).where(col(User.park_id) == park_id, col(User.is_active)).order_by(col(User.id))
+        ).scalars()
+    )
+
+
+def steps_of(session: Session, revision: Revision, user: User, people: list[User]) -> Steps:
     document = session.get_one(Document, revision.document_id)
     doc_type = session.get_one(DocType, document.doc_type)
     signers = lifecycle.current_signers(session, revision)
-    return [str(action) for action in lifecycle.allowed_actions(revision, document, doc_type, user, signers)]
+    allowed = lifecycle.allowed_actions(revision, document, doc_type, user, signers)
+    refused = [
+        RefusedAction(action=str(item.action), message_zh=item.message_zh, message_en=item.message_en)
+        for item in lifecycle.refused_actions(revision, document, doc_type, user, signers)
+    ]
+    following = lifecycle.next_step(revision, document, doc_type, signers, list(people))
+    next_step = None
+    if following is not None:
+        by_id = {person.id: person for person in people}
+        next_step = NextStep(
+            action=str(following.action),
+            roles=[str(role) for role in following.roles],
+            people=[
+                NextActor(username=person.username, full_name=person.full_name, role=str(person.role))
+                for person in (by_id[actor.id] for actor in following.people if actor.id in by_id)
+            ],
+        )
+    return Steps([str(action) for action in allowed], refused, next_step)
 
 
 # What a revision's publication looks like from outside the audit trail: the states a reader of the document may know.
@@ -295,7 +339,7 @@ def _publication_fact(event: EventBrief, numbers: dict[str, int]) -> EventBrief 
     if event.entity_type != "revision" or not event.action.startswith("revision.") or state not in PUBLICATION_STATES:
         return None
     after = {"state": state, "revision": numbers.get(event.entity_id)}
-    return event.model_copy(update={"actor_name": "", "before": None, "after": after})
+    return event.model_copy(update={"actor_id": None, "actor_name": "", "before": None, "after": after})
 
 
 def history(session: Session, *, park_id: int, document_id: int, revision_ids: list[int]) -> list[EventBrief]:
@@ -313,6 +357,7 @@ def history(session: Session, *, park_id: int, document_id: int, revision_ids: l
         EventBrief(
             seq=row.seq,
             occurred_at=row.occurred_at,
+            actor_id=row.actor_id,
             actor_name=row.actor_name,
             action=row.action,
             entity_type=row.entity_type,
@@ -333,12 +378,13 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
     ids = [revision.id for revision in revisions]
     signatures = signatures_of(session, ids)
     users = _users(session, {revision.preparer_id for revision in revisions})
+    people = active_people(session, document.park_id)
     revision_items = [
         revision_public(
             revision,
             users.get(revision.preparer_id),
             signatures.get(revision.id, []),
-            _allowed(session, revision, user),
+            explained=steps_of(session, revision, user, people),
         )
         for revision in revisions
     ]

@@ -27,6 +27,28 @@ class SignaturePublic(BaseModel):
     cycle: int
 
 
+class RefusedAction(BaseModel):
+    """A step the revision's state offers that the reader may not take, and why (lifecycle.refused_actions)."""
+
+    action: str
+    message_zh: str
+    message_en: str
+
+
+class NextActor(BaseModel):
+    username: str
+    full_name: str
+    role: str
+
+
+class NextStep(BaseModel):
+    """Who moves the revision on (lifecycle.next_step): the step, the roles, the park's people who may take it."""
+
+    action: str
+    roles: list[str]
+    people: list[NextActor]
+
+
 class RevisionPublic(BaseModel):
     id: int
     document_id: int
@@ -51,6 +73,8 @@ class RevisionPublic(BaseModel):
     period_end: date | None
     signatures: list[SignaturePublic] = []
     allowed_actions: list[str] = []
+    refused_actions: list[RefusedAction] = []
+    next_step: NextStep | None = None
 
 
 class DocumentPublic(BaseModel):
@@ -74,6 +98,7 @@ class DocumentPublic(BaseModel):
 class EventBrief(BaseModel):
     seq: int
     occurred_at: datetime
+    actor_id: int | None = None
     actor_name: str
     action: str
     entity_type: str

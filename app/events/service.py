@@ -162,14 +162,16 @@ def list_events(
     action: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    exact_action: bool = False,
 ) -> list[Event]:
+    """Newest first; `action` is a prefix ("revision.") unless `exact_action` ("auth.login" without its refusals)."""
     query = select(Event).where(col(Event.park_id) == park_id)
     if entity_type:
         query = query.where(col(Event.entity_type) == entity_type)
     if entity_id:
         query = query.where(col(Event.entity_id) == entity_id)
     if action:
-        query = query.where(starts_with(Event.action, action))
+        query = query.where(col(Event.action) == action if exact_action else starts_with(Event.action, action))
     return list(session.execute(query.order_by(col(Event.seq).desc()).limit(limit).offset(offset)).scalars())
 
 

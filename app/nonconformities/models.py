@@ -100,6 +100,8 @@ class CorrectiveAction(SQLModel, table=True):
     state: ActionState = Field(sa_column=Column(String(16), nullable=False))
     completion_evidence: str = Field(default="", sa_column=_text())
     evidence_document_ids_json: str = Field(default="[]", sa_column=_text("[]"))
+    # The revisions named as evidence (control number@revision), beside the documents named without one.
+    evidence_revision_ids_json: str = Field(default="[]", sa_column=_text("[]"))
     done_at: datetime | None = Field(default=None, sa_column=_utc())
     created_by_id: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc(False))

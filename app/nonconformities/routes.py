@@ -60,6 +60,7 @@ class CommentIn(BaseModel):
 class ActionDoneIn(BaseModel):
     evidence: Text = ""
     evidence_document_ids: list[Id] = Field(default=[], max_length=200)
+    evidence_numbers: list[str] = Field(default=[], max_length=50)  # "CMS-001" or "CMS-001@2" (a revision)
 
 
 # ---------------------------------------------------------------- nonconformities and actions
@@ -167,5 +168,6 @@ def mark_action_done(action_id: EntityId, body: ActionDoneIn, session: SessionDe
         action_id=action_id,
         evidence=body.evidence,
         evidence_document_ids=body.evidence_document_ids,
+        evidence_numbers=body.evidence_numbers,
     )
-    return action_out(action, user_names(session, {action.owner_id}), utcnow().date())
+    return action_out(action, user_names(session, {action.owner_id}), utcnow().date(), session)

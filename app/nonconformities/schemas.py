@@ -10,6 +10,7 @@ from app.audits.common import loads, stored_id
 from app.audits.schemas_common import Id, Text, user_names
 from app.clauses.models import Clause
 from app.common import utcnow
+from app.nonconformities import evidence
 from app.nonconformities import lifecycle as nc_lifecycle
 from app.nonconformities import queries as nc_queries
 from app.nonconformities import service as nc_service
@@ -23,7 +24,19 @@ class ActionIn(BaseModel):
     due_date: date
 
 
-def action_out(action: CorrectiveAction, names: dict[int, str], today: date) -> dict[str, Any]:
+def action_out(
+    action: CorrectiveAction, names: dict[int, str], today: date, session: Session | None = None
+) -> dict[str, Any]:
+    """With a session, the evidence links too (control numbers and revisions, for the pages and the API)."""
+    links = (
+        evidence.links_of(
+            session,
+            document_ids_json=action.evidence_document_ids_json,
+            revision_ids_json=action.evidence_revision_ids_json,
+        )
+        if session is not None
+        else []
+    )
     return {
         "id": action.id,
         "nonconformity_id": action.nonconformity_id,
@@ -36,6 +49,8 @@ def action_out(action: CorrectiveAction, names: dict[int, str], today: date) -> 
         "overdue": str(action.state) == "open" and action.due_date < today,
         "completion_evidence": action.completion_evidence,
         "evidence_document_ids": loads(action.evidence_document_ids_json, []),
+        "evidence_revision_ids": loads(action.evidence_revision_ids_json, []),
+        "evidence_links": links,
         "done_at": action.done_at,
     }
 
@@ -68,6 +83,7 @@ def nc_detail(session: Session, nc: Nonconformity, user: User) -> dict[str, Any]
         "audit_line_id": nc.audit_line_id,
         "origin_document_id": nc.origin_document_id,
         "clause_title_zh": clause.title_zh if clause else "",
+        "clause_title_en": clause.title_en if clause else "",
         "evidence_examined": nc.evidence_examined,
         "cause_analysis": nc.cause_analysis,
         "similar_elsewhere": nc.similar_elsewhere,
@@ -81,6 +97,6 @@ def nc_detail(session: Session, nc: Nonconformity, user: User) -> dict[str, Any]
         "raised_by": names.get(nc.raised_by_id),
         "version": nc.version,
         "report_document_id": nc.report_document_id,
-        "actions": [action_out(a, names, utcnow().date()) for a in actions],
+        "actions": [action_out(a, names, utcnow().date(), session) for a in actions],
         "allowed_actions": nc_lifecycle.allowed_actions(nc, user, owner_ids=owners, open_actions=open_count),
     }

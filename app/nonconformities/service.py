@@ -18,6 +18,7 @@ from app.audits.common import (
     stored_id,
     stripped,
 )
+from app.audits.models import Audit, AuditLine
 from app.clauses.models import Clause
 from app.common import utcnow
 from app.documents.models import Document
@@ -25,6 +26,7 @@ from app.errors import Forbidden, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
 from app.labels import LABELS
+from app.nonconformities import evidence as evidence_links
 from app.nonconformities import lifecycle
 from app.nonconformities.lifecycle import ActionStep, NcAction
 from app.nonconformities.models import ActionState, CorrectiveAction, NcOrigin, NcState, Nonconformity, Severity
@@ -331,7 +333,13 @@ def get_action(session: Session, *, action_id: int, user: User, for_update: bool
 
 
 def mark_action_done(
-    session: Session, *, actor: User, action_id: int, evidence: str, evidence_document_ids: list[int] | None = None
+    session: Session,
+    *,
+    actor: User,
+    action_id: int,
+    evidence: str,
+    evidence_document_ids: list[int] | None = None,
+    evidence_numbers: list[str] | None = None,
 ) -> CorrectiveAction:
     action = get_action(session, action_id=action_id, user=actor, for_update=True)
     nc = session.get(Nonconformity, action.nonconformity_id) if action.nonconformity_id is not None else None
@@ -340,16 +348,22 @@ def mark_action_done(
     evidence = stripped(evidence)
     if not evidence:
         raise Invalid("请填写完成证据", "The evidence of completion is required")
-    doc_ids = park_documents(session, evidence_document_ids or [], actor)
+    links = evidence_links.resolve(session, actor=actor, numbers=[n for n in evidence_numbers or [] if n.strip()])
+    doc_ids = list(dict.fromkeys(park_documents(session, evidence_document_ids or [], actor) + links.document_ids))
     action.completion_evidence, action.done_at = evidence, utcnow()
     action.evidence_document_ids_json = dumps(doc_ids)
+    action.evidence_revision_ids_json = dumps(links.revision_ids)
     lifecycle.transition_action(
         session,
         action,
         ActionStep.done,
         actor=actor,
         nc_state=nc_state,
-        recorded={"evidence": evidence, "evidence_document_ids": doc_ids},
+        recorded={
+            "evidence": evidence,
+            "evidence_document_ids": doc_ids,
+            "evidence_revision_ids": links.revision_ids,
+        },
     )
     return action
 
@@ -377,9 +391,18 @@ def action_link(action: CorrectiveAction, session: Session) -> str:
 def origin_display(session: Session, nc: Nonconformity) -> dict[str, Any]:
     zh, en = ORIGIN_LABELS[str(nc.origin)]
     ref = nc.origin_ref
+    ref_en = None
     link = None
     if nc.audit_id is not None:
         link = f"/audits/{nc.audit_id}"
+        line = session.get(AuditLine, nc.audit_line_id) if nc.audit_line_id is not None else None
+        audit = session.get(Audit, nc.audit_id)
+        if line is not None and audit is not None:
+            # Said in the reader's language from the line itself, not from the Chinese text stored when raised.
+            item = f"{line.clause_id} {line.item_label}".strip()
+            ref = f"{audit.title} 第 {line.position} 行（{item}）"
+            ref_en = f"{audit.title}, line {line.position} ({item})"
+            link = f"/audits/{nc.audit_id}#line-{line.id}"
     elif nc.review_id is not None:
         review = session.get(ManagementReview, nc.review_id)
         ref = ref or (review.title if review else "")
@@ -388,6 +411,7 @@ def origin_display(session: Session, nc: Nonconformity) -> dict[str, Any]:
         control_no = session.execute(
             select(col(Document.control_no)).where(col(Document.id) == nc.origin_document_id)
         ).scalar()
+        ref_en = f"{ref} ({control_no})" if ref else (control_no or "")
         ref = f"{ref}（{control_no}）" if ref else (control_no or "")
         link = f"/documents/{nc.origin_document_id}"
     return {
@@ -397,5 +421,5 @@ def origin_display(session: Session, nc: Nonconformity) -> dict[str, Any]:
         "reference": ref,
         "link": link,
         "text_zh": f"{zh}：{ref}" if ref else zh,
-        "text_en": f"{en}: {ref}" if ref else en,
+        "text_en": f"{en}: {ref_en or ref}" if ref else en,
     }

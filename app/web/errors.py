@@ -36,7 +36,17 @@ def html_error(
         return see_other(target)
     message = message_en if get_lang(request) == "en" else message_zh
     kept = {key: value for key, value in (headers or {}).items() if key.lower() == "retry-after"}
-    if request.url.path == "/login" and request.method == "POST":
+    retry = getattr(request.state, "form_retry", None)
+    response = None
+    if retry is not None:
+        # The form's own page again, with the reason beside the form and what was typed kept (pages_documents).
+        try:
+            response = retry(request, status_code, message)
+        except AppError:  # the page itself is gone or closed to this user meanwhile: the plain error page
+            response = None
+    if response is not None:
+        pass
+    elif request.url.path == "/login" and request.method == "POST":
         response = render(
             request, "login.html", status_code=status_code, error=message, next=request.query_params.get("next", "")
         )
@@ -81,6 +91,8 @@ def _wrap(handler):
         if not wants_html(request) or not isinstance(response, JSONResponse):
             return response
         if isinstance(exc, AppError):
+            if getattr(request.state, "form_retry", None) is not None:  # it reads the database: not on the loop
+                return await run_in_threadpool(app_error_page, request, exc)
             return app_error_page(request, exc)
         try:
             body = json.loads(bytes(response.body))

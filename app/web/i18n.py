@@ -10,6 +10,7 @@ from typing import Any
 from app.labels import LABELS as LABELS_TABLE
 from app.readiness.service import CHAPTER_TITLES
 from app.web.i18n_dashboard import TEXT as DASHBOARD_TEXT
+from app.web.i18n_flow import FLOW_TEXT
 
 LANGUAGES = ("zh", "en")
 
@@ -465,6 +466,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Meaning of the signature: approval. Your name and the time are recorded.",
     ),
 }
+TEXT.update(FLOW_TEXT)  # the document steps, trail links, checklist and evidence words
 
 ACCESS_LABELS = LABELS_TABLE["access"]
 KIND_LABELS = LABELS_TABLE["kind"]

@@ -14,11 +14,13 @@ from app.events import service as events
 from app.users import service as users
 from app.users.models import Park, Role
 from app.web.common import WebUser, render, require, see_other
-from app.web.i18n import ENTITY_LABELS, TASK_LABELS
+from app.web.i18n import ENTITY_LABELS, EVENT_LABELS, TASK_LABELS
+from app.web.trail import event_actions, trail_links
 
 router = APIRouter()
 
 EVENTS_PAGE = 50
+EVENT_CODES = frozenset(EVENT_LABELS)  # a chosen label filters on its action exactly; anything else is a prefix
 SEARCH_PAGE = 20
 TASKS_PER_GROUP = 100
 
@@ -107,11 +109,13 @@ def events_page(
         action=(action or "").strip() or None,
         limit=EVENTS_PAGE + 1,
         offset=(page - 1) * EVENTS_PAGE,
+        exact_action=(action or "").strip() in EVENT_CODES,
     )
     items = [
         {
             "seq": row.seq,
             "occurred_at": row.occurred_at,
+            "actor_id": row.actor_id,
             "actor_name": row.actor_name,
             "action": row.action,
             "entity_type": row.entity_type,
@@ -137,6 +141,8 @@ def events_page(
         params=params,
         chain=chain,
         entity_types=list(ENTITY_LABELS),
+        event_actions=event_actions(),
+        links=trail_links(session, park_id=user.park_id, events=rows[:EVENTS_PAGE]),
     )
 
 

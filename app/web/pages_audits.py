@@ -11,22 +11,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.audits import lifecycle, reports, service
+from app.audits import lifecycle, marking, reports, service
 from app.audits.checklist import CHAPTERS
 from app.audits.common import READERS, get_audit
 from app.audits.models import FindingKind, LineResult
 from app.audits.schemas import audit_detail, audit_summary
 from app.clauses import queries as clause_queries
-from app.db import SessionDep
+from app.db import SessionDep, session_scope
 from app.deps import EntityId
 from app.errors import Invalid
 from app.events import service as events
 from app.labels import LABELS
 from app.nonconformities.models import Severity
 from app.reviews.inputs import OUTPUT_ITEMS
+from app.users.models import User
 from app.users.service import list_users
 from app.web.common import TEMPLATES, WebUser, get_lang, render, see_other
+from app.web.trail import people_names
 
 router = APIRouter()
 # The layout shows the audit links to the roles the services let read them (READERS: one rule, two uses).
@@ -91,6 +95,11 @@ def _people(session: SessionDep, user: WebUser) -> list[dict[str, Any]]:
     ]
 
 
+def _person(people: dict[int, tuple[str, str]], actor_id: int | None, fallback: str) -> str:
+    full_name, username = people.get(actor_id or 0, ("", fallback))
+    return f"{full_name} ({username})" if full_name else username
+
+
 def _history(session: SessionDep, park_id: int, entities: list[tuple[str, int]]) -> list[dict]:
     """The audit events of these entities, oldest first, with one plain line each."""
     rows = []
@@ -99,6 +108,7 @@ def _history(session: SessionDep, park_id: int, entities: list[tuple[str, int]])
             session, park_id=park_id, entity_type=entity_type, entity_id=str(entity_id), limit=500
         )
     out = []
+    people = people_names(session, park_id, rows)  # printed name with the user name, as on the audit trail
     for row in sorted(rows, key=lambda r: r.seq):
         before = json.loads(row.before_json or "{}") or {}
         after = json.loads(row.after_json or "{}") or {}
@@ -106,7 +116,7 @@ def _history(session: SessionDep, park_id: int, entities: list[tuple[str, int]])
             {
                 "seq": row.seq,
                 "occurred_at": row.occurred_at,
-                "actor_name": row.actor_name,
+                "actor_name": _person(people, row.actor_id, row.actor_name),
                 "action": row.action,
                 "before_state": before.get("state"),
                 "after_state": after.get("state"),
@@ -149,6 +159,7 @@ def audits_page(
         may_plan=user.role in service.AUDIT_PLANNERS,
         auditors=[p for p in _people(session, user) if p["role"] == "auditor"],
         chapters=CHAPTERS,
+        programme_title=service.programme_title,
     )
 
 
@@ -185,23 +196,57 @@ def create_audit(
     return see_other(f"/audits/{audit.id}?done=audit_created")
 
 
-@router.get("/audits/{audit_id:int}")
-def audit_page(audit_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
+def _audit_context(session: Session, user: User, audit_id: int) -> dict[str, Any]:
     audit = get_audit(session, audit_id=audit_id, user=user)
     detail = audit_detail(session, audit)
     actions = lifecycle.allowed_actions(audit, user)
-    return _page(
-        request,
-        "audit.html",
-        section="audits",
-        a=detail,
-        actions=actions,
-        finding_kinds=[k.value for k in FindingKind],
-        clause_list=clause_queries.list_clauses(session) if "add_finding" in actions else [],
-        may_file=reports.may_file_reports(user),
-        results=[r.value for r in LineResult if r != LineResult.pending],
-        severities=[s.value for s in Severity],
-    )
+    return {
+        "section": "audits",
+        "a": detail,
+        "actions": actions,
+        "finding_kinds": [k.value for k in FindingKind],
+        "clause_list": clause_queries.list_clauses(session) if "add_finding" in actions else [],
+        "may_file": reports.may_file_reports(user),
+        "results": [r.value for r in LineResult if r != LineResult.pending],
+        "severities": [s.value for s in Severity],
+    }
+
+
+@router.get("/audits/{audit_id:int}")
+def audit_page(audit_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
+    return _page(request, "audit.html", **_audit_context(session, user, audit_id))
+
+
+@router.post("/audits/{audit_id:int}/lines")
+async def mark_lines(audit_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
+    """The whole checklist in one form: every changed line saved, or none, with each refused line saying why."""
+    form = await request.form()
+    line_ids = sorted({int(key[7:]) for key in form if key.startswith("result-") and key[7:].isdigit()})
+    verdicts = marking.verdicts_from_form(form, line_ids)
+
+    def retry(request: Request, status_code: int, message: str) -> Response:
+        with session_scope(write=False) as read:
+            context = _audit_context(read, user, audit_id)
+        errors = getattr(request.state, "line_errors", {})
+        index = 0 if get_lang(request) == "zh" else 1
+        return render(
+            request,
+            "audit.html",
+            status_code=status_code,
+            AL=_labeller(request),
+            **context,
+            lines_error=message,
+            line_errors={line_id: pair[index] for line_id, pair in errors.items()},
+            line_values={v.line_id: v for v in verdicts},
+        )
+
+    request.state.form_retry = retry
+    try:
+        await run_in_threadpool(marking.mark_lines, session, actor=user, audit_id=audit_id, verdicts=verdicts)
+    except marking.LinesRefused as exc:
+        request.state.line_errors = exc.line_errors
+        raise
+    return see_other(f"/audits/{audit_id}?done=lines_marked#lines-h")
 
 
 @router.post("/audits/{audit_id:int}/start")

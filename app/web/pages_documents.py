@@ -1,24 +1,27 @@
 """The register (文件清单), one document, registering documents and records, uploads and lifecycle steps."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.clauses import queries as clauses
 from app.clauses.models import DocKind
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, session_scope
 from app.deps import ClientAddress, EntityId
 from app.documents import queries, service, storage
-from app.documents.lifecycle import STATE_LABELS, Action
+from app.documents.lifecycle import ACTION_LABELS, STATE_LABELS, Action
 from app.documents.models import AccessLevel
+from app.errors import Invalid
 from app.readiness import service as readiness
 from app.reports import access
 from app.uploads.form import StagedFormRoute
-from app.users.models import Role
+from app.users.models import Role, User
 from app.web.common import WebUser, render, see_other
+from app.web.trail import trail_links
 
 router = APIRouter(route_class=StagedFormRoute)
 
@@ -27,6 +30,7 @@ REGISTER_EXPORT = "/api/exports/register.xlsx"  # app.reports: the same filters 
 SORT_PATTERN = "^-?(control_no|title|created_at|doc_type|owner_unit)$"
 FORM_ACTIONS = ("submit", "review", "approve", "reject", "publish", "void")
 Text = Annotated[str, Form(max_length=4000)]
+Confirm = Annotated[str, Form(max_length=8)]
 
 
 def _filters(
@@ -209,23 +213,61 @@ async def register_record(
     return see_other(f"/documents/{document.id}?done=record_registered")
 
 
-@router.get("/documents/{document_id:int}")
-def document_page(document_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
+def _document_context(session: Session, user: User, document_id: int) -> dict[str, Any]:
     document = service.get_document(session, document_id=document_id, user=user)
     detail = queries.document_detail(session, document=document, user=user)
     doc_type = service.get_doc_type(session, document.doc_type)
     may_upload = service.may_add_revision(session, document=document, user=user)
-    return render(
-        request,
-        "document.html",
-        section="documents",
-        d=detail,
-        type_name=(doc_type.title_zh, doc_type.title_en),
-        may_upload=may_upload,
+    return {
+        "section": "documents",
+        "d": detail,
+        "type_name": (doc_type.title_zh, doc_type.title_en),
+        "may_upload": may_upload,
         # "按模板起草" (pages_reports): a document's next draft from its type's template.
-        may_draft=may_upload and document.kind == DocKind.document and access.may_draft_from_template(user),
-        has_effective=detail.effective_revision is not None,
-    )
+        "may_draft": may_upload and document.kind == DocKind.document and access.may_draft_from_template(user),
+        "has_effective": detail.effective_revision is not None,
+        "history_links": trail_links(session, park_id=user.park_id, events=detail.history),
+    }
+
+
+@router.get("/documents/{document_id:int}")
+def document_page(document_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
+    return render(request, "document.html", **_document_context(session, user, document_id))
+
+
+def _retry_here(
+    request: Request,
+    user: User,
+    form: dict[str, Any],
+    *,
+    document_id: int | None = None,
+    revision_id: int | None = None,
+) -> None:
+    """If the step is refused, show the document page again: the reason beside the form, what was typed kept.
+
+    Looked up only then, in its own read session: the step itself re-authenticates before touching the database."""
+
+    def retry(request: Request, status_code: int, message: str) -> Response:
+        with session_scope(write=False) as session:
+            shown = document_id
+            if shown is None:
+                assert revision_id is not None
+                shown = service.get_revision(session, revision_id=revision_id, user=user).document_id
+            context = _document_context(session, user, shown)
+        placed = any(
+            form["action"] in rev.allowed_actions and (rev.id == form["revision_id"] or form["action"] == "obsolete")
+            for rev in context["d"].revisions
+        )  # a form no longer offered (the step was taken meanwhile): the reason goes to the top of the page
+        error = form | {"message": message, "placed": placed}
+        return render(request, "document.html", status_code=status_code, **context, form_error=error)
+
+    request.state.form_retry = retry
+
+
+def _require_confirmation(confirm: str, action: Action) -> None:
+    if not confirm:
+        zh, en = ACTION_LABELS[action]
+        raise Invalid(f"请勾选确认后再{zh}", f"Tick the confirmation box to {en}")
 
 
 @router.post("/documents/{document_id:int}/revisions")
@@ -252,8 +294,16 @@ async def upload_revision(
 
 @router.post("/documents/{document_id:int}/obsolete")
 def make_obsolete(
-    document_id: EntityId, session: SessionDep, user: WebUser, version: Annotated[int, Form(ge=0)], reason: Text = ""
+    document_id: EntityId,
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    version: Annotated[int, Form(ge=0)],
+    reason: Text = "",
+    confirm: Confirm = "",
 ) -> Response:
+    _retry_here(request, user, {"action": "obsolete", "revision_id": None, "comment": reason}, document_id=document_id)
+    _require_confirmation(confirm, Action.obsolete)
     service.make_obsolete(session, actor=user, document_id=document_id, reason=reason, expected_version=version)
     return see_other(f"/documents/{document_id}?done=obsolete")
 
@@ -266,9 +316,15 @@ def revision_step(
     user: WebUser,
     version: Annotated[int, Form(ge=0)],
     address: ClientAddress,
+    request: Request,
     comment: Text = "",
     password: Annotated[str, Form(max_length=256)] = "",
+    confirm: Confirm = "",
 ) -> Response:
+    form = {"action": action, "revision_id": revision_id, "comment": comment}
+    _retry_here(request, user, form, revision_id=revision_id)
+    if action == Action.void:
+        _require_confirmation(confirm, Action.void)
     revision = service.transition_revision(
         session,
         actor=user,

@@ -14,6 +14,7 @@ from app.deps import EntityId
 from app.errors import Invalid, NotFound
 from app.nonconformities import lifecycle as nc_lifecycle
 from app.nonconformities import service as nc_service
+from app.nonconformities.evidence import split_numbers
 from app.nonconformities.lifecycle import NcAction
 from app.nonconformities.models import NcOrigin, NcState, Nonconformity, Severity
 from app.nonconformities.queries import nc_actions
@@ -128,7 +129,7 @@ def action_page(action_id: EntityId, request: Request, session: SessionDep, user
         request,
         "audit_action.html",
         section="tasks",
-        act=action_out(action, names, utcnow().date()),
+        act=action_out(action, names, utcnow().date(), session),
         me_id=user.id,
         nc_state=nc_state,
         steps=nc_lifecycle.allowed_action_steps(action, user, nc_state=nc_state),
@@ -136,8 +137,16 @@ def action_page(action_id: EntityId, request: Request, session: SessionDep, user
 
 
 @router.post("/actions/{action_id:int}/done")
-def action_done(action_id: EntityId, session: SessionDep, user: WebUser, evidence: Text = "") -> Response:
-    action = nc_service.mark_action_done(session, actor=user, action_id=action_id, evidence=evidence)
+def action_done(
+    action_id: EntityId, session: SessionDep, user: WebUser, evidence: Text = "", evidence_numbers: Short = ""
+) -> Response:
+    action = nc_service.mark_action_done(
+        session,
+        actor=user,
+        action_id=action_id,
+        evidence=evidence,
+        evidence_numbers=split_numbers(evidence_numbers),
+    )
     link = nc_service.action_link(action, session)
     return see_other(f"{link if not link.startswith('/actions/') else '/tasks'}?done=action_done")
 

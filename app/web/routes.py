@@ -6,6 +6,7 @@ Every page needs a signed-in user (signed out → /login); every POST carries th
 from pathlib import Path
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.web import (
@@ -39,6 +40,14 @@ for module in (
     pages_nonconformities,
 ):
     router.include_router(module.router)
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """Browsers ask for it at the root, signed in or not; the layout links it too."""
+    return FileResponse(
+        STATIC_DIR / "favicon.ico", media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 def static_files() -> StaticFiles:

@@ -123,7 +123,9 @@ def test_chapter_six_groups_the_gaps_by_chapter_with_actions(park):
     actions = suggestions(document)  # 二、改进建议: per chapter, the actions to take
     assert list(actions) == chapters
     assert all(text.startswith(("编制并发布", "形成并归档")) for text in actions.values())
-    assert "形成并归档《不符合项改进指南》（11.1、11.2、11.3）、《不符合和纠正措施记录》（11.2）" in actions["第11章 改进"]
+    assert (
+        "形成并归档《不符合项改进指南》（11.1、11.2、11.3）、《不符合和纠正措施记录》（11.2）" in actions["第11章 改进"]
+    )
     assert "编制并发布《碳排放管理体系改进方案》（11.1、11.3）" in actions["第11章 改进"]
 
 

@@ -154,6 +154,9 @@ def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env)
     assert "碳排放管理方针.docx" in coordinator.page.content()
     coordinator.action("submit")
     assert coordinator.badge() == "待审核"
+    # Who acts next is said, by role and name.
+    next_step = coordinator.page.locator(".next-step").first.inner_text()
+    assert "下一步：审核" in next_step and "approver 测试" in next_step
     coordinator.sign_out()
 
     # Approver: finds it among their tasks, a wrong password is refused, then reviews with the password.
@@ -162,11 +165,14 @@ def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env)
     approver.page.get_by_role("link", name=control_no).first.click()
     approver.check()
     approver.action("review", password="wrong-password", comment="请修改")
-    assert "电子签名需要再次输入您的密码" in approver.page.locator(".error-message").inner_text()
-    approver.go(document_path)
+    # Refused on the same page, beside the form, with the comment kept.
+    assert "电子签名需要再次输入您的密码" in approver.page.locator(".field-error").inner_text()
+    assert approver.page.locator("form[data-action=review] textarea").input_value() == "请修改"
     approver.action("review", password=PASSWORD, comment="内容符合 6.2 要求")
     assert approver.badge() == "待批准"
     assert "审核" in approver.page.locator("table.signatures").inner_text()
+    # No approve form for the reviewer of a top-management type, and the page says why.
+    assert "此类文件必须由最高管理者批准" in approver.page.locator("li[data-refused=approve]").inner_text()
     approver.sign_out()
 
     # Top management approves (the policy is reserved to top management).

@@ -236,12 +236,16 @@ def test_whole_lifecycle_through_the_forms(browser, park):
     version = re.search(r'action="/documents/\d+/obsolete".*?name="version" value="(\d+)"', html, re.S).group(1)
     assert (
         coordinator.post(
-            f"/documents/{document_id}/obsolete", {"version": version, "reason": ""}, token=csrf_of(html)
+            f"/documents/{document_id}/obsolete",
+            {"version": version, "reason": "", "confirm": "1"},
+            token=csrf_of(html),
         ).status_code
         == 422
     )
     done = coordinator.post(
-        f"/documents/{document_id}/obsolete", {"version": version, "reason": "被新方针取代"}, token=csrf_of(html)
+        f"/documents/{document_id}/obsolete",
+        {"version": version, "reason": "被新方针取代", "confirm": "1"},
+        token=csrf_of(html),
     )
     assert done.status_code == 303 and "已作废" in coordinator.get(f"/documents/{document_id}").text
 
@@ -403,8 +407,8 @@ def _xlsx_cells(response) -> list:
 def test_audit_trail_page(browser, park):
     factories.publish_new_document(park)
     auditor = browser(park, "auditor")
-    page = auditor.get("/events?action=revision.approve").text
-    assert "批准签名" in page and "登记文件" not in page
+    rows = auditor.get("/events?action=revision.approve").text.split("<tbody>")[1]
+    assert "批准签名" in rows and "登记文件" not in rows
     verified = auditor.get("/events?verify=1").text
     assert "哈希链完整" in verified
     assert auditor.get("/events?entity_type=document&entity_id=1").status_code == 200
