@@ -5,7 +5,18 @@ from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClau
 from app.db import metadata
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.events.models import Event, EventChainHead
-from app.inventory.models import EmissionSource, Enterprise
+from app.inventory.models import (
+    ActivityData,
+    Boundary,
+    BoundarySource,
+    EconomicData,
+    EmissionFactor,
+    EmissionSource,
+    Enterprise,
+    FactorDataSet,
+    Submission,
+    SubmissionEvidence,
+)
 from app.nonconformities.models import CorrectiveAction, Nonconformity
 from app.reports.models import ControlledCopy
 from app.reviews.models import ManagementReview, ReviewDecision
@@ -13,12 +24,15 @@ from app.search.models import SearchQueue
 from app.users.models import AuthSession, Park, PasswordFailure, User
 
 __all__ = [
+    "ActivityData",
     "Audit",
     "AuditFinding",
     "AuditLine",
     "AuditProgramme",
     "AuthSession",
     "Blob",
+    "Boundary",
+    "BoundarySource",
     "Clause",
     "ClauseApplicability",
     "ControlledCopy",
@@ -26,10 +40,13 @@ __all__ = [
     "DocType",
     "DocTypeClause",
     "Document",
+    "EconomicData",
+    "EmissionFactor",
     "EmissionSource",
     "Enterprise",
     "Event",
     "EventChainHead",
+    "FactorDataSet",
     "ManagementReview",
     "Nonconformity",
     "Park",
@@ -39,6 +56,8 @@ __all__ = [
     "RevisionText",
     "SearchQueue",
     "Signature",
+    "Submission",
+    "SubmissionEvidence",
     "User",
     "metadata",
 ]

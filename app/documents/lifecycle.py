@@ -106,6 +106,8 @@ def approver_roles(doc_type: TypeFacts) -> frozenset[Role]:
     """Who may give the final signature: top management also signs what approvers may sign."""
     if doc_type.approver_role == Role.top_management:
         return frozenset({Role.top_management})
+    if doc_type.approver_role == Role.coordinator:  # e.g. activity data submissions: the coordinator confirms
+        return frozenset({Role.coordinator})
     return SIGNING_ROLES
 
 
@@ -151,7 +153,7 @@ def _authority_problem(
         pending = Action.review if revision.state == S.in_review else Action.approve
     allowed = SIGNING_ROLES if pending == Action.review else approver_roles(doc_type)
     if role not in allowed:
-        labels = "、".join(sorted({"最高管理者" if r == Role.top_management else "部门负责人" for r in allowed}))
+        labels = "、".join(sorted({LABELS["role"][r][0] for r in allowed}))
         return (f"此步骤需要{labels}签署", f"This step must be signed by: {', '.join(sorted(allowed))}", Rule.role)
     if is_preparer:
         return (

@@ -44,7 +44,11 @@ def test_clause_detail_has_its_lettered_items_types_and_readiness(park) -> None:
     assert labels[:4] == ["a", "b", "c", "d"]
     assert detail["requirement_items"][0]["text"].startswith("确定适用于碳排放的法律法规")
     assert detail["items"] == detail["readiness"]["items"] and detail["status"] == detail["readiness"]["status"]
-    assert [doc_type["code"] for doc_type in detail["doc_types"]] == ["EMISSION_REVIEW_RECORD", "GHG_INVENTORY_REPORT"]
+    assert [doc_type["code"] for doc_type in detail["doc_types"]] == [
+        "EMISSION_REVIEW_RECORD",
+        "GHG_INVENTORY_REPORT",
+        "ACTIVITY_DATA_SUBMISSION",  # the enterprises' confirmed activity data (7.3.2 e, issue 14)
+    ]
     assert detail["doc_types"][0]["clauses"] == ["7.3.2"] and detail["doc_types"][0]["kind"] == "record"
     entry = detail["readiness"]
     assert entry["status"] == "gap" and entry["applicable"] is True and entry["not_applicable_reason"] is None
@@ -69,6 +73,18 @@ def test_clause_detail_has_its_lettered_items_types_and_readiness(park) -> None:
     seed_document(
         park,
         "GHG_INVENTORY_REPORT",
+        rev(
+            "filed",
+            effective_from=now - 10 * timedelta(days=1),
+            period=(end - timedelta(days=364), end),
+            approver="审核甲",
+        ),
+    )
+    entry = park.client.get("/api/clauses/7.3.2", headers=park.headers("auditor")).json()["readiness"]
+    assert entry["status"] == "partial"  # the activity data submissions are still missing
+    seed_document(
+        park,
+        "ACTIVITY_DATA_SUBMISSION",
         rev(
             "filed",
             effective_from=now - 10 * timedelta(days=1),
