@@ -14,6 +14,8 @@ from app.web import (
     pages_audits,
     pages_auth,
     pages_documents,
+    pages_inventory,
+    pages_inventory_data,
     pages_nonconformities,
     pages_readiness,
     pages_reviews,
@@ -32,6 +34,8 @@ for module in (
     pages_audits,
     pages_reviews,
     pages_audit_forms,
+    pages_inventory,
+    pages_inventory_data,
     pages_nonconformities,
 ):
     router.include_router(module.router)
