@@ -1,91 +1,104 @@
-"""The year's inventory as an .xlsx workbook: a summary sheet and every confirmed row with its factor and formula.
-
-Values are written exact (as numbers with full precision); the summary states the rounding used in reports.
-"""
+"""The year's inventory as .xlsx: totals by scope, category and enterprise, and every confirmed row with its factor,
+version, source and formula (the trail of the park total)."""
 
 import io
 from decimal import Decimal
+from typing import Any
 
 from openpyxl import Workbook
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
-from app.inventory import overview, queries
+from app.inventory import queries
+from app.inventory.models import Enterprise
+from app.labels import LABELS
 
-SUMMARY, ROWS = "汇总 Summary", "明细 Rows"
 
-
-def _n(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+def _n(value: Decimal | None) -> float | str:
+    # Spreadsheets hold floats: the exact text stays in the trail column next to it.
+    return "" if value is None else float(value)
 
 
 def inventory_workbook(session: Session, park_id: int, year: int) -> bytes:
-    view = overview.year_overview(session, park_id, year)
+    totals = queries.year_totals(session, park_id, year)
+    rows = queries.confirmed_rows(session, park_id, year)
+    names = dict(
+        session.execute(
+            select(col(Enterprise.id), col(Enterprise.name)).where(col(Enterprise.park_id) == park_id)
+        ).all()
+    )
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = SUMMARY
-    sheet.append([f"{year} 年度园区温室气体排放清单 / GHG inventory {year}"])
-    sheet.append(["排放总量 Total (tCO₂)", _n(view["total"])])
-    sheet.append(["综合能源消费量 Energy (tce)", _n(view["energy_tce"])])
-    sheet.append(["可再生能源占比 Renewable share", _n(view["renewable_share"])])
-    note = "数值为精确计算结果；报告中四舍五入保留两位小数 / exact values; reports round to 2 places"
-    sheet.append(["说明 Note", note])
-    sheet.append([])
-    sheet.append(["类别 Category", "排放量 tCO₂", "占比 Share", "能源 tce"])
-    for item in view["categories"]:
-        sheet.append(
-            [f"{item['label'][0]} {item['label'][1]}", _n(item["emission"]), _n(item["share"]), _n(item["energy_tce"])]
+    summary = book.active
+    assert summary is not None
+    summary.title = "汇总"
+    summary.append(["年度", year])
+    summary.append(["园区排放总量（tCO₂）", _n(totals["total"]), format(totals["total"], "f")])
+    summary.append(["范围一（tCO₂）", _n(totals["scope"].get("1", {}).get("emission", Decimal(0)))])
+    summary.append(["范围二（tCO₂）", _n(totals["scope"].get("2", {}).get("emission", Decimal(0)))])
+    summary.append(["综合能耗（tce，电力按当量值）", _n(totals["energy_tce"])])
+    summary.append(["上一年度排放总量（tCO₂）", _n(totals["previous_total"])])
+    summary.append([])
+    summary.append(["排放类别", "排放量（tCO₂）", "占比"])
+    for category, values in sorted(totals["by_category"].items()):
+        summary.append(
+            [
+                LABELS["source_category"][category][0],
+                _n(values["emission"]),
+                _n(totals["category_shares"].get(category)),
+            ]
         )
-    sheet.append([])
-    sheet.append(["范围 Scope", "排放量 tCO₂"])
-    for item in view["scopes"]:
-        sheet.append([f"范围{item['scope']} Scope {item['scope']}", _n(item["emission"])])
-    sheet.append([])
-    sheet.append(["企业 Enterprise", "排放量 tCO₂"])
-    for key, values in sorted(view["by_enterprise"].items(), key=lambda kv: kv[1]["emission"], reverse=True):
-        sheet.append([view["names"].get(key, key), _n(values["emission"])])
-    rows = book.create_sheet(ROWS)
-    rows.append(
+    summary.append([])
+    summary.append(["尚未确认数据的边界内企业", *[m["name"] for m in totals["missing"]]])
+    by_enterprise = book.create_sheet("按企业")
+    by_enterprise.append(["企业", "排放量（tCO₂）", "综合能耗（tce）"])
+    for enterprise_id, values in sorted(totals["by_enterprise"].items()):
+        by_enterprise.append(
+            [names.get(int(enterprise_id), enterprise_id), _n(values["emission"]), _n(values["energy_tce"])]
+        )
+    detail = book.create_sheet("明细")
+    detail.append(
         [
-            "企业 Enterprise",
-            "排放源 Source",
-            "类别 Category",
-            "范围 Scope",
-            "月份 Month",
-            "活动数据 Quantity",
-            "单位 Unit",
-            "数据质量 Quality",
-            "排放因子 Factor",
-            "因子来源 Factor source",
-            "公式 Formula",
-            "排放量 tCO₂",
-            "能源 tce",
+            "企业",
+            "排放源",
+            "类别",
+            "月份",
+            "数量",
+            "单位",
+            "数据质量",
+            "因子编码",
+            "因子版本",
+            "因子来源",
+            "计算过程",
+            "排放量（tCO₂）",
+            "能耗（tce）",
+            "证据文件",
         ]
     )
-    for row in queries.confirmed_rows(session, park_id, year):
-        factor = row.factor or {}
-        source = " ".join(
-            str(part)
+    for row in rows:
+        factor: dict[str, Any] = row.factor or {}
+        citation = " / ".join(
+            part
             for part in (factor.get("source_document"), factor.get("source_table"), factor.get("source_row"))
             if part
         )
-        rows.append(
+        detail.append(
             [
                 row.enterprise_name,
                 row.source_name,
-                overview.category_label(row.category)[0],
-                row.scope,
-                row.month,
+                LABELS["source_category"][row.category][0],
+                row.month or "",
                 _n(row.quantity),
                 row.unit,
-                row.quality,
-                f"{factor.get('code', '')} v{factor.get('version', '')}" if factor else "",
-                source,
+                LABELS["data_quality"][row.quality][0],
+                factor.get("code", ""),
+                factor.get("version", ""),
+                citation,
                 row.formula,
                 _n(row.emission),
                 _n(row.energy_tce),
+                "; ".join(f"{e['file_name']} ({e['sha256'][:12]})" for e in row.evidence),
             ]
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -280,6 +280,10 @@ class ActivityData(SQLModel, table=True):
     quality: DataQuality = Field(sa_column=Column(String(16), nullable=False))
     # The factor version pinned when the row was written; None only for CO₂ recovered.
     factor_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("emission_factor.id")))
+    # The row's result, calculated when it was written (its factor version is pinned and a submitted row never
+    # changes), so a year's totals add stored figures; the trail recalculates and shows the formula.
+    emission: Decimal = Field(default=Decimal(0), sa_column=Column(DecimalText(), nullable=False, server_default="0"))
+    energy_tce: Decimal = Field(default=Decimal(0), sa_column=Column(DecimalText(), nullable=False, server_default="0"))
     # The meter the quantity was read from (registers: calibration status); free text until the register links it.
     meter_ref: str | None = Field(default=None, sa_column=Column(String(100)))
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -7,7 +7,7 @@ number of years held. Results are exact `Decimal`s; rounding is for display.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -27,6 +27,31 @@ from app.inventory.models import (
 )
 
 LEVELS = ("park", "enterprise", "category", "scope", "industry", "source")
+
+
+class Grouped(Protocol):
+    @property
+    def enterprise_id(self) -> int: ...
+    @property
+    def industry(self) -> str: ...
+    @property
+    def source_id(self) -> int: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def scope(self) -> int: ...
+
+
+def group_key(row: Grouped, level: str) -> str:
+    """The key of the total a row belongs to at a level (the trail's `key` parameter)."""
+    return {
+        "park": "park",
+        "enterprise": str(row.enterprise_id),
+        "category": row.category,
+        "scope": str(row.scope),
+        "industry": row.industry,
+        "source": str(row.source_id),
+    }[level]
 
 
 @dataclass
@@ -54,14 +79,7 @@ class TrailRow:
     evidence: list[dict[str, str]] = field(default_factory=list)
 
     def key(self, level: str) -> str:
-        return {
-            "park": "park",
-            "enterprise": str(self.enterprise_id),
-            "category": self.category,
-            "scope": str(self.scope),
-            "industry": self.industry,
-            "source": str(self.source_id),
-        }[level]
+        return group_key(self, level)
 
 
 def confirmed_rows(session: Session, park_id: int, year: int) -> list[TrailRow]:
@@ -156,6 +174,49 @@ def confirmed_rows(session: Session, park_id: int, year: int) -> list[TrailRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A confirmed row's stored result and what it is grouped by (no formula: see `confirmed_rows`)."""
+
+    enterprise_id: int
+    industry: str
+    source_id: int
+    category: str
+    scope: int
+    renewable: bool
+    emission: Decimal
+    energy_tce: Decimal
+
+    def key(self, level: str) -> str:
+        return group_key(self, level)
+
+
+def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]:
+    """The year's filed rows as stored figures: one narrow query by (park, year)."""
+    result = session.execute(
+        select(
+            col(ActivityData.enterprise_id),
+            col(Enterprise.industry_code),
+            col(ActivityData.source_id),
+            col(EmissionSource.category),
+            col(EmissionSource.scope),
+            col(EmissionSource.renewable),
+            col(ActivityData.emission),
+            col(ActivityData.energy_tce),
+        )
+        .join(Submission, col(Submission.id) == col(ActivityData.submission_id))
+        .join(Revision, col(Revision.document_id) == col(Submission.document_id))
+        .join(EmissionSource, col(EmissionSource.id) == col(ActivityData.source_id))
+        .join(Enterprise, col(Enterprise.id) == col(ActivityData.enterprise_id))
+        .where(
+            col(ActivityData.park_id) == park_id,
+            col(ActivityData.year) == year,
+            col(Revision.state) == RevisionState.filed,
+        )
+    ).all()
+    return [Figure(e, i or "", s, str(c), sc, bool(r), em, en) for e, i, s, c, sc, r, em, en in result]
+
+
 def factor_public(factor: EmissionFactor, data_set: FactorDataSet) -> dict[str, Any]:
     return {
         "id": factor.id,
@@ -180,7 +241,7 @@ def _s(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-def _sum(rows: list[TrailRow], level: str) -> dict[str, dict[str, Decimal]]:
+def _sum(rows: list[Figure], level: str) -> dict[str, dict[str, Decimal]]:
     totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"emission": Decimal(0), "energy_tce": Decimal(0)})
     for row in rows:
         bucket = totals[row.key(level)]
@@ -219,8 +280,8 @@ def missing_enterprises(session: Session, park_id: int, year: int) -> list[dict[
 
 def year_totals(session: Session, park_id: int, year: int) -> dict[str, Any]:
     """The year's inventory: totals per level, energy, structure, intensities, change from the previous year."""
-    rows = confirmed_rows(session, park_id, year)
-    previous = confirmed_rows(session, park_id, year - 1)
+    rows = confirmed_figures(session, park_id, year)
+    previous = confirmed_figures(session, park_id, year - 1)
     park_total = sum((row.emission for row in rows), Decimal(0))
     previous_total = sum((row.emission for row in previous), Decimal(0))
     by = {level: _sum(rows, level) for level in LEVELS if level != "park"}

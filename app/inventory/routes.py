@@ -13,7 +13,8 @@ from app.db import SessionDep
 from app.deps import ClientAddress, CurrentUser, EntityId
 from app.documents import storage
 from app.errors import Invalid
-from app.inventory import boundary, factor_import, factors, queries, schemas, service, submissions, workbook
+from app.inventory import boundary, factor_import, factors, queries, schemas, service, submissions
+from app.inventory import export as inventory_export
 from app.inventory.models import EmissionSource
 from app.inventory.schemas import (
     AssignIn,
@@ -365,11 +366,17 @@ def trail(
     return schemas.trail_out(queries.trail(session, user.park_id, year, level, key))
 
 
+@router.get("/years/{year}/export")
+def export_year(year: int, session: SessionDep, user: CurrentUser) -> Response:
+    service.check_year(year)
+    service.require_park_reader(user)
+    data = inventory_export.inventory_workbook(session, user.park_id, year)
+    name = f"碳排放清单-{year}.xlsx"
+    return Response(data, media_type=XLSX_MEDIA, headers={"Content-Disposition": storage.content_disposition(name)})
+
+
 @router.get("/years/{year}/missing")
 def missing(year: int, session: SessionDep, user: CurrentUser) -> list[Json]:
     service.check_year(year)
     service.require_park_reader(user)
     return queries.missing_enterprises(session, user.park_id, year)
-
-
-__all__ = ["router", "workbook"]

@@ -23,7 +23,15 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
 from app.inventory import boundary, workbook
-from app.inventory.models import ActivityData, EmissionSource, Enterprise, Submission, SubmissionEvidence
+from app.inventory.calculation import FactorValues, RowInput, RowResult, calculate
+from app.inventory.models import (
+    ActivityData,
+    EmissionSource,
+    Enterprise,
+    SourceCategory,
+    Submission,
+    SubmissionEvidence,
+)
 from app.inventory.rows import COLUMN_ZH, CheckedRow, check_row
 from app.inventory.service import SUBMISSION_TYPE, check_year, get_enterprise
 from app.users.models import Role, User
@@ -218,9 +226,31 @@ def prepare(
     return submission
 
 
+def _result(row: CheckedRow) -> RowResult:
+    factor = row.factor
+    values = None
+    if factor is not None:
+        values = FactorValues(
+            factor.activity_unit, factor.ncv, factor.carbon_content, factor.oxidation_rate, factor.direct_factor
+        )
+    return calculate(
+        RowInput(
+            SourceCategory(row.source.category),
+            row.quantity,
+            row.unit,
+            values,
+            row.ncv,
+            row.carbon_content,
+            row.oxidation_rate,
+            row.purity,
+        )
+    )
+
+
 def _write_rows(session: Session, submission: Submission, checked: list[CheckedRow]) -> None:
     assert submission.id is not None
     for row in checked:
+        result = _result(row)
         session.add(
             ActivityData(
                 park_id=submission.park_id,
@@ -237,6 +267,8 @@ def _write_rows(session: Session, submission: Submission, checked: list[CheckedR
                 purity=row.purity,
                 quality=row.quality,
                 factor_id=row.factor.id if row.factor is not None else None,
+                emission=result.emission,
+                energy_tce=result.energy_tce,
                 meter_ref=row.meter_ref,
                 note=row.note,
             )

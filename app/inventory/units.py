@@ -6,6 +6,7 @@ their own, so a gas volume is never confused with an actual-conditions m³ or co
 """
 
 from decimal import Decimal
+from functools import lru_cache
 
 import pint
 
@@ -82,13 +83,19 @@ def same_dimension(a: str, b: str) -> bool:
     )
 
 
-def convert(value: Decimal, unit: str, to: str) -> Decimal:
-    """`value` in `unit` expressed in `to` (both spellings from UNITS); WrongDimension if they do not agree."""
+@lru_cache(maxsize=1024)
+def _ratio(unit: str, to: str) -> Decimal:
+    """How many `to` one `unit` is, asked of the registry once per pair (every unit here is multiplicative)."""
     try:
-        result = UREG.Quantity(Decimal(value), canonical(unit)).to(canonical(to)).magnitude
+        return Decimal(UREG.Quantity(Decimal(1), canonical(unit)).to(canonical(to)).magnitude)
     except pint.DimensionalityError as exc:
         raise WrongDimension(f"{unit} → {to}") from exc
-    return Decimal(result)
+
+
+def convert(value: Decimal, unit: str, to: str) -> Decimal:
+    """`value` in `unit` expressed in `to` (both spellings from UNITS); WrongDimension if they do not agree."""
+    unit, to = (unit or "").strip(), (to or "").strip()
+    return Decimal(value) if unit == to and unit in UNITS else Decimal(value) * _ratio(unit, to)
 
 
 def units_like(unit: str) -> list[str]:
@@ -96,10 +103,12 @@ def units_like(unit: str) -> list[str]:
     return [name for name in UNITS if same_dimension(name, unit)]
 
 
+_TCE_PER_KWH = Decimal((UREG.Quantity(Decimal(1), "kWh") * ELECTRICITY_EQUIVALENT).to("tce").magnitude)
+
+
 def kwh_to_tce(kwh: Decimal) -> Decimal:
     """Electricity's equivalent value in tce: kWh × 3.6 MJ/kWh ÷ 29.3076 MJ/kgce ÷ 1000."""
-    energy = UREG.Quantity(Decimal(kwh), "kWh") * ELECTRICITY_EQUIVALENT
-    return Decimal(energy.to("tce").magnitude)
+    return Decimal(kwh) * _TCE_PER_KWH
 
 
 def to_tce(value: Decimal, unit: str) -> Decimal:

@@ -145,6 +145,8 @@ def upgrade() -> None:
         _dec("purity"),
         sa.Column("quality", sa.String(length=16), nullable=False),
         sa.Column("factor_id", sa.Integer(), sa.ForeignKey("emission_factor.id"), nullable=True),
+        sa.Column("emission", sa.String(length=40), server_default="0", nullable=False),
+        sa.Column("energy_tce", sa.String(length=40), server_default="0", nullable=False),
         sa.Column("meter_ref", sa.String(length=100), nullable=True),
         _text("note"),
     )
