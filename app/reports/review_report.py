@@ -27,6 +27,7 @@ from app.documents import service as documents
 from app.documents.access import readable
 from app.documents.models import Document, Revision, RevisionState, RevisionText
 from app.errors import Invalid
+from app.inventory import annex_b
 from app.readiness import service as readiness
 from app.reports.chart import readiness_bar_chart
 from app.reports.register import register_rows
@@ -129,6 +130,11 @@ def gather(session: Session, *, user: User, year: int) -> dict[str, Any]:
         "items": _items_by_type(result),
         "issues": issues,
         "author": user,
+        "inventory": {  # chapters 2 三 and 4 from the confirmed inventory (app/inventory/annex_b.py)
+            "energy": annex_b.energy_section(session, user.park_id, year),
+            "data_collection": annex_b.data_collection_section(session, user.park_id, year),
+            "emissions": annex_b.emission_section(session, user.park_id, year),
+        },
     }
 
 
@@ -233,7 +239,7 @@ def _chapter_two(w: Writer, data: dict[str, Any]) -> None:
     w.heading("二、产业发展概况", 2)
     w.todo("产业现状、主导产业、重点企业、发展方向等。")
     w.heading("三、能源消耗情况", 2)
-    w.todo("能源消费总量、消费结构、可再生能源利用情况（carbonms 不保存能耗数据，请依据能耗台账填写）。")
+    annex_b.write(w, data["inventory"]["energy"])
     w.para(_item_line(data, "MONITORING_MEASUREMENT_RECORDS"))
 
 
@@ -327,12 +333,9 @@ def _chapter_four(w: Writer, data: dict[str, Any]) -> None:
     w.heading("一、碳排放数据收集", 2)
     for code in ("DATA_MANAGEMENT_RULES", "MONITORING_MEASUREMENT_RECORDS", "EMISSION_REVIEW_RECORD"):
         w.para(_item_line(data, code))
-    w.todo(
-        "化石燃料燃烧、工业生产过程、废弃物处置处理、购入/输出的电力和热力的活动数据和排放因子"
-        "（carbonms 不保存排放数据，请依据核算报告填写）。"
-    )
+    annex_b.write(w, data["inventory"]["data_collection"])
     w.heading("二、碳排放情况分析", 2)
-    w.todo("碳排放量、碳排放结构、碳排放强度分析。")
+    annex_b.write(w, data["inventory"]["emissions"])
 
 
 def _chapter_five(w: Writer, data: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from app.db import SessionDep
 from app.deps import ClientAddress, EntityId
 from app.documents import storage
-from app.inventory import charts, export, overview, queries, service, submissions
+from app.inventory import charts, export, overview, queries, report, service, submissions
 from app.inventory.calculation import display
 from app.inventory.models import Enterprise
 from app.inventory.schemas import submission_out
@@ -124,6 +124,24 @@ def inventory_export(session: SessionDep, user: WebUser, year: Annotated[int, Qu
     data = export.inventory_workbook(session, user.park_id, year)
     name = f"{year}-温室气体排放清单.xlsx"
     return Response(data, media_type=XLSX_MEDIA, headers={"Content-Disposition": storage.content_disposition(name)})
+
+
+DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get("/inventory/report.docx")
+def inventory_report(session: SessionDep, user: WebUser, year: Annotated[int, Query(ge=1990, le=2100)]) -> Response:
+    data = report.report_docx(session, user=user, year=year)
+    name = f"{year}-温室气体排放核算报告.docx"
+    return Response(data, media_type=DOCX_MEDIA, headers={"Content-Disposition": storage.content_disposition(name)})
+
+
+@router.post("/inventory/report/file")
+async def file_inventory_report(
+    session: SessionDep, user: WebUser, year: Annotated[int, Form(ge=1990, le=2100)]
+) -> Response:
+    document, _revision = await run_in_threadpool(report.file_report, session, actor=user, year=year)
+    return see_other(f"/documents/{document.id}?done=report_filed")
 
 
 # ---------------------------------------------------------------- review and confirmation (coordinator)
