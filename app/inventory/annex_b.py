@@ -2,7 +2,8 @@
 renewables) and chapter 4 (一 data collected per category; 二 emissions, structure, intensity).
 
 Each returns blocks (paragraphs and tables) so the report writer (app/reports/review_report.py) only lays them out:
-("para", text) or ("table", header, rows). Figures are rounded half up to two places, as the report says.
+("para", text), ("table", header, rows), or ("todo", text) for what the park must complete (no data
+yet). Figures are rounded half up to two places, as the report says.
 """
 
 from collections import defaultdict
@@ -18,18 +19,24 @@ from app.labels import LABELS
 
 Block = tuple[Any, ...]
 ROUNDING = "（数据来自已确认的碳排放数据报送，四舍五入保留两位小数。）"
-NO_DATA = "该年度尚无已确认的碳排放数据，请先完成企业数据报送和确认。"
+NO_DATA = "该年度尚无已确认的碳排放数据（请先完成企业数据报送和确认），"
+NO_ENERGY = ("todo", NO_DATA + "请填写能源消费总量、消费结构、可再生能源利用情况。")
+NO_COLLECTION = ("todo", NO_DATA + "请填写各排放类别的活动数据和排放因子。")
+NO_EMISSIONS = ("todo", NO_DATA + "请填写碳排放量、碳排放结构、碳排放强度分析。")
 
 
 class BlockWriter(Protocol):
     def para(self, text: str) -> None: ...
     def table(self, header: list[str], rows: list[list[str]]) -> None: ...
+    def todo(self, text: str) -> None: ...
 
 
 def write(writer: BlockWriter, blocks: list[Block]) -> None:
     for block in blocks:
         if block[0] == "para":
             writer.para(block[1])
+        elif block[0] == "todo":
+            writer.todo(block[1])
         else:
             writer.table(block[1], block[2])
 
@@ -46,7 +53,7 @@ def energy_section(session: Session, park_id: int, year: int) -> list[Block]:
     """Chapter 2 三、能源消耗情况."""
     totals = queries.year_totals(session, park_id, year)
     if not totals["rows"]:
-        return [("para", NO_DATA)]
+        return [NO_ENERGY]
     energy = totals["energy_tce"]
     structure = [
         [_label(code), _d(values["energy_tce"]), f"{_d(values['energy_tce'] / energy * 100, 1)}%" if energy else ""]
@@ -67,7 +74,7 @@ def data_collection_section(session: Session, park_id: int, year: int) -> list[B
     """Chapter 4 一、碳排放数据收集: per category, the enterprises, sources, rows and their quality, and the factors."""
     rows = queries.confirmed_rows(session, park_id, year)
     if not rows:
-        return [("para", NO_DATA)]
+        return [NO_COLLECTION]
     by_category: dict[str, list[queries.TrailRow]] = defaultdict(list)
     for row in rows:
         by_category[row.category].append(row)
@@ -102,7 +109,7 @@ def emission_section(session: Session, park_id: int, year: int) -> list[Block]:
     """Chapter 4 二、碳排放情况分析: total, scope, structure, top emitters, intensity, change from last year."""
     view = overview.year_overview(session, park_id, year)
     if not view["rows"]:
-        return [("para", NO_DATA)]
+        return [NO_EMISSIONS]
     scopes = "，".join(f"范围{s['scope']} {_d(s['emission'])} tCO₂" for s in view["scopes"])
     change = ""
     if view["change"] is not None:
