@@ -76,7 +76,10 @@ class DecimalText(TypeDecorator):
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         if value is None:
             return None
-        return format(Decimal(value).normalize(), "f")
+        number = Decimal(value).normalize()
+        text = format(number, "f")
+        # Plain digits where they fit; else the exact scientific form (28 significant digits and an exponent).
+        return text if len(text) <= 40 else str(number)
 
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
         return None if value is None else Decimal(value)

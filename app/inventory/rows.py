@@ -8,7 +8,14 @@ from typing import Any
 from sqlmodel import Session
 
 from app.inventory import factors, units
-from app.inventory.models import CATEGORY_FACTOR_KIND, DataQuality, EmissionFactor, EmissionSource, SourceCategory
+from app.inventory.models import (
+    CATEGORY_FACTOR_KIND,
+    DataQuality,
+    EmissionFactor,
+    EmissionSource,
+    FactorKind,
+    SourceCategory,
+)
 from app.inventory.workbook import COLUMNS, QUALITY_BY_ZH
 
 COLUMN_ZH = dict(COLUMNS)
@@ -58,7 +65,17 @@ def _decimal(value: Any, column: str, problems: Problems, *, optional: bool) -> 
     if number < 0:
         problems.add(column, "数值不能为负数", "A negative value is not allowed")
         return None
+    if not in_range(number):
+        problems.add(column, "数值超出可接受的范围", "The value is out of the accepted range")
+        return None
     return number
+
+
+def in_range(number: Decimal) -> bool:
+    """At most 20 significant digits, and 0 or between 10⁻¹² and 10¹⁵: anything else is a typing error."""
+    if number == 0:
+        return True
+    return len(number.normalize().as_tuple().digits) <= 20 and -12 <= number.adjusted() < 15
 
 
 def check_row(
@@ -70,6 +87,7 @@ def check_row(
     month: int | None,
     sources: dict[int, EmissionSource],
     in_scope: set[int],
+    cache: dict[tuple[str, str, int], EmissionFactor | None] | None = None,
 ) -> tuple[CheckedRow | None, Problems]:
     problems = Problems()
     source = None
@@ -107,7 +125,7 @@ def check_row(
         kind = CATEGORY_FACTOR_KIND[SourceCategory(source.category)]
         expected = source.unit
         if kind is not None:
-            factor = factors.find_factor(session, park_id=park_id, kind=kind, quantity=source.quantity, year=year)
+            factor = _factor_for(session, park_id, kind, source.quantity, year, cache)
             if factor is None:
                 problems.add(
                     "source_id",
@@ -171,6 +189,23 @@ def check_row(
         ),
         problems,
     )
+
+
+def _factor_for(
+    session: Session,
+    park_id: int,
+    kind: FactorKind,
+    quantity: str,
+    year: int,
+    cache: dict[tuple[str, str, int], EmissionFactor | None] | None,
+) -> EmissionFactor | None:
+    """One look-up per (kind, quantity, year) of a workbook, not one per row."""
+    key = (str(kind), quantity, year)
+    if cache is None:
+        return factors.find_factor(session, park_id=park_id, kind=kind, quantity=quantity, year=year)
+    if key not in cache:
+        cache[key] = factors.find_factor(session, park_id=park_id, kind=kind, quantity=quantity, year=year)
+    return cache[key]
 
 
 def _fuel_parameters_complete(factor: EmissionFactor, measured: dict[str, Decimal | None], problems: Problems) -> None:

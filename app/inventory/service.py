@@ -55,6 +55,8 @@ def decimal_or_invalid(value: Any, what_zh: str, what_en: str, *, minimum: Decim
         raise Invalid(f"{what_zh}不是数字", f"{what_en} is not a number")
     if minimum is not None and number < minimum:
         raise Invalid(f"{what_zh}不能为负数", f"{what_en} may not be negative")
+    if number != 0 and not (len(number.normalize().as_tuple().digits) <= 20 and -12 <= number.adjusted() < 15):
+        raise Invalid(f"{what_zh}超出可接受的范围", f"{what_en} is out of the accepted range")
     return number
 
 

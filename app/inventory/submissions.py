@@ -26,6 +26,7 @@ from app.inventory import boundary, workbook
 from app.inventory.calculation import FactorValues, RowInput, RowResult, calculate
 from app.inventory.models import (
     ActivityData,
+    EmissionFactor,
     EmissionSource,
     Enterprise,
     SourceCategory,
@@ -56,7 +57,7 @@ class RowErrors(Invalid):
         self.errors = errors
 
     def to_dict(self) -> dict[str, Any]:
-        return super().to_dict() | {"errors": [error.as_dict() for error in self.errors]}
+        return super().to_dict() | {"row_errors": [error.as_dict() for error in self.errors]}
 
 
 def _may_prepare(user: User, enterprise: Enterprise) -> None:
@@ -133,9 +134,17 @@ def check_rows(
     checked: list[CheckedRow] = []
     if not raw_rows:
         errors.append(workbook.RowError(sheet, 0, "", "没有任何数据行", "There are no rows"))
+    cache: dict[tuple[str, str, int], EmissionFactor | None] = {}
     for number, raw in raw_rows:
         row, problems = check_row(
-            session, raw, park_id=enterprise.park_id, year=year, month=month, sources=sources, in_scope=in_scope
+            session,
+            raw,
+            park_id=enterprise.park_id,
+            year=year,
+            month=month,
+            sources=sources,
+            in_scope=in_scope,
+            cache=cache,
         )
         for column, zh, en in problems.items:
             errors.append(workbook.RowError(sheet, number, COLUMN_ZH.get(column, column), zh, en))
