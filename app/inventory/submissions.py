@@ -32,6 +32,7 @@ from app.inventory.models import (
     SourceCategory,
     Submission,
     SubmissionEvidence,
+    to_nano,
 )
 from app.inventory.rows import COLUMN_ZH, CheckedRow, check_row
 from app.inventory.service import SUBMISSION_TYPE, check_year, get_enterprise
@@ -276,8 +277,8 @@ def _write_rows(session: Session, submission: Submission, checked: list[CheckedR
                 purity=row.purity,
                 quality=row.quality,
                 factor_id=row.factor.id if row.factor is not None else None,
-                emission=result.emission,
-                energy_tce=result.energy_tce,
+                emission_mg=to_nano(result.emission),
+                energy_mgce=to_nano(result.energy_tce),
                 meter_ref=row.meter_ref,
                 note=row.note,
             )
