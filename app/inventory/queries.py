@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
 from app.documents.models import Revision, RevisionState
@@ -191,6 +191,21 @@ class Figure:
     rows: int = 1
 
 
+def year_sums_statement(*, park_id: int, year: int) -> Select:
+    """Per submission and source of one park's year: the rows' count and integer sums (from the covering index)."""
+    return (
+        select(
+            col(ActivityData.submission_id),
+            col(ActivityData.source_id),
+            func.sum(col(ActivityData.emission_mg)),
+            func.sum(col(ActivityData.energy_mgce)),
+            func.count(),
+        )
+        .where(col(ActivityData.park_id) == park_id, col(ActivityData.year) == year)
+        .group_by(col(ActivityData.submission_id), col(ActivityData.source_id))
+    )
+
+
 def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]:
     """The year's filed rows summed per submission and source by the database (integer SUM, exact), from the
     covering index on (park, year): the cost follows the year's rows, never the number of years held."""
@@ -207,17 +222,7 @@ def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]
     )
     if not filed:
         return []
-    sums = session.execute(
-        select(
-            col(ActivityData.submission_id),
-            col(ActivityData.source_id),
-            func.sum(col(ActivityData.emission_mg)),
-            func.sum(col(ActivityData.energy_mgce)),
-            func.count(),
-        )
-        .where(col(ActivityData.park_id) == park_id, col(ActivityData.year) == year)
-        .group_by(col(ActivityData.submission_id), col(ActivityData.source_id))
-    ).all()
+    sums = session.execute(year_sums_statement(park_id=park_id, year=year)).all()
     sources = {
         row[0]: row[1:]
         for row in session.execute(
