@@ -335,6 +335,14 @@ def test_confirmation_is_the_coordinators_signature(park, setup):
         f"{API}/submissions/{submitted['id']}/rows", json={"rows": [row]}, headers=park.headers("contributor")
     )
     assert changed.status_code == 409
+    recategorised = park.client.patch(
+        f"{API}/sources/{s['coal']['id']}", json={"category": "industrial_process"}, headers=park.headers("coordinator")
+    )
+    assert recategorised.status_code == 409  # its confirmed rows were calculated as fuel combustion
+    renamed = park.client.patch(
+        f"{API}/sources/{s['coal']['id']}", json={"name": "1 号锅炉燃煤"}, headers=park.headers("coordinator")
+    )
+    assert renamed.status_code == 200
 
 
 def test_a_corrected_factor_is_a_new_version_and_confirmed_rows_keep_the_old(park, setup):
