@@ -5,14 +5,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
-from app.inventory import factors, units
+from app.errors import Invalid
+from app.inventory import boundary, factors, units, workbook
 from app.inventory.models import (
     CATEGORY_FACTOR_KIND,
     DataQuality,
     EmissionFactor,
     EmissionSource,
+    Enterprise,
     FactorKind,
     SourceCategory,
 )
@@ -239,3 +242,65 @@ def _dimension_en(unit: str) -> str:
         if units.same_dimension(unit, base):
             return en
     return unit
+
+
+class RowErrors(Invalid):
+    """422 listing every error of every row (sheet, row, column, reason): nothing was written."""
+
+    code = "invalid_rows"
+
+    def __init__(self, errors: list[workbook.RowError]) -> None:
+        first = errors[0]
+        super().__init__(
+            f"数据有 {len(errors)} 处错误，未导入任何数据。"
+            f"第一处：{first.sheet} 第 {first.row} 行“{first.column}”：{first.message_zh}",
+            f"{len(errors)} errors; nothing was imported. First: {first.sheet} row {first.row} '{first.column}': "
+            f"{first.message_en}",
+        )
+        self.errors = errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {"row_errors": [error.as_dict() for error in self.errors]}
+
+
+def check_rows(
+    session: Session,
+    *,
+    enterprise: Enterprise,
+    year: int,
+    month: int | None,
+    raw_rows: list[tuple[int, dict[str, Any]]],
+    sheet: str,
+) -> list[CheckedRow]:
+    """Every row checked; RowErrors with all of them if any is wrong."""
+    sources = {
+        source.id: source
+        for source in session.execute(
+            select(EmissionSource).where(col(EmissionSource.enterprise_id) == enterprise.id)
+        ).scalars()
+        if source.id is not None
+    }
+    in_scope = boundary.in_scope_source_ids(session, enterprise.park_id, year)
+    errors: list[workbook.RowError] = []
+    checked: list[CheckedRow] = []
+    if not raw_rows:
+        errors.append(workbook.RowError(sheet, 0, "", "没有任何数据行", "There are no rows"))
+    cache: dict[tuple[str, str, int], EmissionFactor | None] = {}
+    for number, raw in raw_rows:
+        row, problems = check_row(
+            session,
+            raw,
+            park_id=enterprise.park_id,
+            year=year,
+            month=month,
+            sources=sources,
+            in_scope=in_scope,
+            cache=cache,
+        )
+        for column, zh, en in problems.items:
+            errors.append(workbook.RowError(sheet, number, COLUMN_ZH.get(column, column), zh, en))
+        if row is not None:
+            checked.append(row)
+    if errors:
+        raise RowErrors(errors)
+    return checked
