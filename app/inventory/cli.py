@@ -29,7 +29,7 @@ def export(
     from app.db import session_scope
     from app.errors import AppError
     from app.inventory import export as inventory_export
-    from app.inventory import service, submissions
+    from app.inventory import intake, service
 
     try:
         with session_scope(write=False) as session:
@@ -37,7 +37,7 @@ def export(
             service.check_year(year)
             if enterprise:
                 found = _enterprise(session, actor, enterprise)
-                data = submissions.blank_workbook(session, enterprise=found, year=year)
+                data = intake.blank_workbook(session, enterprise=found, year=year)
             else:
                 service.require_park_reader(actor)
                 data = inventory_export.inventory_workbook(session, actor.park_id, year)
@@ -62,7 +62,8 @@ def import_(
     from app.db import session_scope
     from app.documents import storage
     from app.errors import AppError
-    from app.inventory import factor_import, submissions
+    from app.inventory import factor_import, intake, submissions
+    from app.inventory.rows import RowErrors
 
     if not path.is_file():
         _fail(f"文件不存在 / no such file: {path}")
@@ -82,14 +83,14 @@ def import_(
                     storage.discard(staged)
                     _fail("导入工作簿需要 --year 和 --enterprise / a workbook needs --year and --enterprise")
                 found = _enterprise(session, actor, enterprise)
-                submission = submissions.import_workbook(
+                submission = intake.import_workbook(
                     session, actor=actor, enterprise_id=found.id or 0, year=year, staged=staged
                 )
                 if submit:
                     submissions.submit(session, actor=actor, submission_id=submission.id or 0)
                 rows = len(submissions.submission_rows(session, submission.id or 0))
                 message = f"已导入 {rows} 行，报送 #{submission.id}" + ("，已提交确认" if submit else "")
-    except submissions.RowErrors as exc:
+    except RowErrors as exc:
         for error in exc.errors:
             typer.secho(f"{error.sheet} 第 {error.row} 行 {error.column}：{error.message_zh}", err=True)
         _fail(f"未导入任何数据 / nothing imported: {len(exc.errors)} 处错误 / errors")

@@ -14,8 +14,8 @@ from app.documents.extract import XLSX
 from app.errors import AppError, Invalid
 from app.inventory import factors
 from app.inventory.models import EmissionFactor, FactorDataSet
+from app.inventory.rows import RowErrors
 from app.inventory.service import require_manager
-from app.inventory.submissions import RowErrors
 from app.inventory.workbook import RowError
 from app.users.models import User
 

@@ -1,11 +1,11 @@
 """The park's carbon data: enterprises (入园企业) and their emission sources (GB/T 32150 categories)."""
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -76,7 +76,10 @@ class DecimalText(TypeDecorator):
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         if value is None:
             return None
-        return format(Decimal(value).normalize(), "f")
+        number = Decimal(value).normalize()
+        text = format(number, "f")
+        # Plain digits where they fit; else the exact scientific form (28 significant digits and an exponent).
+        return text if len(text) <= 40 else str(number)
 
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
         return None if value is None else Decimal(value)
@@ -88,6 +91,18 @@ def _dec(nullable: bool = True) -> Column:
 
 def _utc() -> Column:
     return Column(DateTime(timezone=True), nullable=False)
+
+
+NANO = Decimal("1e-9")
+
+
+def to_nano(value: Decimal) -> int:
+    """A result in 10⁻⁹ of its unit (mg of CO₂, mgce), half up: far below any figure people read."""
+    return int(value.scaleb(9).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_nano(value: int | None) -> Decimal:
+    return Decimal(value or 0).scaleb(-9).normalize()
 
 
 class FactorKind(StrEnum):
@@ -259,7 +274,12 @@ class ActivityData(SQLModel, table=True):
     """One row of a submission: a source's quantity with its unit, measured parameters, quality and factor."""
 
     __tablename__ = "activity_data"
-    __table_args__ = (Index("ix_activity_data_park_year", "park_id", "year"),)
+    # Covering the year's totals: the database sums them from the index alone (`queries.confirmed_figures`).
+    __table_args__ = (
+        Index(
+            "ix_activity_data_park_year", "park_id", "year", "submission_id", "source_id", "emission_mg", "energy_mgce"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     park_id: int = Field(sa_column=Column(Integer, ForeignKey("park.id"), nullable=False))
@@ -281,9 +301,10 @@ class ActivityData(SQLModel, table=True):
     # The factor version pinned when the row was written; None only for CO₂ recovered.
     factor_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("emission_factor.id")))
     # The row's result, calculated when it was written (its factor version is pinned and a submitted row never
-    # changes), so a year's totals add stored figures; the trail recalculates and shows the formula.
-    emission: Decimal = Field(default=Decimal(0), sa_column=Column(DecimalText(), nullable=False, server_default="0"))
-    energy_tce: Decimal = Field(default=Decimal(0), sa_column=Column(DecimalText(), nullable=False, server_default="0"))
+    # changes), in 10⁻⁹ t CO₂ (mg) and 10⁻⁹ tce, so the database adds a year's rows up exactly by integer SUM; the
+    # trail recalculates each row in Decimal and shows its formula.
+    emission_mg: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    energy_mgce: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     # The meter the quantity was read from (registers: calibration status); free text until the register links it.
     meter_ref: str | None = Field(default=None, sa_column=Column(String(100)))
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
 from app.documents.models import Revision, RevisionState
@@ -24,6 +24,7 @@ from app.inventory.models import (
     SourceCategory,
     Submission,
     SubmissionEvidence,
+    from_nano,
 )
 
 LEVELS = ("park", "enterprise", "category", "scope", "industry", "source")
@@ -176,7 +177,8 @@ def confirmed_rows(session: Session, park_id: int, year: int) -> list[TrailRow]:
 
 @dataclass(frozen=True)
 class Figure:
-    """A confirmed row's stored result and what it is grouped by (no formula: see `confirmed_rows`)."""
+    """A source's stored results in a filed submission (10⁻⁹ t CO₂ and 10⁻⁹ tce) and what they are grouped by;
+    no formula: see `confirmed_rows`."""
 
     enterprise_id: int
     industry: str
@@ -184,37 +186,79 @@ class Figure:
     category: str
     scope: int
     renewable: bool
-    emission: Decimal
-    energy_tce: Decimal
+    emission_mg: int
+    energy_mgce: int
+    rows: int = 1
 
-    def key(self, level: str) -> str:
-        return group_key(self, level)
+
+def year_sums_statement(*, park_id: int, year: int) -> Select:
+    """Per submission and source of one park's year: the rows' count and integer sums (from the covering index)."""
+    return (
+        select(
+            col(ActivityData.submission_id),
+            col(ActivityData.source_id),
+            func.sum(col(ActivityData.emission_mg)),
+            func.sum(col(ActivityData.energy_mgce)),
+            func.count(),
+        )
+        .where(col(ActivityData.park_id) == park_id, col(ActivityData.year) == year)
+        .group_by(col(ActivityData.submission_id), col(ActivityData.source_id))
+    )
 
 
 def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]:
-    """The year's filed rows as stored figures: one narrow query by (park, year)."""
-    result = session.execute(
-        select(
-            col(ActivityData.enterprise_id),
-            col(Enterprise.industry_code),
-            col(ActivityData.source_id),
-            col(EmissionSource.category),
-            col(EmissionSource.scope),
-            col(EmissionSource.renewable),
-            col(ActivityData.emission),
-            col(ActivityData.energy_tce),
+    """The year's filed rows summed per submission and source by the database (integer SUM, exact), from the
+    covering index on (park, year): the cost follows the year's rows, never the number of years held."""
+    filed = set(
+        session.execute(
+            select(col(Submission.id))
+            .join(Revision, col(Revision.document_id) == col(Submission.document_id))
+            .where(
+                col(Submission.park_id) == park_id,
+                col(Submission.year) == year,
+                col(Revision.state) == RevisionState.filed,
+            )
+        ).scalars()
+    )
+    if not filed:
+        return []
+    sums = session.execute(year_sums_statement(park_id=park_id, year=year)).all()
+    sources = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                col(EmissionSource.id),
+                col(EmissionSource.enterprise_id),
+                col(EmissionSource.category),
+                col(EmissionSource.scope),
+                col(EmissionSource.renewable),
+            ).where(col(EmissionSource.park_id) == park_id)
+        ).all()
+    }
+    industry = dict(
+        session.execute(
+            select(col(Enterprise.id), col(Enterprise.industry_code)).where(col(Enterprise.park_id) == park_id)
+        ).all()
+    )
+    figures = []
+    for submission_id, source_id, emission, energy, count in sums:
+        if submission_id not in filed:
+            continue
+        enterprise_id, category, scope, renewable = sources[source_id]
+        figures.append(
+            Figure(
+                enterprise_id,
+                industry.get(enterprise_id) or "",
+                source_id,
+                str(category),
+                scope,
+                bool(renewable),
+                int(emission or 0),
+                int(energy or 0),
+                int(count),
+            )
         )
-        .join(Submission, col(Submission.id) == col(ActivityData.submission_id))
-        .join(Revision, col(Revision.document_id) == col(Submission.document_id))
-        .join(EmissionSource, col(EmissionSource.id) == col(ActivityData.source_id))
-        .join(Enterprise, col(Enterprise.id) == col(ActivityData.enterprise_id))
-        .where(
-            col(ActivityData.park_id) == park_id,
-            col(ActivityData.year) == year,
-            col(Revision.state) == RevisionState.filed,
-        )
-    ).all()
-    return [Figure(e, i or "", s, str(c), sc, bool(r), em, en) for e, i, s, c, sc, r, em, en in result]
+    return figures
 
 
 def factor_public(factor: EmissionFactor, data_set: FactorDataSet) -> dict[str, Any]:
@@ -242,12 +286,13 @@ def _s(value: Decimal | None) -> str | None:
 
 
 def _sum(rows: list[Figure], level: str) -> dict[str, dict[str, Decimal]]:
-    totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"emission": Decimal(0), "energy_tce": Decimal(0)})
+    """Totals per key of a level: integers (10⁻⁹ units) added, turned into Decimal once per key."""
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
-        bucket = totals[row.key(level)]
-        bucket["emission"] += row.emission
-        bucket["energy_tce"] += row.energy_tce
-    return dict(totals)
+        bucket = sums[group_key(row, level)]
+        bucket[0] += row.emission_mg
+        bucket[1] += row.energy_mgce
+    return {key: {"emission": from_nano(e), "energy_tce": from_nano(n)} for key, (e, n) in sums.items()}
 
 
 def missing_enterprises(session: Session, park_id: int, year: int) -> list[dict[str, Any]]:
@@ -282,11 +327,11 @@ def year_totals(session: Session, park_id: int, year: int) -> dict[str, Any]:
     """The year's inventory: totals per level, energy, structure, intensities, change from the previous year."""
     rows = confirmed_figures(session, park_id, year)
     previous = confirmed_figures(session, park_id, year - 1)
-    park_total = sum((row.emission for row in rows), Decimal(0))
-    previous_total = sum((row.emission for row in previous), Decimal(0))
+    park_total = from_nano(sum(row.emission_mg for row in rows))
+    previous_total = from_nano(sum(row.emission_mg for row in previous))
     by = {level: _sum(rows, level) for level in LEVELS if level != "park"}
-    energy_total = sum((row.energy_tce for row in rows if row.category in ENERGY_CATEGORIES), Decimal(0))
-    renewable = sum((row.energy_tce for row in rows if row.category in ENERGY_CATEGORIES and row.renewable), Decimal(0))
+    energy_total = from_nano(sum(row.energy_mgce for row in rows if row.category in ENERGY_CATEGORIES))
+    renewable = from_nano(sum(row.energy_mgce for row in rows if row.category in ENERGY_CATEGORIES and row.renewable))
     economic = boundary.economic_data(session, park_id, year)
     enterprise_totals = by["enterprise"]
     intensity = []
@@ -332,7 +377,7 @@ def year_totals(session: Session, park_id: int, year: int) -> dict[str, Any]:
         "previous_total": previous_total if previous else None,
         "change": (park_total - previous_total) if previous else None,
         "change_ratio": ((park_total - previous_total) / previous_total) if previous and previous_total else None,
-        "rows": len(rows),
+        "rows": sum(figure.rows for figure in rows),
         "missing": missing_enterprises(session, park_id, year),
     }
 

@@ -13,7 +13,7 @@ from app.db import SessionDep
 from app.deps import ClientAddress, CurrentUser, EntityId
 from app.documents import storage
 from app.errors import Invalid
-from app.inventory import boundary, factor_import, factors, queries, schemas, service, submissions
+from app.inventory import boundary, factor_import, factors, intake, queries, schemas, service, submissions
 from app.inventory import export as inventory_export
 from app.inventory.models import EmissionSource
 from app.inventory.schemas import (
@@ -318,7 +318,7 @@ def reject(submission_id: EntityId, body: CommentIn, session: SessionDep, user: 
 @router.get("/enterprises/{enterprise_id}/workbook")
 def download_workbook(enterprise_id: EntityId, year: Year, session: SessionDep, user: CurrentUser) -> Response:
     enterprise = service.get_enterprise(session, enterprise_id=enterprise_id, user=user)
-    data = submissions.blank_workbook(session, enterprise=enterprise, year=year)
+    data = intake.blank_workbook(session, enterprise=enterprise, year=year)
     name = f"{enterprise.credit_code}-{year}-活动数据.xlsx"
     return Response(data, media_type=XLSX_MEDIA, headers={"Content-Disposition": storage.content_disposition(name)})
 
@@ -335,9 +335,7 @@ async def import_workbook(
     staged = await _stage(file)
 
     def run() -> Json:
-        submission = submissions.import_workbook(
-            session, actor=user, enterprise_id=enterprise_id, year=year, staged=staged
-        )
+        submission = intake.import_workbook(session, actor=user, enterprise_id=enterprise_id, year=year, staged=staged)
         return schemas.submission_out(session, submission)
 
     return await run_in_threadpool(run)

@@ -5,10 +5,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
-from app.inventory import factors, units
-from app.inventory.models import CATEGORY_FACTOR_KIND, DataQuality, EmissionFactor, EmissionSource, SourceCategory
+from app.errors import Invalid
+from app.inventory import boundary, factors, units, workbook
+from app.inventory.models import (
+    CATEGORY_FACTOR_KIND,
+    DataQuality,
+    EmissionFactor,
+    EmissionSource,
+    Enterprise,
+    FactorKind,
+    SourceCategory,
+)
 from app.inventory.workbook import COLUMNS, QUALITY_BY_ZH
 
 COLUMN_ZH = dict(COLUMNS)
@@ -58,7 +68,17 @@ def _decimal(value: Any, column: str, problems: Problems, *, optional: bool) -> 
     if number < 0:
         problems.add(column, "数值不能为负数", "A negative value is not allowed")
         return None
+    if not in_range(number):
+        problems.add(column, "数值超出可接受的范围", "The value is out of the accepted range")
+        return None
     return number
+
+
+def in_range(number: Decimal) -> bool:
+    """At most 20 significant digits, and 0 or between 10⁻¹² and 10¹⁵: anything else is a typing error."""
+    if number == 0:
+        return True
+    return len(number.normalize().as_tuple().digits) <= 20 and -12 <= number.adjusted() < 15
 
 
 def check_row(
@@ -70,6 +90,7 @@ def check_row(
     month: int | None,
     sources: dict[int, EmissionSource],
     in_scope: set[int],
+    cache: dict[tuple[str, str, int], EmissionFactor | None] | None = None,
 ) -> tuple[CheckedRow | None, Problems]:
     problems = Problems()
     source = None
@@ -107,7 +128,7 @@ def check_row(
         kind = CATEGORY_FACTOR_KIND[SourceCategory(source.category)]
         expected = source.unit
         if kind is not None:
-            factor = factors.find_factor(session, park_id=park_id, kind=kind, quantity=source.quantity, year=year)
+            factor = _factor_for(session, park_id, kind, source.quantity, year, cache)
             if factor is None:
                 problems.add(
                     "source_id",
@@ -173,6 +194,23 @@ def check_row(
     )
 
 
+def _factor_for(
+    session: Session,
+    park_id: int,
+    kind: FactorKind,
+    quantity: str,
+    year: int,
+    cache: dict[tuple[str, str, int], EmissionFactor | None] | None,
+) -> EmissionFactor | None:
+    """One look-up per (kind, quantity, year) of a workbook, not one per row."""
+    key = (str(kind), quantity, year)
+    if cache is None:
+        return factors.find_factor(session, park_id=park_id, kind=kind, quantity=quantity, year=year)
+    if key not in cache:
+        cache[key] = factors.find_factor(session, park_id=park_id, kind=kind, quantity=quantity, year=year)
+    return cache[key]
+
+
 def _fuel_parameters_complete(factor: EmissionFactor, measured: dict[str, Decimal | None], problems: Problems) -> None:
     uses_heat = factor.ncv is not None or measured["ncv"] is not None
     if not uses_heat:
@@ -204,3 +242,65 @@ def _dimension_en(unit: str) -> str:
         if units.same_dimension(unit, base):
             return en
     return unit
+
+
+class RowErrors(Invalid):
+    """422 listing every error of every row (sheet, row, column, reason): nothing was written."""
+
+    code = "invalid_rows"
+
+    def __init__(self, errors: list[workbook.RowError]) -> None:
+        first = errors[0]
+        super().__init__(
+            f"数据有 {len(errors)} 处错误，未导入任何数据。"
+            f"第一处：{first.sheet} 第 {first.row} 行“{first.column}”：{first.message_zh}",
+            f"{len(errors)} errors; nothing was imported. First: {first.sheet} row {first.row} '{first.column}': "
+            f"{first.message_en}",
+        )
+        self.errors = errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {"row_errors": [error.as_dict() for error in self.errors]}
+
+
+def check_rows(
+    session: Session,
+    *,
+    enterprise: Enterprise,
+    year: int,
+    month: int | None,
+    raw_rows: list[tuple[int, dict[str, Any]]],
+    sheet: str,
+) -> list[CheckedRow]:
+    """Every row checked; RowErrors with all of them if any is wrong."""
+    sources = {
+        source.id: source
+        for source in session.execute(
+            select(EmissionSource).where(col(EmissionSource.enterprise_id) == enterprise.id)
+        ).scalars()
+        if source.id is not None
+    }
+    in_scope = boundary.in_scope_source_ids(session, enterprise.park_id, year)
+    errors: list[workbook.RowError] = []
+    checked: list[CheckedRow] = []
+    if not raw_rows:
+        errors.append(workbook.RowError(sheet, 0, "", "没有任何数据行", "There are no rows"))
+    cache: dict[tuple[str, str, int], EmissionFactor | None] = {}
+    for number, raw in raw_rows:
+        row, problems = check_row(
+            session,
+            raw,
+            park_id=enterprise.park_id,
+            year=year,
+            month=month,
+            sources=sources,
+            in_scope=in_scope,
+            cache=cache,
+        )
+        for column, zh, en in problems.items:
+            errors.append(workbook.RowError(sheet, number, COLUMN_ZH.get(column, column), zh, en))
+        if row is not None:
+            checked.append(row)
+    if errors:
+        raise RowErrors(errors)
+    return checked

@@ -366,7 +366,8 @@ def trail_row_out(row: TrailRow) -> dict[str, Any]:
 def totals_out(totals: dict[str, Any]) -> dict[str, Any]:
     return _deep(totals) | {
         "unit": "tCO₂",
-        "rounding": "数值为精确计算结果；报表显示时四舍五入保留两位小数 / exact; reports round half up to 2 places",
+        "rounding": "合计为各行结果（精确到 10⁻⁹ t）之和；报表显示时四舍五入保留两位小数 / totals add the rows' "
+        "results to 10⁻⁹ t; reports round half up to 2 places",
         "energy_method": "电力按当量值 3.6 MJ/kWh、1 kgce = 29.3076 MJ 折算（GB/T 2589—2020）",
     }
 

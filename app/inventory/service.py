@@ -55,6 +55,8 @@ def decimal_or_invalid(value: Any, what_zh: str, what_en: str, *, minimum: Decim
         raise Invalid(f"{what_zh}不是数字", f"{what_en} is not a number")
     if minimum is not None and number < minimum:
         raise Invalid(f"{what_zh}不能为负数", f"{what_en} may not be negative")
+    if number != 0 and not (len(number.normalize().as_tuple().digits) <= 20 and -12 <= number.adjusted() < 15):
+        raise Invalid(f"{what_zh}超出可接受的范围", f"{what_en} is out of the accepted range")
     return number
 
 
@@ -328,6 +330,22 @@ def update_source(session: Session, *, actor: User, source_id: int, **values: An
     if "category" in values or "scope" in values:
         values.setdefault("category", source.category)
     _check_source(values)
+    from app.inventory.models import ActivityData
+
+    changes_meaning = any(
+        values.get(key, getattr(source, key)) != getattr(source, key) for key in ("category", "quantity")
+    )
+    if (
+        changes_meaning
+        and session.execute(
+            select(col(ActivityData.id)).where(col(ActivityData.source_id) == source.id).limit(1)
+        ).first()
+    ):
+        # Its rows were calculated as this category and quantity: changing them would rewrite reported figures.
+        raise Conflict(
+            "该排放源已有活动数据，不能修改类别或消耗物质；请新建排放源",
+            "The source has activity data: its category and quantity cannot change; register a new source",
+        )
     before = _snapshot(source, _SOURCE_FIELDS)
     for key, value in values.items():
         setattr(source, key, value)

@@ -22,7 +22,7 @@ from app.documents.models import Document, Revision, RevisionState
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
-from app.inventory import boundary, workbook
+from app.inventory import workbook
 from app.inventory.calculation import FactorValues, RowInput, RowResult, calculate
 from app.inventory.models import (
     ActivityData,
@@ -31,32 +31,14 @@ from app.inventory.models import (
     SourceCategory,
     Submission,
     SubmissionEvidence,
+    to_nano,
 )
-from app.inventory.rows import COLUMN_ZH, CheckedRow, check_row
+from app.inventory.rows import CheckedRow, check_rows
 from app.inventory.service import SUBMISSION_TYPE, check_year, get_enterprise
 from app.users.models import Role, User
 
 PREPARED = "prepared"
 COUNTED = RevisionState.filed
-
-
-class RowErrors(Invalid):
-    """422 listing every error of every row (sheet, row, column, reason): nothing was written."""
-
-    code = "invalid_rows"
-
-    def __init__(self, errors: list[workbook.RowError]) -> None:
-        first = errors[0]
-        super().__init__(
-            f"数据有 {len(errors)} 处错误，未导入任何数据。"
-            f"第一处：{first.sheet} 第 {first.row} 行“{first.column}”：{first.message_zh}",
-            f"{len(errors)} errors; nothing was imported. First: {first.sheet} row {first.row} '{first.column}': "
-            f"{first.message_en}",
-        )
-        self.errors = errors
-
-    def to_dict(self) -> dict[str, Any]:
-        return super().to_dict() | {"errors": [error.as_dict() for error in self.errors]}
 
 
 def _may_prepare(user: User, enterprise: Enterprise) -> None:
@@ -109,41 +91,6 @@ def submission_rows(session: Session, submission_id: int) -> list[ActivityData]:
             select(ActivityData).where(col(ActivityData.submission_id) == submission_id).order_by(col(ActivityData.id))
         ).scalars()
     )
-
-
-def check_rows(
-    session: Session,
-    *,
-    enterprise: Enterprise,
-    year: int,
-    month: int | None,
-    raw_rows: list[tuple[int, dict[str, Any]]],
-    sheet: str,
-) -> list[CheckedRow]:
-    """Every row checked; RowErrors with all of them if any is wrong."""
-    sources = {
-        source.id: source
-        for source in session.execute(
-            select(EmissionSource).where(col(EmissionSource.enterprise_id) == enterprise.id)
-        ).scalars()
-        if source.id is not None
-    }
-    in_scope = boundary.in_scope_source_ids(session, enterprise.park_id, year)
-    errors: list[workbook.RowError] = []
-    checked: list[CheckedRow] = []
-    if not raw_rows:
-        errors.append(workbook.RowError(sheet, 0, "", "没有任何数据行", "There are no rows"))
-    for number, raw in raw_rows:
-        row, problems = check_row(
-            session, raw, park_id=enterprise.park_id, year=year, month=month, sources=sources, in_scope=in_scope
-        )
-        for column, zh, en in problems.items:
-            errors.append(workbook.RowError(sheet, number, COLUMN_ZH.get(column, column), zh, en))
-        if row is not None:
-            checked.append(row)
-    if errors:
-        raise RowErrors(errors)
-    return checked
 
 
 def _open_for_period(session: Session, enterprise_id: int, year: int) -> list[tuple[Submission, str]]:
@@ -267,8 +214,8 @@ def _write_rows(session: Session, submission: Submission, checked: list[CheckedR
                 purity=row.purity,
                 quality=row.quality,
                 factor_id=row.factor.id if row.factor is not None else None,
-                emission=result.emission,
-                energy_tce=result.energy_tce,
+                emission_mg=to_nano(result.emission),
+                energy_mgce=to_nano(result.energy_tce),
                 meter_ref=row.meter_ref,
                 note=row.note,
             )
@@ -473,64 +420,3 @@ def reject(session: Session, *, actor: User, submission_id: int, comment: str) -
 
 def document_of(session: Session, submission: Submission) -> Document | None:
     return session.get(Document, submission.document_id) if submission.document_id else None
-
-
-def blank_workbook(session: Session, *, enterprise: Enterprise, year: int) -> bytes:
-    """The workbook to fill in: the enterprise's in-scope sources of the year, with their units and drop-downs."""
-    check_year(year)
-    in_scope = boundary.in_scope_source_ids(session, enterprise.park_id, year)
-    sources = [
-        source
-        for source in session.execute(
-            select(EmissionSource)
-            .where(col(EmissionSource.enterprise_id) == enterprise.id)
-            .order_by(col(EmissionSource.id))
-        ).scalars()
-        if source.id in in_scope
-    ]
-    return workbook.generate(
-        enterprise_name=enterprise.name, credit_code=enterprise.credit_code, year=year, sources=sources
-    )
-
-
-def import_workbook(
-    session: Session, *, actor: User, enterprise_id: int, year: int, staged: storage.StagedFile
-) -> Submission:
-    """Read a filled-in workbook; every row checked, the whole workbook refused if any row is wrong."""
-    try:
-        from app.documents.extract import XLSX
-
-        if staged.media_type != XLSX:
-            raise Invalid("请上传由 carbonms 生成的 .xlsx 工作簿", "Upload the .xlsx workbook carbonms generated")
-        try:
-            info, rows, errors = workbook.read(staged.temp_path.read_bytes())
-        except ValueError as exc:
-            raise Invalid("工作簿无法读取", "The workbook cannot be read") from exc
-        enterprise = get_enterprise(session, enterprise_id=enterprise_id, user=actor)
-        code = info.get("统一社会信用代码")
-        if code and str(code).strip() != enterprise.credit_code:
-            errors.append(
-                workbook.RowError(
-                    workbook.INFO, 2, "统一社会信用代码", "工作簿属于另一家企业", "The workbook is another enterprise's"
-                )
-            )
-        if info.get("年度") not in (None, "") and str(info.get("年度")).strip() != str(year):
-            errors.append(
-                workbook.RowError(
-                    workbook.INFO, 3, "年度", f"工作簿的年度不是 {year}", f"The workbook is not for {year}"
-                )
-            )
-        if errors:
-            raise RowErrors(errors)
-        return prepare(
-            session,
-            actor=actor,
-            enterprise_id=enterprise_id,
-            year=year,
-            month=None,
-            rows=[],
-            numbered=rows,
-            sheet=workbook.SHEET,
-        )
-    finally:
-        storage.discard(staged)

@@ -145,12 +145,16 @@ def upgrade() -> None:
         _dec("purity"),
         sa.Column("quality", sa.String(length=16), nullable=False),
         sa.Column("factor_id", sa.Integer(), sa.ForeignKey("emission_factor.id"), nullable=True),
-        sa.Column("emission", sa.String(length=40), server_default="0", nullable=False),
-        sa.Column("energy_tce", sa.String(length=40), server_default="0", nullable=False),
+        sa.Column("emission_mg", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("energy_mgce", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("meter_ref", sa.String(length=100), nullable=True),
         _text("note"),
     )
-    op.create_index("ix_activity_data_park_year", "activity_data", ["park_id", "year"])
+    op.create_index(
+        "ix_activity_data_park_year",
+        "activity_data",
+        ["park_id", "year", "submission_id", "source_id", "emission_mg", "energy_mgce"],
+    )
     op.create_index("ix_activity_data_submission_id", "activity_data", ["submission_id"])
     op.create_table(
         "submission_evidence",

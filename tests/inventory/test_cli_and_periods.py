@@ -104,7 +104,7 @@ def test_monthly_submissions_add_up_and_a_year_is_not_both(park):
         json={"enterprise_id": a["id"], "year": 2025, "month": 3, "rows": [row | {"quantity": "1", "month": 4}]},
         headers=park.headers("contributor"),
     )
-    assert wrong_month.status_code == 422 and wrong_month.json()["errors"][0]["column"].startswith("月份")
+    assert wrong_month.status_code == 422 and wrong_month.json()["row_errors"][0]["column"].startswith("月份")
 
 
 def test_a_returned_submission_does_not_count_and_a_new_one_can_follow(park):

@@ -140,7 +140,7 @@ def test_an_import_with_any_wrong_row_writes_nothing_and_lists_every_error(park)
     ]
     response = _import(park, _xlsx(rows), "因子.xlsx", XLSX)
     assert response.status_code == 422, response.text
-    errors = {error["row"]: error for error in response.json()["errors"]}
+    errors = {error["row"]: error for error in response.json()["row_errors"]}
     assert sorted(errors) == [3, 4, 5, 6]
     assert errors[3]["column"] == "活动数据单位" and "未知的计量单位" in errors[3]["message_zh"]
     assert errors[4]["column"] == "来源文件"

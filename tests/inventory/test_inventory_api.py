@@ -255,11 +255,12 @@ def test_every_wrong_row_is_listed_and_nothing_is_written(park, setup):
         {"source_id": no_factor["id"], "quantity": "1", "unit": "t", "quality": "metered"},  # no factor
         {"source_id": s["recovered"]["id"], "quantity": "1", "unit": "万Nm³", "quality": "metered"},  # no purity
         {"source_id": s["coal"]["id"], "quantity": "1", "unit": "t", "quality": "猜的"},  # quality
+        {"source_id": s["coal"]["id"], "quantity": "1e30", "unit": "t", "quality": "metered"},  # out of range
     ]
     body = {"enterprise_id": setup["a"]["id"], "year": 2025, "rows": rows}
     response = park.client.post(f"{API}/submissions", json=body, headers=park.headers("contributor"))
     assert response.status_code == 422, response.text
-    errors = response.json()["errors"]
+    errors = response.json()["row_errors"]
     by_row = {}
     for error in errors:
         by_row.setdefault(error["row"], []).append(error)
@@ -270,6 +271,7 @@ def test_every_wrong_row_is_listed_and_nothing_is_written(park, setup):
     assert "没有适用于“柴油”" in by_row[5][0]["message_zh"]
     assert "纯度" in by_row[6][0]["message_zh"]
     assert "数据质量" in by_row[7][0]["message_zh"]
+    assert "超出" in by_row[8][0]["message_zh"]
     listed = ok(park.client.get(f"{API}/submissions", headers=park.headers("coordinator")))
     assert listed == []  # nothing half-written
     assert ds
@@ -333,6 +335,14 @@ def test_confirmation_is_the_coordinators_signature(park, setup):
         f"{API}/submissions/{submitted['id']}/rows", json={"rows": [row]}, headers=park.headers("contributor")
     )
     assert changed.status_code == 409
+    recategorised = park.client.patch(
+        f"{API}/sources/{s['coal']['id']}", json={"category": "industrial_process"}, headers=park.headers("coordinator")
+    )
+    assert recategorised.status_code == 409  # its confirmed rows were calculated as fuel combustion
+    renamed = park.client.patch(
+        f"{API}/sources/{s['coal']['id']}", json={"name": "1 号锅炉燃煤"}, headers=park.headers("coordinator")
+    )
+    assert renamed.status_code == 200
 
 
 def test_a_corrected_factor_is_a_new_version_and_confirmed_rows_keep_the_old(park, setup):
@@ -357,3 +367,38 @@ def test_a_corrected_factor_is_a_new_version_and_confirmed_rows_keep_the_old(par
     assert no_reason.status_code == 422
     stale = park.client.post(f"{API}/factors/{coal['id']}/versions", json={"reason": "再改"}, headers=headers)
     assert stale.status_code == 409  # only the newest version can be corrected
+
+
+def test_another_parks_submissions_factors_and_totals_are_not_seen(park, other_park, setup):
+    s = setup["s"]
+    boundary(park, 2025, [s["coal"]["id"]])
+    row = {"source_id": s["coal"]["id"], "quantity": "100", "unit": "t", "quality": "metered"}
+    submitted = submit_rows(park, "contributor", setup["a"]["id"], 2025, [row])
+    other = other_park.headers("coordinator")
+    client = other_park.client
+    assert client.get(f"{API}/submissions/{submitted['id']}", headers=other).status_code == 404
+    response = client.post(f"{API}/submissions/{submitted['id']}/confirm", json={"password": PASSWORD}, headers=other)
+    assert response.status_code == 404
+    assert client.get(f"{API}/factors/{setup['f']['coal']['id']}", headers=other).status_code == 404
+    correction = {"reason": "x", "ncv": "1"}
+    url = f"{API}/factors/{setup['f']['coal']['id']}/versions"
+    assert client.post(url, json=correction, headers=other).status_code == 404
+    body = {
+        "code": "x",
+        "kind": "process",
+        "quantity": "x",
+        "activity_unit": "t",
+        "direct_factor": "1",
+        "source_document": "x",
+        "source_table": "x",
+        "source_row": "x",
+    }
+    assert client.post(f"{API}/factor-sets/{setup['ds']['id']}/factors", json=body, headers=other).status_code == 404
+    assert ok(client.get(f"{API}/submissions", headers=other)) == []
+    assert ok(client.get(f"{API}/factors", headers=other)) == []
+    confirm(park, submitted["id"])
+    assert ok(client.get(f"{API}/years/2025", headers=other))["total"] == "0"
+    # contributor B of the same park (enterprise B) does not see A's submission either
+    headers_b = park.headers("contributor_b")
+    assert park.client.get(f"{API}/submissions/{submitted['id']}", headers=headers_b).status_code == 404
+    assert ok(park.client.get(f"{API}/submissions", headers=headers_b)) == []

@@ -100,7 +100,7 @@ def test_a_workbook_with_any_wrong_row_is_refused_whole_with_every_error(park):
     sheet.append([coal["id"], "锅炉燃煤", "", "", "十", "t", "实测"])  # not a number
     response = _upload(park, a["id"], book)
     assert response.status_code == 422, response.text
-    errors = response.json()["errors"]
+    errors = response.json()["row_errors"]
     assert all(error["sheet"] == "活动数据" for error in errors)
     found = {(error["row"], error["column"]) for error in errors}
     assert (2, "单位") in found and (3, "数量") in found and (4, "排放源编号") in found
@@ -123,7 +123,7 @@ def test_a_workbook_of_another_enterprise_or_year_or_not_a_workbook_is_refused(p
     wrong_year = park.client.post(
         f"{API}/enterprises/{a['id']}/workbook", files=files, data={"year": "2024"}, headers=park.headers("contributor")
     )
-    assert wrong_year.status_code == 422 and any(e["column"] == "年度" for e in wrong_year.json()["errors"])
+    assert wrong_year.status_code == 422 and any(e["column"] == "年度" for e in wrong_year.json()["row_errors"])
     other = park.client.post(
         f"{API}/enterprises/{b['id']}/workbook", files=files, data={"year": "2025"}, headers=park.headers("coordinator")
     )
