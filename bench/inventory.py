@@ -67,6 +67,7 @@ def build(enterprises: int, years: list[int]) -> dict:
         Enterprise,
         SourceCategory,
         Submission,
+        to_nano,
     )
     from app.users import service as users
     from app.users.models import Role
@@ -175,8 +176,9 @@ def build(enterprises: int, years: list[int]) -> dict:
                         {"park_id": park_id, "submission_id": submission_id, "enterprise_id": enterprise_id,
                          "source_id": source_id, "year": year, "month": month, "quantity": quantity,
                          "unit": "万Nm³" if is_gas else "MWh", "quality": "metered",
-                         "factor_id": gas_id if is_gas else grid_id, "emission": quantity * unit_emission,
-                         "energy_tce": quantity * unit_tce, "note": ""}
+                         "factor_id": gas_id if is_gas else grid_id,
+                         "emission_mg": to_nano(quantity * unit_emission),
+                         "energy_mgce": to_nano(quantity * unit_tce), "note": ""}
                     )  # fmt: skip
     started = time.perf_counter()
     engine = get_engine()
@@ -215,7 +217,7 @@ def import_workbook(built: dict, year: int) -> None:
     from app.config import get_settings
     from app.db import get_engine
     from app.documents import storage
-    from app.inventory import submissions, workbook
+    from app.inventory import intake, submissions, workbook
     from app.users.models import User
 
     enterprise_id, sources = built["import_enterprise"]
@@ -241,7 +243,7 @@ def import_workbook(built: dict, year: int) -> None:
             if traced:
                 tracemalloc.start()
             started = time.perf_counter()
-            submission = submissions.import_workbook(
+            submission = intake.import_workbook(
                 session, actor=actor, enterprise_id=enterprise_id, year=year, staged=staged
             )
             session.flush()

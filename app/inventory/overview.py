@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.inventory import queries
-from app.inventory.models import ActivityData, EmissionSource, Enterprise, SourceCategory
+from app.inventory.models import ActivityData, EmissionSource, Enterprise, SourceCategory, from_nano
 from app.labels import LABELS
 
 TOP = 10
@@ -73,5 +73,5 @@ def year_overview(session: Session, park_id: int, year: int) -> dict[str, Any]:
 def trend(session: Session, park_id: int, until: int) -> list[tuple[int, Decimal]]:
     """The confirmed park total of each year held up to `until` (the last TREND_YEARS of them)."""
     years = [year for year in years_held(session, park_id) if year <= until][-TREND_YEARS:]
-    rows = queries.confirmed_figures  # stored results: no recalculation
-    return [(year, sum((r.emission for r in rows(session, park_id, year)), Decimal(0))) for year in years]
+    rows = queries.confirmed_figures  # stored results (integers of 10⁻⁹ t): no recalculation
+    return [(year, from_nano(sum(r.emission_mg for r in rows(session, park_id, year)))) for year in years]

@@ -16,7 +16,7 @@ from app.db import SessionDep
 from app.deps import EntityId
 from app.documents import storage
 from app.errors import Invalid
-from app.inventory import boundary, overview, service, submissions
+from app.inventory import boundary, intake, overview, service, submissions
 from app.inventory.models import DataQuality, SourceCategory
 from app.inventory.schemas import boundary_out, submission_out
 from app.uploads.form import StagedFormRoute
@@ -168,7 +168,7 @@ async def enter_data(enterprise_id: EntityId, request: Request, session: Session
 def download_workbook(enterprise_id: EntityId, session: SessionDep, user: WebUser, year: OptYear = None) -> Response:
     enterprise = service.get_enterprise(session, enterprise_id=enterprise_id, user=user)
     year = year or default_year()
-    data = submissions.blank_workbook(session, enterprise=enterprise, year=year)
+    data = intake.blank_workbook(session, enterprise=enterprise, year=year)
     name = f"{enterprise.credit_code}-{year}-活动数据.xlsx"
     return Response(data, media_type=XLSX_MEDIA, headers={"Content-Disposition": storage.content_disposition(name)})
 
@@ -185,7 +185,7 @@ async def import_workbook(
     settings = get_settings()
     staged = await storage.stage_upload(file, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
     await run_in_threadpool(
-        submissions.import_workbook, session, actor=user, enterprise_id=enterprise_id, year=year, staged=staged
+        intake.import_workbook, session, actor=user, enterprise_id=enterprise_id, year=year, staged=staged
     )
     return see_other(f"/inventory/enterprises/{enterprise_id}?year={year}&done=submission_prepared")
 
