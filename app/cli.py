@@ -495,5 +495,13 @@ def verify_package(path: Path = typer.Argument(..., help="证据包 .zip / the e
     _fail(f"证据包校验失败 / package verification failed: {len(report.problems)} 个问题 / problems")
 
 
+def _add_domains() -> None:
+    from app.inventory.cli import app as inventory_app
+
+    app.add_typer(inventory_app, name="inventory")
+
+
+_add_domains()
+
 if __name__ == "__main__":
     app()

@@ -99,6 +99,7 @@ def create_app() -> FastAPI:
     from app.clauses.routes import router as clauses_router
     from app.documents.routes import router as documents_router
     from app.events.routes import router as events_router
+    from app.inventory.routes import router as inventory_router
     from app.nonconformities.routes import router as nonconformities_router
     from app.parks.routes import router as parks_router
     from app.readiness.routes import router as readiness_router
@@ -190,6 +191,7 @@ def create_app() -> FastAPI:
         tasks_router,
         reports_router,
         parks_router,
+        inventory_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

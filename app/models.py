@@ -5,7 +5,18 @@ from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClau
 from app.db import metadata
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.events.models import Event, EventChainHead
-from app.inventory.models import EmissionSource, Enterprise
+from app.inventory.models import (
+    ActivityData,
+    Boundary,
+    BoundarySource,
+    EconomicData,
+    EmissionFactor,
+    EmissionSource,
+    Enterprise,
+    FactorDataSet,
+    Submission,
+    SubmissionEvidence,
+)
 from app.nonconformities.models import CorrectiveAction, Nonconformity
 from app.parks.models import OrganisationMember, ParkProfile
 from app.reports.models import ControlledCopy
@@ -14,12 +25,15 @@ from app.search.models import SearchQueue
 from app.users.models import AuthSession, Park, PasswordFailure, User
 
 __all__ = [
+    "ActivityData",
     "Audit",
     "AuditFinding",
     "AuditLine",
     "AuditProgramme",
     "AuthSession",
     "Blob",
+    "Boundary",
+    "BoundarySource",
     "Clause",
     "ClauseApplicability",
     "ControlledCopy",
@@ -27,10 +41,13 @@ __all__ = [
     "DocType",
     "DocTypeClause",
     "Document",
+    "EconomicData",
+    "EmissionFactor",
     "EmissionSource",
     "Enterprise",
     "Event",
     "EventChainHead",
+    "FactorDataSet",
     "ManagementReview",
     "Nonconformity",
     "OrganisationMember",
@@ -42,6 +59,8 @@ __all__ = [
     "RevisionText",
     "SearchQueue",
     "Signature",
+    "Submission",
+    "SubmissionEvidence",
     "User",
     "metadata",
 ]

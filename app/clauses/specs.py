@@ -176,7 +176,7 @@ class DocTypeSpec(BaseModel):
     title_zh: str = Field(min_length=1, max_length=200)
     title_en: str = Field(min_length=1, max_length=300)
     kind: Literal["document", "record"]
-    approver_role: Literal["approver", "top_management"]
+    approver_role: Literal["approver", "top_management", "coordinator"]
     review_cycle_months: int | None = Field(default=None, gt=0)
     retention_years: int | None = Field(default=None, gt=0)
     annex_a: bool = False

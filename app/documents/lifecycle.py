@@ -107,6 +107,8 @@ def approver_roles(doc_type: TypeFacts) -> frozenset[Role]:
     """Who may give the final signature: top management also signs what approvers may sign."""
     if doc_type.approver_role == Role.top_management:
         return frozenset({Role.top_management})
+    if doc_type.approver_role == Role.coordinator:  # e.g. activity data submissions: the coordinator confirms
+        return frozenset({Role.coordinator})
     return SIGNING_ROLES
 
 

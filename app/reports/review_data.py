@@ -23,6 +23,7 @@ from app.documents import queries
 from app.documents.access import readable
 from app.documents.models import OPEN_STATES, Document, Revision, RevisionState, RevisionText
 from app.errors import Invalid
+from app.inventory import annex_b
 from app.parks.models import OrganisationMember
 from app.parks.queries import organisation, park_time_zone
 from app.readiness import service as readiness
@@ -219,4 +220,11 @@ def gather(session: Session, *, user: User, year: int) -> ReportData:
         issues=issues,
         author=user,
         generated_at=timezones.fmt_time(utcnow(), zone),
+        extra={
+            "inventory": {  # chapters 2 三 and 4 from the confirmed inventory (app/inventory/annex_b.py)
+                "energy": annex_b.energy_section(session, user.park_id, year),
+                "data_collection": annex_b.data_collection_section(session, user.park_id, year),
+                "emissions": annex_b.emission_section(session, user.park_id, year),
+            }
+        },
     )

@@ -23,6 +23,7 @@ from app.config import get_settings
 from app.documents import service as documents
 from app.documents import storage
 from app.documents.models import Document, Revision
+from app.inventory import annex_b
 from app.readiness import service as readiness
 from app.reports.chart import readiness_bar_chart
 from app.reports.review_data import MAX_YEAR, MIN_YEAR, ReportData, check_year, gather
@@ -162,8 +163,8 @@ def section_2_2_industry(w: Writer, data: ReportData) -> None:
 
 
 def section_2_3_energy(w: Writer, data: ReportData) -> None:
-    """能源消耗情况: the inventory stream plugs its energy figures in here."""
-    w.todo("能源消费总量、消费结构、可再生能源利用情况（请依据能耗台账填写）。")
+    """能源消耗情况: total, structure and renewables from the confirmed inventory."""
+    annex_b.write(w, data.extra["inventory"]["energy"])
     w.para(item_line(data, "MONITORING_MEASUREMENT_RECORDS"))
 
 
@@ -287,17 +288,15 @@ def section_3_3_implementation(w: Writer, data: ReportData) -> None:
 
 
 def section_4_1_data_collection(w: Writer, data: ReportData) -> None:
-    """碳排放数据收集: the inventory stream plugs its activity data and factors in here."""
+    """碳排放数据收集: activity data and factors per category from the confirmed inventory."""
     for code in ("DATA_MANAGEMENT_RULES", "MONITORING_MEASUREMENT_RECORDS", "EMISSION_REVIEW_RECORD"):
         w.para(item_line(data, code))
-    w.todo(
-        "化石燃料燃烧、工业生产过程、废弃物处置处理、购入/输出的电力和热力的活动数据和排放因子（请依据核算报告填写）。"
-    )
+    annex_b.write(w, data.extra["inventory"]["data_collection"])
 
 
 def section_4_2_emission_analysis(w: Writer, data: ReportData) -> None:
-    """碳排放情况分析: the inventory stream plugs its totals, structure and intensity in here."""
-    w.todo("碳排放量、碳排放结构、碳排放强度分析。")
+    """碳排放情况分析: totals, structure and intensity from the confirmed inventory."""
+    annex_b.write(w, data.extra["inventory"]["emissions"])
 
 
 # ---------------------------------------------------------------------- 第五章 碳排放目标指标完成情况

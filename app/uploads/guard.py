@@ -46,6 +46,10 @@ UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # multipart framing and form fields around 
 UPLOAD_PATHS = (
     re.compile(r"/api/documents/[^/]+/revisions"),
     re.compile(r"/api/records"),
+    re.compile(r"/api/inventory/factor-sets/import"),
+    re.compile(r"/api/inventory/factor-sets/[^/]+/evidence-factors"),
+    re.compile(r"/api/inventory/submissions/[^/]+/evidence"),
+    re.compile(r"/api/inventory/enterprises/[^/]+/workbook"),
     re.compile(r"/documents/[^/]+/revisions"),
     re.compile(r"/records/new"),
 )

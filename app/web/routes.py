@@ -15,6 +15,8 @@ from app.web import (
     pages_audits,
     pages_auth,
     pages_documents,
+    pages_inventory,
+    pages_inventory_data,
     pages_nonconformities,
     pages_parks,
     pages_readiness,
@@ -37,6 +39,8 @@ for module in (
     pages_reviews,
     pages_audit_forms,
     pages_parks,
+    pages_inventory,
+    pages_inventory_data,
     pages_nonconformities,
 ):
     router.include_router(module.router)

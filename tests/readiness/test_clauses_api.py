@@ -48,6 +48,7 @@ def test_clause_detail_has_its_lettered_items_types_and_readiness(park) -> None:
         "CARBON_REVIEW_REPORT",
         "EMISSION_REVIEW_RECORD",
         "GHG_INVENTORY_REPORT",
+        "ACTIVITY_DATA_SUBMISSION",  # the enterprises' confirmed activity data (7.3.2 e, issue 14)
     ]
     assert detail["doc_types"][1]["clauses"] == ["7.3.2"] and detail["doc_types"][1]["kind"] == "record"
     entry = detail["readiness"]
@@ -83,6 +84,18 @@ def test_clause_detail_has_its_lettered_items_types_and_readiness(park) -> None:
     seed_document(
         park,
         "GHG_INVENTORY_REPORT",
+        rev(
+            "filed",
+            effective_from=now - 10 * timedelta(days=1),
+            period=(end - timedelta(days=364), end),
+            approver="审核甲",
+        ),
+    )
+    entry = park.client.get("/api/clauses/7.3.2", headers=park.headers("auditor")).json()["readiness"]
+    assert entry["status"] == "partial"  # the activity data submissions are still missing
+    seed_document(
+        park,
+        "ACTIVITY_DATA_SUBMISSION",
         rev(
             "filed",
             effective_from=now - 10 * timedelta(days=1),

@@ -36,6 +36,7 @@ PASSWORD_PATHS = {
     "/api/revisions/{revision_id}/approve",
     "/api/records/{record_id}/approve",
     "/api/reviews/{review_id}/close",
+    "/api/inventory/submissions/{submission_id}/confirm",
 }
 
 

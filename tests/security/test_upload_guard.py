@@ -134,14 +134,32 @@ def test_every_upload_route_is_guarded(app):
         if any(isinstance(field.field_info, params.File) for field in route.dependant.body_params)
     ]
     paths = sorted(re.sub(r"\{[^}]+\}", "7", path) for path, _ in taking_files)
-    assert paths == ["/api/documents/7/revisions", "/api/records", "/documents/7/revisions", "/records/new"]
+    assert paths == [
+        "/api/documents/7/revisions",
+        "/api/inventory/enterprises/7/workbook",
+        "/api/inventory/factor-sets/7/evidence-factors",
+        "/api/inventory/factor-sets/import",
+        "/api/inventory/submissions/7/evidence",
+        "/api/records",
+        "/documents/7/revisions",
+        "/records/new",
+    ]
     for path, route in taking_files:
         assert route.methods == {"POST"}
         assert isinstance(route, StagedFormRoute), path
     assert all(is_upload_path(path) for path in paths)
 
 
-UPLOAD_PATHS = ["/api/documents/1/revisions", "/api/records", "/documents/1/revisions", "/records/new"]
+UPLOAD_PATHS = [
+    "/api/documents/1/revisions",
+    "/api/records",
+    "/documents/1/revisions",
+    "/records/new",
+    "/api/inventory/enterprises/1/workbook",
+    "/api/inventory/factor-sets/import",
+    "/api/inventory/factor-sets/1/evidence-factors",
+    "/api/inventory/submissions/1/evidence",
+]
 
 
 @pytest.mark.parametrize("path", UPLOAD_PATHS)
