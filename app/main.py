@@ -101,6 +101,7 @@ def create_app() -> FastAPI:
     from app.events.routes import router as events_router
     from app.nonconformities.routes import router as nonconformities_router
     from app.readiness.routes import router as readiness_router
+    from app.registers.routes import router as registers_router
     from app.reports.routes import router as reports_router
     from app.reviews.routes import router as reviews_router
     from app.search import hooks as _search_hooks  # noqa: F401 - keeps the index in step with commits
@@ -188,6 +189,7 @@ def create_app() -> FastAPI:
         reviews_router,
         tasks_router,
         reports_router,
+        registers_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

@@ -7,6 +7,22 @@ from app.documents.models import Blob, Document, Revision, RevisionText, Signatu
 from app.events.models import Event, EventChainHead
 from app.inventory.models import EmissionSource, Enterprise
 from app.nonconformities.models import CorrectiveAction, Nonconformity
+from app.registers.models import (
+    Calibration,
+    Communication,
+    CompetenceRole,
+    ComplianceResult,
+    ComplianceRound,
+    Equipment,
+    InformationChannel,
+    InterestedParty,
+    LegalRequirement,
+    RegisterSettings,
+    RegisterSnapshot,
+    Risk,
+    RiskAssessment,
+    TrainingSession,
+)
 from app.reports.models import ControlledCopy
 from app.reviews.models import ManagementReview, ReviewDecision
 from app.search.models import SearchQueue
@@ -19,8 +35,13 @@ __all__ = [
     "AuditProgramme",
     "AuthSession",
     "Blob",
+    "Calibration",
     "Clause",
     "ClauseApplicability",
+    "Communication",
+    "CompetenceRole",
+    "ComplianceResult",
+    "ComplianceRound",
     "ControlledCopy",
     "CorrectiveAction",
     "DocType",
@@ -28,17 +49,26 @@ __all__ = [
     "Document",
     "EmissionSource",
     "Enterprise",
+    "Equipment",
     "Event",
     "EventChainHead",
+    "InformationChannel",
+    "InterestedParty",
+    "LegalRequirement",
     "ManagementReview",
     "Nonconformity",
     "Park",
     "PasswordFailure",
+    "RegisterSettings",
+    "RegisterSnapshot",
     "ReviewDecision",
     "Revision",
     "RevisionText",
+    "Risk",
+    "RiskAssessment",
     "SearchQueue",
     "Signature",
+    "TrainingSession",
     "User",
     "metadata",
 ]

@@ -46,6 +46,7 @@ UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # multipart framing and form fields around 
 UPLOAD_PATHS = (
     re.compile(r"/api/documents/[^/]+/revisions"),
     re.compile(r"/api/records"),
+    re.compile(r"/api/registers/[^/]+/import"),
     re.compile(r"/documents/[^/]+/revisions"),
     re.compile(r"/records/new"),
 )

@@ -134,7 +134,13 @@ def test_every_upload_route_is_guarded(app):
         if any(isinstance(field.field_info, params.File) for field in route.dependant.body_params)
     ]
     paths = sorted(re.sub(r"\{[^}]+\}", "7", path) for path, _ in taking_files)
-    assert paths == ["/api/documents/7/revisions", "/api/records", "/documents/7/revisions", "/records/new"]
+    assert paths == [
+        "/api/documents/7/revisions",
+        "/api/records",
+        "/api/registers/7/import",
+        "/documents/7/revisions",
+        "/records/new",
+    ]
     for path, route in taking_files:
         assert route.methods == {"POST"}
         assert isinstance(route, StagedFormRoute), path
