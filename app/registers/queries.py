@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app.common import as_utc
 from app.readiness.items import add_months
 from app.registers.models import (
     Calibration,
@@ -86,19 +87,16 @@ def risk_changes_since(session: Session, park_id: int, since: date | None, until
 
 
 def compliance_results(session: Session, park_id: int, since: date | None, until: date) -> list[dict[str, Any]]:
-    """The closed evaluation rounds whose period ended after `since` (and by `until`), with their counts."""
+    """The evaluation rounds closed after `since` (the last review's day) and by the end of `until`, with counts."""
     rounds = session.execute(
         select(ComplianceRound)
-        .where(
-            col(ComplianceRound.park_id) == park_id,
-            col(ComplianceRound.state) == RoundState.closed,
-            col(ComplianceRound.period_end) <= until,
-        )
-        .order_by(col(ComplianceRound.period_end))
+        .where(col(ComplianceRound.park_id) == park_id, col(ComplianceRound.state) == RoundState.closed)
+        .order_by(col(ComplianceRound.period_end), col(ComplianceRound.id))
     ).scalars()
     out = []
     for round_ in rounds:
-        if since is not None and round_.period_end <= since:
+        closed_on = as_utc(round_.closed_at).date() if round_.closed_at else round_.period_end
+        if closed_on > until or (since is not None and closed_on <= since):
             continue
         results = list(
             session.execute(select(ComplianceResult).where(col(ComplianceResult.round_id) == round_.id)).scalars()
@@ -132,9 +130,7 @@ class DueItem:
 
 
 def due_items(session: Session, park_id: int, today: date) -> list[DueItem]:
-    settings = session.get(RegisterSettings, park_id)
-    if settings is None:  # a park that never opened its registers has nothing due in them
-        return []
+    settings = session.get(RegisterSettings, park_id) or RegisterSettings(park_id=park_id)  # defaults till set
     out: list[DueItem] = []
     last_end = session.execute(
         select(func.max(col(ComplianceRound.period_end))).where(

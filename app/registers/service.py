@@ -331,6 +331,10 @@ def delete_row(session: Session, *, actor: User, kind: RegisterKind, row_id: int
             "The row has results, assessments or calibrations that refer to it; it cannot be deleted",
         )
     before = _snapshot(spec, row)
+    if kind == RegisterKind.risks:  # its only assessment goes with it (the event keeps the row's last values)
+        for entry in session.execute(select(RiskAssessment).where(col(RiskAssessment.risk_id) == row_id)).scalars():
+            session.delete(entry)
+        session.flush()
     session.delete(row)
     session.flush()
     events.record(
