@@ -14,7 +14,7 @@ from app.common import utcnow
 from app.config import get_settings
 from app.documents import service as documents
 from app.documents import storage
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid
 from app.events import service as events
 from app.labels import label_zh
 from app.nonconformities.models import NcOrigin, Severity
@@ -28,7 +28,7 @@ from app.registers.models import (
     ReviewState,
     RoundState,
 )
-from app.registers.service import require_reader
+from app.registers.service import in_park, require_reader
 from app.registers.specs import SPECS, RegisterKind
 from app.users.models import Park, User
 
@@ -38,13 +38,16 @@ CLAUSE = "10.1.2"
 
 def get_round(session: Session, *, user: User, round_id: int, for_update: bool = False) -> ComplianceRound:
     require_reader(user, SPECS[RegisterKind.legal])
-    query = select(ComplianceRound).where(
-        col(ComplianceRound.id) == round_id, col(ComplianceRound.park_id) == user.park_id
+    missing = ("合规性评价不存在", "Compliance evaluation not found")
+    return in_park(
+        session,
+        ComplianceRound,
+        row_id=round_id,
+        user=user,
+        entity_type="compliance_round",
+        missing=missing,
+        for_update=for_update,
     )
-    row = session.execute(query.with_for_update() if for_update else query).scalars().first()
-    if row is None:
-        raise NotFound("合规性评价不存在", "Compliance evaluation not found")
-    return row
 
 
 def list_rounds(session: Session, *, user: User) -> list[ComplianceRound]:
@@ -125,9 +128,14 @@ def record_result(
     round_ = get_round(session, user=actor, round_id=round_id, for_update=True)
     if round_.state != RoundState.open:
         raise Conflict("该评价已完成，结果不能再修改", "The evaluation is closed; its results cannot change")
-    requirement = session.get(LegalRequirement, requirement_id)
-    if requirement is None or requirement.park_id != actor.park_id:
-        raise NotFound("法律法规及其他要求不存在", "Requirement not found")
+    requirement = in_park(
+        session,
+        LegalRequirement,
+        row_id=requirement_id,
+        user=actor,
+        entity_type="legal_requirement",
+        missing=("法律法规及其他要求不存在", "Requirement not found"),
+    )
     if requirement.state != ReviewState.confirmed:
         raise Conflict("只能评价已确认适用的要求", "Only confirmed requirements are evaluated")
     evidence = evidence.strip()

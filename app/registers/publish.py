@@ -22,7 +22,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.events import service as events
 from app.registers import lifecycle
 from app.registers.models import RegisterSnapshot
-from app.registers.service import list_rows, require_reader
+from app.registers.service import in_park, list_rows, require_reader
 from app.registers.sheets import docx_bytes, xlsx_bytes
 from app.registers.specs import SPECS, RegisterKind, row_dict
 from app.users.models import Park, User
@@ -155,9 +155,12 @@ def list_snapshots(session: Session, *, user: User, kind: RegisterKind) -> list[
 
 def get_snapshot(session: Session, *, user: User, kind: RegisterKind, snapshot_id: int) -> RegisterSnapshot:
     require_reader(user, SPECS[kind])
-    snapshot = session.get(RegisterSnapshot, snapshot_id)
-    if snapshot is None or snapshot.park_id != user.park_id or snapshot.kind != str(kind):
-        raise NotFound("登记册快照不存在", "Register snapshot not found")
+    missing = ("登记册快照不存在", "Register snapshot not found")
+    snapshot = in_park(
+        session, RegisterSnapshot, row_id=snapshot_id, user=user, entity_type="register", missing=missing
+    )
+    if snapshot.kind != str(kind):
+        raise NotFound(*missing)
     return snapshot
 
 

@@ -163,22 +163,26 @@ def file_report(round_id: EntityId, session: SessionDep, user: CurrentUser) -> d
 # ---------------------------------------------------------------- row actions of particular registers
 
 
-@router.post("/legal/{row_id}/{action}")
+@router.post("/legal/{requirement_id}/{action}")
 def review_requirement(
-    row_id: EntityId, action: RequirementAction, session: SessionDep, user: CurrentUser, body: ReasonIn | None = None
+    requirement_id: EntityId,
+    action: RequirementAction,
+    session: SessionDep,
+    user: CurrentUser,
+    body: ReasonIn | None = None,
 ) -> dict[str, Any]:
     requirement = service.review_requirement(
-        session, actor=user, requirement_id=row_id, action=action, reason=body.reason if body else ""
+        session, actor=user, requirement_id=requirement_id, action=action, reason=body.reason if body else ""
     )
     return schemas.row_out(RegisterKind.legal, requirement, user)
 
 
-@router.post("/risks/{row_id}/assess")
-def assess_risk(row_id: EntityId, body: AssessIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+@router.post("/risks/{risk_id}/assess")
+def assess_risk(risk_id: EntityId, body: AssessIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     risk = service.assess_risk(
         session,
         actor=user,
-        risk_id=row_id,
+        risk_id=risk_id,
         likelihood=body.likelihood,
         consequence=body.consequence,
         note=body.note,
@@ -188,17 +192,17 @@ def assess_risk(row_id: EntityId, body: AssessIn, session: SessionDep, user: Cur
     return schemas.row_out(RegisterKind.risks, risk)
 
 
-@router.get("/risks/{row_id}/history")
-def risk_history(row_id: EntityId, session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
-    return [schemas.assessment_out(e) for e in service.risk_history(session, user=user, risk_id=row_id)]
+@router.get("/risks/{risk_id}/history")
+def risk_history(risk_id: EntityId, session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
+    return [schemas.assessment_out(e) for e in service.risk_history(session, user=user, risk_id=risk_id)]
 
 
-@router.post("/equipment/{row_id}/calibrate")
-def calibrate(row_id: EntityId, body: CalibrationIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+@router.post("/equipment/{equipment_id}/calibrate")
+def calibrate(equipment_id: EntityId, body: CalibrationIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     equipment = service.record_calibration(
         session,
         actor=user,
-        equipment_id=row_id,
+        equipment_id=equipment_id,
         calibrated_on=body.calibrated_on,
         certificate_document_id=body.certificate_document_id,
     )

@@ -139,15 +139,33 @@ def _filter(spec: RegisterSpec, name: str, raw: str) -> Any:
     return attribute == int(raw)
 
 
+def in_park(
+    session: Session, model: Any, *, row_id: int, user: User, entity_type: str, missing: tuple[str, str], **kw: Any
+) -> Any:
+    """A row of the user's park (locked when asked); another park's id is not found, and the probe is on record."""
+    query = select(model).where(col(model.id) == row_id)
+    if kw.get("for_update"):
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = session.execute(query).scalars().first()
+    if row is None or row.park_id != user.park_id:
+        audit = refusal(user, Rule.other_park, entity_type, row_id) if row is not None else None
+        raise NotFound(*missing, audit=audit)
+    return row
+
+
 def get_row(session: Session, *, user: User, kind: RegisterKind, row_id: int, for_update: bool = False) -> Any:
     spec = SPECS[kind]
     require_reader(user, spec)
-    query = select(spec.model).where(col(spec.model.id) == row_id, *_scope(user, spec))
-    if for_update:
-        query = query.with_for_update()
-    row = session.execute(query).scalars().first()
-    if row is None:
-        raise NotFound("登记册条目不存在", "Register row not found")
+    missing = ("登记册条目不存在", "Register row not found")
+    row = in_park(
+        session, spec.model, row_id=row_id, user=user, entity_type=spec.entity, missing=missing, for_update=for_update
+    )
+    if (
+        user.role == Role.contributor
+        and spec.enterprise_col
+        and getattr(row, spec.enterprise_col) != user.enterprise_id
+    ):
+        raise NotFound(*missing, audit=refusal(user, Rule.assignment, spec.entity, row_id))
     return row
 
 
