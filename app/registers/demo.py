@@ -1,6 +1,7 @@
 """A few rows in each register of the demo park, so a coordinator can confirm, evaluate, re-assess and publish."""
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -16,37 +17,69 @@ DEMO_ENTERPRISE = "某新材料有限公司"
 # A placeholder code of the right shape for the demo only (18 characters); a real park enters its enterprises' codes.
 DEMO_CREDIT_CODE = "DEMO00000000000001"
 
-PARTIES = [
+PARTIES: list[dict[str, Any]] = [
     {"name": "地方生态环境主管部门", "side": "external", "needs_expectations": "按期报送园区及重点企业碳排放数据"},
     {"name": "入园企业", "side": "external", "needs_expectations": "降低用能成本，获得低碳技术和政策服务"},
     {"name": "园区管委会各部门", "side": "internal", "needs_expectations": "明确碳排放管理职责和数据口径"},
 ]
-CHANNELS = [
-    {"name": "生态环境部网站", "brings": "碳排放相关法律法规和政策", "frequency": "每周", "responsible": "碳管理办公室"},
+CHANNELS: list[dict[str, Any]] = [
+    {
+        "name": "生态环境部网站",
+        "brings": "碳排放相关法律法规和政策",
+        "frequency": "每周",
+        "responsible": "碳管理办公室",
+    },
     {"name": "行业协会通报", "brings": "行业低碳技术和标准动态", "frequency": "每月", "responsible": "能源管理部"},
 ]
-RISKS = [
-    {"category": "strategic", "title": "地方碳达峰政策要求收紧", "likelihood": 3, "consequence": 4,
-     "actions": "跟踪政策并调整年度目标", "effectiveness_method": "年度目标完成情况", "owner": "碳管理办公室"},
-    {"category": "operational", "title": "企业活动数据填报不完整", "likelihood": 4, "consequence": 3,
-     "actions": "数据填报培训与月度核查", "effectiveness_method": "数据完整率", "owner": "能源管理部"},
-    {"category": "opportunity", "title": "园区分布式光伏建设", "likelihood": 3, "consequence": 3,
-     "actions": "开展屋顶资源普查", "effectiveness_method": "装机容量进展", "owner": "管委会"},
+RISKS: list[dict[str, Any]] = [
+    {
+        "category": "strategic",
+        "title": "地方碳达峰政策要求收紧",
+        "likelihood": 3,
+        "consequence": 4,
+        "actions": "跟踪政策并调整年度目标",
+        "effectiveness_method": "年度目标完成情况",
+        "owner": "碳管理办公室",
+    },
+    {
+        "category": "operational",
+        "title": "企业活动数据填报不完整",
+        "likelihood": 4,
+        "consequence": 3,
+        "actions": "数据填报培训与月度核查",
+        "effectiveness_method": "数据完整率",
+        "owner": "能源管理部",
+    },
+    {
+        "category": "opportunity",
+        "title": "园区分布式光伏建设",
+        "likelihood": 3,
+        "consequence": 3,
+        "actions": "开展屋顶资源普查",
+        "effectiveness_method": "装机容量进展",
+        "owner": "管委会",
+    },
 ]
 
 
 def _enterprise_and_source(session: Session, park_id: int) -> tuple[int, int]:
-    enterprise = session.execute(
-        select(Enterprise).where(col(Enterprise.park_id) == park_id, col(Enterprise.name) == DEMO_ENTERPRISE)
-    ).scalars().first()
+    enterprise = (
+        session.execute(
+            select(Enterprise).where(col(Enterprise.park_id) == park_id, col(Enterprise.name) == DEMO_ENTERPRISE)
+        )
+        .scalars()
+        .first()
+    )
     if enterprise is None:
         enterprise = Enterprise(park_id=park_id, name=DEMO_ENTERPRISE, credit_code=DEMO_CREDIT_CODE)
         session.add(enterprise)
         session.flush()
     assert enterprise.id is not None  # flushed
-    source = session.execute(
-        select(EmissionSource).where(col(EmissionSource.enterprise_id) == enterprise.id)
-    ).scalars().first()
+    source = (
+        session.execute(select(EmissionSource).where(col(EmissionSource.enterprise_id) == enterprise.id))
+        .scalars()
+        .first()
+    )
     if source is None:
         source = EmissionSource(
             park_id=park_id,
@@ -62,9 +95,11 @@ def _enterprise_and_source(session: Session, park_id: int) -> tuple[int, int]:
 
 
 def seed_demo_registers(session: Session, park: Park) -> None:
-    coordinator = session.execute(
-        select(User).where(col(User.park_id) == park.id, col(User.role) == Role.coordinator)
-    ).scalars().first()
+    coordinator = (
+        session.execute(select(User).where(col(User.park_id) == park.id, col(User.role) == Role.coordinator))
+        .scalars()
+        .first()
+    )
     assert coordinator is not None, "the demo park has a coordinator"
     service.settings_for(session, coordinator.park_id)  # the standard's references, as candidates
     for body in PARTIES:
