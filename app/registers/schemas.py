@@ -28,6 +28,7 @@ def columns_out(kind: RegisterKind) -> list[dict[str, Any]]:
             "label_zh": c.zh,
             "label_en": c.en,
             "type": c.type,
+            "label_kind": c.label_kind,
             "required": c.required,
             "editable": c.editable,
             "create_only": c.create_only,

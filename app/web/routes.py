@@ -16,6 +16,7 @@ from app.web import (
     pages_documents,
     pages_nonconformities,
     pages_readiness,
+    pages_registers,
     pages_reviews,
 )
 from app.web.csrf import verify_csrf
@@ -32,6 +33,7 @@ for module in (
     pages_audits,
     pages_reviews,
     pages_audit_forms,
+    pages_registers,
     pages_nonconformities,
 ):
     router.include_router(module.router)
