@@ -12,6 +12,7 @@ from app.db import SessionDep
 from app.deps import CurrentUser, EntityId
 from app.documents import storage
 from app.errors import Invalid
+from app.labels import label_pair
 from app.nonconformities.models import Severity
 from app.registers import compliance, publish, schemas, service, sheets
 from app.registers.lifecycle import RequirementAction
@@ -242,7 +243,8 @@ def create_row(
 @router.get("/{kind}/export.xlsx")
 def export_xlsx(kind: RegisterKind, session: SessionDep, user: CurrentUser) -> Response:
     rows = publish.all_rows(session, user=user, kind=kind)
-    content = sheets.xlsx_bytes(SPECS[kind], rows, title=f"{SPECS[kind].kind}")
+    zh, en = label_pair("register", kind)
+    content = sheets.xlsx_bytes(SPECS[kind], rows, title=f"{zh} / {en}")
     return Response(
         content, media_type=XLSX, headers={"Content-Disposition": storage.content_disposition(f"{kind}.xlsx")}
     )

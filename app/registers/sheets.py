@@ -1,10 +1,13 @@
 """A register as .xlsx and .docx (the Annex A document it stands for), and .xlsx import: every row checked first,
 the errors named by row, nothing written unless all rows are good."""
 
+import copy
 import io
 from datetime import date, datetime
 from typing import Any
 
+from docx.oxml.ns import qn
+from lxml import etree
 from sqlmodel import Session
 
 from app import docx_reports
@@ -16,6 +19,8 @@ from app.registers.service import insert_row, parse_body
 from app.registers.specs import SPECS, TRAINING_CONTENT, Col, RegisterKind, RegisterSpec, display
 from app.users.models import User
 
+W_TC, W_P, W_R, W_T = qn("w:tc"), qn("w:p"), qn("w:r"), qn("w:t")
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 MAX_IMPORT_ROWS = 2000
 MAX_REPORTED_ERRORS = 20
 
@@ -49,12 +54,22 @@ def docx_bytes(spec: RegisterSpec, rows: list[dict[str, Any]], *, title: str, su
     document.add_heading(title, level=1)
     document.add_paragraph(subtitle)
     shown = [c for c in spec.cols if c.type != "ids"]
-    docx_reports.add_table(
-        document,
-        ["序号", *(c.zh for c in shown)],
-        [[index, *(display(c, row.get(c.name)) for c in shown)] for index, row in enumerate(rows, start=1)],
-        bold_header=True,
-    )
+    table = docx_reports.add_table(document, ["序号", *(c.zh for c in shown)], [], bold_header=True)
+    # Rows as copies of the header row's XML: python-docx's add_row() walks the whole table each time, which made
+    # a 2,000-row register take 45 s; a copied <w:tr> keeps the grid and cell widths and costs the same per row.
+    header = table.rows[0]._tr
+    for index, row in enumerate(rows, start=1):
+        tr = copy.deepcopy(header)
+        for tc, value in zip(
+            tr.iterchildren(W_TC), [index, *(display(c, row.get(c.name)) for c in shown)], strict=True
+        ):
+            paragraph = tc.find(W_P)
+            for run in paragraph.findall(W_R):
+                paragraph.remove(run)
+            text = etree.SubElement(etree.SubElement(paragraph, W_R), W_T)
+            text.text = str(value)
+            text.set(XML_SPACE, "preserve")
+        table._tbl.append(tr)
     return docx_reports.document_bytes(document)
 
 
