@@ -165,3 +165,20 @@ def test_contributors_see_only_their_enterprises_equipment_and_nothing_else(park
         assert call(park, "GET", f"/api/registers/{kind}", "contributor").status_code == 403, kind
     assert [r["kind"] for r in call(park, "GET", "/api/registers", "contributor").json()] == ["equipment"]
     assert call(park, "GET", "/api/registers/compliance/rounds", "contributor").status_code == 403
+
+
+def test_the_review_report_words_the_register_inputs():
+    from app.audits.reports import _section_lines
+
+    risk = {
+        "title": "政策收紧",
+        "significance_before": "low",
+        "significance_after": "high",
+        "assessed_on": "2026-11-01",
+    }
+    evaluation = {"title": "年度合规性评价", "counts": {"compliant": 2, "non_compliant": 1}}
+    new = {**risk, "title": "光伏机遇", "significance_before": None, "significance_after": "medium"}
+    lines = _section_lines({"data": {"risk_changes": [risk, new], "evaluation_rounds": [evaluation]}})
+    assert lines[0] == "风险和机遇“政策收紧”：一般 → 重大（2026-11-01）"
+    assert lines[1].startswith("风险和机遇“光伏机遇”：新识别 → 较大")
+    assert "合规 2" in lines[2] and "不合规 1" in lines[2]
