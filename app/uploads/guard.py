@@ -49,6 +49,7 @@ UPLOAD_PATHS = (
     re.compile(r"/api/registers/[^/]+/import"),
     re.compile(r"/documents/[^/]+/revisions"),
     re.compile(r"/records/new"),
+    re.compile(r"/registers/[^/]+/import"),
 )
 
 

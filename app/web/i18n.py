@@ -269,6 +269,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "registers.risk_high_from": ("“重大”起始分值（可能性×后果）", "High from score (likelihood × consequence)"),
     "registers.save": ("保存", "Save"),
     "registers.export": ("导出 .xlsx", "Export .xlsx"),
+    "registers.import": ("从 .xlsx 导入", "Import from .xlsx"),
+    "registers.import_hint": (
+        "列名与导出文件一致；任何一行有误则整批不导入，并列出出错的行。",
+        "Columns as in the export; if any row is wrong nothing is imported and the wrong rows are named.",
+    ),
+    "registers.file": ("文件", "File"),
     "registers.filter": ("筛选", "Filter"),
     "registers.apply": ("应用", "Apply"),
     "registers.total": ("共 %s 条", "%s rows"),

@@ -4,21 +4,26 @@ API: the same service functions and the same row shapes (app/registers/schemas.p
 from math import ceil
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from app.config import get_settings
 from app.db import SessionDep
 from app.deps import EntityId
+from app.documents import storage
 from app.errors import Invalid
-from app.registers import compliance, lifecycle, publish, schemas, service
+from app.registers import compliance, lifecycle, publish, schemas, service, sheets
 from app.registers.lifecycle import RequirementAction
 from app.registers.models import ComplianceResultValue, ReviewState
 from app.registers.specs import SPECS, RegisterKind
+from app.uploads.form import StagedFormRoute
 from app.web.common import WebUser, render, see_other
 from app.web.pages_audits import OptDate, Short, Text, _day, _id
 
-router = APIRouter()
+router = APIRouter(route_class=StagedFormRoute)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PER_PAGE = 50
 
 
@@ -190,6 +195,22 @@ async def create_row(kind: RegisterKind, request: Request, session: SessionDep, 
     body = _body(kind, await request.form(), partial=False)
     row = service.create_row(session, actor=user, kind=kind, body=body)
     return see_other(f"/registers/{kind}/{row.id}?done=saved")
+
+
+@router.post("/registers/{kind}/import")
+async def import_rows(
+    kind: RegisterKind, session: SessionDep, user: WebUser, file: Annotated[UploadFile, File()]
+) -> Response:
+    settings = get_settings()
+    staged = await storage.stage_upload(file, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
+    try:
+        if staged.media_type != XLSX:
+            raise Invalid("请上传 .xlsx 文件", "Upload an .xlsx file")
+        content = staged.temp_path.read_bytes()
+    finally:
+        storage.discard(staged)
+    await run_in_threadpool(sheets.import_rows, session, actor=user, kind=kind, content=content)
+    return see_other(f"/registers/{kind}?done=saved")
 
 
 @router.post("/registers/{kind}/publish")

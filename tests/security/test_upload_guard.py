@@ -140,6 +140,7 @@ def test_every_upload_route_is_guarded(app):
         "/api/registers/7/import",
         "/documents/7/revisions",
         "/records/new",
+        "/registers/7/import",
     ]
     for path, route in taking_files:
         assert route.methods == {"POST"}

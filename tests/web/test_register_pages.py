@@ -125,3 +125,33 @@ def test_a_contributor_sees_only_the_equipment_register(browser, park):
         b.post("/registers/equipment", {"name": "x", "interval_months": "12"}, page="/registers/equipment").status_code
         == 403
     )
+
+
+def test_import_through_the_page_is_all_or_nothing(browser, park):
+    import io
+
+    from openpyxl import Workbook
+
+    from tests.web.conftest import csrf_of
+
+    def sheet(rows: list[list[str]]) -> bytes:
+        workbook = Workbook()
+        for row in rows:
+            workbook.active.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    b = browser(park, "coordinator")
+    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    header = ["信息渠道 / Channel", "频次 / Frequency"]
+
+    def send(content: bytes):
+        token = csrf_of(b.get("/registers/channels").text)
+        return b.post("/registers/channels/import", token=token, files={"file": ("渠道.xlsx", content, media)})
+
+    refused = send(sheet([header, ["生态环境部网站", "每周"], ["", "每月"]]))
+    assert refused.status_code == 422 and "第 3 行" in refused.text
+    assert "生态环境部网站" not in b.get("/registers/channels").text
+    assert send(sheet([header, ["生态环境部网站", "每周"]])).status_code == 303
+    assert "生态环境部网站" in b.get("/registers/channels").text
