@@ -20,6 +20,7 @@ from app.documents.lifecycle import Action
 from app.documents.models import AccessLevel
 from app.inventory.demo import seed_demo_inventory
 from app.parks import service as parks
+from app.registers.demo import seed_demo_registers
 from app.users import service as users
 from app.users.models import Park, Role, User
 
@@ -120,6 +121,7 @@ def create_demo() -> list[str]:
         with tempfile.TemporaryDirectory() as folder:
             _build_documents(session, Path(folder), people)
         seed_demo_inventory(session, park, people)
+        seed_demo_registers(session, park)
     lines = [f"示范园区已创建：{DEMO_NAME}（{DEMO_CODE}）/ demo park created. 密码只显示这一次 / passwords shown once:"]
     for username, role, full_name, _unit in DEMO_USERS:
         lines.append(f"  {role.value:<15} demo_{username:<12} {people[username][1]}   {full_name}")

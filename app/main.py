@@ -103,6 +103,7 @@ def create_app() -> FastAPI:
     from app.nonconformities.routes import router as nonconformities_router
     from app.parks.routes import router as parks_router
     from app.readiness.routes import router as readiness_router
+    from app.registers.routes import router as registers_router
     from app.reports.routes import router as reports_router
     from app.reviews.routes import router as reviews_router
     from app.search import hooks as _search_hooks  # noqa: F401 - keeps the index in step with commits
@@ -192,6 +193,7 @@ def create_app() -> FastAPI:
         reports_router,
         parks_router,
         inventory_router,
+        registers_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

@@ -289,6 +289,14 @@ def _section_lines(section: dict[str, Any]) -> list[str]:
                 f"自上次评审以来覆盖率变化 {data['change']['coverage']:+.0%}，进展变化 "
                 f"{data['change']['progress']:+.0%}"
             )
+    for change in data.get("risk_changes", []):
+        before = label_zh("significance", change["significance_before"]) if change["significance_before"] else "新识别"
+        lines.append(
+            f"风险和机遇“{change['title']}”：{before} → {label_zh('significance', change['significance_after'])}"
+            f"（{change['assessed_on']}）"
+        )
+    for evaluation in data.get("evaluation_rounds", []):
+        lines.append(f"合规性评价“{evaluation['title']}”：{counts_zh('compliance', evaluation['counts'], '、')}")
     for key in ("nonconformities_from_compliance_evaluation", "nonconformities_from_monitoring"):
         for nc in data.get(key, []):
             lines.append(f"{nc['code']}：{nc['description']}（{label_zh('nc_state', nc['state'])}）")

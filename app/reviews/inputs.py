@@ -13,6 +13,7 @@ from app.common import as_utc, utcnow
 from app.documents.models import Document, Revision
 from app.nonconformities.models import ActionState, CorrectiveAction, Nonconformity
 from app.nonconformities.queries import nc_code
+from app.registers.queries import compliance_results, risk_changes_since
 from app.reviews.models import ManagementReview, ReviewDecision, ReviewState
 from app.users.models import User
 
@@ -378,12 +379,15 @@ def assemble_inputs(
         "total": len(ncs),
         "raised_since_last_review": len(recent),
     }
+    until = min(review_date, today)
+    data["context_risks"] = {"risk_changes": risk_changes_since(session, park_id, since, until)}  # 10.3.1 a)
     data["compliance"] = {
+        "evaluation_rounds": compliance_results(session, park_id, since, until),  # 10.3.1 d)
         "nonconformities_from_compliance_evaluation": [
             {"id": n.id, "code": nc_code(n), "state": str(n.state), "description": n.description}
             for n in ncs
             if str(n.origin) == "compliance_evaluation"
-        ]
+        ],
     }
     data["monitoring_performance"] = {
         "nonconformities_from_monitoring": [

@@ -7,7 +7,8 @@
 - actions due (their owner);
 - nonconformities waiting on someone (coordinators, verifiers);
 - management reviews to close (top management);
-- completed audits and closed reviews whose report is not filed yet (coordinators).
+- completed audits and closed reviews whose report is not filed yet (coordinators);
+- compliance evaluations, risk reviews and calibrations due in the registers (coordinators).
 "Today" is a parameter everywhere, so reminders can be computed for a fixed date.
 """
 
@@ -30,6 +31,7 @@ from app.nonconformities.models import ActionState, CorrectiveAction, NcState, N
 from app.nonconformities.queries import action_facts, nc_code
 from app.nonconformities.service import action_link
 from app.readiness.items import add_months
+from app.registers.queries import due_items
 from app.reviews.models import ManagementReview, ReviewState
 from app.users.models import Role, User
 
@@ -209,6 +211,20 @@ def park_tasks(
             out[user.id].extend(_revision_part(session, user, today))
     for task in _annual_records(session, park_id, today):
         give(coordinators, task)
+    for item in due_items(session, park_id, today):  # the registers: evaluations, risk reviews, calibrations
+        give(
+            coordinators,
+            Task(
+                item.kind,
+                item.title_zh,
+                item.title_en,
+                item.due_date,
+                item.due_date < today,
+                item.link,
+                item.entity_type,
+                item.entity_id,
+            ),
+        )
 
     for audit in session.execute(
         select(Audit).where(

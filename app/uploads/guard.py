@@ -50,8 +50,10 @@ UPLOAD_PATHS = (
     re.compile(r"/api/inventory/factor-sets/[^/]+/evidence-factors"),
     re.compile(r"/api/inventory/submissions/[^/]+/evidence"),
     re.compile(r"/api/inventory/enterprises/[^/]+/workbook"),
+    re.compile(r"/api/registers/[^/]+/import"),
     re.compile(r"/documents/[^/]+/revisions"),
     re.compile(r"/records/new"),
+    re.compile(r"/registers/[^/]+/import"),
 )
 
 

@@ -20,6 +20,7 @@ from app.web import (
     pages_nonconformities,
     pages_parks,
     pages_readiness,
+    pages_registers,
     pages_reports,
     pages_reviews,
 )
@@ -41,6 +42,7 @@ for module in (
     pages_parks,
     pages_inventory,
     pages_inventory_data,
+    pages_registers,
     pages_nonconformities,
 ):
     router.include_router(module.router)

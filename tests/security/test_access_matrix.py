@@ -24,6 +24,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
+from app.common import utcnow
 from app.db import session_scope
 from app.events.models import Event
 from app.users.models import Role
@@ -34,7 +35,8 @@ pytestmark = pytest.mark.slow
 
 ROLES = tuple(r.value for r in Role)
 CLAUSE_ID = "7.3.2"
-GLOBAL_PARAMS = {"clause_id"}  # the standard's clauses are the same for every park
+# the standard's clauses are the same for every park; a register's kind and a requirement's action are words
+GLOBAL_PARAMS = {"clause_id", "kind", "action"}
 PUBLIC = {("POST", "/api/auth/token")}
 SIGN = {"password": PASSWORD, "comment": "访问矩阵"}
 ACTION = {"description": "访问矩阵措施", "due_date": "2030-04-01"}
@@ -83,6 +85,7 @@ def seed_park(client) -> Seed:
     assert planned.status_code == 200, planned.text
     review = post(park, "/api/reviews", "coordinator", {"review_date": "2030-01-15"})
     assert review.status_code == 201, review.text
+    registers = seed_registers(park)
     ids = {
         "document_id": document["id"],
         "revision_id": revision["id"],
@@ -94,6 +97,7 @@ def seed_park(client) -> Seed:
         "nc_id": nc_id,
         "action_id": planned.json()["actions"][0]["id"],
         "review_id": review.json()["id"],
+        **registers,
     }
     markers = [
         park.code,
@@ -111,8 +115,45 @@ def seed_park(client) -> Seed:
         f"/api/nonconformities/{ids['nc_id']}",
         f"/api/actions/{ids['action_id']}",
         f"/api/reviews/{ids['review_id']}",
+        f"/api/registers/equipment/{ids['row_id']}",
+        f"/api/registers/compliance/rounds/{ids['round_id']}",
     ]
     return Seed(park=park, ids=ids, markers=[m for m in markers if m], snapshot_paths=snapshot_paths)
+
+
+def seed_registers(park: TestPark) -> dict[str, object]:
+    """A row of several registers, a compliance round and a published equipment snapshot of park A."""
+    legal = park.client.get("/api/registers/legal", headers=park.headers("coordinator")).json()["rows"][0]
+    assert post(park, f"/api/registers/legal/{legal['id']}/confirm", "coordinator", {}).status_code == 200
+    risk = post(
+        park,
+        "/api/registers/risks",
+        "coordinator",
+        {"category": "financial", "title": "访问矩阵风险", "likelihood": 2, "consequence": 2},
+    )
+    meter = post(
+        park, "/api/registers/equipment", "coordinator", {"name": f"访问矩阵电表{park.code}", "interval_months": 12}
+    )
+    year = utcnow().year - 1
+    round_ = post(
+        park,
+        "/api/registers/compliance/rounds",
+        "coordinator",
+        {"title": "访问矩阵评价", "period_start": f"{year}-01-01", "period_end": f"{year}-12-31"},
+    )
+    snapshot = post(park, "/api/registers/equipment/publish", "coordinator", {})
+    for response in (risk, meter, round_, snapshot):
+        assert response.status_code == 201, response.text
+    return {
+        "kind": "equipment",
+        "action": "reopen",
+        "row_id": meter.json()["id"],
+        "equipment_id": meter.json()["id"],
+        "requirement_id": legal["id"],
+        "risk_id": risk.json()["id"],
+        "round_id": round_.json()["id"],
+        "snapshot_id": snapshot.json()["id"],
+    }
 
 
 def request_kwargs(method: str, path: str, ids: dict[str, object]) -> dict:
@@ -124,6 +165,7 @@ def request_kwargs(method: str, path: str, ids: dict[str, object]) -> dict:
         "/api/auth/token": {"data": {}},
         "/api/documents/{document_id}/revisions": {**upload, "data": {"change_reason": "访问矩阵"}},
         "/api/records": {**upload, "data": {"type": "EMISSION_REVIEW_RECORD", "period": "2024"}},
+        "/api/registers/{kind}/import": upload,
         "/api/revisions/{revision_id}/review": {"json": SIGN},
         "/api/revisions/{revision_id}/approve": {"json": SIGN},
         "/api/revisions/{revision_id}/reject": {"json": SIGN},

@@ -141,8 +141,10 @@ def test_every_upload_route_is_guarded(app):
         "/api/inventory/factor-sets/import",
         "/api/inventory/submissions/7/evidence",
         "/api/records",
+        "/api/registers/7/import",
         "/documents/7/revisions",
         "/records/new",
+        "/registers/7/import",
     ]
     for path, route in taking_files:
         assert route.methods == {"POST"}
