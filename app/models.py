@@ -1,12 +1,13 @@
 """Every domain's tables, imported once so Alembic and the mappers see one metadata."""
 
 from app.audits.models import Audit, AuditFinding, AuditLine, AuditProgramme
-from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
+from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause, ParkDocTypeSetting
 from app.db import metadata
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.events.models import Event, EventChainHead
 from app.inventory.models import EmissionSource, Enterprise
 from app.nonconformities.models import CorrectiveAction, Nonconformity
+from app.readiness.models import NoOccurrenceDeclaration
 from app.reports.models import ControlledCopy
 from app.reviews.models import ManagementReview, ReviewDecision
 from app.search.models import SearchQueue
@@ -31,8 +32,10 @@ __all__ = [
     "Event",
     "EventChainHead",
     "ManagementReview",
+    "NoOccurrenceDeclaration",
     "Nonconformity",
     "Park",
+    "ParkDocTypeSetting",
     "PasswordFailure",
     "ReviewDecision",
     "Revision",

@@ -30,6 +30,13 @@ ITEM_LABEL_PATTERN = r"^([a-z]|-)$"
 LinkBasis = Literal["annex_a", "maintain", "retain", "establish", "recommended"]
 LINK_BASES: tuple[str, ...] = ("annex_a", "maintain", "retain", "establish", "recommended")
 
+# How often a record type is due (records only): calendar years, quarters or months; `event` for records kept when
+# something happens (met per calendar year by a record or a signed "no occurrence" declaration); `none` for a
+# record made once (the initial review).
+Cycle = Literal["annual", "quarterly", "monthly", "event", "none"]
+CYCLES: tuple[str, ...] = ("annual", "quarterly", "monthly", "event", "none")
+DUE_DAY_PATTERN = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
 YamlPath = tuple[str | int, ...]  # a location inside the YAML document: keys and list indices
 Problem = tuple[int, str, str]  # (line, Chinese, English)
 
@@ -83,6 +90,17 @@ class DocTypeSpec(BaseModel):
     retention_years: int | None = Field(default=None, gt=0)
     annex_a: bool = False
     description_zh: str = ""
+    # Records: the cycle, and when a period's record is due. `due_day` "MM-DD" for annual and event cycles: the
+    # record of year N is due by that day of year N+1; `due_after_days` for quarterly and monthly cycles: days
+    # after the period ends. `park_interval`: the standard leaves the interval to the park (按策划的时间间隔), so
+    # a park may set another cycle; the due day is overridable by every park for every cycled type.
+    cycle: Cycle | None = None
+    due_day: str | None = Field(default=None, pattern=DUE_DAY_PATTERN)
+    due_after_days: int | None = Field(default=None, ge=0, le=366)
+    park_interval: bool = False
+    # A record type shared by several clauses, each record covering one of them (9.2.2–9.2.5: one process each):
+    # a record says which (`Revision.covers_clause`) and counts for that clause only.
+    covers_clauses: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -213,6 +231,26 @@ def cross_check(clause_map: ClauseMap) -> list[Issue]:
                 )
             )
         titles.setdefault(doc_type.title_zh, doc_type.code)
+
+    for k, doc_type in enumerate(clause_map.doc_types):
+        if doc_type.kind == "document" and (doc_type.cycle or doc_type.due_day or doc_type.covers_clauses):
+            issues.append(
+                Issue(
+                    ("doc_types", k, "cycle"),
+                    f"文件类型 '{doc_type.code}' 是文件（保持），周期、到期日和所覆盖条款只适用于记录",
+                    f"doc type '{doc_type.code}' is a document: cycle, due day and covered clauses are for records",
+                )
+            )
+        for clause_id in doc_type.covers_clauses:
+            spec = clause_map.clause(clause_id)
+            if spec is None or doc_type.code not in spec.doc_types:
+                issues.append(
+                    Issue(
+                        ("doc_types", k, "covers_clauses"),
+                        f"文件类型 '{doc_type.code}' 的所覆盖条款 '{clause_id}' 未列出该类型",
+                        f"doc type '{doc_type.code}' covers clause '{clause_id}', which does not list it",
+                    )
+                )
 
     used: set[str] = set()
     for i, clause in enumerate(clause_map.clauses):

@@ -200,6 +200,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "new.control_no": ("受控编号（选填）", "Control number (optional)"),
     "new.control_no_hint": ("留空则自动编号。", "Leave empty to number it automatically."),
     "new.period": ("期间", "Period"),
+    "new.covers_clause": ("所覆盖的过程条款", "Process clause covered"),
+    "new.covers_hint": ("仅过程管理记录（9.2.2–9.2.5）填写", "process management records (9.2.2–9.2.5) only"),
     "new.period_hint": (
         "例如 2025、2025-06、2025-Q2 或 2025-01-01/2025-06-30",
         "e.g. 2025, 2025-06, 2025-Q2 or 2025-01-01/2025-06-30",
