@@ -14,13 +14,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy import DateTime, String, and_, bindparam, case, or_, select
 from sqlmodel import Session, col
 
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
 from app.common import as_utc
-from app.documents.access import readable
-from app.documents.models import OPEN_STATES, Document, Revision, RevisionState, Signature, SignatureMeaning
+from app.documents.models import (
+    OPEN_STATES,
+    AccessLevel,
+    Document,
+    Revision,
+    RevisionState,
+    Signature,
+    SignatureMeaning,
+)
 from app.readiness.models import NoOccurrenceDeclaration
 from app.users.models import Role, User
 
@@ -130,41 +137,91 @@ class Bucket:
     rows: list[EvidenceRow] = field(default_factory=list)
 
 
+# The per-type statements, built once per shape with bind parameters: building and compiling a SQLAlchemy
+# statement costs more than SQLite takes to answer it, and a cached shape is compiled once per process.
+_STATEMENTS: dict[tuple[str, bool, bool, bool], Any] = {}
+
+
+def _statement(name: str, historical: bool, covered: bool, contributor: bool) -> Any:
+    key = (name, historical, covered, contributor)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = _build(name, historical, covered, contributor)
+    return statement
+
+
+def _build(name: str, historical: bool, covered: bool, contributor: bool) -> Any:
+    R, D = Revision, Document
+    cutoff = bindparam("cutoff", type_=DateTime(timezone=True))
+    not_ended = or_(col(R.ended_at).is_(None), col(R.ended_at) >= cutoff)
+    reviewed = and_(col(R.last_reviewed_at).is_not(None), col(R.last_reviewed_at) > col(R.effective_from))
+    if historical:
+        reviewed = and_(reviewed, col(R.last_reviewed_at) < cutoff)
+    base = case((reviewed, col(R.last_reviewed_at)), else_=col(R.effective_from))
+    one_state = col(R.state) == bindparam("state", type_=String)
+    live = [col(R.effective_from) < cutoff, not_ended]
+    shapes: dict[str, tuple[list[Any], Any]] = {
+        # today: by state alone
+        "effective": ([col(R.state) == str(_S.effective)], col(R.last_reviewed_at).desc()),
+        "open_document": ([col(R.state).in_(_OPEN_VALUES)], col(R.created_at).desc()),
+        "open_record": ([col(R.state).in_(_OPEN_VALUES)], col(R.period_end).desc()),
+        "obsolete": ([col(R.state) == str(_S.obsolete)], col(R.ended_at).desc()),
+        "filed": ([col(R.state) == str(_S.filed)], col(R.period_end).desc()),
+        # at the end of a past day
+        "effective_from": ([*live, col(R.state).in_(_ONCE_EFFECTIVE)], col(R.effective_from).desc()),
+        "effective_reviewed": ([*live, one_state, col(R.last_reviewed_at) < cutoff], col(R.last_reviewed_at).desc()),
+        "open_document_then": (_open_then(_ONCE_EFFECTIVE, cutoff, not_ended), col(R.created_at).desc()),
+        "open_record_then": (_open_then(_RECORD_DONE, cutoff, not_ended), col(R.period_end).desc()),
+        "obsolete_then": ([col(R.state) == str(_S.obsolete), col(R.ended_at) < cutoff], col(R.ended_at).desc()),
+        "filed_then": ([*live, one_state], col(R.period_end).desc()),
+    }
+    conditions, order = shapes[name]
+    query = select(col(R.id), base, col(R.period_end)).where(
+        col(R.park_id) == bindparam("park"), col(R.doc_type) == bindparam("code"), *conditions
+    )
+    if covered:
+        query = query.where(col(R.covers_clause) == bindparam("covers"))
+    if contributor:  # what a contributor may read (app.documents.access.readable, with the user as a parameter)
+        query = query.join(D, col(D.id) == col(R.document_id)).where(
+            or_(col(D.access_level) == AccessLevel.public, col(D.created_by_id) == bindparam("uid"))
+        )
+    return query.order_by(order, col(R.id).desc()).limit(EVIDENCE_LIMIT + 1)
+
+
+def _open_then(later: tuple[str, ...], cutoff: Any, not_ended: Any) -> list[Any]:
+    """Open at a past day: created by then, not yet effective or filed then, not ended then."""
+    R = Revision
+    return [
+        col(R.created_at) < cutoff,
+        col(R.state).in_(_OPEN_VALUES + later),
+        or_(col(R.effective_from).is_(None), col(R.effective_from) >= cutoff),
+        not_ended,
+    ]
+
+
 class RevisionFinder:
     """The per-type lookups, at the end of the `as_of` day (today: by state alone)."""
 
     def __init__(self, session: Session, *, park_id: int, as_of: date, historical: bool, user: User | None):
-        self.session = session
+        self.connection = session.connection()
         self.park_id = park_id
         self.historical = historical
         self.cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)  # the end of the as_of day
-        self.contributor = user if user is not None and user.role == Role.contributor else None
+        self.contributor_id = user.id if user is not None and user.role == Role.contributor else None
 
-    def _not_ended(self) -> ColumnElement[bool]:
-        return or_(col(Revision.ended_at).is_(None), col(Revision.ended_at) >= self.cutoff)
-
-    def _base(self) -> Any:
-        R = Revision
-        reviewed = and_(col(R.last_reviewed_at).is_not(None), col(R.last_reviewed_at) > col(R.effective_from))
+    def _rows(self, bucket: str, name: str, code: str, covers: str | None = None, **params: Any) -> list[EvidenceRow]:
+        contributor = self.contributor_id is not None
+        statement = _statement(name, self.historical, covers is not None, contributor)
+        values: dict[str, Any] = {"park": self.park_id, "code": code, **params}
         if self.historical:
-            reviewed = and_(reviewed, col(R.last_reviewed_at) < self.cutoff)
-        return case((reviewed, col(R.last_reviewed_at)), else_=col(R.effective_from))
-
-    def _rows(
-        self, bucket: str, code: str, conditions: list[Any], order: Any, covers: str | None = None
-    ) -> list[EvidenceRow]:
-        R = Revision
-        query = select(col(R.id), self._base(), col(R.period_end)).where(
-            col(R.park_id) == self.park_id, col(R.doc_type) == code, *conditions
-        )
+            values["cutoff"] = self.cutoff
         if covers is not None:
-            query = query.where(col(R.covers_clause) == covers)
-        if self.contributor is not None:
-            query = query.join(Document, col(Document.id) == col(R.document_id)).where(readable(self.contributor))
-        query = query.order_by(order, col(R.id).desc()).limit(EVIDENCE_LIMIT + 1)
+            values["covers"] = covers
+        if contributor:
+            values["uid"] = self.contributor_id
         return [
             EvidenceRow(bucket, code, revision_id, as_utc(base), period_end)
-            for revision_id, base, period_end in self.session.execute(query)
+            for revision_id, base, period_end in self.connection.execute(statement, values)
         ]
 
     @staticmethod
@@ -184,61 +241,31 @@ class RevisionFinder:
     def effective(self, code: str, current: Any = None) -> Bucket:
         """The effective revisions, newest review first. `current(row) -> bool`: when the newest by publication
         holds none that is current, the newest by review are read as well (historical only)."""
-        R = Revision
         if not self.historical:
-            rows = self._rows(
-                BUCKET_EFFECTIVE, code, [col(R.state) == str(_S.effective)], col(R.last_reviewed_at).desc()
-            )
-            return self._bucket(rows, self._by_base)
-        live = [col(R.effective_from) < self.cutoff, self._not_ended()]
-        rows = self._rows(
-            BUCKET_EFFECTIVE, code, [*live, col(R.state).in_(_ONCE_EFFECTIVE)], col(R.effective_from).desc()
-        )
+            return self._bucket(self._rows(BUCKET_EFFECTIVE, "effective", code), self._by_base)
+        rows = self._rows(BUCKET_EFFECTIVE, "effective_from", code)
         if rows and current is not None and not any(current(row) for row in rows):
             for state in _ONCE_EFFECTIVE:  # one index range each: (park, type, state, last_reviewed_at)
-                rows += self._rows(
-                    BUCKET_EFFECTIVE,
-                    code,
-                    [*live, col(R.state) == state, col(R.last_reviewed_at) < self.cutoff],
-                    col(R.last_reviewed_at).desc(),
-                )
+                rows += self._rows(BUCKET_EFFECTIVE, "effective_reviewed", code, state=state)
         return self._bucket(rows, self._by_base)
 
     def open(self, code: str, *, record: bool, covers: str | None = None) -> Bucket:
         """Revisions in preparation (draft … approved, or a record awaiting confirmation)."""
-        R = Revision
-        conditions: list[Any]
-        if not self.historical:
-            conditions = [col(R.state).in_(_OPEN_VALUES)]
-        else:
-            later = _RECORD_DONE if record else _ONCE_EFFECTIVE
-            conditions = [
-                col(R.created_at) < self.cutoff,
-                col(R.state).in_(_OPEN_VALUES + later),
-                or_(col(R.effective_from).is_(None), col(R.effective_from) >= self.cutoff),
-                self._not_ended(),
-            ]
-        order = col(R.period_end).desc() if record else col(R.created_at).desc()
-        rows = self._rows(BUCKET_OPEN, code, conditions, order, covers)
+        name = ("open_record" if record else "open_document") + ("_then" if self.historical else "")
+        rows = self._rows(BUCKET_OPEN, name, code, covers)
         return self._bucket(rows, self._by_period if record else lambda row: row.revision_id)
 
     def obsolete(self, code: str) -> Bucket:
-        R = Revision
-        conditions = [col(R.state) == str(_S.obsolete)]
-        if self.historical:
-            conditions.append(col(R.ended_at) < self.cutoff)
-        return self._bucket(self._rows(BUCKET_OBSOLETE, code, conditions, col(R.ended_at).desc()), self._by_base)
+        name = "obsolete_then" if self.historical else "obsolete"
+        return self._bucket(self._rows(BUCKET_OBSOLETE, name, code), self._by_base)
 
     def filed(self, code: str, covers: str | None = None) -> Bucket:
         """Filed records, newest period first (at a past date: filed by then, not yet void)."""
-        R = Revision
         if not self.historical:
-            rows = self._rows(BUCKET_FILED, code, [col(R.state) == str(_S.filed)], col(R.period_end).desc(), covers)
-        else:
-            rows = []
-            for state in _RECORD_DONE:  # one index range each: (park, type, state, period_end)
-                conditions = [col(R.state) == state, col(R.effective_from) < self.cutoff, self._not_ended()]
-                rows += self._rows(BUCKET_FILED, code, conditions, col(R.period_end).desc(), covers)
+            return self._bucket(self._rows(BUCKET_FILED, "filed", code, covers), self._by_period)
+        rows: list[EvidenceRow] = []
+        for state in _RECORD_DONE:  # one index range each: (park, type, state, period_end)
+            rows += self._rows(BUCKET_FILED, "filed_then", code, covers, state=state)
         return self._bucket(rows, self._by_period)
 
 

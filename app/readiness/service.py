@@ -102,6 +102,11 @@ def _compute(
     reasons = {key: verdict.reason() for key, verdict in verdicts.items()}
     rollup = roll_up(clauses, all_clauses, types, excluded, verdicts, reasons, READINESS_CHAPTERS, key_of)
 
+    for clause in rollup.clauses:  # the record cycle as the park applies it (None for documents)
+        for item in clause["items"]:
+            rule = rules.get(item["doc_type"])
+            item["cycle"] = rule.cycle if rule is not None else None
+
     # An open major nonconformity caps its clause at `partial`, with the reason.
     cap_by_nonconformities(session, park_id=park_id, as_of=as_of, clauses=rollup.clauses)
 

@@ -74,6 +74,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "flash.void": ("记录已作废。", "Record voided."),
     "flash.obsolete": ("文件已作废。", "Document made obsolete."),
     "flash.applicability": ("条款适用性已保存。", "Applicability saved."),
+    "flash.declared": ("未发生声明已签署。", "No-occurrence declaration signed."),
     "flash.user_created": ("用户已创建。", "User created."),
     "flash.user_updated": ("用户已更新。", "User updated."),
     # common columns
@@ -138,6 +139,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "clause.doc_types": ("相关文件类型", "Document types"),
     "clause.approver": ("批准", "approved by"),
     "clause.cycle": ("复审周期 %s 个月", "review every %s months"),
+    "clause.due_by": ("应于 %s 前", "due by %s"),
+    "clause.was_due": ("应于 %s 前（已逾期）", "was due by %s (overdue)"),
+    "clause.next_due": ("下次到期 %s", "next due %s"),
+    "clause.not_counted": ("建议性，不计入覆盖率", "recommended: not counted"),
+    "clause.counted_in": ("在 %s 计入总数", "counted in the totals at %s"),
+    "clause.declare": ("签署未发生声明", "Sign a no-occurrence declaration"),
+    "clause.declare_hint": (
+        "本期间内未发生需记录的事件时，由体系管理员签署声明（须再次输入密码），代替该期间的记录。",
+        "When nothing to record occurred in the year, the coordinator signs a declaration (password again) that "
+        "stands for the year's record.",
+    ),
+    "clause.declare_year": ("年度", "Year"),
+    "clause.declare_statement": ("声明内容", "Statement"),
+    "clause.declare_password": ("密码（电子签名）", "Password (electronic signature)"),
+    "clause.declare_submit": ("签署声明", "Sign the declaration"),
+    "clause.declared": ("已声明未发生", "declared no occurrence"),
     # register
     "documents.title": ("文件清单", "Document register"),
     "documents.export": ("导出 .xlsx", "Export .xlsx"),
