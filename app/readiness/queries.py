@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, String, and_, bindparam, case, or_, select
+from sqlalchemy import DateTime, String, and_, bindparam, case, literal_column, or_, select, union_all
 from sqlmodel import Session, col
 
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
@@ -150,15 +150,32 @@ def _statement(name: str, historical: bool, covered: bool, contributor: bool) ->
     return statement
 
 
-def _build(name: str, historical: bool, covered: bool, contributor: bool) -> Any:
+Lookup = tuple[str, str, str | None, str | None]  # (shape, doc type, covered clause, state)
+_UNIONS: dict[tuple, Any] = {}
+
+
+def _union(lookups: tuple[tuple[str, bool], ...], historical: bool, contributor: bool) -> Any:
+    """Many lookups in one statement (one round trip): each LIMITed lookup a subquery, tagged by its position."""
+    key = (lookups, historical, contributor)
+    statement = _UNIONS.get(key)
+    if statement is None:
+        members = []
+        for index, (name, covered) in enumerate(lookups):
+            sub = _build(name, historical, covered, contributor, suffix=f"_{index}").subquery()
+            members.append(select(literal_column(str(index)).label("k"), sub.c.id, sub.c.base, sub.c.period_end))
+        statement = _UNIONS[key] = union_all(*members)
+    return statement
+
+
+def _build(name: str, historical: bool, covered: bool, contributor: bool, suffix: str = "") -> Any:
     R, D = Revision, Document
-    cutoff = bindparam("cutoff", type_=DateTime(timezone=True))
+    cutoff = bindparam("p_cutoff", type_=DateTime(timezone=True))
     not_ended = or_(col(R.ended_at).is_(None), col(R.ended_at) >= cutoff)
     reviewed = and_(col(R.last_reviewed_at).is_not(None), col(R.last_reviewed_at) > col(R.effective_from))
     if historical:
         reviewed = and_(reviewed, col(R.last_reviewed_at) < cutoff)
     base = case((reviewed, col(R.last_reviewed_at)), else_=col(R.effective_from))
-    one_state = col(R.state) == bindparam("state", type_=String)
+    one_state = col(R.state) == bindparam("p_state" + suffix, type_=String)
     live = [col(R.effective_from) < cutoff, not_ended]
     shapes: dict[str, tuple[list[Any], Any]] = {
         # today: by state alone
@@ -176,14 +193,14 @@ def _build(name: str, historical: bool, covered: bool, contributor: bool) -> Any
         "filed_then": ([*live, one_state], col(R.period_end).desc()),
     }
     conditions, order = shapes[name]
-    query = select(col(R.id), base, col(R.period_end)).where(
-        col(R.park_id) == bindparam("park"), col(R.doc_type) == bindparam("code"), *conditions
+    query = select(col(R.id).label("id"), base.label("base"), col(R.period_end).label("period_end")).where(
+        col(R.park_id) == bindparam("p_park"), col(R.doc_type) == bindparam("p_code" + suffix), *conditions
     )
     if covered:
-        query = query.where(col(R.covers_clause) == bindparam("covers"))
+        query = query.where(col(R.covers_clause) == bindparam("p_covers" + suffix))
     if contributor:  # what a contributor may read (app.documents.access.readable, with the user as a parameter)
         query = query.join(D, col(D.id) == col(R.document_id)).where(
-            or_(col(D.access_level) == AccessLevel.public, col(D.created_by_id) == bindparam("uid"))
+            or_(col(D.access_level) == AccessLevel.public, col(D.created_by_id) == bindparam("p_uid"))
         )
     return query.order_by(order, col(R.id).desc()).limit(EVIDENCE_LIMIT + 1)
 
@@ -208,17 +225,52 @@ class RevisionFinder:
         self.historical = historical
         self.cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)  # the end of the as_of day
         self.contributor_id = user.id if user is not None and user.role == Role.contributor else None
+        self._fetched: dict[Lookup, list[tuple[int, Any, date | None]]] = {}
+
+    def _common(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"p_park": self.park_id}
+        if self.historical:
+            values["p_cutoff"] = self.cutoff
+        if self.contributor_id is not None:
+            values["p_uid"] = self.contributor_id
+        return values
+
+    def first_lookups(self, documents: Collection[str], records: Collection[tuple[str, str | None]]) -> None:
+        """Read the first lookup of every type in one statement: the effective documents, the filed records (per
+        covered clause). The verdicts then find them here; later lookups, rarely needed, go one by one."""
+        wanted: list[Lookup] = []
+        for code in sorted(documents):
+            wanted.append(("effective_from" if self.historical else "effective", code, None, None))
+        for code, covers in sorted(records, key=lambda pair: (pair[0], pair[1] or "")):
+            if self.historical:
+                wanted += [("filed_then", code, covers, state) for state in _RECORD_DONE]
+            else:
+                wanted.append(("filed", code, covers, None))
+        if not wanted:
+            return
+        shapes = tuple((name, covers is not None) for name, _, covers, _ in wanted)
+        statement = _union(shapes, self.historical, self.contributor_id is not None)
+        values = self._common()
+        for index, (_, code, covers, state) in enumerate(wanted):
+            values[f"p_code_{index}"] = code
+            if covers is not None:
+                values[f"p_covers_{index}"] = covers
+            if state is not None:
+                values[f"p_state_{index}"] = state
+        for lookup in wanted:
+            self._fetched[lookup] = []
+        for index, revision_id, base, period_end in self.connection.execute(statement, values):
+            self._fetched[wanted[int(index)]].append((revision_id, base, period_end))
 
     def _rows(self, bucket: str, name: str, code: str, covers: str | None = None, **params: Any) -> list[EvidenceRow]:
+        fetched = self._fetched.get((name, code, covers, params.get("state")))
+        if fetched is not None:
+            return [EvidenceRow(bucket, code, rid, as_utc(base), end) for rid, base, end in fetched]
         contributor = self.contributor_id is not None
         statement = _statement(name, self.historical, covers is not None, contributor)
-        values: dict[str, Any] = {"park": self.park_id, "code": code, **params}
-        if self.historical:
-            values["cutoff"] = self.cutoff
+        values = self._common() | {"p_code": code, **{f"p_{k}": v for k, v in params.items()}}
         if covers is not None:
-            values["covers"] = covers
-        if contributor:
-            values["uid"] = self.contributor_id
+            values["p_covers"] = covers
         return [
             EvidenceRow(bucket, code, revision_id, as_utc(base), period_end)
             for revision_id, base, period_end in self.connection.execute(statement, values)

@@ -84,6 +84,10 @@ def _compute(
     declarations = load_declarations(
         session, park_id, [code for code, rule in rules.items() if rule.cycle == "event"], as_of
     )
+    finder.first_lookups(
+        [code for code, _ in keys if types[code].kind != DocKind.record],
+        [(code, group or None) for code, group in keys if types[code].kind == DocKind.record],
+    )
     verdicts: dict[tuple[str, str], TypeVerdict] = {}
     for code, group in sorted(keys):
         info = types[code]
