@@ -449,11 +449,15 @@ def create_record(
     access_level: AccessLevel = AccessLevel.internal,
     submit: bool = True,
     covers_clause: str = "",
+    check_period: bool = True,
 ) -> tuple[Document, Revision]:
+    """Register a record with its first revision. `check_period=False` for reports filed from an audit, review or
+    nonconformity, whose period is that entity's own year."""
     try:
         period = parse_period(period_text)
         doc_type = get_doc_type(session, doc_type_code)
-        check_record_fits(session, actor=actor, doc_type=doc_type, period=period, covers_clause=covers_clause)
+        if check_period:
+            check_record_fits(session, actor=actor, doc_type=doc_type, period=period, covers_clause=covers_clause)
         title = title.strip() or f"{doc_type.title_zh}（{period_text.strip()}）"
         document = register_document(
             session,
