@@ -22,6 +22,7 @@ def get_readiness(session: SessionDep, user: CurrentUser, as_of: date | None = N
 
 
 class CycleIn(BaseModel):
+    doc_type: str = Field(max_length=48)
     cycle: str | None = Field(default=None, max_length=16)
     due_day: str | None = Field(default=None, max_length=5)
     due_after_days: int | None = None
@@ -33,11 +34,16 @@ def get_record_cycles(session: SessionDep, user: CurrentUser, today: date | None
     return settings.list_cycles(session, park_id=user.park_id, today=today)
 
 
-@router.put("/record-cycles/{code}")
-def put_record_cycle(code: str, body: CycleIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+@router.put("/record-cycles")
+def put_record_cycle(body: CycleIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """The park's own due date (or interval, where the standard leaves it to the park); coordinators only."""
     return settings.set_cycle(
-        session, actor=user, code=code, cycle=body.cycle, due_day=body.due_day, due_after_days=body.due_after_days
+        session,
+        actor=user,
+        code=body.doc_type,
+        cycle=body.cycle,
+        due_day=body.due_day,
+        due_after_days=body.due_after_days,
     )
 
 

@@ -147,12 +147,22 @@ def test_park_sets_its_due_day_and_the_intervals_left_to_it(park, other_park) ->
     assert by_code["DEVIATION_INVESTIGATION_RECORD"]["cycle"] == "event"
     assert by_code["PROCESS_MANAGEMENT_RECORDS"]["covers_clauses"] == ["9.2.2", "9.2.3", "9.2.4", "9.2.5"]
 
-    url = "/api/record-cycles/EMISSION_REVIEW_RECORD"
-    assert park.client.put(url, json={"due_day": "06-30"}, headers=park.headers("approver")).status_code == 403
-    assert park.client.put(url, json={"due_day": "02-30"}, headers=park.headers("coordinator")).status_code == 422
-    assert park.client.put(url, json={"due_day": "6/30"}, headers=park.headers("coordinator")).status_code == 422
-    _refused(park.client.put(url, json={"cycle": "quarterly"}, headers=park.headers("coordinator")), "不能更改")
-    answer = park.client.put(url, json={"due_day": "06-30"}, headers=park.headers("coordinator"))
+    url, emission = "/api/record-cycles", {"doc_type": "EMISSION_REVIEW_RECORD"}
+    assert (
+        park.client.put(url, json=emission | {"due_day": "06-30"}, headers=park.headers("approver")).status_code == 403
+    )
+    assert (
+        park.client.put(url, json=emission | {"due_day": "02-30"}, headers=park.headers("coordinator")).status_code
+        == 422
+    )
+    assert (
+        park.client.put(url, json=emission | {"due_day": "6/30"}, headers=park.headers("coordinator")).status_code
+        == 422
+    )
+    _refused(
+        park.client.put(url, json=emission | {"cycle": "quarterly"}, headers=park.headers("coordinator")), "不能更改"
+    )
+    answer = park.client.put(url, json=emission | {"due_day": "06-30"}, headers=park.headers("coordinator"))
     assert answer.status_code == 200 and answer.json()["due_day"] == "06-30"
 
     seed_document(
@@ -166,9 +176,11 @@ def test_park_sets_its_due_day_and_the_intervals_left_to_it(park, other_park) ->
         "2026-03-31"
     )
 
-    review = "/api/record-cycles/MANAGEMENT_REVIEW"
-    _refused(park.client.put(review, json={"cycle": "weekly"}, headers=park.headers("coordinator")), "annual")
-    answer = park.client.put(review, json={"cycle": "quarterly"}, headers=park.headers("coordinator"))
+    review, management = "/api/record-cycles", {"doc_type": "MANAGEMENT_REVIEW"}
+    _refused(
+        park.client.put(review, json=management | {"cycle": "weekly"}, headers=park.headers("coordinator")), "annual"
+    )
+    answer = park.client.put(review, json=management | {"cycle": "quarterly"}, headers=park.headers("coordinator"))
     assert answer.status_code == 200 and answer.json()["cycle"] == "quarterly"
     _refused(record_upload(park, "MANAGEMENT_REVIEW", period="2025-05"), "以季度为周期")
     assert record_upload(park, "MANAGEMENT_REVIEW", period="2025-Q1").status_code == 201
