@@ -80,7 +80,16 @@ class Revision(SQLModel, table=True):
         Index("ix_revision_park_state", "park_id", "state"),
         # Readiness per type (see the readiness_cycles migration): newest filed record, newest effective document,
         # what counted at a past date.
-        Index("ix_revision_type_state_period", "park_id", "doc_type", "state", "period_end"),
+        Index(
+            "ix_revision_type_state_period",
+            "park_id",
+            "doc_type",
+            "state",
+            "period_end",
+            "effective_from",
+            "ended_at",
+            "last_reviewed_at",
+        ),
         Index("ix_revision_type_state_reviewed", "park_id", "doc_type", "state", "last_reviewed_at"),
         Index("ix_revision_type_from", "park_id", "doc_type", "effective_from"),
     )

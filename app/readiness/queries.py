@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, String, and_, bindparam, case, literal_column, or_, select, union_all
+from sqlalchemy import DateTime, String, and_, bindparam, case, func, literal_column, or_, select, union_all
 from sqlmodel import Session, col
 
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
@@ -190,7 +190,12 @@ def _build(name: str, historical: bool, covered: bool, contributor: bool, suffix
         "open_document_then": (_open_then(_ONCE_EFFECTIVE, cutoff, not_ended), col(R.created_at).desc()),
         "open_record_then": (_open_then(_RECORD_DONE, cutoff, not_ended), col(R.period_end).desc()),
         "obsolete_then": ([col(R.state) == str(_S.obsolete), col(R.ended_at) < cutoff], col(R.ended_at).desc()),
-        "filed_then": ([*live, one_state], col(R.period_end).desc()),
+        # coalesce(): so the planner walks (park, type, state, period_end, …) newest period first and stops at
+        # the LIMIT, instead of reading every record filed before the date by ix_revision_type_from and sorting.
+        "filed_then": (
+            [func.coalesce(col(R.effective_from), cutoff) < cutoff, not_ended, one_state],
+            col(R.period_end).desc(),
+        ),
     }
     conditions, order = shapes[name]
     query = select(col(R.id).label("id"), base.label("base"), col(R.period_end).label("period_end")).where(

@@ -62,7 +62,16 @@ def upgrade() -> None:
 # Per type: the newest filed record by period, the newest effective document by review, what was effective or
 # filed at a past date (by effective_from); the open revisions are a prefix of the first two.
 INDEXES: dict[str, list[str]] = {
-    "ix_revision_type_state_period": ["park_id", "doc_type", "state", "period_end"],
+    # covering: a past date's filed records are judged without reading the table
+    "ix_revision_type_state_period": [
+        "park_id",
+        "doc_type",
+        "state",
+        "period_end",
+        "effective_from",
+        "ended_at",
+        "last_reviewed_at",
+    ],
     "ix_revision_type_state_reviewed": ["park_id", "doc_type", "state", "last_reviewed_at"],
     "ix_revision_type_from": ["park_id", "doc_type", "effective_from"],
 }
