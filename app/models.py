@@ -1,7 +1,7 @@
 """Every domain's tables, imported once so Alembic and the mappers see one metadata."""
 
 from app.audits.models import Audit, AuditFinding, AuditLine, AuditProgramme
-from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
+from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause, ParkDocTypeSetting
 from app.db import metadata
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.events.models import Event, EventChainHead
@@ -19,6 +19,7 @@ from app.inventory.models import (
 )
 from app.nonconformities.models import CorrectiveAction, Nonconformity
 from app.parks.models import OrganisationMember, ParkProfile
+from app.readiness.models import NoOccurrenceDeclaration
 from app.registers.models import (
     Calibration,
     Communication,
@@ -74,9 +75,11 @@ __all__ = [
     "InterestedParty",
     "LegalRequirement",
     "ManagementReview",
+    "NoOccurrenceDeclaration",
     "Nonconformity",
     "OrganisationMember",
     "Park",
+    "ParkDocTypeSetting",
     "ParkProfile",
     "PasswordFailure",
     "RegisterSettings",

@@ -331,6 +331,8 @@ def file_generated(
         staged=staged,
         title=title,
         owner_unit=actor.unit or "",
+        # The period is the audit's, review's or nonconformity's own year, set there: not re-checked here.
+        check_period=False,
     )
 
 

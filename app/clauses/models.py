@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.common import utcnow
@@ -48,6 +48,29 @@ class DocType(SQLModel, table=True):
     annex_a: bool = False
     description_zh: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     sort_key: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # Records: cycle and due date (see app.clauses.schema.DocTypeSpec); the park may override (ParkDocTypeSetting).
+    cycle: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    due_day: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))
+    due_after_days: int | None = Field(default=None)
+    park_interval: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    # JSON list of the clause ids a record of this type must say it covers (9.2.2–9.2.5), "[]" for most types.
+    covers_clauses_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+
+
+class ParkDocTypeSetting(SQLModel, table=True):
+    """A park's own cycle or due date for a record type, where the clause map's default does not fit it."""
+
+    __tablename__ = "park_doc_type_setting"
+    __table_args__ = (UniqueConstraint("park_id", "doc_type"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    park_id: int = Field(foreign_key="park.id", index=True)
+    doc_type: str = Field(sa_column=Column(String(48), ForeignKey("doc_type.code"), nullable=False))
+    cycle: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    due_day: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))
+    due_after_days: int | None = Field(default=None)
+    set_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    set_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class DocTypeClause(SQLModel, table=True):

@@ -19,12 +19,15 @@ from pydantic_core import ErrorDetails
 
 from app.clauses.specs import (
     BLOCK_KINDS,
+    CYCLES,
+    DUE_DAY_PATTERN,
     LINK_BASES,
     MAX_CHAPTER,
     MIN_CHAPTER,
     Block,
     ClauseItem,
     ClauseSpec,
+    Cycle,
     DocTypeSpec,
     LinkBasis,
     ListBlock,
@@ -42,11 +45,14 @@ Problem = tuple[int, str, str]  # (line, Chinese, English)
 
 # Re-exported: the entries and block models are part of the clause map's schema.
 __all__ = [
+    "CYCLES",
+    "DUE_DAY_PATTERN",
     "LINK_BASES",
     "Block",
     "ClauseItem",
     "ClauseMap",
     "ClauseSpec",
+    "Cycle",
     "DocTypeSpec",
     "LinkBasis",
     "ListBlock",
@@ -183,6 +189,26 @@ def cross_check(clause_map: ClauseMap) -> list[Issue]:
                 )
             )
         titles.setdefault(doc_type.title_zh, doc_type.code)
+
+    for k, doc_type in enumerate(clause_map.doc_types):
+        if doc_type.kind == "document" and (doc_type.cycle or doc_type.due_day or doc_type.covers_clauses):
+            issues.append(
+                Issue(
+                    ("doc_types", k, "cycle"),
+                    f"文件类型 '{doc_type.code}' 是文件（保持），周期、到期日和所覆盖条款只适用于记录",
+                    f"doc type '{doc_type.code}' is a document: cycle, due day and covered clauses are for records",
+                )
+            )
+        for clause_id in doc_type.covers_clauses:
+            spec = clause_map.clause(clause_id)
+            if spec is None or doc_type.code not in spec.doc_types:
+                issues.append(
+                    Issue(
+                        ("doc_types", k, "covers_clauses"),
+                        f"文件类型 '{doc_type.code}' 的所覆盖条款 '{clause_id}' 未列出该类型",
+                        f"doc type '{doc_type.code}' covers clause '{clause_id}', which does not list it",
+                    )
+                )
 
     used: set[str] = set()
     for i, clause in enumerate(clause_map.clauses):

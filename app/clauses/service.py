@@ -100,6 +100,11 @@ def _doc_type_values(spec: DocTypeSpec, sort_key: int) -> dict[str, Any]:
         "annex_a": spec.annex_a,
         "description_zh": spec.description_zh,
         "sort_key": sort_key,
+        "cycle": spec.cycle,
+        "due_day": spec.due_day,
+        "due_after_days": spec.due_after_days,
+        "park_interval": spec.park_interval,
+        "covers_clauses_json": json.dumps(spec.covers_clauses),
     }
 
 

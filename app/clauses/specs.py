@@ -167,6 +167,14 @@ class ClauseSpec(BaseModel):
         return bool(self.blocks)
 
 
+# How often a record type is due (records only): calendar years, quarters or months; `event` for records kept when
+# something happens (met per calendar year by a record or a signed "no occurrence" declaration); `none` for a
+# record made once (the initial review).
+Cycle = Literal["annual", "quarterly", "monthly", "event", "none"]
+CYCLES: tuple[str, ...] = ("annual", "quarterly", "monthly", "event", "none")
+DUE_DAY_PATTERN = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
 class DocTypeSpec(BaseModel):
     """A required document type: a document (保持: maintained, approved, published) or a record (保留: retained)."""
 
@@ -181,6 +189,17 @@ class DocTypeSpec(BaseModel):
     retention_years: int | None = Field(default=None, gt=0)
     annex_a: bool = False
     description_zh: str = ""
+    # Records: the cycle, and when a period's record is due. `due_day` "MM-DD" for annual and event cycles: the
+    # record of year N is due by that day of year N+1; `due_after_days` for quarterly and monthly cycles: days
+    # after the period ends. `park_interval`: the standard leaves the interval to the park (按策划的时间间隔), so
+    # a park may set another cycle; the due day is overridable by every park for every cycled type.
+    cycle: Cycle | None = None
+    due_day: str | None = Field(default=None, pattern=DUE_DAY_PATTERN)
+    due_after_days: int | None = Field(default=None, ge=0, le=366)
+    park_interval: bool = False
+    # A record type shared by several clauses, each record covering one of them (9.2.2–9.2.5: one process each):
+    # a record says which (`Revision.covers_clause`) and counts for that clause only.
+    covers_clauses: list[str] = Field(default_factory=list)
 
 
 def chapter_of(clause_id: str) -> str:

@@ -78,6 +78,20 @@ class Revision(SQLModel, table=True):
             postgresql_where=text("state = 'effective'"),
         ),
         Index("ix_revision_park_state", "park_id", "state"),
+        # Readiness per type (see the readiness_cycles migration): newest filed record, newest effective document,
+        # what counted at a past date.
+        Index(
+            "ix_revision_type_state_period",
+            "park_id",
+            "doc_type",
+            "state",
+            "period_end",
+            "effective_from",
+            "ended_at",
+            "last_reviewed_at",
+        ),
+        Index("ix_revision_type_state_reviewed", "park_id", "doc_type", "state", "last_reviewed_at"),
+        Index("ix_revision_type_from", "park_id", "doc_type", "effective_from"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -106,6 +120,11 @@ class Revision(SQLModel, table=True):
     # Records: the period they cover, and when they were filed (effective_from holds that too).
     period_start: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     period_end: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    # A copy of the document's type (stable once created), so readiness finds a type's newest revisions through
+    # an index instead of reading every revision of the park.
+    doc_type: str = Field(default="", sa_column=Column(String(48), nullable=False, server_default=""))
+    # Records of a type shared by several clauses (9.2.2–9.2.5): the clause this record covers.
+    covers_clause: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
 
 
 class RevisionText(SQLModel, table=True):

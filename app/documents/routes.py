@@ -229,6 +229,7 @@ async def create_record(
     owner_unit: Annotated[str, Form(max_length=200)] = "",
     access_level: Annotated[AccessLevel, Form()] = AccessLevel.internal,
     submit: Annotated[bool, Form()] = True,
+    covers_clause: Annotated[str, Form(max_length=16)] = "",
 ) -> RecordPublic:
     service.parse_period(period)  # refuse a bad period before storing anything
     staged = await _stage(file)
@@ -244,6 +245,7 @@ async def create_record(
             owner_unit=owner_unit,
             access_level=access_level,
             submit=submit,
+            covers_clause=covers_clause,
         )
         return queries.record_public(session, document, revision)
 

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from app.clauses import cycles
 from app.clauses.models import DocKind, DocType
+from app.common import utcnow
 from app.config import get_settings
 from app.documents import docx_links, lifecycle, storage
 from app.documents.access import can_read
@@ -239,6 +241,7 @@ def add_revision(
     change_reason: str = "",
     expected_version: int | None = None,
     period: tuple[date, date] | None = None,
+    covers_clause: str | None = None,
 ) -> Revision:
     """A new draft revision of a document from an uploaded file; the staged file is always consumed."""
     try:
@@ -271,6 +274,8 @@ def add_revision(
             preparer_id=actor.id,
             period_start=period[0] if period else None,
             period_end=period[1] if period else None,
+            doc_type=document.doc_type,
+            covers_clause=covers_clause,
         )
         session.add(revision)
         document.version += 1
@@ -427,6 +432,18 @@ def parse_period(text: str) -> tuple[date, date]:
     )
 
 
+def check_record_fits(
+    session: Session, *, actor: User, doc_type: DocType, period: tuple[date, date], covers_clause: str = ""
+) -> None:
+    """A record's period must have begun and fit its type's cycle (as the park sets it); a process record names
+    the process clause it covers. Raises Invalid (422) saying what is allowed."""
+    if doc_type.kind != DocKind.record:
+        return  # register_document refuses it, with its own message
+    rule = cycles.load_rules(session, actor.park_id, [doc_type.code])[doc_type.code]
+    covers = covers_clause.strip() or None
+    cycles.check_record_period(rule, doc_type.title_zh, period[0], period[1], utcnow().date(), covers)
+
+
 def create_record(
     session: Session,
     *,
@@ -438,10 +455,16 @@ def create_record(
     owner_unit: str = "",
     access_level: AccessLevel = AccessLevel.internal,
     submit: bool = True,
+    covers_clause: str = "",
+    check_period: bool = True,
 ) -> tuple[Document, Revision]:
+    """Register a record with its first revision. `check_period=False` for reports filed from an audit, review or
+    nonconformity, whose period is that entity's own year."""
     try:
         period = parse_period(period_text)
         doc_type = get_doc_type(session, doc_type_code)
+        if check_period:
+            check_record_fits(session, actor=actor, doc_type=doc_type, period=period, covers_clause=covers_clause)
         title = title.strip() or f"{doc_type.title_zh}（{period_text.strip()}）"
         document = register_document(
             session,
@@ -453,7 +476,14 @@ def create_record(
             kind=DocKind.record,
         )
         assert document.id is not None  # flushed by register_document
-        revision = add_revision(session, actor=actor, document_id=document.id, staged=staged, period=period)
+        revision = add_revision(
+            session,
+            actor=actor,
+            document_id=document.id,
+            staged=staged,
+            period=period,
+            covers_clause=covers_clause.strip() or None,
+        )
     finally:
         storage.discard(staged)
     if submit:

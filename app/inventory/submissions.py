@@ -356,6 +356,8 @@ def submit(session: Session, *, actor: User, submission_id: int) -> Submission:
         title=title,
         owner_unit=enterprise.name,
         submit=True,
+        # The inventory checks its own periods (a year or a month of it, never in the future).
+        check_period=False,
     )
     submission.document_id = document.id
     session.add(submission)

@@ -1,25 +1,22 @@
-"""The per-item rules: for one required document type, met, review overdue, in progress, overdue or missing, and why.
+"""The per-item rules: for one required document type (a record type: per covered clause), its status — what
+counts (met, in_progress, review_overdue, overdue, missing) — and its state with a due date — what is shown and
+what /tasks lists (met, due, overdue, missing, in_progress) — and why.
 
-Pure functions of the buckets read by `queries`: no database access here.
+The lookups are asked lazily, in order, so a type met by its first lookup costs one query.
 """
 
 import calendar
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from app.clauses.models import DocKind
+from app.clauses import cycles
 from app.common import as_utc
 from app.documents.lifecycle import STATE_LABELS
-from app.readiness.queries import (
-    BUCKET_EFFECTIVE,
-    BUCKET_FILED,
-    BUCKET_OBSOLETE,
-    BUCKET_OPEN,
-    Bucket,
-    EvidenceRow,
-    TypeInfo,
-)
+from app.readiness.queries import EVIDENCE_LIMIT, Bucket, Declaration, EvidenceRow, RevisionFinder, TypeInfo
+
+# A document whose periodic review falls due within this many days shows as `due` (as /tasks lists it).
+REVIEW_DUE_DAYS = 30
 
 
 def add_months(day: date, months: int) -> date:
@@ -42,22 +39,38 @@ class TypeVerdict:
     # The reason quotes the first evidence row, whose details are read after the verdicts (one query for all):
     # hence a function, called once the rows are filled in.
     reason: Callable[[], tuple[str, str]]
+    item_state: str = ""  # the item's `state` in the API (not a lifecycle state)
+    due_date: date | None = None
+    declarations: list[Declaration] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.item_state:
+            self.item_state = {"review_overdue": "overdue"}.get(self.status, self.status)
 
 
-def _more(total: int) -> tuple[str, str]:
-    return (f"（共 {total} 份）", f" ({total} in all)") if total > 1 else ("", "")
+def _more(bucket: Bucket) -> tuple[str, str]:
+    if bucket.total > EVIDENCE_LIMIT:
+        return (f"（{EVIDENCE_LIMIT} 份以上）", f" (more than {EVIDENCE_LIMIT})")
+    return (f"（共 {bucket.total} 份）", f" ({bucket.total} in all)") if bucket.total > 1 else ("", "")
 
 
-def document_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_of: date) -> TypeVerdict:
+# ---------------------------------------------------------------- documents
+
+
+def document_verdict(info: TypeInfo, finder: RevisionFinder, as_of: date) -> TypeVerdict:
     cycle = info.review_cycle_months
-    effective = buckets.get((info.code, BUCKET_EFFECTIVE))
-    if effective and effective.rows:
-        more_zh, more_en = _more(effective.total)
 
-        def due(row: EvidenceRow) -> date | None:
-            return add_months(row.base.date(), cycle) if cycle and row.base else None
+    def due(row: EvidenceRow) -> date | None:
+        return add_months(row.base.date(), cycle) if cycle and row.base else None
 
-        current = [row for row in effective.rows if (day := due(row)) is None or day >= as_of]
+    def is_current(row: EvidenceRow) -> bool:
+        day = due(row)
+        return day is None or day >= as_of
+
+    effective = finder.effective(info.code, is_current)
+    if effective.rows:
+        more_zh, more_en = _more(effective)
+        current = [row for row in effective.rows if is_current(row)]
         if current:
 
             def met() -> tuple[str, str]:
@@ -70,7 +83,9 @@ def document_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_
                     en += f", reviewed {reviewed}"
                 return zh + more_zh, en + more_en
 
-            return TypeVerdict("met", current, met)
+            next_due = due(current[0])
+            soon = next_due is not None and (next_due - as_of).days <= REVIEW_DUE_DAYS
+            return TypeVerdict("met", current, met, item_state="due" if soon else "met", due_date=next_due)
 
         def overdue() -> tuple[str, str]:
             row = effective.rows[0]
@@ -81,14 +96,14 @@ def document_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_
                 f"({cycle}-month cycle){more_en}",
             )
 
-        return TypeVerdict("review_overdue", effective.rows, overdue)
-    open_ = buckets.get((info.code, BUCKET_OPEN))
-    if open_ and open_.rows:
+        return TypeVerdict("review_overdue", effective.rows, overdue, due_date=due(effective.rows[0]))
+    open_ = finder.open(info.code, record=False)
+    if open_.rows:
 
         def in_progress() -> tuple[str, str]:
             row = open_.rows[0]
             state_zh, state_en = STATE_LABELS.get(row.revision_state, (row.revision_state, row.revision_state))
-            more_zh, more_en = _more(open_.total)
+            more_zh, more_en = _more(open_)
             return (
                 f"仅有草稿/审批中的版本：{row.control_no} 第{row.number}版（当前{state_zh}）{more_zh}",
                 f"Only draft or in-approval revisions: {row.control_no} revision {row.number} "
@@ -96,11 +111,11 @@ def document_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_
             )
 
         return TypeVerdict("in_progress", open_.rows, in_progress)
-    obsolete = buckets.get((info.code, BUCKET_OBSOLETE))
-    if obsolete and obsolete.rows:
+    obsolete = finder.obsolete(info.code)
+    if obsolete.rows:
 
         def only_obsolete() -> tuple[str, str]:
-            more_zh, more_en = _more(obsolete.total)
+            more_zh, more_en = _more(obsolete)
             return (
                 f"仅有已作废的文件：{obsolete.rows[0].control_no}{more_zh}",
                 f"Only obsolete documents: {obsolete.rows[0].control_no}{more_en}",
@@ -110,19 +125,14 @@ def document_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_
     return TypeVerdict("missing", [], lambda: ("尚无文件", "No document yet"))
 
 
-def _record_end(row: EvidenceRow) -> date | None:
-    return row.period_end or _day(row.base)
+# ---------------------------------------------------------------- records
 
 
-def record_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_of: date) -> TypeVerdict:
-    cycle = info.review_cycle_months
-    filed = buckets.get((info.code, BUCKET_FILED))
-    if not filed or not filed.rows:
-        return TypeVerdict("missing", [], lambda: ("尚无已归档的记录", "No filed record yet"))
-    newest = filed.rows[0]
-    end = _record_end(newest)
-    more_zh, more_en = _more(filed.total)
-    if not cycle:
+def _once_verdict(info: TypeInfo, filed: Bucket, finder: RevisionFinder, covers: str | None) -> TypeVerdict:
+    """A record made once (cycle none): met once filed."""
+    if filed.rows:
+        newest = filed.rows[0]
+        more_zh, more_en = _more(filed)
         return TypeVerdict(
             "met",
             filed.rows,
@@ -131,35 +141,115 @@ def record_verdict(info: TypeInfo, buckets: dict[tuple[str, str], Bucket], as_of
                 f"Filed record: {newest.control_no}, filed {_day(newest.base)}{more_en}",
             ),
         )
-    threshold = add_months(as_of, -cycle)
-    covering = [row for row in filed.rows if (_record_end(row) or date.min) >= threshold]
-    if covering:
+    open_ = finder.open(info.code, record=True, covers=covers)
+    if open_.rows:
         return TypeVerdict(
-            "met",
-            covering,
+            "in_progress",
+            open_.rows,
             lambda: (
-                f"已归档记录覆盖当前周期：{newest.control_no}，期间截至 {end}（周期 {cycle} 个月）{more_zh}",
-                f"A filed record covers the current cycle: {newest.control_no}, period ending {end} "
-                f"({cycle}-month cycle){more_en}",
+                f"记录待确认：{open_.rows[0].control_no}",
+                f"Record awaiting confirmation: {open_.rows[0].control_no}",
             ),
         )
-    return TypeVerdict(
-        "overdue",
-        [newest],
-        lambda: (
-            f"最新归档记录的期间截至 {end}，已超过 {cycle} 个月周期（{newest.control_no}）",
-            f"The newest filed record's period ends {end}, beyond the {cycle}-month cycle ({newest.control_no})",
-        ),
-    )
+    return TypeVerdict("missing", [], lambda: ("尚无已归档的记录", "No filed record yet"))
 
 
-def judge_types(
-    types: dict[str, TypeInfo], codes: Collection[str], buckets: dict[tuple[str, str], Bucket], as_of: date
-) -> dict[str, TypeVerdict]:
-    """The verdict of each type in `codes`: records by the record rules, documents by the document rules."""
-    verdicts: dict[str, TypeVerdict] = {}
-    for code in codes:
-        info = types[code]
-        judge = record_verdict if info.kind == DocKind.record else document_verdict
-        verdicts[code] = judge(info, buckets, as_of)
-    return verdicts
+def record_verdict(
+    info: TypeInfo,
+    rule: cycles.CycleRule | None,
+    finder: RevisionFinder,
+    as_of: date,
+    *,
+    covers: str | None = None,
+    declarations: list[Declaration] | None = None,
+) -> TypeVerdict:
+    """A cycled record type: `met` while the newest period already due (`required`) has its record (or a newer
+    one; event types: or a signed no-occurrence declaration); state `due` while the next ended period awaits its
+    record before its due date; `overdue` once `required`'s due date has passed without one; `missing` when
+    there has never been one."""
+    filed = finder.filed(info.code, covers)
+    if rule is None or not rule.periodic:
+        return _once_verdict(info, filed, finder, covers)
+    cycle = rule.cycle
+    window = cycles.due_window(rule, as_of)
+    declared = declarations or []
+
+    def record_for(period: cycles.Period) -> EvidenceRow | None:
+        return next((row for row in filed.rows if cycles.satisfies(cycle, row.period_end, period)), None)
+
+    def declaration_for(period: cycles.Period) -> Declaration | None:
+        return next((d for d in declared if d.period_end >= period.end), None)
+
+    def label(period: cycles.Period) -> str:
+        return period.label(cycle)
+
+    required, pending = window.required, window.pending
+    due_required = cycles.due_date(rule, required)
+    row, declaration = record_for(required), declaration_for(required)
+    if row is not None or declaration is not None:
+        later = pending if pending is not None and not (record_for(pending) or declaration_for(pending)) else None
+        due_next = cycles.due_date(rule, later or window.current)
+        evidence = [r for r in filed.rows if cycles.satisfies(cycle, r.period_end, required)]
+        more_zh, more_en = _more(filed)
+
+        def met() -> tuple[str, str]:
+            if row is not None:
+                zh = f"已归档记录覆盖 {label(required)}：{row.control_no}，期间截至 {row.period_end}{more_zh}"
+                en = (
+                    f"A filed record covers {label(required)}: {row.control_no}, "
+                    f"period ending {row.period_end}{more_en}"
+                )
+            else:
+                assert declaration is not None
+                zh = f"已签署 {label(required)} 未发生声明（{declaration.signer_name}，{_day(declaration.signed_at)}）"
+                en = (
+                    f"No-occurrence declaration signed for {label(required)} ({declaration.signer_name}, "
+                    f"{_day(declaration.signed_at)})"
+                )
+            if later is not None:
+                zh += f"；{label(later)} 的记录应于 {due_next} 前归档"
+                en += f"; the record for {label(later)} is due by {due_next}"
+            return zh, en
+
+        return TypeVerdict(
+            "met",
+            evidence,
+            met,
+            item_state="due" if later is not None else "met",
+            due_date=due_next,
+            declarations=[d for d in declared if d.period_end >= required.end],
+        )
+    open_ = finder.open(info.code, record=True, covers=covers)
+    waiting = [r for r in open_.rows if cycles.satisfies(cycle, r.period_end, required)]
+    if waiting:
+        return TypeVerdict(
+            "in_progress",
+            waiting,
+            lambda: (
+                f"{label(required)} 的记录待确认：{waiting[0].control_no}（应于 {due_required} 前归档）",
+                f"The record for {label(required)} awaits confirmation: {waiting[0].control_no} "
+                f"(due by {due_required})",
+            ),
+            due_date=due_required,
+        )
+    if not filed.rows and not declared:
+        return TypeVerdict(
+            "missing",
+            [],
+            lambda: (
+                f"尚无已归档的记录：{label(required)} 的记录应于 {due_required} 前归档",
+                f"No filed record yet: the record for {label(required)} was due by {due_required}",
+            ),
+            due_date=due_required,
+        )
+    newest = filed.rows[0] if filed.rows else None
+
+    def overdue() -> tuple[str, str]:
+        zh = f"{label(required)} 的记录应于 {due_required} 前归档，已逾期"
+        en = f"The record for {label(required)} was due by {due_required} and is overdue"
+        if newest is not None:
+            zh += f"；最新归档记录的期间截至 {newest.period_end}（{newest.control_no}）"
+            en += f"; the newest filed record's period ends {newest.period_end} ({newest.control_no})"
+        return zh, en
+
+    return TypeVerdict("overdue", [newest] if newest else [], overdue, due_date=due_required)

@@ -1,31 +1,39 @@
-"""The facts readiness is computed from, read set-based: a fixed number of queries whatever the size of the park.
+"""The facts readiness is computed from, read per document type: the cost grows with the number of types, not
+with the size of the park.
 
-1. the clause map (clauses of the readiness chapters joined with their linked document types) in one query;
+1. the clause map (every clause of the readiness chapters with its links and their basis) in one query;
 2. the park's applicability rows in one query;
-3. the park's counting revisions in one narrow query over Revision JOIN Document, classified in SQL into buckets
-   (effective / in progress / obsolete / filed at the date asked), grouped in Python, the newest EVIDENCE_LIMIT kept
-   per type and bucket;
-4. the details and approvers of the evidence revisions in one query.
+3. per type, a few index lookups on Revision (its `doc_type` copy, see ix_revision_type_*), each LIMITed:
+   documents: the newest effective revisions (by review), else the open ones, else the obsolete ones;
+   records: the newest filed records (by period end), and the open ones only when the filed ones fall short;
+4. the park's no-occurrence declarations in one query; the details of the evidence shown in one query.
 """
 
-import heapq
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, case, literal, or_, select
+from sqlalchemy import DateTime, String, and_, bindparam, case, func, literal_column, or_, select, union_all
 from sqlmodel import Session, col
 
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
 from app.common import as_utc
-from app.documents.access import readable
-from app.documents.models import OPEN_STATES, Document, Revision, RevisionState, Signature, SignatureMeaning
+from app.documents.models import (
+    OPEN_STATES,
+    AccessLevel,
+    Document,
+    Revision,
+    RevisionState,
+    Signature,
+    SignatureMeaning,
+)
+from app.readiness.models import NoOccurrenceDeclaration
 from app.users.models import Role, User
 
-# At most this many evidence documents are listed per item (the newest first); the reason gives the total.
+# At most this many evidence documents are listed per item (the newest first); one more is read to say "more".
 EVIDENCE_LIMIT = 10
 
-# The buckets a counting revision falls into at the date asked (short values: they come back once per row).
 BUCKET_EFFECTIVE, BUCKET_OPEN, BUCKET_OBSOLETE, BUCKET_FILED = "E", "O", "X", "F"
 
 _S = RevisionState
@@ -50,21 +58,23 @@ class TypeInfo:
 class ClauseInfo:
     id: str
     chapter: str
+    parent_id: str | None
     title_zh: str
     title_en: str
     doc_types: list[str] = field(default_factory=list)
+    basis: dict[str, str] = field(default_factory=dict)
 
 
-def load_clause_map(
-    session: Session, chapters: Collection[str], clause_ids: Collection[str] | None = None
-) -> tuple[list[ClauseInfo], dict[str, TypeInfo]]:
+def load_clause_map(session: Session, chapters: Collection[str]) -> tuple[list[ClauseInfo], dict[str, TypeInfo]]:
     """Clauses of `chapters` with at least one linked type, in file order, and those types: one query."""
     query = (
         select(
             col(Clause.id),
             col(Clause.chapter),
+            col(Clause.parent_id),
             col(Clause.title_zh),
             col(Clause.title_en),
+            col(DocTypeClause.basis),
             col(DocType.code),
             col(DocType.title_zh),
             col(DocType.title_en),
@@ -76,15 +86,14 @@ def load_clause_map(
         .where(col(Clause.chapter).in_(chapters))
         .order_by(col(Clause.sort_key), col(Clause.id), col(DocType.sort_key), col(DocType.code))
     )
-    if clause_ids is not None:
-        query = query.where(col(Clause.id).in_(list(clause_ids)))
     clauses: dict[str, ClauseInfo] = {}
     types: dict[str, TypeInfo] = {}
-    for cid, chapter, c_zh, c_en, code, t_zh, t_en, kind, cycle in session.execute(query):
+    for cid, chapter, parent, c_zh, c_en, basis, code, t_zh, t_en, kind, cycle in session.execute(query):
         clause = clauses.get(cid)
         if clause is None:
-            clause = clauses[cid] = ClauseInfo(cid, chapter, c_zh, c_en)
+            clause = clauses[cid] = ClauseInfo(cid, chapter, parent, c_zh, c_en)
         clause.doc_types.append(code)
+        clause.basis[code] = basis
         if code not in types:
             types[code] = TypeInfo(code, t_zh, t_en, str(kind), cycle or None)
     return list(clauses.values()), types
@@ -102,7 +111,7 @@ def load_applicability(
     return {clause_id: (bool(applicable), reason or "") for clause_id, applicable, reason in session.execute(query)}
 
 
-# ---------------------------------------------------------------- the park's revisions
+# ---------------------------------------------------------------- the park's revisions, per type
 
 
 @dataclass
@@ -124,106 +133,223 @@ class EvidenceRow:
 
 @dataclass
 class Bucket:
-    total: int = 0
+    total: int = 0  # rows found, at most EVIDENCE_LIMIT + 1 (more than the limit: "more than ten")
     rows: list[EvidenceRow] = field(default_factory=list)
 
 
-def load_revision_buckets(
-    session: Session,
-    *,
-    park_id: int,
-    doc_types: Collection[str],
-    as_of: date,
-    historical: bool,
-    user: User | None,
-    few_types: bool = False,
-) -> dict[tuple[str, str], Bucket]:
-    """The park's counting revisions, classified in SQL into buckets; the newest EVIDENCE_LIMIT kept per bucket.
+# The per-type statements, built once per shape with bind parameters: building and compiling a SQLAlchemy
+# statement costs more than SQLite takes to answer it, and a cached shape is compiled once per process.
+_STATEMENTS: dict[tuple[str, bool, bool, bool], Any] = {}
 
-    One narrow query over Revision JOIN Document (state, type, id, review base, period end), grouped in Python.
-    """
+
+def _statement(name: str, historical: bool, covered: bool, contributor: bool) -> Any:
+    key = (name, historical, covered, contributor)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = _build(name, historical, covered, contributor)
+    return statement
+
+
+Lookup = tuple[str, str, str | None, str | None]  # (shape, doc type, covered clause, state)
+_UNIONS: dict[tuple, Any] = {}
+
+
+def _union(lookups: tuple[tuple[str, bool], ...], historical: bool, contributor: bool) -> Any:
+    """Many lookups in one statement (one round trip): each LIMITed lookup a subquery, tagged by its position."""
+    key = (lookups, historical, contributor)
+    statement = _UNIONS.get(key)
+    if statement is None:
+        members = []
+        for index, (name, covered) in enumerate(lookups):
+            sub = _build(name, historical, covered, contributor, suffix=f"_{index}").subquery()
+            members.append(select(literal_column(str(index)).label("k"), sub.c.id, sub.c.base, sub.c.period_end))
+        statement = _UNIONS[key] = union_all(*members)
+    return statement
+
+
+def _build(name: str, historical: bool, covered: bool, contributor: bool, suffix: str = "") -> Any:
     R, D = Revision, Document
-    cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)  # the end of the as_of day
+    cutoff = bindparam("p_cutoff", type_=DateTime(timezone=True))
+    not_ended = or_(col(R.ended_at).is_(None), col(R.ended_at) >= cutoff)
+    reviewed = and_(col(R.last_reviewed_at).is_not(None), col(R.last_reviewed_at) > col(R.effective_from))
     if historical:
-        not_ended = or_(col(R.ended_at).is_(None), col(R.ended_at) >= cutoff)
-        reviewed = and_(
-            col(R.last_reviewed_at).is_not(None),
-            col(R.last_reviewed_at) > col(R.effective_from),
-            col(R.last_reviewed_at) < cutoff,
-        )
-        bucket = case(
-            (and_(col(R.state).in_(_RECORD_DONE), col(R.effective_from) < cutoff, not_ended), literal(BUCKET_FILED)),
-            (
-                and_(col(R.state).in_(_ONCE_EFFECTIVE), col(R.effective_from) < cutoff, not_ended),
-                literal(BUCKET_EFFECTIVE),
-            ),
-            (and_(col(R.state) == str(_S.obsolete), col(R.ended_at) < cutoff), literal(BUCKET_OBSOLETE)),
-            (
-                and_(
-                    col(R.state).in_(_OPEN_VALUES + _ONCE_EFFECTIVE),
-                    or_(col(R.effective_from).is_(None), col(R.effective_from) >= cutoff),
-                    not_ended,
-                ),
-                literal(BUCKET_OPEN),
-            ),
-            else_=literal(""),
-        )
-        conditions = [col(R.created_at) < cutoff, or_(not_ended, col(R.state) == str(_S.obsolete))]
-    else:
-        reviewed = and_(col(R.last_reviewed_at).is_not(None), col(R.last_reviewed_at) > col(R.effective_from))
-        bucket = case(
-            (col(R.state) == str(_S.effective), literal(BUCKET_EFFECTIVE)),
-            (col(R.state) == str(_S.filed), literal(BUCKET_FILED)),
-            (col(R.state) == str(_S.obsolete), literal(BUCKET_OBSOLETE)),
-            else_=literal(BUCKET_OPEN),
-        )
-        conditions = [col(R.state).in_((str(_S.effective), str(_S.filed), str(_S.obsolete), *_OPEN_VALUES))]
+        reviewed = and_(reviewed, col(R.last_reviewed_at) < cutoff)
     base = case((reviewed, col(R.last_reviewed_at)), else_=col(R.effective_from))
-    if user is not None and user.role == Role.contributor:
-        conditions.append(readable(user))
-    if few_types:
-        # One clause: from the park's documents of those types to their revisions (by document_id). Without
-        # the revision-side park filter SQLite cannot pick ix_revision_park_state, which would read every
-        # counting revision of the park; the document-side park filter keeps the tenant boundary.
-        conditions.append(col(D.doc_type).in_(sorted(doc_types)))
-    else:
-        # The whole park: one pass over its counting revisions through ix_revision_park_state (park_id, state).
-        conditions.append(col(R.park_id) == park_id)
-    query = (
-        select(bucket, col(D.doc_type), col(R.id), base, col(R.period_end))
-        .join(D, col(D.id) == col(R.document_id))
-        .where(col(D.park_id) == park_id, *conditions)
+    one_state = col(R.state) == bindparam("p_state" + suffix, type_=String)
+    live = [col(R.effective_from) < cutoff, not_ended]
+    shapes: dict[str, tuple[list[Any], Any]] = {
+        # today: by state alone
+        "effective": ([col(R.state) == str(_S.effective)], col(R.last_reviewed_at).desc()),
+        "open_document": ([col(R.state).in_(_OPEN_VALUES)], col(R.created_at).desc()),
+        "open_record": ([col(R.state).in_(_OPEN_VALUES)], col(R.period_end).desc()),
+        "obsolete": ([col(R.state) == str(_S.obsolete)], col(R.ended_at).desc()),
+        "filed": ([col(R.state) == str(_S.filed)], col(R.period_end).desc()),
+        # at the end of a past day
+        "effective_from": ([*live, col(R.state).in_(_ONCE_EFFECTIVE)], col(R.effective_from).desc()),
+        "effective_reviewed": ([*live, one_state, col(R.last_reviewed_at) < cutoff], col(R.last_reviewed_at).desc()),
+        "open_document_then": (_open_then(_ONCE_EFFECTIVE, cutoff, not_ended), col(R.created_at).desc()),
+        "open_record_then": (_open_then(_RECORD_DONE, cutoff, not_ended), col(R.period_end).desc()),
+        "obsolete_then": ([col(R.state) == str(_S.obsolete), col(R.ended_at) < cutoff], col(R.ended_at).desc()),
+        # coalesce(): so the planner walks (park, type, state, period_end, …) newest period first and stops at
+        # the LIMIT, instead of reading every record filed before the date by ix_revision_type_from and sorting.
+        "filed_then": (
+            [func.coalesce(col(R.effective_from), cutoff) < cutoff, not_ended, one_state],
+            col(R.period_end).desc(),
+        ),
+    }
+    conditions, order = shapes[name]
+    query = select(col(R.id).label("id"), base.label("base"), col(R.period_end).label("period_end")).where(
+        col(R.park_id) == bindparam("p_park"), col(R.doc_type) == bindparam("p_code" + suffix), *conditions
     )
-    wanted = set(doc_types)
-    # Streamed in chunks, keeping per type and bucket a count and a bounded heap of the newest rows: memory and
-    # garbage-collector work stay small however large the park.
-    groups: dict[tuple[str, str], list] = {}
-    result = session.connection().execute(query)
-    for chunk in result.partitions(500):
-        for bucket_value, doc_type, revision_id, base_value, period_end in chunk:
-            if not bucket_value or doc_type not in wanted:
-                continue
-            group = groups.get((doc_type, bucket_value))
-            if group is None:
-                group = groups[(doc_type, bucket_value)] = [0, []]
-            group[0] += 1
-            # Newest first: records by the end of their period, documents by their latest publication or review.
-            entry = (period_end is not None, period_end, base_value is not None, base_value, revision_id)
-            heap = group[1]
-            if len(heap) < EVIDENCE_LIMIT:
-                heapq.heappush(heap, entry)
-            elif entry > heap[0]:
-                heapq.heapreplace(heap, entry)
-    buckets = {}
-    for (doc_type, bucket_value), (total, heap) in groups.items():
-        buckets[(doc_type, bucket_value)] = Bucket(
-            total=total,
-            rows=[
-                EvidenceRow(bucket_value, doc_type, revision_id, as_utc(base_value), period_end)
-                for _, period_end, _, base_value, revision_id in sorted(heap, reverse=True)
-            ],
+    if covered:
+        query = query.where(col(R.covers_clause) == bindparam("p_covers" + suffix))
+    if contributor:  # what a contributor may read (app.documents.access.readable, with the user as a parameter)
+        query = query.join(D, col(D.id) == col(R.document_id)).where(
+            or_(col(D.access_level) == AccessLevel.public, col(D.created_by_id) == bindparam("p_uid"))
         )
-    return buckets
+    return query.order_by(order, col(R.id).desc()).limit(EVIDENCE_LIMIT + 1)
+
+
+def _open_then(later: tuple[str, ...], cutoff: Any, not_ended: Any) -> list[Any]:
+    """Open at a past day: created by then, not yet effective or filed then, not ended then."""
+    R = Revision
+    return [
+        col(R.created_at) < cutoff,
+        col(R.state).in_(_OPEN_VALUES + later),
+        or_(col(R.effective_from).is_(None), col(R.effective_from) >= cutoff),
+        not_ended,
+    ]
+
+
+class RevisionFinder:
+    """The per-type lookups, at the end of the `as_of` day (today: by state alone)."""
+
+    def __init__(self, session: Session, *, park_id: int, as_of: date, historical: bool, user: User | None):
+        self.connection = session.connection()
+        self.park_id = park_id
+        self.historical = historical
+        self.cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)  # the end of the as_of day
+        self.contributor_id = user.id if user is not None and user.role == Role.contributor else None
+        self._fetched: dict[Lookup, list[tuple[int, Any, date | None]]] = {}
+
+    def _common(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"p_park": self.park_id}
+        if self.historical:
+            values["p_cutoff"] = self.cutoff
+        if self.contributor_id is not None:
+            values["p_uid"] = self.contributor_id
+        return values
+
+    def first_lookups(self, documents: Collection[str], records: Collection[tuple[str, str | None]]) -> None:
+        """Read the first lookup of every type in one statement: the effective documents, the filed records (per
+        covered clause). The verdicts then find them here; later lookups, rarely needed, go one by one."""
+        wanted: list[Lookup] = []
+        for code in sorted(documents):
+            wanted.append(("effective_from" if self.historical else "effective", code, None, None))
+        for code, covers in sorted(records, key=lambda pair: (pair[0], pair[1] or "")):
+            if self.historical:
+                wanted += [("filed_then", code, covers, state) for state in _RECORD_DONE]
+            else:
+                wanted.append(("filed", code, covers, None))
+        if not wanted:
+            return
+        shapes = tuple((name, covers is not None) for name, _, covers, _ in wanted)
+        statement = _union(shapes, self.historical, self.contributor_id is not None)
+        values = self._common()
+        for index, (_, code, covers, state) in enumerate(wanted):
+            values[f"p_code_{index}"] = code
+            if covers is not None:
+                values[f"p_covers_{index}"] = covers
+            if state is not None:
+                values[f"p_state_{index}"] = state
+        for lookup in wanted:
+            self._fetched[lookup] = []
+        for index, revision_id, base, period_end in self.connection.execute(statement, values):
+            self._fetched[wanted[int(index)]].append((revision_id, base, period_end))
+
+    def _rows(self, bucket: str, name: str, code: str, covers: str | None = None, **params: Any) -> list[EvidenceRow]:
+        fetched = self._fetched.get((name, code, covers, params.get("state")))
+        if fetched is not None:
+            return [EvidenceRow(bucket, code, rid, as_utc(base), end) for rid, base, end in fetched]
+        contributor = self.contributor_id is not None
+        statement = _statement(name, self.historical, covers is not None, contributor)
+        values = self._common() | {"p_code": code, **{f"p_{k}": v for k, v in params.items()}}
+        if covers is not None:
+            values["p_covers"] = covers
+        return [
+            EvidenceRow(bucket, code, revision_id, as_utc(base), period_end)
+            for revision_id, base, period_end in self.connection.execute(statement, values)
+        ]
+
+    @staticmethod
+    def _bucket(rows: list[EvidenceRow], key: Any) -> Bucket:
+        unique = list({row.revision_id: row for row in rows}.values())
+        unique.sort(key=key, reverse=True)
+        return Bucket(total=min(len(unique), EVIDENCE_LIMIT + 1), rows=unique[:EVIDENCE_LIMIT])
+
+    @staticmethod
+    def _by_base(row: EvidenceRow) -> tuple:
+        return (row.base is not None, row.base or datetime.min.replace(tzinfo=UTC), row.revision_id)
+
+    @staticmethod
+    def _by_period(row: EvidenceRow) -> tuple:
+        return (row.period_end is not None, row.period_end or date.min, row.revision_id)
+
+    def effective(self, code: str, current: Any = None) -> Bucket:
+        """The effective revisions, newest review first. `current(row) -> bool`: when the newest by publication
+        holds none that is current, the newest by review are read as well (historical only)."""
+        if not self.historical:
+            return self._bucket(self._rows(BUCKET_EFFECTIVE, "effective", code), self._by_base)
+        rows = self._rows(BUCKET_EFFECTIVE, "effective_from", code)
+        if rows and current is not None and not any(current(row) for row in rows):
+            for state in _ONCE_EFFECTIVE:  # one index range each: (park, type, state, last_reviewed_at)
+                rows += self._rows(BUCKET_EFFECTIVE, "effective_reviewed", code, state=state)
+        return self._bucket(rows, self._by_base)
+
+    def open(self, code: str, *, record: bool, covers: str | None = None) -> Bucket:
+        """Revisions in preparation (draft … approved, or a record awaiting confirmation)."""
+        name = ("open_record" if record else "open_document") + ("_then" if self.historical else "")
+        rows = self._rows(BUCKET_OPEN, name, code, covers)
+        return self._bucket(rows, self._by_period if record else lambda row: row.revision_id)
+
+    def obsolete(self, code: str) -> Bucket:
+        name = "obsolete_then" if self.historical else "obsolete"
+        return self._bucket(self._rows(BUCKET_OBSOLETE, name, code), self._by_base)
+
+    def filed(self, code: str, covers: str | None = None) -> Bucket:
+        """Filed records, newest period first (at a past date: filed by then, not yet void)."""
+        if not self.historical:
+            return self._bucket(self._rows(BUCKET_FILED, "filed", code, covers), self._by_period)
+        rows: list[EvidenceRow] = []
+        for state in _RECORD_DONE:  # one index range each: (park, type, state, period_end)
+            rows += self._rows(BUCKET_FILED, "filed_then", code, covers, state=state)
+        return self._bucket(rows, self._by_period)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    doc_type: str
+    period_start: date
+    period_end: date
+    signer_name: str
+    signed_at: datetime
+
+
+def load_declarations(session: Session, park_id: int, codes: Collection[str], as_of: date) -> dict[str, list]:
+    """doc type -> the no-occurrence declarations signed by the end of `as_of`, newest period first."""
+    if not codes:
+        return {}
+    cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
+    N = NoOccurrenceDeclaration
+    query = (
+        select(col(N.doc_type), col(N.period_start), col(N.period_end), col(N.signer_name), col(N.signed_at))
+        .where(col(N.park_id) == park_id, col(N.doc_type).in_(sorted(codes)), col(N.signed_at) < cutoff)
+        .order_by(col(N.period_end).desc())
+    )
+    out: dict[str, list[Declaration]] = {}
+    for code, start, end, signer, signed in session.execute(query):
+        out.setdefault(code, []).append(Declaration(code, start, end, signer, as_utc(signed) or signed))
+    return out
 
 
 def fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:

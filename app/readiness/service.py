@@ -1,9 +1,9 @@
 """Readiness (就绪度): per clause, chapter and park, how much of the required documented information is in place.
 
-Set-based, whatever the size of the park: `queries` reads the clause map, the park's applicability, its counting
-revisions (bucketed in SQL) and the details of the evidence shown, in four queries; `items` decides each required
-type's status; `rollup` adds the items up per clause, chapter and overall. Everything after the queries is arithmetic
-in Python.
+Per document type, whatever the size of the park: `queries` reads the clause map and the park's applicability
+(one query each), then per required type a few LIMITed index lookups, asked lazily by `items`, which decides each
+item's status, state and due date (records by the cycle rules of `app.clauses.cycles`); `rollup` adds the items
+up per clause, chapter and overall (see there what counts once).
 
 This module is the domain's public face: the labels, the computation, clause applicability and the terminal table.
 """
@@ -16,15 +16,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.clauses.models import Clause, ClauseApplicability
+from app.clauses import cycles
+from app.clauses.models import Clause, ClauseApplicability, DocKind
 from app.common import utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
 from app.labels import LABELS
-from app.readiness.items import judge_types
+from app.readiness.items import TypeVerdict, document_verdict, record_verdict
 from app.readiness.nonconformities import cap_by_nonconformities
-from app.readiness.queries import fill_evidence, load_applicability, load_clause_map, load_revision_buckets
+from app.readiness.queries import (
+    RevisionFinder,
+    fill_evidence,
+    load_applicability,
+    load_clause_map,
+    load_declarations,
+)
 from app.readiness.rollup import ITEM_STATUSES, roll_up, summary
 from app.users.models import Role, User
 
@@ -57,32 +64,52 @@ def _compute(
     today = utcnow().date()
     historical = as_of is not None and as_of < today
     as_of = as_of or today
-    clauses, types = load_clause_map(session, READINESS_CHAPTERS, clause_ids)
+    all_clauses, types = load_clause_map(session, READINESS_CHAPTERS)
+    clauses = all_clauses if clause_ids is None else [c for c in all_clauses if c.id in set(clause_ids)]
+    # Every applicability row (a handful): where a shared type counts depends on the clauses above.
     excluded = {
         cid: reason
-        for cid, (applicable, reason) in load_applicability(session, park_id, clause_ids).items()
+        for cid, (applicable, reason) in load_applicability(session, park_id, None).items()
         if not applicable
     }
-
-    # Only the types of applicable clauses need the park's revisions.
     needed = {code for clause in clauses if clause.id not in excluded for code in clause.doc_types}
-    buckets = (
-        load_revision_buckets(
-            session,
-            park_id=park_id,
-            doc_types=needed,
-            as_of=as_of,
-            historical=historical,
-            user=user,
-            few_types=clause_ids is not None,
-        )
-        if needed
-        else {}
+    rules = cycles.load_rules(session, park_id, sorted(code for code in needed if types[code].kind == "record"))
+
+    def key_of(clause_id: str, code: str) -> tuple[str, str]:
+        rule = rules.get(code)
+        return (code, clause_id) if rule is not None and clause_id in rule.covers else (code, "")
+
+    keys = {key_of(clause.id, code) for clause in clauses if clause.id not in excluded for code in clause.doc_types}
+    finder = RevisionFinder(session, park_id=park_id, as_of=as_of, historical=historical, user=user)
+    declarations = load_declarations(
+        session, park_id, [code for code, rule in rules.items() if rule.cycle == "event"], as_of
     )
-    verdicts = judge_types(types, needed, buckets, as_of)
+    finder.first_lookups(
+        [code for code, _ in keys if types[code].kind != DocKind.record],
+        [(code, group or None) for code, group in keys if types[code].kind == DocKind.record],
+    )
+    verdicts: dict[tuple[str, str], TypeVerdict] = {}
+    for code, group in sorted(keys):
+        info = types[code]
+        if info.kind == DocKind.record:
+            verdicts[(code, group)] = record_verdict(
+                info,
+                rules.get(code),
+                finder,
+                as_of,
+                covers=group or None,
+                declarations=declarations.get(code, []),
+            )
+        else:
+            verdicts[(code, group)] = document_verdict(info, finder, as_of)
     fill_evidence(session, [row for verdict in verdicts.values() for row in verdict.evidence])
-    reasons = {code: verdict.reason() for code, verdict in verdicts.items()}
-    rollup = roll_up(clauses, types, excluded, verdicts, reasons, READINESS_CHAPTERS)
+    reasons = {key: verdict.reason() for key, verdict in verdicts.items()}
+    rollup = roll_up(clauses, all_clauses, types, excluded, verdicts, reasons, READINESS_CHAPTERS, key_of)
+
+    for clause in rollup.clauses:  # the record cycle as the park applies it (None for documents)
+        for item in clause["items"]:
+            rule = rules.get(item["doc_type"])
+            item["cycle"] = rule.cycle if rule is not None else None
 
     # An open major nonconformity caps its clause at `partial`, with the reason.
     cap_by_nonconformities(session, park_id=park_id, as_of=as_of, clauses=rollup.clauses)

@@ -444,4 +444,5 @@ def register_report(session: Session, *, actor: User, year: int) -> tuple[Docume
         staged=staged,
         title=f"{year} 年度碳排放管理体系评审报告",
         submit=False,
+        check_period=False,  # the year of the review report asked for, not a period a user typed
     )

@@ -2,7 +2,7 @@
 
 - revisions waiting on the user (review, approve, publish) and drafts returned to their preparer;
 - documents whose periodic review is due within REVIEW_DUE_DAYS days or overdue (coordinators);
-- the annual records of 7.3.2–7.3.5 missing or overdue (coordinators);
+- the records readiness finds missing, overdue or due soon (coordinators);
 - audits to start or finish (the audit team);
 - actions due (their owner);
 - nonconformities waiting on someone (coordinators, verifiers);
@@ -22,20 +22,17 @@ from sqlmodel import Session, col
 from app.audits.common import loads, stored_id
 from app.audits.lifecycle import team_ids
 from app.audits.models import Audit, AuditState
-from app.clauses.models import ClauseApplicability, DocKind, DocType, DocTypeClause
+from app.clauses.models import DocKind
 from app.common import utcnow
-from app.documents.models import Document, Revision, RevisionState
 from app.documents.queries import REVIEW_DUE_DAYS, revision_tasks
 from app.nonconformities import lifecycle
 from app.nonconformities.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from app.nonconformities.queries import action_facts, nc_code
 from app.nonconformities.service import action_link
-from app.readiness.items import add_months
+from app.readiness import service as readiness
 from app.registers.queries import due_items
 from app.reviews.models import ManagementReview, ReviewState
 from app.users.models import Role, User
-
-ANNUAL_RECORD_CLAUSES = ("7.3.2", "7.3.3", "7.3.4", "7.3.5")
 
 _REVISION_KINDS = {
     "review": ("审核", "Review"),
@@ -111,77 +108,36 @@ def _revision_part(session: Session, user: User, today: date) -> list[Task]:
     return tasks
 
 
-def _annual_records(session: Session, park_id: int, today: date) -> list[Task]:
-    """7.3.2–7.3.5: each linked record type needs a filed record covering the current cycle."""
-    excluded = set(
-        session.execute(
-            select(col(ClauseApplicability.clause_id)).where(
-                col(ClauseApplicability.park_id) == park_id, col(ClauseApplicability.applicable).is_(False)
-            )
-        ).scalars()
-    )
-    types = session.execute(
-        select(
-            col(DocTypeClause.clause_id),
-            col(DocType.code),
-            col(DocType.title_zh),
-            col(DocType.title_en),
-            col(DocType.review_cycle_months),
-        )
-        .join(DocType, col(DocType.code) == col(DocTypeClause.doc_type))
-        .where(col(DocTypeClause.clause_id).in_(ANNUAL_RECORD_CLAUSES), col(DocType.kind) == DocKind.record)
-        .order_by(col(DocTypeClause.clause_id), col(DocType.code))
-    ).all()
-    tasks = []
+def _record_tasks(session: Session, park_id: int, today: date) -> list[Task]:
+    """The records readiness finds owed: overdue, never filed, or due within REVIEW_DUE_DAYS (the one due-date rule,
+    `app.clauses.cycles`, as readiness applies it: what /tasks says is overdue the dashboard counts as overdue)."""
+    result = readiness.compute_readiness(session, park_id=park_id, as_of=today)
     horizon = today + timedelta(days=REVIEW_DUE_DAYS)
-    for clause_id, code, title_zh, title_en, cycle in types:
-        if clause_id in excluded:
-            continue
-        cycle = cycle or 12
-        rows = session.execute(
-            select(col(Revision.period_end), col(Revision.effective_from), col(Document.id))
-            .join(Document, col(Document.id) == col(Revision.document_id))
-            .where(
-                col(Document.park_id) == park_id,
-                col(Document.doc_type) == code,
-                col(Revision.state) == RevisionState.filed,
-            )
-        ).all()
-        link = f"/clauses/{clause_id}"
-        ids = {"clause_id": clause_id, "doc_type": code}
-        if not rows:
-            tasks.append(
-                Task(
-                    "record_missing",
-                    f"缺少年度记录：{title_zh}（{clause_id}）",
-                    f"Annual record missing: {title_en} ({clause_id})",
-                    None,
-                    True,
-                    link,
-                    "doc_type",
-                    code,
-                    ids,
-                )
-            )
-            continue
-        end, _, document_id = max(rows, key=lambda row: row[0] or (row[1].date() if row[1] else date.min))
-        end = end or date.min
-        due = add_months(end, cycle)
-        if due <= horizon:
-            overdue = due < today
-            tasks.append(
-                Task(
+    tasks = []
+    for clause in result["clauses"]:
+        for item in clause["items"]:
+            # Once per counted item: a type shared with sub-clauses is listed where it counts (10.3, not 10.3.1).
+            if item["kind"] != DocKind.record or item["counted_in"] != clause["id"] or not item["due_date"]:
+                continue
+            state, due = item["state"], date.fromisoformat(item["due_date"])
+            clause_id, code = clause["id"], item["doc_type"]
+            title_zh, title_en = f"{item['title_zh']}（{clause_id}）", f"{item['title_en']} ({clause_id})"
+            ids = {"clause_id": clause_id, "doc_type": code}
+            if state == "missing":
+                kind, zh, en = "record_missing", f"缺少记录：{title_zh}", f"Record missing: {title_en}"
+            elif state == "overdue":
+                kind, zh, en = (
                     "record_due",
-                    f"年度记录{'已逾期' if overdue else '即将到期'}：{title_zh}（{clause_id}，{due} 前）",
-                    f"Annual record {'overdue' if overdue else 'due'}: {title_en} ({clause_id}, by {due})",
-                    due,
-                    overdue,
-                    link,
-                    "doc_type",
-                    code,
-                    ids | {"document_id": document_id},
+                    f"记录已逾期：{title_zh}，{due} 前",
+                    f"Record overdue: {title_en}, by {due}",
                 )
-            )
+            elif state == "due" and due <= horizon:
+                kind, zh, en = "record_due", f"记录即将到期：{title_zh}，{due} 前", f"Record due: {title_en}, by {due}"
+            else:
+                continue
+            if item["evidence"]:
+                ids["document_id"] = item["evidence"][0]
+            tasks.append(Task(kind, zh, en, due, state == "overdue", f"/clauses/{clause_id}", "doc_type", code, ids))
     return tasks
 
 
@@ -209,7 +165,7 @@ def park_tasks(
     for user in users:
         if user.id in out:
             out[user.id].extend(_revision_part(session, user, today))
-    for task in _annual_records(session, park_id, today):
+    for task in _record_tasks(session, park_id, today):
         give(coordinators, task)
     for item in due_items(session, park_id, today):  # the registers: evaluations, risk reviews, calibrations
         give(

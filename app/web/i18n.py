@@ -85,6 +85,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "flash.void": ("记录已作废。", "Record voided."),
     "flash.obsolete": ("文件已作废。", "Document made obsolete."),
     "flash.applicability": ("条款适用性已保存。", "Applicability saved."),
+    "flash.declared": ("未发生声明已签署。", "No-occurrence declaration signed."),
     "flash.user_created": ("用户已创建。", "User created."),
     "flash.user_updated": ("用户已更新。", "User updated."),
     # common columns
@@ -163,6 +164,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "dash.supported_by": ("落实条款", "Carried out by"),
     "clause.approver": ("批准", "approved by"),
     "clause.cycle": ("复审周期 %s 个月", "review every %s months"),
+    "clause.due_by": ("应于 %s 前", "due by %s"),
+    "clause.was_due": ("应于 %s 前（已逾期）", "was due by %s (overdue)"),
+    "clause.next_due": ("下次到期 %s", "next due %s"),
+    "clause.not_counted": ("建议性，不计入覆盖率", "recommended: not counted"),
+    "clause.counted_in": ("在 %s 计入总数", "counted in the totals at %s"),
+    "clause.declare": ("签署未发生声明", "Sign a no-occurrence declaration"),
+    "clause.declare_hint": (
+        "本期间内未发生需记录的事件时，由体系管理员签署声明（须再次输入密码），代替该期间的记录。",
+        "When nothing to record occurred in the year, the coordinator signs a declaration (password again) that "
+        "stands for the year's record.",
+    ),
+    "clause.declare_year": ("年度", "Year"),
+    "clause.declare_statement": ("声明内容", "Statement"),
+    "clause.declare_password": ("密码（电子签名）", "Password (electronic signature)"),
+    "clause.declare_submit": ("签署声明", "Sign the declaration"),
+    "clause.declared": ("已声明未发生", "declared no occurrence"),
     # register
     "documents.title": ("文件清单", "Document register"),
     "documents.export": ("导出 .xlsx", "Export .xlsx"),
@@ -225,6 +242,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "new.control_no": ("受控编号（选填）", "Control number (optional)"),
     "new.control_no_hint": ("留空则自动编号。", "Leave empty to number it automatically."),
     "new.period": ("期间", "Period"),
+    "new.covers_clause": ("所覆盖的过程条款", "Process clause covered"),
+    "new.covers_hint": ("仅过程管理记录（9.2.2–9.2.5）填写", "process management records (9.2.2–9.2.5) only"),
     "new.period_hint": (
         "例如 2025、2025-06、2025-Q2 或 2025-01-01/2025-06-30",
         "e.g. 2025, 2025-06, 2025-Q2 or 2025-01-01/2025-06-30",

@@ -195,6 +195,7 @@ async def register_record(
     owner_unit: Annotated[str, Form(max_length=200)] = "",
     access_level: Annotated[AccessLevel, Form()] = AccessLevel.internal,
     submit: Annotated[str, Form(max_length=8)] = "",
+    covers_clause: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     service.parse_period(period)  # refuse a bad period before storing anything
     staged = await _stage(file)
@@ -209,6 +210,7 @@ async def register_record(
         owner_unit=owner_unit,
         access_level=access_level,
         submit=bool(submit),
+        covers_clause=covers_clause,
     )
     return see_other(f"/documents/{document.id}?done=record_registered")
 

@@ -9,9 +9,11 @@ from fastapi.responses import Response
 from app.clauses import queries as clauses
 from app.common import utcnow
 from app.db import SessionDep
+from app.deps import ClientAddress
 from app.documents import queries as document_queries
 from app.documents import service as documents
 from app.readiness import service as readiness
+from app.readiness import settings
 from app.tasks import service as tasks
 from app.users.models import Role
 from app.web import readiness_view as view
@@ -118,7 +120,31 @@ def clause_page(
         rd=detail.readiness,
         may_set=user.role == Role.coordinator,
         as_of=as_of.isoformat() if as_of else "",
+        declare_year=(as_of or utcnow().date()).year - 1,
     )
+
+
+@router.post("/clauses/{clause_id}/declarations")
+def declare_no_occurrence(
+    clause_id: Annotated[str, Path(max_length=16)],
+    session: SessionDep,
+    user: WebUser,
+    address: ClientAddress,
+    doc_type: Annotated[str, Form(max_length=48)],
+    year: Annotated[int, Form()],
+    statement: Annotated[str, Form(max_length=2000)],
+    password: Annotated[str, Form(max_length=256)],
+) -> Response:
+    settings.declare_no_occurrence(
+        session,
+        actor=user,
+        code=doc_type,
+        year=year,
+        statement=statement,
+        password=password,
+        client_address=address,
+    )
+    return see_other(f"/clauses/{clause_id}?done=declared")
 
 
 @router.post("/clauses/{clause_id}/applicability")

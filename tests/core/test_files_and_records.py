@@ -137,7 +137,7 @@ def test_record_lifecycle(park):
 def test_record_periods_and_types_are_checked(park):
     assert record_upload(park, period="2025-13").status_code == 422
     assert record_upload(park, period="去年").status_code == 422
-    assert record_upload(park, period="2025-Q2").json()["period_end"] == "2025-06-30"
+    assert record_upload(park, "COMMUNICATION_RECORD", period="2025-Q2").json()["period_end"] == "2025-06-30"
     assert record_upload(park, period="2025-03-01/2025-02-01").status_code == 422
     assert record_upload(park, "CARBON_POLICY").status_code == 422  # a document type, not a record
 

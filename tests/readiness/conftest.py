@@ -24,6 +24,7 @@ def rev(
     created_at: datetime | None = None,
     period: tuple[date, date] | None = None,
     approver: str | None = None,
+    covers: str | None = None,
 ) -> dict[str, Any]:
     """One revision: its state and times; `approver` adds an approve (or confirm) signature by that name."""
     return {
@@ -34,6 +35,7 @@ def rev(
         "created_at": created_at,
         "period": period,
         "approver": approver,
+        "covers": covers,
     }
 
 
@@ -93,6 +95,8 @@ def seed_document(
                 approved_at=effective_from,
                 period_start=period[0] if period else None,
                 period_end=period[1] if period else None,
+                doc_type=doc_type,
+                covers_clause=spec["covers"],
                 cycle=1,
             )
             session.add(revision)
@@ -128,3 +132,12 @@ def clause_of(result: dict, clause_id: str) -> dict:
 
 def item_of(result: dict, clause_id: str, doc_type: str) -> dict:
     return next(item for item in clause_of(result, clause_id)["items"] if item["doc_type"] == doc_type)
+
+
+def load_rule(code: str, park_id: int = 0) -> Any:
+    """The clause map's cycle rule of a record type (park 0: no park settings)."""
+    from app.clauses.cycles import load_rules
+    from app.db import session_scope
+
+    with session_scope() as session:
+        return load_rules(session, park_id, [code])[code]

@@ -1,10 +1,11 @@
 """Item statuses, clause statuses and the coverage/progress arithmetic, through GET /api/readiness."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from app.clauses.cycles import due_window
 from app.common import utcnow
 from app.readiness.items import add_months
-from tests.readiness.conftest import clause_of, item_of, readiness, rev, seed_document
+from tests.readiness.conftest import clause_of, item_of, load_rule, readiness, rev, seed_document
 
 DAY = timedelta(days=1)
 
@@ -148,60 +149,81 @@ def test_met_wins_over_other_documents_of_the_same_type(park) -> None:
 # ---------------------------------------------------------------- records
 
 
-def test_record_with_cycle_met_overdue_missing(park, other_park, park_factory) -> None:
-    today = _today()
-    now = utcnow()
-    recent_end = today - timedelta(days=60)
+def test_annual_record_met_due_overdue_missing_on_fixed_dates(park, other_park, park_factory) -> None:
+    """7.3.2 以年度为周期, due 03-31 of the next year: the 2024 record is met through 2025 and, on 15 January
+    2026, still met with 2025 "due by 2026-03-31"; from 1 April 2026 without a 2025 record it is overdue."""
     seeded = seed_document(
         park,
         "EMISSION_REVIEW_RECORD",
         rev(
             "filed",
-            effective_from=now - 30 * DAY,
-            period=(recent_end - timedelta(days=364), recent_end),
+            effective_from=datetime(2025, 2, 10, tzinfo=UTC),
+            period=(date(2024, 1, 1), date(2024, 12, 31)),
             approver="李审核",
         ),
     )
-    item = item_of(readiness(park), "7.3.2", "EMISSION_REVIEW_RECORD")
-    assert item["kind"] == "record" and item["status"] == "met"
-    assert str(recent_end) in item["reason_zh"]
+    item = item_of(readiness(park, as_of=date(2025, 6, 1)), "7.3.2", "EMISSION_REVIEW_RECORD")
+    assert (item["kind"], item["status"], item["state"], item["due_date"]) == ("record", "met", "met", "2026-03-31")
     assert item["evidence"] == [seeded.document_id]
     assert item["evidence_detail"][0]["approvers"] == ["李审核"]
-    assert item["evidence_detail"][0]["period_end"] == recent_end.isoformat()
+    assert item["evidence_detail"][0]["period_end"] == "2024-12-31"
+    assert item["reason_zh"].startswith("已归档记录覆盖 2024")
 
-    old_end = add_months(today, -14)
-    seed_document(
-        other_park,
-        "EMISSION_REVIEW_RECORD",
-        rev("filed", effective_from=now - 200 * DAY, period=(old_end - timedelta(days=364), old_end)),
-    )
-    result = readiness(other_park)
+    for day in (date(2026, 1, 15), date(2026, 3, 31)):
+        item = item_of(readiness(park, as_of=day), "7.3.2", "EMISSION_REVIEW_RECORD")
+        assert (item["status"], item["state"], item["due_date"]) == ("met", "due", "2026-03-31"), day
+        assert "2025 的记录应于 2026-03-31 前归档" in item["reason_zh"]
+        assert "the record for 2025 is due by 2026-03-31" in item["reason_en"]
+    result = readiness(park, as_of=date(2026, 4, 1))
     item = item_of(result, "7.3.2", "EMISSION_REVIEW_RECORD")
-    assert item["status"] == "overdue"
-    assert item["reason_zh"].startswith(f"最新归档记录的期间截至 {old_end}，已超过 12 个月周期")
-    assert "12-month" in item["reason_en"]
-    assert clause_of(result, "7.3.2")["status"] == "gap"
+    assert (item["status"], item["state"], item["due_date"]) == ("overdue", "overdue", "2026-03-31")
+    assert item["reason_zh"].startswith("2025 的记录应于 2026-03-31 前归档，已逾期")
     assert result["overall"]["counts"]["overdue"] == 1
+    assert clause_of(result, "7.3.2")["status"] == "gap"
 
+    # Before it was filed (10 February 2025) the park had never filed one: missing, owed for 2023.
+    item = item_of(readiness(park, as_of=date(2025, 2, 1)), "7.3.2", "EMISSION_REVIEW_RECORD")
+    assert (item["status"], item["state"], item["due_date"]) == ("missing", "missing", "2024-03-31")
+
+    # A void record and one awaiting confirmation never make it met.
     third = park_factory()
+    end = date(2025, 12, 31)
     seed_document(
         third,
         "EMISSION_REVIEW_RECORD",
-        rev("void", effective_from=now - 30 * DAY, ended_at=now - 10 * DAY, period=(recent_end, recent_end)),
+        rev("void", effective_from=utcnow() - 30 * DAY, ended_at=utcnow() - 10 * DAY, period=(date(2025, 1, 1), end)),
     )
-    seed_document(third, "EMISSION_REVIEW_RECORD", rev("in_approval", period=(recent_end, recent_end)))
+    seed_document(third, "EMISSION_REVIEW_RECORD", rev("in_approval", period=(date(2025, 1, 1), end)))
     item = item_of(readiness(third), "7.3.2", "EMISSION_REVIEW_RECORD")
-    assert item["status"] == "missing" and item["evidence"] == []
+    assert item["status"] == "in_progress" and item["state"] == "in_progress"
+    assert item_of(readiness(other_park), "7.3.2", "EMISSION_REVIEW_RECORD")["state"] == "missing"
 
 
-def test_record_without_cycle_met_once_filed(park) -> None:
-    old = date(2019, 3, 31)
+def test_record_made_once_is_met_once_filed(park) -> None:
     seed_document(
-        park, "TRAINING_RECORD", rev("filed", effective_from=utcnow() - 2000 * DAY, period=(date(2019, 1, 1), old))
+        park,
+        "INITIAL_REVIEW",
+        rev("filed", effective_from=utcnow() - 2000 * DAY, period=(date(2019, 1, 1), date(2019, 3, 31))),
     )
-    item = item_of(readiness(park), "8.2", "TRAINING_RECORD")
-    assert item["status"] == "met"
+    item = item_of(readiness(park), "6.4", "INITIAL_REVIEW")
+    assert item["status"] == "met" and item["due_date"] is None
     assert item["reason_zh"].startswith("已归档记录")
+
+
+def test_ongoing_records_no_longer_stay_met_forever(park) -> None:
+    """Training, communication, monitoring and process records have a quarterly or monthly cycle."""
+    seed_document(
+        park,
+        "COMMUNICATION_RECORD",
+        rev("filed", effective_from=datetime(2025, 4, 5, tzinfo=UTC), period=(date(2025, 1, 1), date(2025, 3, 31))),
+    )
+    # Q1 2025 is due 30 days after it ends; on 2025-05-15 it is met and Q2's record is not due yet.
+    item = item_of(readiness(park, as_of=date(2025, 5, 15)), "8.3", "COMMUNICATION_RECORD")
+    assert (item["status"], item["state"], item["due_date"]) == ("met", "met", "2025-07-30")
+    item = item_of(readiness(park, as_of=date(2025, 7, 10)), "8.3", "COMMUNICATION_RECORD")
+    assert (item["status"], item["state"], item["due_date"]) == ("met", "due", "2025-07-30")
+    item = item_of(readiness(park, as_of=date(2025, 7, 31)), "8.3", "COMMUNICATION_RECORD")
+    assert (item["status"], item["due_date"]) == ("overdue", "2025-07-30")
 
 
 # ---------------------------------------------------------------- clause, chapter, overall arithmetic
@@ -237,7 +259,17 @@ def test_partial_clause_and_exact_coverage_progress(park) -> None:
     assert chapter["counts"]["met"] == 1 and chapter["counts"]["in_progress"] == 1
 
 
-def _expected(items: list[dict]) -> dict:
+def _expected(items: list[dict], totals: bool = False) -> dict:
+    """Clause figures count every counted item; chapter and park totals each counted item once (`counted_in`)."""
+
+    def counts(item: dict) -> bool:
+        if not item["counted"]:
+            return False
+        if not totals or item["status"] == "not_applicable":
+            return True
+        return item["counted_in"] == item["_clause"]
+
+    items = [item for item in items if counts(item)]
     applicable = [item for item in items if item["status"] != "not_applicable"]
     met = sum(item["status"] == "met" for item in applicable)
     progressing = sum(item["status"] in ("met", "in_progress") for item in applicable)
@@ -257,10 +289,9 @@ def test_rollups_follow_the_items(park) -> None:
     seed_document(park, "ENVIRONMENT_OVERVIEW", rev("effective", effective_from=now - 10 * DAY))
     seed_document(park, "INFORMATION_CHANNEL_LIST", rev("in_review"))
     seed_document(park, "CMS_SCOPE_BOUNDARY", rev("effective", effective_from=now - 900 * DAY))
+    quarter = due_window(load_rule("COMMUNICATION_RECORD"), _today()).required
     seed_document(
-        park,
-        "TRAINING_RECORD",
-        rev("filed", effective_from=now - 9 * DAY, period=(date(2025, 1, 1), date(2025, 1, 31))),
+        park, "COMMUNICATION_RECORD", rev("filed", effective_from=now - 9 * DAY, period=(quarter.start, quarter.end))
     )
     assert (
         park.client.post(
@@ -273,17 +304,19 @@ def test_rollups_follow_the_items(park) -> None:
     result = readiness(park)
     everything = []
     for clause in result["clauses"]:
+        for item in clause["items"]:
+            item["_clause"] = clause["id"]
         expected = _expected(clause["items"])
         if clause["applicable"]:
             assert (clause["coverage"], clause["progress"]) == (expected["coverage"], expected["progress"])
         everything += clause["items"]
     for chapter in result["chapters"]:
         items = [item for clause in result["clauses"] if clause["chapter"] == chapter["id"] for item in clause["items"]]
-        expected = _expected(items)
+        expected = _expected(items, totals=True)
         assert (chapter["coverage"], chapter["progress"]) == (expected["coverage"], expected["progress"])
         assert chapter["counts"]["applicable_items"] == expected["applicable_items"]
         assert chapter["counts"]["not_applicable_items"] == expected["not_applicable_items"]
-    expected = _expected(everything)
+    expected = _expected(everything, totals=True)
     overall = result["overall"]
     assert (overall["coverage"], overall["progress"]) == (expected["coverage"], expected["progress"])
     counts = overall["counts"]
@@ -292,7 +325,8 @@ def test_rollups_follow_the_items(park) -> None:
         sum(counts[key] for key in ("met", "in_progress", "review_overdue", "overdue", "missing"))
         == counts["applicable_items"]
     )
-    # CARBON_POLICY (6.2), ENVIRONMENT_OVERVIEW (5.1), INFORMATION_CHANNEL_LIST (5.1, 5.2, 8.3), TRAINING_RECORD (8.2)
+    # CARBON_POLICY (6.2), ENVIRONMENT_OVERVIEW (5.1), INFORMATION_CHANNEL_LIST (5.1, 5.2, 8.3), COMMUNICATION_RECORD
+    # (8.3)
     assert counts["met"] == 3 and counts["in_progress"] == 3 and counts["review_overdue"] == 1
     assert overall["status"] == "partial"
     chapter5 = result["chapters"][0]
@@ -360,15 +394,17 @@ def test_as_of_obsolete_and_records(park) -> None:
     end = today - timedelta(days=70)
     seed_document(park, "MANAGEMENT_REVIEW", rev("filed", effective_from=now - 50 * DAY, period=(end, end)))
     seed_document(
-        park, "TRAINING_RECORD", rev("void", effective_from=now - 50 * DAY, ended_at=now - 20 * DAY, period=(end, end))
+        park,
+        "NONCONFORMITY_IMPROVEMENT_GUIDE",
+        rev("void", effective_from=now - 50 * DAY, ended_at=now - 20 * DAY, period=(end, end)),
     )
     past = readiness(park, as_of=today - timedelta(days=60))
     assert item_of(past, "10.3", "MANAGEMENT_REVIEW")["status"] == "missing"  # not filed yet then
-    assert item_of(past, "8.2", "TRAINING_RECORD")["status"] == "missing"
+    assert item_of(past, "11.1", "NONCONFORMITY_IMPROVEMENT_GUIDE")["status"] == "missing"
     past = readiness(park, as_of=today - timedelta(days=30))
     assert item_of(past, "10.3", "MANAGEMENT_REVIEW")["status"] == "met"
-    assert item_of(past, "8.2", "TRAINING_RECORD")["status"] == "met"  # filed then, voided later
-    assert item_of(readiness(park), "8.2", "TRAINING_RECORD")["status"] == "missing"
+    assert item_of(past, "11.1", "NONCONFORMITY_IMPROVEMENT_GUIDE")["status"] == "met"  # filed then, voided later
+    assert item_of(readiness(park), "11.1", "NONCONFORMITY_IMPROVEMENT_GUIDE")["status"] == "missing"
 
 
 def test_bad_as_of_is_422(park) -> None:
@@ -405,10 +441,12 @@ def test_contributor_counts_only_what_they_may_read(park, other_park) -> None:
     item = item_of(readiness(park, "contributor"), "6.2", "CARBON_POLICY")
     assert item["status"] == "met" and item["evidence"] == [public.document_id]
     # What the contributor registered themselves they may read, hence it counts for them.
-    seed_document(
+    own = seed_document(
         other_park,
         "MONITORING_MEASUREMENT_RECORDS",
         rev("filed", effective_from=now - 3 * DAY, period=(date(2025, 1, 1), date(2025, 1, 31))),
         created_by="contributor",
+        access_level="restricted",
     )
-    assert item_of(readiness(other_park, "contributor"), "9.1", "MONITORING_MEASUREMENT_RECORDS")["status"] == "met"
+    item = item_of(readiness(other_park, "contributor"), "9.1", "MONITORING_MEASUREMENT_RECORDS")
+    assert item["status"] == "overdue" and item["evidence"] == [own.document_id]  # January 2025: long overdue

@@ -7,7 +7,7 @@ from tests.audits.helpers import docx_text, events_for, post, raise_nc, started_
 from tests.factories import PASSWORD, publish_new_document, record_upload
 
 
-def _file_record(park, doc_type: str, period: str = "2029") -> dict:
+def _file_record(park, doc_type: str, period: str = "2025") -> dict:  # a past year: no period in the future
     created = record_upload(park, doc_type, period)
     assert created.status_code == 201, created.text
     role = "top_management" if doc_type == "MANAGEMENT_REVIEW" else "approver"

@@ -225,6 +225,37 @@ def test_document_lifecycle_in_the_browser(live_server, chromium, park, app_env)
     coordinator.context.close()
 
 
+def test_no_occurrence_declaration_in_the_browser(live_server, chromium, park):
+    """10.1.1: the coordinator signs on the clause page that no serious deviation occurred in the owed year."""
+    from app.clauses.cycles import due_window
+    from app.common import utcnow
+    from tests.readiness.conftest import load_rule
+
+    year = due_window(load_rule("DEVIATION_INVESTIGATION_RECORD"), utcnow().date()).required.start.year
+    coordinator = Person(chromium, live_server, park.usernames["coordinator"])
+    coordinator.go("/clauses/10.1.1")
+    row = coordinator.page.locator('tr[data-doc-type="DEVIATION_INVESTIGATION_RECORD"]')
+    assert "缺失" in row.inner_text()
+    form = coordinator.page.locator("form[data-declaration=DEVIATION_INVESTIGATION_RECORD]")
+    form.locator("input[name=year]").fill(str(year))
+    form.locator("textarea").fill(f"{year} 年度未发生碳排放管理绩效严重偏离")
+    form.locator("input[type=password]").fill("wrong-password")
+    form.get_by_role("button").click()
+    coordinator.page.wait_for_load_state()
+    assert "已签署" not in coordinator.page.content()  # a wrong password signs nothing
+    coordinator.go("/clauses/10.1.1")
+    form = coordinator.page.locator("form[data-declaration=DEVIATION_INVESTIGATION_RECORD]")
+    form.locator("input[name=year]").fill(str(year))
+    form.locator("textarea").fill(f"{year} 年度未发生碳排放管理绩效严重偏离")
+    form.locator("input[type=password]").fill(PASSWORD)
+    form.get_by_role("button").click()
+    coordinator.page.wait_for_url(re.compile(r"done=declared"))
+    assert "未发生声明已签署" in coordinator.page.content()
+    row = coordinator.page.locator('tr[data-doc-type="DEVIATION_INVESTIGATION_RECORD"]')
+    assert "满足" in row.inner_text() and f"已声明未发生 {year}" in row.inner_text()
+    coordinator.context.close()
+
+
 def _screenshots(chromium, base: str, park, document_path: str) -> None:
     """The main pages, for the README: something waiting in the tasks list first."""
     from tests.factories import register, upload
