@@ -6,15 +6,17 @@ What counts:
 - a link whose basis is `recommended` (8.2's suggested measures) is shown with `counted: false` and counts
   nowhere, not even in its own clause;
 - a type linked to a clause and to its sub-clauses (10.3, 10.3.1, 10.3.2: MANAGEMENT_REVIEW) forms a family:
-  the shallowest linking clause and every clause under it that links the type. It counts in each clause's own
-  figures, but once in the chapter and park totals: at the family's first applicable clause in file order
+  the shallowest linking clause and every clause under it that links the type; so does a type linked to several
+  sub-clauses of one clause (7.3.1–7.3.5: the carbon review report Annex A names for 7.3), grouped under that
+  clause. It counts in each clause's own figures, but once in the chapter and park totals: at the family's first
+  applicable clause in file order
   (`counted_in`, the same for every member); a family whose clauses are all excluded counts once as not
   applicable;
 - a record type whose records say which clause they cover (9.2.2–9.2.5) is a separate item per covered clause,
   judged on that clause's records only; so each process counts, and one record counts for its process only.
 """
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,9 +90,13 @@ def ancestors(clause_id: str) -> list[str]:
     return [".".join(parts[:end]) for end in range(2, len(parts))]
 
 
-def families(all_clauses: list[ClauseInfo]) -> dict[tuple[str, str], list[str]]:
+def families(
+    all_clauses: list[ClauseInfo], per_clause: Callable[[str, str], bool] = lambda _c, _t: False
+) -> dict[tuple[str, str], list[str]]:
     """(clause id, code) -> the family of that counted link, in file order: every clause linking the type under
-    the same shallowest linking clause (10.3 with 10.3.1 and 10.3.2 for MANAGEMENT_REVIEW)."""
+    the same shallowest linking clause (10.3 with 10.3.1 and 10.3.2 for MANAGEMENT_REVIEW), or else under the same
+    shallowest enclosing clause (7.3 for 7.3.1–7.3.5). `per_clause(clause_id, code)`: a link judged on its own
+    clause's records (9.2.2–9.2.5), never grouped with its siblings."""
     by_id = {clause.id: clause for clause in all_clauses}
     members: dict[tuple[str, str], list[str]] = {}
     root_of: dict[tuple[str, str], tuple[str, str]] = {}
@@ -104,8 +110,11 @@ def families(all_clauses: list[ClauseInfo]) -> dict[tuple[str, str], list[str]]:
                     for cid in ancestors(clause.id)
                     if cid in by_id and by_id[cid].basis.get(code, NOT_COUNTED) != NOT_COUNTED
                 ),
-                clause.id,
+                None,
             )
+            if root is None:
+                enclosing = ancestors(clause.id)
+                root = enclosing[0] if enclosing and not per_clause(clause.id, code) else clause.id
             root_of[(clause.id, code)] = (root, code)
             members.setdefault((root, code), []).append(clause.id)
     return {key: members[root] for key, root in root_of.items()}
@@ -137,7 +146,7 @@ def roll_up(
 
     `excluded` maps the clauses marked not applicable to their reason; their items leave every total.
     `key_of(clause_id, code)` names the verdict an item takes (per covered clause for 9.2.2–9.2.5)."""
-    family_of = families(all_clauses)
+    family_of = families(all_clauses, lambda clause_id, code: key_of(clause_id, code)[1] != "")
     chapter_counts = {chapter: empty_counts() for chapter in chapters}
     overall_counts = empty_counts()
     clause_out = []

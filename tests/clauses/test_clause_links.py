@@ -31,6 +31,7 @@ IMPLIED = {
     ("6.4", "INITIAL_REVIEW"): "b) 开展…初始评审工作: its result is a record",
     ("7.3.2", "EMISSION_REVIEW_RECORD"): "7.3.1 (the parent) 应保留…评审结果的文件化信息",
     ("7.3.2", "GHG_INVENTORY_REPORT"): "f) 计算排放量: a review result, 7.3.1 保留",
+    ("7.3.2", "ACTIVITY_DATA_SUBMISSION"): "e) 确定活动水平: the enterprises' confirmed activity data, 7.3.1 保留",
     ("7.3.3", "TRADING_REVIEW_RECORD"): "7.3.1 (the parent) 应保留…评审结果",
     ("7.3.4", "ASSET_REVIEW_RECORD"): "7.3.1 (the parent) 应保留…评审结果",
     ("7.3.5", "NEUTRALITY_REVIEW_RECORD"): "7.3.1 (the parent) 应保留…评审结果",
@@ -164,9 +165,9 @@ def test_links_annex_a_states(clause_map: ClauseMap) -> None:
 
 def test_link_and_type_counts(clause_map: ClauseMap) -> None:
     links = _links(clause_map)
-    assert len(clause_map.doc_types) == 51
-    assert len(links) == 87  # 75 before this change, 12 added from Annex A's table
+    assert len(clause_map.doc_types) == 52  # with the activity data submissions of issue 14
+    assert len(links) == 88  # 75 before issue 13, 12 added from Annex A's table, 1 for the activity data
     counts: dict[str, int] = {}
     for _, _, basis in links:
         counts[basis] = counts.get(basis, 0) + 1
-    assert counts == {"annex_a": 51, "establish": 7, "maintain": 8, "retain": 18, "recommended": 3}
+    assert counts == {"annex_a": 51, "establish": 7, "maintain": 8, "retain": 19, "recommended": 3}
