@@ -524,10 +524,7 @@ def test_stage_file(tmp_path: Path) -> None:
 @pytest.fixture()
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """A private SQLite database configured like the app's; `app.db` sessions use it."""
-    import app.clauses.models
-    import app.documents.models
-    import app.events.models
-    import app.users.models  # noqa: F401
+    import app.models  # noqa: F401  (every table, so foreign keys resolve whatever else the run imported)
 
     own = create_engine(f"sqlite:///{tmp_path / 'blobs.db'}", connect_args={"check_same_thread": False})
     db._configure_sqlite(own)

@@ -8,7 +8,9 @@ from tests.audits.helpers import create_audit, post, raise_nc
 from tests.web.conftest import Browser
 
 # The dashboard's "my overdue tasks" tile (the item tiles beside it count readiness items, not tasks).
-OVERDUE_TILE = re.compile(r'class="tile st-border-overdue" data-count="tasks"[^>]*>\s*(?:<a [^>]*>)?\s*<span class="num">(\d+)</span>')
+OVERDUE_TILE = re.compile(
+    r'class="tile st-border-overdue" data-count="tasks"[^>]*>\s*(?:<a [^>]*>)?\s*<span class="num">(\d+)</span>'
+)
 
 
 @pytest.fixture()
