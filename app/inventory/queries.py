@@ -4,8 +4,10 @@ One year's figures read only that year's rows (`ix_activity_data_park_year`), so
 number of years held. Results are exact `Decimal`s; rounding is for display.
 """
 
+import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -26,6 +28,7 @@ from app.inventory.models import (
     SubmissionEvidence,
     from_nano,
 )
+from app.registers.queries import overdue_meters
 
 LEVELS = ("park", "enterprise", "category", "scope", "industry", "source")
 
@@ -78,6 +81,8 @@ class TrailRow:
     emission: Decimal
     energy_tce: Decimal
     evidence: list[dict[str, str]] = field(default_factory=list)
+    # The meter of the source whose calibration was not valid on the reading date (registers, 10.1.1), if any.
+    calibration_overdue: dict[str, Any] | None = None
 
     def key(self, level: str) -> str:
         return group_key(self, level)
@@ -385,6 +390,7 @@ def year_totals(session: Session, park_id: int, year: int) -> dict[str, Any]:
 def trail(session: Session, park_id: int, year: int, level: str, key: str) -> dict[str, Any]:
     """The rows a total sums, each with its activity data, factor (version, source), formula and evidence."""
     rows = [row for row in confirmed_rows(session, park_id, year) if row.key(level) == key]
+    flag_overdue_meters(session, rows, year)
     return {
         "year": year,
         "level": level,
@@ -393,3 +399,24 @@ def trail(session: Session, park_id: int, year: int, level: str, key: str) -> di
         "energy_tce": sum((row.energy_tce for row in rows), Decimal(0)),
         "rows": rows,
     }
+
+
+def reading_date(year: int, month: int | None) -> date:
+    """The day a reading stands for: the last day of its month, or of the year for yearly data."""
+    if month is None:
+        return date(year, 12, 31)
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def flag_overdue_meters(session: Session, rows: list[TrailRow], year: int) -> None:
+    """Mark the rows measured by a meter whose calibration was overdue on the reading date (CARBON.md: flagged)."""
+    readings = {(row.source_id, reading_date(year, row.month)) for row in rows}
+    flagged = overdue_meters(session, readings)
+    for row in rows:
+        meter = flagged.get((row.source_id, reading_date(year, row.month)))
+        if meter is not None:
+            row.calibration_overdue = {
+                "equipment_id": meter.id,
+                "name": meter.name,
+                "reading_date": reading_date(year, row.month).isoformat(),
+            }

@@ -359,6 +359,7 @@ def trail_row_out(row: TrailRow) -> dict[str, Any]:
             "emission": row.emission,
             "energy_tce": row.energy_tce,
             "evidence": row.evidence,
+            "calibration_overdue": row.calibration_overdue,
         }
     )
 

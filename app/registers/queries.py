@@ -50,6 +50,39 @@ def calibration_overdue_on(session: Session, source_id: int, on_date: date) -> E
     return None
 
 
+def overdue_meters(session: Session, readings: set[tuple[int, date]]) -> dict[tuple[int, date], Equipment]:
+    """`calibration_overdue_on` for many (source id, reading date) pairs at once (the inventory trail's rows):
+    two queries, whatever the number of rows."""
+    source_ids = {source_id for source_id, _ in readings}
+    if not source_ids:
+        return {}
+    meters = list(
+        session.execute(
+            select(Equipment).where(col(Equipment.emission_source_id).in_(source_ids)).order_by(col(Equipment.id))
+        ).scalars()
+    )
+    validity: dict[int, list[tuple[date, date]]] = {}
+    if meters:
+        for equipment_id, start, end in session.execute(
+            select(col(Calibration.equipment_id), col(Calibration.calibrated_on), col(Calibration.valid_until)).where(
+                col(Calibration.equipment_id).in_([meter.id for meter in meters])
+            )
+        ):
+            validity.setdefault(equipment_id, []).append((start, end))
+    by_source: dict[int, list[Equipment]] = {}
+    for meter in meters:
+        if meter.emission_source_id is not None:
+            by_source.setdefault(meter.emission_source_id, []).append(meter)
+    flagged: dict[tuple[int, date], Equipment] = {}
+    for source_id, on_date in readings:
+        for meter in by_source.get(source_id, []):
+            spans = validity.get(meter.id or 0, [])
+            if not any(start <= on_date <= end for start, end in spans):
+                flagged[(source_id, on_date)] = meter
+                break
+    return flagged
+
+
 def risk_changes_since(session: Session, park_id: int, since: date | None, until: date) -> list[dict[str, Any]]:
     """Risks new or re-assessed after `since` (the last management review) up to `until`, with before and after."""
     risks = {r.id: r for r in session.execute(select(Risk).where(col(Risk.park_id) == park_id)).scalars()}

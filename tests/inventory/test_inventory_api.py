@@ -402,3 +402,49 @@ def test_another_parks_submissions_factors_and_totals_are_not_seen(park, other_p
     headers_b = park.headers("contributor_b")
     assert park.client.get(f"{API}/submissions/{submitted['id']}", headers=headers_b).status_code == 404
     assert ok(park.client.get(f"{API}/submissions", headers=headers_b)) == []
+
+
+def test_rows_from_a_meter_overdue_for_calibration_are_flagged_in_the_trail(park, setup):
+    """Registers (10.1.1) meet the inventory: data read on a day the source's meter was out of calibration is
+    flagged in its trail row (API and page); data of a source with a valid calibration is not."""
+    s = setup["s"]
+    boundary(park, 2025, [s["coal"]["id"], s["grid_a"]["id"]])
+    meter = {"emission_source_id": s["coal"]["id"], "interval_months": 12, "measures": "燃煤量"}
+    # calibrated 2023-06-01, valid 12 months: on 2025-12-31 (the yearly reading) it was overdue
+    overdue = park.client.post(
+        "/api/registers/equipment",
+        json={**meter, "name": "皮带秤 PD-01", "last_calibrated_on": "2023-06-01"},
+        headers=park.headers("coordinator"),
+    )
+    assert overdue.status_code == 201, overdue.text
+    valid = park.client.post(
+        "/api/registers/equipment",
+        json={
+            **meter,
+            "emission_source_id": s["grid_a"]["id"],
+            "name": "电能表 DB-01",
+            "last_calibrated_on": "2025-06-01",
+        },
+        headers=park.headers("coordinator"),
+    )
+    assert valid.status_code == 201, valid.text
+    rows = [
+        {"source_id": s["coal"]["id"], "quantity": "10", "unit": "t", "quality": "metered"},
+        {"source_id": s["grid_a"]["id"], "quantity": "100", "unit": "MWh", "quality": "metered"},
+    ]
+    submission = submit_rows(park, "contributor", setup["a"]["id"], 2025, rows)
+    confirm(park, submission["id"])
+    trail = ok(
+        park.client.get(
+            f"{API}/years/2025/trail",
+            params={"level": "enterprise", "key": str(setup["a"]["id"])},
+            headers=park.headers("auditor"),
+        )
+    )
+    flags = {row["source_id"]: row["calibration_overdue"] for row in trail["rows"]}
+    assert flags[s["grid_a"]["id"]] is None
+    assert flags[s["coal"]["id"]] == {
+        "equipment_id": overdue.json()["id"],
+        "name": "皮带秤 PD-01",
+        "reading_date": "2025-12-31",
+    }
