@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+PORT ?= 8000
 
 .PHONY: run test test-fast install install-dev lint clean
 
@@ -26,7 +27,7 @@ install-dev: $(DEV_STAMP)
 run: install
 	$(BIN)/carbonms init
 	$(BIN)/carbonms demo
-	$(BIN)/carbonms serve --host 127.0.0.1 --port 8000
+	$(BIN)/carbonms serve --host 127.0.0.1 --port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check app tests bench migrations

@@ -11,9 +11,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 
+import matplotlib
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+# Labels are names typed by people (enterprises, sources): never parse them as mathtext (a "$" would raise).
+matplotlib.rcParams["text.parse_math"] = False
 
 # Simplified-Chinese faces first (Debian fonts-noto-cjk, fonts-wqy-zenhei, then what other systems ship).
 CJK_FAMILIES = (

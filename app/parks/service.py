@@ -95,16 +95,24 @@ def add_member(session: Session, *, actor: User, data: dict[str, Any]) -> Organi
     return member
 
 
-def get_member(session: Session, *, park_id: int, member_id: int) -> OrganisationMember:
+def get_member(session: Session, *, park_id: int, member_id: int, actor: User | None = None) -> OrganisationMember:
     member = session.get(OrganisationMember, member_id)
     if member is None or member.park_id != park_id:  # another park's member is simply not found
-        raise NotFound(f"领导小组成员 {member_id} 不存在", f"Leadership group member {member_id} does not exist")
+        # ... and a probe of another park's member is on the trail, as for every other entity.
+        audit = (
+            refusal(actor, Rule.other_park, "organisation_member", member_id)
+            if actor is not None and member is not None
+            else None
+        )
+        raise NotFound(
+            f"领导小组成员 {member_id} 不存在", f"Leadership group member {member_id} does not exist", audit=audit
+        )
     return member
 
 
 def update_member(session: Session, *, actor: User, member_id: int, data: dict[str, Any]) -> OrganisationMember:
     _require_coordinator(actor, "organisation_member", member_id)
-    member = get_member(session, park_id=actor.park_id, member_id=member_id)
+    member = get_member(session, park_id=actor.park_id, member_id=member_id, actor=actor)
     before = _snapshot(member)
     for name, value in _member_values(data).items():
         setattr(member, name, value)
@@ -126,7 +134,7 @@ def update_member(session: Session, *, actor: User, member_id: int, data: dict[s
 
 def remove_member(session: Session, *, actor: User, member_id: int) -> None:
     _require_coordinator(actor, "organisation_member", member_id)
-    member = get_member(session, park_id=actor.park_id, member_id=member_id)
+    member = get_member(session, park_id=actor.park_id, member_id=member_id, actor=actor)
     before = _snapshot(member)
     session.delete(member)
     session.flush()

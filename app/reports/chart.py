@@ -12,9 +12,13 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
+import matplotlib
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+# Labels are names typed by people (enterprises, sources): never parse them as mathtext (a "$" would raise).
+matplotlib.rcParams["text.parse_math"] = False
 
 logger = logging.getLogger(__name__)
 

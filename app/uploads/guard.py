@@ -52,6 +52,7 @@ UPLOAD_PATHS = (
     re.compile(r"/api/inventory/enterprises/[^/]+/workbook"),
     re.compile(r"/api/registers/[^/]+/import"),
     re.compile(r"/documents/[^/]+/revisions"),
+    re.compile(r"/inventory/enterprises/[^/]+/workbook"),
     re.compile(r"/records/new"),
     re.compile(r"/registers/[^/]+/import"),
 )

@@ -120,7 +120,8 @@ def test_findings_nonconformity_observation_and_completion(park, other_park):
     assert marked.status_code == 200, marked.text
     nc = marked.json()["nonconformities"][0]
     assert nc["clause_id"] == "10.2" and nc["severity"] == "major" and nc["state"] == "open"
-    assert nc["origin"]["origin"] == "internal_audit" and nc["origin"]["link"] == f"/audits/{audit['id']}"
+    assert nc["origin"]["origin"] == "internal_audit"
+    assert nc["origin"]["link"] == f"/audits/{audit['id']}#line-{lines[0]['id']}"  # the checklist line itself
     assert marked.json()["lines"][0]["nonconformity_id"] == nc["id"]
     detail = park.client.get(f"/api/nonconformities/{nc['id']}", headers=park.headers("auditor")).json()
     assert evidence["control_no"] in detail["evidence_examined"]

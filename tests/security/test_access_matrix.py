@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 ROLES = tuple(r.value for r in Role)
 CLAUSE_ID = "7.3.2"
 # the standard's clauses are the same for every park; a register's kind and a requirement's action are words
-GLOBAL_PARAMS = {"clause_id", "kind", "action"}
+GLOBAL_PARAMS = {"clause_id", "kind", "action", "year"}
 PUBLIC = {("POST", "/api/auth/token")}
 SIGN = {"password": PASSWORD, "comment": "访问矩阵"}
 ACTION = {"description": "访问矩阵措施", "due_date": "2030-04-01"}
@@ -86,6 +86,7 @@ def seed_park(client) -> Seed:
     review = post(park, "/api/reviews", "coordinator", {"review_date": "2030-01-15"})
     assert review.status_code == 201, review.text
     registers = seed_registers(park)
+    inventory = seed_inventory(park)
     ids = {
         "document_id": document["id"],
         "revision_id": revision["id"],
@@ -98,6 +99,7 @@ def seed_park(client) -> Seed:
         "action_id": planned.json()["actions"][0]["id"],
         "review_id": review.json()["id"],
         **registers,
+        **inventory,
     }
     markers = [
         park.code,
@@ -119,6 +121,48 @@ def seed_park(client) -> Seed:
         f"/api/registers/compliance/rounds/{ids['round_id']}",
     ]
     return Seed(park=park, ids=ids, markers=[m for m in markers if m], snapshot_paths=snapshot_paths)
+
+
+def seed_inventory(park: TestPark) -> dict[str, object]:
+    """An enterprise with a source in the year's boundary, a factor, a prepared submission and a leadership group
+    member of park A."""
+    from tests.inventory import helpers as inventory
+
+    enterprise = inventory.enterprise(park, f"访问矩阵企业{park.code}", 7)
+    source = inventory.source(park, enterprise["id"], "锅炉燃煤", "fuel_combustion", "烟煤", "t")
+    inventory.boundary(park, 2025, [source["id"]])
+    data_set = inventory.data_set(park)
+    factor = inventory.factor(
+        park,
+        data_set["id"],
+        code="coal",
+        kind="fuel",
+        quantity="烟煤",
+        activity_unit="t",
+        ncv="20",
+        carbon_content="0.025",
+        oxidation_rate="0.9",
+    )
+    inventory.assign(park, "contributor", enterprise["id"])
+    body = {
+        "enterprise_id": enterprise["id"],
+        "year": 2025,
+        "rows": [{"source_id": source["id"], "quantity": "10", "unit": "t", "quality": "metered"}],
+    }
+    submission = inventory.ok(
+        park.client.post("/api/inventory/submissions", json=body, headers=park.headers("contributor")), 201
+    )
+    member = post(park, "/api/park/organisation", "coordinator", {"name": "矩阵组长", "group_role": "组长"})
+    assert member.status_code == 201, member.text
+    return {
+        "year": 2025,
+        "enterprise_id": enterprise["id"],
+        "source_id": source["id"],
+        "data_set_id": data_set["id"],
+        "factor_id": factor["id"],
+        "submission_id": submission["id"],
+        "member_id": member.json()["id"],
+    }
 
 
 def seed_registers(park: TestPark) -> dict[str, object]:

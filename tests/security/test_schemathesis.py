@@ -37,6 +37,7 @@ PASSWORD_PATHS = {
     "/api/records/{record_id}/approve",
     "/api/reviews/{review_id}/close",
     "/api/inventory/submissions/{submission_id}/confirm",
+    "/api/declarations",  # a "no occurrence" declaration is signed with the password
 }
 
 

@@ -143,6 +143,7 @@ def test_every_upload_route_is_guarded(app):
         "/api/records",
         "/api/registers/7/import",
         "/documents/7/revisions",
+        "/inventory/enterprises/7/workbook",
         "/records/new",
         "/registers/7/import",
     ]
