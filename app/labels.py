@@ -365,6 +365,14 @@ LABELS: dict[str, dict[str, Pair]] = {
 }
 
 
+# Domain label tables, each merged by kind (one import line per part, additive).
+from app.performance.labels_perfcalc import LABELS as _PERFCALC_LABELS  # noqa: E402
+
+for _extra in (_PERFCALC_LABELS,):
+    for _kind, _pairs in _extra.items():
+        LABELS.setdefault(_kind, {}).update(_pairs)
+
+
 def label_pair(kind: str, code: Any) -> Pair:
     """(中文, English) for a code; an unknown code is given back as itself in both (never an error)."""
     key = "" if code is None else str(code)
