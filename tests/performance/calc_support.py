@@ -128,3 +128,34 @@ def indicator(park: TestPark, code: str, formula: str, level: str = "park", **ex
 def values(park: TestPark, indicator_id: int, role: str = "coordinator", years: tuple[int, int] = (2024, 2025)):
     url = f"{PERF}/indicators/{indicator_id}/values?from_year={years[0]}&to_year={years[1]}"
     return {(v["year"], v["period"]): v for v in ok(park.client.get(url, headers=park.headers(role)))}
+
+
+def events(park_id: int, action: str, entity_type: str | None = None) -> list[dict[str, Any]]:
+    """The park's events of one action, oldest first, with before/after decoded."""
+    import json
+
+    from sqlalchemy import select
+
+    from app.db import session_scope
+    from app.events.models import Event
+
+    with session_scope(write=False) as session:
+        query = select(Event).where(Event.park_id == park_id, Event.action == action).order_by(Event.seq)
+        if entity_type is not None:
+            query = query.where(Event.entity_type == entity_type)
+        return [
+            {
+                "entity_id": row.entity_id,
+                "actor_id": row.actor_id,
+                "before": json.loads(row.before_json),
+                "after": json.loads(row.after_json),
+            }
+            for row in session.execute(query).scalars()
+        ]
+
+
+def refused(park_id: int, entity_type: str, entity_id: object, rule: str) -> bool:
+    return any(
+        e["entity_id"] == str(entity_id) and e["after"]["rule"] == rule
+        for e in events(park_id, "access.refused", entity_type)
+    )
