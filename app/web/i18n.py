@@ -11,6 +11,7 @@ from app.labels import LABELS as LABELS_TABLE
 from app.readiness.service import CHAPTER_TITLES
 from app.web.i18n_dashboard import TEXT as DASHBOARD_TEXT
 from app.web.i18n_flow import FLOW_TEXT
+from app.web.i18n_performance_calc import TEXT as PERFORMANCE_CALC_TEXT
 
 LANGUAGES = ("zh", "en")
 
@@ -586,6 +587,7 @@ def label(kind: str, key: Any, lang: str) -> str:
 
 
 TEXT.update(DASHBOARD_TEXT)  # the dashboard lists, reports page and template drafts (i18n_dashboard.py)
+TEXT.update(PERFORMANCE_CALC_TEXT)  # the indicator and baseline pages (i18n_performance_calc.py)
 
 
 class Translator:

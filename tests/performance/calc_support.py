@@ -159,3 +159,15 @@ def refused(park_id: int, entity_type: str, entity_id: object, rule: str) -> boo
         e["entity_id"] == str(entity_id) and e["after"]["rule"] == rule
         for e in events(park_id, "access.refused", entity_type)
     )
+
+
+def seed_performance(park: TestPark) -> dict[str, object]:
+    """Park A's ids for the security walks: a manual indicator, an entered value and a baseline (a base line)."""
+    made = indicator(park, f"SEED-{park.code}", "manual", unit="%", direction="higher")
+    body = {"year": 2025, "value": "40", "evidence_note": "访问矩阵台账"}
+    url = f"{PERF}/indicators/{made['id']}/manual-values"
+    value = ok(park.client.post(url, json=body, headers=park.headers("coordinator")), 201)
+    baseline = {"base_line": "访问矩阵基准线", "value": "35"}
+    url = f"{PERF}/indicators/{made['id']}/baselines"
+    created = ok(park.client.post(url, json=baseline, headers=park.headers("coordinator")), 201)
+    return {"indicator_id": made["id"], "value_id": value["id"], "baseline_id": created["id"]}

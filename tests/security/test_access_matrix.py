@@ -30,6 +30,7 @@ from app.events.models import Event
 from app.users.models import Role
 from tests.audits.helpers import post, raise_nc, started_audit
 from tests.factories import DOCX_MEDIA, PASSWORD, TestPark, docx_bytes, make_park, publish_new_document, record_upload
+from tests.performance.calc_support import seed_performance
 
 pytestmark = pytest.mark.slow
 
@@ -87,6 +88,7 @@ def seed_park(client) -> Seed:
     assert review.status_code == 201, review.text
     registers = seed_registers(park)
     inventory = seed_inventory(park)
+    performance = seed_performance(park)
     ids = {
         "document_id": document["id"],
         "revision_id": revision["id"],
@@ -100,6 +102,7 @@ def seed_park(client) -> Seed:
         "review_id": review.json()["id"],
         **registers,
         **inventory,
+        **performance,
     }
     markers = [
         park.code,
@@ -119,6 +122,8 @@ def seed_park(client) -> Seed:
         f"/api/reviews/{ids['review_id']}",
         f"/api/registers/equipment/{ids['row_id']}",
         f"/api/registers/compliance/rounds/{ids['round_id']}",
+        f"/api/performance/indicators/{ids['indicator_id']}",
+        f"/api/performance/baselines/{ids['baseline_id']}",
     ]
     return Seed(park=park, ids=ids, markers=[m for m in markers if m], snapshot_paths=snapshot_paths)
 
