@@ -9,6 +9,7 @@ import pytest
 
 from tests.performance.calc_support import inventory
 from tests.web.conftest import Browser
+from tests.web.test_english_pages import _leaks
 
 __all__ = ["inventory"]
 
@@ -123,9 +124,30 @@ def test_readers_see_no_forms_and_a_contributor_only_its_enterprise(inventory, b
     assert contributor.get(their_page).status_code == 404
 
 
-def test_the_pages_in_english(inventory, browser):
+def test_the_pages_in_english_show_no_chinese_interface_words(inventory, browser):
     coordinator = browser(inventory.park, "coordinator", lang="en")
-    body = {"code": "W-EN", "name": "Park total", "level": "park", "formula": "total_emission"}
+    body = {"code": "W-EN", "name": "Park intensity", "level": "park", "formula": "intensity_output_value"}
     page = _created(coordinator.post(LIST, body, page=LIST))
+    assert coordinator.post(f"{page}/baselines", {"base_year": "2024"}, page=page).status_code == 303
+    manual = {"code": "W-EN-M", "name": "Waste heat", "level": "park", "formula": "manual", "unit": "%"}
+    manual_page = _created(coordinator.post(LIST, manual, page=LIST))
+    entered = {"year": "2025", "value": "40", "evidence_note": "meter log"}
+    assert coordinator.post(f"{manual_page}/manual-values", entered, page=manual_page).status_code == 303
     shown = coordinator.get(page).text
-    assert "Values over the years" in shown and "Total emissions" in shown and "Create the baseline" in shown
+    assert "Values over the years" in shown and "Emission intensity per output value" in shown
+    assert "Adjust (a new version)" in shown
+    user_data = ["tCO₂/万元", "甲化工有限公司", "乙材料有限公司", f"测试园区 {inventory.park.code}", "coordinator 测试"]
+    for url in (LIST, page, manual_page):
+        assert _leaks(coordinator.get(url).text, user_data + _indicator_names(inventory)) == [], url
+
+
+def _indicator_names(inventory) -> list[str]:
+    """Names and units typed by the other tests of this module (user data, shown as typed)."""
+    from sqlalchemy import select
+
+    from app.db import session_scope
+    from app.performance.models import Indicator
+
+    with session_scope(write=False) as session:
+        rows = session.execute(select(Indicator).where(Indicator.park_id == inventory.park.id)).scalars()
+        return [text for row in rows for text in (row.name, row.unit, row.method)]
