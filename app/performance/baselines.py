@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from app.common import as_utc
 from app.documents import service as documents
-from app.documents.models import Revision
+from app.documents.models import Revision, RevisionState
 from app.errors import Conflict, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
@@ -114,6 +114,17 @@ def snapshot(baseline: Baseline) -> dict[str, Any]:
     }
 
 
+def _obsolete(session: Session, document_id: int) -> bool:
+    return (
+        session.execute(
+            select(col(Revision.id)).where(
+                col(Revision.document_id) == document_id, col(Revision.state) == RevisionState.obsolete
+            )
+        ).first()
+        is not None
+    )
+
+
 def _attach_revision(
     session: Session, actor: User, indicator: Indicator, versions: list[Baseline], change_reason: str
 ) -> None:
@@ -121,6 +132,8 @@ def _attach_revision(
     baseline = versions[-1]
     park = session.get_one(Park, actor.park_id)
     document_id = next((v.document_id for v in reversed(versions) if v.document_id is not None), None)
+    if document_id is not None and _obsolete(session, document_id):
+        document_id = None  # the indicator's document was withdrawn: its baseline starts a new one
     if document_id is None:
         document = documents.register_document(
             session,
@@ -218,6 +231,9 @@ def adjust_baseline(
     note = note.strip()
     if not note:
         raise Invalid("调整基准须说明调整的依据", "An adjustment needs a note on what changed")
+    if base_year is None and not base_line.strip():
+        # Neither given: the same base year (its value recomputed) or the same base line (a new value entered).
+        base_year, base_line = old.base_year, old.base_line
     year, line, number, found = _base_value(session, indicator, base_year, base_line, value)
     assert actor.id is not None
     given = _checked_variables(variables)

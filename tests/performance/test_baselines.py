@@ -181,3 +181,15 @@ def test_who_may_create_adjust_and_read_baselines(inventory):
         assert response.status_code == 404
     assert refused(other.id, "baseline", mine["id"], "other_park")
     assert refused(other.id, "indicator", own["id"], "other_park")
+
+
+def test_a_withdrawn_baseline_document_makes_the_next_version_start_a_new_one(inventory):
+    park = inventory.park
+    total = indicator(park, "B-WITHDRAWN", "total_emission")
+    first = ok(_create(park, total["id"], base_year=2024), 201)
+    approve_and_publish(park, first["revision_id"])
+    url = f"/api/documents/{first['document_id']}/obsolete"
+    ok(park.client.post(url, json={"reason": "基准文件体系调整"}, headers=park.headers("coordinator")))
+    second = ok(_adjust(park, first["id"], reason="indicator_no_longer_reflects", note="改按新文件管理"), 201)
+    assert second["document_id"] != first["document_id"] and second["version"] == 2
+    assert D(second["value"]) == D(345)  # the base year kept: 2024's 345 tCO₂
