@@ -58,6 +58,7 @@ UNIT_OF_FORMULA: dict[IndicatorFormula, str] = {
     F.renewable_share: "%",
     F.energy_consumption: "tce",
 }
+CLEARABLE = frozenset({"enterprise_id", "source_id", "scope", "deviation_percent", "direction"})
 # Fields whose change would alter what earlier values and baselines mean.
 MEANING_FIELDS = ("level", "enterprise_id", "source_id", "formula", "scope")
 FIELDS = (
@@ -226,7 +227,8 @@ def in_use(session: Session, indicator_id: int) -> bool:
 def update_indicator(session: Session, *, actor: User, indicator_id: int, **changes: Any) -> Indicator:
     indicator = get_indicator(session, indicator_id=indicator_id, user=actor)
     require_editor(actor, "indicator", indicator_id)
-    changes = {name: value for name, value in changes.items() if name in FIELDS}
+    # None clears what may be empty (the subject, scope, deviation rule) and leaves every other field unchanged.
+    changes = {k: v for k, v in changes.items() if k in FIELDS and (v is not None or k in CLEARABLE)}
     before = snapshot(indicator)
     values = {name: getattr(indicator, name) for name in FIELDS} | changes
     _checked(session, actor.park_id, values, own=indicator)

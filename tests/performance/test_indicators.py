@@ -80,6 +80,16 @@ def test_edit_keeps_its_history_and_meaning_is_frozen_once_values_rest_on_it(inv
     assert ok(park.client.get(url, headers=park.headers("coordinator")))["formula"] == "manual"
 
 
+def test_a_null_in_an_edit_leaves_required_fields_unchanged_and_clears_the_rule(inventory):
+    park = inventory.park
+    made = indicator(park, "I-NULL", "total_emission", deviation_percent="8")
+    url = f"{PERF}/indicators/{made['id']}"
+    body = {"level": None, "formula": None, "code": None, "deviation_percent": None, "frequency": None}
+    changed = ok(park.client.patch(url, json=body, headers=park.headers("coordinator")))
+    assert (changed["level"], changed["formula"], changed["code"]) == ("park", "total_emission", "I-NULL")
+    assert changed["deviation_percent"] is None
+
+
 def test_deactivate_needs_a_reason_and_hides_the_indicator(inventory):
     park = inventory.park
     made = indicator(park, "I-OFF", "total_emission")
