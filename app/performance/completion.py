@@ -124,6 +124,10 @@ def _number(value: Decimal | None) -> str:
     return "—" if value is None else display(value)
 
 
+def _exact(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
 def checklist_docx(session: Session, *, park: Park, year: int, rows: list[Completion]) -> bytes:
     document = docx_reports.new_report_document()
     document.add_heading(f"{park.name}目标和指标完成情况检查表", level=1)
@@ -228,7 +232,7 @@ def file_checklist(session: Session, *, actor: User, year: int) -> Document:
             "document_id": document.id,
             "revision_id": revision.id,
             "rows": [
-                {"target_id": r.target.id, "status": str(r.result.status), "value": _number(r.result.value)}
+                {"target_id": r.target.id, "status": str(r.result.status), "value": _exact(r.result.value)}
                 for r in rows
             ],
         },
