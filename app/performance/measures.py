@@ -260,7 +260,7 @@ def complete_milestone(
     milestone = session.get(Milestone, milestone_id)
     if milestone is None or milestone.measure_id != measure_id:
         raise Invalid("该措施没有这个里程碑", "The measure has no such milestone")
-    if done_on > date.today():
+    if done_on > park_today(session, actor.park_id):
         raise Invalid("完成日期不能晚于今天", "The completion date cannot lie in the future")
     before = {"done_on": milestone.done_on.isoformat() if milestone.done_on else None}
     milestone.done_on = done_on
