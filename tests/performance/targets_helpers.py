@@ -115,3 +115,46 @@ def refused(park: TestPark, role: str, entity_type: str, rule: str) -> bool:
         and json.loads(e.after_json).get("rule") == rule
         for e in events_of(park, "access.refused")
     )
+
+
+# ---------------------------------------------------------------- for the access matrix and the CSRF walk
+
+MATRIX_BODIES: dict[str, dict[str, Any]] = {
+    f"{API}/objectives/{{objective_id}}": {"json": {"title": "访问矩阵目标"}},
+    f"{API}/objectives/{{objective_id}}/withdraw": {"json": {"reason": "访问矩阵"}},
+    f"{API}/targets/{{target_id}}": {"json": {"title": "访问矩阵指标"}},
+    f"{API}/targets/{{target_id}}/withdraw": {"json": {"reason": "访问矩阵"}},
+    f"{API}/measures/{{measure_id}}": {"json": {"title": "访问矩阵措施"}},
+    f"{API}/measures/{{measure_id}}/milestones": {"json": {"title": "访问矩阵", "due_date": "2025-06-30"}},
+    f"{API}/measures/{{measure_id}}/milestones/{{milestone_id}}/done": {"json": {"done_on": "2025-07-01"}},
+    f"{API}/measures/{{measure_id}}/progress": {"json": {"year": 2025, "status": "in_progress"}},
+    f"{API}/completion/checklist": {"json": {"year": 2025}},
+    f"{API}/letters": {"json": {"responsible_unit": "访问矩阵责任单位", "year": 2026}},
+}
+
+
+def seed_targets(park: TestPark) -> dict[str, object]:
+    """An objective, a target, a measure with a milestone and a responsibility letter of park A."""
+    coordinator = park.headers("coordinator")
+    goal = objective(park, title="访问矩阵目标")
+    created = target(park, goal["id"], indicator(park, "MATRIX"), responsible_unit="访问矩阵责任单位")
+    measure = {
+        "title": "访问矩阵措施",
+        "responsible_unit": "访问矩阵责任单位",
+        "start_date": "2025-01-01",
+        "end_date": "2026-12-31",
+        "target_ids": [created["id"]],
+    }
+    measure_id = ok(park.client.post(f"{API}/measures", json=measure, headers=coordinator), 201)["id"]
+    stone = {"title": "访问矩阵里程碑", "due_date": "2025-06-30"}
+    milestone = ok(park.client.post(f"{API}/measures/{measure_id}/milestones", json=stone, headers=coordinator), 201)
+    letter = ok(
+        park.client.post(f"{API}/letters", json=MATRIX_BODIES[f"{API}/letters"]["json"], headers=coordinator), 201
+    )
+    return {
+        "objective_id": goal["id"],
+        "target_id": created["id"],
+        "measure_id": measure_id,
+        "milestone_id": milestone["id"],
+        "letter_id": letter["id"],
+    }
