@@ -16,9 +16,9 @@ from sqlmodel import Session, SQLModel, col
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
-from app.inventory.models import Enterprise
+from app.inventory.models import EmissionSource, Enterprise
 from app.performance import lifecycle
-from app.performance.models import Consideration, Indicator, Objective, ObjectiveCategory, Target
+from app.performance.models import Consideration, Indicator, IndicatorLevel, Objective, ObjectiveCategory, Target
 from app.users.models import Role, User
 
 EDITORS = frozenset({Role.coordinator})
@@ -265,6 +265,7 @@ def _check_target(session: Session, actor: User, target: Target) -> None:
             ancestor = session.get(Target, ancestor.parent_id) if ancestor.parent_id else None
         if parent.objective_id != target.objective_id:
             raise Invalid("上级指标须属于同一目标", "The parent target must belong to the same objective")
+    _enterprise_of_level(session, indicator, target)
     if target.responsible_enterprise_id is not None:
         in_park(
             session, Enterprise, target.responsible_enterprise_id, user=actor, entity_type="enterprise", missing="企业"
@@ -280,6 +281,23 @@ def _check_target(session: Session, actor: User, target: Target) -> None:
         raise Invalid("指标名称和责任单位不能为空", "A target needs a title and a responsible unit")
     if target.industry_benchmark is not None and not target.benchmark_source.strip():
         raise Invalid("填写行业先进值时须注明其来源", "An industry benchmark needs its source")
+
+
+def _enterprise_of_level(session: Session, indicator: Indicator, target: Target) -> None:
+    """A target on an enterprise, process or equipment indicator belongs to that enterprise: it is filled in when
+    not given (so the enterprise's contributor sees it) and may not name another one."""
+    owner = indicator.enterprise_id
+    if owner is None and indicator.source_id is not None:
+        source = session.get(EmissionSource, indicator.source_id)
+        owner = source.enterprise_id if source else None
+    if indicator.level == IndicatorLevel.park or owner is None:
+        return
+    if target.responsible_enterprise_id is None:
+        target.responsible_enterprise_id = owner
+    elif target.responsible_enterprise_id != owner:
+        raise Invalid(
+            "责任企业须是该绩效参数所属的企业", "The responsible enterprise must be the indicator's own enterprise"
+        )
 
 
 def create_target(session: Session, *, actor: User, values: dict[str, Any]) -> Target:

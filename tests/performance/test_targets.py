@@ -110,9 +110,25 @@ def test_targets_are_decomposed_per_level_and_validated(park, other_park):
         benchmark_source="《行业能效标杆水平》（测试来源）",
     )
     assert child["parent_id"] == top["id"] and child["target_value"] == "30.5"
+    # the enterprise indicator's target belongs to that enterprise, given or not
+    implied = target(park, goal["id"], enterprise_total, title="甲企业强度")
+    assert implied["responsible_enterprise_id"] == enterprise["id"]
+    stranger = inventory.enterprise(park, "乙热电有限公司", 2)
+    body = {
+        "objective_id": goal["id"],
+        "indicator_id": enterprise_total,
+        "title": "t",
+        "target_value": "1",
+        "start_year": 2025,
+        "deadline": "2028-12-31",
+        "responsible_unit": "乙热电有限公司",
+        "responsible_enterprise_id": stranger["id"],
+    }
+    mismatch = park.client.post(f"{API}/targets", json=body, headers=coordinator)
+    assert mismatch.status_code == 422 and "所属的企业" in mismatch.json()["message_zh"]
     assert child["industry_benchmark"] == "28" and child["responsible_person"] == "张三"
     detail = ok(park.client.get(f"{API}/objectives/{goal['id']}", headers=park.headers("approver")))
-    assert [t["id"] for t in detail["targets"]] == [top["id"], child["id"]]
+    assert [t["id"] for t in detail["targets"]] == [top["id"], child["id"], implied["id"]]
     (created,) = [e for e in events_of(park, "target.create") if e.entity_id == str(child["id"])]
     assert json.loads(created.after_json)["target_value"] == "30.5"
 
@@ -162,7 +178,7 @@ def test_targets_are_decomposed_per_level_and_validated(park, other_park):
         park.client.post(f"{API}/targets/{child['id']}/withdraw", json={"reason": "企业关停"}, headers=coordinator)
     )
     assert gone["withdrawn"] is True
-    assert [t["id"] for t in ok(park.client.get(f"{API}/targets", headers=coordinator))] == [top["id"]]
+    assert [t["id"] for t in ok(park.client.get(f"{API}/targets", headers=coordinator))] == [top["id"], implied["id"]]
 
 
 def test_a_contributor_reads_only_its_enterprises_targets(park):
