@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from app import docx_reports
 from app.config import get_settings
@@ -76,7 +77,8 @@ def completion(session: Session, *, user: User, year: int | None = None) -> list
     if not targets:
         return []
     indicator_ids = sorted({t.indicator_id for t in targets})
-    indicators = {i.id: i for i in (session.get_one(Indicator, i) for i in indicator_ids)}
+    query = select(Indicator).where(col(Indicator.id).in_(indicator_ids))
+    indicators = {i.id: i for i in session.execute(query).scalars()}
     baselines = baselines_in_force(session, indicator_ids)
     first = min(
         min(t.start_year, baselines[t.indicator_id].base_year or t.start_year)
