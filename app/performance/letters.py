@@ -86,10 +86,16 @@ def letter_docx(park: Park, unit: str, year: int, rows: list[dict[str, Any]]) ->
 
 
 def _unit_document(session: Session, park_id: int, unit: str) -> int | None:
-    """The unit's letter document: the one its previous letter was filed in."""
+    """The unit's letter document: the one its previous letter was filed in, unless it was made obsolete (then the
+    next letter starts a new document)."""
+    obsolete = select(col(Revision.document_id)).where(col(Revision.state) == RevisionState.obsolete)
     return session.execute(
         select(col(ResponsibilityLetter.document_id))
-        .where(col(ResponsibilityLetter.park_id) == park_id, col(ResponsibilityLetter.responsible_unit) == unit)
+        .where(
+            col(ResponsibilityLetter.park_id) == park_id,
+            col(ResponsibilityLetter.responsible_unit) == unit,
+            col(ResponsibilityLetter.document_id).not_in(obsolete),
+        )
         .order_by(col(ResponsibilityLetter.id).desc())
     ).scalar()
 

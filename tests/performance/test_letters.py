@@ -101,3 +101,18 @@ def test_letter_refusals(park, other_park):
     probe = park.client.get(f"{API}/letters/{letter['id']}", headers=other_park.headers("coordinator"))
     assert probe.status_code == 404 and refused(other_park, "coordinator", "responsibility_letter", "other_park")
     assert ok(park.client.get(f"{API}/letters", headers=other_park.headers("coordinator"))) == []
+
+
+def test_after_the_units_letter_was_made_obsolete_the_next_starts_a_new_document(park):
+    coordinator = park.headers("coordinator")
+    target(park, objective(park)["id"], indicator(park), responsible_unit="甲化工有限公司")
+    body = {"responsible_unit": "甲化工有限公司", "year": 2026}
+    first = ok(park.client.post(f"{API}/letters", json=body, headers=coordinator), 201)
+    revision_id = first["revision_id"]
+    assert sign(park, revision_id, "review", "approver").status_code == 200
+    assert sign(park, revision_id, "approve", "top_management").status_code == 200
+    ok(park.client.post(f"/api/revisions/{revision_id}/publish", headers=coordinator))
+    url = f"/api/documents/{first['document_id']}/obsolete"
+    ok(park.client.post(url, json={"reason": "责任单位改组"}, headers=coordinator))
+    second = ok(park.client.post(f"{API}/letters", json=body | {"year": 2027}, headers=coordinator), 201)
+    assert second["document_id"] != first["document_id"] and second["revision_state"] == "in_review"
