@@ -8,6 +8,8 @@ generated .docx/.xlsx/.csv all take their words from here. A generated document 
 from collections.abc import Mapping
 from typing import Any
 
+from app.performance.labels_targets import LABELS_TARGETS
+
 Pair = tuple[str, str]
 
 LABELS: dict[str, dict[str, Pair]] = {
@@ -363,6 +365,9 @@ LABELS: dict[str, dict[str, Pair]] = {
         "management": ("管理要求", "Management"),
     },
 }
+
+for _kind, _pairs in LABELS_TARGETS.items():
+    LABELS.setdefault(_kind, {}).update(_pairs)
 
 
 # Domain label tables, each merged by kind (one import line per part, additive).

@@ -103,6 +103,7 @@ def create_app() -> FastAPI:
     from app.nonconformities.routes import router as nonconformities_router
     from app.parks.routes import router as parks_router
     from app.performance.routes import router as performance_router
+    from app.performance.routes_targets import router as performance_targets_router
     from app.readiness.routes import router as readiness_router
     from app.registers.routes import router as registers_router
     from app.reports.routes import router as reports_router
@@ -196,6 +197,7 @@ def create_app() -> FastAPI:
         inventory_router,
         registers_router,
         performance_router,
+        performance_targets_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

@@ -5,6 +5,9 @@ investigating -raise_nonconformity-> investigating (links a nonconformity of ori
 closed -reopen(reason)-> investigating
 
 Who may act: the coordinator, and the user the investigation is assigned to.
+
+Objectives and targets (7.1) have one change of state: active -withdraw(reason)-> withdrawn, final (a new row
+replaces a withdrawn one; the trail keeps both). Only the coordinator withdraws.
 """
 
 from enum import StrEnum
@@ -15,7 +18,7 @@ from app.common import utcnow
 from app.errors import Forbidden, Invalid, InvalidTransition
 from app.events import service as events
 from app.events.refusals import Rule, refusal
-from app.performance.models import Deviation, DeviationState
+from app.performance.models import Deviation, DeviationState, Objective, Target
 from app.users.models import Role, User
 
 EDITORS = frozenset({Role.coordinator})
@@ -124,4 +127,35 @@ def transition(
             "response": deviation.response,
             "reason": reason.strip(),
         },
+    )
+
+
+# ---------------------------------------------------------------- objectives and targets: withdrawal
+
+
+def withdraw(session: Session, entity: Objective | Target, *, actor: User, reason: str) -> None:
+    """active → withdrawn, with a reason; withdrawn is final."""
+    kind = "objective" if isinstance(entity, Objective) else "target"
+    if actor.role not in EDITORS:
+        raise Forbidden(
+            "只有体系管理员可以撤销目标和指标",
+            "Only a coordinator may withdraw objectives and targets",
+            audit=refusal(actor, Rule.role, kind, entity.id),
+        )
+    if entity.withdrawn_at is not None:
+        raise InvalidTransition("已撤销，不能再次撤销", f"The {kind} is withdrawn already")
+    if not reason.strip():
+        raise Invalid("撤销须说明理由", "Withdrawing needs a reason")
+    entity.withdrawn_at = utcnow()
+    entity.withdrawn_reason = reason.strip()
+    session.add(entity)
+    events.record(
+        session,
+        action=f"{kind}.withdraw",
+        entity_type=kind,
+        entity_id=entity.id,
+        park_id=entity.park_id,
+        actor=actor,
+        before={"withdrawn": False},
+        after={"withdrawn": True, "reason": entity.withdrawn_reason},
     )

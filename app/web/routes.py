@@ -20,6 +20,7 @@ from app.web import (
     pages_nonconformities,
     pages_parks,
     pages_performance_calc,
+    pages_performance_targets,
     pages_readiness,
     pages_registers,
     pages_reports,
@@ -45,6 +46,7 @@ for module in (
     pages_inventory_data,
     pages_registers,
     pages_performance_calc,
+    pages_performance_targets,
     pages_nonconformities,
 ):
     router.include_router(module.router)

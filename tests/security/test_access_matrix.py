@@ -31,6 +31,8 @@ from app.users.models import Role
 from tests.audits.helpers import post, raise_nc, started_audit
 from tests.factories import DOCX_MEDIA, PASSWORD, TestPark, docx_bytes, make_park, publish_new_document, record_upload
 from tests.performance.calc_support import seed_performance
+from tests.performance.targets_helpers import MATRIX_BODIES as PERFORMANCE_TARGET_BODIES
+from tests.performance.targets_helpers import seed_targets as seed_performance_targets
 
 pytestmark = pytest.mark.slow
 
@@ -89,6 +91,7 @@ def seed_park(client) -> Seed:
     registers = seed_registers(park)
     inventory = seed_inventory(park)
     performance = seed_performance(park)
+    performance_targets = seed_performance_targets(park)
     ids = {
         "document_id": document["id"],
         "revision_id": revision["id"],
@@ -103,6 +106,7 @@ def seed_park(client) -> Seed:
         **registers,
         **inventory,
         **performance,
+        **performance_targets,
     }
     markers = [
         park.code,
@@ -124,6 +128,8 @@ def seed_park(client) -> Seed:
         f"/api/registers/compliance/rounds/{ids['round_id']}",
         f"/api/performance/indicators/{ids['indicator_id']}",
         f"/api/performance/baselines/{ids['baseline_id']}",
+        f"/api/performance/targets/{ids['target_id']}",
+        f"/api/performance/measures/{ids['measure_id']}",
     ]
     return Seed(park=park, ids=ids, markers=[m for m in markers if m], snapshot_paths=snapshot_paths)
 
@@ -228,6 +234,7 @@ def request_kwargs(method: str, path: str, ids: dict[str, object]) -> dict:
         "/api/nonconformities/{nc_id}/actions": {"json": {**ACTION, "owner_id": ids["user_id"]}},
         "/api/reviews/{review_id}/inputs": {"json": {"key": "a", "text": "访问矩阵"}},
         "/api/reviews/{review_id}/decisions": {"json": {"output_item": "a", "decision": "访问矩阵"}},
+        **PERFORMANCE_TARGET_BODIES,
     }
     return known.get(path, {"json": {}})
 

@@ -1,0 +1,379 @@
+"""目标和指标 / objectives, targets, measures, completion and responsibility letters (7.1, 7.2) in the browser, on
+the same services and schemas as /api/performance. Everyone of the park reads (a contributor only its enterprise's
+rows); the coordinator writes. A refused form comes back on the same page with the reason and what was typed.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
+
+from app.db import SessionDep
+from app.deps import EntityId
+from app.errors import AppError, Invalid
+from app.performance import completion, letters, measures, objectives
+from app.performance import schemas_targets as schemas
+from app.performance.models import Consideration, MeasureStatus, ObjectiveCategory
+from app.performance.queries import active_indicators
+from app.users.models import Role, User
+from app.web.common import WebUser, render, see_other
+from app.web.i18n import TEXT
+
+router = APIRouter()
+PAGE = "/performance/targets"
+FormText = Annotated[str, Form(max_length=10_000)]
+
+TEXT.update(
+    {
+        "nav.performance_targets": ("目标和指标", "Objectives and targets"),
+        "pt.title": ("碳排放管理目标和指标", "Carbon management objectives and targets"),
+        "pt.completion_h": ("目标和指标完成情况", "Achievement of objectives and targets"),
+        "pt.year": ("年度", "Year"),
+        "pt.show": ("查看", "Show"),
+        "pt.rule": ("判定规则", "Status rule"),
+        "pt.objective": ("目标", "Objective"),
+        "pt.target": ("指标", "Target"),
+        "pt.indicator": ("绩效参数", "Indicator"),
+        "pt.unit_resp": ("责任单位", "Responsible unit"),
+        "pt.person": ("责任人", "Responsible person"),
+        "pt.target_value": ("指标值", "Target value"),
+        "pt.deadline": ("截止日期", "Deadline"),
+        "pt.baseline": ("基准", "Baseline"),
+        "pt.no_baseline": ("无已批准基准", "No approved baseline"),
+        "pt.actual": ("实际值", "Actual"),
+        "pt.expected": ("进度要求值", "Required on the path"),
+        "pt.status": ("完成情况", "Status"),
+        "pt.no_targets": ("尚无指标。", "No target yet."),
+        "pt.checklist_download": ("下载完成情况检查表（.docx）", "Download the checklist (.docx)"),
+        "pt.checklist_file": ("生成并归档检查表记录", "Generate and file the checklist record"),
+        "pt.objectives_h": ("目标", "Objectives"),
+        "pt.category": ("目标类别（7.1 a–e）", "Category (7.1 a–e)"),
+        "pt.name": ("名称", "Title"),
+        "pt.description": ("说明", "Description"),
+        "pt.target_year": ("目标年度", "Target year"),
+        "pt.considerations": ("考虑因素（7.1 a–g）", "Considerations (7.1 a–g)"),
+        "pt.add_objective": ("新建目标", "New objective"),
+        "pt.withdraw": ("撤销", "Withdraw"),
+        "pt.reason": ("理由", "Reason"),
+        "pt.add_target": ("分解指标", "New target"),
+        "pt.parent": ("上级指标", "Parent target"),
+        "pt.none": ("无", "None"),
+        "pt.base_year": ("基准年", "Base year"),
+        "pt.start_year": ("起始年度", "Start year"),
+        "pt.benchmark": ("行业先进值", "Industry benchmark"),
+        "pt.benchmark_source": ("行业先进值来源", "Source of the benchmark"),
+        "pt.measures_h": ("碳排放管理实施方案措施（7.2）", "Implementation measures (7.2)"),
+        "pt.schedule": ("实施期间", "Schedule"),
+        "pt.expected_reduction": ("预期减排量（tCO₂/年）", "Expected reduction (tCO₂/yr)"),
+        "pt.achieved": ("已实现减排量（tCO₂）", "Achieved reduction (tCO₂)"),
+        "pt.behind": ("进度滞后", "Behind schedule"),
+        "pt.on_schedule": ("按期", "On schedule"),
+        "pt.add_measure": ("新建措施", "New measure"),
+        "pt.start_date": ("开始日期", "Start date"),
+        "pt.end_date": ("完成日期", "End date"),
+        "pt.technical": ("主要措施及技术内容", "Measures and technical content"),
+        "pt.path_method": ("实施路径和方法", "Path and method"),
+        "pt.verification_method": ("结果验证方法", "Verification method"),
+        "pt.serves": ("服务的指标", "Targets served"),
+        "pt.progress": ("记录进展", "Record progress"),
+        "pt.verification": ("验证方式", "How it was verified"),
+        "pt.note": ("备注", "Note"),
+        "pt.no_measures": ("尚无实施措施。", "No measure yet."),
+        "pt.letters_h": ("目标和指标责任书", "Responsibility letters"),
+        "pt.letter_state": ("文件状态", "Document state"),
+        "pt.letter_open": ("打开文件", "Open the document"),
+        "pt.generate_letter": ("生成责任书并提交审批", "Generate the letter and submit it"),
+        "pt.no_letters": ("尚无责任书。", "No letter yet."),
+        "pt.save": ("保存", "Save"),
+        "flash.pt_saved": ("已保存。", "Saved."),
+    }
+)
+
+
+def _letters(session: Session, user: User) -> list[dict[str, Any]]:
+    if user.role == Role.contributor:
+        return []
+    return [schemas.letter_out(x, letters.letter_state(session, x)) for x in letters.list_letters(session, user=user)]
+
+
+def _page(request: Request, session: Session, user: User, *, status_code: int = 200, **context: Any) -> Response:
+    year = context.pop("year", None) or completion.park_year(session, user.park_id)
+    rows = completion.completion(session, user=user, year=year)
+    editable = user.role == Role.coordinator
+    measure_rows = measures.views(
+        session, measures.list_measures(session, user=user), measures.park_today(session, user.park_id)
+    )
+    live_objectives = objectives.list_objectives(session, user=user)
+    targets = objectives.list_targets(session, user=user)
+    return render(
+        request,
+        "performance/targets.html",
+        status_code=status_code,
+        section="performance_targets",
+        year=year,
+        rule=schemas.rule_out(),
+        rows=[schemas.completion_out(r) for r in rows],
+        objectives=[schemas.objective_out(o) for o in live_objectives],
+        targets=[schemas.target_out(t) for t in targets],
+        measures=[schemas.measure_out(m) for m in measure_rows],
+        letters=[]
+        if user.role == Role.contributor
+        else [
+            schemas.letter_out(x, letters.letter_state(session, x)) for x in letters.list_letters(session, user=user)
+        ],
+        units=sorted({t.responsible_unit for t in targets}),
+        indicators=active_indicators(session, user.park_id) if editable else [],
+        categories=[str(c) for c in ObjectiveCategory],
+        considerations=[str(c) for c in Consideration],
+        statuses=[str(s) for s in MeasureStatus],
+        editable=editable,
+        **context,
+    )
+
+
+def _parse(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """Form fields through the API's own body model: a refusal names the field, as the API's would."""
+    cleaned = {k: v for k, v in data.items() if v not in ("", None, [], {})}
+    try:
+        return model.model_validate(cleaned).model_dump()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
+        raise Invalid(f"“{name}”无效：{first['msg']}", f"Invalid “{name}”: {first['msg']}") from exc
+
+
+def _submit(
+    request: Request, session: Session, user: User, form: str, typed: dict[str, Any], action: Callable[[], Any]
+) -> Response:
+    try:
+        action()
+    except AppError as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        session.rollback()
+        return _page(
+            request, session, user, status_code=exc.status_code, error={"form": form, "exc": exc, "typed": typed}
+        )
+    return see_other(f"{PAGE}?done=pt_saved")
+
+
+@router.get(PAGE)
+def targets_page(request: Request, session: SessionDep, user: WebUser, year: int | None = None) -> Response:
+    return _page(request, session, user, year=objectives.check_year(year, "年度", "year"))
+
+
+@router.post(f"{PAGE}/objectives")
+def add_objective(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    category: Annotated[str, Form(max_length=32)] = "",
+    title: Annotated[str, Form(max_length=300)] = "",
+    target_year: Annotated[str, Form(max_length=4)] = "",
+    description: FormText = "",
+    consideration_reduction_and_intensity: FormText = "",
+    consideration_carbon_assets: FormText = "",
+    consideration_trading: FormText = "",
+    consideration_social_responsibility: FormText = "",
+    consideration_production_plan: FormText = "",
+    consideration_industry_benchmark: FormText = "",
+    consideration_other: FormText = "",
+) -> Response:
+    given = {
+        "reduction_and_intensity": consideration_reduction_and_intensity,
+        "carbon_assets": consideration_carbon_assets,
+        "trading": consideration_trading,
+        "social_responsibility": consideration_social_responsibility,
+        "production_plan": consideration_production_plan,
+        "industry_benchmark": consideration_industry_benchmark,
+        "other": consideration_other,
+    }
+    typed = {"category": category, "title": title, "target_year": target_year, "description": description}
+    typed |= {f"consideration_{code}": text for code, text in given.items()}
+    body = {
+        "category": category,
+        "title": title,
+        "target_year": target_year,
+        "description": description,
+        "considerations": {code: text.strip() for code, text in given.items() if text.strip()},
+    }
+    return _submit(
+        request,
+        session,
+        user,
+        "objective",
+        typed,
+        lambda: objectives.create_objective(session, actor=user, values=_parse(schemas.ObjectiveIn, body)),
+    )
+
+
+@router.post(f"{PAGE}/objectives/{{objective_id}}/withdraw")
+def withdraw_objective(
+    request: Request, session: SessionDep, user: WebUser, objective_id: EntityId, reason: FormText = ""
+) -> Response:
+    return _submit(
+        request,
+        session,
+        user,
+        f"withdraw-objective-{objective_id}",
+        {"reason": reason},
+        lambda: objectives.withdraw_objective(session, actor=user, objective_id=objective_id, reason=reason),
+    )
+
+
+@router.post(f"{PAGE}/targets")
+def add_target(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    objective_id: Annotated[str, Form(max_length=12)] = "",
+    parent_id: Annotated[str, Form(max_length=12)] = "",
+    indicator_id: Annotated[str, Form(max_length=12)] = "",
+    title: Annotated[str, Form(max_length=300)] = "",
+    target_value: Annotated[str, Form(max_length=40)] = "",
+    base_year: Annotated[str, Form(max_length=4)] = "",
+    start_year: Annotated[str, Form(max_length=4)] = "",
+    deadline: Annotated[str, Form(max_length=10)] = "",
+    responsible_unit: Annotated[str, Form(max_length=200)] = "",
+    responsible_person: Annotated[str, Form(max_length=100)] = "",
+    industry_benchmark: Annotated[str, Form(max_length=40)] = "",
+    benchmark_source: FormText = "",
+) -> Response:
+    typed = {
+        "objective_id": objective_id,
+        "parent_id": parent_id,
+        "indicator_id": indicator_id,
+        "title": title,
+        "target_value": target_value,
+        "base_year": base_year,
+        "start_year": start_year,
+        "deadline": deadline,
+        "responsible_unit": responsible_unit,
+        "responsible_person": responsible_person,
+        "industry_benchmark": industry_benchmark,
+        "benchmark_source": benchmark_source,
+    }
+    return _submit(
+        request,
+        session,
+        user,
+        "target",
+        typed,
+        lambda: objectives.create_target(session, actor=user, values=_parse(schemas.TargetIn, typed)),
+    )
+
+
+@router.post(f"{PAGE}/targets/{{target_id}}/withdraw")
+def withdraw_target(
+    request: Request, session: SessionDep, user: WebUser, target_id: EntityId, reason: FormText = ""
+) -> Response:
+    return _submit(
+        request,
+        session,
+        user,
+        f"withdraw-target-{target_id}",
+        {"reason": reason},
+        lambda: objectives.withdraw_target(session, actor=user, target_id=target_id, reason=reason),
+    )
+
+
+@router.post(f"{PAGE}/measures")
+def add_measure(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    title: Annotated[str, Form(max_length=300)] = "",
+    responsible_unit: Annotated[str, Form(max_length=200)] = "",
+    start_date: Annotated[str, Form(max_length=10)] = "",
+    end_date: Annotated[str, Form(max_length=10)] = "",
+    expected_reduction: Annotated[str, Form(max_length=40)] = "",
+    technical_content: FormText = "",
+    path_method: FormText = "",
+    verification_method: FormText = "",
+    target_ids: Annotated[list[str] | None, Form(max_length=200)] = None,
+) -> Response:
+    typed: dict[str, Any] = {
+        "title": title,
+        "responsible_unit": responsible_unit,
+        "start_date": start_date,
+        "end_date": end_date,
+        "expected_reduction": expected_reduction,
+        "technical_content": technical_content,
+        "path_method": path_method,
+        "verification_method": verification_method,
+        "target_ids": target_ids or [],
+    }
+    return _submit(
+        request,
+        session,
+        user,
+        "measure",
+        typed,
+        lambda: measures.create_measure(session, actor=user, values=_parse(schemas.MeasureIn, typed)),
+    )
+
+
+@router.post(f"{PAGE}/measures/{{measure_id}}/progress")
+def add_progress(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    measure_id: EntityId,
+    year: Annotated[str, Form(max_length=4)] = "",
+    status: Annotated[str, Form(max_length=16)] = "",
+    achieved_reduction: Annotated[str, Form(max_length=40)] = "",
+    verification: FormText = "",
+    note: FormText = "",
+) -> Response:
+    typed = {
+        "year": year,
+        "status": status,
+        "achieved_reduction": achieved_reduction,
+        "verification": verification,
+        "note": note,
+    }
+    return _submit(
+        request,
+        session,
+        user,
+        f"progress-{measure_id}",
+        typed,
+        lambda: measures.record_progress(
+            session, actor=user, measure_id=measure_id, values=_parse(schemas.ProgressIn, typed)
+        ),
+    )
+
+
+@router.post(f"{PAGE}/letters")
+def generate_letter(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    responsible_unit: Annotated[str, Form(max_length=200)] = "",
+    year: Annotated[str, Form(max_length=4)] = "",
+) -> Response:
+    typed = {"responsible_unit": responsible_unit, "year": year}
+
+    def action() -> Any:
+        body = _parse(schemas.LetterIn, typed)
+        return letters.generate(session, actor=user, responsible_unit=body["responsible_unit"], year=body["year"])
+
+    return _submit(request, session, user, "letter", typed, action)
+
+
+@router.post(f"{PAGE}/checklist")
+def file_checklist(
+    request: Request, session: SessionDep, user: WebUser, year: Annotated[str, Form(max_length=4)] = ""
+) -> Response:
+    typed = {"year": year}
+    return _submit(
+        request,
+        session,
+        user,
+        "checklist",
+        typed,
+        lambda: completion.file_checklist(session, actor=user, year=_parse(schemas.ChecklistIn, typed)["year"]),
+    )
