@@ -21,6 +21,22 @@ MONITOR_LABELS: dict[str, dict[str, Pair]] = {
         "target": ("指标进度", "Target path"),
         "baseline": ("基准", "Baseline"),
     },
+    # The words of app/performance/status.py and MeasureStatus (the review inputs show them; perftargets may own
+    # the same keys: the words must stay identical).
+    "target_status": {
+        "achieved": ("已完成", "Achieved"),
+        "on_track": ("按计划推进", "On track"),
+        "at_risk": ("有风险", "At risk"),
+        "missed": ("未完成", "Missed"),
+        "no_data": ("暂无数据", "No data"),
+    },
+    "measure_status": {
+        "planned": ("未开始", "Planned"),
+        "in_progress": ("实施中", "In progress"),
+        "completed": ("已完成", "Completed"),
+        "behind": ("滞后", "Behind schedule"),
+        "cancelled": ("已取消", "Cancelled"),
+    },
     "readiness_finding": {
         "objective_without_targets": ("目标未分解为指标", "Objective without targets"),
         "target_without_value": ("指标缺少上一期的绩效参数值", "Target without an indicator value for the past period"),
