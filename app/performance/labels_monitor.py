@@ -42,6 +42,7 @@ MONITOR_LABELS: dict[str, dict[str, Pair]] = {
         "target_without_value": ("指标缺少上一期的绩效参数值", "Target without an indicator value for the past period"),
         "baseline_never_approved": ("基准从未批准", "Baseline never approved"),
     },
+    "entity": {"deviation": ("绩效偏离", "performance deviation")},
     "event": {
         "deviation.detect": ("发现绩效严重偏离", "detected a significant deviation"),
         "deviation.assign": ("指派偏离调查人", "assigned a deviation's investigator"),

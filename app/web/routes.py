@@ -19,6 +19,7 @@ from app.web import (
     pages_inventory_data,
     pages_nonconformities,
     pages_parks,
+    pages_performance_monitor,
     pages_readiness,
     pages_registers,
     pages_reports,
@@ -43,6 +44,7 @@ for module in (
     pages_inventory,
     pages_inventory_data,
     pages_registers,
+    pages_performance_monitor,
     pages_nonconformities,
 ):
     router.include_router(module.router)

@@ -154,3 +154,24 @@ def events_of(entity_type: str, entity_id: object) -> list[tuple[str, dict | Non
             .order_by(col(Event.seq))
         ).scalars()
         return [(row.action, json.loads(row.before_json), json.loads(row.after_json)) for row in rows]
+
+
+def seed_deviation(park: TestPark) -> dict[str, object]:
+    """An open deviation of a park indicator (rows only, no inventory): the security walks' `deviation_id`."""
+    from app.performance.models import Deviation
+
+    indicator_id = indicator(park, f"MATRIX-{park.code}", deviation_percent=Decimal("5"))
+    with session_scope() as session:
+        row = Deviation(
+            park_id=park.id,
+            indicator_id=indicator_id,
+            year=2025,
+            value=Decimal("660"),
+            reference_value=Decimal("550"),
+            reference_kind="target",
+            deviation_percent=Decimal("20"),
+            threshold_percent=Decimal("5"),
+        )
+        session.add(row)
+        session.flush()
+        return {"deviation_id": row.id}

@@ -60,6 +60,14 @@ def test_the_rule_worked_by_hand():
     assert reference_for(rule, 2025, [late], None) is None  # the target has not started in 2025
 
 
+def test_every_deviation_code_has_its_words():
+    from app.labels import LABELS
+
+    assert set(LABELS["deviation_state"]) == {state.value for state in DeviationState}
+    assert set(LABELS["deviation_action"]) == {action.value for action in DeviationAction}
+    assert {"deviation.detect", "deviation.close", "deviation.file_record"} <= set(LABELS["event"])
+
+
 def test_the_transition_table():
     assert TRANSITIONS[DeviationAction.investigate] == (frozenset({DeviationState.open}), DeviationState.investigating)
     assert TRANSITIONS[DeviationAction.close][1] == DeviationState.closed

@@ -87,6 +87,9 @@ def seed_park(client) -> Seed:
     assert review.status_code == 201, review.text
     registers = seed_registers(park)
     inventory = seed_inventory(park)
+    from tests.performance.monitor_helpers import seed_deviation
+
+    deviation = seed_deviation(park)
     ids = {
         "document_id": document["id"],
         "revision_id": revision["id"],
@@ -100,6 +103,7 @@ def seed_park(client) -> Seed:
         "review_id": review.json()["id"],
         **registers,
         **inventory,
+        **deviation,
     }
     markers = [
         park.code,
