@@ -29,11 +29,11 @@ API = "/api/performance/deviations"
 
 @pytest.fixture()
 def monitored(park):
-    electricity_park(park, {2024: "1000", 2025: "1100"})
+    built = electricity_park(park, {2024: "1000", 2025: "1100"})
     total = indicator(park, "E-TOTAL", deviation_percent=Decimal("5"), deviation_reference="target")
     approved_baseline(park, total, 2024, "600")
     target_id = target(park, total, "500", 2025, date(2026, 12, 31))
-    return {"total": total, "target": target_id}
+    return {"total": total, "target": target_id, "enterprise_id": built["enterprise"]["id"]}
 
 
 def detect(park, year: int = 2025, role: str = "coordinator"):
@@ -235,3 +235,29 @@ def test_remind_detects_last_years_deviations(park, monitored):
         assert detect_parks(session, year=2025, park_code=park.code) == 1
     with session_scope() as session:
         assert detect_parks(session, year=2025, park_code=park.code) == 0
+
+
+def test_a_contributor_reads_only_its_own_enterprises_deviations(park, monitored):
+    from app.performance.models import IndicatorLevel
+
+    enterprise_id = monitored["enterprise_id"]
+    own = indicator(
+        park,
+        "ENT-TOTAL",
+        name="企业碳排放总量",
+        level=IndicatorLevel.enterprise,
+        enterprise_id=enterprise_id,
+        deviation_percent=Decimal("5"),
+        deviation_reference="baseline",
+    )
+    approved_baseline(park, own, 2024, "600")  # 660 t is 10 % worse
+    opened = {d["indicator"]["id"]: d["id"] for d in detect(park).json()["opened"]}
+    assert set(opened) == {monitored["total"], own}
+    listed = park.client.get(API, headers=park.headers("contributor")).json()  # assigned to the enterprise
+    assert [d["id"] for d in listed] == [opened[own]]
+    assert park.client.get(f"{API}/{opened[own]}", headers=park.headers("contributor")).status_code == 200
+    park_level = park.client.get(f"{API}/{opened[monitored['total']]}", headers=park.headers("contributor"))
+    assert park_level.status_code == 403
+    assert refusals(park.id, "deviation", opened[monitored["total"]])[0]["rule"] == "assignment"
+    investigate = park.client.post(f"{API}/{opened[own]}/investigate", json={}, headers=park.headers("contributor"))
+    assert investigate.status_code == 403  # reading is not acting

@@ -116,3 +116,17 @@ def test_findings_cost_a_few_queries_whatever_the_data(park):
     assert len(found[("7.4", "PERFORMANCE_INDICATOR_VALUES")]) == 15
     assert len(found[("7.5", "CARBON_BASELINE")]) == 3
     assert len(statements) <= 6
+
+
+def test_the_clause_page_shows_the_findings_with_the_item(app, park):
+    from tests.web.conftest import Browser
+
+    total = indicator(park, "E-TOTAL", name="园区碳排放总量")
+    baseline(park, total, 2024, "600")
+    page = Browser(app, park, "coordinator")
+    try:
+        html = page.get("/clauses/7.5").text
+    finally:
+        page.close()
+    assert 'data-finding="baseline_never_approved"' in html
+    assert "基准从未批准：绩效参数“园区碳排放总量”的基准尚未经文件审批流程批准" in html
