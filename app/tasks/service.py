@@ -30,7 +30,7 @@ from app.nonconformities import lifecycle
 from app.nonconformities.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from app.nonconformities.queries import action_facts, nc_code
 from app.nonconformities.service import action_link
-from app.performance.deviations import indicators_by_id, live_deviations
+from app.performance.deviations import indicators_by_id, live_deviations, percent
 from app.performance.models import DeviationState
 from app.readiness import service as readiness
 from app.registers.queries import due_items
@@ -351,7 +351,7 @@ def _deviation_tasks(session: Session, park_id: int, coordinators: list[int]) ->
         who = coordinators
         if deviation.assignee_id is not None and deviation.state != DeviationState.closed:
             who = [deviation.assignee_id]
-        what = f"{indicator.name} {deviation.year}（{deviation.deviation_percent}%）"
+        what = f"{indicator.name} {deviation.year}（{percent(deviation.deviation_percent)}%）"
         task = Task(
             kind,
             f"{zh}：{what}",

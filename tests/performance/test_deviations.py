@@ -227,14 +227,18 @@ def test_the_open_deviation_is_a_task_for_the_coordinator_then_the_assignee(park
     assert other.status_code == 404
 
 
-def test_remind_detects_last_years_deviations(park, monitored):
-    from app.db import session_scope
-    from app.performance.deviations import detect_parks
+def test_remind_detects_last_years_deviations_and_lists_them(park, monitored, monkeypatch):
+    from typer.testing import CliRunner
 
-    with session_scope() as session:
-        assert detect_parks(session, year=2025, park_code=park.code) == 1
-    with session_scope() as session:
-        assert detect_parks(session, year=2025, park_code=park.code) == 0
+    from app.cli import app as cli
+
+    monkeypatch.delenv("CARBONMS_SMTP_HOST", raising=False)
+    result = CliRunner().invoke(cli, ["remind", "--today", "2026-01-05", "--park", park.code])
+    assert result.exit_code == 0, result.output
+    assert "新发现的绩效严重偏离 / significant deviations found: 1" in result.output
+    assert "调查偏离：园区碳排放总量 2025（20.00%）" in result.output
+    again = CliRunner().invoke(cli, ["remind", "--today", "2026-01-05", "--park", park.code])
+    assert "significant deviations found" not in again.output and "调查偏离" in again.output
 
 
 def test_a_contributor_reads_only_its_own_enterprises_deviations(park, monitored):
