@@ -14,6 +14,7 @@ import pytest
 from app.performance.deviations import reference_for, worse_by_percent
 from app.performance.lifecycle import TRANSITIONS, DeviationAction
 from app.performance.models import DeviationState, Direction, Indicator, IndicatorFormula, Target
+from tests.factories import PASSWORD
 from tests.performance.monitor_helpers import (
     approved_baseline,
     electricity_park,
@@ -146,6 +147,19 @@ def test_investigation_nonconformity_response_and_record(park, monitored):
     record = park.client.get(f"/api/records/{filed.json()['record_id']}", headers=headers).json()
     assert record["doc_type"] == "DEVIATION_INVESTIGATION_RECORD"
     assert park.client.post(f"{url}/record", headers=headers).status_code == 409
+    record_id = filed.json()["record_id"]
+    confirm = {"password": PASSWORD, "comment": "确认"}
+    confirmed = park.client.post(f"/api/records/{record_id}/approve", json=confirm, headers=park.headers("approver"))
+    assert confirmed.status_code == 200, confirmed.text
+    clauses = park.client.get("/api/readiness", headers=headers).json()["clauses"]
+    [item] = [
+        i
+        for c in clauses
+        if c["id"] == "10.1.1"
+        for i in c["items"]
+        if i["doc_type"] == "DEVIATION_INVESTIGATION_RECORD"
+    ]
+    assert item["status"] == "met" and item["evidence"] == [record_id]  # the evidence of 10.1.1
     actions = [action for action, _before, _after in events_of("deviation", deviation_id)]
     assert actions == [
         "deviation.detect",
