@@ -215,10 +215,13 @@ def performance_findings(session: Session, park_id: int, as_of: date) -> dict[It
     return out
 
 
-def attach_findings(session: Session, *, park_id: int, as_of: date, clauses: list[dict[str, Any]]) -> None:
-    """The readiness hook: each item of 7.1, 7.4 and 7.5 gets its `findings` (every item has the key)."""
+def attach_findings(
+    session: Session, *, park_id: int, as_of: date, clauses: list[dict[str, Any]], hidden: bool = False
+) -> None:
+    """The readiness hook: each item of 7.1, 7.4 and 7.5 gets its `findings` (every item has the key; empty when
+    `hidden`)."""
     wanted = [clause for clause in clauses if clause["id"] in CLAUSES and clause.get("applicable", True)]
-    found = performance_findings(session, park_id, as_of) if wanted else {}
+    found = performance_findings(session, park_id, as_of) if wanted and not hidden else {}
     for clause in clauses:
         for item in clause["items"]:
             item["findings"] = found.get((clause["id"], item["doc_type"]), [])

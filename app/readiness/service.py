@@ -115,7 +115,9 @@ def _compute(
     # An open major nonconformity caps its clause at `partial`, with the reason.
     cap_by_nonconformities(session, park_id=park_id, as_of=as_of, clauses=rollup.clauses)
     # What the performance data lacks (7.1, 7.4, 7.5), shown with the items; it does not change what counts.
-    attach_findings(session, park_id=park_id, as_of=as_of, clauses=rollup.clauses)
+    # A contributor's view leaves them out: they name the park's objectives and targets.
+    hidden = user is not None and user.role == Role.contributor
+    attach_findings(session, park_id=park_id, as_of=as_of, clauses=rollup.clauses, hidden=hidden)
 
     chapters = []
     for chapter, counts in rollup.chapter_counts.items():
