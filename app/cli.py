@@ -399,6 +399,13 @@ def remind(
         day = date.fromisoformat(today) if today else None
     except ValueError:
         _fail("--today 须为 YYYY-MM-DD / --today must be YYYY-MM-DD")
+    from app.performance.deviations import detect_parks
+    from app.tasks.service import today_utc
+
+    with session_scope() as session:  # last year's significant deviations become tasks before they are listed
+        opened = detect_parks(session, year=(day or today_utc()).year - 1, park_code=park)
+    if opened:
+        typer.echo(f"新发现的绩效严重偏离 / significant deviations found: {opened}")
     with session_scope(write=False) as session:
         count = send_reminders(session, today=day, park_code=park, smtp=SmtpSettings.from_env(), echo=typer.echo)
     typer.echo(f"有待办的用户 / users with tasks: {count}")

@@ -395,3 +395,14 @@ def label_en(kind: str, code: Any) -> str:
 def counts_zh(kind: str, counts: Mapping[str, int], separator: str = "，") -> str:
     """{'nonconforming': 1, 'conforming': 6} → '不符合 1，符合 6' (for generated documents)."""
     return separator.join(f"{label_zh(kind, code)} {count}" for code, count in counts.items()) or "无"
+
+
+def _merge(extra: dict[str, dict[str, Pair]]) -> None:
+    """A domain's own label table (kept in its package so parallel work does not collide here)."""
+    for kind, table in extra.items():
+        LABELS.setdefault(kind, {}).update(table)
+
+
+from app.performance.labels_monitor import MONITOR_LABELS  # noqa: E402
+
+_merge(MONITOR_LABELS)

@@ -104,6 +104,7 @@ def create_app() -> FastAPI:
     from app.parks.routes import router as parks_router
     from app.performance.routes import router as performance_router
     from app.performance.routes_targets import router as performance_targets_router
+    from app.performance.routes_monitoring import router as performance_monitoring_router
     from app.readiness.routes import router as readiness_router
     from app.registers.routes import router as registers_router
     from app.reports.routes import router as reports_router
@@ -198,6 +199,7 @@ def create_app() -> FastAPI:
         registers_router,
         performance_router,
         performance_targets_router,
+        performance_monitoring_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

@@ -260,7 +260,7 @@ def review_report_docx(session: Session, review: ManagementReview) -> bytes:
 
 def _section_lines(section: dict[str, Any]) -> list[str]:
     data = section.get("data", {})
-    lines: list[str] = []
+    lines: list[str] = list(data.get("summary_lines", []))  # sections that word their own lines (performance)
     for doc in data.get("documents", []):
         changes = len(doc.get("changes_since_last_review", []))
         lines.append(

@@ -23,6 +23,7 @@ from app.errors import Forbidden, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
 from app.labels import LABELS
+from app.performance.readiness_findings import attach_findings
 from app.readiness.items import TypeVerdict, document_verdict, record_verdict
 from app.readiness.nonconformities import cap_by_nonconformities
 from app.readiness.queries import (
@@ -113,6 +114,10 @@ def _compute(
 
     # An open major nonconformity caps its clause at `partial`, with the reason.
     cap_by_nonconformities(session, park_id=park_id, as_of=as_of, clauses=rollup.clauses)
+    # What the performance data lacks (7.1, 7.4, 7.5), shown with the items; it does not change what counts.
+    # A contributor's view leaves them out: they name the park's objectives and targets.
+    hidden = user is not None and user.role == Role.contributor
+    attach_findings(session, park_id=park_id, as_of=as_of, clauses=rollup.clauses, hidden=hidden)
 
     chapters = []
     for chapter, counts in rollup.chapter_counts.items():

@@ -14,6 +14,7 @@ from app.documents.models import Document, Revision
 from app.nonconformities.models import ActionState, CorrectiveAction, Nonconformity
 from app.nonconformities.queries import nc_code
 from app.registers.queries import compliance_results, risk_changes_since
+from app.reviews.inputs_performance import performance_inputs
 from app.reviews.models import ManagementReview, ReviewDecision, ReviewState
 from app.users.models import User
 
@@ -409,6 +410,10 @@ def assemble_inputs(
         "overdue": sum(1 for a in open_all if a.due_date < today),
     }
     data["action_plans"] = {"open_actions": len(open_all)}
+    # 10.3.1 c), e), f), g) from the performance data: targets, indicators against the baseline, measures.
+    performance = performance_inputs(session, park_id=park_id, review_date=review_date, since=since, today=today)
+    for key, extra in performance.items():
+        data[key] = data.get(key, {}) | extra
 
     improvements = list(
         session.execute(

@@ -8,7 +8,8 @@
 - nonconformities waiting on someone (coordinators, verifiers);
 - management reviews to close (top management);
 - completed audits and closed reviews whose report is not filed yet (coordinators);
-- compliance evaluations, risk reviews and calibrations due in the registers (coordinators).
+- compliance evaluations, risk reviews and calibrations due in the registers (coordinators);
+- significant performance deviations to investigate and respond to, and their records to file (10.1.1).
 "Today" is a parameter everywhere, so reminders can be computed for a fixed date.
 """
 
@@ -29,6 +30,8 @@ from app.nonconformities import lifecycle
 from app.nonconformities.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from app.nonconformities.queries import action_facts, nc_code
 from app.nonconformities.service import action_link
+from app.performance.deviations import indicators_by_id, live_deviations, percent
+from app.performance.models import DeviationState
 from app.readiness import service as readiness
 from app.registers.queries import due_items
 from app.reviews.models import ManagementReview, ReviewState
@@ -324,7 +327,44 @@ def park_tasks(
                 {"review_id": review.id},
             ),
         )
+    for user_ids, task in _deviation_tasks(session, park_id, coordinators):
+        give(user_ids, task)
     return {uid: sorted(tasks, key=_sort_key) for uid, tasks in out.items()}
+
+
+_DEVIATION_STEPS = {
+    DeviationState.open: ("deviation_investigate", "调查偏离", "Investigate the deviation"),
+    DeviationState.investigating: ("deviation_respond", "完成偏离的调查和响应", "Finish investigating and respond"),
+    DeviationState.closed: ("deviation_file_record", "归档偏离调查和响应记录", "File the deviation's record"),
+}
+
+
+def _deviation_tasks(session: Session, park_id: int, coordinators: list[int]) -> list[tuple[list[int], Task]]:
+    """An open deviation is the assignee's task (the coordinators' while none is named); filing the record of a
+    closed one is the coordinators'."""
+    rows = live_deviations(session, park_id)
+    indicators = indicators_by_id(session, {row.indicator_id for row in rows})
+    out = []
+    for deviation in rows:
+        kind, zh, en = _DEVIATION_STEPS[DeviationState(deviation.state)]
+        indicator = indicators[deviation.indicator_id]
+        who = coordinators
+        if deviation.assignee_id is not None and deviation.state != DeviationState.closed:
+            who = [deviation.assignee_id]
+        what = f"{indicator.name} {deviation.year}（{percent(deviation.deviation_percent)}%）"
+        task = Task(
+            kind,
+            f"{zh}：{what}",
+            f"{en}: {what}",
+            None,
+            False,
+            f"/performance/deviations/{deviation.id}",
+            "deviation",
+            deviation.id,
+            {"deviation_id": deviation.id, "indicator_id": deviation.indicator_id},
+        )
+        out.append((who, task))
+    return out
 
 
 def tasks_for(session: Session, user: User, today: date | None = None) -> list[Task]:

@@ -21,6 +21,7 @@ from app.web import (
     pages_parks,
     pages_performance_calc,
     pages_performance_targets,
+    pages_performance_monitor,
     pages_readiness,
     pages_registers,
     pages_reports,
@@ -47,6 +48,7 @@ for module in (
     pages_registers,
     pages_performance_calc,
     pages_performance_targets,
+    pages_performance_monitor,
     pages_nonconformities,
 ):
     router.include_router(module.router)

@@ -92,6 +92,9 @@ def seed_park(client) -> Seed:
     inventory = seed_inventory(park)
     performance = seed_performance(park)
     performance_targets = seed_performance_targets(park)
+    from tests.performance.monitor_helpers import seed_deviation
+
+    deviation = seed_deviation(park)
     ids = {
         "document_id": document["id"],
         "revision_id": revision["id"],
@@ -107,6 +110,7 @@ def seed_park(client) -> Seed:
         **inventory,
         **performance,
         **performance_targets,
+        **deviation,
     }
     markers = [
         park.code,
