@@ -33,9 +33,19 @@ from app.performance.models import (
     Target,
 )
 from tests.factories import TestPark, publish_new_document, register, upload
-from tests.inventory.helpers import API, add_contributor, assign, boundary, confirm, data_set, enterprise, factor, ok
+from tests.inventory.helpers import (
+    API,
+    add_contributor,
+    assign,
+    boundary,
+    confirm,
+    data_set,
+    enterprise,
+    factor,
+    ok,
+    submit_rows,
+)
 from tests.inventory.helpers import source as make_source
-from tests.inventory.helpers import submit_rows
 
 MWH = {"a": {2024: "900", 2025: "800"}, "b": {2024: "500", 2025: "450"}}
 OUTPUT = {"a": {2024: "2000", 2025: "2000"}, "b": {2024: "1000", 2025: "1500"}}
@@ -212,7 +222,8 @@ def build_performance(park: TestPark, *, with_inventory: bool = True) -> Built:
             session.flush()
         deviation = Deviation(park_id=park.id, indicator_id=intensity, target_id=t["T_INT"], year=2025,
                               value=D("0.2142857142857142857142857143"), reference_value=D("0.2"),
-                              reference_kind="target", deviation_percent=D("7.14"), threshold_percent=D("5"))  # fmt: skip
+                              reference_kind="target", deviation_percent=D("7.14"),
+                              threshold_percent=D("5"))  # fmt: skip
         session.add(deviation)
         session.flush()
         built.deviation_id = deviation.id or 0
