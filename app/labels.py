@@ -382,3 +382,8 @@ def label_en(kind: str, code: Any) -> str:
 def counts_zh(kind: str, counts: Mapping[str, int], separator: str = "，") -> str:
     """{'nonconforming': 1, 'conforming': 6} → '不符合 1，符合 6' (for generated documents)."""
     return separator.join(f"{label_zh(kind, code)} {count}" for code, count in counts.items()) or "无"
+
+
+from app.performance.labels_web import PERFWEB_LABELS  # noqa: E402  (the performance page's words)
+
+LABELS.update(PERFWEB_LABELS)

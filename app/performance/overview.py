@@ -103,6 +103,10 @@ class Overview:
         return [t for t in self.targets if t.result.status in (status.TargetStatus.at_risk, status.TargetStatus.missed)]
 
     @property
+    def names(self) -> dict[int, str]:
+        return {v.indicator.id or 0: v.indicator.name for v in self.indicators}
+
+    @property
     def behind(self) -> list[MeasureView]:
         return [m for m in self.measures if m.behind_schedule]
 

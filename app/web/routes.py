@@ -19,6 +19,7 @@ from app.web import (
     pages_inventory_data,
     pages_nonconformities,
     pages_parks,
+    pages_performance,
     pages_readiness,
     pages_registers,
     pages_reports,
@@ -42,6 +43,7 @@ for module in (
     pages_parks,
     pages_inventory,
     pages_inventory_data,
+    pages_performance,
     pages_registers,
     pages_nonconformities,
 ):
