@@ -63,7 +63,7 @@ def indicator_chart(
     if baseline is not None:
         axes.axhline(float(baseline), color=COLOURS[6], linestyle=":", linewidth=1,
                      label=_words(("基准", "Baseline"), chinese, lang))  # fmt: skip
-    axes.set_ylabel(unit, fontproperties=font)
+    axes.set_ylabel(unit if chinese and lang == "zh" else unit.replace("万元", "10k CNY"), fontproperties=font)
     axes.set_title(_words(title, chinese, lang), fontproperties=font)
     axes.set_ylim(bottom=0)
     axes.legend(prop=font, loc="lower left")
@@ -72,8 +72,8 @@ def indicator_chart(
     return _png(figure)
 
 
-def measures_chart(items: Sequence[tuple[str, Decimal | None, Decimal | None]], *, title: Pair, lang: str) -> bytes:
-    """Per measure (its title), the expected and the achieved reduction of the year (tCO₂), side by side."""
+def measures_chart(items: Sequence[tuple[Pair, Decimal | None, Decimal | None]], *, title: Pair, lang: str) -> bytes:
+    """Per measure ((its title, an English name)), the expected and the achieved reduction of the year (tCO₂)."""
     figure, font, chinese = _figure()
     axes = figure.add_subplot()
     positions = list(range(len(items)))
@@ -83,7 +83,7 @@ def measures_chart(items: Sequence[tuple[str, Decimal | None, Decimal | None]], 
               label=_words(("预期减排量", "Expected"), chinese, lang))  # fmt: skip
     axes.barh([p - 0.2 for p in positions], achieved, height=0.4, color=COLOURS[0],
               label=_words(("已实现减排量", "Achieved"), chinese, lang))  # fmt: skip
-    axes.set_yticks(positions, [item[0] for item in items])
+    axes.set_yticks(positions, [_words(item[0], chinese, lang) for item in items])
     for tick in axes.get_yticklabels():
         tick.set_fontproperties(font)
     axes.invert_yaxis()

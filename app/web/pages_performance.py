@@ -72,7 +72,10 @@ def performance_chart(
     lang = get_lang(request)
     view = overview.performance_overview(session, user.park_id, year)
     if name == "measures":
-        items = [(m.measure.title, m.measure.expected_reduction, m.achieved_reduction) for m in view.measures]
+        items = [
+            ((m.measure.title, f"Measure {m.measure.id}"), m.measure.expected_reduction, m.achieved_reduction)
+            for m in view.measures
+        ]
         png = charts.measures_chart(items, title=(f"{year} 年减排措施成效", f"Measures' effect, {year}"), lang=lang)
     else:
         pair = _headline_of(view, 0 if name == "total" else 1)
