@@ -102,6 +102,7 @@ def create_app() -> FastAPI:
     from app.inventory.routes import router as inventory_router
     from app.nonconformities.routes import router as nonconformities_router
     from app.parks.routes import router as parks_router
+    from app.performance.routes_overview import router as performance_overview_router
     from app.readiness.routes import router as readiness_router
     from app.registers.routes import router as registers_router
     from app.reports.routes import router as reports_router
@@ -194,6 +195,7 @@ def create_app() -> FastAPI:
         parks_router,
         inventory_router,
         registers_router,
+        performance_overview_router,
     ):
         app.include_router(router)
     app.include_router(web_router)
