@@ -114,3 +114,19 @@ def test_another_parks_indicator_is_not_found_and_the_probe_recorded(park, other
     assert _refusal_rules(other_park.id, "indicator", built.indicators["TOTAL"]) == ["other_park"]
     own = prober.get(PAGE)
     assert own.status_code == 200 and "甲化工有限公司" not in own.text and "尚未设置目标和指标" in own.text
+
+
+def test_the_english_pages_show_no_chinese_interface_words(park, built, browser):
+    from tests.web.test_english_pages import _leaks
+
+    reader = browser(park, "top_management", lang="en")
+    user_data = [
+        f"测试园区 {park.code}", *[f"{role} 测试" for role in park.usernames], "碳管理办公室", "审计部",
+        "园区碳排放总量", "园区碳排放强度", "余热利用率", "甲化工碳排放总量", "tCO₂/万元", "2027 年碳排放总量下降",
+        "总量降至 600 t", "强度降至 0.2", "甲化工总量不超过 450 t", "余热利用率达到 30%", "2026 起强度 0.19",
+        "园区管委会", "甲化工有限公司", "乙材料有限公司", "LED 照明改造", "空压机变频", "能源管理部", "一期完工",
+    ]  # fmt: skip
+    for url in (PAGE, *(f"/performance/indicators/{i}?year=2025" for i in built.indicators.values())):
+        page = reader.get(url)
+        assert page.status_code == 200
+        assert _leaks(page.text, user_data) == [], url
