@@ -20,6 +20,7 @@ from app.documents.lifecycle import Action
 from app.documents.models import AccessLevel
 from app.inventory.demo import seed_demo_inventory
 from app.parks import service as parks
+from app.performance.demo import seed_demo_performance
 from app.registers.demo import seed_demo_registers
 from app.users import service as users
 from app.users.models import Park, Role, User
@@ -51,7 +52,6 @@ DEMO_DOCUMENTS = [
     ("ORGANISATION_RESPONSIBILITIES", "碳排放管理机构设置及职责", AccessLevel.internal, "effective"),
     ("DATA_MANAGEMENT_RULES", "示范产业园数据管理制度", AccessLevel.internal, "in_review"),
     ("IMPLEMENTATION_PLAN", "2026年度碳排放管理实施方案", AccessLevel.internal, "approved"),
-    ("CARBON_BASELINE", "碳排放管理基准（基准年2023）", AccessLevel.restricted, "draft"),
     ("STAKEHOLDER_REGISTER", "产业园区利益相关方名录（2024版）", AccessLevel.internal, "obsolete"),
 ]
 
@@ -121,6 +121,7 @@ def create_demo() -> list[str]:
         with tempfile.TemporaryDirectory() as folder:
             _build_documents(session, Path(folder), people)
         seed_demo_inventory(session, park, people)
+        seed_demo_performance(session, park, people)  # the baseline (7.5) and the letter (7.1) are its documents
         seed_demo_registers(session, park)
     lines = [f"示范园区已创建：{DEMO_NAME}（{DEMO_CODE}）/ demo park created. 密码只显示这一次 / passwords shown once:"]
     for username, role, full_name, _unit in DEMO_USERS:

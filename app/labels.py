@@ -406,3 +406,6 @@ def _merge(extra: dict[str, dict[str, Pair]]) -> None:
 from app.performance.labels_monitor import MONITOR_LABELS  # noqa: E402
 
 _merge(MONITOR_LABELS)
+from app.performance.labels_web import PERFWEB_LABELS  # noqa: E402  (the performance page's words)
+
+_merge(PERFWEB_LABELS)

@@ -105,6 +105,7 @@ def create_app() -> FastAPI:
     from app.performance.routes import router as performance_router
     from app.performance.routes_targets import router as performance_targets_router
     from app.performance.routes_monitoring import router as performance_monitoring_router
+    from app.performance.routes_overview import router as performance_overview_router
     from app.readiness.routes import router as readiness_router
     from app.registers.routes import router as registers_router
     from app.reports.routes import router as reports_router
@@ -200,6 +201,7 @@ def create_app() -> FastAPI:
         performance_router,
         performance_targets_router,
         performance_monitoring_router,
+        performance_overview_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

@@ -26,6 +26,7 @@ from app.errors import Invalid
 from app.inventory import annex_b
 from app.parks.models import OrganisationMember
 from app.parks.queries import organisation, park_time_zone
+from app.performance import annex_b as performance_annex_b
 from app.readiness import service as readiness
 from app.reports.register import register_rows
 from app.users.models import Park, User
@@ -225,6 +226,8 @@ def gather(session: Session, *, user: User, year: int) -> ReportData:
                 "energy": annex_b.energy_section(session, user.park_id, year),
                 "data_collection": annex_b.data_collection_section(session, user.park_id, year),
                 "emissions": annex_b.emission_section(session, user.park_id, year),
-            }
+            },
+            # chapter 5 and the seeds of chapter 6 from the performance data (app/performance/annex_b.py)
+            "performance": performance_annex_b.sections(session, user.park_id, year, as_of),
         },
     )

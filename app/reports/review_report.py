@@ -303,15 +303,17 @@ def section_4_2_emission_analysis(w: Writer, data: ReportData) -> None:
 
 
 def section_5_1_achievement(w: Writer, data: ReportData) -> None:
+    """实际完成情况: every target against its target value, with its status (app/performance/annex_b.py)."""
     for code in ("OBJECTIVES_RESPONSIBILITY_LETTER", "ANNUAL_WORK_PLAN", "TARGET_COMPLETION_CHECKLIST"):
         w.para(item_line(data, code))
-    w.todo("各项目标和指标的目标值、实际完成值和完成率。")
+    annex_b.write(w, data.extra["performance"]["achievement"])
 
 
 def section_5_2_comparison(w: Writer, data: ReportData) -> None:
+    """与基准、绩效对比: indicators against the baseline in force and last year; the deviations of the year."""
     for code in ("CARBON_BASELINE", "PERFORMANCE_INDICATOR_METHODS", "PERFORMANCE_INDICATOR_VALUES"):
         w.para(item_line(data, code))
-    w.todo("绩效参数值与碳排放管理基准的对比及偏差分析。")
+    annex_b.write(w, data.extra["performance"]["comparison"])
 
 
 # ---------------------------------------------------------------------- 第六章 评审建议
@@ -336,12 +338,19 @@ def section_6_1_problems(w: Writer, data: ReportData) -> None:
         w.para("应采取的措施按章列于“二、改进建议”。")
     else:
         w.para("就绪度评价未发现未满足的事项。")
+    seeded = data.extra["performance"]["problems"]
+    if seeded:  # missed or at-risk targets, deviations, measures behind schedule
+        w.para(f"目标指标、监测和实施方案方面的问题（{len(seeded)} 项）：")
+        for number, line in enumerate(seeded, start=1):
+            w.para(f"{number}. {line}")
     w.todo("评审中发现的其他问题（现场核查、数据质量、减排措施成效等）。")
 
 
 def section_6_2_suggestions(w: Writer, data: ReportData) -> None:
     for group in group_gaps(data):
         w.para(f"{group.heading}：{group.action_text()}。")
+    for number, line in enumerate(data.extra["performance"]["suggestions"], start=1):
+        w.para(f"（{number}）{line}")
     w.todo("针对评审发现的其他改进建议、责任部门和完成时限。")
 
 

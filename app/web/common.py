@@ -59,6 +59,7 @@ def web_user(request: Request) -> User:
     }
     from app.deps import AdminUser, TrailReader
     from app.documents.service import may_upload_any
+    from app.performance.reading import may_read as may_read_performance
     from app.reports.access import may_open_reports_page
 
     request.state.web_nav = {
@@ -66,6 +67,7 @@ def web_user(request: Request) -> User:
         "users": allowed_by(AdminUser, user),
         "register": may_upload_any(user),
         "reports": may_open_reports_page(user),
+        "performance": may_read_performance(user),
     }
     return user
 

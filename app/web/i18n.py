@@ -29,6 +29,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.register": ("登记与上传", "Add documents"),
     "nav.tasks": ("待办", "My tasks"),
     "nav.inventory": ("碳排放清单", "Inventory"),
+    "nav.performance": ("碳排放绩效", "Performance"),
     "nav.events": ("审计追踪", "Audit trail"),
     "nav.users": ("用户管理", "Users"),
     "nav.search": ("搜索", "Search"),
