@@ -49,7 +49,5 @@ class ReadConfirmation(SQLModel, table=True):
     document_id: int = Field(sa_column=Column(Integer, ForeignKey("document.id"), nullable=False, index=True))
     revision_id: int = Field(sa_column=Column(Integer, ForeignKey("revision.id"), nullable=False))
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False))
-    distributed_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    distributed_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     confirmed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
