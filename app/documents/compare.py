@@ -47,8 +47,14 @@ def _append(out: list[Segment], op: str, text: str) -> None:
         out.append(Segment(op, text))
 
 
+def _one_final_break(text: str) -> str:
+    return text.rstrip("\n") + "\n" if text.strip() else ""
+
+
 def diff_segments(old: str, new: str) -> list[Segment]:
-    """`old` → `new` as equal / delete / insert segments; joining equal+delete gives `old`, equal+insert `new`."""
+    """`old` → `new` as equal / delete / insert segments; joining equal+delete gives `old`, equal+insert `new`
+    (each text ending in one line break: a trailing break means nothing in a document)."""
+    old, new = _one_final_break(old), _one_final_break(new)
     old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
     out: list[Segment] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
