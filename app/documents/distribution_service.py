@@ -2,6 +2,7 @@
 the document page and the API show, and its .xlsx export. Services flush, never commit."""
 
 import io
+from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -306,3 +307,26 @@ def export_xlsx(session: Session, *, user: User, document_id: int) -> tuple[byte
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), f"{document.control_no}-分发与确认.xlsx"
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Whom the coordinator may put on a list: the park's active users, the roles, the park's enterprises."""
+
+    users: list[tuple[str, str]]
+    roles: list[str]
+    enterprises: list[tuple[str, str]]
+
+
+def choices(session: Session, park_id: int) -> Choices:
+    people = session.execute(
+        select(User).where(col(User.park_id) == park_id, col(User.is_active).is_(True)).order_by(col(User.username))
+    ).scalars()
+    companies = session.execute(
+        select(Enterprise).where(col(Enterprise.park_id) == park_id).order_by(col(Enterprise.name))
+    ).scalars()
+    return Choices(
+        users=[(str(person.id), f"{person.full_name}（{person.username}）") for person in people],
+        roles=[role.value for role in Role],
+        enterprises=[(str(company.id), company.name) for company in companies],
+    )
