@@ -168,7 +168,7 @@ def _entry_label(session: Session, row: DistributionEntry) -> tuple[str, str]:
         name = enterprise.name if enterprise else row.target
         return f"企业：{name}", f"Enterprise: {name}"
     user = session.get(User, int(row.target))
-    name = f"{user.full_name}（{user.username}）" if user else row.target
+    name = f"{user.full_name} ({user.username})" if user else row.target
     return f"用户：{name}", f"User: {name}"
 
 
@@ -326,7 +326,7 @@ def choices(session: Session, park_id: int) -> Choices:
         select(Enterprise).where(col(Enterprise.park_id) == park_id).order_by(col(Enterprise.name))
     ).scalars()
     return Choices(
-        users=[(str(person.id), f"{person.full_name}（{person.username}）") for person in people],
+        users=[(str(person.id), f"{person.full_name} ({person.username})") for person in people],
         roles=[role.value for role in Role],
         enterprises=[(str(company.id), company.name) for company in companies],
     )
