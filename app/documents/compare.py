@@ -28,6 +28,9 @@ from app.parks.queries import park_time_zone
 from app.users.models import User
 
 EQUAL, INSERT, DELETE = "equal", "insert", "delete"
+# The character diff is quadratic on unrelated text (measured: 5,000 characters a side 0.12 s, 20,000 1.8 s, 50,000
+# 15 s); a longer replaced block is shown as deleted and inserted whole.
+CHAR_DIFF_LIMIT = 8_000
 # Characters XML 1.0 cannot hold (extracted text may carry them): left out of the .docx only.
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -64,6 +67,9 @@ def diff_segments(old: str, new: str) -> list[Segment]:
         elif tag == "delete":
             _append(out, DELETE, before)
         elif tag == "insert":
+            _append(out, INSERT, after)
+        elif len(before) > CHAR_DIFF_LIMIT or len(after) > CHAR_DIFF_LIMIT:  # too long to diff by character
+            _append(out, DELETE, before)
             _append(out, INSERT, after)
         else:  # replaced lines: what changed inside them, character by character
             chars = SequenceMatcher(None, before, after, autojunk=False)

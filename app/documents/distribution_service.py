@@ -2,6 +2,7 @@
 the document page and the API show, and its .xlsx export. Services flush, never commit."""
 
 import io
+import re
 from dataclasses import dataclass
 
 from openpyxl import Workbook
@@ -34,6 +35,7 @@ from app.parks.queries import park_time_zone
 from app.users.models import Role, User
 
 DISTRIBUTORS = frozenset({Role.coordinator})
+_ID = re.compile("[0-9]{1,10}")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
 
 
 def _require_distributor(actor: User, document: Document) -> None:
@@ -52,7 +54,7 @@ def _checked_entry(session: Session, document: Document, entry: DistributionEntr
         if target not in {role.value for role in Role}:
             raise Invalid(f"未知的角色：{target}", f"Unknown role: {target}")
         return kind, target
-    if not target.isdigit() or not 1 <= int(target) <= 2_147_483_647:
+    if not _ID.fullmatch(target) or not 1 <= int(target) <= 2_147_483_647:
         raise Invalid(f"分发对象编号必须是正整数：{target}", f"The {kind} must be given by its id: {target}")
     if kind == TargetKind.enterprise:
         enterprise = session.get(Enterprise, int(target))

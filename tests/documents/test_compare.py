@@ -133,3 +133,17 @@ def test_refusals(park, other_park) -> None:
     no_text = compare(other_document["id"], other_first["id"], image.json()["id"])
     assert no_text.status_code == 422 and "没有可比较的文本" in no_text.json()["message_zh"]
     assert foreign_document["id"] != document["id"]
+
+
+def test_a_long_replaced_block_is_deleted_and_inserted_whole() -> None:
+    from app.documents.compare import CHAR_DIFF_LIMIT
+
+    old, new = "甲" * (CHAR_DIFF_LIMIT + 1), "甲" * CHAR_DIFF_LIMIT + "乙"
+    assert diff_segments(old, new) == [Segment("delete", old + "\n"), Segment("insert", new + "\n")]
+    # within the limit (its line break included): character by character
+    assert diff_segments("甲" * (CHAR_DIFF_LIMIT - 1), "甲" * (CHAR_DIFF_LIMIT - 2) + "乙") == [
+        Segment("equal", "甲" * (CHAR_DIFF_LIMIT - 2)),
+        Segment("delete", "甲"),
+        Segment("insert", "乙"),
+        Segment("equal", "\n"),
+    ]
