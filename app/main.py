@@ -98,6 +98,7 @@ def create_app() -> FastAPI:
     from app.audits.routes import router as audits_router
     from app.clauses.routes import router as clauses_router
     from app.documents.routes import router as documents_router
+    from app.documents.routes_distribution import router as distribution_router
     from app.events.routes import router as events_router
     from app.inventory.routes import router as inventory_router
     from app.nonconformities.routes import router as nonconformities_router
@@ -186,6 +187,7 @@ def create_app() -> FastAPI:
     for router in (
         users_router,
         documents_router,
+        distribution_router,
         clauses_router,
         readiness_router,
         events_router,

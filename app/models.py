@@ -3,6 +3,7 @@
 from app.audits.models import Audit, AuditFinding, AuditLine, AuditProgramme
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause, ParkDocTypeSetting
 from app.db import metadata
+from app.documents.distribution_models import DistributionEntry, ReadConfirmation
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.events.models import Event, EventChainHead
 from app.inventory.models import (
@@ -75,6 +76,7 @@ __all__ = [
     "ControlledCopy",
     "CorrectiveAction",
     "Deviation",
+    "DistributionEntry",
     "DocType",
     "DocTypeClause",
     "Document",
@@ -104,6 +106,7 @@ __all__ = [
     "ParkDocTypeSetting",
     "ParkProfile",
     "PasswordFailure",
+    "ReadConfirmation",
     "RegisterSettings",
     "RegisterSnapshot",
     "ResponsibilityLetter",

@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 
 from app.clauses.models import DocKind, DocType
 from app.common import utcnow
+from app.documents import distribution
 from app.documents.models import Document, Revision, RevisionState, Signature, SignatureMeaning
 from app.errors import Forbidden, Invalid, InvalidTransition
 from app.events import service as events
@@ -367,6 +368,8 @@ def transition(
         before=before,
         after=after,
     )
+    if action == Action.publish:  # the new effective revision reaches the document's distribution list at once
+        distribution.on_effective(session, document, revision, actor=actor)
     return signature
 
 

@@ -147,3 +147,97 @@ class RecordPublic(BaseModel):
     period_start: date | None
     period_end: date | None
     signatures: list[SignaturePublic] = []
+
+
+# ---------------------------------------------------------------- distribution and read confirmation (8.4 d))
+
+
+class DistributionEntryIn(BaseModel):
+    """A user (its id), a role (its code) or an enterprise of the park (its id)."""
+
+    kind: str = Field(pattern="^(user|role|enterprise)$")
+    target: str = Field(min_length=1, max_length=64)
+
+
+class DistributionIn(BaseModel):
+    """The whole distribution list: it replaces the one before."""
+
+    entries: list[DistributionEntryIn] = Field(max_length=500)
+
+
+class DistributionEntryPublic(BaseModel):
+    id: int
+    kind: str
+    target: str
+    label_zh: str
+    label_en: str
+    reaches: int  # active users it reaches now who may read the document
+
+
+class ReadStatus(BaseModel):
+    user_id: int
+    username: str
+    full_name: str
+    unit: str
+    role: str
+    distributed_at: datetime
+    confirmed_at: datetime | None
+
+
+class RevisionDistribution(BaseModel):
+    revision_id: int
+    number: int
+    state: str
+    state_zh: str
+    confirmed: int
+    pending: int
+    recipients: list[ReadStatus]
+
+
+class DistributionPublic(BaseModel):
+    document_id: int
+    entries: list[DistributionEntryPublic]
+    revisions: list[RevisionDistribution]  # newest first
+    # the effective revision the reader was given and has not confirmed yet (the "阅读并确认" button)
+    my_pending_revision_id: int | None
+
+
+class ReadConfirmIn(BaseModel):
+    revision_id: int = Field(ge=1, le=2_147_483_647)
+
+
+class ReadConfirmationPublic(BaseModel):
+    document_id: int
+    revision_id: int
+    number: int
+    user_id: int
+    distributed_at: datetime
+    confirmed_at: datetime
+
+
+# ---------------------------------------------------------------- comparing two revisions
+
+
+class DiffSegment(BaseModel):
+    op: str  # equal, insert, delete
+    text: str
+
+
+class ComparedRevision(BaseModel):
+    id: int
+    number: int
+    state: str
+    change_reason: str
+    preparer_name: str
+    created_at: datetime
+
+
+class RevisionComparison(BaseModel):
+    document_id: int
+    control_no: str
+    title: str
+    from_revision: ComparedRevision
+    to_revision: ComparedRevision
+    segments: list[DiffSegment]
+    inserted_chars: int
+    deleted_chars: int

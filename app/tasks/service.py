@@ -1,6 +1,7 @@
 """What is due, per user: the one place that computes tasks (/tasks, GET /api/tasks, the dashboard, `carbonms remind`).
 
 - revisions waiting on the user (review, approve, publish) and drafts returned to their preparer;
+- effective revisions distributed to the user and not yet confirmed (阅读并确认, 8.4 d));
 - documents whose periodic review is due within REVIEW_DUE_DAYS days or overdue (coordinators);
 - the records readiness finds missing, overdue or due soon (coordinators);
 - audits to start or finish (the audit team);
@@ -25,6 +26,7 @@ from app.audits.lifecycle import team_ids
 from app.audits.models import Audit, AuditState
 from app.clauses.models import DocKind
 from app.common import utcnow
+from app.documents.distribution import PendingRead, pending_reads
 from app.documents.queries import REVIEW_DUE_DAYS, revision_tasks
 from app.nonconformities import lifecycle
 from app.nonconformities.models import ActionState, CorrectiveAction, NcState, Nonconformity
@@ -111,6 +113,20 @@ def _revision_part(session: Session, user: User, today: date) -> list[Task]:
     return tasks
 
 
+def _read_task(read: PendingRead) -> Task:
+    return Task(
+        "document_read_confirm",
+        f"阅读并确认：{read.control_no} {read.title} 第{read.number}版",
+        f"Read and confirm: {read.control_no} {read.title} revision {read.number}",
+        None,
+        False,
+        f"/documents/{read.document_id}#distribution-h",
+        "revision",
+        read.revision_id,
+        {"document_id": read.document_id, "revision_id": read.revision_id},
+    )
+
+
 def _record_tasks(session: Session, park_id: int, today: date) -> list[Task]:
     """The records readiness finds owed: overdue, never filed, or due within REVIEW_DUE_DAYS (the one due-date rule,
     `app.clauses.cycles`, as readiness applies it: what /tasks says is overdue the dashboard counts as overdue)."""
@@ -168,6 +184,8 @@ def park_tasks(
     for user in users:
         if user.id in out:
             out[user.id].extend(_revision_part(session, user, today))
+    for read in pending_reads(session, park_id):
+        give([read.user_id], _read_task(read))
     for task in _record_tasks(session, park_id, today):
         give(coordinators, task)
     for item in due_items(session, park_id, today):  # the registers: evaluations, risk reviews, calibrations

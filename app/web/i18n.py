@@ -10,6 +10,7 @@ from typing import Any
 from app.labels import LABELS as LABELS_TABLE
 from app.readiness.service import CHAPTER_TITLES
 from app.web.i18n_dashboard import TEXT as DASHBOARD_TEXT
+from app.web.i18n_distribution import DISTRIBUTION_TEXT
 from app.web.i18n_flow import FLOW_TEXT
 from app.web.i18n_performance_calc import TEXT as PERFORMANCE_CALC_TEXT
 
@@ -559,6 +560,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
 }
 TEXT.update(FLOW_TEXT)  # the document steps, trail links, checklist and evidence words
+TEXT.update(DISTRIBUTION_TEXT)  # the document page's distribution and revision comparison
 
 ACCESS_LABELS = LABELS_TABLE["access"]
 KIND_LABELS = LABELS_TABLE["kind"]

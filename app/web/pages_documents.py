@@ -21,6 +21,7 @@ from app.reports import access
 from app.uploads.form import StagedFormRoute
 from app.users.models import Role, User
 from app.web.common import WebUser, render, see_other
+from app.web.pages_distribution import distribution_context
 from app.web.trail import trail_links
 
 router = APIRouter(route_class=StagedFormRoute)
@@ -229,6 +230,7 @@ def _document_context(session: Session, user: User, document_id: int) -> dict[st
         "may_draft": may_upload and document.kind == DocKind.document and access.may_draft_from_template(user),
         "has_effective": detail.effective_revision is not None,
         "history_links": trail_links(session, park_id=user.park_id, events=detail.history),
+        **distribution_context(session, user, document_id),  # 受控分发、宣贯 and the comparison form
     }
 
 

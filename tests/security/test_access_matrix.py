@@ -218,7 +218,9 @@ def seed_registers(park: TestPark) -> dict[str, object]:
 def request_kwargs(method: str, path: str, ids: dict[str, object]) -> dict:
     """A small body that passes validation where one is easy to give, so the call reaches the lookup."""
     if method == "GET":
-        return {}
+        # the comparison's query names park A's revision, so another park's call reaches the lookup
+        compares = ("/api/documents/{document_id}/compare", "/api/documents/{document_id}/compare/docx")
+        return {"params": {"from": ids["revision_id"], "to": ids["revision_id"]}} if path in compares else {}
     upload = {"files": {"file": ("矩阵.docx", docx_bytes("访问矩阵"), DOCX_MEDIA)}}
     known = {
         "/api/auth/token": {"data": {}},
@@ -239,6 +241,8 @@ def request_kwargs(method: str, path: str, ids: dict[str, object]) -> dict:
         "/api/reviews/{review_id}/inputs": {"json": {"key": "a", "text": "访问矩阵"}},
         "/api/reviews/{review_id}/decisions": {"json": {"output_item": "a", "decision": "访问矩阵"}},
         **PERFORMANCE_TARGET_BODIES,
+        "/api/documents/{document_id}/distribution": {"json": {"entries": [{"kind": "role", "target": "auditor"}]}},
+        "/api/documents/{document_id}/distribution/confirm": {"json": {"revision_id": ids["revision_id"]}},
     }
     return known.get(path, {"json": {}})
 
