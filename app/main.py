@@ -104,9 +104,9 @@ def create_app() -> FastAPI:
     from app.nonconformities.routes import router as nonconformities_router
     from app.parks.routes import router as parks_router
     from app.performance.routes import router as performance_router
-    from app.performance.routes_targets import router as performance_targets_router
     from app.performance.routes_monitoring import router as performance_monitoring_router
     from app.performance.routes_overview import router as performance_overview_router
+    from app.performance.routes_targets import router as performance_targets_router
     from app.readiness.routes import router as readiness_router
     from app.registers.routes import router as registers_router
     from app.reports.routes import router as reports_router
