@@ -26,6 +26,7 @@ from app.inventory.service import check_year, decimal_or_invalid
 from app.labels import label_zh
 from app.parks.queries import park_time_zone
 from app.performance import baseline_document
+from app.performance.calculation import indicator_values
 from app.performance.indicators import get_indicator, require_editor, value_for_baseline
 from app.performance.models import AdjustmentReason, Baseline, Indicator
 from app.performance.queries import baselines_in_force
@@ -333,11 +334,13 @@ class Offer:
     baseline: Baseline
     reason: AdjustmentReason
     changed_at: datetime
+    current_value: Decimal | None  # the base year's value as computed today, beside the baseline's
 
 
 def adjustment_offers(session: Session, park_id: int) -> list[Offer]:
     """Baselines whose base year's boundary (7.5 b) or emission factors (7.5 c) changed after the newest version
-    was made: offered for adjustment. Three queries whatever the number of baselines."""
+    was made: offered for adjustment, with the base year's value as computed today beside the baseline's. Three
+    queries whatever the number of baselines, plus one inventory read per base year offered."""
     newest: dict[int, Baseline] = {}
     for row in session.execute(
         select(Baseline).where(col(Baseline.park_id) == park_id).order_by(col(Baseline.version))
@@ -363,7 +366,7 @@ def adjustment_offers(session: Session, park_id: int) -> list[Offer]:
             .group_by(col(ActivityData.year))
         ).all()
     )
-    offers = []
+    found: list[tuple[Baseline, AdjustmentReason, datetime]] = []
     for baseline in sorted(dated, key=lambda b: b.indicator_id):
         made = as_utc(baseline.created_at)
         for reason, changes in (
@@ -372,5 +375,10 @@ def adjustment_offers(session: Session, park_id: int) -> list[Offer]:
         ):
             changed = changes.get(baseline.base_year)
             if changed is not None and as_utc(changed) > made:
-                offers.append(Offer(baseline, reason, as_utc(changed)))
-    return offers
+                found.append((baseline, reason, as_utc(changed)))
+    if not found:
+        return []
+    offered = {b.indicator_id for b, _, _ in found}
+    rows = list(session.execute(select(Indicator).where(col(Indicator.id).in_(offered))).scalars())
+    now = indicator_values(session, park_id, rows, {b.base_year for b, _, _ in found if b.base_year is not None})
+    return [Offer(b, reason, at, now[(b.indicator_id, b.base_year or 0, 0)].value) for b, reason, at in found]

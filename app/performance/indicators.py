@@ -231,6 +231,9 @@ def update_indicator(session: Session, *, actor: User, indicator_id: int, **chan
     changes = {k: v for k, v in changes.items() if k in FIELDS and (v is not None or k in CLEARABLE)}
     before = snapshot(indicator)
     values = {name: getattr(indicator, name) for name in FIELDS} | changes
+    if changes.get("level", indicator.level) != indicator.level:
+        # A new level names its own subject: the old enterprise or source does not carry over.
+        values |= {name: changes.get(name) for name in ("enterprise_id", "source_id")}
     _checked(session, actor.park_id, values, own=indicator)
     changed_meaning = [name for name in MEANING_FIELDS if values[name] != getattr(indicator, name)]
     if changed_meaning and in_use(session, indicator_id):

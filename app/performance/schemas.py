@@ -215,6 +215,7 @@ def offer_out(offer: Offer) -> Json:
         "version": baseline.version,
         "base_year": baseline.base_year,
         "value": dec(baseline.value),
+        "current_value": dec(offer.current_value),
         "reason": str(offer.reason),
         "reason_label": _labelled("adjustment_reason", offer.reason),
         "changed_at": offer.changed_at.isoformat(),

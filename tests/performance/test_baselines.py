@@ -149,6 +149,11 @@ def test_boundary_and_factor_changes_offer_an_adjustment(inventory):
     body = {"reason": "电网因子更新（测试输入值）", "direct_factor": "0.58"}
     ok(park.client.post(url, json=body, headers=park.headers("coordinator")), 201)
     assert offers() == [("factors_or_method_changed", 1), ("static_factors_changed", 1)]
+    listed = ok(park.client.get(f"{PERF}/baselines/adjustment-offers", headers=park.headers("auditor")))
+    # The confirmed rows keep the factor version they were calculated with: today's 2024 value is still 180.
+    assert {(D(row["value"]), D(row["current_value"])) for row in listed if row["indicator_id"] == scope2["id"]} == {
+        (D(180), D(180))
+    }
     approve_and_publish(park, made["revision_id"])
     ok(_adjust(park, made["id"], base_year=2024, note="电网因子已更正，按新版本重新核算"), 201)
     assert offers() == []

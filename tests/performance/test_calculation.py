@@ -90,3 +90,19 @@ def test_the_year_view_lists_every_indicator_with_its_value(inventory):
     listed = ok(park.client.get(f"{PERF}/values?year=2024", headers=park.headers("auditor")))
     mine = next(item for item in listed if item["indicator_id"] == made["id"])
     assert D(mine["value"]) == D("345") and mine["indicator"]["code"] == "C-YEAR"
+
+
+def test_every_computed_value_agrees_with_the_trail_it_links_to(inventory):
+    park = inventory.park
+    made = [
+        indicator(park, "C-T-PARK", "total_emission"),
+        indicator(park, "C-T-ENT", "total_emission", "enterprise", enterprise_id=inventory.b),
+        indicator(park, "C-T-SRC", "total_emission", "process", source_id=inventory.sources["a_grid"]),
+    ]
+    # 2025: park 268; B 45 + 1 = 46; A's grid 150 MWh × 0.6 = 90
+    expected = {made[0]["id"]: D(268), made[1]["id"]: D(46), made[2]["id"]: D(90)}
+    for item in made:
+        value = values(park, item["id"])[(2025, 0)]
+        assert D(value["value"]) == expected[item["id"]]
+        trail = ok(park.client.get(value["trail_url"], headers=park.headers("auditor")))
+        assert D(trail["total"]) == expected[item["id"]] and trail["rows"]

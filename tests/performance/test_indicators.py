@@ -88,6 +88,14 @@ def test_a_null_in_an_edit_leaves_required_fields_unchanged_and_clears_the_rule(
     changed = ok(park.client.patch(url, json=body, headers=park.headers("coordinator")))
     assert (changed["level"], changed["formula"], changed["code"]) == ("park", "total_emission", "I-NULL")
     assert changed["deviation_percent"] is None
+    # A new level does not inherit the old subject: enterprise → park needs no explicit clearing.
+    manual = indicator(park, "I-LEVEL", "manual", "enterprise", enterprise_id=inventory.a, unit="%")
+    moved = ok(
+        park.client.patch(
+            f"{PERF}/indicators/{manual['id']}", json={"level": "park"}, headers=park.headers("coordinator")
+        )
+    )
+    assert (moved["level"], moved["enterprise_id"]) == ("park", None)
 
 
 def test_deactivate_needs_a_reason_and_hides_the_indicator(inventory):

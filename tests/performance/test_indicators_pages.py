@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.inventory.helpers import boundary
 from tests.performance.calc_support import inventory
 from tests.web.conftest import Browser
 from tests.web.test_english_pages import _leaks
@@ -102,6 +103,10 @@ def test_a_baseline_made_on_the_page_is_a_draft_of_its_document(inventory, brows
     shown = html.unescape(coordinator.get(page).text)
     # 345 / 1500 = 0.23, waiting for its approval
     assert "0.23 tCO₂/万元" in shown and "编制中" in shown and "调整基准（新版本）" in shown
+    boundary(inventory.park, 2024, list(inventory.sources.values()))  # the base year's boundary set again
+    offered = html.unescape(coordinator.get(page).text)
+    assert "基准年数据已变化，建议调整基准：b) 静态因素" in offered
+    assert "基准值 0.23 → 基准年现值 0.23 tCO₂/万元" in offered
 
 
 def test_readers_see_no_forms_and_a_contributor_only_its_enterprise(inventory, browser):
