@@ -60,8 +60,14 @@ def test_the_page_shows_completion_and_the_coordinator_adds_an_objective_and_a_t
     assert refused.status_code == 422
     assert "截止日期不能早于起始年度" in refused.text and 'value="甲企业强度"' in refused.text
     assert coordinator.post(f"{PAGE}/targets", bad | {"deadline": "2027-12-31"}, page=PAGE).status_code == 303
-    titles = [t["title"] for t in ok(park.client.get(f"{API}/targets", headers=park.headers("auditor")))]
-    assert titles == ["园区碳排放总量控制", "甲企业强度"]
+    listed_targets = ok(park.client.get(f"{API}/targets", headers=park.headers("auditor")))
+    assert [t["title"] for t in listed_targets] == ["园区碳排放总量控制", "甲企业强度"]
+    url = f"{PAGE}/targets/{listed_targets[1]['id']}/withdraw"
+    no_reason = coordinator.post(url, {"reason": " "}, page=PAGE)
+    assert no_reason.status_code == 422 and "撤销须说明理由" in no_reason.text
+    assert coordinator.post(url, {"reason": "重复"}, page=PAGE).status_code == 303
+    remaining = ok(park.client.get(f"{API}/targets", headers=park.headers("auditor")))
+    assert [t["title"] for t in remaining] == ["园区碳排放总量控制"]
 
 
 def test_the_letter_and_the_checklist_are_one_click_each(web, park):
