@@ -160,6 +160,11 @@ def _submit(
     return see_other(f"{PAGE}?done=pt_saved")
 
 
+def _considered(*texts: str) -> dict[str, str]:
+    """The texts typed beside 7.1 a)–g), in the order of Consideration."""
+    return dict(zip((str(c) for c in Consideration), texts, strict=True))
+
+
 @router.get(PAGE)
 def targets_page(request: Request, session: SessionDep, user: WebUser, year: int | None = None) -> Response:
     return _page(request, session, user, year=objectives.check_year(year, "年度", "year"))
@@ -182,24 +187,18 @@ def add_objective(
     consideration_industry_benchmark: FormText = "",
     consideration_other: FormText = "",
 ) -> Response:
-    given = {
-        "reduction_and_intensity": consideration_reduction_and_intensity,
-        "carbon_assets": consideration_carbon_assets,
-        "trading": consideration_trading,
-        "social_responsibility": consideration_social_responsibility,
-        "production_plan": consideration_production_plan,
-        "industry_benchmark": consideration_industry_benchmark,
-        "other": consideration_other,
-    }
+    given = _considered(
+        consideration_reduction_and_intensity,
+        consideration_carbon_assets,
+        consideration_trading,
+        consideration_social_responsibility,
+        consideration_production_plan,
+        consideration_industry_benchmark,
+        consideration_other,
+    )
     typed = {"category": category, "title": title, "target_year": target_year, "description": description}
     typed |= {f"consideration_{code}": text for code, text in given.items()}
-    body = {
-        "category": category,
-        "title": title,
-        "target_year": target_year,
-        "description": description,
-        "considerations": {code: text.strip() for code, text in given.items() if text.strip()},
-    }
+    body = typed | {"considerations": {code: text.strip() for code, text in given.items() if text.strip()}}
     return _submit(
         request,
         session,
@@ -241,7 +240,23 @@ def add_target(
     responsible_person: Annotated[str, Form(max_length=100)] = "",
     industry_benchmark: Annotated[str, Form(max_length=40)] = "",
     benchmark_source: FormText = "",
+    consideration_reduction_and_intensity: FormText = "",
+    consideration_carbon_assets: FormText = "",
+    consideration_trading: FormText = "",
+    consideration_social_responsibility: FormText = "",
+    consideration_production_plan: FormText = "",
+    consideration_industry_benchmark: FormText = "",
+    consideration_other: FormText = "",
 ) -> Response:
+    given = _considered(
+        consideration_reduction_and_intensity,
+        consideration_carbon_assets,
+        consideration_trading,
+        consideration_social_responsibility,
+        consideration_production_plan,
+        consideration_industry_benchmark,
+        consideration_other,
+    )
     typed = {
         "objective_id": objective_id,
         "parent_id": parent_id,
@@ -256,13 +271,15 @@ def add_target(
         "industry_benchmark": industry_benchmark,
         "benchmark_source": benchmark_source,
     }
+    body = typed | {"considerations": {code: text.strip() for code, text in given.items() if text.strip()}}
+    typed |= {f"consideration_{code}": text for code, text in given.items()}
     return _submit(
         request,
         session,
         user,
         "target",
         typed,
-        lambda: objectives.create_target(session, actor=user, values=_parse(schemas.TargetIn, typed)),
+        lambda: objectives.create_target(session, actor=user, values=_parse(schemas.TargetIn, body)),
     )
 
 

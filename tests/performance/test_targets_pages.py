@@ -56,12 +56,15 @@ def test_the_page_shows_completion_and_the_coordinator_adds_an_objective_and_a_t
         "deadline": "2024-12-31",
         "responsible_unit": "甲化工有限公司",
     }
-    refused = coordinator.post(f"{PAGE}/targets", bad, page=PAGE)
+    refused = coordinator.post(f"{PAGE}/targets", bad | {"consideration_trading": "参与碳市场"}, page=PAGE)
     assert refused.status_code == 422
     assert "截止日期不能早于起始年度" in refused.text and 'value="甲企业强度"' in refused.text
-    assert coordinator.post(f"{PAGE}/targets", bad | {"deadline": "2027-12-31"}, page=PAGE).status_code == 303
+    assert 'value="参与碳市场"' in refused.text  # what was typed is kept
+    considered = {"deadline": "2027-12-31", "consideration_production_plan": "2026 年扩产"}
+    assert coordinator.post(f"{PAGE}/targets", bad | considered, page=PAGE).status_code == 303
     listed_targets = ok(park.client.get(f"{API}/targets", headers=park.headers("auditor")))
     assert [t["title"] for t in listed_targets] == ["园区碳排放总量控制", "甲企业强度"]
+    assert [(c["code"], c["text"]) for c in listed_targets[1]["considerations"]] == [("production_plan", "2026 年扩产")]
     url = f"{PAGE}/targets/{listed_targets[1]['id']}/withdraw"
     no_reason = coordinator.post(url, {"reason": " "}, page=PAGE)
     assert no_reason.status_code == 422 and "撤销须说明理由" in no_reason.text
