@@ -148,7 +148,7 @@ def test_the_checklist_is_generated_from_the_data_and_filed_as_the_record_in_one
         201,
     )
 
-    download = park.client.get(f"{API}/completion/checklist.docx?year=2025", headers=park.headers("coordinator"))
+    download = park.client.get(f"{API}/completion/checklist.docx?year=2025", headers=park.headers("auditor"))
     assert download.status_code == 200
     cells = docx_cells(download.content)
     assert {
@@ -185,6 +185,8 @@ def test_the_checklist_refusals(park):
         f"{API}/completion/checklist", json={"year": date.today().year + 1}, headers=park.headers("coordinator")
     )
     assert future.status_code == 422
+    contributor = park.client.get(f"{API}/completion/checklist.docx?year=2025", headers=park.headers("contributor"))
+    assert contributor.status_code == 403 and refused(park, "contributor", "target_completion", "role")
     assert park.client.get(f"{API}/completion?year=1800", headers=park.headers("auditor")).status_code == 422
 
 
