@@ -38,10 +38,19 @@ class IndicatorValue:
 
 @dataclass
 class YearData:
-    """One year's confirmed figures and economic data, read once for all indicators."""
+    """One year's confirmed figures and economic data, read once for all indicators; the figures grouped by
+    enterprise and by source once, so hundreds of enterprise indicators do not each scan every figure."""
 
     figures: list[Figure]
     economic: dict[int, EconomicData]
+    by_enterprise: dict[int, list[Figure]] = field(default_factory=dict)
+    by_source: dict[int, list[Figure]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.figures and not self.by_enterprise:
+            for figure in self.figures:
+                self.by_enterprise.setdefault(figure.enterprise_id, []).append(figure)
+                self.by_source.setdefault(figure.source_id, []).append(figure)
 
 
 def _scope_filter(indicator: Indicator) -> tuple[str, str]:
@@ -53,12 +62,12 @@ def _scope_filter(indicator: Indicator) -> tuple[str, str]:
     return "source", str(indicator.source_id)
 
 
-def _figures_of(indicator: Indicator, figures: list[Figure]) -> list[Figure]:
+def _figures_of(indicator: Indicator, data: YearData) -> list[Figure]:
     if indicator.level == IndicatorLevel.park:
-        return figures
+        return data.figures
     if indicator.level == IndicatorLevel.enterprise:
-        return [f for f in figures if f.enterprise_id == indicator.enterprise_id]
-    return [f for f in figures if f.source_id == indicator.source_id]
+        return data.by_enterprise.get(indicator.enterprise_id or 0, [])
+    return data.by_source.get(indicator.source_id or 0, [])
 
 
 def _economic_of(indicator: Indicator, economic: dict[int, EconomicData]) -> list[EconomicData]:
@@ -72,7 +81,7 @@ def _computed(indicator: Indicator, year: int, data: YearData) -> IndicatorValue
     assert indicator.id is not None
     level, key = _scope_filter(indicator)
     trail = {"kind": "inventory", "year": year, "level": level, "key": key}
-    rows = _figures_of(indicator, data.figures)
+    rows = _figures_of(indicator, data)
 
     def value(v: Decimal | None, missing: str = "", **extra: Any) -> IndicatorValue:
         return IndicatorValue(indicator.id or 0, year, 0, v, "inventory", trail=trail, missing=missing, **extra)

@@ -19,8 +19,9 @@ from app.config import get_settings
 from app.documents import service as documents
 from app.documents import storage
 from app.documents.models import Document
-from app.errors import Invalid
+from app.errors import Forbidden, Invalid
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.inventory.calculation import display
 from app.labels import label_zh
 from app.performance.calculation import IndicatorValue, indicator_values
@@ -29,7 +30,7 @@ from app.performance.models import Baseline, Indicator, Target
 from app.performance.objectives import check_year, list_objectives, list_targets, require_editor
 from app.performance.queries import baselines_in_force
 from app.performance.status import RULE_EN, RULE_ZH, StatusResult, target_status
-from app.users.models import Park, User
+from app.users.models import Park, Role, User
 
 CHECKLIST_TYPE = "TARGET_COMPLETION_CHECKLIST"
 HUNDRED = Decimal(100)
@@ -186,6 +187,16 @@ def checklist_docx(session: Session, *, park: Park, year: int, rows: list[Comple
     document.add_paragraph("（由检查人填写 / to be completed by the checker）")
     document.add_paragraph("检查人：__________    日期：__________")
     return docx_reports.document_bytes(document)
+
+
+def require_checklist_reader(user: User) -> None:
+    """The checklist lists every unit's targets: the park's roles read it, a contributor does not."""
+    if user.role == Role.contributor:
+        raise Forbidden(
+            "企业填报人员不能查看园区的完成情况检查表",
+            "A contributor may not read the park's completion checklist",
+            audit=refusal(user, Rule.role, "target_completion", "checklist"),
+        )
 
 
 def stage_docx(content: bytes, name: str) -> storage.StagedFile:

@@ -118,8 +118,8 @@ def generate(session: Session, *, actor: User, responsible_unit: str, year: int)
             session,
             actor=actor,
             doc_type_code=LETTER_TYPE,
-            title=f"{park.name}碳排放管理目标和指标责任书（{unit}）",
-            owner_unit=unit[:100],
+            title=f"{park.name}碳排放管理目标和指标责任书（{unit}）"[:300],
+            owner_unit=unit,
         )
         document_id = document.id or 0
     states = session.execute(select(col(Revision.state)).where(col(Revision.document_id) == document_id)).scalars()

@@ -170,7 +170,7 @@ def get_completion(session: SessionDep, user: CurrentUser, year: OptionalYear = 
 
 @router.get("/completion/checklist.docx")
 def checklist_docx(session: SessionDep, user: CurrentUser, year: OptionalYear = None) -> Response:
-    objectives.require_editor(user, "target_completion", "checklist")
+    completion.require_checklist_reader(user)
     as_of = year or completion.park_year(session, user.park_id)
     rows = completion.completion(session, user=user, year=as_of)
     content = completion.checklist_docx(session, park=session.get_one(Park, user.park_id), year=as_of, rows=rows)

@@ -21,76 +21,13 @@ from app.performance.queries import active_indicators
 from app.users.models import Role, User
 from app.web.common import WebUser, render, see_other
 from app.web.i18n import TEXT
+from app.web.i18n_performance_targets import TEXT as TARGETS_TEXT
 
 router = APIRouter()
 PAGE = "/performance/targets"
 FormText = Annotated[str, Form(max_length=10_000)]
 
-TEXT.update(
-    {
-        "nav.performance_targets": ("目标和指标", "Objectives and targets"),
-        "pt.title": ("碳排放管理目标和指标", "Carbon management objectives and targets"),
-        "pt.completion_h": ("目标和指标完成情况", "Achievement of objectives and targets"),
-        "pt.year": ("年度", "Year"),
-        "pt.show": ("查看", "Show"),
-        "pt.rule": ("判定规则", "Status rule"),
-        "pt.objective": ("目标", "Objective"),
-        "pt.target": ("指标", "Target"),
-        "pt.indicator": ("绩效参数", "Indicator"),
-        "pt.unit_resp": ("责任单位", "Responsible unit"),
-        "pt.person": ("责任人", "Responsible person"),
-        "pt.target_value": ("指标值", "Target value"),
-        "pt.deadline": ("截止日期", "Deadline"),
-        "pt.baseline": ("基准", "Baseline"),
-        "pt.no_baseline": ("无已批准基准", "No approved baseline"),
-        "pt.actual": ("实际值", "Actual"),
-        "pt.expected": ("进度要求值", "Required on the path"),
-        "pt.status": ("完成情况", "Status"),
-        "pt.no_targets": ("尚无指标。", "No target yet."),
-        "pt.checklist_download": ("下载完成情况检查表（.docx）", "Download the checklist (.docx)"),
-        "pt.checklist_file": ("生成并归档检查表记录", "Generate and file the checklist record"),
-        "pt.objectives_h": ("目标", "Objectives"),
-        "pt.category": ("目标类别（7.1 a–e）", "Category (7.1 a–e)"),
-        "pt.name": ("名称", "Title"),
-        "pt.description": ("说明", "Description"),
-        "pt.target_year": ("目标年度", "Target year"),
-        "pt.considerations": ("考虑因素（7.1 a–g）", "Considerations (7.1 a–g)"),
-        "pt.add_objective": ("新建目标", "New objective"),
-        "pt.withdraw": ("撤销", "Withdraw"),
-        "pt.reason": ("理由", "Reason"),
-        "pt.add_target": ("分解指标", "New target"),
-        "pt.parent": ("上级指标", "Parent target"),
-        "pt.none": ("无", "None"),
-        "pt.base_year": ("基准年", "Base year"),
-        "pt.start_year": ("起始年度", "Start year"),
-        "pt.benchmark": ("行业先进值", "Industry benchmark"),
-        "pt.benchmark_source": ("行业先进值来源", "Source of the benchmark"),
-        "pt.measures_h": ("碳排放管理实施方案措施（7.2）", "Implementation measures (7.2)"),
-        "pt.schedule": ("实施期间", "Schedule"),
-        "pt.expected_reduction": ("预期减排量（tCO₂/年）", "Expected reduction (tCO₂/yr)"),
-        "pt.achieved": ("已实现减排量（tCO₂）", "Achieved reduction (tCO₂)"),
-        "pt.behind": ("进度滞后", "Behind schedule"),
-        "pt.on_schedule": ("按期", "On schedule"),
-        "pt.add_measure": ("新建措施", "New measure"),
-        "pt.start_date": ("开始日期", "Start date"),
-        "pt.end_date": ("完成日期", "End date"),
-        "pt.technical": ("主要措施及技术内容", "Measures and technical content"),
-        "pt.path_method": ("实施路径和方法", "Path and method"),
-        "pt.verification_method": ("结果验证方法", "Verification method"),
-        "pt.serves": ("服务的指标", "Targets served"),
-        "pt.progress": ("记录进展", "Record progress"),
-        "pt.verification": ("验证方式", "How it was verified"),
-        "pt.note": ("备注", "Note"),
-        "pt.no_measures": ("尚无实施措施。", "No measure yet."),
-        "pt.letters_h": ("目标和指标责任书", "Responsibility letters"),
-        "pt.letter_state": ("文件状态", "Document state"),
-        "pt.letter_open": ("打开文件", "Open the document"),
-        "pt.generate_letter": ("生成责任书并提交审批", "Generate the letter and submit it"),
-        "pt.no_letters": ("尚无责任书。", "No letter yet."),
-        "pt.save": ("保存", "Save"),
-        "flash.pt_saved": ("已保存。", "Saved."),
-    }
-)
+TEXT.update(TARGETS_TEXT)
 
 
 def _letters(session: Session, user: User) -> list[dict[str, Any]]:
@@ -160,6 +97,11 @@ def _submit(
     return see_other(f"{PAGE}?done=pt_saved")
 
 
+def _considered(*texts: str) -> dict[str, str]:
+    """The texts typed beside 7.1 a)–g), in the order of Consideration."""
+    return dict(zip((str(c) for c in Consideration), texts, strict=True))
+
+
 @router.get(PAGE)
 def targets_page(request: Request, session: SessionDep, user: WebUser, year: int | None = None) -> Response:
     return _page(request, session, user, year=objectives.check_year(year, "年度", "year"))
@@ -182,24 +124,18 @@ def add_objective(
     consideration_industry_benchmark: FormText = "",
     consideration_other: FormText = "",
 ) -> Response:
-    given = {
-        "reduction_and_intensity": consideration_reduction_and_intensity,
-        "carbon_assets": consideration_carbon_assets,
-        "trading": consideration_trading,
-        "social_responsibility": consideration_social_responsibility,
-        "production_plan": consideration_production_plan,
-        "industry_benchmark": consideration_industry_benchmark,
-        "other": consideration_other,
-    }
+    given = _considered(
+        consideration_reduction_and_intensity,
+        consideration_carbon_assets,
+        consideration_trading,
+        consideration_social_responsibility,
+        consideration_production_plan,
+        consideration_industry_benchmark,
+        consideration_other,
+    )
     typed = {"category": category, "title": title, "target_year": target_year, "description": description}
     typed |= {f"consideration_{code}": text for code, text in given.items()}
-    body = {
-        "category": category,
-        "title": title,
-        "target_year": target_year,
-        "description": description,
-        "considerations": {code: text.strip() for code, text in given.items() if text.strip()},
-    }
+    body = typed | {"considerations": {code: text.strip() for code, text in given.items() if text.strip()}}
     return _submit(
         request,
         session,
@@ -241,7 +177,23 @@ def add_target(
     responsible_person: Annotated[str, Form(max_length=100)] = "",
     industry_benchmark: Annotated[str, Form(max_length=40)] = "",
     benchmark_source: FormText = "",
+    consideration_reduction_and_intensity: FormText = "",
+    consideration_carbon_assets: FormText = "",
+    consideration_trading: FormText = "",
+    consideration_social_responsibility: FormText = "",
+    consideration_production_plan: FormText = "",
+    consideration_industry_benchmark: FormText = "",
+    consideration_other: FormText = "",
 ) -> Response:
+    given = _considered(
+        consideration_reduction_and_intensity,
+        consideration_carbon_assets,
+        consideration_trading,
+        consideration_social_responsibility,
+        consideration_production_plan,
+        consideration_industry_benchmark,
+        consideration_other,
+    )
     typed = {
         "objective_id": objective_id,
         "parent_id": parent_id,
@@ -256,13 +208,15 @@ def add_target(
         "industry_benchmark": industry_benchmark,
         "benchmark_source": benchmark_source,
     }
+    body = typed | {"considerations": {code: text.strip() for code, text in given.items() if text.strip()}}
+    typed |= {f"consideration_{code}": text for code, text in given.items()}
     return _submit(
         request,
         session,
         user,
         "target",
         typed,
-        lambda: objectives.create_target(session, actor=user, values=_parse(schemas.TargetIn, typed)),
+        lambda: objectives.create_target(session, actor=user, values=_parse(schemas.TargetIn, body)),
     )
 
 
@@ -377,3 +331,43 @@ def file_checklist(
         typed,
         lambda: completion.file_checklist(session, actor=user, year=_parse(schemas.ChecklistIn, typed)["year"]),
     )
+
+
+@router.post(f"{PAGE}/measures/{{measure_id}}/milestones")
+def add_milestone(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    measure_id: EntityId,
+    title: Annotated[str, Form(max_length=300)] = "",
+    due_date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    typed = {"title": title, "due_date": due_date}
+
+    def action() -> Any:
+        body = _parse(schemas.MilestoneIn, typed)
+        return measures.add_milestone(
+            session, actor=user, measure_id=measure_id, title=body["title"], due_date=body["due_date"]
+        )
+
+    return _submit(request, session, user, f"milestone-{measure_id}", typed, action)
+
+
+@router.post(f"{PAGE}/measures/{{measure_id}}/milestones/{{milestone_id}}/done")
+def complete_milestone(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    measure_id: EntityId,
+    milestone_id: EntityId,
+    done_on: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    typed = {"done_on": done_on}
+
+    def action() -> Any:
+        body = _parse(schemas.MilestoneDoneIn, typed)
+        return measures.complete_milestone(
+            session, actor=user, measure_id=measure_id, milestone_id=milestone_id, done_on=body["done_on"]
+        )
+
+    return _submit(request, session, user, f"done-{milestone_id}", typed, action)

@@ -83,13 +83,22 @@ def test_values_come_from_the_confirmed_inventory_with_their_trail(park):
         region="华东",
     )
     inventory.assign(park, "contributor", enterprise["id"])
-    for year, mwh in ((2024, "100"), (2025, "90")):
-        inventory.boundary(park, year, [grid["id"]])
-        rows = [{"source_id": grid["id"], "quantity": mwh, "unit": "MWh", "quality": "metered"}]
-        submission = inventory.submit_rows(park, "contributor", enterprise["id"], year, rows)
+    other = inventory.enterprise(park, "乙热电有限公司", 2)
+    other_grid = inventory.source(park, other["id"], "外购电力", "purchased_electricity", "华东电网", "MWh")
+    inventory.add_contributor(park, "contributor_b")
+    inventory.assign(park, "contributor_b", other["id"])
+    inventory.boundary(park, 2024, [grid["id"], other_grid["id"]])  # B only in 2024: 10 MWh × 0.6 = 6 tCO₂
+    inventory.boundary(park, 2025, [grid["id"]])
+    for who, company, source, year, mwh in (
+        ("contributor", enterprise, grid, 2024, "100"),
+        ("contributor_b", other, other_grid, 2024, "10"),
+        ("contributor", enterprise, grid, 2025, "90"),
+    ):
+        rows = [{"source_id": source["id"], "quantity": mwh, "unit": "MWh", "quality": "metered"}]
+        submission = inventory.submit_rows(park, who, company["id"], year, rows)
         inventory.confirm(park, submission["id"])
     total = indicator(park, formula="total_emission")
-    approved_baseline(park, total, 2024, "60")  # 100 MWh × 0.6 tCO₂/MWh
+    approved_baseline(park, total, 2024, "60")  # the base line as approved (entered, 7.5)
     goal = objective(park)
     created = target(park, goal["id"], total, target_value="48", deadline="2027-12-31")
     report = ok(park.client.get(f"{API}/completion?year=2025", headers=park.headers("coordinator")))
@@ -101,6 +110,22 @@ def test_values_come_from_the_confirmed_inventory_with_their_trail(park):
     assert row["trail"]["href"] == "/api/inventory/years/2025/trail?level=park&key=park"
     trail = ok(park.client.get(row["trail"]["href"], headers=park.headers("coordinator")))
     assert D(trail["total"]) == D(row["value"])  # the same figure as its trail
+
+    # the enterprise's and the source's own indicators read the same 54 tCO₂ (their only source)
+    own = indicator(park, "ENT", level="enterprise", enterprise_id=enterprise["id"], formula="total_emission")
+    process = indicator(park, "SRC", level="process", source_id=grid["id"], formula="total_emission")
+    for indicator_id in (own, process):
+        target(park, goal["id"], indicator_id, target_value="50", deadline="2027-12-31", title=f"指标{indicator_id}")
+    report = ok(park.client.get(f"{API}/completion?year=2025", headers=park.headers("coordinator")))
+    values = {row["indicator"]["code"]: (row["value"], row["trail"]["level"]) for row in report["targets"]}
+    assert values == {"PARK-TOTAL": ("54", "park"), "ENT": ("54", "enterprise"), "SRC": ("54", "source")}
+    # 2024: the park holds A's 60 and B's 6; A's own indicators only A's 60
+    in_2024 = {row["indicator"]["code"]: row["values"][0] for row in report["targets"]}
+    assert {code: (v["year"], v["value"]) for code, v in in_2024.items()} == {
+        "PARK-TOTAL": (2024, "66"),
+        "ENT": (2024, "60"),
+        "SRC": (2024, "60"),
+    }
 
 
 def test_the_checklist_is_generated_from_the_data_and_filed_as_the_record_in_one_step(park):
@@ -123,7 +148,7 @@ def test_the_checklist_is_generated_from_the_data_and_filed_as_the_record_in_one
         201,
     )
 
-    download = park.client.get(f"{API}/completion/checklist.docx?year=2025", headers=park.headers("coordinator"))
+    download = park.client.get(f"{API}/completion/checklist.docx?year=2025", headers=park.headers("auditor"))
     assert download.status_code == 200
     cells = docx_cells(download.content)
     assert {
@@ -160,6 +185,8 @@ def test_the_checklist_refusals(park):
         f"{API}/completion/checklist", json={"year": date.today().year + 1}, headers=park.headers("coordinator")
     )
     assert future.status_code == 422
+    contributor = park.client.get(f"{API}/completion/checklist.docx?year=2025", headers=park.headers("contributor"))
+    assert contributor.status_code == 403 and refused(park, "contributor", "target_completion", "role")
     assert park.client.get(f"{API}/completion?year=1800", headers=park.headers("auditor")).status_code == 422
 
 

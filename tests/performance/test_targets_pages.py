@@ -56,12 +56,21 @@ def test_the_page_shows_completion_and_the_coordinator_adds_an_objective_and_a_t
         "deadline": "2024-12-31",
         "responsible_unit": "甲化工有限公司",
     }
-    refused = coordinator.post(f"{PAGE}/targets", bad, page=PAGE)
+    refused = coordinator.post(f"{PAGE}/targets", bad | {"consideration_trading": "参与碳市场"}, page=PAGE)
     assert refused.status_code == 422
     assert "截止日期不能早于起始年度" in refused.text and 'value="甲企业强度"' in refused.text
-    assert coordinator.post(f"{PAGE}/targets", bad | {"deadline": "2027-12-31"}, page=PAGE).status_code == 303
-    titles = [t["title"] for t in ok(park.client.get(f"{API}/targets", headers=park.headers("auditor")))]
-    assert titles == ["园区碳排放总量控制", "甲企业强度"]
+    assert 'value="参与碳市场"' in refused.text  # what was typed is kept
+    considered = {"deadline": "2027-12-31", "consideration_production_plan": "2026 年扩产"}
+    assert coordinator.post(f"{PAGE}/targets", bad | considered, page=PAGE).status_code == 303
+    listed_targets = ok(park.client.get(f"{API}/targets", headers=park.headers("auditor")))
+    assert [t["title"] for t in listed_targets] == ["园区碳排放总量控制", "甲企业强度"]
+    assert [(c["code"], c["text"]) for c in listed_targets[1]["considerations"]] == [("production_plan", "2026 年扩产")]
+    url = f"{PAGE}/targets/{listed_targets[1]['id']}/withdraw"
+    no_reason = coordinator.post(url, {"reason": " "}, page=PAGE)
+    assert no_reason.status_code == 422 and "撤销须说明理由" in no_reason.text
+    assert coordinator.post(url, {"reason": "重复"}, page=PAGE).status_code == 303
+    remaining = ok(park.client.get(f"{API}/targets", headers=park.headers("auditor")))
+    assert [t["title"] for t in remaining] == ["园区碳排放总量控制"]
 
 
 def test_the_letter_and_the_checklist_are_one_click_each(web, park):
@@ -93,3 +102,40 @@ def test_the_page_in_english_and_for_a_contributor(web, park):
     assert not [word for word in own_words if f">{word}<" in page]
     contributor = web(park, "contributor").get(PAGE)
     assert contributor.status_code == 200 and 'id="letters-h"' not in contributor.text
+
+
+def test_measures_milestones_and_progress_from_the_page(web, park):
+    created = target(park, objective(park)["id"], indicator(park))
+    coordinator = web(park, "coordinator")
+    token = csrf_of(coordinator.get(PAGE).text)
+    measure = {
+        "title": "燃煤锅炉改燃气",
+        "responsible_unit": "甲化工有限公司",
+        "start_date": "2025-01-01",
+        "end_date": "2026-12-31",
+        "expected_reduction": "1200",
+        "target_ids": [str(created["id"])],
+    }
+    assert coordinator.post(f"{PAGE}/measures", measure, token=token).status_code == 303
+    (made,) = ok(park.client.get(f"{API}/measures", headers=park.headers("auditor")))
+    assert made["target_ids"] == [created["id"]] and made["expected_reduction"] == "1200"
+    base = f"{PAGE}/measures/{made['id']}"
+    outside = coordinator.post(f"{base}/milestones", {"title": "投运", "due_date": "2027-03-01"}, token=token)
+    assert outside.status_code == 422 and 'value="投运"' in outside.text
+    assert (
+        coordinator.post(f"{base}/milestones", {"title": "投运", "due_date": "2025-06-30"}, token=token).status_code
+        == 303
+    )
+    (stone,) = ok(park.client.get(f"{API}/measures/{made['id']}", headers=park.headers("auditor")))["milestones"]
+    done = coordinator.post(f"{base}/milestones/{stone['id']}/done", {"done_on": "2025-07-01"}, token=token)
+    assert done.status_code == 303
+    unverified = {"year": "2025", "status": "completed", "achieved_reduction": "900"}
+    refused = coordinator.post(f"{base}/progress", unverified, token=token)
+    assert refused.status_code == 422 and 'value="900"' in refused.text
+    verified = unverified | {"verification": "燃料计量对比"}
+    assert coordinator.post(f"{base}/progress", verified, token=token).status_code == 303
+    view = ok(park.client.get(f"{API}/measures/{made['id']}", headers=park.headers("auditor")))
+    assert view["milestones"][0]["done_on"] == "2025-07-01"
+    assert (view["status"], view["achieved_reduction"], view["behind_schedule"]) == ("completed", "900", False)
+    page = web(park, "top_management").get(PAGE).text
+    assert "已完成" in page and "900" in page and "投运" in page
