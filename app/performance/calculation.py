@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from app.inventory.boundary import economic_data
 from app.inventory.calculation import ENERGY_CATEGORIES
 from app.inventory.models import EconomicData, from_nano
-from app.inventory.queries import Figure, confirmed_figures
+from app.inventory.queries import Figure, confirmed_figures, confirmed_figures_of_years
 from app.performance.models import Indicator, IndicatorFormula, IndicatorLevel, ManualValue
 
 HUNDRED = Decimal(100)
@@ -38,10 +38,27 @@ class IndicatorValue:
 
 @dataclass
 class YearData:
-    """One year's confirmed figures and economic data, read once for all indicators."""
+    """One year's confirmed figures and economic data, read once for all indicators; the figures are grouped per
+    enterprise and per source once, so an enterprise's or a source's indicator does not scan the whole park."""
 
     figures: list[Figure]
     economic: dict[int, EconomicData]
+    _by_enterprise: dict[int, list[Figure]] | None = None
+    _by_source: dict[int, list[Figure]] | None = None
+
+    def of_enterprise(self, enterprise_id: int | None) -> list[Figure]:
+        if self._by_enterprise is None:
+            self._by_enterprise = {}
+            for figure in self.figures:
+                self._by_enterprise.setdefault(figure.enterprise_id, []).append(figure)
+        return self._by_enterprise.get(enterprise_id or 0, [])
+
+    def of_source(self, source_id: int | None) -> list[Figure]:
+        if self._by_source is None:
+            self._by_source = {}
+            for figure in self.figures:
+                self._by_source.setdefault(figure.source_id, []).append(figure)
+        return self._by_source.get(source_id or 0, [])
 
 
 def _scope_filter(indicator: Indicator) -> tuple[str, str]:
@@ -53,12 +70,12 @@ def _scope_filter(indicator: Indicator) -> tuple[str, str]:
     return "source", str(indicator.source_id)
 
 
-def _figures_of(indicator: Indicator, figures: list[Figure]) -> list[Figure]:
+def _figures_of(indicator: Indicator, data: YearData) -> list[Figure]:
     if indicator.level == IndicatorLevel.park:
-        return figures
+        return data.figures
     if indicator.level == IndicatorLevel.enterprise:
-        return [f for f in figures if f.enterprise_id == indicator.enterprise_id]
-    return [f for f in figures if f.source_id == indicator.source_id]
+        return data.of_enterprise(indicator.enterprise_id)
+    return data.of_source(indicator.source_id)
 
 
 def _economic_of(indicator: Indicator, economic: dict[int, EconomicData]) -> list[EconomicData]:
@@ -72,7 +89,7 @@ def _computed(indicator: Indicator, year: int, data: YearData) -> IndicatorValue
     assert indicator.id is not None
     level, key = _scope_filter(indicator)
     trail = {"kind": "inventory", "year": year, "level": level, "key": key}
-    rows = _figures_of(indicator, data.figures)
+    rows = _figures_of(indicator, data)
 
     def value(v: Decimal | None, missing: str = "", **extra: Any) -> IndicatorValue:
         return IndicatorValue(indicator.id or 0, year, 0, v, "inventory", trail=trail, missing=missing, **extra)
@@ -137,17 +154,29 @@ def year_data(session: Session, park_id: int, year: int) -> YearData:
 
 
 def indicator_values(
-    session: Session, park_id: int, indicators: list[Indicator], years: Iterable[int]
+    session: Session,
+    park_id: int,
+    indicators: list[Indicator],
+    years: Iterable[int],
+    read: dict[int, YearData] | None = None,
 ) -> dict[tuple[int, int, int], IndicatorValue]:
     """Every indicator's annual value for each year, keyed (indicator id, year, 0); manual indicators also keep
-    their entered sub-year periods. The inventory is read once per year whatever the number of indicators."""
+    their entered sub-year periods. The inventory is read once per year whatever the number of indicators; `read`,
+    when given, keeps each year's data read (or gives it), for a caller that shows the same year's figures too."""
     wanted = sorted(set(years))
     manual = [i for i in indicators if i.formula == IndicatorFormula.manual]
     computed = [i for i in indicators if i.formula != IndicatorFormula.manual]
     out: dict[tuple[int, int, int], IndicatorValue] = {}
     if computed:
+        unread = [year for year in wanted if read is None or year not in read]
+        figures = confirmed_figures_of_years(session, park_id, unread) if unread else {}
         for year in wanted:
-            data = year_data(session, park_id, year)
+            if read is not None and year in read:
+                data = read[year]
+            else:
+                data = YearData(figures[year], economic_data(session, park_id, year))
+            if read is not None:
+                read[year] = data
             for indicator in computed:
                 out[(indicator.id or 0, year, 0)] = _computed(indicator, year, data)
     entered = newest_manual(session, [i.id or 0 for i in manual], wanted)
