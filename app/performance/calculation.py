@@ -6,7 +6,7 @@ One year's inventory figures are read once (`confirmed_figures`) and shared by e
 Annual values only (period 0) come from the inventory; monthly and quarterly periods exist for manual values.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.inventory.boundary import economic_data
+from app.inventory.boundary import Output, economic_data, outputs_of_years
 from app.inventory.calculation import ENERGY_CATEGORIES
 from app.inventory.models import EconomicData, from_nano
 from app.inventory.queries import Figure, confirmed_figures, confirmed_figures_of_years
@@ -42,7 +42,7 @@ class YearData:
     enterprise and per source once, so an enterprise's or a source's indicator does not scan the whole park."""
 
     figures: list[Figure]
-    economic: dict[int, EconomicData]
+    economic: Mapping[int, EconomicData | Output]
     _by_enterprise: dict[int, list[Figure]] | None = None
     _by_source: dict[int, list[Figure]] | None = None
 
@@ -78,11 +78,12 @@ def _figures_of(indicator: Indicator, data: YearData) -> list[Figure]:
     return data.of_source(indicator.source_id)
 
 
-def _economic_of(indicator: Indicator, economic: dict[int, EconomicData]) -> list[EconomicData]:
+def _economic_of(indicator: Indicator, economic: Mapping[int, EconomicData | Output]) -> list[EconomicData | Output]:
     if indicator.level == IndicatorLevel.park:
         return list(economic.values())
     enterprise_id = indicator.enterprise_id
-    return [economic[enterprise_id]] if enterprise_id in economic else []
+    found = economic.get(enterprise_id or 0)
+    return [found] if found is not None else []
 
 
 def _computed(indicator: Indicator, year: int, data: YearData) -> IndicatorValue:
@@ -170,11 +171,10 @@ def indicator_values(
     if computed:
         unread = [year for year in wanted if read is None or year not in read]
         figures = confirmed_figures_of_years(session, park_id, unread) if unread else {}
+        outputs = outputs_of_years(session, park_id, unread) if unread else {}
         for year in wanted:
-            if read is not None and year in read:
-                data = read[year]
-            else:
-                data = YearData(figures[year], economic_data(session, park_id, year))
+            held = read is not None and year in read
+            data = read[year] if read is not None and held else YearData(figures[year], outputs[year])
             if read is not None:
                 read[year] = data
             for indicator in computed:
