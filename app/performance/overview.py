@@ -189,7 +189,7 @@ def target_view(
     return TargetView(target, indicator, objective, result, baseline, rate, current)
 
 
-def _measures(session: Session, park_id: int, year: int, today: date) -> list[MeasureView]:
+def measure_views(session: Session, park_id: int, year: int, today: date) -> list[MeasureView]:
     measures = list(
         session.execute(select(Measure).where(col(Measure.park_id) == park_id).order_by(col(Measure.id))).scalars()
     )
@@ -288,10 +288,20 @@ def _headline(
     return out
 
 
-def performance_overview(session: Session, park_id: int, year: int, *, today: date | None = None) -> Overview:
-    """The performance page's figures for the report year (see the module's docstring)."""
+def _headline_indicators(indicators: list[Indicator]) -> list[Indicator]:
+    park = [i for i in indicators if i.level == IndicatorLevel.park]
+    return [found for f in HEADLINE_FORMULAS if (found := next((i for i in park if i.formula == f), None))]
+
+
+def performance_overview(
+    session: Session, park_id: int, year: int, *, today: date | None = None, headline_only: bool = False
+) -> Overview:
+    """The performance page's figures for the report year (see the module's docstring); `headline_only` (the
+    charts) keeps the headline indicators and their targets and leaves out emitters, measures and deviations."""
     today = today or date.today()
     indicators = queries.active_indicators(session, park_id)
+    if headline_only:
+        indicators = _headline_indicators(indicators)
     years = trend_years(session, park_id, year)
     wanted = sorted(set(years) | {year - 1})
     read: dict[int, calculation.YearData] = {}  # the report year's figures also give the largest emitters
@@ -336,8 +346,8 @@ def performance_overview(session: Session, park_id: int, year: int, *, today: da
         headline=_headline(indicator_views, target_views, year),
         indicators=indicator_views,
         targets=target_views,
-        top=top_emitters(session, park_id, year, read[year].figures if year in read else None),
-        measures=_measures(session, park_id, year, today),
-        deviations=_deviations(session, park_id, year),
+        top=[] if headline_only else top_emitters(session, park_id, year, read[year].figures if year in read else None),
+        measures=[] if headline_only else measure_views(session, park_id, year, today),
+        deviations=[] if headline_only else _deviations(session, park_id, year),
         objectives=objectives,
     )
