@@ -205,3 +205,27 @@ def economic_data(session: Session, park_id: int, year: int) -> dict[int, Econom
         select(EconomicData).where(col(EconomicData.park_id) == park_id, col(EconomicData.year) == year)
     ).scalars()
     return {row.enterprise_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class Output:
+    """An enterprise's output of a year, as the intensities divide by it (no ORM object: read for many years)."""
+
+    output_value: Decimal
+    product_output: Decimal | None
+
+
+def outputs_of_years(session: Session, park_id: int, years: list[int]) -> dict[int, dict[int, Output]]:
+    """{year: {enterprise id: Output}} of several years in one read."""
+    out: dict[int, dict[int, Output]] = {year: {} for year in years}
+    rows = session.execute(
+        select(
+            col(EconomicData.year),
+            col(EconomicData.enterprise_id),
+            col(EconomicData.output_value),
+            col(EconomicData.product_output),
+        ).where(col(EconomicData.park_id) == park_id, col(EconomicData.year).in_(years))
+    ).all()
+    for year, enterprise_id, output_value, product_output in rows:
+        out[year][enterprise_id] = Output(output_value, product_output)
+    return out

@@ -6,6 +6,7 @@ number of years held. Results are exact `Decimal`s; rounding is for display.
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -214,20 +215,30 @@ def year_sums_statement(*, park_id: int, year: int) -> Select:
 def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]:
     """The year's filed rows summed per submission and source by the database (integer SUM, exact), from the
     covering index on (park, year): the cost follows the year's rows, never the number of years held."""
+    return confirmed_figures_of_years(session, park_id, [year])[year]
+
+
+def confirmed_figures_of_years(session: Session, park_id: int, years: Iterable[int]) -> dict[int, list[Figure]]:
+    """`confirmed_figures` of several years at once (a trend, the performance indicators): one read of the filed
+    submissions, of the sums and of the park's sources and enterprises for all of them."""
+    wanted = sorted(set(years))
+    out: dict[int, list[Figure]] = {year: [] for year in wanted}
     filed = set(
         session.execute(
             select(col(Submission.id))
             .join(Revision, col(Revision.document_id) == col(Submission.document_id))
             .where(
                 col(Submission.park_id) == park_id,
-                col(Submission.year) == year,
+                col(Submission.year).in_(wanted),
                 col(Revision.state) == RevisionState.filed,
             )
         ).scalars()
     )
     if not filed:
-        return []
-    sums = session.execute(year_sums_statement(park_id=park_id, year=year)).all()
+        return out
+    sums = [
+        (year, row) for year in wanted for row in session.execute(year_sums_statement(park_id=park_id, year=year)).all()
+    ]
     sources = {
         row[0]: row[1:]
         for row in session.execute(
@@ -245,12 +256,11 @@ def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]
             select(col(Enterprise.id), col(Enterprise.industry_code)).where(col(Enterprise.park_id) == park_id)
         ).all()
     )
-    figures = []
-    for submission_id, source_id, emission, energy, count in sums:
+    for year, (submission_id, source_id, emission, energy, count) in sums:
         if submission_id not in filed:
             continue
         enterprise_id, category, scope, renewable = sources[source_id]
-        figures.append(
+        out[year].append(
             Figure(
                 enterprise_id,
                 industry.get(enterprise_id) or "",
@@ -263,7 +273,7 @@ def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]
                 int(count),
             )
         )
-    return figures
+    return out
 
 
 def factor_public(factor: EmissionFactor, data_set: FactorDataSet) -> dict[str, Any]:
@@ -420,3 +430,9 @@ def flag_overdue_meters(session: Session, rows: list[TrailRow], year: int) -> No
                 "name": meter.name,
                 "reading_date": reading_date(year, row.month).isoformat(),
             }
+
+
+def submission_years(session: Session, park_id: int) -> list[int]:
+    """The years the park has activity data submissions for (a small table: cheaper than the activity rows)."""
+    rows = session.execute(select(col(Submission.year)).distinct().where(col(Submission.park_id) == park_id))
+    return sorted(year for (year,) in rows.all())

@@ -6,7 +6,7 @@ One year's inventory figures are read once (`confirmed_figures`) and shared by e
 Annual values only (period 0) come from the inventory; monthly and quarterly periods exist for manual values.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.inventory.boundary import economic_data
+from app.inventory.boundary import Output, economic_data, outputs_of_years
 from app.inventory.calculation import ENERGY_CATEGORIES
 from app.inventory.models import EconomicData, from_nano
-from app.inventory.queries import Figure, confirmed_figures
+from app.inventory.queries import Figure, confirmed_figures, confirmed_figures_of_years
 from app.performance.models import Indicator, IndicatorFormula, IndicatorLevel, ManualValue
 
 HUNDRED = Decimal(100)
@@ -38,19 +38,27 @@ class IndicatorValue:
 
 @dataclass
 class YearData:
-    """One year's confirmed figures and economic data, read once for all indicators; the figures grouped by
-    enterprise and by source once, so hundreds of enterprise indicators do not each scan every figure."""
+    """One year's confirmed figures and economic data, read once for all indicators; the figures are grouped per
+    enterprise and per source once, so an enterprise's or a source's indicator does not scan the whole park."""
 
     figures: list[Figure]
-    economic: dict[int, EconomicData]
-    by_enterprise: dict[int, list[Figure]] = field(default_factory=dict)
-    by_source: dict[int, list[Figure]] = field(default_factory=dict)
+    economic: Mapping[int, EconomicData | Output]
+    _by_enterprise: dict[int, list[Figure]] | None = None
+    _by_source: dict[int, list[Figure]] | None = None
 
-    def __post_init__(self) -> None:
-        if self.figures and not self.by_enterprise:
+    def of_enterprise(self, enterprise_id: int | None) -> list[Figure]:
+        if self._by_enterprise is None:
+            self._by_enterprise = {}
             for figure in self.figures:
-                self.by_enterprise.setdefault(figure.enterprise_id, []).append(figure)
-                self.by_source.setdefault(figure.source_id, []).append(figure)
+                self._by_enterprise.setdefault(figure.enterprise_id, []).append(figure)
+        return self._by_enterprise.get(enterprise_id or 0, [])
+
+    def of_source(self, source_id: int | None) -> list[Figure]:
+        if self._by_source is None:
+            self._by_source = {}
+            for figure in self.figures:
+                self._by_source.setdefault(figure.source_id, []).append(figure)
+        return self._by_source.get(source_id or 0, [])
 
 
 def _scope_filter(indicator: Indicator) -> tuple[str, str]:
@@ -66,15 +74,16 @@ def _figures_of(indicator: Indicator, data: YearData) -> list[Figure]:
     if indicator.level == IndicatorLevel.park:
         return data.figures
     if indicator.level == IndicatorLevel.enterprise:
-        return data.by_enterprise.get(indicator.enterprise_id or 0, [])
-    return data.by_source.get(indicator.source_id or 0, [])
+        return data.of_enterprise(indicator.enterprise_id)
+    return data.of_source(indicator.source_id)
 
 
-def _economic_of(indicator: Indicator, economic: dict[int, EconomicData]) -> list[EconomicData]:
+def _economic_of(indicator: Indicator, economic: Mapping[int, EconomicData | Output]) -> list[EconomicData | Output]:
     if indicator.level == IndicatorLevel.park:
         return list(economic.values())
     enterprise_id = indicator.enterprise_id
-    return [economic[enterprise_id]] if enterprise_id in economic else []
+    found = economic.get(enterprise_id or 0)
+    return [found] if found is not None else []
 
 
 def _computed(indicator: Indicator, year: int, data: YearData) -> IndicatorValue:
@@ -146,17 +155,28 @@ def year_data(session: Session, park_id: int, year: int) -> YearData:
 
 
 def indicator_values(
-    session: Session, park_id: int, indicators: list[Indicator], years: Iterable[int]
+    session: Session,
+    park_id: int,
+    indicators: list[Indicator],
+    years: Iterable[int],
+    read: dict[int, YearData] | None = None,
 ) -> dict[tuple[int, int, int], IndicatorValue]:
     """Every indicator's annual value for each year, keyed (indicator id, year, 0); manual indicators also keep
-    their entered sub-year periods. The inventory is read once per year whatever the number of indicators."""
+    their entered sub-year periods. The inventory is read once per year whatever the number of indicators; `read`,
+    when given, keeps each year's data read (or gives it), for a caller that shows the same year's figures too."""
     wanted = sorted(set(years))
     manual = [i for i in indicators if i.formula == IndicatorFormula.manual]
     computed = [i for i in indicators if i.formula != IndicatorFormula.manual]
     out: dict[tuple[int, int, int], IndicatorValue] = {}
     if computed:
+        unread = [year for year in wanted if read is None or year not in read]
+        figures = confirmed_figures_of_years(session, park_id, unread) if unread else {}
+        outputs = outputs_of_years(session, park_id, unread) if unread else {}
         for year in wanted:
-            data = year_data(session, park_id, year)
+            held = read is not None and year in read
+            data = read[year] if read is not None and held else YearData(figures[year], outputs[year])
+            if read is not None:
+                read[year] = data
             for indicator in computed:
                 out[(indicator.id or 0, year, 0)] = _computed(indicator, year, data)
     entered = newest_manual(session, [i.id or 0 for i in manual], wanted)

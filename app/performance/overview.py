@@ -22,7 +22,7 @@ from sqlmodel import Session, col
 
 from app.inventory import overview as inventory_overview
 from app.inventory.models import from_nano
-from app.inventory.queries import confirmed_figures
+from app.inventory.queries import Figure, confirmed_figures, submission_years
 from app.performance import calculation, queries, status
 from app.performance.calculation import IndicatorValue
 from app.performance.models import (
@@ -126,7 +126,7 @@ def change_percent(value: Decimal | None, reference: Decimal | None) -> Decimal 
 
 def trend_years(session: Session, park_id: int, year: int) -> list[int]:
     """The years with inventory data up to the report year (the last TREND_YEARS), always including it."""
-    held = [y for y in inventory_overview.years_held(session, park_id) if y <= year]
+    held = [y for y in submission_years(session, park_id) if y <= year]
     return sorted(set(held[-(TREND_YEARS - 1) :]) | {year})
 
 
@@ -150,6 +150,17 @@ def _objectives(session: Session, park_id: int) -> list[Objective]:
     )
 
 
+def annual_values(
+    values: dict[tuple[int, int, int], IndicatorValue], year: int
+) -> dict[int, dict[int, Decimal | None]]:
+    """Per indicator, its annual values up to the report year: what a target's status is judged on."""
+    out: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
+    for (indicator_id, value_year, period), value in values.items():
+        if period == 0 and value_year <= year:
+            out[indicator_id][value_year] = value.value
+    return out
+
+
 def target_view(
     target: Target,
     indicator: Indicator,
@@ -157,11 +168,14 @@ def target_view(
     baseline: Baseline | None,
     year: int,
     objective: Objective | None = None,
+    annual: dict[int, dict[int, Decimal | None]] | None = None,
 ) -> TargetView:
-    """A target's status judged on the indicator's annual values up to the report year (later years not held yet)."""
-    annual = {y: v.value for (i, y, p), v in values.items() if i == indicator.id and p == 0 and y <= year}
+    """A target's status judged on the indicator's annual values up to the report year (later years not held yet);
+    `annual`, when given, is every indicator's {year: value} worked out once for many targets."""
+    if annual is None:
+        annual = annual_values(values, year)
     result = status.target_status(
-        values=annual,
+        values=annual.get(indicator.id or 0, {}),
         target_value=target.target_value,
         start_year=target.start_year,
         deadline_year=target.deadline.year,
@@ -175,7 +189,7 @@ def target_view(
     return TargetView(target, indicator, objective, result, baseline, rate, current)
 
 
-def _measures(session: Session, park_id: int, year: int, today: date) -> list[MeasureView]:
+def measure_views(session: Session, park_id: int, year: int, today: date) -> list[MeasureView]:
     measures = list(
         session.execute(select(Measure).where(col(Measure.park_id) == park_id).order_by(col(Measure.id))).scalars()
     )
@@ -231,9 +245,12 @@ def _deviations(session: Session, park_id: int, year: int) -> list[Deviation]:
     )
 
 
-def top_emitters(session: Session, park_id: int, year: int) -> list[dict[str, Any]]:
+def top_emitters(
+    session: Session, park_id: int, year: int, figures: list[Figure] | None = None
+) -> list[dict[str, Any]]:
     """The report year's largest emitters from the stored results: id, name, emission, share of the park total."""
-    figures = confirmed_figures(session, park_id, year)
+    if figures is None:
+        figures = confirmed_figures(session, park_id, year)
     sums: dict[int, int] = defaultdict(int)
     for figure in figures:
         sums[figure.enterprise_id] += figure.emission_mg
@@ -271,13 +288,24 @@ def _headline(
     return out
 
 
-def performance_overview(session: Session, park_id: int, year: int, *, today: date | None = None) -> Overview:
-    """The performance page's figures for the report year (see the module's docstring)."""
+def _headline_indicators(indicators: list[Indicator]) -> list[Indicator]:
+    park = [i for i in indicators if i.level == IndicatorLevel.park]
+    return [found for f in HEADLINE_FORMULAS if (found := next((i for i in park if i.formula == f), None))]
+
+
+def performance_overview(
+    session: Session, park_id: int, year: int, *, today: date | None = None, headline_only: bool = False
+) -> Overview:
+    """The performance page's figures for the report year (see the module's docstring); `headline_only` (the
+    charts) keeps the headline indicators and their targets and leaves out emitters, measures and deviations."""
     today = today or date.today()
     indicators = queries.active_indicators(session, park_id)
+    if headline_only:
+        indicators = _headline_indicators(indicators)
     years = trend_years(session, park_id, year)
     wanted = sorted(set(years) | {year - 1})
-    values = calculation.indicator_values(session, park_id, indicators, wanted)
+    read: dict[int, calculation.YearData] = {}  # the report year's figures also give the largest emitters
+    values = calculation.indicator_values(session, park_id, indicators, wanted, read)
     baselines = queries.baselines_in_force(session, [i.id or 0 for i in indicators])
     indicator_views = []
     for indicator in indicators:
@@ -297,9 +325,16 @@ def performance_overview(session: Session, park_id: int, year: int, *, today: da
     by_id = {i.id: i for i in indicators}
     objectives = _objectives(session, park_id)
     objective_by_id = {o.id: o for o in objectives}
+    annual = annual_values(values, year)
     target_views = [
         target_view(
-            t, by_id[t.indicator_id], values, baselines.get(t.indicator_id), year, objective_by_id.get(t.objective_id)
+            t,
+            by_id[t.indicator_id],
+            values,
+            baselines.get(t.indicator_id),
+            year,
+            objective_by_id.get(t.objective_id),
+            annual,
         )
         for t in _active_targets(session, park_id)
         if t.indicator_id in by_id  # a target on a deactivated indicator is not judged
@@ -311,8 +346,8 @@ def performance_overview(session: Session, park_id: int, year: int, *, today: da
         headline=_headline(indicator_views, target_views, year),
         indicators=indicator_views,
         targets=target_views,
-        top=top_emitters(session, park_id, year),
-        measures=_measures(session, park_id, year, today),
-        deviations=_deviations(session, park_id, year),
+        top=[] if headline_only else top_emitters(session, park_id, year, read[year].figures if year in read else None),
+        measures=[] if headline_only else measure_views(session, park_id, year, today),
+        deviations=[] if headline_only else _deviations(session, park_id, year),
         objectives=objectives,
     )

@@ -2,7 +2,7 @@
 come from app/performance/overview.py and reading.py; every figure links to its data.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -70,14 +70,15 @@ def performance_chart(
         return Response(status_code=404)
     year = year or default_year()
     lang = get_lang(request)
-    view = overview.performance_overview(session, user.park_id, year)
     if name == "measures":
+        measures = overview.measure_views(session, user.park_id, year, date.today())
         items = [
             ((m.measure.title, f"Measure {m.measure.id}"), m.measure.expected_reduction, m.achieved_reduction)
-            for m in view.measures
+            for m in measures
         ]
         png = charts.measures_chart(items, title=(f"{year} 年减排措施成效", f"Measures' effect, {year}"), lang=lang)
     else:
+        view = overview.performance_overview(session, user.park_id, year, headline_only=True)
         pair = _headline_of(view, 0 if name == "total" else 1)
         words = ("碳排放总量", "Total emissions") if name == "total" else ("碳排放强度", "Emission intensity")
         title = (f"历年{words[0]}（与指标、基准对比）", f"{words[1]} over the years, against target and baseline")

@@ -111,3 +111,14 @@ def test_another_parks_rows_never_appear(park, other_park, built):
         view = overview.performance_overview(session, other_park.id, 2025, today=TODAY)
     assert view.targets == [] and view.indicators == [] and view.top == [] and view.deviations == []
     assert view.measures == [] and view.headline == []
+
+
+def test_the_charts_headline_only_read_gives_the_same_headline_and_nothing_else(park, built):
+    full = _overview(park)
+    with session_scope(write=False) as session:
+        light = overview.performance_overview(session, park.id, 2025, today=TODAY, headline_only=True)
+    assert [(i.indicator.code, i.trend, t.target.id if t else None) for i, t in light.headline] == [
+        (i.indicator.code, i.trend, t.target.id if t else None) for i, t in full.headline
+    ]
+    assert {v.indicator.code for v in light.indicators} == {"TOTAL", "INT"}
+    assert light.top == [] and light.measures == [] and light.deviations == []

@@ -68,9 +68,9 @@ def test_every_reader_role_may_read_it_and_others_are_refused_on_record(park, bu
         assert "只有最高管理者" in refused.json()["message_zh"]
     with session_scope(write=False) as session:
         rows = session.execute(
-            select(Event).where(
-                Event.action == "access.refused", Event.park_id == park.id, Event.entity_type == "performance"
-            )
+            select(Event)
+            .where(Event.action == "access.refused", Event.park_id == park.id, Event.entity_type == "performance")
+            .order_by(Event.seq)
         ).scalars()
         refusals = [(row.actor_id, json.loads(row.after_json)["rule"]) for row in rows]
     assert refusals == [(park.user_ids["contributor"], "role"), (park.user_ids["admin"], "role")]
