@@ -292,7 +292,21 @@ def test_every_page_passes_the_wcag_check(live_server, chromium, park):
 
     Person.go runs axe on every page it opens (tests/support/axe.py), so a visit is the check.
     """
-    document, _ = publish_new_document(park)
+    document, first = publish_new_document(park)
+    # the distribution table, the confirm button and the comparison of two revisions (pages_distribution)
+    entries = {"entries": [{"kind": "role", "target": "auditor"}]}
+    listed = park.client.put(
+        f"/api/documents/{document['id']}/distribution", json=entries, headers=park.headers("coordinator")
+    )
+    assert listed.status_code == 200, listed.text
+    second = park.client.post(
+        f"/api/documents/{document['id']}/revisions",
+        files={"file": ("方针.docx", docx_bytes("碳排放管理方针：园区承诺持续改进碳排放绩效。"), DOCX_MEDIA)},
+        data={"change_reason": "增加绩效承诺"},
+        headers=park.headers("coordinator"),
+    )
+    assert second.status_code == 201, second.text
+    compared = f"/documents/{document['id']}/compare?from={first['id']}&to={second.json()['id']}"
     record = record_upload(park).json()
     planned = create_audit(park, title="计划中的审核").json()
     audit = started_audit(park)
@@ -329,6 +343,7 @@ def test_every_page_passes_the_wcag_check(live_server, chromium, park):
         "/documents/new",
         f"/documents/{document['id']}",
         f"/documents/{record['id']}",
+        compared,
         "/tasks",
         "/search?q=方针",
         "/events",
@@ -366,7 +381,7 @@ def test_every_page_passes_the_wcag_check(live_server, chromium, park):
         contributor.go(path)
     contributor.context.close()
     auditor = Person(chromium, live_server, park.usernames["auditor"], lang="en")
-    for path in ("/", f"/audits/{audit['id']}", "/reports"):
+    for path in ("/", f"/audits/{audit['id']}", "/reports", f"/documents/{document['id']}", compared):
         auditor.go(path)
     auditor.context.close()
 
