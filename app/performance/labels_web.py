@@ -34,20 +34,6 @@ PERFWEB_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "process": ("重点工序", "Key process"),
         "equipment": ("重点设备设施", "Key equipment"),
     },
-    "indicator_formula": {
-        "total_emission": ("碳排放总量", "Total emissions"),
-        "intensity_output_value": ("单位产值碳排放强度", "Emissions per output value"),
-        "intensity_product": ("单位产品碳排放强度", "Emissions per unit of product"),
-        "renewable_share": ("可再生能源占比", "Share of renewable energy"),
-        "scope_emission": ("范围排放量", "Scope emissions"),
-        "energy_consumption": ("综合能耗", "Energy consumption"),
-        "manual": ("人工录入（附证据）", "Entered with evidence"),
-    },
-    "adjustment_reason": {
-        "indicator_no_longer_reflects": ("绩效参数不再反映绩效", "The indicator no longer reflects performance"),
-        "static_factors_changed": ("静态因素发生重大变化", "Static factors changed significantly"),
-        "factors_or_method_changed": ("排放因子和核算方法发生变化", "Factors or method changed"),
-    },
     "deviation_state": {
         "open": ("待调查", "Open"),
         "investigating": ("调查中", "Investigating"),

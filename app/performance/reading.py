@@ -43,7 +43,7 @@ def value_href(value: IndicatorValue | None, indicator_id: int | None = None) ->
         return f"/inventory/trail?year={trail['year']}&level={trail['level']}&key={trail['key']}"
     if trail.get("kind") == "manual" and trail.get("evidence_document_id"):
         return f"/documents/{trail['evidence_document_id']}"
-    return f"/performance/indicators/{indicator_id or (value.indicator_id if value else 0)}"
+    return f"/performance/figures/{indicator_id or (value.indicator_id if value else 0)}"
 
 
 @dataclass

@@ -97,7 +97,7 @@ def performance_chart(
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
-@router.get("/performance/indicators/{indicator_id}")
+@router.get("/performance/figures/{indicator_id}")
 def indicator_page(
     indicator_id: EntityId, request: Request, session: SessionDep, user: WebUser, year: OptYear = None
 ) -> Response:

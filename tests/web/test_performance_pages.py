@@ -83,17 +83,17 @@ def test_the_charts_are_png_and_the_english_page_has_english_words(park, built, 
 
 def test_an_indicator_page_shows_its_values_baselines_and_targets(park, built, browser):
     reader = browser(park, "approver")
-    page = reader.get(f"/performance/indicators/{built.indicators['TOTAL']}?year=2025")
+    page = reader.get(f"/performance/figures/{built.indicators['TOTAL']}?year=2025")
     assert page.status_code == 200
     values = _text(re.search(r'data-table="values".*?</table>', page.text, re.S).group(0))
     assert "2024 840.00" in values and "2025 750.00" in values
     baselines = _text(re.search(r'data-table="baselines".*?</table>', page.text, re.S).group(0))
     assert "1 2024 840.00 — 现行有效" in baselines
     assert f'id="target-{built.targets["T_TOTAL"]}"' in page.text
-    intensity = reader.get(f"/performance/indicators/{built.indicators['INT']}?year=2025").text
+    intensity = reader.get(f"/performance/figures/{built.indicators['INT']}?year=2025").text
     assert "750.00 ÷ 3500.00" in intensity and "未生效" in intensity
-    heat = reader.get(f"/performance/indicators/{built.indicators['HEAT']}?year=2025").text
-    assert "人工录入（附证据）" in heat and "35.00" in heat
+    heat = reader.get(f"/performance/figures/{built.indicators['HEAT']}?year=2025").text
+    assert "手工录入（附证据）" in heat and "35.00" in heat
 
 
 def test_a_contributor_is_refused_and_has_no_nav_entry(park, built, browser):
@@ -101,7 +101,7 @@ def test_a_contributor_is_refused_and_has_no_nav_entry(park, built, browser):
     refused = contributor.get(PAGE)
     assert refused.status_code == 403 and "只有最高管理者" in refused.text
     assert contributor.get("/performance/charts/total.png").status_code == 403
-    assert contributor.get(f"/performance/indicators/{built.indicators['TOTAL']}").status_code == 403
+    assert contributor.get(f"/performance/figures/{built.indicators['TOTAL']}").status_code == 403
     assert _refusal_rules(park.id, "performance", "park") == ["role", "role"]
     assert _refusal_rules(park.id, "performance", built.indicators["TOTAL"]) == ["role"]
     assert 'href="/performance"' not in contributor.get("/inventory/enterprises").text
@@ -109,7 +109,7 @@ def test_a_contributor_is_refused_and_has_no_nav_entry(park, built, browser):
 
 def test_another_parks_indicator_is_not_found_and_the_probe_recorded(park, other_park, built, browser):
     prober = browser(other_park, "coordinator")
-    page = prober.get(f"/performance/indicators/{built.indicators['TOTAL']}")
+    page = prober.get(f"/performance/figures/{built.indicators['TOTAL']}")
     assert page.status_code == 404
     assert _refusal_rules(other_park.id, "indicator", built.indicators["TOTAL"]) == ["other_park"]
     own = prober.get(PAGE)
@@ -126,7 +126,7 @@ def test_the_english_pages_show_no_chinese_interface_words(park, built, browser)
         "总量降至 600 t", "强度降至 0.2", "甲化工总量不超过 450 t", "余热利用率达到 30%", "2026 起强度 0.19",
         "园区管委会", "甲化工有限公司", "乙材料有限公司", "LED 照明改造", "空压机变频", "能源管理部", "一期完工",
     ]  # fmt: skip
-    for url in (PAGE, *(f"/performance/indicators/{i}?year=2025" for i in built.indicators.values())):
+    for url in (PAGE, *(f"/performance/figures/{i}?year=2025" for i in built.indicators.values())):
         page = reader.get(url)
         assert page.status_code == 200
         assert _leaks(page.text, user_data) == [], url
