@@ -10,7 +10,7 @@ from app.nonconformities.models import Nonconformity, Severity
 from app.nonconformities.queries import nc_code
 from app.performance import lifecycle
 from app.performance.deviations import percent, plain
-from app.performance.models import Deviation, Indicator
+from app.performance.models import Deviation, Indicator, IndicatorFormula, IndicatorLevel
 from app.users.models import User
 
 Text = Annotated[str, Field(max_length=20000)]
@@ -83,5 +83,22 @@ def deviation_out(
         "detected_at": deviation.detected_at.isoformat() if deviation.detected_at else None,
         "closed_at": deviation.closed_at.isoformat() if deviation.closed_at else None,
         "allowed_actions": lifecycle.allowed_actions(deviation, user),
-        "trail": f"/api/inventory/years/{deviation.year}/trail",
+        "trail": trail_link(indicator, deviation.year),
+        "trail_page": trail_link(indicator, deviation.year, page=True),
     }
+
+
+def trail_link(indicator: Indicator, year: int, *, page: bool = False) -> str | None:
+    """Where the value comes from: the inventory trail of the indicator's level (none for a manual indicator, whose
+    value is an entered row with its evidence)."""
+    if indicator.formula == IndicatorFormula.manual:
+        return None
+    if indicator.level == IndicatorLevel.park:
+        level, key = "park", "park"
+    elif indicator.level == IndicatorLevel.enterprise:
+        level, key = "enterprise", str(indicator.enterprise_id)
+    else:
+        level, key = "source", str(indicator.source_id)
+    if page:
+        return f"/inventory/trail?year={year}&level={level}&key={key}"
+    return f"/api/inventory/years/{year}/trail?level={level}&key={key}"

@@ -85,6 +85,9 @@ def test_a_value_worse_than_the_target_path_opens_one_deviation_once(park, monit
     assert opened["deviation_percent"] == "20.00" and opened["threshold_percent"] == "5"
     assert opened["state"] == "open" and opened["state_label_zh"] == "待调查"
     assert opened["allowed_actions"] == ["investigate"]
+    assert opened["trail"] == "/api/inventory/years/2025/trail?level=park&key=park"
+    trail = park.client.get(opened["trail"], headers=park.headers("coordinator"))
+    assert trail.status_code == 200, trail.text
     assert detect(park).json()["opened"] == []  # idempotent: one per (indicator, period)
     listed = park.client.get(API, params={"year": 2025}, headers=park.headers("top_management")).json()
     assert [d["id"] for d in listed] == [opened["id"]]

@@ -28,6 +28,9 @@ def test_a_deviation_from_detection_to_its_record_in_the_browser(browser, park):
     url = f"{page}/{deviation_id}"
     detail = coordinator.get(url).text
     assert "660 tCO2" in detail and "指标进度 550" in detail and 'action="' + url + '/investigate"' in detail
+    trail = re.search(r'href="(/inventory/trail\?[^"]+)"', detail)[1].replace("&amp;", "&")
+    assert trail == "/inventory/trail?year=2025&level=park&key=park"
+    assert coordinator.get(trail).status_code == 200
 
     assert coordinator.post(f"{url}/investigate", {"investigation": "新增产线"}, page=url).status_code == 303
     refused = coordinator.post(f"{url}/close", {"investigation": "新增产线", "response": ""}, page=url)
