@@ -14,6 +14,7 @@ from app.inventory.models import (
     EmissionSource,
     Enterprise,
     FactorDataSet,
+    InventorySum,
     Submission,
     SubmissionEvidence,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "Indicator",
     "InformationChannel",
     "InterestedParty",
+    "InventorySum",
     "LegalRequirement",
     "ManagementReview",
     "ManualValue",
