@@ -203,6 +203,12 @@ def build(enterprises: int, years: list[int]) -> dict:
     with session_scope() as session:  # the sums that submitting writes (rows inserted in bulk skip it)
         sums.rebuild(session, park_id)
     if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:  # ids were given explicitly: move the sequences past them
+            for model in max_ids:
+                table = model.__tablename__
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                )
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("ANALYZE")
     return {

@@ -178,7 +178,7 @@ def confirmed_rows(session: Session, park_id: int, year: int) -> list[TrailRow]:
     return rows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: thousands are made for each year
 class Figure:
     """A source's stored results in a filed submission (10⁻⁹ t CO₂ and 10⁻⁹ tce) and what they are grouped by;
     no formula: see `confirmed_rows`."""
