@@ -15,6 +15,7 @@ from app.inventory.models import (
     EmissionSource,
     Enterprise,
     FactorDataSet,
+    InventorySum,
     Submission,
     SubmissionEvidence,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "Indicator",
     "InformationChannel",
     "InterestedParty",
+    "InventorySum",
     "LegalRequirement",
     "ManagementReview",
     "ManualValue",

@@ -59,7 +59,14 @@ def in_scope_source_ids(session: Session, park_id: int, year: int) -> set[int]:
 
 
 def in_scope_enterprise_ids(session: Session, park_id: int, year: int) -> set[int]:
-    return {enterprise_id for enterprise_id, _ in scope_rows(session, park_id, year)[1]}
+    """The enterprises in the year's boundary (the database drops the duplicates: one row per enterprise)."""
+    rows = session.execute(
+        select(col(BoundarySource.enterprise_id))
+        .distinct()
+        .join(Boundary, col(Boundary.id) == col(BoundarySource.boundary_id))
+        .where(col(Boundary.park_id) == park_id, col(Boundary.year) == year)
+    )
+    return {enterprise_id for (enterprise_id,) in rows}
 
 
 def get_boundary(session: Session, *, user: User, year: int) -> BoundaryView:

@@ -325,3 +325,40 @@ class SubmissionEvidence(SQLModel, table=True):
     source_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("emission_source.id")))
     added_by_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False))
     added_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+class InventorySum(SQLModel, table=True):
+    """A submitted submission's rows summed per source: emission, energy (10⁻⁹ units, exact integer sums) and row
+    count, so a year's totals read one row per submission and source instead of every activity row.
+
+    Written with the record, in the transaction that submits the rows (`app/inventory/sums.py`); a submitted row
+    never changes, so neither does its sum. Which sums count is the record's state (filed), read with them, so
+    confirming, voiding or correcting a submission never has to rewrite a sum. `carbonms verify` checks them.
+    """
+
+    __tablename__ = "inventory_sum"
+    # Covering a year's read in the order it is listed (`queries.confirmed_figures`): no table lookup, no sort.
+    __table_args__ = (
+        Index(
+            "ix_inventory_sum_park_year",
+            "park_id",
+            "year",
+            "submission_id",
+            "source_id",
+            "emission_mg",
+            "energy_mgce",
+            "row_count",
+        ),
+    )
+
+    submission_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("activity_submission.id"), primary_key=True, autoincrement=False)
+    )
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("emission_source.id"), primary_key=True, autoincrement=False)
+    )
+    park_id: int = Field(sa_column=Column(Integer, ForeignKey("park.id"), nullable=False))
+    year: int = Field(sa_column=Column(Integer, nullable=False))
+    emission_mg: int = Field(sa_column=Column(BigInteger, nullable=False))
+    energy_mgce: int = Field(sa_column=Column(BigInteger, nullable=False))
+    row_count: int = Field(sa_column=Column(Integer, nullable=False))

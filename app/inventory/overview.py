@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.inventory import queries
-from app.inventory.models import ActivityData, EmissionSource, Enterprise, SourceCategory, from_nano
+from app.inventory import queries, sums
+from app.inventory.models import EmissionSource, Enterprise, SourceCategory, Submission
 from app.labels import LABELS
 
 TOP = 10
@@ -33,7 +33,8 @@ def source_names(session: Session, park_id: int) -> dict[int, str]:
 
 
 def years_held(session: Session, park_id: int) -> list[int]:
-    rows = session.execute(select(col(ActivityData.year)).distinct().where(col(ActivityData.park_id) == park_id))
+    """The years with a submission (from the submissions' (park, year) index: a few rows a year, not every row)."""
+    rows = session.execute(select(col(Submission.year)).distinct().where(col(Submission.park_id) == park_id))
     return sorted(year for (year,) in rows.all())
 
 
@@ -73,5 +74,23 @@ def year_overview(session: Session, park_id: int, year: int) -> dict[str, Any]:
 def trend(session: Session, park_id: int, until: int) -> list[tuple[int, Decimal]]:
     """The confirmed park total of each year held up to `until` (the last TREND_YEARS of them)."""
     years = [year for year in years_held(session, park_id) if year <= until][-TREND_YEARS:]
-    rows = queries.confirmed_figures  # stored results (integers of 10⁻⁹ t): no recalculation
-    return [(year, from_nano(sum(r.emission_mg for r in rows(session, park_id, year)))) for year in years]
+    totals = sums.park_totals(session, park_id, years)  # stored sums: no recalculation, one query
+    return [(year, totals.get(year, Decimal(0))) for year in years]
+
+
+def chart_items(session: Session, park_id: int, year: int, name: str) -> list[tuple[str, str, Decimal]]:
+    """(label_zh, label_en, emission) of a year chart, as `year_overview` lists them: each chart reads its one
+    level summed by the database (sums.level_emissions), not the whole year's totals."""
+    if name == "top":
+        ranked = sorted(sums.level_emissions(session, park_id, year, "enterprise"), key=lambda i: i[1], reverse=True)
+        names = enterprise_names(session, park_id)
+        return [(names.get(key, key), names.get(key, key), emission) for key, emission in ranked[:TOP]]
+    if name == "scope":
+        by_scope = dict(sums.level_emissions(session, park_id, year, "scope"))
+        return [(f"范围{s}", f"Scope {s}", by_scope[str(s)]) for s in (1, 2) if str(s) in by_scope]
+    by_category = dict(sums.level_emissions(session, park_id, year, "category"))
+    return [
+        (*category_label(category.value), by_category[category.value])
+        for category in SourceCategory
+        if category.value in by_category
+    ]

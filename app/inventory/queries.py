@@ -1,14 +1,13 @@
 """The inventory of a year, calculated from confirmed (filed) submissions only, with the trail of every total.
 
-One year's figures read only that year's rows (`ix_activity_data_park_year`), so their cost does not grow with the
-number of years held. Results are exact `Decimal`s; rounding is for display.
+A year's totals read that year's stored sums, one per submission and source (`inventory_sum`, app/inventory/sums.py),
+so their cost follows the year's submissions and sources, never its rows or the number of years held; the trail
+reads the year's rows (`ix_activity_data_park_year`). Results are exact `Decimal`s; rounding is for display.
 """
 
-import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -16,20 +15,21 @@ from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
 from app.documents.models import Revision, RevisionState
-from app.inventory import boundary
+from app.inventory import boundary, sums
 from app.inventory.calculation import ENERGY_CATEGORIES, FactorValues, RowInput, calculate
+from app.inventory.meters import flag_overdue_meters
 from app.inventory.models import (
     ActivityData,
     EmissionFactor,
     EmissionSource,
     Enterprise,
     FactorDataSet,
+    InventorySum,
     SourceCategory,
     Submission,
     SubmissionEvidence,
     from_nano,
 )
-from app.registers.queries import overdue_meters
 
 LEVELS = ("park", "enterprise", "category", "scope", "industry", "source")
 
@@ -47,16 +47,14 @@ class Grouped(Protocol):
     def scope(self) -> int: ...
 
 
+def level_keys(row: Grouped) -> tuple[str, str, str, str, str]:
+    """The keys of the totals a row belongs to at every level but the park, in the order of LEVELS."""
+    return str(row.enterprise_id), row.category, str(row.scope), row.industry, str(row.source_id)
+
+
 def group_key(row: Grouped, level: str) -> str:
     """The key of the total a row belongs to at a level (the trail's `key` parameter)."""
-    return {
-        "park": "park",
-        "enterprise": str(row.enterprise_id),
-        "category": row.category,
-        "scope": str(row.scope),
-        "industry": row.industry,
-        "source": str(row.source_id),
-    }[level]
+    return "park" if level == "park" else level_keys(row)[LEVELS.index(level) - 1]
 
 
 @dataclass
@@ -181,7 +179,7 @@ def confirmed_rows(session: Session, park_id: int, year: int) -> list[TrailRow]:
     return rows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: thousands are made for each year
 class Figure:
     """A source's stored results in a filed submission (10⁻⁹ t CO₂ and 10⁻⁹ tce) and what they are grouped by;
     no formula: see `confirmed_rows`."""
@@ -198,7 +196,8 @@ class Figure:
 
 
 def year_sums_statement(*, park_id: int, year: int) -> Select:
-    """Per submission and source of one park's year: the rows' count and integer sums (from the covering index)."""
+    """Per submission and source of one park's year: the rows' count and integer sums (from the covering index),
+    what `inventory_sum` holds for the year's submitted submissions."""
     return (
         select(
             col(ActivityData.submission_id),
@@ -213,65 +212,43 @@ def year_sums_statement(*, park_id: int, year: int) -> Select:
 
 
 def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]:
-    """The year's filed rows summed per submission and source by the database (integer SUM, exact), from the
-    covering index on (park, year): the cost follows the year's rows, never the number of years held."""
+def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]:
+    """The year's filed rows summed per submission and source: read from the sums written when each submission was
+    submitted (app/inventory/sums.py), one row per submission and source, so the cost follows the year's
+    submissions and sources, never its rows or the number of years held. Exact: integer sums of stored results."""
     return confirmed_figures_of_years(session, park_id, [year])[year]
 
 
 def confirmed_figures_of_years(session: Session, park_id: int, years: Iterable[int]) -> dict[int, list[Figure]]:
-    """`confirmed_figures` of several years at once (a trend, the performance indicators): one read of the filed
-    submissions, of the sums and of the park's sources and enterprises for all of them."""
+    """`confirmed_figures` of several years in one statement (a trend, the performance indicators)."""
     wanted = sorted(set(years))
     out: dict[int, list[Figure]] = {year: [] for year in wanted}
-    filed = set(
-        session.execute(
-            select(col(Submission.id))
-            .join(Revision, col(Revision.document_id) == col(Submission.document_id))
-            .where(
-                col(Submission.park_id) == park_id,
-                col(Submission.year).in_(wanted),
-                col(Revision.state) == RevisionState.filed,
-            )
-        ).scalars()
-    )
-    if not filed:
+    if not wanted:
         return out
-    sums = [
-        (year, row) for year in wanted for row in session.execute(year_sums_statement(park_id=park_id, year=year)).all()
-    ]
-    sources = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(
-                col(EmissionSource.id),
-                col(EmissionSource.enterprise_id),
-                col(EmissionSource.category),
-                col(EmissionSource.scope),
-                col(EmissionSource.renewable),
-            ).where(col(EmissionSource.park_id) == park_id)
-        ).all()
-    }
-    industry = dict(
-        session.execute(
-            select(col(Enterprise.id), col(Enterprise.industry_code)).where(col(Enterprise.park_id) == park_id)
-        ).all()
+    statement = (
+        sums.filed_sums(park_id)
+        .join(EmissionSource, col(EmissionSource.id) == col(InventorySum.source_id))
+        .join(Enterprise, col(Enterprise.id) == col(EmissionSource.enterprise_id))
+        .add_columns(
+            col(InventorySum.year),
+            col(EmissionSource.enterprise_id),
+            col(Enterprise.industry_code),
+            col(InventorySum.source_id),
+            col(EmissionSource.category),
+            col(EmissionSource.scope),
+            col(EmissionSource.renewable),
+            col(InventorySum.emission_mg),
+            col(InventorySum.energy_mgce),
+            col(InventorySum.row_count),
+        )
+        .where(col(InventorySum.year).in_(wanted))
+        .order_by(col(InventorySum.submission_id), col(InventorySum.source_id))
     )
-    for year, (submission_id, source_id, emission, energy, count) in sums:
-        if submission_id not in filed:
-            continue
-        enterprise_id, category, scope, renewable = sources[source_id]
+    rows = session.connection().execute(statement)  # Core rows: plain tuples, no ORM loading for thousands of them
+    for row in rows:
+        year, enterprise_id, industry, source_id, category, scope, renewable, emission, energy, count = row[-10:]
         out[year].append(
-            Figure(
-                enterprise_id,
-                industry.get(enterprise_id) or "",
-                source_id,
-                str(category),
-                scope,
-                bool(renewable),
-                int(emission or 0),
-                int(energy or 0),
-                int(count),
-            )
+            Figure(enterprise_id, industry or "", source_id, str(category), scope, bool(renewable), emission, energy, count)
         )
     return out
 
@@ -300,14 +277,41 @@ def _s(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-def _sum(rows: list[Figure], level: str) -> dict[str, dict[str, Decimal]]:
-    """Totals per key of a level: integers (10⁻⁹ units) added, turned into Decimal once per key."""
-    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+def _by_level(rows: list[Figure]) -> dict[str, dict[str, dict[str, Decimal]]]:
+    """Totals per key of every level but the park (keys as `level_keys` makes them), in one pass: integers
+    (10⁻⁹ units) added, turned into Decimal once per key. Written out per level: this loop runs once per
+    submission and source of the year, and is most of a year's totals' time."""
+    enterprise: dict[Any, list[int]] = {}
+    category: dict[Any, list[int]] = {}
+    scope: dict[Any, list[int]] = {}
+    industry: dict[Any, list[int]] = {}
+    source: dict[Any, list[int]] = {}
     for row in rows:
-        bucket = sums[group_key(row, level)]
-        bucket[0] += row.emission_mg
-        bucket[1] += row.energy_mgce
-    return {key: {"emission": from_nano(e), "energy_tce": from_nano(n)} for key, (e, n) in sums.items()}
+        emission, energy = row.emission_mg, row.energy_mgce
+        for by_key, key in (
+            (enterprise, row.enterprise_id),
+            (category, row.category),
+            (scope, row.scope),
+            (industry, row.industry),
+            (source, row.source_id),
+        ):
+            bucket = by_key.get(key)
+            if bucket is None:
+                by_key[key] = [emission, energy]
+            else:
+                bucket[0] += emission
+                bucket[1] += energy
+
+    def out(totals: dict[Any, list[int]]) -> dict[str, dict[str, Decimal]]:
+        return {str(key): {"emission": from_nano(e), "energy_tce": from_nano(n)} for key, (e, n) in totals.items()}
+
+    return {
+        "enterprise": out(enterprise),
+        "category": out(category),
+        "scope": out(scope),
+        "industry": out(industry),
+        "source": out(source),
+    }
 
 
 def missing_enterprises(session: Session, park_id: int, year: int) -> list[dict[str, Any]]:
@@ -341,10 +345,10 @@ def missing_enterprises(session: Session, park_id: int, year: int) -> list[dict[
 def year_totals(session: Session, park_id: int, year: int) -> dict[str, Any]:
     """The year's inventory: totals per level, energy, structure, intensities, change from the previous year."""
     rows = confirmed_figures(session, park_id, year)
-    previous = confirmed_figures(session, park_id, year - 1)
+    # The change needs the previous year's park total only, not its figures.
+    previous_total = sums.park_totals(session, park_id, [year - 1]).get(year - 1)
     park_total = from_nano(sum(row.emission_mg for row in rows))
-    previous_total = from_nano(sum(row.emission_mg for row in previous))
-    by = {level: _sum(rows, level) for level in LEVELS if level != "park"}
+    by = _by_level(rows)
     energy_total = from_nano(sum(row.energy_mgce for row in rows if row.category in ENERGY_CATEGORIES))
     renewable = from_nano(sum(row.energy_mgce for row in rows if row.category in ENERGY_CATEGORIES and row.renewable))
     economic = boundary.economic_data(session, park_id, year)
@@ -389,9 +393,9 @@ def year_totals(session: Session, park_id: int, year: int) -> dict[str, Any]:
         # Park intensity over the enterprises that reported their output value (tCO₂ per 万元).
         "park_intensity": park_total / total_output if total_output else None,
         "previous_year": year - 1,
-        "previous_total": previous_total if previous else None,
-        "change": (park_total - previous_total) if previous else None,
-        "change_ratio": ((park_total - previous_total) / previous_total) if previous and previous_total else None,
+        "previous_total": previous_total,
+        "change": (park_total - previous_total) if previous_total is not None else None,
+        "change_ratio": ((park_total - previous_total) / previous_total) if previous_total else None,
         "rows": sum(figure.rows for figure in rows),
         "missing": missing_enterprises(session, park_id, year),
     }
@@ -409,27 +413,6 @@ def trail(session: Session, park_id: int, year: int, level: str, key: str) -> di
         "energy_tce": sum((row.energy_tce for row in rows), Decimal(0)),
         "rows": rows,
     }
-
-
-def reading_date(year: int, month: int | None) -> date:
-    """The day a reading stands for: the last day of its month, or of the year for yearly data."""
-    if month is None:
-        return date(year, 12, 31)
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def flag_overdue_meters(session: Session, rows: list[TrailRow], year: int) -> None:
-    """Mark the rows measured by a meter whose calibration was overdue on the reading date (CARBON.md: flagged)."""
-    readings = {(row.source_id, reading_date(year, row.month)) for row in rows}
-    flagged = overdue_meters(session, readings)
-    for row in rows:
-        meter = flagged.get((row.source_id, reading_date(year, row.month)))
-        if meter is not None:
-            row.calibration_overdue = {
-                "equipment_id": meter.id,
-                "name": meter.name,
-                "reading_date": reading_date(year, row.month).isoformat(),
-            }
 
 
 def submission_years(session: Session, park_id: int) -> list[int]:

@@ -364,13 +364,26 @@ def trail_row_out(row: TrailRow) -> dict[str, Any]:
     )
 
 
+LEVEL_TOTALS = ("scope", "by_category", "by_enterprise", "by_industry", "by_source")
+
+
 def totals_out(totals: dict[str, Any]) -> dict[str, Any]:
-    return _deep(totals) | {
-        "unit": "tCO₂",
-        "rounding": "合计为各行结果（精确到 10⁻⁹ t）之和；报表显示时四舍五入保留两位小数 / totals add the rows' "
-        "results to 10⁻⁹ t; reports round half up to 2 places",
-        "energy_method": "电力按当量值 3.6 MJ/kWh、1 kgce = 29.3076 MJ 折算（GB/T 2589—2020）",
+    # The totals per key hold one entry per source of the park: shaped directly, not walked by `_deep`.
+    levels = {
+        name: {key: {"emission": dec(v["emission"]), "energy_tce": dec(v["energy_tce"])} for key, v in values.items()}
+        for name, values in totals.items()
+        if name in LEVEL_TOTALS
     }
+    return (
+        _deep({name: value for name, value in totals.items() if name not in LEVEL_TOTALS})
+        | levels
+        | {
+            "unit": "tCO₂",
+            "rounding": "合计为各行结果（精确到 10⁻⁹ t）之和；报表显示时四舍五入保留两位小数 / totals add the rows' "
+            "results to 10⁻⁹ t; reports round half up to 2 places",
+            "energy_method": "电力按当量值 3.6 MJ/kWh、1 kgce = 29.3076 MJ 折算（GB/T 2589—2020）",
+        }
+    )
 
 
 def trail_out(trail: dict[str, Any]) -> dict[str, Any]:

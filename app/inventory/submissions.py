@@ -22,7 +22,7 @@ from app.documents.models import Document, Revision, RevisionState
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
-from app.inventory import workbook
+from app.inventory import sums, workbook
 from app.inventory.calculation import FactorValues, RowInput, RowResult, calculate
 from app.inventory.models import (
     ActivityData,
@@ -361,7 +361,7 @@ def submit(session: Session, *, actor: User, submission_id: int) -> Submission:
     )
     submission.document_id = document.id
     session.add(submission)
-    session.flush()
+    sums.write(session, submission.id or 0)  # with the record: the totals read these (app/inventory/sums.py)
     return submission
 
 

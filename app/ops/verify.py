@@ -3,7 +3,8 @@
 Errors (exit non-zero): a blob that is missing or whose bytes no longer hash to its name, a revision whose file or
 blob row is missing, revisions whose states or dates contradict the lifecycle, a signature over another file than
 its revision's, an event without its change (or a change without its event), a broken audit chain (keyed
-hashes, sequence and time order, and every signed anchor of the anchor file).
+hashes, sequence and time order, and every signed anchor of the anchor file), an inventory sum that differs from
+its activity rows (`verify_inventory.py`).
 
 Cached controlled copies (app/reports/copy_cache.py) live in the blob directory too: they are re-hashed (an altered
 one is an error: it would be served), a missing one is a warning (the next download stamps it again), and they are
@@ -33,6 +34,7 @@ from app.documents.storage import blob_path, leftover_part_files
 from app.events.models import Event
 from app.events.service import verify_trail
 from app.hashing import sha256_file
+from app.ops.verify_inventory import check_inventory_sums
 from app.reports.models import ControlledCopy
 
 ORPHAN_MIN_AGE_SECONDS = 60
@@ -118,6 +120,7 @@ def verify(
     _check_revisions(session, report)
     _check_signatures(session, report)
     _check_events(session, report)
+    check_inventory_sums(session, report)
     return report
 
 

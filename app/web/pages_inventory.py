@@ -89,15 +89,12 @@ def inventory_chart(
     if name == "trend":
         png = charts.trend_chart(overview.trend(session, user.park_id, year), title=title, lang=lang)
     else:
-        view = overview.year_overview(session, user.park_id, year)
+        items = overview.chart_items(session, user.park_id, year, name)  # one level, summed by the database
         if name == "top":
-            items = [(item["name"], item["name"], item["emission"]) for item in view["top"]]
             png = charts.bar_chart(items, title=title, lang=lang, horizontal=True)
         elif name == "scope":
-            items = [(f"范围{s['scope']}", f"Scope {s['scope']}", s["emission"]) for s in view["scopes"]]
             png = charts.bar_chart(items, title=title, lang=lang)
         else:
-            items = [(c["label"][0], c["label"][1], c["emission"]) for c in view["categories"]]
             draw = charts.pie_chart if name == "structure" else charts.bar_chart
             png = draw(items, title=title, lang=lang)
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
