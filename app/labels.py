@@ -8,8 +8,6 @@ generated .docx/.xlsx/.csv all take their words from here. A generated document 
 from collections.abc import Mapping
 from typing import Any
 
-from app.performance.labels_targets import LABELS_TARGETS
-
 Pair = tuple[str, str]
 
 LABELS: dict[str, dict[str, Pair]] = {
@@ -370,17 +368,6 @@ LABELS: dict[str, dict[str, Pair]] = {
     },
 }
 
-for _kind, _pairs in LABELS_TARGETS.items():
-    LABELS.setdefault(_kind, {}).update(_pairs)
-
-
-# Domain label tables, each merged by kind (one import line per part, additive).
-from app.performance.labels_perfcalc import LABELS as _PERFCALC_LABELS  # noqa: E402
-
-for _extra in (_PERFCALC_LABELS,):
-    for _kind, _pairs in _extra.items():
-        LABELS.setdefault(_kind, {}).update(_pairs)
-
 
 def label_pair(kind: str, code: Any) -> Pair:
     """(中文, English) for a code; an unknown code is given back as itself in both (never an error)."""
@@ -402,14 +389,16 @@ def counts_zh(kind: str, counts: Mapping[str, int], separator: str = "，") -> s
 
 
 def _merge(extra: dict[str, dict[str, Pair]]) -> None:
-    """A domain's own label table (kept in its package so parallel work does not collide here)."""
+    """Merges a part's table (app/label_tables/) by kind."""
     for kind, table in extra.items():
         LABELS.setdefault(kind, {}).update(table)
 
 
-from app.performance.labels_monitor import MONITOR_LABELS  # noqa: E402
+from app.label_tables.performance_monitor import MONITOR_LABELS  # noqa: E402
+from app.label_tables.performance_perfcalc import LABELS as _PERFCALC_LABELS  # noqa: E402
+from app.label_tables.performance_targets import LABELS_TARGETS  # noqa: E402
+from app.label_tables.performance_web import PERFWEB_LABELS  # noqa: E402
 
-_merge(MONITOR_LABELS)
-from app.performance.labels_web import PERFWEB_LABELS  # noqa: E402  (the performance page's words)
-
-_merge(PERFWEB_LABELS)
+# The performance parts' tables; the indicator's own words (perfcalc) are merged last, so they win.
+for _table in (LABELS_TARGETS, MONITOR_LABELS, PERFWEB_LABELS, _PERFCALC_LABELS):
+    _merge(_table)

@@ -212,7 +212,6 @@ def year_sums_statement(*, park_id: int, year: int) -> Select:
 
 
 def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]:
-def confirmed_figures(session: Session, park_id: int, year: int) -> list[Figure]:
     """The year's filed rows summed per submission and source: read from the sums written when each submission was
     submitted (app/inventory/sums.py), one row per submission and source, so the cost follows the year's
     submissions and sources, never its rows or the number of years held. Exact: integer sums of stored results."""
@@ -247,9 +246,10 @@ def confirmed_figures_of_years(session: Session, park_id: int, years: Iterable[i
     rows = session.connection().execute(statement)  # Core rows: plain tuples, no ORM loading for thousands of them
     for row in rows:
         year, enterprise_id, industry, source_id, category, scope, renewable, emission, energy, count = row[-10:]
-        out[year].append(
-            Figure(enterprise_id, industry or "", source_id, str(category), scope, bool(renewable), emission, energy, count)
+        figure = Figure(
+            enterprise_id, industry or "", source_id, str(category), scope, bool(renewable), emission, energy, count
         )
+        out[year].append(figure)
     return out
 
 

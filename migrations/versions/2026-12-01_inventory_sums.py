@@ -2,7 +2,7 @@
 year's totals read one row per submission and source; backfilled from the rows of every submitted submission.
 
 Revision ID: 0009_inventory_sums
-Revises: 0008_performance
+Revises: 0009_distribution
 Create Date: 2026-12-01 17:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_inventory_sums"
-down_revision: str | None = "0008_performance"
+down_revision: str | None = "0009_distribution"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

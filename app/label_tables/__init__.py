@@ -1,0 +1,1 @@
+"""Label tables kept apart from app/labels.py by part (pure data, no imports of any domain)."""
