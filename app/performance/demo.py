@@ -7,7 +7,6 @@ Values are computed from the demo inventory (never typed); the demo's output val
 entered for the demo, said to be so. Rows are written with the ORM, documents go through the documents service.
 """
 
-import json
 import tempfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -27,7 +26,7 @@ from app.inventory.demo import DEMO_ENTERPRISES, ILLUSTRATIVE
 from app.inventory.queries import confirmed_figures
 from app.nonconformities import service as nonconformities
 from app.nonconformities.models import NcOrigin, Severity
-from app.performance import calculation, lifecycle
+from app.performance import calculation, letters, lifecycle
 from app.performance.models import (
     Baseline,
     Deviation,
@@ -41,7 +40,6 @@ from app.performance.models import (
     Milestone,
     Objective,
     ObjectiveCategory,
-    ResponsibilityLetter,
     Target,
 )
 from app.performance.status import expected_on_path
@@ -76,6 +74,14 @@ def _approved(
     revision = documents.add_revision(session, actor=coordinator, document_id=document.id or 0, staged=staged)
     revision_id = revision.id or 0
     documents.transition_revision(session, actor=coordinator, revision_id=revision_id, action=Action.submit)
+    _sign_and_publish(session, people, code, revision_id)
+    return document, revision
+
+
+def _sign_and_publish(session: Session, people: People, code: str, revision_id: int) -> None:
+    """A submitted revision reviewed, approved by the type's approver (top management where the map says) and
+    published: effective."""
+    coordinator = people["coordinator"][0]
     final = people["top"] if session.get_one(DocType, code).approver_role == Role.top_management else people["approver"]
     reviewer = people["approver"] if final is people["top"] else people["top"]
     for action, (user, password), comment in (
@@ -86,7 +92,6 @@ def _approved(
             session, actor=user, revision_id=revision_id, action=action, comment=comment, password=password
         )
     documents.transition_revision(session, actor=coordinator, revision_id=revision_id, action=Action.publish)
-    return document, revision
 
 
 def _add(session: Session, *rows: object) -> None:
@@ -162,7 +167,7 @@ def seed_demo_performance(session: Session, park: Park, people: People) -> None:
         _add(session, total_target, intensity_target)
         _measures(session, park, coordinator, last_year, total_target, intensity_target)
         _deviation(session, people, intensity, intensity_target, baselines[intensity.id], last_year)
-        _letter(session, people, Path(folder), last_year, [total_target, intensity_target])
+        _letter(session, people, last_year + 1, [total_target, intensity_target])
 
 
 def _measures(session: Session, park: Park, coordinator: User, year: int, *targets: Target) -> None:
@@ -230,23 +235,10 @@ def _deviation(
     session.flush()
 
 
-def _letter(session: Session, people: People, folder: Path, year: int, targets: list[Target]) -> None:
-    """The 《目标和指标责任书》 of the park committee's targets, signed by top management through the lifecycle."""
+def _letter(session: Session, people: People, year: int, targets: list[Target]) -> None:
+    """The 《目标和指标责任书》 of each responsible unit, generated from its targets (letters.generate) and signed by
+    top management through the document lifecycle."""
     coordinator = people["coordinator"][0]
-    rows = [[t.title, str(t.target_value), t.deadline.isoformat(), t.responsible_unit, t.responsible_person]
-            for t in targets]  # fmt: skip
-    title = f"{year + 1} 年度产业园区碳排放管理目标和指标责任书"
-    staged = _docx(
-        folder, "letter.docx", title, ["责任单位对下列碳排放管理指标的完成负责（T/CPQS ZC001—2025 7.1）。"],
-        [["指标", "指标值", "截止日期", "责任单位", "责任人"], *rows],
-    )  # fmt: skip
-    document, revision = _approved(session, people, "OBJECTIVES_RESPONSIBILITY_LETTER", title, staged)
-    _add(
-        session,
-        ResponsibilityLetter(
-            park_id=coordinator.park_id, responsible_unit="园区管委会、能源管理部", year=year + 1,
-            document_id=document.id or 0, revision_id=revision.id or 0,
-            targets_json=json.dumps([{"id": t.id, "title": t.title} for t in targets], ensure_ascii=False),
-            created_by_id=coordinator.id or 0,
-        ),
-    )  # fmt: skip
+    for unit in sorted({t.responsible_unit for t in targets}):
+        letter = letters.generate(session, actor=coordinator, responsible_unit=unit, year=year)
+        _sign_and_publish(session, people, letters.LETTER_TYPE, letter.revision_id)

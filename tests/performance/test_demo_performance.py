@@ -10,6 +10,7 @@ inventory (tests/inventory/test_demo_inventory.py: base year 14274 t, last year 
 """
 
 import io
+import json
 import re
 from datetime import UTC, datetime
 from decimal import Decimal as D
@@ -23,7 +24,7 @@ from app.demo import DEMO_CODE, create_demo
 from app.documents.models import Revision, RevisionState, Signature
 from app.nonconformities.models import Nonconformity
 from app.performance import overview
-from app.performance.models import Deviation, DeviationState, ResponsibilityLetter
+from app.performance.models import Deviation, DeviationState, ResponsibilityLetter, Target
 from app.performance.status import TargetStatus
 from app.reports.review_report import build_report
 from app.users import service as users
@@ -73,17 +74,28 @@ def test_the_demo_deviation_became_a_nonconformity_and_the_documents_went_throug
         assert deviation.state == DeviationState.investigating and deviation.investigation
         nc = session.get_one(Nonconformity, deviation.nonconformity_id)
         assert nc.origin == "monitoring" and nc.clause_id == "10.1.1" and nc.park_id == park_id
-        letter = session.execute(
+        letters = session.execute(
             select(ResponsibilityLetter).where(col(ResponsibilityLetter.park_id) == park_id)
-        ).scalar_one()
-        revision = session.get_one(Revision, letter.revision_id)
-        assert revision.state == RevisionState.effective
-        approvals = session.execute(
-            select(User.role)
-            .join(Signature, col(Signature.signer_id) == col(User.id))
-            .where(col(Signature.revision_id) == revision.id, col(Signature.meaning) == "approve")
         ).scalars()
-        assert list(approvals) == [Role.top_management]  # the letter is signed by top management
+        units = {}
+        for letter in letters:
+            revision = session.get_one(Revision, letter.revision_id)
+            assert revision.state == RevisionState.effective
+            approvals = session.execute(
+                select(User.role)
+                .join(Signature, col(Signature.signer_id) == col(User.id))
+                .where(col(Signature.revision_id) == revision.id, col(Signature.meaning) == "approve")
+            ).scalars()
+            assert list(approvals) == [Role.top_management]  # each letter is signed by top management
+            # generated from the unit's targets: its frozen rows name exactly them
+            targets = session.execute(
+                select(Target.id).where(
+                    col(Target.park_id) == park_id, col(Target.responsible_unit) == letter.responsible_unit
+                )
+            ).scalars()
+            assert sorted(row["target_id"] for row in json.loads(letter.targets_json)) == sorted(targets)
+            units[letter.responsible_unit] = letter.year
+        assert sorted(units) == ["园区管委会", "能源管理部"]
 
 
 def test_the_demo_page_and_the_annex_b_report_give_the_same_numbers(app):
