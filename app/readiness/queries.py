@@ -9,7 +9,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, and_, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
@@ -121,6 +122,11 @@ def fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:
     for row in rows:
         by_id.setdefault(row.revision_id, []).append(row)
     R, D, S = Revision, Document, Signature
+    ids = sorted(by_id)
+    # PostgreSQL: one array parameter; an IN list of some 500 placeholders costs more to render and parse than the
+    # query takes to run.
+    postgres = session.connection().dialect.name == "postgresql"
+    wanted = col(R.id) == any_(bindparam("ids", ids, type_=ARRAY(Integer))) if postgres else col(R.id).in_(ids)
     # A correlated lookup by primary key, not a join: PostgreSQL misjudges the join of a few hundred revisions and
     # hashes the whole document table (a scan growing with the park) instead of looking each one up.
     control_no = select(col(D.control_no)).where(col(D.id) == col(R.document_id)).scalar_subquery()
@@ -142,7 +148,7 @@ def fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:
                 col(S.meaning).in_((str(SignatureMeaning.approve), str(SignatureMeaning.confirm))),
             ),
         )
-        .where(col(R.id).in_(sorted(by_id)))
+        .where(wanted)
         .order_by(col(R.id), col(S.signed_at), col(S.id))
     )
     for revision_id, document_id, control_no, number, state, effective_from, period_start, signer in (
