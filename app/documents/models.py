@@ -78,17 +78,20 @@ class Revision(SQLModel, table=True):
             postgresql_where=text("state = 'effective'"),
         ),
         Index("ix_revision_park_state", "park_id", "state"),
-        # Readiness per type (see the readiness_cycles migration): newest filed record, newest effective document,
-        # what counted at a past date.
+        # Readiness per type (see the readiness_cycles and readiness_index migrations): newest filed record (in the
+        # order of its lookups, id included, per covered clause too), newest effective document, what counted at a
+        # past date.
         Index(
-            "ix_revision_type_state_period",
+            "ix_revision_type_state_period_id",
             "park_id",
             "doc_type",
             "state",
             "period_end",
+            "id",
             "effective_from",
             "ended_at",
             "last_reviewed_at",
+            "covers_clause",
         ),
         Index("ix_revision_type_state_reviewed", "park_id", "doc_type", "state", "last_reviewed_at"),
         Index("ix_revision_type_from", "park_id", "doc_type", "effective_from"),

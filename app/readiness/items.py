@@ -13,7 +13,8 @@ from datetime import date, datetime
 from app.clauses import cycles
 from app.common import as_utc
 from app.documents.lifecycle import STATE_LABELS
-from app.readiness.queries import EVIDENCE_LIMIT, Bucket, Declaration, EvidenceRow, RevisionFinder, TypeInfo
+from app.readiness.lookups import EVIDENCE_LIMIT, Bucket, EvidenceRow, RevisionFinder
+from app.readiness.queries import Declaration, TypeInfo
 
 # A document whose periodic review falls due within this many days shows as `due` (as /tasks lists it).
 REVIEW_DUE_DAYS = 30

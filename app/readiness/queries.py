@@ -1,46 +1,23 @@
-"""The facts readiness is computed from, read per document type: the cost grows with the number of types, not
-with the size of the park.
+"""The facts readiness is computed from, besides the per-type revision lookups (`app.readiness.lookups`):
 
 1. the clause map (every clause of the readiness chapters with its links and their basis) in one query;
 2. the park's applicability rows in one query;
-3. per type, a few index lookups on Revision (its `doc_type` copy, see ix_revision_type_*), each LIMITed:
-   documents: the newest effective revisions (by review), else the open ones, else the obsolete ones;
-   records: the newest filed records (by period end), and the open ones only when the filed ones fall short;
-4. the park's no-occurrence declarations in one query; the details of the evidence shown in one query.
+3. the park's no-occurrence declarations in one query; the details of the evidence shown in one query.
 """
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import DateTime, String, and_, bindparam, case, func, literal_column, or_, select, union_all
+from sqlalchemy import Integer, and_, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause
 from app.common import as_utc
-from app.documents.models import (
-    OPEN_STATES,
-    AccessLevel,
-    Document,
-    Revision,
-    RevisionState,
-    Signature,
-    SignatureMeaning,
-)
+from app.documents.models import Document, Revision, Signature, SignatureMeaning
+from app.readiness.lookups import EvidenceRow
 from app.readiness.models import NoOccurrenceDeclaration
-from app.users.models import Role, User
-
-# At most this many evidence documents are listed per item (the newest first); one more is read to say "more".
-EVIDENCE_LIMIT = 10
-
-BUCKET_EFFECTIVE, BUCKET_OPEN, BUCKET_OBSOLETE, BUCKET_FILED = "E", "O", "X", "F"
-
-_S = RevisionState
-_OPEN_VALUES = tuple(str(state) for state in OPEN_STATES)
-_ONCE_EFFECTIVE = (str(_S.effective), str(_S.superseded), str(_S.obsolete))
-_RECORD_DONE = (str(_S.filed), str(_S.void))
-
 
 # ---------------------------------------------------------------- the clause map
 
@@ -111,221 +88,6 @@ def load_applicability(
     return {clause_id: (bool(applicable), reason or "") for clause_id, applicable, reason in session.execute(query)}
 
 
-# ---------------------------------------------------------------- the park's revisions, per type
-
-
-@dataclass
-class EvidenceRow:
-    bucket: str
-    doc_type: str
-    revision_id: int
-    base: datetime | None  # effective_from or last_reviewed_at, the later (the filing time for records)
-    period_end: date | None
-    # Filled in for the rows shown as evidence only (a second, small query).
-    document_id: int = 0
-    control_no: str = ""
-    number: int = 0
-    revision_state: str = ""  # a copy of the revision's state, for display
-    effective_from: datetime | None = None
-    period_start: date | None = None
-    approvers: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Bucket:
-    total: int = 0  # rows found, at most EVIDENCE_LIMIT + 1 (more than the limit: "more than ten")
-    rows: list[EvidenceRow] = field(default_factory=list)
-
-
-# The per-type statements, built once per shape with bind parameters: building and compiling a SQLAlchemy
-# statement costs more than SQLite takes to answer it, and a cached shape is compiled once per process.
-_STATEMENTS: dict[tuple[str, bool, bool, bool], Any] = {}
-
-
-def _statement(name: str, historical: bool, covered: bool, contributor: bool) -> Any:
-    key = (name, historical, covered, contributor)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        statement = _STATEMENTS[key] = _build(name, historical, covered, contributor)
-    return statement
-
-
-Lookup = tuple[str, str, str | None, str | None]  # (shape, doc type, covered clause, state)
-_UNIONS: dict[tuple, Any] = {}
-
-
-def _union(lookups: tuple[tuple[str, bool], ...], historical: bool, contributor: bool) -> Any:
-    """Many lookups in one statement (one round trip): each LIMITed lookup a subquery, tagged by its position."""
-    key = (lookups, historical, contributor)
-    statement = _UNIONS.get(key)
-    if statement is None:
-        members = []
-        for index, (name, covered) in enumerate(lookups):
-            sub = _build(name, historical, covered, contributor, suffix=f"_{index}").subquery()
-            members.append(select(literal_column(str(index)).label("k"), sub.c.id, sub.c.base, sub.c.period_end))
-        statement = _UNIONS[key] = union_all(*members)
-    return statement
-
-
-def _build(name: str, historical: bool, covered: bool, contributor: bool, suffix: str = "") -> Any:
-    R, D = Revision, Document
-    cutoff = bindparam("p_cutoff", type_=DateTime(timezone=True))
-    not_ended = or_(col(R.ended_at).is_(None), col(R.ended_at) >= cutoff)
-    reviewed = and_(col(R.last_reviewed_at).is_not(None), col(R.last_reviewed_at) > col(R.effective_from))
-    if historical:
-        reviewed = and_(reviewed, col(R.last_reviewed_at) < cutoff)
-    base = case((reviewed, col(R.last_reviewed_at)), else_=col(R.effective_from))
-    one_state = col(R.state) == bindparam("p_state" + suffix, type_=String)
-    live = [col(R.effective_from) < cutoff, not_ended]
-    shapes: dict[str, tuple[list[Any], Any]] = {
-        # today: by state alone
-        "effective": ([col(R.state) == str(_S.effective)], col(R.last_reviewed_at).desc()),
-        "open_document": ([col(R.state).in_(_OPEN_VALUES)], col(R.created_at).desc()),
-        "open_record": ([col(R.state).in_(_OPEN_VALUES)], col(R.period_end).desc()),
-        "obsolete": ([col(R.state) == str(_S.obsolete)], col(R.ended_at).desc()),
-        "filed": ([col(R.state) == str(_S.filed)], col(R.period_end).desc()),
-        # at the end of a past day
-        "effective_from": ([*live, col(R.state).in_(_ONCE_EFFECTIVE)], col(R.effective_from).desc()),
-        "effective_reviewed": ([*live, one_state, col(R.last_reviewed_at) < cutoff], col(R.last_reviewed_at).desc()),
-        "open_document_then": (_open_then(_ONCE_EFFECTIVE, cutoff, not_ended), col(R.created_at).desc()),
-        "open_record_then": (_open_then(_RECORD_DONE, cutoff, not_ended), col(R.period_end).desc()),
-        "obsolete_then": ([col(R.state) == str(_S.obsolete), col(R.ended_at) < cutoff], col(R.ended_at).desc()),
-        # coalesce(): so the planner walks (park, type, state, period_end, …) newest period first and stops at
-        # the LIMIT, instead of reading every record filed before the date by ix_revision_type_from and sorting.
-        "filed_then": (
-            [func.coalesce(col(R.effective_from), cutoff) < cutoff, not_ended, one_state],
-            col(R.period_end).desc(),
-        ),
-    }
-    conditions, order = shapes[name]
-    query = select(col(R.id).label("id"), base.label("base"), col(R.period_end).label("period_end")).where(
-        col(R.park_id) == bindparam("p_park"), col(R.doc_type) == bindparam("p_code" + suffix), *conditions
-    )
-    if covered:
-        query = query.where(col(R.covers_clause) == bindparam("p_covers" + suffix))
-    if contributor:  # what a contributor may read (app.documents.access.readable, with the user as a parameter)
-        query = query.join(D, col(D.id) == col(R.document_id)).where(
-            or_(col(D.access_level) == AccessLevel.public, col(D.created_by_id) == bindparam("p_uid"))
-        )
-    return query.order_by(order, col(R.id).desc()).limit(EVIDENCE_LIMIT + 1)
-
-
-def _open_then(later: tuple[str, ...], cutoff: Any, not_ended: Any) -> list[Any]:
-    """Open at a past day: created by then, not yet effective or filed then, not ended then."""
-    R = Revision
-    return [
-        col(R.created_at) < cutoff,
-        col(R.state).in_(_OPEN_VALUES + later),
-        or_(col(R.effective_from).is_(None), col(R.effective_from) >= cutoff),
-        not_ended,
-    ]
-
-
-class RevisionFinder:
-    """The per-type lookups, at the end of the `as_of` day (today: by state alone)."""
-
-    def __init__(self, session: Session, *, park_id: int, as_of: date, historical: bool, user: User | None):
-        self.connection = session.connection()
-        self.park_id = park_id
-        self.historical = historical
-        self.cutoff = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)  # the end of the as_of day
-        self.contributor_id = user.id if user is not None and user.role == Role.contributor else None
-        self._fetched: dict[Lookup, list[tuple[int, Any, date | None]]] = {}
-
-    def _common(self) -> dict[str, Any]:
-        values: dict[str, Any] = {"p_park": self.park_id}
-        if self.historical:
-            values["p_cutoff"] = self.cutoff
-        if self.contributor_id is not None:
-            values["p_uid"] = self.contributor_id
-        return values
-
-    def first_lookups(self, documents: Collection[str], records: Collection[tuple[str, str | None]]) -> None:
-        """Read the first lookup of every type in one statement: the effective documents, the filed records (per
-        covered clause). The verdicts then find them here; later lookups, rarely needed, go one by one."""
-        wanted: list[Lookup] = []
-        for code in sorted(documents):
-            wanted.append(("effective_from" if self.historical else "effective", code, None, None))
-        for code, covers in sorted(records, key=lambda pair: (pair[0], pair[1] or "")):
-            if self.historical:
-                wanted += [("filed_then", code, covers, state) for state in _RECORD_DONE]
-            else:
-                wanted.append(("filed", code, covers, None))
-        if not wanted:
-            return
-        shapes = tuple((name, covers is not None) for name, _, covers, _ in wanted)
-        statement = _union(shapes, self.historical, self.contributor_id is not None)
-        values = self._common()
-        for index, (_, code, covers, state) in enumerate(wanted):
-            values[f"p_code_{index}"] = code
-            if covers is not None:
-                values[f"p_covers_{index}"] = covers
-            if state is not None:
-                values[f"p_state_{index}"] = state
-        for lookup in wanted:
-            self._fetched[lookup] = []
-        for index, revision_id, base, period_end in self.connection.execute(statement, values):
-            self._fetched[wanted[int(index)]].append((revision_id, base, period_end))
-
-    def _rows(self, bucket: str, name: str, code: str, covers: str | None = None, **params: Any) -> list[EvidenceRow]:
-        fetched = self._fetched.get((name, code, covers, params.get("state")))
-        if fetched is not None:
-            return [EvidenceRow(bucket, code, rid, as_utc(base), end) for rid, base, end in fetched]
-        contributor = self.contributor_id is not None
-        statement = _statement(name, self.historical, covers is not None, contributor)
-        values = self._common() | {"p_code": code, **{f"p_{k}": v for k, v in params.items()}}
-        if covers is not None:
-            values["p_covers"] = covers
-        return [
-            EvidenceRow(bucket, code, revision_id, as_utc(base), period_end)
-            for revision_id, base, period_end in self.connection.execute(statement, values)
-        ]
-
-    @staticmethod
-    def _bucket(rows: list[EvidenceRow], key: Any) -> Bucket:
-        unique = list({row.revision_id: row for row in rows}.values())
-        unique.sort(key=key, reverse=True)
-        return Bucket(total=min(len(unique), EVIDENCE_LIMIT + 1), rows=unique[:EVIDENCE_LIMIT])
-
-    @staticmethod
-    def _by_base(row: EvidenceRow) -> tuple:
-        return (row.base is not None, row.base or datetime.min.replace(tzinfo=UTC), row.revision_id)
-
-    @staticmethod
-    def _by_period(row: EvidenceRow) -> tuple:
-        return (row.period_end is not None, row.period_end or date.min, row.revision_id)
-
-    def effective(self, code: str, current: Any = None) -> Bucket:
-        """The effective revisions, newest review first. `current(row) -> bool`: when the newest by publication
-        holds none that is current, the newest by review are read as well (historical only)."""
-        if not self.historical:
-            return self._bucket(self._rows(BUCKET_EFFECTIVE, "effective", code), self._by_base)
-        rows = self._rows(BUCKET_EFFECTIVE, "effective_from", code)
-        if rows and current is not None and not any(current(row) for row in rows):
-            for state in _ONCE_EFFECTIVE:  # one index range each: (park, type, state, last_reviewed_at)
-                rows += self._rows(BUCKET_EFFECTIVE, "effective_reviewed", code, state=state)
-        return self._bucket(rows, self._by_base)
-
-    def open(self, code: str, *, record: bool, covers: str | None = None) -> Bucket:
-        """Revisions in preparation (draft … approved, or a record awaiting confirmation)."""
-        name = ("open_record" if record else "open_document") + ("_then" if self.historical else "")
-        rows = self._rows(BUCKET_OPEN, name, code, covers)
-        return self._bucket(rows, self._by_period if record else lambda row: row.revision_id)
-
-    def obsolete(self, code: str) -> Bucket:
-        name = "obsolete_then" if self.historical else "obsolete"
-        return self._bucket(self._rows(BUCKET_OBSOLETE, name, code), self._by_base)
-
-    def filed(self, code: str, covers: str | None = None) -> Bucket:
-        """Filed records, newest period first (at a past date: filed by then, not yet void)."""
-        if not self.historical:
-            return self._bucket(self._rows(BUCKET_FILED, "filed", code, covers), self._by_period)
-        rows: list[EvidenceRow] = []
-        for state in _RECORD_DONE:  # one index range each: (park, type, state, period_end)
-            rows += self._rows(BUCKET_FILED, "filed_then", code, covers, state=state)
-        return self._bucket(rows, self._by_period)
-
-
 @dataclass(frozen=True)
 class Declaration:
     doc_type: str
@@ -360,18 +122,25 @@ def fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:
     for row in rows:
         by_id.setdefault(row.revision_id, []).append(row)
     R, D, S = Revision, Document, Signature
+    ids = sorted(by_id)
+    # PostgreSQL: one array parameter; an IN list of some 500 placeholders costs more to render and parse than the
+    # query takes to run.
+    postgres = session.connection().dialect.name == "postgresql"
+    wanted = col(R.id) == any_(bindparam("ids", ids, type_=ARRAY(Integer))) if postgres else col(R.id).in_(ids)
+    # A correlated lookup by primary key, not a join: PostgreSQL misjudges the join of a few hundred revisions and
+    # hashes the whole document table (a scan growing with the park) instead of looking each one up.
+    control_no = select(col(D.control_no)).where(col(D.id) == col(R.document_id)).scalar_subquery()
     query = (
         select(
             col(R.id),
             col(R.document_id),
-            col(D.control_no),
+            control_no,
             col(R.number),
             col(R.state),
             col(R.effective_from),
             col(R.period_start),
             col(S.signer_name),
         )
-        .join(D, col(D.id) == col(R.document_id))
         .outerjoin(
             S,
             and_(
@@ -379,7 +148,7 @@ def fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:
                 col(S.meaning).in_((str(SignatureMeaning.approve), str(SignatureMeaning.confirm))),
             ),
         )
-        .where(col(R.id).in_(sorted(by_id)))
+        .where(wanted)
         .order_by(col(R.id), col(S.signed_at), col(S.id))
     )
     for revision_id, document_id, control_no, number, state, effective_from, period_start, signer in (

@@ -23,7 +23,8 @@ from typing import Any
 
 from app.common import as_utc
 from app.readiness.items import TypeVerdict
-from app.readiness.queries import ClauseInfo, EvidenceRow, TypeInfo
+from app.readiness.lookups import EvidenceRow
+from app.readiness.queries import ClauseInfo, TypeInfo
 
 # The statuses an applicable item can have, in the order they are counted and shown.
 ITEM_STATUSES: tuple[str, ...] = ("met", "in_progress", "review_overdue", "overdue", "missing")

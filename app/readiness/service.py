@@ -25,9 +25,9 @@ from app.events.refusals import Rule, refusal
 from app.labels import LABELS
 from app.performance.readiness_findings import attach_findings
 from app.readiness.items import TypeVerdict, document_verdict, record_verdict
+from app.readiness.lookups import RevisionFinder
 from app.readiness.nonconformities import cap_by_nonconformities
 from app.readiness.queries import (
-    RevisionFinder,
     fill_evidence,
     load_applicability,
     load_clause_map,
