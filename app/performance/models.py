@@ -10,31 +10,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.columns import fk_column as _fk
+from app.columns import park_column as _park
+from app.columns import string_column as _str
+from app.columns import text_column as _text
+from app.columns import utc_column as _utc
 from app.common import utcnow
 from app.inventory.models import DecimalText
-
-
-def _utc(nullable: bool = False) -> Column:
-    return Column(DateTime(timezone=True), nullable=nullable)
-
-
-def _text() -> Column:
-    return Column(Text, nullable=False, server_default="")
-
-
-def _str(length: int, default: str = "") -> Column:
-    return Column(String(length), nullable=False, server_default=default)
-
-
-def _fk(target: str, nullable: bool = True, index: bool = False) -> Column:
-    return Column(Integer, ForeignKey(target), nullable=nullable, index=index)
-
-
-def _park() -> Column:
-    return Column(Integer, ForeignKey("park.id"), nullable=False, index=True)
 
 
 def _dec(nullable: bool = True) -> Column:

@@ -8,31 +8,15 @@ JSON beside the revision they were rendered into.
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.columns import fk_column as _fk
+from app.columns import park_column as _park
+from app.columns import string_column as _str
+from app.columns import text_column as _text
+from app.columns import utc_column as _utc
 from app.common import utcnow
-
-
-def _utc(nullable: bool = False) -> Column:
-    return Column(DateTime(timezone=True), nullable=nullable)
-
-
-def _text() -> Column:
-    return Column(Text, nullable=False, server_default="")
-
-
-def _str(length: int, default: str = "") -> Column:
-    return Column(String(length), nullable=False, server_default=default)
-
-
-def _fk(target: str, nullable: bool = True, index: bool = False) -> Column:
-    return Column(Integer, ForeignKey(target), nullable=nullable, index=index)
-
-
-def _park() -> Column:
-    return Column(Integer, ForeignKey("park.id"), nullable=False, index=True)
-
 
 # ---------------------------------------------------------------- legal and other requirements (5.2, 10.1.2)
 

@@ -6,7 +6,7 @@ rows); the coordinator writes. A refused form comes back on the same page with t
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
@@ -97,9 +97,29 @@ def _submit(
     return see_other(f"{PAGE}?done=pt_saved")
 
 
-def _considered(*texts: str) -> dict[str, str]:
-    """The texts typed beside 7.1 a)–g), in the order of Consideration."""
+def _considered(
+    consideration_reduction_and_intensity: FormText = "",
+    consideration_carbon_assets: FormText = "",
+    consideration_trading: FormText = "",
+    consideration_social_responsibility: FormText = "",
+    consideration_production_plan: FormText = "",
+    consideration_industry_benchmark: FormText = "",
+    consideration_other: FormText = "",
+) -> dict[str, str]:
+    """The texts typed beside 7.1 a)–g), keyed by Consideration: one form part shared by objectives and targets."""
+    texts = (
+        consideration_reduction_and_intensity,
+        consideration_carbon_assets,
+        consideration_trading,
+        consideration_social_responsibility,
+        consideration_production_plan,
+        consideration_industry_benchmark,
+        consideration_other,
+    )
     return dict(zip((str(c) for c in Consideration), texts, strict=True))
+
+
+Considered = Annotated[dict[str, str], Depends(_considered)]
 
 
 @router.get(PAGE)
@@ -112,27 +132,12 @@ def add_objective(
     request: Request,
     session: SessionDep,
     user: WebUser,
+    given: Considered,
     category: Annotated[str, Form(max_length=32)] = "",
     title: Annotated[str, Form(max_length=300)] = "",
     target_year: Annotated[str, Form(max_length=4)] = "",
     description: FormText = "",
-    consideration_reduction_and_intensity: FormText = "",
-    consideration_carbon_assets: FormText = "",
-    consideration_trading: FormText = "",
-    consideration_social_responsibility: FormText = "",
-    consideration_production_plan: FormText = "",
-    consideration_industry_benchmark: FormText = "",
-    consideration_other: FormText = "",
 ) -> Response:
-    given = _considered(
-        consideration_reduction_and_intensity,
-        consideration_carbon_assets,
-        consideration_trading,
-        consideration_social_responsibility,
-        consideration_production_plan,
-        consideration_industry_benchmark,
-        consideration_other,
-    )
     typed = {"category": category, "title": title, "target_year": target_year, "description": description}
     typed |= {f"consideration_{code}": text for code, text in given.items()}
     body = typed | {"considerations": {code: text.strip() for code, text in given.items() if text.strip()}}
@@ -165,6 +170,7 @@ def add_target(
     request: Request,
     session: SessionDep,
     user: WebUser,
+    given: Considered,
     objective_id: Annotated[str, Form(max_length=12)] = "",
     parent_id: Annotated[str, Form(max_length=12)] = "",
     indicator_id: Annotated[str, Form(max_length=12)] = "",
@@ -177,23 +183,7 @@ def add_target(
     responsible_person: Annotated[str, Form(max_length=100)] = "",
     industry_benchmark: Annotated[str, Form(max_length=40)] = "",
     benchmark_source: FormText = "",
-    consideration_reduction_and_intensity: FormText = "",
-    consideration_carbon_assets: FormText = "",
-    consideration_trading: FormText = "",
-    consideration_social_responsibility: FormText = "",
-    consideration_production_plan: FormText = "",
-    consideration_industry_benchmark: FormText = "",
-    consideration_other: FormText = "",
 ) -> Response:
-    given = _considered(
-        consideration_reduction_and_intensity,
-        consideration_carbon_assets,
-        consideration_trading,
-        consideration_social_responsibility,
-        consideration_production_plan,
-        consideration_industry_benchmark,
-        consideration_other,
-    )
     typed = {
         "objective_id": objective_id,
         "parent_id": parent_id,
