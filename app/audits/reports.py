@@ -1,8 +1,6 @@
 """The audit report (《管理体系内审报告》) and the management review report as .docx, and filing them as records."""
 
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -14,9 +12,7 @@ from app.audits import lifecycle as audit_lifecycle
 from app.audits.common import stored_id
 from app.audits.models import Audit, AuditProgramme, AuditState
 from app.clauses.models import Clause
-from app.config import get_settings
-from app.documents import storage
-from app.documents.service import create_record
+from app.documents.service import create_record, stage_generated
 from app.errors import Conflict, Forbidden, InvalidTransition
 from app.events import service as events
 from app.events.refusals import Rule, refusal
@@ -314,15 +310,7 @@ def file_generated(
     session: Session, *, actor: User, doc_type: str, period: str, title: str, content: bytes, file_name: str
 ) -> tuple[Any, Any]:
     """Stage a generated file and register it as a record (submitted: it then needs its confirmation)."""
-    settings = get_settings()
-    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=settings.tmp_dir, prefix="report-", suffix=".docx", delete=False) as fh:
-        fh.write(content)
-        source = Path(fh.name)
-    try:
-        staged = storage.stage_file(source, file_name, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
-    finally:
-        source.unlink(missing_ok=True)
+    staged = stage_generated(content, file_name)
     return create_record(
         session,
         actor=actor,

@@ -33,6 +33,12 @@ from app.users.service import require_signature
 REGISTRARS = frozenset({Role.coordinator})
 
 
+def stage_generated(content: bytes, file_name: str) -> storage.StagedFile:
+    """A generated file staged like an upload, in the data folder's part files and under the upload limit."""
+    settings = get_settings()
+    return storage.stage_bytes(content, file_name, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
+
+
 def get_doc_type(session: Session, code: str) -> DocType:
     doc_type = session.get(DocType, code)
     if doc_type is None:

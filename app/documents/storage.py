@@ -248,6 +248,18 @@ def stage_file(path: Path, file_name: str, *, max_bytes: int, tmp_dir: Path) -> 
         raise
 
 
+def stage_bytes(content: bytes, file_name: str, *, max_bytes: int, tmp_dir: Path) -> StagedFile:
+    """`stage_upload` for a file carbonms generated (reports, letters, records, register snapshots)."""
+    sink = PartFile(tmp_dir, max_bytes)
+    try:
+        sink.write(content)
+        sink.close()
+        return _analyse(sink, file_name)
+    except BaseException:
+        sink.abort()
+        raise
+
+
 def discard(staged: StagedFile) -> None:
     """Delete a staged file's part file if it is still there."""
     staged.temp_path.unlink(missing_ok=True)

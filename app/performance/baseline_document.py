@@ -2,12 +2,8 @@
 and activity levels, and every earlier version with its reason for adjustment (7.5), staged as a revision's file."""
 
 import json
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 
-from app.config import get_settings
-from app.documents import storage
 from app.docx_reports import add_table, document_bytes, new_report_document
 from app.labels import label_zh
 from app.performance.models import Baseline, Indicator
@@ -77,15 +73,3 @@ def render(indicator: Indicator, versions: list[Baseline], *, park_name: str, zo
     add_table(document, ["版本", "基准年/基准线", "基准值", "调整原因", "日期"], history, bold_header=True)
     document.add_paragraph("本文件由 carbonms 依据碳排放管理绩效参数和已确认的碳排放清单生成，经审核、批准后生效。")
     return document_bytes(document)
-
-
-def stage(content: bytes, file_name: str) -> storage.StagedFile:
-    settings = get_settings()
-    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=settings.tmp_dir, prefix="baseline-", suffix=".docx", delete=False) as fh:
-        fh.write(content)
-        source = Path(fh.name)
-    try:
-        return storage.stage_file(source, file_name, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
-    finally:
-        source.unlink(missing_ok=True)

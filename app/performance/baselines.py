@@ -148,7 +148,7 @@ def _attach_revision(
     content = baseline_document.render(
         indicator, versions, park_name=park.name, zone=park_time_zone(session, actor.park_id)
     )
-    staged = baseline_document.stage(content, f"碳排放管理基准-{indicator.code}-第{baseline.version}版.docx")
+    staged = documents.stage_generated(content, f"碳排放管理基准-{indicator.code}-第{baseline.version}版.docx")
     revision = documents.add_revision(
         session, actor=actor, document_id=document_id, staged=staged, change_reason=change_reason
     )

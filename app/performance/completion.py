@@ -6,18 +6,14 @@ Values come from `calculation.indicator_values` (the inventory read once per yea
 completion row always agrees with the indicator's trail.
 """
 
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app import docx_reports
-from app.config import get_settings
 from app.documents import service as documents
-from app.documents import storage
 from app.documents.models import Document
 from app.errors import Forbidden, Invalid
 from app.events import service as events
@@ -199,18 +195,6 @@ def require_checklist_reader(user: User) -> None:
         )
 
 
-def stage_docx(content: bytes, name: str) -> storage.StagedFile:
-    settings = get_settings()
-    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=settings.tmp_dir, prefix="performance-", suffix=".docx", delete=False) as fh:
-        fh.write(content)
-        source = Path(fh.name)
-    try:
-        return storage.stage_file(source, name, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
-    finally:
-        source.unlink(missing_ok=True)
-
-
 def file_checklist(session: Session, *, actor: User, year: int) -> Document:
     """Render the year's checklist from the data and register it as the year's TARGET_COMPLETION_CHECKLIST record,
     submitted for confirmation: one step."""
@@ -222,7 +206,7 @@ def file_checklist(session: Session, *, actor: User, year: int) -> Document:
     if not rows:
         raise Invalid("尚无指标，无法生成检查表", "There are no targets to check")
     park = session.get_one(Park, actor.park_id)
-    staged = stage_docx(
+    staged = documents.stage_generated(
         checklist_docx(session, park=park, year=year, rows=rows), f"目标和指标完成情况检查表-{year}.docx"
     )
     document, revision = documents.create_record(

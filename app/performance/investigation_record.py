@@ -2,15 +2,10 @@
 generated from the deviation's data and filed as a DEVIATION_INVESTIGATION_RECORD record in one step (submitted
 for confirmation, as every record is)."""
 
-import tempfile
-from pathlib import Path
-
 from sqlmodel import Session
 
 from app import docx_reports, timezones
-from app.config import get_settings
 from app.documents import service as documents
-from app.documents import storage
 from app.errors import Conflict
 from app.events import service as events
 from app.labels import label_zh
@@ -77,20 +72,7 @@ def file_record(session: Session, *, actor: User, deviation_id: int) -> tuple[De
     if deviation.record_document_id is not None:
         raise Conflict("该偏离的调查和响应记录已归档", "The record of this deviation is filed already")
     content = record_docx(session, deviation)
-    settings = get_settings()
-    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=settings.tmp_dir, prefix="deviation-", suffix=".docx", delete=False) as fh:
-        fh.write(content)
-        source = Path(fh.name)
-    try:
-        staged = storage.stage_file(
-            source,
-            f"偏离调查和响应记录-{deviation.year}-{deviation.id}.docx",
-            max_bytes=settings.max_upload_bytes,
-            tmp_dir=settings.tmp_dir,
-        )
-    finally:
-        source.unlink(missing_ok=True)
+    staged = documents.stage_generated(content, f"偏离调查和响应记录-{deviation.year}-{deviation.id}.docx")
     indicator = session.get_one(Indicator, deviation.indicator_id)
     document, _revision = documents.create_record(
         session,

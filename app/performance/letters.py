@@ -19,7 +19,6 @@ from app.events import service as events
 from app.events.refusals import Rule, refusal
 from app.inventory.calculation import display
 from app.labels import label_zh
-from app.performance.completion import stage_docx
 from app.performance.models import Indicator, Objective, ResponsibilityLetter, Target
 from app.performance.objectives import check_year, in_park, list_targets, require_editor
 from app.users.models import Park, Role, User
@@ -128,7 +127,7 @@ def generate(session: Session, *, actor: User, responsible_unit: str, year: int)
             "该责任单位的责任书已有一个未完成的版本，请先完成或退回它",
             "The unit's letter has an open revision; finish or reject it first",
         )
-    staged = stage_docx(letter_docx(park, unit, year, rows), f"目标和指标责任书-{unit}-{year}.docx")
+    staged = documents.stage_generated(letter_docx(park, unit, year, rows), f"目标和指标责任书-{unit}-{year}.docx")
     revision = documents.add_revision(
         session,
         actor=actor,

@@ -1,9 +1,7 @@
 """Compliance evaluation (10.1.2): rounds per period, a result per confirmed requirement, a nonconformity for each
 non-compliance, and the 《合规性评价报告》 generated from a closed round and filed as its record."""
 
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -11,9 +9,7 @@ from sqlmodel import Session, col
 
 from app import docx_reports
 from app.common import utcnow
-from app.config import get_settings
 from app.documents import service as documents
-from app.documents import storage
 from app.errors import Conflict, Invalid
 from app.events import service as events
 from app.labels import label_zh
@@ -287,20 +283,7 @@ def file_report(session: Session, *, actor: User, round_id: int) -> ComplianceRo
     if round_.report_document_id is not None:
         raise Conflict("该评价的报告已归档", "The report of this evaluation is filed already")
     content = report_docx(session, round_)
-    settings = get_settings()
-    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=settings.tmp_dir, prefix="report-", suffix=".docx", delete=False) as fh:
-        fh.write(content)
-        source = Path(fh.name)
-    try:
-        staged = storage.stage_file(
-            source,
-            f"合规性评价报告-{round_.period_end.isoformat()}.docx",
-            max_bytes=settings.max_upload_bytes,
-            tmp_dir=settings.tmp_dir,
-        )
-    finally:
-        source.unlink(missing_ok=True)
+    staged = documents.stage_generated(content, f"合规性评价报告-{round_.period_end.isoformat()}.docx")
     document, _revision = documents.create_record(
         session,
         actor=actor,

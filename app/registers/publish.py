@@ -4,8 +4,6 @@ when the park has none), submitted into the lifecycle; the rows frozen as JSON w
 can be compared row by row."""
 
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -40,18 +38,6 @@ def all_rows(session: Session, *, user: User, kind: RegisterKind) -> list[dict[s
         if page * chunk.per_page >= chunk.total:
             return out
         page += 1
-
-
-def _stage(content: bytes, name: str, suffix: str) -> storage.StagedFile:
-    settings = get_settings()
-    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=settings.tmp_dir, prefix="register-", suffix=suffix, delete=False) as fh:
-        fh.write(content)
-        source = Path(fh.name)
-    try:
-        return storage.stage_file(source, name, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
-    finally:
-        source.unlink(missing_ok=True)
 
 
 def _park_document(session: Session, park_id: int, doc_type: str) -> Document | None:
@@ -96,8 +82,10 @@ def publish(session: Session, *, actor: User, kind: RegisterKind, change_reason:
             "The register's document has an open revision; finish or reject it first",
         )
     subtitle = f"{utcnow().date().isoformat()} 由 carbonms 登记册生成，共 {len(rows)} 条"
-    docx = _stage(docx_bytes(spec, rows, title=title, subtitle=subtitle), f"{doc_type.title_zh}.docx", ".docx")
-    xlsx_staged = _stage(xlsx_bytes(spec, rows, title=title), f"{doc_type.title_zh}.xlsx", ".xlsx")
+    docx = documents.stage_generated(
+        docx_bytes(spec, rows, title=title, subtitle=subtitle), f"{doc_type.title_zh}.docx"
+    )
+    xlsx_staged = documents.stage_generated(xlsx_bytes(spec, rows, title=title), f"{doc_type.title_zh}.xlsx")
     try:
         storage.store_blob(session, xlsx_staged, blob_dir=get_settings().blob_dir)
     finally:

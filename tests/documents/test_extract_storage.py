@@ -33,6 +33,7 @@ from app.documents.storage import (
     store_blob,
     verify_blob,
 )
+from app.documents.storage import stage_bytes as stage_generated_bytes
 from app.errors import AppError, Invalid, NotFound, TooLarge, Unsupported
 from tests.support import SAMPLES
 
@@ -463,6 +464,16 @@ def test_stage_upload_over_the_limit(tmp_path: Path) -> None:
     assert info.value.status_code == 413
     assert "MB 的上限" in info.value.message_zh and "MB limit" in info.value.message_en
     assert list(tmp_path.iterdir()) == []
+
+
+def test_generated_bytes_are_staged_like_an_upload(tmp_path: Path) -> None:
+    data = (SAMPLES / "long_zh.pdf").read_bytes()
+    staged = stage_generated_bytes(data, "报告.pdf", max_bytes=len(data), tmp_dir=tmp_path)
+    assert (staged.sha256, staged.size_bytes, staged.media_type) == (hashlib.sha256(data).hexdigest(), len(data), PDF)
+    discard(staged)
+    with pytest.raises(TooLarge):
+        stage_generated_bytes(data, "报告.pdf", max_bytes=len(data) - 1, tmp_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []  # no part file left behind either way
 
 
 def test_stage_upload_limit_message_in_whole_megabytes(tmp_path: Path) -> None:
