@@ -46,7 +46,11 @@ def _figure(width: float = 6.4, height: float = 3.4) -> tuple[Figure, font_manag
     family = cjk_family()
     figure = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(figure)
-    return figure, font_manager.FontProperties(family=family or "DejaVu Sans", size=9), family is not None
+    return (
+        figure,
+        font_manager.FontProperties(family=[family, "DejaVu Sans"] if family else "DejaVu Sans", size=9),
+        family is not None,
+    )
 
 
 def _png(figure: Figure) -> bytes:

@@ -28,7 +28,11 @@ def _figure() -> tuple[Figure, font_manager.FontProperties, bool]:
     family = cjk_family()
     figure = Figure(figsize=(6.4, 3.4), dpi=100)
     FigureCanvasAgg(figure)
-    return figure, font_manager.FontProperties(family=family or "DejaVu Sans", size=9), family is not None
+    return (
+        figure,
+        font_manager.FontProperties(family=[family, "DejaVu Sans"] if family else "DejaVu Sans", size=9),
+        family is not None,
+    )
 
 
 def _png(figure: Figure) -> bytes:
