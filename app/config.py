@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     search_index_async: bool = True
     # How long the background indexer gathers committed changes into one batch (search lags by about this much).
     search_index_batch_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Background jobs (app/jobs: recognition, previews, ...): run on threads in this process by default; tests run
+    # them inline right after the commit. With redis_url set, a Redis queue carries them to `carbonms worker`.
+    jobs_async: bool = True
+    jobs_threads: int = Field(default=1, ge=1, le=32)
+    # How often the runner looks for jobs whose retry time has come (and for jobs a dead process left behind).
+    jobs_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    redis_url: str = ""
     # OWASP's recommended argon2id floor (19 MiB, 2 passes): e-signatures re-verify passwords often, and on a
     # 2-core server a 64 MiB hash per signature makes concurrent signers queue for seconds.
     argon2_memory_kib: int = 19456

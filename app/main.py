@@ -16,6 +16,8 @@ from app.admission import admission
 from app.config import get_settings
 from app.errors import AppError, Busy, Conflict, InternalError, Invalid
 from app.events import refusals
+from app.jobs import catalog as job_catalog  # noqa: F401  (registers every job handler)
+from app.jobs.runner import dispatcher as job_dispatcher
 from app.middleware import GuardAndHeaders
 from app.uploads.guard import UploadGuard
 
@@ -36,6 +38,10 @@ async def lifespan(_app: FastAPI):
         ensure_index()  # builds a missing or outdated search index, retries queued revisions
     except Exception:  # search is a helper: the application still starts
         logger.exception("search index not ready")
+    try:
+        job_dispatcher().start()  # jobs a dead process left running, and what is due
+    except Exception:  # background work is retried by the sweep; the application still starts
+        logger.exception("background jobs not started")
     # What start-up built lives as long as the process: keep it out of the collector's full passes (latency spikes).
     gc.collect()
     gc.freeze()

@@ -19,6 +19,7 @@ from app.inventory.models import (
     Submission,
     SubmissionEvidence,
 )
+from app.jobs.models import Job
 from app.nonconformities.models import CorrectiveAction, Nonconformity
 from app.parks.models import OrganisationMember, ParkProfile
 from app.performance.models import (
@@ -93,6 +94,7 @@ __all__ = [
     "InformationChannel",
     "InterestedParty",
     "InventorySum",
+    "Job",
     "LegalRequirement",
     "ManagementReview",
     "ManualValue",
