@@ -1,5 +1,5 @@
 """The carbonms command: init, serve, demo, create-park, create-user, reset-password, readiness, verify-audit-log,
-backup, restore, verify."""
+backup, restore, verify, worker."""
 
 import getpass
 import json
@@ -80,15 +80,54 @@ def init() -> None:
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", help="listen address"), port: int = typer.Option(8000, help="port")
+    host: str = typer.Option("127.0.0.1", help="listen address"),
+    port: int = typer.Option(8000, help="port"),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="server processes (PostgreSQL only when > 1)"),
 ) -> None:
     """启动 Web 服务 / run the web server."""
     import uvicorn
 
     from app.uploads.protocol import HeaderTimeoutProtocol
 
+    if workers > 1 and get_settings().resolved_database_url.startswith("sqlite"):
+        _fail(
+            "多个服务进程需要 PostgreSQL（CARBONMS_DATABASE_URL）：SQLite 只允许一个写入者，"
+            "进程内的任务线程与锁也只对一个进程有效 / "
+            "--workers > 1 needs PostgreSQL (CARBONMS_DATABASE_URL): SQLite admits one writer, "
+            "and the in-process job threads and locks hold for one process only"
+        )
     uvicorn.run(
-        "app.main:create_app", factory=True, host=host, port=port, proxy_headers=False, http=HeaderTimeoutProtocol
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=False,
+        http=HeaderTimeoutProtocol,
+        workers=workers,
+    )
+
+
+@app.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="one pass over the database, then exit (cron)"),
+    burst: bool = typer.Option(False, "--burst", help="run until nothing is due or waiting, then exit"),
+    imports: list[str] = typer.Option(
+        [], "--import", help="also import this module's job handlers (plugins, tests); repeatable"
+    ),
+) -> None:
+    """运行后台任务（配置 CARBONMS_REDIS_URL 时从 Redis 队列取任务）/ run the background jobs."""
+    import importlib
+    import logging
+
+    from app.jobs import worker as job_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for module in imports:
+        importlib.import_module(module)
+    done = job_worker.run(once=once, burst=burst, echo=typer.echo)
+    typer.echo(
+        f"恢复 / recovered {done.recovered}，计划 / scheduled {done.scheduled}，"
+        f"派发 / dispatched {done.dispatched}，运行 / ran {done.ran}"
     )
 
 

@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     # How often the runner looks for jobs whose retry time has come (and for jobs a dead process left behind).
     jobs_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     redis_url: str = ""
+    # The Redis queue's name (rq); several installations, or test runs, may share one Redis with different names.
+    jobs_queue: str = Field(default="carbonms", min_length=1, max_length=100)
+    # A running job's lease: its runner renews it every third of this; a job whose lease ran out (its process died)
+    # is queued again by any runner. Longer than the longest pause a busy database may cause, far shorter than a day.
+    jobs_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # The daily reminders (`carbonms remind`'s work, job kind daily_reminders) are queued once per park and day, from
+    # this hour of the park's local time on, by `carbonms worker` and by the in-process runner alike.
+    reminders_hour: int = Field(default=7, ge=0, le=23)
     # OWASP's recommended argon2id floor (19 MiB, 2 passes): e-signatures re-verify passwords often, and on a
     # 2-core server a 64 MiB hash per signature makes concurrent signers queue for seconds.
     argon2_memory_kib: int = 19456

@@ -402,3 +402,7 @@ from app.label_tables.performance_web import PERFWEB_LABELS  # noqa: E402
 # The performance parts' tables; the indicator's own words (perfcalc) are merged last, so they win.
 for _table in (LABELS_TARGETS, MONITOR_LABELS, PERFWEB_LABELS, _PERFCALC_LABELS):
     _merge(_table)
+
+from app.label_tables.jobsq import JOBSQ_LABELS  # noqa: E402
+
+_merge(JOBSQ_LABELS)  # the background jobs and their admin page

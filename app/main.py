@@ -107,6 +107,7 @@ def create_app() -> FastAPI:
     from app.documents.routes_distribution import router as distribution_router
     from app.events.routes import router as events_router
     from app.inventory.routes import router as inventory_router
+    from app.jobs.routes import router as jobs_router
     from app.nonconformities.routes import router as nonconformities_router
     from app.parks.routes import router as parks_router
     from app.performance.routes import router as performance_router
@@ -210,6 +211,7 @@ def create_app() -> FastAPI:
         performance_targets_router,
         performance_monitoring_router,
         performance_overview_router,
+        jobs_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

@@ -19,7 +19,7 @@ from app.inventory.models import (
     Submission,
     SubmissionEvidence,
 )
-from app.jobs.models import Job
+from app.jobs.models import Job, JobSlot
 from app.nonconformities.models import CorrectiveAction, Nonconformity
 from app.parks.models import OrganisationMember, ParkProfile
 from app.performance.models import (
@@ -95,6 +95,7 @@ __all__ = [
     "InterestedParty",
     "InventorySum",
     "Job",
+    "JobSlot",
     "LegalRequirement",
     "ManagementReview",
     "ManualValue",

@@ -55,3 +55,20 @@ class Job(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc(False))
     started_at: datetime | None = Field(default=None, sa_column=_utc())
     finished_at: datetime | None = Field(default=None, sa_column=_utc())
+    # The lease of a running job: its runner renews it while the handler runs; once it has passed, the runner is taken
+    # for dead and any runner may queue the job again (app/jobs/execution.py recover_expired). `worker` names it.
+    locked_until: datetime | None = Field(default=None, sa_column=_utc())
+    worker: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""))
+
+
+class JobSlot(SQLModel, table=True):
+    """A scheduled job's occurrence (e.g. the daily reminders of park 3 on 2026-12-01), taken once: whichever of
+    several schedulers inserts it first enqueues the job; the others meet the primary key and leave it."""
+
+    __tablename__ = "job_slot"
+
+    kind: str = Field(sa_column=Column(String(64), primary_key=True))
+    key: str = Field(sa_column=Column(String(200), primary_key=True))
+    park_id: int | None = Field(default=None, foreign_key="park.id", index=True)
+    job_id: int | None = Field(default=None, foreign_key="job.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc(False))

@@ -1,7 +1,8 @@
-"""What runs the queued jobs: inline after the commit (tests), or threads inside this process (the embedded default).
+"""What runs the queued jobs: inline after the commit (tests), threads inside this process (the embedded default),
+or the Redis queue and `carbonms worker` (app/jobs/redis_queue.py) when `CARBONMS_REDIS_URL` is set.
 
-`dispatcher()` picks one from the settings; the Redis-backed queue plugs in here as a third implementation when
-`CARBONMS_REDIS_URL` is set. Every implementation only carries job ids: the job itself is its row (app/jobs/models.py).
+`dispatcher()` picks one from the settings. Every implementation only carries job ids: the job itself is its row
+(app/jobs/models.py), so a lost thread or message loses no job: the sweep finds it queued and dispatches it again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Protocol
 
 from app.common import utcnow
 from app.config import get_settings
-from app.jobs import execution
+from app.jobs import execution, sweeps
+from app.jobs.redis_queue import redis_dispatcher
 
 logger = logging.getLogger("carbonms.jobs")
 
@@ -68,6 +70,7 @@ class ThreadDispatcher:
     def start(self) -> None:
         started = utcnow()
         execution.recover_running(started_before=started)
+        sweeps.run_periodic()
         self.dispatch(execution.due_job_ids())
         with self._lock:
             if self._sweeper is None or not self._sweeper.is_alive():
@@ -87,6 +90,9 @@ class ThreadDispatcher:
     def _sweep(self) -> None:
         while not self._stop.wait(get_settings().jobs_poll_seconds):
             try:
+                # Another process (`serve --workers N`) may have died holding jobs: their leases run out.
+                execution.recover_running()
+                sweeps.run_periodic()
                 self.dispatch(execution.due_job_ids())
             except Exception:
                 logger.exception("job sweep failed")
@@ -110,7 +116,13 @@ _threads = ThreadDispatcher()
 
 
 def dispatcher() -> Dispatcher:
-    return _threads if get_settings().jobs_async else _inline
+    """Inline when `jobs_async` is off (tests), else the Redis queue when `redis_url` is set, else threads."""
+    settings = get_settings()
+    if not settings.jobs_async:
+        return _inline
+    if settings.redis_url:
+        return redis_dispatcher()
+    return _threads
 
 
 def run_due(*, limit: int = 100) -> int:

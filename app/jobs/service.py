@@ -13,14 +13,16 @@ from sqlmodel import Session, col, select
 
 from app.common import utcnow
 from app.db import after_commit, after_rollback
-from app.jobs import lifecycle
+from app.errors import InvalidTransition, NotFound
+from app.jobs import access, lifecycle
 from app.jobs.models import ACTIVE_STATES, Job, JobState
 from app.jobs.runner import dispatcher
+from app.labels import label_en, label_zh
+from app.users.models import User
 
 logger = logging.getLogger("carbonms.jobs")
 
 _PENDING = "carbonms_jobs_pending"
-MAX_ERROR_CHARS = 4000
 
 
 def enqueue(
@@ -70,9 +72,41 @@ def _dispatch_pending(session: Session) -> None:
         dispatcher().dispatch(ids)
 
 
-def requeue(session: Session, job: Job) -> None:
+def requeue(session: Session, job: Job, *, actor: User | None = None) -> None:
     """An admin queues a failed job again (after fixing its cause)."""
-    lifecycle.transition(job, "requeue")
-    session.add(job)
+    lifecycle.transition(job, "requeue", session=session, actor=actor)
     session.flush()
     _dispatch_after_commit(session, job)
+
+
+def list_jobs(
+    session: Session, *, user: User, state: JobState | None = None, limit: int = 100, offset: int = 0
+) -> list[Job]:
+    """The jobs `user` may see (app/jobs/access.py), newest first; 403 for the roles that may not."""
+    access.check_may_manage(user)
+    query = select(Job).where(access.visible_to(user))
+    if state is not None:
+        query = query.where(col(Job.state) == state)
+    query = query.order_by(col(Job.created_at).desc(), col(Job.id).desc()).limit(limit).offset(offset)
+    return list(session.exec(query).all())
+
+
+def get_job(session: Session, *, user: User, job_id: int) -> Job:
+    """One job `user` may see; another park's job is a 404, as if it did not exist."""
+    access.check_may_manage(user, job_id)
+    job = session.exec(select(Job).where(col(Job.id) == job_id, access.visible_to(user))).first()
+    if job is None:
+        raise NotFound("任务不存在", "No such job")
+    return job
+
+
+def requeue_by(session: Session, *, user: User, job_id: int) -> Job:
+    """A person's requeue from the page or the API: only what `lifecycle.allowed_actions` offers them."""
+    job = get_job(session, user=user, job_id=job_id)
+    if "requeue" not in lifecycle.allowed_actions(job, is_admin=access.may_manage(user)):
+        raise InvalidTransition(
+            f"任务状态为“{label_zh('job_state', job.state)}”，只有失败的任务可以重新排队",
+            f"The job is {label_en('job_state', job.state)}; only a failed job may be queued again",
+        )
+    requeue(session, job, actor=user)
+    return job

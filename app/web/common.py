@@ -59,6 +59,7 @@ def web_user(request: Request) -> User:
     }
     from app.deps import AdminUser, TrailReader
     from app.documents.service import may_upload_any
+    from app.jobs.access import may_manage as may_manage_jobs
     from app.performance.reading import may_read as may_read_performance
     from app.reports.access import may_open_reports_page
 
@@ -68,6 +69,7 @@ def web_user(request: Request) -> User:
         "register": may_upload_any(user),
         "reports": may_open_reports_page(user),
         "performance": may_read_performance(user),
+        "jobs": may_manage_jobs(user),
     }
     return user
 

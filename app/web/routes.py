@@ -18,6 +18,7 @@ from app.web import (
     pages_documents,
     pages_inventory,
     pages_inventory_data,
+    pages_jobs,
     pages_nonconformities,
     pages_parks,
     pages_performance,
@@ -53,6 +54,7 @@ for module in (
     pages_performance_calc,
     pages_performance_targets,
     pages_performance_monitor,
+    pages_jobs,
     pages_nonconformities,
 ):
     router.include_router(module.router)
