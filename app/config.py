@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # The daily reminders (`carbonms remind`'s work, job kind daily_reminders) are queued once per park and day, from
     # this hour of the park's local time on, by `carbonms worker` and by the in-process runner alike.
     reminders_hour: int = Field(default=7, ge=0, le=23)
+    # Whether this process's runner (in-process sweep, `carbonms worker`) queues the scheduled jobs at all.
+    jobs_schedule: bool = True
     # OWASP's recommended argon2id floor (19 MiB, 2 passes): e-signatures re-verify passwords often, and on a
     # 2-core server a 64 MiB hash per signature makes concurrent signers queue for seconds.
     argon2_memory_kib: int = 19456

@@ -9,6 +9,7 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[1] / "app"
 CORE = {"app.db", "app.config", "app.errors", "app.common", "app.admission", "app.timezones", "app.columns"}
+CORE.add("app.locks")  # named_lock: one holder across processes (PostgreSQL, Redis or a file lock)
 ENTRY_POINTS = {"app.main", "app.cli"}
 # HTTP-layer packages besides the web pages: the upload guard is ASGI middleware that signs the caller in.
 HTTP_PACKAGES = ("app.web", "app.uploads")

@@ -36,11 +36,14 @@ def reminder_key(park_id: int, day: date) -> str:
     return f"{park_id}:{day.isoformat()}"
 
 
-def _parks_due(now: datetime, hour: int) -> list[tuple[int, date]]:
-    """Each park whose local clock has reached `hour` today, with its local date."""
+def _parks_due(now: datetime, hour: int, park_ids: list[int] | None) -> list[tuple[int, date]]:
+    """Each park (of `park_ids`, default all) whose local clock has reached `hour` today, with its local date."""
     due = []
+    query = select(col(Park.id)).order_by(col(Park.id))
+    if park_ids is not None:
+        query = query.where(col(Park.id).in_(park_ids))
     with session_scope(write=False) as session:
-        for park_id in session.execute(select(col(Park.id)).order_by(col(Park.id))).scalars():
+        for park_id in session.execute(query).scalars():
             local = timezones.local(now, park_time_zone(session, park_id))
             if local.hour >= hour:
                 due.append((park_id, local.date()))
@@ -69,11 +72,12 @@ def enqueue_slot(kind: str, key: str, payload: dict, *, park_id: int | None) -> 
 
 
 @sweeps.register_periodic
-def enqueue_daily_reminders(now: datetime | None = None) -> int:
-    """Queue today's reminders of every park whose local time has reached the reminders hour; how many were queued."""
+def enqueue_daily_reminders(now: datetime | None = None, *, park_ids: list[int] | None = None) -> int:
+    """Queue today's reminders of every park (or of `park_ids`) whose local time has reached the reminders hour;
+    how many were queued."""
     now = now or utcnow()
     queued = 0
-    for park_id, day in _parks_due(now, get_settings().reminders_hour):
+    for park_id, day in _parks_due(now, get_settings().reminders_hour, park_ids):
         payload = {"park_id": park_id, "date": day.isoformat()}
         queued += enqueue_slot(DAILY_REMINDERS, reminder_key(park_id, day), payload, park_id=park_id)
     return queued

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from app.config import get_settings
+
 logger = logging.getLogger("carbonms.jobs")
 
 _PERIODIC: list[Callable[[], int]] = []
@@ -22,6 +24,9 @@ def register_periodic(hook: Callable[[], int]) -> Callable[[], int]:
 
 
 def run_periodic() -> int:
+    """Every registered hook once (none when `CARBONMS_JOBS_SCHEDULE` is off); how many jobs they queued."""
+    if not get_settings().jobs_schedule:
+        return 0
     queued = 0
     for hook in _PERIODIC:
         try:

@@ -7,7 +7,8 @@ and records a `ControlledCopy` row; every later download of the same key is a fi
 Stamping a long PDF takes seconds of CPU. It runs in a worker thread under its own small limit
 (`CARBONMS_MAX_ACTIVE_STAMPS`) and after the request has given up its admission slot, so the other users' reads and
 writes go on meanwhile. Requests for a copy being stamped wait for that one stamp (one lock per key and event loop),
-never stamp it a second time; another server process may race to the same key, and then the first row wins.
+never stamp it a second time; another server process asking for the same key waits on the key's named lock
+(app/locks.py) and then serves the copy the first one made.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from app.documents import service, storage
 from app.documents.models import Document, Revision
 from app.documents.storage import blob_path, place_derived_file
 from app.hashing import sha256_bytes
+from app.locks import named_lock
 from app.parks.queries import park_time_zone
 from app.reports.controlled_copy import MARKABLE, Marking, mark_file, marking_for, temporary_path
 from app.reports.models import ControlledCopy
@@ -82,7 +84,15 @@ def find(session: Session, job: CopyJob, blob_dir: Path) -> CachedCopy | None:
 
 
 def make(job: CopyJob, blob_dir: Path, tmp_dir: Path) -> CachedCopy:
-    """Stamp `job` into the store and record it (its own short transaction); blocking, for a worker thread."""
+    """Stamp `job` into the store and record it (its own short transaction); blocking, for a worker thread.
+
+    Under the stamp key's named lock (app/locks.py): of several server processes asked for the same copy, one
+    stamps it and the others wait for it, then serve it."""
+    with named_lock(f"stamp:{job.stamp_key}"):
+        return _make_locked(job, blob_dir, tmp_dir)
+
+
+def _make_locked(job: CopyJob, blob_dir: Path, tmp_dir: Path) -> CachedCopy:
     with db.session_scope(write=False) as session:
         existing = find(session, job, blob_dir)
     if existing is not None:
