@@ -62,7 +62,7 @@ class RedisDispatcher:
             queue.enqueue_call(
                 PERFORM,
                 args=(job_id,),
-                job_id=f"carbonms-{job_id}-{uuid.uuid4().hex[:12]}",
+                job_id=f"{self.queue_name}-{job_id}-{uuid.uuid4().hex[:12]}",
                 timeout=NO_TIMEOUT,
                 result_ttl=0,
                 failure_ttl=7 * 24 * 3600,
@@ -89,10 +89,13 @@ class RedisDispatcher:
         return True
 
     def delete(self) -> None:
-        """Remove the queue, its messages and its markers (tests, and an installation giving up its queue name)."""
+        """Remove the queue with everything rq and this module keep for it: messages, registries, worker lists and
+        markers (tests, and an installation giving up its queue name). Its message ids start with the queue's name."""
         self.queue.delete(delete_jobs=True)
-        for key in self.connection.scan_iter(match=marker_key(self.queue_name, 0)[:-1] + "*"):
-            self.connection.delete(key)
+        name = self.queue_name
+        for pattern in (f"rq:*:{name}", f"rq:*:{name}-*", f"carbonms:{name}:*"):
+            for key in self.connection.scan_iter(match=pattern):
+                self.connection.delete(key)
 
 
 _dispatchers: dict[tuple[str, str], RedisDispatcher] = {}

@@ -49,6 +49,7 @@ def redis_queue(app, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         redis_dispatcher().delete()
         monkeypatch.undo()
         config.get_settings.cache_clear()
+    assert list(Redis.from_url(REDIS_URL).scan_iter(match=f"*{name}*")) == []  # nothing of the queue is left
 
 
 def worker_command(*options: str) -> list[str]:
