@@ -12,6 +12,7 @@ whose pooled connections a forked child must not share; a crash is covered by th
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,10 +49,11 @@ class Pass:
         self.ran += other.ran
 
 
-def sweep(*, started_before: datetime | None = None, run_here: bool) -> Pass:
-    """One pass: recover, schedule, and either run the due jobs here or send them to the Redis queue."""
+def sweep(*, started_before: datetime | None = None, run_here: bool, schedule_now: bool = False) -> Pass:
+    """One pass: recover, schedule (`schedule_now`: even if this process checked the schedules a moment ago), and
+    either run the due jobs here or send them to the Redis queue."""
     result = Pass(recovered=execution.recover_running(started_before=started_before))
-    result.scheduled = sweeps.run_periodic()
+    result.scheduled = sweeps.run_periodic(force=schedule_now)
     if run_here:
         result.ran = run_due()
     else:
@@ -74,11 +76,12 @@ def run(*, once: bool = False, burst: bool = False, echo: Callable[[str], None] 
     started: datetime | None = utcnow()  # rows without a lease count as dead only if started before this
     total = Pass()
     if once:
-        total.add(sweep(started_before=started, run_here=True))
+        total.add(sweep(started_before=started, run_here=True, schedule_now=True))
         return total
     if burst:
         for _ in range(MAX_BURST_PASSES):
-            done = sweep(started_before=started, run_here=not use_redis)
+            done = sweep(started_before=started, run_here=not use_redis, schedule_now=started is not None)
+            started = None
             total.add(done)
             if use_redis:
                 _rq_worker().work(burst=True, logging_level="WARNING")
@@ -88,16 +91,17 @@ def run(*, once: bool = False, burst: bool = False, echo: Callable[[str], None] 
     echo(f"carbonms worker: {'Redis queue ' + settings.jobs_queue if use_redis else 'database polling'}")
     stop = threading.Event()
     if not use_redis:
+        # SIGTERM (systemd, docker stop) ends the loop after the pass in hand, like SIGINT.
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
         try:
-            while True:
-                total.add(sweep(started_before=started, run_here=True))
+            while not stop.is_set():
+                total.add(sweep(started_before=started, run_here=True, schedule_now=started is not None))
                 started = None
-                if stop.wait(settings.jobs_poll_seconds):
-                    break
+                stop.wait(settings.jobs_poll_seconds)
         except KeyboardInterrupt:
             pass
         return total
-    sweep(started_before=started, run_here=False)
+    sweep(started_before=started, run_here=False, schedule_now=True)
 
     def keep_sweeping() -> None:
         while not stop.wait(settings.jobs_poll_seconds):

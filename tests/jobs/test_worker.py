@@ -120,3 +120,23 @@ def test_a_job_of_a_killed_worker_is_recovered_by_the_next_one(redis_queue, tmp_
             select(Event.action).where(col(Event.entity_type) == "job", col(Event.entity_id) == str(job.id))
         ).all()
     assert list(actions) == ["job.start", "job.recover", "job.start", "job.succeed"]
+
+
+def test_without_redis_the_worker_runs_due_jobs_from_the_database(app, tmp_path, monkeypatch) -> None:
+    """`carbonms worker --once` (cron, no Redis): one pass over the database runs what is due."""
+    monkeypatch.setenv("CARBONMS_JOBS_SCHEDULE", "false")  # the test's own job only (the worker's environment)
+    trace = tmp_path / "trace.txt"
+    with session_scope() as session:
+        job = service.enqueue(
+            session,
+            "test_worker_touch",
+            uuid.uuid4().hex,
+            {"path": str(trace), "text": "cron"},
+            run_after=utcnow() + timedelta(hours=1),
+        )
+    with session_scope() as session:
+        session.execute(update(Job).where(col(Job.id) == job.id).values(run_after=utcnow() - timedelta(seconds=1)))
+    output = run_worker("--once")
+    assert _job(job.id).state == JobState.done
+    assert trace.read_text(encoding="utf-8").startswith("cron ")
+    assert "运行 / ran" in output
