@@ -37,3 +37,15 @@ def visible_to(user: User) -> ColumnElement[bool]:
     if user.role == Role.admin:
         return or_(own, col(Job.park_id).is_(None))
     return own
+
+
+def may_see(user: User, job: Job) -> bool:
+    """The same rule as `visible_to`, for a job in hand."""
+    if job.park_id is None:
+        return user.role == Role.admin
+    return job.park_id == user.park_id
+
+
+def refusal_rule(user: User, job: Job) -> Rule:
+    """Why `user` may not see `job`: another park's, or a job of no park (the administrator's only)."""
+    return Rule.role if job.park_id is None else Rule.other_park

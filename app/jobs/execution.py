@@ -111,12 +111,12 @@ def recover_running(*, started_before: datetime | None = None, now: datetime | N
     now = now or utcnow()
     expired = col(Job.locked_until) < now
     unleased = col(Job.locked_until).is_(None) & (col(Job.started_at) < started_before) if started_before else None
+    dead = (col(Job.state) == JobState.running, or_(expired, unleased) if unleased is not None else expired)
+    with session_scope(write=False) as session:  # the usual answer, "none", without taking a write lock
+        if session.exec(select(Job.id).where(*dead).limit(1)).first() is None:
+            return 0
     with session_scope() as session:
-        jobs = session.exec(
-            select(Job)
-            .where(col(Job.state) == JobState.running, or_(expired, unleased) if unleased is not None else expired)
-            .with_for_update(skip_locked=True)
-        ).all()
+        jobs = session.exec(select(Job).where(*dead).with_for_update(skip_locked=True)).all()
         for job in jobs:
             logger.warning("job %s (%s %s) recovered from %s", job.id, job.kind, job.key, job.worker or "?")
             lifecycle.transition(job, "recover", session=session, now=now)

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.common import utcnow
 from app.db import after_commit, after_rollback
 from app.errors import InvalidTransition, NotFound
+from app.events.refusals import refusal
 from app.jobs import access, lifecycle
 from app.jobs.models import ACTIVE_STATES, Job, JobState
 from app.jobs.runner import dispatcher
@@ -94,9 +95,11 @@ def list_jobs(
 def get_job(session: Session, *, user: User, job_id: int) -> Job:
     """One job `user` may see; another park's job is a 404, as if it did not exist."""
     access.check_may_manage(user, job_id)
-    job = session.exec(select(Job).where(col(Job.id) == job_id, access.visible_to(user))).first()
-    if job is None:
-        raise NotFound("任务不存在", "No such job")
+    job = session.get(Job, job_id)
+    if job is None or not access.may_see(user, job):
+        # The probe of a job the user may not see is on record (in the user's park); a missing id is not.
+        audit = refusal(user, access.refusal_rule(user, job), "job", job_id) if job is not None else None
+        raise NotFound("任务不存在", "No such job", audit=audit)
     return job
 
 

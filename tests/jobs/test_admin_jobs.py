@@ -61,6 +61,16 @@ def test_a_failed_job_is_shown_and_requeued_by_an_admin(client, park_factory, tm
     others = client.get("/api/jobs", headers=other.headers("coordinator")).json()
     assert job_id not in [item["id"] for item in others]
     assert client.post(f"/api/jobs/{job_id}/requeue", headers=other.headers("admin")).status_code == 404
+    with session_scope(write=False) as session:
+        probe = session.exec(
+            select(Event).where(
+                col(Event.action) == "access.refused",
+                col(Event.entity_type) == "job",
+                col(Event.entity_id) == str(job_id),
+            )
+        ).one()
+    assert probe.park_id == other.id and probe.actor_id == other.user_ids["admin"]  # in the prober's park
+    assert '"rule":"other_park"' in probe.after_json
 
     Path(payload["fixed"]).write_text("fixed", encoding="utf-8")
     requeued = client.post(f"/api/jobs/{job_id}/requeue", headers=park.headers("admin"))
@@ -72,7 +82,10 @@ def test_a_failed_job_is_shown_and_requeued_by_an_admin(client, park_factory, tm
     assert again.status_code == 409
     with session_scope(write=False) as session:
         trail = session.exec(
-            select(Event).where(col(Event.entity_type) == "job", col(Event.entity_id) == str(job_id))
+            select(Event)
+            .where(col(Event.entity_type) == "job", col(Event.entity_id) == str(job_id))
+            .where(col(Event.action).startswith("job."))
+            .order_by(col(Event.seq))
         ).all()
     assert [event.action for event in trail] == [
         "job.start",

@@ -117,7 +117,9 @@ def test_a_job_of_a_killed_worker_is_recovered_by_the_next_one(redis_queue, tmp_
     assert Path(marker + ".second").read_text(encoding="utf-8") != first_pid
     with session_scope(write=False) as session:
         actions = session.exec(
-            select(Event.action).where(col(Event.entity_type) == "job", col(Event.entity_id) == str(job.id))
+            select(Event.action)
+            .where(col(Event.entity_type) == "job", col(Event.entity_id) == str(job.id))
+            .order_by(col(Event.seq))
         ).all()
     assert list(actions) == ["job.start", "job.recover", "job.start", "job.succeed"]
 

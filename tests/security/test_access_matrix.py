@@ -111,6 +111,7 @@ def seed_park(client) -> Seed:
         **performance,
         **performance_targets,
         **deviation,
+        "job_id": seed_job(park),
     }
     markers = [
         park.code,
@@ -136,6 +137,16 @@ def seed_park(client) -> Seed:
         f"/api/performance/measures/{ids['measure_id']}",
     ]
     return Seed(park=park, ids=ids, markers=[m for m in markers if m], snapshot_paths=snapshot_paths)
+
+
+def seed_job(park: TestPark) -> int:
+    """A failed background job of park A (its kind has no handler: it fails at once, and again when requeued)."""
+    from app.jobs import service as jobs
+
+    with session_scope() as session:
+        job = jobs.enqueue(session, "access_matrix_job", f"matrix-{park.code}", park_id=park.id, max_attempts=1)
+        assert job.id is not None
+        return job.id
 
 
 def seed_inventory(park: TestPark) -> dict[str, object]:
