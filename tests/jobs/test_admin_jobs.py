@@ -4,17 +4,19 @@ in the park's zone) to its administrator and coordinator only, and a failed job 
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from app.common import utcnow
+from app.common import as_utc, utcnow
 from app.db import session_scope
 from app.events.models import Event
 from app.jobs import execution, service
 from app.jobs.models import Job, JobState
 from tests.jobs import handlers  # noqa: F401  (registers the test handlers)
 from tests.web.conftest import csrf_of
+from tests.web.test_english_pages import _leaks
 
 
 def _make_due(job_id: int) -> None:
@@ -27,6 +29,14 @@ def _state(job_id: int) -> JobState:
         job = session.get(Job, job_id)
         assert job is not None
         return job.state
+
+
+def _finished_in_shanghai(job_id: int) -> str:
+    """The job's end as the page shows it: stored in UTC, shown in the park's zone (Asia/Shanghai, UTC+8)."""
+    with session_scope(write=False) as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.finished_at is not None
+        return as_utc(job.finished_at).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
 
 def _failed_job(park_id: int | None, folder: Path) -> tuple[int, dict]:
@@ -108,13 +118,7 @@ def test_the_page_shows_failures_in_the_park_zone_and_requeues(browser, park, tm
     row = page.text.split(f'<tr id="job-{job_id}">')[1].split("</tr>")[0]
     assert "RuntimeError: the cause is not fixed yet" in row
     assert "2 / 2" in row
-    with session_scope(write=False) as session:
-        job = session.get(Job, job_id)
-        assert job is not None and job.finished_at is not None
-        finished = job.finished_at
-    # Stored in UTC, shown in the park's zone (Asia/Shanghai by default: UTC+8).
-    local = (finished.replace(tzinfo=None) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-    assert f"结束 {local}" in row
+    assert f"结束 {_finished_in_shanghai(job_id)}" in row
     assert f'action="/admin/jobs/{job_id}/requeue"' in row
     assert '<a href="/admin/jobs"' in page.text  # in the navigation
     Path(payload["fixed"]).write_text("fixed", encoding="utf-8")
@@ -123,8 +127,10 @@ def test_the_page_shows_failures_in_the_park_zone_and_requeues(browser, park, tm
     assert _state(job_id) == JobState.done
     after = coordinator.get(done.headers["location"]).text
     assert "任务已重新排队。" in after
-    english = browser(park, "coordinator", lang="en").get("/admin/jobs?state=done").text
-    assert "Background jobs" in english and "Done" in english
+    english = browser(park, "coordinator", lang="en").get(f"/admin/jobs?state=done&requeued={job_id}").text
+    row = english.split(f'<tr id="job-{job_id}">')[1].split("</tr>")[0]
+    assert '<span class="badge st-done">Done</span>' in row and f"Finished {_finished_in_shanghai(job_id)}" in row
+    assert _leaks(english, [f"测试园区 {park.code}", "coordinator 测试"]) == []  # no Chinese interface words
 
 
 def test_only_admins_and_coordinators_see_jobs_and_only_their_park(client, browser, park_factory, tmp_path) -> None:
