@@ -142,3 +142,26 @@ def test_without_redis_the_worker_runs_due_jobs_from_the_database(app, tmp_path,
     assert _job(job.id).state == JobState.done
     assert trace.read_text(encoding="utf-8").startswith("cron ")
     assert "运行 / ran" in output
+
+
+def test_a_batch_through_redis_runs_once_each(redis_queue, tmp_path, figure) -> None:
+    """Many jobs, two workers at once: each job runs exactly once (the row's claim decides), and the time is printed."""
+    count = 40
+    traces = [tmp_path / f"trace-{n}.txt" for n in range(count)]
+    with session_scope() as session:
+        ids = [
+            service.enqueue(session, "test_worker_touch", uuid.uuid4().hex, {"path": str(trace), "text": "batch"}).id
+            for trace in traces
+        ]
+    began = time.monotonic()
+    workers = [start_worker("--burst"), start_worker("--burst")]
+    for worker in workers:
+        assert worker.wait(timeout=300) == 0
+    took = time.monotonic() - began
+    assert [_job(job_id).state for job_id in ids] == [JobState.done] * count
+    assert [len(trace.read_text(encoding="utf-8").splitlines()) for trace in traces] == [1] * count
+    by_worker = {_job(job_id).worker.split(":")[1] for job_id in ids}
+    figure(
+        f"job queue: {count} jobs through Redis to 2 `carbonms worker --burst` processes in {took:.1f} s "
+        f"(start-up included), each run once, by {len(by_worker)} process(es)"
+    )
