@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # How often the runner looks for jobs whose retry time has come (and for jobs a dead process left behind).
     jobs_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     redis_url: str = ""
+    # Where blobs live (app/blobs): empty = the local folder data_dir/blobs; file:///path another folder;
+    # s3://bucket?endpoint=http://host:port S3-compatible object storage (credentials: s3://KEY:SECRET@bucket or
+    # boto3's AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+    blob_url: str = ""
     # OWASP's recommended argon2id floor (19 MiB, 2 passes): e-signatures re-verify passwords often, and on a
     # 2-core server a 64 MiB hash per signature makes concurrent signers queue for seconds.
     argon2_memory_kib: int = 19456
