@@ -6,7 +6,8 @@ its revision's, an event without its change (or a change without its event), a b
 hashes, sequence and time order, and every signed anchor of the anchor file), an inventory sum that differs from
 its activity rows (`verify_inventory.py`).
 
-Cached controlled copies (app/reports/copy_cache.py) live in the blob directory too: they are re-hashed (an altered
+Blobs are read through the configured store (app/blobs: the local folder or S3). Cached controlled copies
+(app/reports/copy_cache.py) live in the blob store too: they are re-hashed (an altered
 one is an error: it would be served), a missing one is a warning (the next download stamps it again), and they are
 never orphans.
 
