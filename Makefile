@@ -44,5 +44,11 @@ test: lint
 test-fast: install-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) -m "not slow"
 
+# The scale-out stack's blob store: the blob, document and operations tests with their files in S3 (a SeaweedFS the
+# suite starts on 127.0.0.1). Not part of `make test` yet.
+.PHONY: test-scaleout
+test-scaleout: install-dev
+	CARBONMS_TEST_BLOB=s3 $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) tests/blobs tests/documents tests/ops
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

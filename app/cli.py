@@ -38,6 +38,7 @@ def migrate() -> None:
 
 def initialise() -> dict:
     """Migrate to head and load the clause map; running it twice changes nothing."""
+    from app.blobs import get_blob_store
     from app.clauses.schema import load_clause_map
     from app.clauses.service import sync_clause_map
     from app.db import session_scope
@@ -45,6 +46,7 @@ def initialise() -> dict:
     settings = get_settings()
     for folder in (settings.data_dir, settings.blob_dir, settings.tmp_dir):
         folder.mkdir(parents=True, exist_ok=True)
+    get_blob_store()  # a wrong CARBONMS_BLOB_URL fails here, not at the first upload; creates a missing S3 bucket
     migrate()
     from app.events import keys
     from app.events.service import anchor_head

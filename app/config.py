@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     reminders_hour: int = Field(default=7, ge=0, le=23)
     # Whether this process's runner (in-process sweep, `carbonms worker`) queues the scheduled jobs at all.
     jobs_schedule: bool = True
+    # Where blobs live (app/blobs): empty = the local folder data_dir/blobs; file:///path another folder;
+    # s3://bucket?endpoint=http://host:port S3-compatible object storage (credentials: s3://KEY:SECRET@bucket or
+    # boto3's AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+    blob_url: str = ""
     # OWASP's recommended argon2id floor (19 MiB, 2 passes): e-signatures re-verify passwords often, and on a
     # 2-core server a 64 MiB hash per signature makes concurrent signers queue for seconds.
     argon2_memory_kib: int = 19456

@@ -23,6 +23,9 @@ os.environ.setdefault("CARBONMS_JOBS_ASYNC", "false")
 # Every TestClient request comes from one address ("testclient"), and schemathesis alone sends it thousands of wrong
 # passwords: the per-address throttle would slow every later test. tests/core/test_throttle.py lowers it again.
 os.environ.setdefault("CARBONMS_LOGIN_ADDRESS_MAX_FAILURES", "1000000")
+# The scale-out switch (`make test-scaleout`): CARBONMS_TEST_BLOB=s3 keeps the run's blobs in a bucket of a real
+# S3-compatible server (SeaweedFS, started by the `seaweed` fixture) instead of the local folder.
+BLOB_BACKEND = os.environ.get("CARBONMS_TEST_BLOB", "local")
 
 __all__ = ["PG_ADMIN_URL"]
 
@@ -60,6 +63,15 @@ def _database_params() -> list:
     return params
 
 
+@pytest.fixture(scope="session")
+def seaweed():
+    """The run's SeaweedFS server (S3 on 127.0.0.1), started on first use and stopped at the end."""
+    from tests.support.seaweed import seaweed_server
+
+    with seaweed_server() as server:
+        yield server
+
+
 @pytest.fixture(scope="session", params=_database_params())
 def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
     """Configure the app for one database, migrate it, load the clause map; yields the URL."""
@@ -71,7 +83,9 @@ def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
         url = f"sqlite:///{data_dir / 'test.db'}"
     else:
         pg_name, url = create_database(PG_ADMIN_URL, prefix="carbonms_test")
-    saved = {key: os.environ.get(key) for key in ("CARBONMS_DATABASE_URL", "CARBONMS_DATA_DIR", "CARBONMS_SECRET_KEY")}
+    keys = ("CARBONMS_DATABASE_URL", "CARBONMS_DATA_DIR", "CARBONMS_SECRET_KEY", "CARBONMS_BLOB_URL")
+    saved = {key: os.environ.get(key) for key in keys}
+    os.environ["CARBONMS_BLOB_URL"] = request.getfixturevalue("seaweed").url() if BLOB_BACKEND == "s3" else ""
     os.environ["CARBONMS_DATABASE_URL"] = url
     os.environ["CARBONMS_DATA_DIR"] = str(data_dir)
     os.environ["CARBONMS_SECRET_KEY"] = "test-secret-key"

@@ -1,20 +1,19 @@
 """Staging of uploads and the content-addressed blob store.
 
 An upload is streamed into a part file `tmp_dir/upload-*.part` (hashed on the way, never held in memory), recognised
-from its content and its text extracted. `store_blob` then moves it into `blob_dir/ab/cd/<sha256>`, where a file is
-never altered, and makes sure a `Blob` row exists. Every failure path removes the part file. While a part file is in
+from its content and its text extracted. `store_blob` then hands it to the blob store (app/blobs: the local folder
+`blob_dir/ab/cd/<sha256>`, or S3-compatible object storage when `CARBONMS_BLOB_URL` says so), where a blob is never
+altered, and makes sure a `Blob` row exists. Every failure path removes the part file. While a part file is in
 use its writer holds an exclusive `flock` on it, so a part file nobody holds was left by a killed process
 (`leftover_part_files`).
 """
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import logging
 import os
 import re
-import shutil
 import tempfile
 import time
 import unicodedata
@@ -30,18 +29,21 @@ from sqlmodel import Session
 from starlette.datastructures import Headers
 
 from app import db
+from app.blobs import store_for
+from app.blobs.local import LocalBlobStore
+from app.blobs.store import BlobStore, check_sha256
+from app.blobs.store import verify as verify_stored
 from app.documents.docx_links import ExternalLink, external_links
 from app.documents.extract import DOCX, EXTENSIONS, detect_media_type, extract_text
 from app.documents.models import Blob
-from app.errors import NotFound, TooLarge
-from app.hashing import new_sha256, sha256_file
+from app.errors import TooLarge
+from app.hashing import new_sha256
 
 logger = logging.getLogger("carbonms.storage")
 
 CHUNK_SIZE = 1 << 20
 MAX_FILENAME_CHARS = 200
 _MAX_EXTENSION_CHARS = 16
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -305,80 +307,32 @@ def remove_leftover_part_files(tmp_dir: Path, *, min_age_seconds: float = 2.0) -
 
 
 def _check_sha(sha256: str) -> None:
-    if not _SHA256.fullmatch(sha256):
-        raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
+    check_sha256(sha256)
 
 
 def blob_path(blob_dir: Path, sha256: str) -> Path:
-    """Where a blob lives: `blob_dir/ab/cd/<sha256>`."""
-    _check_sha(sha256)
-    return blob_dir / sha256[:2] / sha256[2:4] / sha256
-
-
-def _fsync_path(path: Path, *, directory: bool = False) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on directories; the data itself was synced
-    finally:
-        os.close(fd)
-
-
-def _place(temp_path: Path, target: Path) -> None:
-    """Move the finished temporary file into place atomically, read-only."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    Path(temp_path).chmod(0o444)  # its bytes were synced when staging closed the file
-    try:
-        Path(temp_path).replace(target)
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-        # tmp_dir on another filesystem: copy next to the target, then rename (still atomic for readers).
-        fd, side = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        os.close(fd)
-        try:
-            shutil.copyfile(temp_path, side)
-            _fsync_path(Path(side))
-            Path(side).chmod(0o444)
-            Path(side).replace(target)
-        except BaseException:
-            Path(side).unlink(missing_ok=True)
-            raise
-        temp_path.unlink(missing_ok=True)
-    _fsync_path(target.parent, directory=True)
+    """Where a blob lives in a local folder store: `blob_dir/ab/cd/<sha256>` (S3 keeps the same names under its
+    prefix; ask the store, not the path, whether a blob is there)."""
+    return LocalBlobStore(blob_dir).path(sha256)
 
 
 def place_derived_file(path: Path, blob_dir: Path) -> tuple[str, int]:
-    """Move a file made from stored content (a controlled copy) into the store under its own SHA-256; returns
-    (sha256, size). It has no `Blob` row: whatever made it keeps the reference (app/reports/models.py)."""
-    hasher = new_sha256()
-    with Path(path).open("rb+") as fh:
-        while chunk := fh.read(CHUNK_SIZE):
-            hasher.update(chunk)
-        os.fsync(fh.fileno())
-        size = fh.tell()
-    sha256 = hasher.hexdigest()
-    _place(path, blob_path(blob_dir, sha256))
-    return sha256, size
+    """Move a file made from stored content (a controlled copy, a preview, recognised text) into the store under its
+    own SHA-256; returns (sha256, size). It has no `Blob` row: whatever made it keeps the reference
+    (app/reports/models.py)."""
+    placed = store_for(blob_dir).put_file(path)
+    return placed.sha256, placed.size
 
 
-def _rollback_cleanup(target: Path, sha256: str, inode: int) -> Callable[[], None]:
+def _rollback_cleanup(store: BlobStore, sha256: str, placement: str) -> Callable[[], None]:
     def cleanup() -> None:
         # Another transaction may have committed the same content meanwhile: its row keeps the file alive.
         with db.session_scope(write=False) as fresh:
             if fresh.get(Blob, sha256) is not None:
                 return
-        try:
-            if Path(target).stat().st_ino != inode:
-                return  # replaced by a concurrent upload of the same content: not ours to remove
-            target.unlink()
-        except FileNotFoundError:
-            return
-        logger.info("removed blob %s after rollback", sha256)
+        # Replaced by a concurrent upload of the same content: not ours to remove (the store checks the placing).
+        if store.delete(sha256, placement=placement):
+            logger.info("removed blob %s after rollback", sha256)
 
     return cleanup
 
@@ -389,21 +343,20 @@ def store_blob(session: Session, staged: StagedFile, *, blob_dir: Path) -> Blob:
     A file already stored under this hash is kept and the temporary file deleted. A newly placed file is removed
     again if the transaction rolls back, unless a committed row refers to it by then.
     """
-    target = blob_path(blob_dir, staged.sha256)
+    store = store_for(blob_dir)
     try:
         blob = session.get(Blob, staged.sha256)
-        if blob is not None and target.is_file():
+        if blob is not None and store.exists(staged.sha256):
             discard(staged)
             return blob
         # No committed row yet (a file there was left by an unfinished or concurrent transaction), or the row's file
         # is missing: place our own copy (same bytes), so another transaction's rollback cleanup leaves it alone.
-        _place(staged.temp_path, target)
+        placed = store.put_file(staged.temp_path, staged.sha256)
         staged.release()
-        inode = Path(target).stat().st_ino
     except BaseException:
         discard(staged)
         raise
-    db.after_rollback(session, _rollback_cleanup(target, staged.sha256, inode))
+    db.after_rollback(session, _rollback_cleanup(store, staged.sha256, placed.placement))
     if blob is not None:
         return blob  # the row existed but its file was missing: the file is restored
     # No savepoint here: SQLAlchemy emits `after_commit` when a savepoint is released, which would run (and drop)
@@ -416,23 +369,11 @@ def store_blob(session: Session, staged: StagedFile, *, blob_dir: Path) -> Blob:
 
 
 def open_blob(blob_dir: Path, sha256: str) -> Path:
-    """The path of a stored blob; `NotFound` if the hash is malformed or the file is missing."""
-    try:
-        path = blob_path(blob_dir, sha256)
-    except ValueError:
-        path = None
-    if path is None or not path.is_file():
-        raise NotFound("文件不存在或已丢失", "The file does not exist or is missing")
-    return path
+    """A local file holding a stored blob (the local store's own file, or S3's verified cache file); `NotFound` if the
+    hash is malformed or the blob is missing."""
+    return store_for(blob_dir).local_path(sha256)
 
 
 def verify_blob(blob_dir: Path, sha256: str) -> bool:
     """Re-hash a stored blob (streamed) and tell whether it still matches its name."""
-    try:
-        path = blob_path(blob_dir, sha256)
-    except ValueError:
-        return False
-    try:
-        return sha256_file(path) == sha256
-    except OSError:
-        return False
+    return verify_stored(store_for(blob_dir), sha256)

@@ -7,7 +7,8 @@ A snapshot is a directory (or a .tar of one):
     database.sqlite3     SQLite: made with the online backup API (one consistent read of a WAL database)
     database.pgdump      PostgreSQL: `pg_dump --format=custom` of a snapshot exported from the transaction that
                          also counts the rows and lists the referenced blobs, so manifest and dump agree exactly
-    blobs/ab/cd/<sha>    the content-addressed files
+    blobs/ab/cd/<sha>    the content-addressed files, copied from the configured blob store (the local folder or
+                         S3, app/blobs) and restored into the configured one, whichever it is then
     trail/anchors.jsonl  the audit trail's signed anchors, copied before the database is read (so every anchor
                          covers a head the snapshot holds); trail/anchor_key.pub, the public half that checks them
 
@@ -25,7 +26,6 @@ The database files are written and restored by `app.ops.database_snapshot`.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tarfile
 import tempfile
@@ -35,10 +35,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.blobs import store_of
+from app.blobs.local import LocalBlobStore
+from app.blobs.store import BlobMismatch, BlobNotFound, BlobStore, is_sha256
 from app.config import Settings
-from app.documents.storage import CHUNK_SIZE, blob_path
 from app.errors import Conflict, Invalid, NotFound
-from app.hashing import new_sha256, sha256_file
+from app.hashing import sha256_file
 from app.ops.database_snapshot import require_empty_database, restore_database, row_counts, snapshot_database
 from app.ops.trail_backup import copy_trail, install_trail_keys, restore_trail
 
@@ -51,47 +53,16 @@ BLOBS = "blobs"
 # --------------------------------------------------------------------------- blob files
 
 
-def _is_sha(name: str) -> bool:
-    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+def _copy_blob(source: BlobStore, target: BlobStore, sha256: str) -> int | None:
+    """Copy one blob between stores, streamed and re-hashed on the way in (the target refuses other bytes).
 
-
-def _copy_verified(src: Path, dst: Path, sha256: str) -> int | None:
-    """Copy `src` to `dst` (via a temporary file, read-only like the store), hashing on the way.
-
-    Returns the size, or None (nothing written) when the bytes do not hash to `sha256`.
-    """
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, side = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".part")
-    hasher = new_sha256()
-    size = 0
+    Returns the size, or None (nothing written) when the bytes do not hash to `sha256`."""
     try:
-        with Path(src).open("rb") as fin, os.fdopen(fd, "wb") as fout:
-            while chunk := fin.read(CHUNK_SIZE):
-                hasher.update(chunk)
-                fout.write(chunk)
-                size += len(chunk)
-            fout.flush()
-            os.fsync(fout.fileno())
-        if hasher.hexdigest() != sha256:
-            Path(side).unlink(missing_ok=True)
-            return None
-        Path(side).chmod(0o444)
-        Path(side).replace(dst)
-    except BaseException:
-        Path(side).unlink(missing_ok=True)
-        raise
-    return size
-
-
-def _walk_blobs(blob_dir: Path) -> Iterator[tuple[str, Path]]:
-    """(sha256, path) of every file stored in its content-addressed place."""
-    if not blob_dir.is_dir():
-        return
-    for folder, _dirs, names in os.walk(blob_dir):
-        for name in names:
-            path = Path(folder) / name
-            if _is_sha(name) and path == blob_path(blob_dir, name):
-                yield name, path
+        size = source.size(sha256)
+        with source.open(sha256) as stream:
+            return target.put(sha256, stream, size).size
+    except BlobMismatch:
+        return None
 
 
 def _index_info(settings: Settings) -> dict[str, Any]:
@@ -163,37 +134,43 @@ def _backup_into(out: Path, settings: Settings) -> dict[str, Any]:
     database["size_bytes"] = database_file.stat().st_size
 
     # Blobs after the database: everything the snapshot refers to exists already (files are never altered).
-    source_dir = settings.blob_dir
-    out_dir = out / BLOBS
-    out_dir.mkdir(exist_ok=True)
+    source = store_of(settings)  # the local folder or S3: the snapshot always holds a local folder
+    (out / BLOBS).mkdir(exist_ok=True)
+    snapshot = LocalBlobStore(out / BLOBS)
     files: dict[str, int] = {}
     problems: list[dict[str, str]] = []
     for sha in referenced:
-        try:
-            src = blob_path(source_dir, sha)
-        except ValueError:
+        if not is_sha256(sha):
             problems.append({"sha256": sha, "problem": "malformed"})
             continue
-        dst = blob_path(out_dir, sha)
-        if dst.is_file() and src.is_file() and dst.stat().st_size == src.stat().st_size:
-            files[sha] = dst.stat().st_size  # already in this snapshot from an earlier run
-            continue
-        if not src.is_file():
+        try:
+            source_size = source.size(sha)
+        except BlobNotFound:
             problems.append({"sha256": sha, "problem": "missing"})
             continue
-        size = _copy_verified(src, dst, sha)
+        if snapshot.exists(sha) and snapshot.size(sha) == source_size:
+            files[sha] = source_size  # already in this snapshot from an earlier run
+            continue
+        try:
+            size = _copy_blob(source, snapshot, sha)
+        except BlobNotFound:  # disposed of since the database was read
+            problems.append({"sha256": sha, "problem": "missing"})
+            continue
         if size is None:
             problems.append({"sha256": sha, "problem": "altered"})
             continue
         files[sha] = size
     extras = 0
     wanted = set(referenced)
-    for sha, src in _walk_blobs(source_dir):
+    for sha in source.iter_keys():
         if sha in wanted:
             continue
-        dst = blob_path(out_dir, sha)
-        if not dst.is_file() and _copy_verified(src, dst, sha) is None:
-            continue
+        if not snapshot.exists(sha):
+            try:
+                if _copy_blob(source, snapshot, sha) is None:
+                    continue
+            except BlobNotFound:  # an orphan removed meanwhile
+                continue
         extras += 1
     manifest = {
         "format": FORMAT,
@@ -272,11 +249,11 @@ def read_manifest(snapshot: Path) -> dict[str, Any]:
 
 
 def _check_target_empty(settings: Settings, dialect: str) -> None:
-    blob_dir = settings.blob_dir
-    if blob_dir.exists() and any(p.is_file() for p in blob_dir.rglob("*")):
+    where = settings.blob_url or settings.blob_dir
+    if next(iter(store_of(settings).scan()), None) is not None:
         raise Conflict(
-            f"目标文件目录不为空，拒绝覆盖：{blob_dir}",
-            f"The target blob directory is not empty; refusing to overwrite it: {blob_dir}",
+            f"目标文件存储不为空，拒绝覆盖：{where}",
+            f"The target blob store is not empty; refusing to overwrite it: {where}",
         )
     anchors = settings.resolved_anchor_file
     if anchors.is_file() and anchors.stat().st_size > 0:
@@ -310,7 +287,8 @@ def restore(source: Path, settings: Settings, *, keys_from: Path | None = None) 
                 "备份中的数据库文件缺失或已损坏（SHA-256 不符）",
                 "The backup's database file is missing or damaged (SHA-256 mismatch)",
             )
-        missing = [sha for sha in manifest["blobs"]["files"] if not blob_path(snapshot / BLOBS, sha).is_file()]
+        stored = LocalBlobStore(snapshot / BLOBS)
+        missing = [sha for sha in manifest["blobs"]["files"] if not stored.exists(sha)]
         if missing:
             raise Invalid(
                 f"备份缺少 {len(missing)} 个文件：{', '.join(missing[:5])}",
@@ -320,14 +298,15 @@ def restore(source: Path, settings: Settings, *, keys_from: Path | None = None) 
         install_trail_keys(settings, trail, keys_from)
         restore_database(dump, url, dialect)
         restore_trail(snapshot, settings, trail)
-        # Blobs: every file is re-hashed; one that does not match its name is refused.
+        # Blobs, into the configured store: every file is re-hashed; one that does not match its name is refused.
         settings.blob_dir.mkdir(parents=True, exist_ok=True)
         settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+        target = store_of(settings)
         restored = 0
         total = 0
         altered = []
-        for sha, src in _walk_blobs(snapshot / BLOBS):
-            size = _copy_verified(src, blob_path(settings.blob_dir, sha), sha)
+        for sha in stored.iter_keys():
+            size = _copy_blob(stored, target, sha)
             if size is None:
                 altered.append(sha)
                 continue

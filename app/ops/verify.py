@@ -6,7 +6,8 @@ its revision's, an event without its change (or a change without its event), a b
 hashes, sequence and time order, and every signed anchor of the anchor file), an inventory sum that differs from
 its activity rows (`verify_inventory.py`).
 
-Cached controlled copies (app/reports/copy_cache.py) live in the blob directory too: they are re-hashed (an altered
+Blobs are read through the configured store (app/blobs: the local folder or S3). Cached controlled copies
+(app/reports/copy_cache.py) live in the blob store too: they are re-hashed (an altered
 one is an error: it would be served), a missing one is a warning (the next download stamps it again), and they are
 never orphans.
 
@@ -18,7 +19,6 @@ belong to a transaction that is about to commit).
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections import defaultdict
@@ -29,8 +29,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.blobs import store_for
+from app.blobs.store import BlobStore, is_sha256, rehash
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
-from app.documents.storage import blob_path, leftover_part_files
+from app.documents.storage import leftover_part_files
+from app.errors import NotFound
 from app.events.models import Event
 from app.events.service import verify_trail
 from app.hashing import sha256_file
@@ -115,8 +118,9 @@ def verify(
     report = VerifyReport()
     if tmp_dir is not None:
         _check_part_files(tmp_dir, report, clean=clean_orphans)
-    referenced = _check_blobs(session, blob_dir, report) | _check_copies(session, blob_dir, report)
-    _check_disk(session, blob_dir, referenced, report, clean_orphans=clean_orphans, orphan_min_age=orphan_min_age)
+    store = store_for(blob_dir)  # the configured store (local folder or S3) for the configured blob_dir
+    referenced = _check_blobs(session, store, report) | _check_copies(session, store, report)
+    _check_disk(session, store, referenced, report, clean_orphans=clean_orphans, orphan_min_age=orphan_min_age)
     _check_revisions(session, report)
     _check_signatures(session, report)
     _check_events(session, report)
@@ -127,7 +131,7 @@ def verify(
 # --------------------------------------------------------------------------- blobs
 
 
-def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[str]:
+def _check_blobs(session: Session, store: BlobStore, report: VerifyReport) -> set[str]:
     rows = dict(session.execute(select(col(Blob.sha256), col(Blob.size_bytes))).all())
     by_sha: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for revision_id, sha, size in session.execute(
@@ -145,32 +149,32 @@ def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[
                 sha256=sha,
                 revision_ids=revision_ids,
             )
-        try:
-            path = blob_path(blob_dir, sha)
-        except ValueError:
+        if not is_sha256(sha):
             report._error(
                 "blob_name_invalid", "文件哈希格式不正确 / malformed SHA-256", sha256=sha, revision_ids=revision_ids
             )
             continue
-        if not path.is_file():
+        path = store.location(sha)
+        if not store.exists(sha):
             report._error(
                 "blob_missing",
-                "文件在磁盘上缺失 / blob file missing on disk",
+                "文件在存储中缺失 / blob file missing from the store",
                 sha256=sha,
                 revision_ids=revision_ids,
-                path=str(path),
+                path=path,
             )
             continue
         checked += 1
         try:
-            actual = file_sha256(path)
-        except OSError as exc:
+            actual = rehash(store, sha)
+            size = store.size(sha)
+        except (OSError, NotFound) as exc:
             report._error(
                 "blob_unreadable",
                 f"文件无法读取 / blob file unreadable: {exc}",
                 sha256=sha,
                 revision_ids=revision_ids,
-                path=str(path),
+                path=path,
             )
             continue
         if actual != sha:
@@ -179,17 +183,16 @@ def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[
                 f"文件内容已被改动 / blob content altered (now hashes to {actual})",
                 sha256=sha,
                 revision_ids=revision_ids,
-                path=str(path),
+                path=path,
             )
             continue
-        size = path.stat().st_size
         if sha in rows and rows[sha] != size:
             report._error(
                 "blob_size",
                 f"Blob 记录的大小 {rows[sha]} 与文件 {size} 不符 / blob row size differs",
                 sha256=sha,
                 revision_ids=revision_ids,
-                path=str(path),
+                path=path,
             )
         wrong = [revision_id for revision_id, rev_size in by_sha.get(sha, []) if rev_size != size]
         if wrong:
@@ -204,7 +207,7 @@ def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[
     return referenced
 
 
-def _check_copies(session: Session, blob_dir: Path, report: VerifyReport) -> set[str]:
+def _check_copies(session: Session, store: BlobStore, report: VerifyReport) -> set[str]:
     """Cached controlled copies: re-hashed like blobs; a lost one is only a warning (it is stamped again)."""
     copy = ControlledCopy
     rows = session.execute(
@@ -212,19 +215,20 @@ def _check_copies(session: Session, blob_dir: Path, report: VerifyReport) -> set
     ).all()
     hashed = 0
     for sha, size, revision_id in rows:
-        path = blob_path(blob_dir, sha) if _SHA256.fullmatch(sha) else None
+        path = store.location(sha) if is_sha256(sha) else None
         where: dict[str, Any] = {"sha256": sha, "revision_ids": [revision_id], "path": str(path)}
-        if path is None or not path.is_file():
+        if path is None or not store.exists(sha):
             missing = "受控副本文件缺失，下次下载时重新生成 / controlled copy missing, stamped again on demand"
             report._warning("copy_missing", missing, **where)
             continue
         hashed += 1
         try:
-            actual = file_sha256(path)
-        except OSError as exc:
+            actual = rehash(store, sha)
+            stored_size = store.size(sha)
+        except (OSError, NotFound) as exc:
             report._error("copy_unreadable", f"受控副本无法读取 / controlled copy unreadable: {exc}", **where)
             continue
-        if actual != sha or path.stat().st_size != size:
+        if actual != sha or stored_size != size:
             report._error("copy_altered", "受控副本内容已被改动 / controlled copy content altered", **where)
     report.counts["copies_hashed"] = hashed
     return {sha for sha, _, _ in rows}
@@ -260,7 +264,7 @@ def _check_part_files(tmp_dir: Path, report: VerifyReport, *, clean: bool) -> No
 
 def _check_disk(
     session: Session,
-    blob_dir: Path,
+    store: BlobStore,
     referenced: set[str],
     report: VerifyReport,
     *,
@@ -269,43 +273,31 @@ def _check_disk(
 ) -> None:
     files = 0
     removed = 0
-    if not blob_dir.is_dir():
-        report.counts["blob_files"] = 0
-        report.counts["orphans_removed"] = 0
-        return
     now = time.time()
-    for folder, _dirs, names in os.walk(blob_dir):
-        for name in names:
-            path = Path(folder) / name
-            files += 1
-            in_place = bool(_SHA256.fullmatch(name)) and path == blob_path(blob_dir, name)
-            if in_place and name in referenced:
-                continue
+    for entry in store.scan():
+        files += 1
+        in_place = entry.sha256 is not None
+        if entry.sha256 in referenced:
+            continue
+        age = now - entry.modified
+        kind = "orphan_blob" if in_place else "stray_file"
+        what = (
+            "文件未被任何记录引用 / blob file referenced by nothing"
+            if in_place
+            else "blob 目录中的多余文件 / unexpected file in the blob directory"
+        )
+        sha = entry.sha256
+        if clean_orphans and age >= orphan_min_age and (sha is None or _still_unreferenced(session, sha)):
             try:
-                stat = path.lstat()
-            except FileNotFoundError:
+                store.remove(entry)
+                removed += 1
+                report._warning(kind, f"{what}; 已删除 / removed", sha256=sha, path=entry.location)
                 continue
-            # ctime moves when the file is renamed into place or made read-only: the moment it joined the store.
-            age = now - max(stat.st_mtime, stat.st_ctime)
-            kind = "orphan_blob" if in_place else "stray_file"
-            what = (
-                "文件未被任何记录引用 / blob file referenced by nothing"
-                if in_place
-                else "blob 目录中的多余文件 / unexpected file in the blob directory"
-            )
-            if clean_orphans and age >= orphan_min_age and (not in_place or _still_unreferenced(session, name)):
-                try:
-                    path.unlink()
-                    removed += 1
-                    report._warning(
-                        kind, f"{what}; 已删除 / removed", sha256=name if in_place else None, path=str(path)
-                    )
-                    continue
-                except OSError as exc:
-                    what = f"{what}; 删除失败 / could not remove: {exc}"
-            elif clean_orphans:
-                what = f"{what}; 不足 {int(orphan_min_age)} 秒，保留 / younger than {int(orphan_min_age)} s, kept"
-            report._warning(kind, what, sha256=name if in_place else None, path=str(path))
+            except OSError as exc:
+                what = f"{what}; 删除失败 / could not remove: {exc}"
+        elif clean_orphans:
+            what = f"{what}; 不足 {int(orphan_min_age)} 秒，保留 / younger than {int(orphan_min_age)} s, kept"
+        report._warning(kind, what, sha256=sha, path=entry.location)
     report.counts["blob_files"] = files
     report.counts["orphans_removed"] = removed
 

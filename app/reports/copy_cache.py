@@ -1,8 +1,9 @@
 """Controlled copies made once and served from the store: a download never re-stamps what was stamped before.
 
 A copy is identified by its stamp key (the original's SHA-256, its type, the marking's text and the stamping format):
-the first download of a revision in a given state stamps it, places the file content-addressed in the blob directory
-and records a `ControlledCopy` row; every later download of the same key is a file served from disk.
+the first download of a revision in a given state stamps it, places the file content-addressed in the blob store
+(app/blobs) and records a `ControlledCopy` row; every later download of the same key serves the stored file (from S3
+through its local cache).
 
 Stamping a long PDF takes seconds of CPU. It runs in a worker thread under its own small limit
 (`CARBONMS_MAX_ACTIVE_STAMPS`) and after the request has given up its admission slot, so the other users' reads and
@@ -26,10 +27,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import db
+from app.blobs import store_for
+from app.blobs.store import BlobDamaged, BlobNotFound
 from app.config import get_settings
 from app.documents import service, storage
 from app.documents.models import Document, Revision
-from app.documents.storage import blob_path, place_derived_file
+from app.documents.storage import place_derived_file
 from app.hashing import sha256_bytes
 from app.locks import named_lock
 from app.parks.queries import park_time_zone
@@ -77,8 +80,9 @@ def find(session: Session, job: CopyJob, blob_dir: Path) -> CachedCopy | None:
     row = session.get(ControlledCopy, job.stamp_key)
     if row is None:
         return None
-    path = blob_path(blob_dir, row.sha256)
-    if not path.is_file():
+    try:
+        path = store_for(blob_dir).local_path(row.sha256)
+    except (BlobNotFound, BlobDamaged):
         return None
     return CachedCopy(path, row.sha256, row.status, row.external_links_removed)
 
@@ -97,7 +101,8 @@ def _make_locked(job: CopyJob, blob_dir: Path, tmp_dir: Path) -> CachedCopy:
         existing = find(session, job, blob_dir)
     if existing is not None:
         return existing  # made while this request waited for its turn
-    source = blob_path(blob_dir, job.original_sha256)
+    store = store_for(blob_dir)
+    source = store.local_path(job.original_sha256)
     with temporary_path(tmp_dir) as target:
         stamped = mark_file(source, job.media_type, job.marking, target)
         if stamped is None:
@@ -128,7 +133,7 @@ def _make_locked(job: CopyJob, blob_dir: Path, tmp_dir: Path) -> CachedCopy:
             return existing
         raise
     logger.info("stamped revision %s (%s) into %s", job.revision_id, job.marking.status, sha256)
-    return CachedCopy(blob_path(blob_dir, sha256), sha256, job.marking.status, stamped.external_links_removed)
+    return CachedCopy(store.local_path(sha256), sha256, job.marking.status, stamped.external_links_removed)
 
 
 @dataclass(frozen=True)

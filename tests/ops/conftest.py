@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.databases import PG_ADMIN_URL, create_database, drop_database
+from tests.support.seaweed import CREDENTIALS, fresh_bucket_url
 
-ENV_KEYS = ("CARBONMS_DATABASE_URL", "CARBONMS_DATA_DIR")
+ENV_KEYS = ("CARBONMS_DATABASE_URL", "CARBONMS_DATA_DIR", "CARBONMS_BLOB_URL")
 
 
 @dataclass
@@ -24,10 +25,15 @@ class ScratchEnv:
     dialect: str
     url: str
     data_dir: Path
+    blob_url: str = ""  # "" = the local folder; under CARBONMS_TEST_BLOB=s3 a new bucket of the run's server
 
     @property
     def env(self) -> dict[str, str]:
-        return {"CARBONMS_DATABASE_URL": self.url, "CARBONMS_DATA_DIR": str(self.data_dir)}
+        return {"CARBONMS_DATABASE_URL": self.url, "CARBONMS_DATA_DIR": str(self.data_dir), **self.blob_env}
+
+    @property
+    def blob_env(self) -> dict[str, str]:
+        return {"CARBONMS_BLOB_URL": self.blob_url, **(CREDENTIALS if self.blob_url else {})}
 
 
 @contextmanager
@@ -42,7 +48,8 @@ def scratch_env(dialect: str, *, initialise: bool = True) -> Iterator[ScratchEnv
     else:
         pg_name, url = create_database(PG_ADMIN_URL, prefix="carbonms_ops")
     saved = {key: os.environ.get(key) for key in ENV_KEYS}
-    os.environ.update({"CARBONMS_DATABASE_URL": url, "CARBONMS_DATA_DIR": str(data_dir)})
+    blob_url = fresh_bucket_url(os.environ.get("CARBONMS_BLOB_URL", ""))
+    os.environ.update({"CARBONMS_DATABASE_URL": url, "CARBONMS_DATA_DIR": str(data_dir), "CARBONMS_BLOB_URL": blob_url})
     config.get_settings.cache_clear()
     db.dispose_engines()
     try:
@@ -50,7 +57,7 @@ def scratch_env(dialect: str, *, initialise: bool = True) -> Iterator[ScratchEnv
             from app.cli import initialise as run_initialise
 
             run_initialise()
-        yield ScratchEnv(dialect, url, data_dir)
+        yield ScratchEnv(dialect, url, data_dir, blob_url)
     finally:
         db.dispose_engines()
         for key, value in saved.items():

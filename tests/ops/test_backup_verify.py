@@ -4,7 +4,6 @@ import json
 import tarfile
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -14,7 +13,6 @@ from app.cli import app as cli
 from app.config import get_settings
 from app.db import session_scope
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
-from app.documents.storage import blob_path
 from app.errors import Conflict
 from app.events.models import Event
 from app.ops import backup as ops_backup
@@ -22,6 +20,7 @@ from app.ops import database_snapshot
 from app.ops.verify import verify
 from tests.factories import docx_bytes, make_park, publish_new_document, record_upload, register, upload
 from tests.ops.conftest import scratch_env
+from tests.support import blob_stores
 
 runner = CliRunner()
 
@@ -157,19 +156,12 @@ def test_verify_names_altered_missing_and_orphan_blobs(client, dialect, tmp_path
             ok = verify(session, blob_dir)
         assert ok.ok and not ok.problems, [p.line() for p in ok.problems]
         (altered_id, altered_sha), (missing_id, missing_sha) = revisions[0], revisions[1]
-        altered = blob_path(blob_dir, altered_sha)
-        Path(altered).chmod(0o644)
-        data = bytearray(altered.read_bytes())
-        data[len(data) // 2] ^= 0x01
-        altered.write_bytes(bytes(data))
-        blob_path(blob_dir, missing_sha).unlink()
+        blob_stores.alter(altered_sha)
+        blob_stores.lose(missing_sha)
         orphan_sha = "f" * 64
-        orphan = blob_path(blob_dir, orphan_sha)
-        orphan.parent.mkdir(parents=True, exist_ok=True)
-        orphan.write_bytes(b"left by an upload killed before its commit")
-        stray = blob_dir / "ab" / ".leftover.part"
-        stray.parent.mkdir(parents=True, exist_ok=True)
-        stray.write_bytes(b"x")
+        blob_stores.write_raw(blob_stores.shard(orphan_sha), b"left by an upload killed before its commit")
+        stray = "ab/.leftover.part"
+        blob_stores.write_raw(stray, b"x")
 
         result = runner.invoke(cli, ["verify"])
         assert result.exit_code == 1
@@ -195,13 +187,13 @@ def test_verify_names_altered_missing_and_orphan_blobs(client, dialect, tmp_path
 
         # --clean-orphans keeps an orphan younger than a minute (its transaction may be about to commit) ...
         kept = runner.invoke(cli, ["verify", "--clean-orphans"])
-        assert "kept" in kept.output and orphan.exists()
+        assert "kept" in kept.output and blob_stores.exists(orphan_sha)
         # ... and removes it once old enough; referenced blobs are never touched.
         with session_scope(write=False) as session:
             cleaned = verify(session, blob_dir, clean_orphans=True, orphan_min_age=0)
-        assert not orphan.exists() and not stray.exists()
+        assert not blob_stores.raw_exists(blob_stores.shard(orphan_sha)) and not blob_stores.raw_exists(stray)
         assert cleaned.counts["orphans_removed"] == 2
-        assert altered.exists()
+        assert blob_stores.exists(altered_sha)
 
         # Inconsistent revisions and signatures are named too.
         with session_scope() as session:

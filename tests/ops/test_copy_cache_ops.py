@@ -1,9 +1,6 @@
 """Cached controlled copies and the operations commands: `verify` knows them (no orphan warning, re-hashed, never
 cleaned away), and a backup carries them, so a restored server serves the same copies without stamping again."""
 
-import os
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -11,13 +8,13 @@ from typer.testing import CliRunner
 from app.cli import app as cli
 from app.config import get_settings
 from app.db import session_scope
-from app.documents.storage import blob_path
 from app.ops import backup as ops_backup
 from app.ops.verify import verify
 from app.reports.models import ControlledCopy
 from tests.factories import docx_bytes, make_park, register, upload
 from tests.ops.conftest import scratch_env
 from tests.reports.helpers import PDF_MEDIA, pdf_bytes, take_through, upload_file
+from tests.support import blob_stores
 
 runner = CliRunner()
 
@@ -52,18 +49,16 @@ def test_verify_rehashes_cached_copies_and_never_calls_them_orphans(client, dial
         assert {row.sha256 for row in _copy_rows()} == set(copies.values())
         blob_dir = get_settings().blob_dir
         for sha in copies.values():  # old enough to be cleaned, were they orphans
-            os.utime(blob_path(blob_dir, sha), (0, 0))
+            blob_stores.make_old(sha)
         with session_scope(write=False) as session:
             report = verify(session, blob_dir, clean_orphans=True, orphan_min_age=0)
         assert report.problems == [], [p.line() for p in report.problems]
         assert report.counts["copies_hashed"] == 2
-        assert all(blob_path(blob_dir, sha).is_file() for sha in copies.values())
+        assert all(blob_stores.exists(sha) for sha in copies.values())
 
         altered, lost = copies.values()
-        path = blob_path(blob_dir, altered)
-        Path(path).chmod(0o644)
-        path.write_bytes(b"%PDF-1.4 not the stamped copy")
-        blob_path(blob_dir, lost).unlink()
+        blob_stores.alter(altered, b"%PDF-1.4 not the stamped copy")
+        blob_stores.lose(lost)
         with session_scope(write=False) as session:
             report = verify(session, blob_dir)
         assert {(p.kind, p.severity, p.sha256) for p in report.problems} == {
@@ -76,12 +71,12 @@ def test_a_lost_or_altered_copy_file_is_stamped_again(client, dialect):
     with scratch_env(dialect):
         park, copies = _copied_park(client)
         revision_id, sha = next(iter(copies.items()))
-        blob_path(get_settings().blob_dir, sha).unlink()
+        blob_stores.lose(sha)
         response = client.get(f"/api/revisions/{revision_id}/file", headers=park.headers("auditor"))
         assert response.status_code == 200 and response.headers["x-controlled-copy"] == "controlled"
         (row,) = [row for row in _copy_rows() if row.revision_id == revision_id]
         assert row.sha256 == response.headers["x-copy-sha256"]
-        assert blob_path(get_settings().blob_dir, row.sha256).is_file()
+        assert blob_stores.exists(row.sha256)
 
 
 def test_backup_carries_cached_copies_and_the_restored_server_serves_them(client, dialect, tmp_path):

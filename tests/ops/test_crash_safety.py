@@ -17,12 +17,11 @@ from sqlalchemy import select
 from app.config import get_settings
 from app.db import session_scope
 from app.documents.models import Blob, Revision
-from app.documents.storage import blob_path
 from app.events.models import Event
 from app.ops.verify import verify
 from tests.factories import DOCX_MEDIA, PASSWORD, approver_role, docx_bytes, make_park, register
 from tests.ops.conftest import scratch_env
-from tests.support import servers
+from tests.support import blob_stores, servers
 
 pytestmark = pytest.mark.slow
 
@@ -171,7 +170,7 @@ def test_sigkill_mid_uploads_and_transitions_leaves_nothing_half_written(client,
         # No half-written revision: every revision has its blob row and its file.
         for revision_id, sha in revisions:
             assert sha in blob_rows, revision_id
-            assert blob_path(blob_dir, sha).is_file(), revision_id
+            assert blob_stores.exists(sha), revision_id
         # No event without its change, and no revision without its event.
         assert created == {str(revision_id) for revision_id, _ in revisions}
 
@@ -187,7 +186,7 @@ def test_sigkill_mid_uploads_and_transitions_leaves_nothing_half_written(client,
         )
         assert result.returncode == 0, result.stdout + result.stderr
         referenced = {sha for _, sha in revisions} | blob_rows
-        on_disk = {p.name for p in blob_dir.rglob("*") if p.is_file()}
+        on_disk = blob_stores.names()
         orphans = on_disk - referenced
         for name in orphans:
             assert name in result.stdout, name
@@ -195,7 +194,7 @@ def test_sigkill_mid_uploads_and_transitions_leaves_nothing_half_written(client,
             cleaned = verify(session, blob_dir, clean_orphans=True, orphan_min_age=0)
             after = verify(session, blob_dir)
         assert cleaned.ok and after.ok and not after.problems, [p.line() for p in after.problems]
-        assert {p.name for p in blob_dir.rglob("*") if p.is_file()} == referenced
+        assert blob_stores.names() == referenced
 
     figure(
         f"[{dialect}] crash safety: kills={KILLS}, requests in flight at each kill={in_flight_at_kill} "

@@ -8,8 +8,9 @@ from urllib.parse import quote, unquote
 import pytest
 
 from app.config import get_settings
-from app.documents.storage import blob_path, content_disposition
+from app.documents.storage import content_disposition
 from tests.factories import register, upload
+from tests.support import blob_stores
 
 SCRIPT = "<html><script>alert('xss')</script></html>\n碳排放数据\n".encode()
 
@@ -57,7 +58,7 @@ def test_hostile_names_are_stored_safely_and_downloaded_as_attachments(park, cas
     if case == "long":
         assert stored.endswith(".txt") and stored.startswith("长" * 10)
     # Only the content-addressed file was written, inside the blob store.
-    assert blob_path(settings.blob_dir, revision["sha256"]).is_file()
+    assert blob_stores.exists(revision["sha256"])
     created = _files(root) - before
     allowed = (settings.blob_dir.resolve(), settings.index_dir.resolve())
     assert all(
