@@ -1,0 +1,268 @@
+"""The PostgreSQL backend: one row per revision in `search.search_entry` (migration 0011_search_pg), the same tokens
+as the Whoosh index in a `tsvector` with a GIN index, and the filter fields beside it, kept in step by the same
+queue and hooks. Any number of processes may search and write; writers take turns on an advisory lock so that the
+one that read the newer state writes last.
+
+A query is one statement: the filters and the tsquery in the WHERE, candidates ranked by ts_rank (at most
+RANK_CANDIDATES of them, read through the GIN index), LIMITed; the count is exact up to COUNT_LIMIT matches and a
+flagged lower bound beyond. The database then re-checks the page shown (results.py), as with Whoosh.
+"""
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from sqlalchemy import Connection, select, text
+from sqlmodel import Session, col
+
+from app.db import get_engine, session_scope
+from app.documents.models import Revision
+from app.search.entries import Lookups, compare_stamps, load_documents
+from app.search.index import SCHEMA_VERSION
+from app.search.pg_analysis import analyse, tsqueries
+from app.search.query import HIDDEN_STATES, ParsedQuery, SearchFilters
+from app.search.results import count_visible, page_items, queue_pending, visible_rows, with_phrases
+from app.search.schemas import CheckReport, IndexUnavailable, SearchPage
+from app.users.models import Role, User
+
+TABLE = "search.search_entry"
+WRITER_LOCK = 0x5EA5C4  # pg_advisory_xact_lock key: one writer at a time, across processes
+RANK_CANDIDATES = 2000  # matches ranked per query; beyond, the first ones the GIN index yields are ranked
+COUNT_LIMIT = 10_000  # matches counted exactly; beyond, the total is this lower bound and says it is an estimate
+VERIFY_ALL_BELOW = 2000  # below this many matches every one is re-checked in the database for the total
+
+_UPSERT = text(
+    f"""
+    INSERT INTO {TABLE} (revision_id, park_id, document_id, access, creator_id, doc_type, kind, clauses, state,
+                         owner_unit, day, stamp, length, exact_positions, tsv)
+    VALUES (:revision_id, :park_id, :document_id, :access, :creator_id, :doc_type, :kind, :clauses, :state,
+            :owner_unit, :day, :stamp, :length, :exact_positions, CAST(:tsv AS tsvector))
+    ON CONFLICT (revision_id) DO UPDATE SET
+        park_id = excluded.park_id, document_id = excluded.document_id, access = excluded.access,
+        creator_id = excluded.creator_id, doc_type = excluded.doc_type, kind = excluded.kind,
+        clauses = excluded.clauses, state = excluded.state, owner_unit = excluded.owner_unit, day = excluded.day,
+        stamp = excluded.stamp, length = excluded.length, exact_positions = excluded.exact_positions,
+        tsv = excluded.tsv
+    """
+)
+
+
+def _day(term: str) -> date | None:
+    return None if term == "00000000" else date(int(term[:4]), int(term[4:6]), int(term[6:]))
+
+
+def row_of(document: dict) -> dict:
+    """A Whoosh entry (entries.load_documents) as a search_entry row."""
+    analysed = analyse(document["content"])
+    return {
+        "revision_id": int(document["rid"]),
+        "park_id": int(document["park"]),
+        "document_id": int(document["doc"]),
+        "access": document["access"],
+        "creator_id": int(document["creator"]),
+        "doc_type": document["doc_type"],
+        "kind": document["kind"],
+        "clauses": [clause for clause in document["clauses"].split(",") if clause],
+        "state": document["state"],
+        "owner_unit": document["owner_unit"],
+        "day": _day(document["day"]),
+        "stamp": document["stamp"],
+        "length": analysed.length,
+        "exact_positions": analysed.exact_positions,
+        "tsv": analysed.tsvector,
+    }
+
+
+@contextmanager
+def _writer(lock_timeout: float) -> Iterator[Connection]:
+    """A transaction holding the writer's turn (advisory lock, tried with backoff until `lock_timeout`)."""
+    with get_engine().begin() as connection:
+        deadline = time.monotonic() + lock_timeout
+        delay = 0.02
+        while not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": WRITER_LOCK}).scalar():
+            if time.monotonic() >= deadline:
+                raise IndexUnavailable("搜索索引正在被其他进程写入", "Another process is writing the search index")
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+        yield connection
+
+
+def _write(connection: Connection, revision_ids: list[int], documents: list[dict]) -> None:
+    rows = [row_of(document) for document in documents]
+    if rows:
+        connection.execute(_UPSERT, rows)
+    gone = sorted(set(revision_ids) - {row["revision_id"] for row in rows})
+    if gone:
+        connection.execute(text(f"DELETE FROM {TABLE} WHERE revision_id = ANY(:ids)"), {"ids": gone})
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def ready(self) -> bool:
+        with get_engine().connect() as connection:
+            if connection.execute(text("SELECT to_regclass('search.search_meta')")).scalar() is None:
+                return False
+            value = connection.execute(text("SELECT value FROM search.search_meta WHERE key = 'schema'")).scalar()
+        return value == str(SCHEMA_VERSION)
+
+    def index(self, revision_ids: list[int], load: Callable[[], list[dict]], *, lock_timeout: float) -> None:
+        with _writer(lock_timeout) as connection:
+            _write(connection, revision_ids, load())
+
+    def delete(self, revision_ids: list[int]) -> None:
+        with _writer(10.0) as connection:
+            _write(connection, revision_ids, [])
+
+    def rebuild(self, *, progress: Callable[[int], None] | None = None, chunk: int = 500) -> int:
+        """Every revision's row written anew in place, a chunk per transaction (searches go on meanwhile), then the
+        rows of revisions that no longer exist removed and the schema version recorded.
+
+        Each chunk is read once its transaction holds the writer's turn: a change committed before is in what it
+        reads, and the indexer of a change committed after writes after it.
+        """
+        count, last = 0, 0
+        with session_scope(write=False) as session:
+            lookups = Lookups(session)
+        while True:
+            with _writer(60.0) as connection, session_scope(write=False) as session:
+                ids = list(
+                    session.execute(
+                        select(col(Revision.id)).where(col(Revision.id) > last).order_by(col(Revision.id)).limit(chunk)
+                    ).scalars()
+                )
+                if not ids:
+                    break
+                _write(connection, ids, load_documents(session, ids, lookups))
+            count += len(ids)
+            last = ids[-1]
+            if progress:
+                progress(len(ids))
+        with _writer(60.0) as connection:
+            connection.execute(
+                text(f"DELETE FROM {TABLE} e WHERE NOT EXISTS (SELECT 1 FROM revision r WHERE r.id = e.revision_id)")
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO search.search_meta (key, value) VALUES ('schema', :value) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                ),
+                {"value": str(SCHEMA_VERSION)},
+            )
+        return count
+
+    def check(self) -> CheckReport:
+        with get_engine().connect() as connection:
+            entries: dict[int, str | None] = dict(
+                connection.execute(text(f"SELECT revision_id, stamp FROM {TABLE}")).tuples().all()
+            )
+        return compare_stamps(entries)
+
+    def search(
+        self, session: Session, user: User, parsed: ParsedQuery, filters: SearchFilters, limit: int, offset: int
+    ) -> SearchPage:
+        every, phrases = tsqueries(parsed)
+        where, params = _where(user, filters)
+        params |= {"every": every, "phrases": phrases or every}
+        match = "e.tsv @@ CAST(:every AS tsquery)"
+        if phrases:  # an entry whose positions were all kept answers the phrase itself; the others are checked below
+            match += " AND (NOT e.exact_positions OR e.tsv @@ CAST(:phrases AS tsquery))"
+        need = offset + limit
+        ranked_limit = max(RANK_CANDIDATES, need)
+        ranked = session.execute(
+            text(
+                f"""
+                SELECT c.revision_id, ts_rank(c.tsv, CAST(:every AS tsquery), 1) AS score
+                FROM (SELECT e.revision_id, e.tsv FROM {TABLE} e WHERE {where} AND {match} LIMIT :ranked_limit) c
+                ORDER BY score DESC, c.revision_id
+                """
+            ),
+            params | {"ranked_limit": ranked_limit},
+        ).all()
+        if len(ranked) < ranked_limit:
+            found, bounded = len(ranked), False
+        else:
+            found = session.execute(
+                text(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} e WHERE {where} AND {match} LIMIT :cap) c"),
+                params | {"cap": COUNT_LIMIT + 1},
+            ).scalar_one()
+            bounded = found > COUNT_LIMIT
+            found = min(found, COUNT_LIMIT)
+        return _page(
+            session, user, parsed, filters, [(int(r), float(s)) for r, s in ranked], found, bounded, limit, offset
+        )
+
+
+def _where(user: User, filters: SearchFilters) -> tuple[str, dict]:
+    """The restriction of query.restriction() as SQL on the entry's fields."""
+    conditions = ["e.park_id = :park_id"]
+    params: dict = {"park_id": user.park_id}
+    if user.role == Role.contributor:
+        conditions.append("(e.access = 'public' OR e.creator_id = :user_id)")
+        params["user_id"] = user.id
+    for column, value in (("doc_type", filters.doc_type), ("state", filters.state), ("owner_unit", filters.owner_unit)):
+        if value:
+            conditions.append(f"e.{column} = :{column}")
+            params[column] = value
+    if filters.clause:
+        conditions.append("e.clauses @> ARRAY[CAST(:clause AS text)]")
+        params["clause"] = filters.clause
+    if filters.date_from:
+        conditions.append("e.day >= :date_from")
+        params["date_from"] = filters.date_from
+    if filters.date_to:
+        conditions.append("e.day <= :date_to")
+        params["date_to"] = filters.date_to
+    if not filters.shows_ended:
+        conditions.append("e.state <> ALL(:hidden)")
+        params["hidden"] = sorted(str(state) for state in HIDDEN_STATES)
+    return " AND ".join(conditions), params
+
+
+def _page(
+    session: Session,
+    user: User,
+    parsed: ParsedQuery,
+    filters: SearchFilters,
+    ranked: list[tuple[int, float]],
+    found: int,
+    bounded: bool,
+    limit: int,
+    offset: int,
+) -> SearchPage:
+    """Walk the ranked candidates until the page is full of revisions the database confirms (readable now, and
+    holding the quoted phrases word for word)."""
+    if parsed.phrases and found <= VERIFY_ALL_BELOW:  # cheap: check every match, so the count is exact
+        kept = with_phrases(session, [rid for rid, _ in ranked], parsed.phrases)
+        found -= len(ranked) - len(kept)
+        ranked = [(rid, score) for rid, score in ranked if rid in kept]
+    need = offset + limit
+    accepted: list[tuple[int, float]] = []
+    rows: dict = {}
+    rejected, start, step = 0, 0, max(need, 50)
+    while len(accepted) < need and start < len(ranked):
+        window = ranked[start : start + step]
+        start += len(window)
+        ids = [rid for rid, _ in window]
+        if parsed.phrases and found > VERIFY_ALL_BELOW:
+            with_phrase = with_phrases(session, ids, parsed.phrases)
+        else:
+            with_phrase = set(ids)
+        shown = visible_rows(session, user, ids, filters.shows_ended)
+        rows |= shown
+        accepted += [(rid, score) for rid, score in window if rid in shown and rid in with_phrase]
+        rejected += len(window) - sum(1 for rid, _ in window if rid in shown and rid in with_phrase)
+        step = max(2 * rejected, limit)
+    total, estimated = max(0, found - rejected), bounded
+    if not bounded and start < len(ranked) and (rejected or found <= VERIFY_ALL_BELOW or queue_pending(session)):
+        # The entries may be behind the database (a rejected hit, a queued change) or checking is cheap.
+        if found <= VERIFY_ALL_BELOW:
+            total = (
+                start - rejected + count_visible(session, user, [rid for rid, _ in ranked[start:]], filters.shows_ended)
+            )
+        else:
+            estimated = True
+    page = accepted[offset : offset + limit]
+    _ = estimated  # the response says so from the next change on
+    return SearchPage(total=total, limit=limit, offset=offset, items=page_items(session, parsed, page, rows))
