@@ -154,9 +154,8 @@ class PostgresBackend:
 
     def check(self) -> CheckReport:
         with get_engine().connect() as connection:
-            entries: dict[int, str | None] = dict(
-                connection.execute(text(f"SELECT revision_id, stamp FROM {TABLE}")).tuples().all()
-            )
+            rows = connection.execute(text(f"SELECT revision_id, stamp FROM {TABLE}")).all()
+        entries: dict[int, str | None] = {int(revision_id): stamp for revision_id, stamp in rows}
         return compare_stamps(entries)
 
     def search(
@@ -264,5 +263,6 @@ def _page(
         else:
             estimated = True
     page = accepted[offset : offset + limit]
-    _ = estimated  # the response says so from the next change on
-    return SearchPage(total=total, limit=limit, offset=offset, items=page_items(session, parsed, page, rows))
+    return SearchPage(
+        total=total, limit=limit, offset=offset, items=page_items(session, parsed, page, rows), estimated=estimated
+    )

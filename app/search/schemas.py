@@ -28,6 +28,8 @@ class SearchPage(BaseModel):
     limit: int
     offset: int
     items: list[SearchHit]
+    # True when `total` is a bounded estimate (many matches: counting each one exactly would cost more than the page).
+    estimated: bool = False
 
 
 @dataclass
