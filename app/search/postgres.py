@@ -158,15 +158,17 @@ class PostgresBackend:
         entries: dict[int, str | None] = {int(revision_id): stamp for revision_id, stamp in rows}
         return compare_stamps(entries)
 
+    def all_matches(self, session: Session, user: User, parsed: ParsedQuery, filters: SearchFilters) -> list[int]:
+        """Every entry the index matches (no ranking, no limit): what recall is measured on."""
+        where, match, params = _match(user, parsed, filters)
+        return list(
+            session.execute(text(f"SELECT e.revision_id FROM {TABLE} e WHERE {where} AND {match}"), params).scalars()
+        )
+
     def search(
         self, session: Session, user: User, parsed: ParsedQuery, filters: SearchFilters, limit: int, offset: int
     ) -> SearchPage:
-        every, phrases = tsqueries(parsed)
-        where, params = _where(user, filters)
-        params |= {"every": every, "phrases": phrases or every}
-        match = "e.tsv @@ CAST(:every AS tsquery)"
-        if phrases:  # an entry whose positions were all kept answers the phrase itself; the others are checked below
-            match += " AND (NOT e.exact_positions OR e.tsv @@ CAST(:phrases AS tsquery))"
+        where, match, params = _match(user, parsed, filters)
         need = offset + limit
         ranked_limit = max(RANK_CANDIDATES, need)
         ranked = session.execute(
@@ -191,6 +193,17 @@ class PostgresBackend:
         return _page(
             session, user, parsed, filters, [(int(r), float(s)) for r, s in ranked], found, bounded, limit, offset
         )
+
+
+def _match(user: User, parsed: ParsedQuery, filters: SearchFilters) -> tuple[str, str, dict]:
+    """(the filters, the text match, their parameters) as SQL on search_entry `e`."""
+    every, phrases = tsqueries(parsed)
+    where, params = _where(user, filters)
+    params |= {"every": every, "phrases": phrases or every}
+    match = "e.tsv @@ CAST(:every AS tsquery)"
+    if phrases:  # an entry whose positions were all kept answers the phrase itself; the others are checked later
+        match += " AND (NOT e.exact_positions OR e.tsv @@ CAST(:phrases AS tsquery))"
+    return where, match, params
 
 
 def _where(user: User, filters: SearchFilters) -> tuple[str, dict]:
