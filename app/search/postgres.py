@@ -3,11 +3,12 @@ as the Whoosh index in a `tsvector` with a GIN index, and the filter fields besi
 queue and hooks. Any number of processes may search and write; writers take turns on an advisory lock so that the
 one that read the newer state writes last.
 
-A query is one statement: the filters and the tsquery in the WHERE, candidates ranked by ts_rank (at most
-RANK_CANDIDATES of them, read through the GIN index), LIMITed; the count is exact up to COUNT_LIMIT matches and a
-flagged lower bound beyond. The database then re-checks the page shown (results.py), as with Whoosh.
+A query: the filters and the tsquery in the WHERE, matches read through the GIN index (LIMIT COUNT_LIMIT: the
+count is exact up to there, beyond it a lower bound flagged `estimated`), then ts_rank over at most RANK_CANDIDATES
+of them (all, or the newest). The database then re-checks the page shown (results.py), as with Whoosh.
 """
 
+import heapq
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,8 +29,9 @@ from app.users.models import Role, User
 
 TABLE = "search.search_entry"
 WRITER_LOCK = 0x5EA5C4  # pg_advisory_xact_lock key: one writer at a time, across processes
-RANK_CANDIDATES = 2000  # matches ranked per query; beyond, the first ones the GIN index yields are ranked
+RANK_CANDIDATES = 500  # matches ranked per query (each costs reading its tsvector); beyond, the newest are ranked
 COUNT_LIMIT = 10_000  # matches counted exactly; beyond, the total is this lower bound and says it is an estimate
+PHRASE_COUNT_LIMIT = 2000  # the same for quoted phrases (each candidate's tsvector is read to check the order)
 VERIFY_ALL_BELOW = 2000  # below this many matches every one is re-checked in the database for the total
 
 _UPSERT = text(
@@ -150,6 +152,8 @@ class PostgresBackend:
                 ),
                 {"value": str(SCHEMA_VERSION)},
             )
+        with get_engine().begin() as connection:
+            connection.execute(text(f"ANALYZE {TABLE}"))  # statistics of the rewritten table, for the planner
         return count
 
     def check(self) -> CheckReport:
@@ -169,30 +173,33 @@ class PostgresBackend:
         self, session: Session, user: User, parsed: ParsedQuery, filters: SearchFilters, limit: int, offset: int
     ) -> SearchPage:
         where, match, params = _match(user, parsed, filters)
-        need = offset + limit
-        ranked_limit = max(RANK_CANDIDATES, need)
-        ranked = session.execute(
-            text(
-                f"""
-                SELECT c.revision_id, ts_rank(c.tsv, CAST(:every AS tsquery), 1) AS score
-                FROM (SELECT e.revision_id, e.tsv FROM {TABLE} e WHERE {where} AND {match} LIMIT :ranked_limit) c
-                ORDER BY score DESC, c.revision_id
-                """
-            ),
-            params | {"ranked_limit": ranked_limit},
-        ).all()
-        if len(ranked) < ranked_limit:
-            found, bounded = len(ranked), False
-        else:
-            found = session.execute(
-                text(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} e WHERE {where} AND {match} LIMIT :cap) c"),
-                params | {"cap": COUNT_LIMIT + 1},
-            ).scalar_one()
-            bounded = found > COUNT_LIMIT
-            found = min(found, COUNT_LIMIT)
-        return _page(
-            session, user, parsed, filters, [(int(r), float(s)) for r, s in ranked], found, bounded, limit, offset
-        )
+        cap = PHRASE_COUNT_LIMIT if parsed.phrases else COUNT_LIMIT
+        # The planner sees a small heap (the tsvectors are TOASTed) and would scan it, detoasting every row to test
+        # the match (~20 µs each); the GIN index answers an AND of lexemes without reading any of them.
+        session.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
+        try:
+            matches = list(
+                session.execute(
+                    text(f"SELECT e.revision_id FROM {TABLE} e WHERE {where} AND {match} LIMIT :cap"),
+                    params | {"cap": cap + 1},
+                ).scalars()
+            )
+            bounded = len(matches) > cap
+            matches = matches[:cap]
+            # Ranking reads each candidate's whole tsvector: all of them up to RANK_CANDIDATES, else the newest.
+            count = max(RANK_CANDIDATES, offset + limit)
+            candidates = matches if len(matches) <= count else heapq.nlargest(count, matches)
+            scores = session.execute(
+                text(
+                    f"SELECT revision_id, ts_rank(tsv, CAST(:every AS tsquery), 1) FROM {TABLE} "
+                    "WHERE revision_id = ANY(:ids)"
+                ),
+                {"every": params["every"], "ids": candidates},
+            ).all()
+        finally:
+            session.execute(text("SELECT set_config('enable_seqscan', 'on', true)"))
+        ranked = sorted(((int(rid), float(score)) for rid, score in scores), key=lambda item: (-item[1], -item[0]))
+        return _page(session, user, parsed, filters, ranked, matches, bounded, limit, offset)
 
 
 def _match(user: User, parsed: ParsedQuery, filters: SearchFilters) -> tuple[str, str, dict]:
@@ -238,41 +245,43 @@ def _page(
     parsed: ParsedQuery,
     filters: SearchFilters,
     ranked: list[tuple[int, float]],
-    found: int,
+    matches: list[int],
     bounded: bool,
     limit: int,
     offset: int,
 ) -> SearchPage:
     """Walk the ranked candidates until the page is full of revisions the database confirms (readable now, and
-    holding the quoted phrases word for word)."""
-    if parsed.phrases and found <= VERIFY_ALL_BELOW:  # cheap: check every match, so the count is exact
-        kept = with_phrases(session, [rid for rid, _ in ranked], parsed.phrases)
-        found -= len(ranked) - len(kept)
+    holding the quoted phrases word for word); count what it is cheap to count."""
+    if parsed.phrases and len(matches) <= VERIFY_ALL_BELOW:  # cheap: check every match, so the count is exact
+        kept = with_phrases(session, matches, parsed.phrases)
+        matches = [rid for rid in matches if rid in kept]
         ranked = [(rid, score) for rid, score in ranked if rid in kept]
+    found = len(matches)
     need = offset + limit
     accepted: list[tuple[int, float]] = []
     rows: dict = {}
+    checked: set[int] = set()
     rejected, start, step = 0, 0, max(need, 50)
     while len(accepted) < need and start < len(ranked):
         window = ranked[start : start + step]
         start += len(window)
         ids = [rid for rid, _ in window]
+        checked.update(ids)
+        confirmed = set(ids)
         if parsed.phrases and found > VERIFY_ALL_BELOW:
-            with_phrase = with_phrases(session, ids, parsed.phrases)
-        else:
-            with_phrase = set(ids)
+            confirmed = with_phrases(session, ids, parsed.phrases)
         shown = visible_rows(session, user, ids, filters.shows_ended)
         rows |= shown
-        accepted += [(rid, score) for rid, score in window if rid in shown and rid in with_phrase]
-        rejected += len(window) - sum(1 for rid, _ in window if rid in shown and rid in with_phrase)
+        passed = [(rid, score) for rid, score in window if rid in shown and rid in confirmed]
+        accepted += passed
+        rejected += len(window) - len(passed)
         step = max(2 * rejected, limit)
     total, estimated = max(0, found - rejected), bounded
-    if not bounded and start < len(ranked) and (rejected or found <= VERIFY_ALL_BELOW or queue_pending(session)):
+    if not bounded and len(checked) < found and (rejected or found <= VERIFY_ALL_BELOW or queue_pending(session)):
         # The entries may be behind the database (a rejected hit, a queued change) or checking is cheap.
         if found <= VERIFY_ALL_BELOW:
-            total = (
-                start - rejected + count_visible(session, user, [rid for rid, _ in ranked[start:]], filters.shows_ended)
-            )
+            rest = [rid for rid in matches if rid not in checked]
+            total = len(accepted) + count_visible(session, user, rest, filters.shows_ended)
         else:
             estimated = True
     page = accepted[offset : offset + limit]
