@@ -6,6 +6,7 @@ dictionary of its own (to_tsvector('simple', …) would lower-case again and spl
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from app.search import index
 from app.search.evaluation import Unit
@@ -28,25 +29,53 @@ def _quote(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def analyse(text: str) -> Analysed:
+def _positions(text: str) -> tuple[dict[str, list[int]], int]:
+    """{token: its positions (1-based, ascending)} as the tokenizer makes them, and the number of tokens."""
     positions: dict[str, list[int]] = {}
-    length, exact = 0, True
-    for token in index.CJKBigramTokenizer()(text, positions=True):
+    pos = length = 0
+    for match in index.TOKEN_RE.finditer(text):
+        run = match.group()
         length += 1
-        word = token.text
-        if len(word.encode()) > MAX_LEXEME_BYTES:
-            continue  # a "word" of kilobytes (an encoded blob in the text) is no search term
-        pos = token.pos + 1
-        kept = positions.setdefault(word, [])
-        if pos > MAX_POSITION or len(kept) >= MAX_POSITIONS_PER_LEXEME:
+        if match.lastgroup == "cjk":
+            if len(run) == 1:
+                pos += 1
+                positions.setdefault(run, []).append(pos)
+                continue
+            length += len(run) - 2
+            for pair in map(str.__add__, run, run[1:]):
+                pos += 1
+                positions.setdefault(pair, []).append(pos)
+            continue
+        pos += 1
+        positions.setdefault(run.lower(), []).append(pos)
+        if len(run) > 1 and not run.isalnum():
+            parts = index._PART_RE.findall(run)
+            if len(parts) > 1:
+                length += len(parts)
+                for i, part in enumerate(parts):
+                    kept = positions.setdefault(part.lower(), [])
+                    if not kept or kept[-1] != pos + i:
+                        kept.append(pos + i)
+                pos += len(parts) - 1
+    return positions, length
+
+
+def analyse(text: str) -> Analysed:
+    positions, length = _positions(text)
+    exact = True
+    # Tokens hold only letters, digits, CJK and inner . _ - / (index.TOKEN_RE): nothing to escape in a literal.
+    parts = []
+    for word, kept in positions.items():
+        if len(kept) > MAX_POSITIONS_PER_LEXEME or kept[-1] > MAX_POSITION:
             exact = False
-        elif not kept or kept[-1] != pos:
-            kept.append(pos)
-    parts = [f"{_quote(word)}:{','.join(map(str, kept))}" if kept else _quote(word) for word, kept in positions.items()]
+            kept = [at for at in kept[:MAX_POSITIONS_PER_LEXEME] if at <= MAX_POSITION]
+        if len(word) > MAX_LEXEME_BYTES // 4 and len(word.encode()) > MAX_LEXEME_BYTES:
+            continue  # a "word" of kilobytes (an encoded blob in the text) is no search term
+        parts.append("'" + word + "':" + ",".join(map(str, kept)) if kept else "'" + word + "'")
     literal = " ".join(parts)
-    if len(literal.encode()) > MAX_TSVECTOR_BYTES:  # a very long text: its words without positions
-        exact = False
-        literal, size, words = "", 0, []
+    if len(literal) * 3 > MAX_TSVECTOR_BYTES and len(literal.encode()) > MAX_TSVECTOR_BYTES:
+        exact = False  # a very long text: its words without positions
+        size, words = 0, []
         for word in positions:
             size += len(word.encode()) + 3
             if size > MAX_TSVECTOR_BYTES:
@@ -54,6 +83,32 @@ def analyse(text: str) -> Analysed:
             words.append(_quote(word))
         literal = " ".join(words)
     return Analysed(literal, length, exact)
+
+
+def _day(term: str) -> date | None:
+    return None if term == "00000000" else date(int(term[:4]), int(term[4:6]), int(term[6:]))
+
+
+def row_of(document: dict) -> dict:
+    """A Whoosh entry (entries.load_documents) as a search_entry row."""
+    analysed = analyse(document["content"])
+    return {
+        "revision_id": int(document["rid"]),
+        "park_id": int(document["park"]),
+        "document_id": int(document["doc"]),
+        "access": document["access"],
+        "creator_id": int(document["creator"]),
+        "doc_type": document["doc_type"],
+        "kind": document["kind"],
+        "clauses": [clause for clause in document["clauses"].split(",") if clause],
+        "state": document["state"],
+        "owner_unit": document["owner_unit"],
+        "day": _day(document["day"]),
+        "stamp": document["stamp"],
+        "length": analysed.length,
+        "exact_positions": analysed.exact_positions,
+        "tsv": analysed.tsvector,
+    }
 
 
 def _unit_query(unit: Unit) -> str:

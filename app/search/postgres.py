@@ -12,16 +12,15 @@ import heapq
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 
-from sqlalchemy import Connection, select, text
-from sqlmodel import Session, col
+from sqlalchemy import Connection, text
+from sqlmodel import Session
 
-from app.db import get_engine, session_scope
-from app.documents.models import Revision
-from app.search.entries import Lookups, compare_stamps, load_documents
+from app.db import get_engine
+from app.search import pg_rebuild
+from app.search.entries import compare_stamps
 from app.search.index import SCHEMA_VERSION
-from app.search.pg_analysis import analyse, tsqueries
+from app.search.pg_analysis import row_of, tsqueries
 from app.search.query import HIDDEN_STATES, ParsedQuery, SearchFilters
 from app.search.results import count_visible, page_items, queue_pending, visible_rows, with_phrases
 from app.search.schemas import CheckReport, IndexUnavailable, SearchPage
@@ -48,32 +47,6 @@ _UPSERT = text(
         tsv = excluded.tsv
     """
 )
-
-
-def _day(term: str) -> date | None:
-    return None if term == "00000000" else date(int(term[:4]), int(term[4:6]), int(term[6:]))
-
-
-def row_of(document: dict) -> dict:
-    """A Whoosh entry (entries.load_documents) as a search_entry row."""
-    analysed = analyse(document["content"])
-    return {
-        "revision_id": int(document["rid"]),
-        "park_id": int(document["park"]),
-        "document_id": int(document["doc"]),
-        "access": document["access"],
-        "creator_id": int(document["creator"]),
-        "doc_type": document["doc_type"],
-        "kind": document["kind"],
-        "clauses": [clause for clause in document["clauses"].split(",") if clause],
-        "state": document["state"],
-        "owner_unit": document["owner_unit"],
-        "day": _day(document["day"]),
-        "stamp": document["stamp"],
-        "length": analysed.length,
-        "exact_positions": analysed.exact_positions,
-        "tsv": analysed.tsvector,
-    }
 
 
 @contextmanager
@@ -118,43 +91,8 @@ class PostgresBackend:
             _write(connection, revision_ids, [])
 
     def rebuild(self, *, progress: Callable[[int], None] | None = None, chunk: int = 500) -> int:
-        """Every revision's row written anew in place, a chunk per transaction (searches go on meanwhile), then the
-        rows of revisions that no longer exist removed and the schema version recorded.
-
-        Each chunk is read once its transaction holds the writer's turn: a change committed before is in what it
-        reads, and the indexer of a change committed after writes after it.
-        """
-        count, last = 0, 0
-        with session_scope(write=False) as session:
-            lookups = Lookups(session)
-        while True:
-            with _writer(60.0) as connection, session_scope(write=False) as session:
-                ids = list(
-                    session.execute(
-                        select(col(Revision.id)).where(col(Revision.id) > last).order_by(col(Revision.id)).limit(chunk)
-                    ).scalars()
-                )
-                if not ids:
-                    break
-                _write(connection, ids, load_documents(session, ids, lookups))
-            count += len(ids)
-            last = ids[-1]
-            if progress:
-                progress(len(ids))
-        with _writer(60.0) as connection:
-            connection.execute(
-                text(f"DELETE FROM {TABLE} e WHERE NOT EXISTS (SELECT 1 FROM revision r WHERE r.id = e.revision_id)")
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO search.search_meta (key, value) VALUES ('schema', :value) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-                ),
-                {"value": str(SCHEMA_VERSION)},
-            )
-        with get_engine().begin() as connection:
-            connection.execute(text(f"ANALYZE {TABLE}"))  # statistics of the rewritten table, for the planner
-        return count
+        """A new table filled in large pieces and swapped in (pg_rebuild.py)."""
+        return pg_rebuild.rebuild(key=WRITER_LOCK, progress=progress, chunk=chunk)
 
     def check(self) -> CheckReport:
         with get_engine().connect() as connection:

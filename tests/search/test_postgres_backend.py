@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from app.config import get_settings
 from app.db import get_engine, session_scope
 from app.documents.models import Revision
-from app.search import pg_analysis, postgres, service
+from app.search import index, pg_analysis, pg_rebuild, postgres, service
 from app.search.query import parse_query
 from tests.factories import docx_bytes, register, upload
 from tests.search.conftest import postgres_only
@@ -53,6 +53,13 @@ def test_the_tsvector_holds_the_whoosh_tokens_at_their_positions():
         "('碳资' & '资产') & ('iso':*) & ('三项' & '项不' & '不符' & '符合') & ('碳':*)",
         "('三项' <-> '项不' <-> '不符' <-> '符合')",
     )
+    sample = "园区碳排放管理体系 P1-CARBON_POLICY-001 第4.1条 ISO14064-1标准 a-a-a 碳。\n碳排放" * 3
+    expected: dict[str, list[int]] = {}
+    for token in index.CJKBigramTokenizer()(sample, positions=True):
+        kept = expected.setdefault(token.text, [])
+        if not kept or kept[-1] != token.pos + 1:
+            kept.append(token.pos + 1)
+    assert pg_analysis._positions(sample) == (expected, len(list(index.CJKBigramTokenizer()(sample))))
     long = pg_analysis.analyse("".join(chr(0x4E00 + i % 3000) for i in range(17_000)))
     assert long.exact_positions is False and long.length == 16_999
 
@@ -104,7 +111,7 @@ def test_check_and_reindex_of_the_postgres_entries(park, backend):
     assert result.exit_code == 1
     assert "missing: 1" in result.output and str(revisions[first["id"]]) in result.output
     assert "stale: 1" in result.output and str(revisions[second["id"]]) in result.output
-    assert service.rebuild() >= 2
+    assert pg_rebuild.rebuild(key=postgres.WRITER_LOCK, chunk=50, workers=2) >= 2  # analysis in two processes
     assert runner.invoke(cli, ["reindex", "--check"]).exit_code == 0
     assert _search(park, "储能电站")["total"] == 2
 
