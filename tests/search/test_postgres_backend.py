@@ -11,7 +11,7 @@ from app.documents.models import Revision
 from app.search import index, pg_analysis, pg_rebuild, postgres, service
 from app.search.query import parse_query
 from tests.factories import docx_bytes, register, upload
-from tests.search.conftest import postgres_only
+from tests.search.conftest import backend_pairs, postgres_only
 
 on_postgres = pytest.mark.parametrize(
     ("app_env", "backend_name"),
@@ -141,3 +141,16 @@ def test_a_failed_write_stays_queued_and_is_retried(park, backend, monkeypatch):
     monkeypatch.setattr(get_settings(), "search_backend", "postgres")
     service.process_queue()
     assert [item["document_id"] for item in _search(park, "能源计量器具")["items"]] == [document["id"]]
+
+
+@pytest.mark.parametrize("app_env", [p.values[0] for p in backend_pairs() if p.values[1] == "whoosh"], indirect=True)
+def test_the_migration_makes_the_entries_table_on_postgresql_only(app_env):
+    with get_engine().connect() as connection:
+        if connection.dialect.name == "sqlite":
+            names = connection.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'search%'")).scalars()
+            assert sorted(names) == ["search_queue"]
+        else:
+            indexes = connection.execute(
+                text("SELECT indexname FROM pg_indexes WHERE schemaname = 'search' ORDER BY indexname")
+            ).scalars()
+            assert list(indexes) == ["ix_search_entry_tsv", "search_entry_pkey", "search_meta_pkey"]
