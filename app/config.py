@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     search_index_async: bool = True
     # How long the background indexer gathers committed changes into one batch (search lags by about this much).
     search_index_batch_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Where the search index lives: "whoosh" (files in data_dir/index, one process writes) or "postgres" (PostgreSQL
+    # full-text search inside the database, for several processes; refused on SQLite). See app/search/backend.py.
+    search_backend: str = "whoosh"
     # Background jobs (app/jobs: recognition, previews, ...): run on threads in this process by default; tests run
     # them inline right after the commit. With redis_url set, a Redis queue carries them to `carbonms worker`.
     jobs_async: bool = True

@@ -1,9 +1,13 @@
-"""Full-text search at scale: N revisions (default 50,000) of Chinese text recombined from the standard's sentences.
+"""Full-text search at scale: N revisions (default 50,000) of Chinese text recombined from the standard's sentences,
+on each search backend side by side.
 
-    .venv/bin/python bench/search.py                   # 50,000 revisions (long: run it with nohup and a log)
-    .venv/bin/python bench/search.py --revisions 2000  # a quick run
+    .venv/bin/python bench/search.py                                 # Whoosh on SQLite, 50,000 revisions (long)
+    .venv/bin/python bench/search.py --revisions 2000                # a quick run
+    .venv/bin/python bench/search.py --backend postgres              # PostgreSQL full-text search (a temporary
+    .venv/bin/python bench/search.py --backend both --revisions 20000  # database on --postgres); both: one corpus
+                                                                     # on PostgreSQL, indexed by each backend
 
-Prints: reindex throughput and peak memory (a child process running `rebuild()`, measured by getrusage), p50/p95
+Prints per backend: reindex throughput, peak memory of the reindex process (getrusage) and index size, p50/p95
 latency of queries of 2–6 Han characters through `service.search` and through `GET /api/search`, the same queries on
 SQLite FTS5 (trigram tokenizer) over the same texts as the reference, and recall against substring ground truth.
 """
@@ -11,7 +15,6 @@ SQLite FTS5 (trigram tokenizer) over the same texts as the reference, and recall
 import argparse
 import os
 import random
-import re
 import resource
 import shutil
 import sqlite3
@@ -20,162 +23,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CLAUSE_MAP = ROOT / "clause_map.yaml"  # the standard's text, as data: the corpus needs nothing outside the repo
-PASSWORD = "Bench-Passw0rd!"
-MIN_CHARS = 2000
-HIDDEN = {"superseded", "obsolete", "void"}
-_HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
-
-
-def sentences() -> list[str]:
-    from app.clauses.schema import load_clause_map
-
-    clause_map = load_clause_map(CLAUSE_MAP)
-    paragraphs = [clause.title_zh for clause in clause_map.clauses]
-    paragraphs += [clause.requirement_zh for clause in clause_map.clauses]
-    paragraphs += [item.text for clause in clause_map.clauses for item in clause.items]
-    paragraphs += [f"{doc_type.title_zh}。{doc_type.description_zh}" for doc_type in clause_map.doc_types]
-    text = "\n".join(paragraphs)
-    pieces = re.split(r"(?<=[。；！？])|\n+", text)
-    return [piece.strip() for piece in pieces if len(_HAN.findall(piece.strip())) and len(piece.strip()) >= 8]
-
-
-def make_text(rng: random.Random, pool: list[str]) -> str:
-    parts, size = [], 0
-    while size < MIN_CHARS:
-        sentence = rng.choice(pool)
-        parts.append(sentence)
-        size += len(sentence)
-        if rng.random() < 0.15:
-            parts.append("\n\n")
-    return "".join(parts)
-
-
-def build_corpus(n: int, rng: random.Random) -> dict:
-    """A park, two users and n revisions (with their text) written with SQLAlchemy Core."""
-    from sqlalchemy import insert, select
-
-    from app.clauses.models import DocType
-    from app.db import get_engine, session_scope
-    from app.documents.models import Blob, Document, Revision, RevisionText
-    from app.users import service as users
-    from app.users.models import Role
-
-    with session_scope() as session:
-        park = users.create_park(session, code=f"SRCH{uuid.uuid4().hex[:6].upper()}", name="搜索基准园区")
-        coordinator = users.create_user(
-            session,
-            park=park,
-            username=f"search_coord_{park.code.lower()}",
-            password=PASSWORD,
-            role=Role.coordinator,
-            full_name="王振阳",
-        )
-        park_id, coordinator_id, username = park.id, coordinator.id, coordinator.username
-        types = [
-            code for code, kind in session.execute(select(DocType.code, DocType.kind)).all() if str(kind) == "document"
-        ]
-    pool = sentences()
-    now = datetime.now(UTC)
-    sha = "c" * 64
-    engine = get_engine()
-    with engine.begin() as connection:
-        connection.execute(
-            insert(Blob), [{"sha256": sha, "size_bytes": 4096, "media_type": "application/pdf", "created_at": now}]
-        )
-    # Two revisions per document: (superseded, effective) 50 %, (effective, draft) 30 %, (superseded, obsolete) 20 %.
-    patterns = [("superseded", "effective")] * 5 + [("effective", "draft")] * 3 + [("superseded", "obsolete")] * 2
-    started = time.perf_counter()
-    documents, revisions, texts = [], [], []
-    doc_id = rev_id = 0
-    with engine.connect() as connection:
-        doc_id = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM document").scalar()
-        rev_id = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM revision").scalar()
-
-    def flush() -> None:
-        with engine.begin() as connection:
-            if documents:
-                connection.execute(insert(Document), documents)
-            if revisions:
-                connection.execute(insert(Revision), revisions)
-                connection.execute(insert(RevisionText), texts)
-        documents.clear()
-        revisions.clear()
-        texts.clear()
-
-    made = 0
-    while made < n:
-        doc_id += 1
-        doc_type = rng.choice(types)
-        created = now - timedelta(days=rng.randint(30, 1500))
-        documents.append(
-            {
-                "id": doc_id,
-                "park_id": park_id,
-                "control_no": f"{doc_type[:20]}-{doc_id:06d}",
-                "doc_type": doc_type,
-                "kind": "document",
-                "title": f"{rng.choice(pool)[:30]}",
-                "owner_unit": "碳管理办公室",
-                "access_level": rng.choice(("public", "internal", "internal", "restricted")),
-                "created_by_id": coordinator_id,
-                "created_at": created,
-                "version": 1,
-            }
-        )
-        for number, state in enumerate(rng.choice(patterns), start=1):
-            if made >= n:
-                break
-            rev_id += 1
-            made += 1
-            at = created + timedelta(days=number * 10)
-            revisions.append(
-                {
-                    "id": rev_id,
-                    "park_id": park_id,
-                    "document_id": doc_id,
-                    "number": number,
-                    "state": state,
-                    "version": 1,
-                    "cycle": 1,
-                    "change_reason": "",
-                    "blob_sha256": sha,
-                    "file_name": "file.pdf",
-                    "media_type": "application/pdf",
-                    "size_bytes": 4096,
-                    "preparer_id": coordinator_id,
-                    "created_at": at,
-                    "submitted_at": None,
-                    "approved_at": None,
-                    "effective_from": at if state != "draft" else None,
-                    "published_by_id": None,
-                    "ended_at": None,
-                    "end_reason": "",
-                    "last_reviewed_at": None,
-                    "period_start": None,
-                    "period_end": None,
-                }
-            )
-            texts.append({"revision_id": rev_id, "text": make_text(rng, pool)})
-        if len(revisions) >= 2000:
-            flush()
-    flush()
-    with engine.begin() as connection:
-        connection.exec_driver_sql("ANALYZE")
-    return {"park_id": park_id, "username": username, "insert_seconds": time.perf_counter() - started}
+from bench.search_corpus import HIDDEN, PASSWORD, build_corpus, make_queries, percentiles  # noqa: E402
+from tests.support.databases import PG_ADMIN_URL, create_database, drop_database  # noqa: E402
 
 
 def child_reindex() -> None:
@@ -189,101 +44,52 @@ def child_reindex() -> None:
     print(f"REINDEX {count} {elapsed:.3f} {peak_mb:.1f}", flush=True)
 
 
-def make_queries(rng: random.Random, count: int) -> list[str]:
-    runs = [run for sentence in sentences() for run in _HAN.findall(sentence) if len(run) >= 2]
-    queries = []
-    while len(queries) < count:
-        run = rng.choice(runs)
-        length = rng.randint(2, min(6, len(run)))
-        start = rng.randint(0, len(run) - length)
-        queries.append(run[start : start + length])
-    return queries
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--revisions", type=int, default=50_000)
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=20261123)
-    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
-    parser.add_argument("--reuse", type=Path, help="a data directory kept by --keep: only the queries are measured")
-    parser.add_argument("--child-reindex", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child_reindex:
-        child_reindex()
-        return
-
-    data_dir = args.reuse or Path(tempfile.mkdtemp(prefix="carbonms-search-bench-"))
-    os.environ["CARBONMS_DATA_DIR"] = str(data_dir)
-    os.environ["CARBONMS_DATABASE_URL"] = f"sqlite:///{data_dir / 'bench.db'}"
-    try:
-        run(args, data_dir)
-    finally:
-        if args.keep or args.reuse:
-            print(f"data kept in {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def build_and_index(args: argparse.Namespace, rng: random.Random, data_dir: Path) -> dict:
-    print(f"corpus: {args.revisions} revisions, ≥{MIN_CHARS} characters each, from {CLAUSE_MAP.name}", flush=True)
-    built = build_corpus(args.revisions, rng)
-    print(f"bulk insert: {built['insert_seconds']:.1f} s", flush=True)
-
-    # ---- reindex, in a child process --------------------------------------------------------------------------
+def reindex(backend: str, data_dir: Path) -> dict:
     child = subprocess.run(
         [sys.executable, __file__, "--child-reindex"],
         capture_output=True,
         text=True,
-        env=os.environ.copy(),
+        env=os.environ | {"CARBONMS_SEARCH_BACKEND": backend},
         check=False,
     )
     line = next((x for x in child.stdout.splitlines() if x.startswith("REINDEX")), None)
     if child.returncode != 0 or line is None:
         print(child.stdout, child.stderr, file=sys.stderr)
-        raise SystemExit("reindex failed")
-    _, count, seconds, _peak = line.split()
-    children_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    index_bytes = sum(f.stat().st_size for f in (data_dir / "index").rglob("*") if f.is_file())
+        raise SystemExit(f"reindex failed ({backend})")
+    _, count, seconds, peak = line.split()
+    if backend == "whoosh":
+        size = sum(f.stat().st_size for f in (data_dir / "index").rglob("*") if f.is_file())
+    else:
+        from sqlalchemy import text
+
+        from app.db import get_engine
+
+        with get_engine().connect() as connection:
+            size = connection.execute(text("SELECT pg_total_relation_size('search.search_entry')")).scalar_one()
+    result = {"count": int(count), "seconds": float(seconds), "peak_mb": float(peak), "size_mb": size / 1e6}
     print(
-        f"reindex: {count} revisions in {float(seconds):.1f} s = {int(count) / float(seconds):.0f} revisions/s; "
-        f"peak memory (maxrss of the reindex process) {children_peak_mb:.0f} MB; "
-        f"index size {index_bytes / 1e6:.0f} MB",
+        f"reindex ({backend}): {count} revisions in {result['seconds']:.1f} s = "
+        f"{result['count'] / result['seconds']:.0f} revisions/s; peak memory (maxrss of the reindex process) "
+        f"{result['peak_mb']:.0f} MB; index size {result['size_mb']:.0f} MB",
         flush=True,
     )
+    return result
 
-    return built
 
-
-def run(args: argparse.Namespace, data_dir: Path) -> None:
-    from app.cli import initialise
-
-    rng = random.Random(args.seed)
-    initialise()
-    if args.reuse:
-        from sqlalchemy import select
-
-        from app.db import session_scope
-        from app.users.models import User
-
-        with session_scope(write=False) as session:
-            bench_user = session.execute(select(User).where(User.username.like("search_coord_%"))).scalars().first()
-            built = {"park_id": bench_user.park_id, "username": bench_user.username}
-        (data_dir / "fts.db").unlink(missing_ok=True)
-    else:
-        built = build_and_index(args, rng, data_dir)
-
-    # ---- queries through the service and the API ----------------------------------------------------------------
+def measure(backend: str, built: dict, queries: list[str], seed: int) -> dict:
+    """Latency through the service and the API, and recall over every match of the index (not only the page)."""
     from fastapi.testclient import TestClient
     from sqlalchemy import select
 
+    from app.config import get_settings
     from app.db import session_scope
     from app.documents.models import Revision, RevisionText
     from app.main import create_app
     from app.search import evaluation, index, query, service
+    from app.search.backend import get_backend
     from app.users.models import User
 
-    queries = make_queries(random.Random(args.seed + 1), args.queries)
+    get_settings().search_backend = backend
     with session_scope(write=False) as session:
         user = session.execute(select(User).where(User.username == built["username"])).scalar_one()
         session.expunge(user)
@@ -292,25 +98,26 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
         with session_scope(write=False) as session:
             return service.search(session, user, q).model_dump()
 
-    for q in make_queries(random.Random(args.seed + 3), 10):  # warm-up (other queries): searcher opened
+    for q in make_queries(random.Random(seed + 3), 10):  # warm-up (other queries): searcher opened
         through_service(q)
-    # First without the decoded-postings cache: every term read from the index files.
-    cache_size = evaluation.POSTINGS_CACHE_ENTRIES
-    evaluation.POSTINGS_CACHE_ENTRIES = 0
-    evaluation._postings_cache.clear()
-    evaluation._postings_cached = 0
-    cold_ms = []
-    for q in queries:
-        started = time.perf_counter()
-        through_service(q)
-        cold_ms.append((time.perf_counter() - started) * 1000)
-    evaluation.POSTINGS_CACHE_ENTRIES = cache_size
-    service_ms, totals = [], {}
+    cold_ms: list[float] = []
+    if backend == "whoosh":  # first without the decoded-postings cache: every term read from the index files
+        cache_size = evaluation.POSTINGS_CACHE_ENTRIES
+        evaluation.POSTINGS_CACHE_ENTRIES = 0
+        evaluation._postings_cache.clear()
+        evaluation._postings_cached = 0
+        for q in queries:
+            started = time.perf_counter()
+            through_service(q)
+            cold_ms.append((time.perf_counter() - started) * 1000)
+        evaluation.POSTINGS_CACHE_ENTRIES = cache_size
+    service_ms, totals, estimated = [], {}, 0
     for q in queries:
         started = time.perf_counter()
         page = through_service(q)
         service_ms.append((time.perf_counter() - started) * 1000)
         totals[q] = page["total"]
+        estimated += page["estimated"]
 
     api_ms = []
     with TestClient(create_app()) as client:
@@ -323,7 +130,6 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
             api_ms.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.text
 
-    # ---- ground truth, recall (every hit of the index, not only the first page) ------------------------------------
     visible: dict[int, str] = {}
     with session_scope(write=False) as session:
         rows = session.execute(
@@ -334,26 +140,49 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
         for revision_id, text, state in rows:
             if str(state) not in HIDDEN:
                 visible[revision_id] = text
-    searcher = index.searcher()
     recalls, precisions, total_ok = [], [], 0
-    restriction = query.restriction(user, query.SearchFilters())
+    filters = query.SearchFilters()
+    searcher = index.searcher() if backend == "whoosh" else None
     for q in queries:
         truth = {rid for rid, text in visible.items() if q in text}
-        matches = evaluation.evaluate(searcher, query.parse_query(q).units, restriction)
-        found = {int(searcher.stored_fields(docnum)["rid"]) for _, docnum in matches}
+        parsed = query.parse_query(q)
+        if searcher is not None:
+            matches = evaluation.evaluate(searcher, parsed.units, query.restriction(user, filters))
+            found = {int(searcher.stored_fields(docnum)["rid"]) for _, docnum in matches}
+        else:
+            with session_scope(write=False) as session:
+                found = set(get_backend().all_matches(session, user, parsed, filters))  # type: ignore[attr-defined]
         recalls.append(len(truth & found) / len(truth) if truth else 1.0)
         precisions.append(len(truth & found) / len(found) if found else 1.0)
         total_ok += totals[q] == len(found)
+    three = [i for i, q in enumerate(queries) if len(q) >= 3]
+    return {
+        "cold_ms": cold_ms,
+        "service_ms": service_ms,
+        "api_ms": api_ms,
+        "api_ms3": [api_ms[i] for i in three],
+        "service_ms3": [service_ms[i] for i in three],
+        "recalls": recalls,
+        "precisions": precisions,
+        "total_ok": total_ok,
+        "estimated": estimated,
+        "mean_hits": statistics.mean(totals.values()),
+        "visible": visible,
+        "bad": [q for q, r in zip(queries, recalls, strict=True) if r < 1.0],
+    }
 
-    # ---- the reference: SQLite FTS5, trigram tokenizer, same texts, same queries --------------------------------
+
+def fts5_reference(visible: dict[int, str], queries: list[str], data_dir: Path) -> dict:
+    """SQLite FTS5, trigram tokenizer, same texts, same queries."""
     fts_path = data_dir / "fts.db"
+    fts_path.unlink(missing_ok=True)
     fts = sqlite3.connect(fts_path)
     fts.execute("CREATE VIRTUAL TABLE doc USING fts5(text, tokenize='trigram')")
     started = time.perf_counter()
     fts.executemany("INSERT INTO doc(rowid, text) VALUES (?, ?)", visible.items())
     fts.commit()
-    fts_build = time.perf_counter() - started
-    fts_ms, fts_ms3 = [], []
+    build = time.perf_counter() - started
+    every, three = [], []
     for q in queries[:10]:
         fts.execute("SELECT count(*) FROM doc WHERE doc MATCH ?", (f'"{q}"',)).fetchall() if len(q) >= 3 else None
     for q in queries:
@@ -370,42 +199,112 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
             fts.execute("SELECT count(*) FROM doc WHERE instr(text, ?) > 0", (q,)).fetchone()
             fts.execute("SELECT rowid FROM doc WHERE instr(text, ?) > 0 LIMIT 20", (q,)).fetchall()
         elapsed = (time.perf_counter() - started) * 1000
-        fts_ms.append(elapsed)
+        every.append(elapsed)
         if len(q) >= 3:
-            fts_ms3.append(elapsed)
+            three.append(elapsed)
     fts.close()
+    return {"ms": every, "ms3": three, "build": build}
 
-    service_ms3 = [ms for q, ms in zip(queries, service_ms, strict=True) if len(q) >= 3]
-    api_ms3 = [ms for q, ms in zip(queries, api_ms, strict=True) if len(q) >= 3]
-    p = _percentiles
+
+def report(backends: list[str], indexed: dict, measured: dict, fts: dict, queries: list[str]) -> None:
+    p = percentiles
+    first = measured[backends[0]]
     print(
-        f"queries: {len(queries)} of 2–6 Han characters ({sum(len(q) == 2 for q in queries)} of two); "
-        f"mean hits per query {statistics.mean(totals.values()):.0f} of {len(visible)} visible revisions"
+        f"queries: {len(queries)} of 2–6 Han characters ({sum(len(q) == 2 for q in queries)} of two, "
+        f"{len(first['api_ms3'])} of three or more); {len(first['visible'])} visible revisions"
     )
-    print(f"service, postings cache off  p50/p95: {p(cold_ms)[0]:.1f} / {p(cold_ms)[1]:.1f} ms")
+    rows = [("", lambda b: b)]
+    rows += [
+        ("reindex revisions/s", lambda b: f"{indexed[b]['count'] / indexed[b]['seconds']:.0f}"),
+        ("reindex peak memory MB", lambda b: f"{indexed[b]['peak_mb']:.0f}"),
+        ("index size MB", lambda b: f"{indexed[b]['size_mb']:.0f}"),
+        ("mean hits per query", lambda b: f"{measured[b]['mean_hits']:.0f}"),
+        ("service p50/p95 ms", lambda b: "{:.1f} / {:.1f}".format(*p(measured[b]["service_ms"]))),
+        ("service ≥3 chars p50/p95 ms", lambda b: "{:.1f} / {:.1f}".format(*p(measured[b]["service_ms3"]))),
+        ("API p50/p95 ms", lambda b: "{:.1f} / {:.1f}".format(*p(measured[b]["api_ms"]))),
+        ("API ≥3 chars p50/p95 ms", lambda b: "{:.1f} / {:.1f}".format(*p(measured[b]["api_ms3"]))),
+        ("ratio API/FTS5 p95", lambda b: f"{p(measured[b]['api_ms'])[1] / p(fts['ms'])[1]:.2f}"),
+        ("ratio API/FTS5 p95, ≥3 chars", lambda b: f"{p(measured[b]['api_ms3'])[1] / p(fts['ms3'])[1]:.2f}"),
+        (
+            "recall min / mean",
+            lambda b: f"{min(measured[b]['recalls']):.3f} / {statistics.mean(measured[b]['recalls']):.4f}",
+        ),
+        ("precision mean (text only)", lambda b: f"{statistics.mean(measured[b]['precisions']):.4f}"),
+        ("total = index matches", lambda b: f"{measured[b]['total_ok']}/{len(queries)}"),
+        ("totals flagged estimated", lambda b: f"{measured[b]['estimated']}/{len(queries)}"),
+    ]
+    if "whoosh" in measured:
+        rows.append(
+            (
+                "service, postings cache off p50/p95",
+                lambda b: "{:.1f} / {:.1f}".format(*p(measured[b]["cold_ms"])) if measured[b]["cold_ms"] else "-",
+            )
+        )
+    for label, value in rows:
+        print(f"{label:<38}" + "".join(f"{value(b):>22}" for b in backends))
     print(
-        f"service (cache filling as it goes)  p50/p95: {p(service_ms)[0]:.1f} / {p(service_ms)[1]:.1f} ms "
-        f"(≥3 chars: {p(service_ms3)[0]:.1f} / {p(service_ms3)[1]:.1f} ms)"
+        f"FTS5 p50/p95: {p(fts['ms'])[0]:.1f} / {p(fts['ms'])[1]:.1f} ms (≥3 chars, trigram MATCH: "
+        f"{p(fts['ms3'])[0]:.1f} / {p(fts['ms3'])[1]:.1f} ms; 2 chars: instr() scan); FTS5 build {fts['build']:.1f} s"
     )
     print(
-        f"API (same queries, after the service pass)  p50/p95: {p(api_ms)[0]:.1f} / {p(api_ms)[1]:.1f} ms "
-        f"(≥3 chars: {p(api_ms3)[0]:.1f} / {p(api_ms3)[1]:.1f} ms)"
+        "(precision < 1: an unquoted run matches documents holding all its pairs; quoted phrases are exact; metadata "
+        "matches count as misses)"
     )
-    print(
-        f"FTS5     p50/p95: {p(fts_ms)[0]:.1f} / {p(fts_ms)[1]:.1f} ms "
-        f"(≥3 chars, trigram MATCH: {p(fts_ms3)[0]:.1f} / {p(fts_ms3)[1]:.1f} ms; 2 chars: instr() scan); "
-        f"FTS5 build {fts_build:.1f} s"
+    for b in backends:
+        if measured[b]["bad"]:
+            print(f"RECALL BELOW 1.0 ({b}) for: {measured[b]['bad'][:10]}")
+
+
+def run(args: argparse.Namespace, data_dir: Path, backends: list[str]) -> None:
+    from app.cli import initialise
+
+    rng = random.Random(args.seed)
+    initialise()
+    print(f"corpus: {args.revisions} revisions on {os.environ['CARBONMS_DATABASE_URL'].split(':')[0]}", flush=True)
+    built = build_corpus(args.revisions, rng)
+    print(f"bulk insert: {built['insert_seconds']:.1f} s", flush=True)
+    indexed = {backend: reindex(backend, data_dir) for backend in backends}
+    queries = make_queries(random.Random(args.seed + 1), args.queries)
+    measured = {backend: measure(backend, built, queries, args.seed) for backend in backends}
+    fts = fts5_reference(measured[backends[0]]["visible"], queries, data_dir)
+    report(backends, indexed, measured, fts, queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--revisions", type=int, default=50_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--backend", choices=("whoosh", "postgres", "both"), default="whoosh")
+    parser.add_argument(
+        "--postgres", metavar="URL", default=PG_ADMIN_URL, help="server for a temporary database (postgres, both)"
     )
-    print(f"ratio API/FTS5 p95: {p(api_ms)[1] / p(fts_ms)[1]:.2f} (≥3 chars: {p(api_ms3)[1] / p(fts_ms3)[1]:.2f})")
-    print(
-        f"recall: min {min(recalls):.3f}, mean {statistics.mean(recalls):.4f}; precision (text only; metadata "
-        f"matches count as misses) mean {statistics.mean(precisions):.4f}; service total = index hits for "
-        f"{total_ok}/{len(queries)} queries (precision < 1: an unquoted run matches documents holding all its pairs; "
-        f"quoted phrases are exact)"
-    )
-    if min(recalls) < 1.0:
-        bad = [q for q, r in zip(queries, recalls, strict=True) if r < 1.0]
-        print(f"RECALL BELOW 1.0 for: {bad[:10]}")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    parser.add_argument("--child-reindex", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_reindex:
+        child_reindex()
+        return
+    backends = ["whoosh", "postgres"] if args.backend == "both" else [args.backend]
+    data_dir = Path(tempfile.mkdtemp(prefix="carbonms-search-bench-"))
+    os.environ["CARBONMS_DATA_DIR"] = str(data_dir)
+    pg_name = None
+    if "postgres" in backends:
+        pg_name, os.environ["CARBONMS_DATABASE_URL"] = create_database(args.postgres, prefix="carbonms_bench")
+    else:
+        os.environ["CARBONMS_DATABASE_URL"] = f"sqlite:///{data_dir / 'bench.db'}"
+    try:
+        run(args, data_dir, backends)
+    finally:
+        from app.db import dispose_engines
+
+        dispose_engines()
+        if pg_name and not args.keep:
+            drop_database(pg_name, args.postgres)
+        if args.keep:
+            print(f"data kept in {data_dir}" + (f" and database {pg_name}" if pg_name else ""))
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,20 @@
-"""What one revision looks like in the index: its Whoosh document, and the stamp that tells a stale entry."""
+"""What one revision looks like in the index: its entry (a Whoosh document; the PostgreSQL backend stores the same
+fields), and the stamp that tells a stale entry."""
 
 import re
 import zlib
+from collections.abc import Iterator
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.clauses.models import DocType, DocTypeClause
 from app.common import as_utc
+from app.db import session_scope
 from app.documents.models import Document, Revision, RevisionText, Signature
+from app.search.models import SearchQueue
+from app.search.schemas import CheckReport
 from app.users.models import User
 
 _HAN = "\u3400-\u9fff\uf900-\ufaff"
@@ -132,3 +137,63 @@ def load_documents(session: Session, revision_ids: list[int], lookups: Lookups |
             }
         )
     return documents
+
+
+def iter_documents(chunk: int) -> Iterator[tuple[list[int], list[dict]]]:
+    """Every revision's entry, `chunk` revisions at a time in id order: (revision ids, their entries)."""
+    last = 0
+    with session_scope(write=False) as session:
+        lookups = Lookups(session)
+    while True:
+        with session_scope(write=False) as session:
+            ids = list(
+                session.execute(
+                    select(col(Revision.id)).where(col(Revision.id) > last).order_by(col(Revision.id)).limit(chunk)
+                ).scalars()
+            )
+            if not ids:
+                return
+            documents = load_documents(session, ids, lookups)
+        yield ids, documents
+        last = ids[-1]
+
+
+def compare_stamps(entries: dict[int, str | None]) -> CheckReport:
+    """Every revision's state against its entry's stamp (revision id → stamp): missing, stale, extra."""
+    report = CheckReport(indexed=len(entries))
+    seen: set[int] = set()
+    with session_scope(write=False) as session:
+        rows = session.execute(
+            select(
+                col(Revision.id),
+                col(Revision.version),
+                col(Revision.state),
+                col(Document.title),
+                col(Document.control_no),
+                col(Document.access_level),
+                col(Document.owner_unit),
+                col(Document.doc_type),
+            )
+            .join(Document, col(Document.id) == col(Revision.document_id))
+            .order_by(col(Revision.id))
+            .execution_options(yield_per=2000)
+        )
+        for row in rows:
+            report.rows += 1
+            seen.add(row.id)
+            stamp = entries.get(row.id)
+            if stamp is None:
+                report.missing.append(row.id)
+            elif stamp != entry_stamp(
+                row.version,
+                str(row.state),
+                row.title,
+                row.control_no,
+                str(row.access_level),
+                row.owner_unit or "",
+                row.doc_type,
+            ):
+                report.stale.append(row.id)
+        report.queued = session.execute(select(func.count(func.distinct(SearchQueue.revision_id)))).scalar_one()
+    report.extra = sorted(set(entries) - seen)
+    return report

@@ -11,6 +11,7 @@ from app.documents.models import Revision
 from app.search import entries, evaluation, index, service
 from app.search.models import SearchQueue
 from tests.factories import docx_bytes, publish_new_document, record_upload, register, sign, upload
+from tests.search.conftest import every_backend
 
 # A labelled set: each document's text, and which documents each query must find (no more, no fewer).
 TEXTS = {
@@ -56,11 +57,14 @@ def _draft(park, text: tuple[str, ...], doc_type="DATA_MANAGEMENT_RULES", **body
 
 
 @pytest.fixture()
-def labelled(park):
+def labelled(request, park):
+    if "backend" in request.fixturenames:  # switched before the documents are written
+        request.getfixturevalue("backend")
     return {name: _draft(park, text, title=f"文件 {name}")[0]["id"] for name, text in TEXTS.items()}
 
 
-def test_chinese_recall_and_precision_on_a_labelled_set(park, labelled):
+@every_backend
+def test_chinese_recall_and_precision_on_a_labelled_set(park, labelled, backend):
     for query, expected in LABELLED.items():
         response = _search(park, query)
         found = _ids(response)
@@ -68,7 +72,8 @@ def test_chinese_recall_and_precision_on_a_labelled_set(park, labelled):
         assert response.json()["total"] == len(expected), query
 
 
-def test_control_number_and_signer_are_searchable(park):
+@every_backend
+def test_control_number_and_signer_are_searchable(park, backend):
     document, _revision = publish_new_document(park, "CARBON_POLICY", title="碳排放管理方针")
     assert _ids(_search(park, document["control_no"])) == {document["id"]}
     assert document["id"] in _ids(_search(park, f"{park.code}-CARBON"))  # a control-number prefix
@@ -77,7 +82,8 @@ def test_control_number_and_signer_are_searchable(park):
     assert _ids(_search(park, "6.2 方针")) == {document["id"]}  # the type's clause
 
 
-def test_phrases_match_exactly(park, labelled):
+@every_backend
+def test_phrases_match_exactly(park, labelled, backend):
     assert _ids(_search(park, '"纠正措施"')) == {labelled["audit"]}
     assert _ids(_search(park, '"三项不符合"')) == {labelled["audit"]}
     assert _ids(_search(park, '"措施纠正"')) == set()
@@ -86,7 +92,8 @@ def test_phrases_match_exactly(park, labelled):
     assert _ids(_search(park, '"ISO14064-1标准" 碳资产')) == {labelled["risk"]}
 
 
-def test_snippets_highlight_matches_and_escape_the_rest(park):
+@every_backend
+def test_snippets_highlight_matches_and_escape_the_rest(park, backend):
     document, _ = _draft(park, ("<b>说明</b>：本园区以2020年为基准年 & 核算排放。",))
     item = _search(park, "基准年").json()["items"][0]
     assert item["document_id"] == document["id"]
@@ -96,7 +103,8 @@ def test_snippets_highlight_matches_and_escape_the_rest(park):
     assert item["state"] == "draft" and item["obsolete"] is False and item["score"] > 0
 
 
-def test_results_are_ranked_and_paginated(park):
+@every_backend
+def test_results_are_ranked_and_paginated(park, backend):
     ids = [_draft(park, ("碳足迹核算方法。" * times,), title=f"核算 {times}")[0]["id"] for times in (1, 5, 20)]
     page = _search(park, "碳足迹", limit=2).json()
     assert page["total"] == 3 and len(page["items"]) == 2
@@ -107,7 +115,8 @@ def test_results_are_ranked_and_paginated(park):
     assert {item["document_id"] for item in page["items"] + rest["items"]} == set(ids)
 
 
-def test_every_filter(park):
+@every_backend
+def test_every_filter(park, backend):
     rules, _ = _draft(park, ("温室气体核算边界说明。",), "DATA_MANAGEMENT_RULES", owner_unit="数据中心")
     baseline, _ = _draft(park, ("温室气体核算边界说明。",), "CARBON_BASELINE", owner_unit="碳管理办公室")
     policy, _ = publish_new_document(park, "CARBON_POLICY", title="温室气体核算边界方针")
@@ -132,7 +141,8 @@ def test_every_filter(park):
     assert _search(park, "核算边界", limit=0).status_code == 422
 
 
-def test_permissions_never_leak_hits_or_counts(park, other_park):
+@every_backend
+def test_permissions_never_leak_hits_or_counts(park, other_park, backend):
     internal, _ = _draft(park, ("机密：园区碳资产交易底价。",), access_level="internal")
     public, _ = _draft(park, ("公开：园区碳资产交易规则。",), access_level="public")
     own = record_upload(
@@ -150,7 +160,7 @@ def test_permissions_never_leak_hits_or_counts(park, other_park):
     assert {item["document_id"] for item in contributor["items"]} == {public["id"], own.json()["id"]}
     assert contributor["total"] == 2
     hidden = _search(park, "交易底价", role="contributor").json()
-    assert hidden == {"total": 0, "limit": 20, "offset": 0, "items": []}
+    assert hidden == {"total": 0, "limit": 20, "offset": 0, "items": [], "estimated": False}
     # Another park's users: nothing at all.
     for role in ("coordinator", "auditor", "contributor"):
         assert _search(other_park, "碳资产交易", role=role).json()["total"] == 0
@@ -159,7 +169,8 @@ def test_permissions_never_leak_hits_or_counts(park, other_park):
     assert park.client.get("/api/search", params={"q": "碳资产交易"}).status_code == 401
 
 
-def test_database_decides_even_when_the_index_is_stale(park):
+@every_backend
+def test_database_decides_even_when_the_index_is_stale(park, backend):
     """An entry the index still shows as readable, but the database no longer does, is dropped with its count."""
     document, _revision = _draft(park, ("园区能源审计结论。",), access_level="public")
     assert _search(park, "能源审计", role="contributor").json()["total"] == 1
@@ -181,7 +192,8 @@ def test_database_decides_even_when_the_index_is_stale(park):
     assert page["total"] == 1 and [item["document_id"] for item in page["items"]] == [ids[0]]
 
 
-def test_index_follows_each_state_change(park):
+@every_backend
+def test_index_follows_each_state_change(park, backend):
     document = register(park, "DATA_MANAGEMENT_RULES", title="排放因子管理规定")
     revision = upload(park, document["id"], docx_bytes("排放因子取值依据省级清单指南。")).json()
     hits = _search(park, "排放因子").json()["items"]
@@ -218,7 +230,7 @@ def test_index_follows_each_state_change(park):
         headers=park.headers("coordinator"),
     )
     assert obsolete.status_code == 200, obsolete.text
-    assert _search(park, "排放因子").json() == {"total": 0, "limit": 20, "offset": 0, "items": []}
+    assert _search(park, "排放因子").json() == {"total": 0, "limit": 20, "offset": 0, "items": [], "estimated": False}
     shown = _search(park, "排放因子", include_obsolete="true").json()["items"]
     assert {(hit["state"], hit["obsolete"]) for hit in shown} == {("superseded", True), ("obsolete", True)}
 
@@ -243,7 +255,8 @@ def test_a_failed_indexing_is_queued_and_retried(park, monkeypatch):
         assert session.execute(select(SearchQueue).where(SearchQueue.revision_id == revision["id"])).first() is None
 
 
-def test_a_crash_between_commit_and_indexing_leaves_the_revision_queued(park, monkeypatch):
+@every_backend
+def test_a_crash_between_commit_and_indexing_leaves_the_revision_queued(park, monkeypatch, backend):
     monkeypatch.setattr("app.search.hooks._index_pending", lambda _session: None)  # the process "died"
     document, revision = _draft(park, ("光伏发电量统计月报。",))
     with session_scope(write=False) as session:
@@ -298,6 +311,7 @@ def test_an_index_of_another_schema_version_is_rebuilt(park):
 
 # The rule: a query with no letter, digit or Han character is refused (422, with a message); any other query is
 # searched as words (operators, fields and wildcards are plain text), so it answers 200 whatever its syntax.
+@every_backend
 @pytest.mark.parametrize(
     ("q", "status"),
     [
@@ -321,7 +335,7 @@ def test_an_index_of_another_schema_version_is_rebuilt(park):
         ("碳" * 500, 200),
     ],
 )
-def test_query_syntax_never_breaks_the_server(park, q, status):
+def test_query_syntax_never_breaks_the_server(park, q, status, backend):
     response = _search(park, q)
     assert response.status_code == status, response.text
     if status == 200:
@@ -330,7 +344,8 @@ def test_query_syntax_never_breaks_the_server(park, q, status):
         assert response.json()["message_zh"] == "搜索词中没有可搜索的文字或数字"
 
 
-def test_bad_queries_are_refused(park):
+@every_backend
+def test_bad_queries_are_refused(park, backend):
     assert _search(park, "").status_code == 422
     assert _search(park, "   ").status_code == 422
     assert _search(park, "碳排放 abc " * 1024).status_code == 422  # 10 KB
@@ -375,7 +390,8 @@ def test_tokenizer_is_picklable_and_makes_bigrams():
     assert entries.join_han_lines("碳排\n放管理\nISO\n体系") == "碳排放管理\nISO\n体系"
 
 
-def test_metadata_edits_reach_every_revision_of_the_document(park):
+@every_backend
+def test_metadata_edits_reach_every_revision_of_the_document(park, backend):
     """A document's title or access level changes outside the lifecycle: the ORM hooks reindex its revisions."""
     from app.documents.models import Document
 
@@ -390,7 +406,8 @@ def test_metadata_edits_reach_every_revision_of_the_document(park):
     assert found["items"][0]["title"] == "园区微电网与碳汇建设方案"
 
 
-def test_background_indexer_indexes_after_the_request_returns(park, monkeypatch):
+@every_backend
+def test_background_indexer_indexes_after_the_request_returns(park, monkeypatch, backend):
     from app.config import get_settings
     from app.search.hooks import background
 

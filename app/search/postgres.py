@@ -1,0 +1,228 @@
+"""The PostgreSQL backend: one row per revision in `search.search_entry` (migration 0011_search_pg), the same tokens
+as the Whoosh index in a `tsvector` with a GIN index, and the filter fields beside it, kept in step by the same
+queue and hooks. Any number of processes may search and write; writers take turns on an advisory lock so that the
+one that read the newer state writes last.
+
+A query: the filters and the tsquery in the WHERE, matches read through the GIN index (LIMIT COUNT_LIMIT: the
+count is exact up to there, beyond it a lower bound flagged `estimated`), then ts_rank over at most RANK_CANDIDATES
+of them (all, or the newest). The database then re-checks the page shown (results.py), as with Whoosh.
+"""
+
+import heapq
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, text
+from sqlmodel import Session
+
+from app.db import get_engine
+from app.search import pg_rebuild
+from app.search.entries import compare_stamps
+from app.search.index import SCHEMA_VERSION
+from app.search.pg_analysis import row_of, tsqueries
+from app.search.query import HIDDEN_STATES, ParsedQuery, SearchFilters
+from app.search.results import count_visible, page_items, queue_pending, visible_rows, with_phrases
+from app.search.schemas import CheckReport, IndexUnavailable, SearchPage
+from app.users.models import Role, User
+
+TABLE = "search.search_entry"
+WRITER_LOCK = 0x5EA5C4  # pg_advisory_xact_lock key: one writer at a time, across processes
+RANK_CANDIDATES = 500  # matches ranked per query (each costs reading its tsvector); beyond, the newest are ranked
+COUNT_LIMIT = 10_000  # matches counted exactly; beyond, the total is this lower bound and says it is an estimate
+PHRASE_COUNT_LIMIT = 2000  # the same for quoted phrases (each candidate's tsvector is read to check the order)
+VERIFY_ALL_BELOW = 2000  # below this many matches every one is re-checked in the database for the total
+
+_UPSERT = text(
+    f"""
+    INSERT INTO {TABLE} (revision_id, park_id, document_id, access, creator_id, doc_type, kind, clauses, state,
+                         owner_unit, day, stamp, length, exact_positions, tsv)
+    VALUES (:revision_id, :park_id, :document_id, :access, :creator_id, :doc_type, :kind, :clauses, :state,
+            :owner_unit, :day, :stamp, :length, :exact_positions, CAST(:tsv AS tsvector))
+    ON CONFLICT (revision_id) DO UPDATE SET
+        park_id = excluded.park_id, document_id = excluded.document_id, access = excluded.access,
+        creator_id = excluded.creator_id, doc_type = excluded.doc_type, kind = excluded.kind,
+        clauses = excluded.clauses, state = excluded.state, owner_unit = excluded.owner_unit, day = excluded.day,
+        stamp = excluded.stamp, length = excluded.length, exact_positions = excluded.exact_positions,
+        tsv = excluded.tsv
+    """
+)
+
+
+@contextmanager
+def _writer(lock_timeout: float) -> Iterator[Connection]:
+    """A transaction holding the writer's turn (advisory lock, tried with backoff until `lock_timeout`)."""
+    with get_engine().begin() as connection:
+        deadline = time.monotonic() + lock_timeout
+        delay = 0.02
+        while not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": WRITER_LOCK}).scalar():
+            if time.monotonic() >= deadline:
+                raise IndexUnavailable("搜索索引正在被其他进程写入", "Another process is writing the search index")
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+        yield connection
+
+
+def _write(connection: Connection, revision_ids: list[int], documents: list[dict]) -> None:
+    rows = [row_of(document) for document in documents]
+    if rows:
+        connection.execute(_UPSERT, rows)
+    gone = sorted(set(revision_ids) - {row["revision_id"] for row in rows})
+    if gone:
+        connection.execute(text(f"DELETE FROM {TABLE} WHERE revision_id = ANY(:ids)"), {"ids": gone})
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def ready(self) -> bool:
+        with get_engine().connect() as connection:
+            if connection.execute(text("SELECT to_regclass('search.search_meta')")).scalar() is None:
+                return False
+            value = connection.execute(text("SELECT value FROM search.search_meta WHERE key = 'schema'")).scalar()
+        return value == str(SCHEMA_VERSION)
+
+    def index(self, revision_ids: list[int], load: Callable[[], list[dict]], *, lock_timeout: float) -> None:
+        with _writer(lock_timeout) as connection:
+            _write(connection, revision_ids, load())
+
+    def delete(self, revision_ids: list[int]) -> None:
+        with _writer(10.0) as connection:
+            _write(connection, revision_ids, [])
+
+    def rebuild(self, *, progress: Callable[[int], None] | None = None, chunk: int = 500) -> int:
+        """A new table filled in large pieces and swapped in (pg_rebuild.py)."""
+        return pg_rebuild.rebuild(key=WRITER_LOCK, progress=progress, chunk=chunk)
+
+    def check(self) -> CheckReport:
+        with get_engine().connect() as connection:
+            rows = connection.execute(text(f"SELECT revision_id, stamp FROM {TABLE}")).all()
+        entries: dict[int, str | None] = {int(revision_id): stamp for revision_id, stamp in rows}
+        return compare_stamps(entries)
+
+    def all_matches(self, session: Session, user: User, parsed: ParsedQuery, filters: SearchFilters) -> list[int]:
+        """Every entry the index matches (no ranking, no limit): what recall is measured on."""
+        where, match, params = _match(user, parsed, filters)
+        return list(
+            session.execute(text(f"SELECT e.revision_id FROM {TABLE} e WHERE {where} AND {match}"), params).scalars()
+        )
+
+    def search(
+        self, session: Session, user: User, parsed: ParsedQuery, filters: SearchFilters, limit: int, offset: int
+    ) -> SearchPage:
+        where, match, params = _match(user, parsed, filters)
+        cap = PHRASE_COUNT_LIMIT if parsed.phrases else COUNT_LIMIT
+        # The planner sees a small heap (the tsvectors are TOASTed) and would scan it, detoasting every row to test
+        # the match (~20 µs each); the GIN index answers an AND of lexemes without reading any of them.
+        session.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
+        try:
+            matches = list(
+                session.execute(
+                    text(f"SELECT e.revision_id FROM {TABLE} e WHERE {where} AND {match} LIMIT :cap"),
+                    params | {"cap": cap + 1},
+                ).scalars()
+            )
+            bounded = len(matches) > cap
+            matches = matches[:cap]
+            # Ranking reads each candidate's whole tsvector: all of them up to RANK_CANDIDATES, else the newest.
+            count = max(RANK_CANDIDATES, offset + limit)
+            candidates = matches if len(matches) <= count else heapq.nlargest(count, matches)
+            scores = session.execute(
+                text(
+                    f"SELECT revision_id, ts_rank(tsv, CAST(:every AS tsquery), 1) FROM {TABLE} "
+                    "WHERE revision_id = ANY(:ids)"
+                ),
+                {"every": params["every"], "ids": candidates},
+            ).all()
+        finally:
+            session.execute(text("SELECT set_config('enable_seqscan', 'on', true)"))
+        ranked = sorted(((int(rid), float(score)) for rid, score in scores), key=lambda item: (-item[1], -item[0]))
+        return _page(session, user, parsed, filters, ranked, matches, bounded, limit, offset)
+
+
+def _match(user: User, parsed: ParsedQuery, filters: SearchFilters) -> tuple[str, str, dict]:
+    """(the filters, the text match, their parameters) as SQL on search_entry `e`."""
+    every, phrases = tsqueries(parsed)
+    where, params = _where(user, filters)
+    params |= {"every": every, "phrases": phrases or every}
+    match = "e.tsv @@ CAST(:every AS tsquery)"
+    if phrases:  # an entry whose positions were all kept answers the phrase itself; the others are checked later
+        match += " AND (NOT e.exact_positions OR e.tsv @@ CAST(:phrases AS tsquery))"
+    return where, match, params
+
+
+def _where(user: User, filters: SearchFilters) -> tuple[str, dict]:
+    """The restriction of query.restriction() as SQL on the entry's fields."""
+    conditions = ["e.park_id = :park_id"]
+    params: dict = {"park_id": user.park_id}
+    if user.role == Role.contributor:
+        conditions.append("(e.access = 'public' OR e.creator_id = :user_id)")
+        params["user_id"] = user.id
+    for column, value in (("doc_type", filters.doc_type), ("state", filters.state), ("owner_unit", filters.owner_unit)):
+        if value:
+            conditions.append(f"e.{column} = :{column}")
+            params[column] = value
+    if filters.clause:
+        conditions.append("e.clauses @> ARRAY[CAST(:clause AS text)]")
+        params["clause"] = filters.clause
+    if filters.date_from:
+        conditions.append("e.day >= :date_from")
+        params["date_from"] = filters.date_from
+    if filters.date_to:
+        conditions.append("e.day <= :date_to")
+        params["date_to"] = filters.date_to
+    if not filters.shows_ended:
+        conditions.append("e.state <> ALL(:hidden)")
+        params["hidden"] = sorted(str(state) for state in HIDDEN_STATES)
+    return " AND ".join(conditions), params
+
+
+def _page(
+    session: Session,
+    user: User,
+    parsed: ParsedQuery,
+    filters: SearchFilters,
+    ranked: list[tuple[int, float]],
+    matches: list[int],
+    bounded: bool,
+    limit: int,
+    offset: int,
+) -> SearchPage:
+    """Walk the ranked candidates until the page is full of revisions the database confirms (readable now, and
+    holding the quoted phrases word for word); count what it is cheap to count."""
+    if parsed.phrases and len(matches) <= VERIFY_ALL_BELOW:  # cheap: check every match, so the count is exact
+        kept = with_phrases(session, matches, parsed.phrases)
+        matches = [rid for rid in matches if rid in kept]
+        ranked = [(rid, score) for rid, score in ranked if rid in kept]
+    found = len(matches)
+    need = offset + limit
+    accepted: list[tuple[int, float]] = []
+    rows: dict = {}
+    checked: set[int] = set()
+    rejected, start, step = 0, 0, max(need, 50)
+    while len(accepted) < need and start < len(ranked):
+        window = ranked[start : start + step]
+        start += len(window)
+        ids = [rid for rid, _ in window]
+        checked.update(ids)
+        confirmed = set(ids)
+        if parsed.phrases and found > VERIFY_ALL_BELOW:
+            confirmed = with_phrases(session, ids, parsed.phrases)
+        shown = visible_rows(session, user, ids, filters.shows_ended)
+        rows |= shown
+        passed = [(rid, score) for rid, score in window if rid in shown and rid in confirmed]
+        accepted += passed
+        rejected += len(window) - len(passed)
+        step = max(2 * rejected, limit)
+    total, estimated = max(0, found - rejected), bounded
+    if not bounded and len(checked) < found and (rejected or found <= VERIFY_ALL_BELOW or queue_pending(session)):
+        # The entries may be behind the database (a rejected hit, a queued change) or checking is cheap.
+        if found <= VERIFY_ALL_BELOW:
+            rest = [rid for rid in matches if rid not in checked]
+            total = len(accepted) + count_visible(session, user, rest, filters.shows_ended)
+        else:
+            estimated = True
+    page = accepted[offset : offset + limit]
+    return SearchPage(
+        total=total, limit=limit, offset=offset, items=page_items(session, parsed, page, rows), estimated=estimated
+    )
