@@ -125,12 +125,22 @@ def _templates(document: etree._Element, names: set[str], doc_path: str) -> dict
     return out
 
 
+def _text(element: etree._Element) -> str:
+    """An element's own text and its children's tails; entity references (never expanded) add nothing."""
+    parts = [element.text or ""]
+    for child in element:
+        if not isinstance(child, etree._Entity) and _local(child.tag) != "TextCode":
+            parts.append(_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def _page_text(content: etree._Element) -> Iterator[str]:
     """One line per TextObject (its TextCodes joined), in document order (layers and page blocks included)."""
     for element in content.iter():
         if _local(element.tag) != "TextObject":
             continue
-        text = "".join((code.text or "") for code in element.iter() if _local(code.tag) == "TextCode")
+        text = "".join(_text(code) for code in element.iter() if _local(code.tag) == "TextCode")
         if text.strip():
             yield text
 

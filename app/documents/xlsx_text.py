@@ -22,7 +22,7 @@ XLSX_BROKEN = (
     "The Excel file is damaged or malformed and its cells cannot be read; please save it again as .xlsx and upload it",
 )
 
-# A row beyond this many cells is cut: a ledger has a few dozen columns; a sheet claiming 16,384 is made up.
+# A row's text stops after this many filled cells: a ledger has a few dozen columns.
 MAX_COLUMNS = 1_000
 # Cells looked at in one workbook (100,000 rows of 50 columns): a sheet of far-apart empty cells ends here.
 MAX_CELLS = 5_000_000
@@ -61,14 +61,13 @@ def _workbook_lines(workbook: Any) -> Iterator[str]:
         # yields only the cells the sheet holds instead of padding every row and every gap to the declared size.
         sheet.reset_dimensions()
         for row in sheet.iter_rows():
-            visited += min(len(row), MAX_COLUMNS) + 1
+            visited += len(row) + 1
             if visited > MAX_CELLS:
                 return
-            cells = [cell_text(cell) for cell in row[:MAX_COLUMNS]]
-            while cells and not cells[-1]:
-                cells.pop()
-            if cells:
-                yield "\t".join(text.replace("\t", " ").replace("\n", " ") for text in cells)
+            # The cells that hold something (a run of empty cells would collapse to one separator anyway).
+            texts = [text for text in (cell_text(cell) for cell in row if cell.value is not None) if text]
+            if texts:
+                yield "\t".join(text.replace("\t", " ").replace("\n", " ") for text in texts[:MAX_COLUMNS])
         yield ""
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.documents import previews
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
 from app.documents.storage import blob_path, leftover_part_files
 from app.events.models import Event
@@ -116,6 +117,7 @@ def verify(
     if tmp_dir is not None:
         _check_part_files(tmp_dir, report, clean=clean_orphans)
     referenced = _check_blobs(session, blob_dir, report) | _check_copies(session, blob_dir, report)
+    referenced |= previews.referenced_shas(session)  # page images and thumbnails (derived blobs)
     _check_disk(session, blob_dir, referenced, report, clean_orphans=clean_orphans, orphan_min_age=orphan_min_age)
     _check_revisions(session, report)
     _check_signatures(session, report)
@@ -237,6 +239,8 @@ def _still_unreferenced(session: Session, sha: str) -> bool:
             return False
         copy = ControlledCopy
         if fresh.execute(select(col(copy.stamp_key)).where(col(copy.sha256) == sha).limit(1)).first() is not None:
+            return False
+        if previews.is_referenced(fresh, sha):
             return False
         return fresh.execute(select(col(Revision.id)).where(col(Revision.blob_sha256) == sha).limit(1)).first() is None
 
