@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from app.errors import Invalid
 
@@ -31,11 +31,18 @@ _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 
 
 def xlsx_text(path: Path, max_chars: int) -> str:
+    # A file object, not the path: openpyxl refuses a path whose name does not end in .xlsx (a staged upload's part
+    # file), and read-only mode keeps reading from it until the workbook is closed.
+    with Path(path).open("rb") as fh:
+        return _text(fh, max_chars)
+
+
+def _text(fh: BinaryIO, max_chars: int) -> str:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(str(path), read_only=True, data_only=True, keep_links=False)
+        workbook = load_workbook(fh, read_only=True, data_only=True, keep_links=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
         raise Invalid(*XLSX_BROKEN) from exc
     try:

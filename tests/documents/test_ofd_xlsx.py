@@ -268,3 +268,11 @@ def test_a_broken_ofd_upload_is_a_bilingual_422(park) -> None:
     assert response.status_code == 422
     body = response.json()
     assert "OFD" in str(body)
+
+
+def test_an_uploaded_ledger_is_found_by_a_cell(park) -> None:
+    document = register(park, "DATA_MANAGEMENT_RULES", title="能源消费台账")
+    response = upload(park, document["id"], xlsx_bytes(), name="台账.xlsx")
+    assert response.status_code == 201, response.text
+    hits = park.client.get("/api/search", params={"q": "燃气锅炉"}, headers=park.headers("coordinator"))
+    assert [item["document_id"] for item in hits.json()["items"]] == [document["id"]]
