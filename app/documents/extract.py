@@ -11,6 +11,7 @@ import logging
 import re
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +136,7 @@ def _ofd_roots(path: Path) -> list[str]:
     try:
         with zipfile.ZipFile(path) as zf:
             return ofd.doc_roots(zf)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error, zlib.error) as exc:
         raise Invalid(*_CORRUPT_ZIP) from exc
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def _parse(zf: zipfile.ZipFile, name: str) -> etree._Element:
     try:
         data = zf.read(info)
         root = etree.fromstring(data, _parser())
-    except (etree.LxmlError, zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as exc:
         raise Invalid(*OFD_BROKEN) from exc
     if root is None:
         raise Invalid(*OFD_BROKEN)
@@ -182,5 +183,5 @@ def ofd_text(path: Path) -> str:
                     if length > MAX_TEXT_CHARS:
                         return "\n".join(lines)
             return "\n".join(lines)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
         raise Invalid(*OFD_BROKEN) from exc

@@ -15,6 +15,7 @@ from app.documents.models import Revision
 from app.documents.preview_models import PreviewState, RevisionPreviewStatus
 from app.errors import Conflict, Forbidden
 from app.events import service as events
+from app.events.refusals import Rule, refusal
 from app.users.models import Role, User
 
 # action -> (states it may start from, state it leads to); None stands for a revision without a preview row yet.
@@ -58,7 +59,11 @@ def transition(
             f"The preview is {before or 'not made'}; {action} is not possible",
         )
     if action in PERSON_ACTIONS and actor is not None and actor.role not in GENERATORS:
-        raise Forbidden("只有体系管理员可以重新生成预览", "Only a coordinator may make a preview again")
+        raise Forbidden(
+            "只有体系管理员可以重新生成预览",
+            "Only a coordinator may make a preview again",
+            audit=refusal(actor, Rule.role, "revision", revision.id),
+        )
     if status is None:
         assert revision.id is not None  # a stored revision
         status = RevisionPreviewStatus(revision_id=revision.id, park_id=revision.park_id, state=target)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from lxml import etree
 
 from app.errors import Invalid
 
@@ -27,14 +30,61 @@ MAX_COLUMNS = 1_000
 # Cells looked at in one workbook (100,000 rows of 50 columns): a sheet of far-apart empty cells ends here.
 MAX_CELLS = 5_000_000
 
+# What openpyxl raises on a damaged workbook: malformed or refused XML (lxml, defusedxml's ValueError subclasses),
+# parts missing or pointing nowhere (KeyError, IndexError), bad values (TypeError, ValueError), a damaged archive.
+_BROKEN = (
+    zipfile.BadZipFile,
+    zlib.error,
+    etree.LxmlError,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    OSError,
+    EOFError,
+)
+
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 
 
 def xlsx_text(path: Path, max_chars: int) -> str:
+    _check_structure(path)
     # A file object, not the path: openpyxl refuses a path whose name does not end in .xlsx (a staged upload's part
     # file), and read-only mode keeps reading from it until the workbook is closed.
     with Path(path).open("rb") as fh:
         return _text(fh, max_chars)
+
+
+def _check_structure(path: Path) -> None:
+    """Refuse absurd XML before openpyxl reads it. openpyxl parses sheets and shared strings with Python's expat
+    (through defusedxml), a second or more for a few MB of elements nested 100,000 deep; lxml's C parser, run first
+    without keeping the tree, stops at a depth of 256, a text node of 10 MB or an entity trick at once."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if info.filename.startswith("xl/") and info.filename.endswith((".xml", ".rels")):
+                    with zf.open(info) as fh:
+                        _scan(fh)
+    except _BROKEN as exc:
+        raise Invalid(*XLSX_BROKEN) from exc
+
+
+def _scan(fh: BinaryIO) -> None:
+    events = etree.iterparse(
+        fh,
+        events=("end",),
+        tag=("{*}row", "{*}si"),  # one event per row or shared string, not per cell: the scan stays in C
+        huge_tree=False,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+    )
+    for _event, element in events:
+        element.clear()
+        parent = element.getparent()
+        while parent is not None and element.getprevious() is not None:
+            del parent[0]  # rows already seen: the tree never holds more than one
 
 
 def _text(fh: BinaryIO, max_chars: int) -> str:
@@ -43,7 +93,7 @@ def _text(fh: BinaryIO, max_chars: int) -> str:
 
     try:
         workbook = load_workbook(fh, read_only=True, data_only=True, keep_links=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+    except (InvalidFileException, *_BROKEN) as exc:
         raise Invalid(*XLSX_BROKEN) from exc
     try:
         lines: list[str] = []
@@ -54,7 +104,7 @@ def _text(fh: BinaryIO, max_chars: int) -> str:
             if budget < 0:
                 break
         return "\n".join(lines)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+    except _BROKEN as exc:
         raise Invalid(*XLSX_BROKEN) from exc
     finally:
         workbook.close()

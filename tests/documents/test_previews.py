@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+import time
 import zlib
 
 import pytest
@@ -102,8 +103,10 @@ def _blob_files() -> set[str]:
     return {path.name for path in root.rglob("*") if path.is_file()}
 
 
-def test_a_pdf_gives_page_images_and_a_thumbnail(park) -> None:
+def test_a_pdf_gives_page_images_and_a_thumbnail(park, figure) -> None:
+    started = time.perf_counter()
     revision = _uploaded(park, pdf_pages(3), "三页.pdf")
+    figure(f"previews: a three-page PDF uploaded and rendered by pdftoppm in {time.perf_counter() - started:.2f} s")
     body = _previews(park, revision["id"])
     assert body["state"] == "ready"
     assert (body["state_zh"], body["state_en"]) == ("预览已生成", "Preview ready")
@@ -132,8 +135,11 @@ def test_only_the_first_pages_are_rendered(park, monkeypatch: pytest.MonkeyPatch
     assert body["pages_total"] == 5
 
 
-def test_a_docx_and_an_xlsx_are_converted_with_libreoffice(park) -> None:
-    word = _previews(park, upload_default_docx(park))
+def test_a_docx_and_an_xlsx_are_converted_with_libreoffice(park, figure) -> None:
+    started = time.perf_counter()
+    word_id = upload_default_docx(park)  # the job runs inline, right after the upload's commit
+    figure(f"previews: a one-page .docx uploaded and rendered by LibreOffice in {time.perf_counter() - started:.1f} s")
+    word = _previews(park, word_id)
     assert word["state"] == "ready"
     assert [(page["width"], page["height"]) for page in word["pages"]] == [(680, 880)]  # US Letter at 80 dpi
     assert _image(park, word["pages"][0]["url"]) == (680, 880)
