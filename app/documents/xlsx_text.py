@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from lxml import etree
 
@@ -70,7 +70,7 @@ def _check_structure(path: Path) -> None:
         raise Invalid(*XLSX_BROKEN) from exc
 
 
-def _scan(fh: BinaryIO) -> None:
+def _scan(fh: IO[bytes]) -> None:
     events = etree.iterparse(
         fh,
         events=("end",),
