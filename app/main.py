@@ -105,6 +105,7 @@ def create_app() -> FastAPI:
     from app.clauses.routes import router as clauses_router
     from app.documents.routes import router as documents_router
     from app.documents.routes_distribution import router as distribution_router
+    from app.documents.routes_previews import router as previews_router
     from app.events.routes import router as events_router
     from app.inventory.routes import router as inventory_router
     from app.jobs.routes import router as jobs_router
@@ -195,6 +196,7 @@ def create_app() -> FastAPI:
         users_router,
         documents_router,
         distribution_router,
+        previews_router,
         clauses_router,
         readiness_router,
         events_router,

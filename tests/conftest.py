@@ -20,6 +20,9 @@ os.environ.setdefault("CARBONMS_ARGON2_TIME_COST", "1")
 # Index inline so a test sees its change in search at once; tests/search covers the background indexer too.
 os.environ.setdefault("CARBONMS_SEARCH_INDEX_ASYNC", "false")
 os.environ.setdefault("CARBONMS_JOBS_ASYNC", "false")
+# Rendering previews (LibreOffice: seconds per .docx) after every upload would slow the whole suite; the preview tests
+# switch them on for themselves (tests/documents/test_previews.py).
+os.environ.setdefault("CARBONMS_PREVIEWS_ENABLED", "false")
 # Every TestClient request comes from one address ("testclient"), and schemathesis alone sends it thousands of wrong
 # passwords: the per-address throttle would slow every later test. tests/core/test_throttle.py lowers it again.
 os.environ.setdefault("CARBONMS_LOGIN_ADDRESS_MAX_FAILURES", "1000000")

@@ -1,6 +1,6 @@
 """Recognise an uploaded file from its content and pull out its text for search.
 
-Only a small set of types is accepted (PDF, DOCX, XLSX, PNG, JPEG, UTF-8 text). Anything broken, encrypted or
+Only a small set of types is accepted (PDF, DOCX, XLSX, OFD, PNG, JPEG, UTF-8 text). Anything broken, encrypted or
 built to exhaust memory becomes an `Invalid` (422) with a bilingual message; nothing else escapes the extractor.
 """
 
@@ -11,10 +11,13 @@ import logging
 import re
 import struct
 import zipfile
-from collections.abc import Iterator
+import zlib
 from pathlib import Path
 from typing import Any
 
+from app.documents import ofd
+from app.documents.docx_text import docx_text
+from app.documents.xlsx_text import xlsx_text
 from app.errors import AppError, Invalid, Unsupported
 
 logger = logging.getLogger("carbonms.extract")
@@ -25,14 +28,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PNG = "image/png"
 JPEG = "image/jpeg"
 TEXT = "text/plain"
+OFD = "application/ofd"  # GB/T 33190: e-invoices and official documents
 
-SUPPORTED_MEDIA_TYPES: frozenset[str] = frozenset({PDF, DOCX, XLSX, PNG, JPEG, TEXT})
+SUPPORTED_MEDIA_TYPES: frozenset[str] = frozenset({PDF, DOCX, XLSX, OFD, PNG, JPEG, TEXT})
 
 # The file name extensions that fit each type; the first is the one a stored name gets when its own does not fit.
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     PDF: ("pdf",),
     DOCX: ("docx",),
     XLSX: ("xlsx",),
+    OFD: ("ofd",),
     PNG: ("png",),
     JPEG: ("jpg", "jpeg"),
     TEXT: ("txt", "csv", "md", "text", "log"),
@@ -51,8 +56,9 @@ _RATIO_MIN_BYTES = 1024 * 1024
 _CHUNK = 1 << 20
 
 _UNSUPPORTED = (
-    "不支持的文件类型：只接受 PDF、Word(.docx)、Excel(.xlsx)、PNG、JPEG 或纯文本文件（UTF-8）",
-    "Unsupported file type: only PDF, Word (.docx), Excel (.xlsx), PNG, JPEG or plain text (UTF-8) files are accepted",
+    "不支持的文件类型：只接受 PDF、Word(.docx)、Excel(.xlsx)、OFD(.ofd)、PNG、JPEG 或纯文本文件（UTF-8）",
+    "Unsupported file type: only PDF, Word (.docx), Excel (.xlsx), OFD (.ofd), PNG, JPEG or plain text (UTF-8) files "
+    "are accepted",
 )
 _EMPTY = ("文件为空", "The file is empty")
 _CORRUPT_ZIP = (
@@ -84,10 +90,6 @@ def _too_many_pages(pages: int, limit: int) -> Invalid:
     )
 
 
-_DOCX_BROKEN = (
-    "Word 文件已损坏或格式不正确，无法读取文字，请用 Word/WPS 另存为 .docx 后上传",
-    "The Word file is damaged or malformed and its text cannot be read; please save it again as .docx and upload it",
-)
 _UNREADABLE = (
     "无法读取文件中的文字，文件可能已损坏",
     "The text of the file cannot be read; the file may be damaged",
@@ -122,7 +124,20 @@ def _detect_zip(path: Path) -> str:
         return DOCX
     if "xl/workbook.xml" in names:
         return XLSX
+    if ofd.is_ofd(names):
+        # Judged from its OFD.xml (a DocBody naming its DocRoot), read only once the archive passed the size checks.
+        check_zip_safety(path)
+        _ofd_roots(path)
+        return OFD
     raise Unsupported(*_UNSUPPORTED)
+
+
+def _ofd_roots(path: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return ofd.doc_roots(zf)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error, zlib.error) as exc:
+        raise Invalid(*_CORRUPT_ZIP) from exc
 
 
 def _is_utf8_text(path: Path) -> bool:
@@ -200,7 +215,7 @@ def check_zip_safety(path: Path) -> None:
 
 
 def extract_text(path: Path, media_type: str, *, max_pdf_pages: int | None = None) -> str | None:
-    """The normalised text of a PDF, DOCX or plain-text file (at most MAX_TEXT_CHARS); None for other types.
+    """The normalised text of a PDF, DOCX, XLSX, OFD or plain-text file (at most MAX_TEXT_CHARS); None for images.
 
     Raises only `Invalid` (with a bilingual message) for broken, encrypted or malicious input, or for a PDF of more
     than `max_pdf_pages` pages (default: the `max_pdf_pages` setting).
@@ -209,13 +224,17 @@ def extract_text(path: Path, media_type: str, *, max_pdf_pages: int | None = Non
         from app.config import get_settings
 
         max_pdf_pages = get_settings().max_pdf_pages
-    if media_type in (DOCX, XLSX):
+    if media_type in (DOCX, XLSX, OFD):
         check_zip_safety(path)
     try:
         if media_type == PDF:
             raw = _pdf_text(path, max_pdf_pages)
         elif media_type == DOCX:
-            raw = _docx_text(path)
+            raw = docx_text(path, MAX_TEXT_CHARS)
+        elif media_type == XLSX:
+            raw = xlsx_text(path, MAX_TEXT_CHARS)
+        elif media_type == OFD:
+            raw = ofd.ofd_text(path)
         elif media_type == TEXT:
             raw = _plain_text(path)
         else:
@@ -225,8 +244,9 @@ def extract_text(path: Path, media_type: str, *, max_pdf_pages: int | None = Non
     except Exception as exc:  # document libraries raise odd things on fuzzed input
         logger.warning("text extraction failed for %s (%s): %r", path.name, media_type, exc, exc_info=True)
         raise Invalid(*_UNREADABLE) from exc
-    # Only PDF lines are layout breaks; a docx or text file's line breaks separate real paragraphs.
-    return normalize_text(raw, join_han_lines=media_type == PDF)[:MAX_TEXT_CHARS]
+    # PDF lines are layout breaks, and so are an OFD's text objects (a line each); a docx, xlsx or text file's line
+    # breaks separate real paragraphs and rows.
+    return normalize_text(raw, join_han_lines=media_type in (PDF, OFD))[:MAX_TEXT_CHARS]
 
 
 def _check_page_count(reader: Any, limit: int) -> None:
@@ -279,86 +299,6 @@ def _pdf_text(path: Path, max_pages: int) -> str:
         raise Invalid(*_PDF_BOMB) from exc
     except (EmptyFileError, PdfStreamError, PdfReadError, PyPdfError) as exc:
         raise Invalid(*_PDF_BROKEN) from exc
-
-
-def _docx_text(path: Path) -> str:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from lxml.etree import LxmlError
-
-    try:
-        document = docx.Document(str(path))
-        return "\n".join(_docx_lines(document))
-    except (zipfile.BadZipFile, KeyError, ValueError, LxmlError, PackageNotFoundError) as exc:
-        raise Invalid(*_DOCX_BROKEN) from exc
-
-
-def _docx_lines(document: Any) -> Iterator[str]:
-    """Headers, then the body (paragraphs and tables in order), then footers; each header/footer once."""
-    headers, footers = _docx_headers_footers(document)
-    yield from headers
-    budget = MAX_TEXT_CHARS
-    for line in _block_lines(document.iter_inner_content(), depth=0):
-        yield line
-        budget -= len(line) + 1
-        if budget < 0:
-            return
-    yield from footers
-
-
-def _docx_headers_footers(document: Any) -> tuple[list[str], list[str]]:
-    seen_parts: set[int] = set()
-    headers: list[str] = []
-    footers: list[str] = []
-    for section in document.sections:
-        for attr, out in (
-            ("first_page_header", headers),
-            ("header", headers),
-            ("even_page_header", headers),
-            ("first_page_footer", footers),
-            ("footer", footers),
-            ("even_page_footer", footers),
-        ):
-            part = getattr(section, attr)
-            # A linked header has no definition of its own: reading it would create one.
-            if part.is_linked_to_previous:
-                continue
-            key = id(part.part)
-            if key in seen_parts:
-                continue
-            seen_parts.add(key)
-            for line in _block_lines(part.iter_inner_content(), depth=0):
-                if line.strip() and line not in out:
-                    out.append(line)
-    return headers, footers
-
-
-_MAX_TABLE_DEPTH = 32
-
-
-def _block_lines(blocks: Iterator[Any], *, depth: int) -> Iterator[str]:
-    from docx.table import Table
-
-    for block in blocks:
-        if isinstance(block, Table):
-            if depth < _MAX_TABLE_DEPTH:
-                yield from _table_lines(block, depth=depth)
-        else:
-            yield block.text
-
-
-def _table_lines(table: Any, *, depth: int) -> Iterator[str]:
-    """One line per row, cells separated by tabs; merged cells (repeated objects) are written once."""
-    for row in table.rows:
-        cells: list[str] = []
-        previous: Any = None
-        for cell in row.cells:
-            if cell._tc is previous:  # a horizontally merged cell repeats
-                continue
-            previous = cell._tc
-            text = "\n".join(_block_lines(cell.iter_inner_content(), depth=depth + 1))
-            cells.append(text.replace("\t", " "))
-        yield "\t".join(cells)
 
 
 def _plain_text(path: Path) -> str:

@@ -3,3 +3,4 @@ handler, whichever process picks it up. The entry points (app/main.py, `carbonms
 A module that gains a handler is added below."""
 
 from app.jobs import scheduled  # noqa: F401
+from app.documents import previews  # noqa: F401

@@ -31,6 +31,7 @@ from sqlmodel import Session, col
 
 from app.blobs import store_for
 from app.blobs.store import BlobStore, is_sha256, rehash
+from app.documents import previews
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
 from app.documents.storage import leftover_part_files
 from app.errors import NotFound
@@ -120,6 +121,7 @@ def verify(
         _check_part_files(tmp_dir, report, clean=clean_orphans)
     store = store_for(blob_dir)  # the configured store (local folder or S3) for the configured blob_dir
     referenced = _check_blobs(session, store, report) | _check_copies(session, store, report)
+    referenced |= previews.referenced_shas(session)  # page images and thumbnails (derived blobs)
     _check_disk(session, store, referenced, report, clean_orphans=clean_orphans, orphan_min_age=orphan_min_age)
     _check_revisions(session, report)
     _check_signatures(session, report)
@@ -241,6 +243,8 @@ def _still_unreferenced(session: Session, sha: str) -> bool:
             return False
         copy = ControlledCopy
         if fresh.execute(select(col(copy.stamp_key)).where(col(copy.sha256) == sha).limit(1)).first() is not None:
+            return False
+        if previews.is_referenced(fresh, sha):
             return False
         return fresh.execute(select(col(Revision.id)).where(col(Revision.blob_sha256) == sha).limit(1)).first() is None
 

@@ -184,7 +184,7 @@ def test_text_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert text is not None and len(text) == 100
 
 
-def test_images_and_xlsx_are_accepted_without_text(tmp_path: Path) -> None:
+def test_images_are_accepted_without_text_and_xlsx_gives_its_cells(tmp_path: Path) -> None:
     import openpyxl
 
     png = write(tmp_path, "a.png", b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(32))
@@ -193,9 +193,11 @@ def test_images_and_xlsx_are_accepted_without_text(tmp_path: Path) -> None:
     workbook.active["A1"] = "碳排放"
     xlsx = tmp_path / "a.xlsx"
     workbook.save(xlsx)
-    for path, media_type in ((png, PNG), (jpeg, JPEG), (xlsx, XLSX)):
+    for path, media_type in ((png, PNG), (jpeg, JPEG)):
         assert detect_media_type(path) == media_type
         assert extract_text(path, media_type) is None
+    assert detect_media_type(xlsx) == XLSX
+    assert extract_text(xlsx, XLSX) == "Sheet\n碳排放"  # the sheet name, then its cells
 
 
 # --------------------------------------------------------------------------- refused and broken input

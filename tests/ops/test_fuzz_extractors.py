@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from app.documents import storage
 from app.errors import AppError, Invalid, Unsupported
 from tests.factories import SAMPLES
+from tests.support.office_samples import NS, ofd_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.slow  # ~1,000 hypothesis cases, several minutes
 
@@ -34,7 +35,11 @@ MAX_BYTES = 50 * 1024 * 1024
 
 # long_zh.pdf (61 pages, ~2 s per extraction) is left out to keep the run short; the small samples cover the parsers.
 SEEDS = {name: (SAMPLES / name).read_bytes() for name in ("sample_zh.docx", "sample_zh.pdf", "cid_stsong.pdf")}
+# A ledger (.xlsx) and an e-invoice-shaped OFD, rendered by tests/support/office_samples.py.
+SEEDS |= {"ledger_zh.xlsx": xlsx_bytes(), "invoice_zh.ofd": ofd_bytes()}
 DOCX_SEED = SEEDS["sample_zh.docx"]
+XLSX_SEED = SEEDS["ledger_zh.xlsx"]
+OFD_SEED = SEEDS["invoice_zh.ofd"]
 
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -318,12 +323,90 @@ def wrong_magic(draw) -> tuple[bytes, str]:
 
 @st.composite
 def bombs(draw) -> tuple[bytes, str]:
-    kind = draw(st.sampled_from(["zip-size", "zip-entries", "pdf-flate"]))
+    kind = draw(st.sampled_from(["zip-size", "zip-entries", "pdf-flate", "ofd-size"]))
+    if kind == "ofd-size":
+        return _ofd_bomb(draw(st.sampled_from([2, 30, 210]))), "bomb.ofd"
     if kind == "zip-size":
         return _zip_bomb(draw(st.sampled_from([2, 30, 210])), 0), "bomb.docx"
     if kind == "zip-entries":
         return _zip_bomb(0, draw(st.sampled_from([1_990, 2_100]))), "entries.docx"
     return _pdf_bomb(draw(st.sampled_from([1, 100]))), "bomb.pdf"
+
+
+def _nested_part(kind: str, root: str, namespace: str, inner: str, depth: int) -> bytes:
+    """An XML part of another package (xlsx sheet, OFD page) built like `_nested_xml`'s docx bodies."""
+    if kind == "elements":
+        body = f"<{inner}>" * depth + f"</{inner}>" * depth
+    elif kind == "entities":
+        lol = '<!ENTITY a0 "哈哈哈哈哈哈哈哈哈哈">' + "".join(
+            f'<!ENTITY a{i} "{("&a" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+        )
+        return f'<?xml version="1.0"?><!DOCTYPE x [{lol}]><{root} xmlns="{namespace}">&a9;</{root}>'.encode()
+    else:
+        body = f"<{inner}>" + "碳" * depth * 100 + f"</{inner}>"
+    return f'<?xml version="1.0"?><{root} xmlns="{namespace}">{body}</{root}>'.encode()
+
+
+_SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_PACKAGE_ENTRIES = {
+    "ledger.xlsx": (
+        XLSX_SEED,
+        {
+            "xl/worksheets/sheet1.xml": ("worksheet", _SHEET_NS, "sheetData"),
+            "xl/workbook.xml": ("workbook", _SHEET_NS, "sheets"),
+            "xl/styles.xml": ("styleSheet", _SHEET_NS, "numFmts"),
+            "xl/_rels/workbook.xml.rels": (
+                "Relationships",
+                "http://schemas.openxmlformats.org/package/2006/relationships",
+                "Relationship",
+            ),
+        },
+    ),
+    "invoice.ofd": (
+        OFD_SEED,
+        {
+            "OFD.xml": ("OFD", NS, "DocBody"),
+            "Doc_0/Document.xml": ("Document", NS, "Pages"),
+            "Doc_0/Pages/Page_0/Content.xml": ("Page", NS, "TextObject"),
+            "Doc_0/Tpls/Tpl_0/Content.xml": ("Page", NS, "TextCode"),
+        },
+    ),
+}
+
+
+@st.composite
+def package_entries(draw) -> tuple[bytes, str]:
+    """An entry of the xlsx or OFD seed replaced by deep, entity-laden, long or garbage XML (or removed)."""
+    name = draw(st.sampled_from(sorted(_PACKAGE_ENTRIES)))
+    base, entries = _PACKAGE_ENTRIES[name]
+    entry = draw(st.sampled_from(sorted(entries)))
+    kind = draw(st.sampled_from(["elements", "entities", "text", "garbage", "empty"]))
+    if kind == "garbage":
+        content = draw(st.binary(max_size=256))
+    elif kind == "empty":
+        content = b""
+    else:
+        content = _nested_part(kind, *entries[entry], draw(st.sampled_from([1, 40, 300, 5_000, 100_000])))
+    compression = draw(st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED]))
+    return _rezip({entry: content}, base=base, compression=compression), name
+
+
+@lru_cache(maxsize=4)
+def _ofd_bomb(megabytes: int) -> bytes:
+    """An OFD whose first page inflates to `megabytes` of spaces inside one TextCode."""
+    out = io.BytesIO()
+    page = "Doc_0/Pages/Page_0/Content.xml"
+    with zipfile.ZipFile(io.BytesIO(OFD_SEED)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != page:
+                dst.writestr(info.filename, src.read(info.filename))
+        with dst.open(page, "w") as fh:
+            fh.write(f'<ofd:Page xmlns:ofd="{NS}"><ofd:Content><ofd:Layer><ofd:TextObject><ofd:TextCode>'.encode())
+            chunk = b" " * (1 << 20)
+            for _ in range(megabytes):
+                fh.write(chunk)
+            fh.write(b"</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>")
+    return out.getvalue()
 
 
 STRATEGIES = {
@@ -334,6 +417,7 @@ STRATEGIES = {
     "declared-sizes": declared_sizes(),
     "wrong-magic": wrong_magic(),
     "bombs": bombs(),
+    "xlsx-ofd-entries": package_entries(),
 }
 
 
