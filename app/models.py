@@ -5,6 +5,7 @@ from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClau
 from app.db import metadata
 from app.documents.distribution_models import DistributionEntry, ReadConfirmation
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
+from app.documents.recognition_models import RevisionRecognition
 from app.events.models import Event, EventChainHead
 from app.inventory.models import (
     ActivityData,
@@ -116,6 +117,7 @@ __all__ = [
     "ResponsibilityLetter",
     "ReviewDecision",
     "Revision",
+    "RevisionRecognition",
     "RevisionText",
     "Risk",
     "RiskAssessment",
