@@ -25,6 +25,7 @@ install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
 run: install
+	-scripts/system-packages.sh
 	$(BIN)/carbonms init
 	$(BIN)/carbonms demo
 	$(BIN)/carbonms serve --host 127.0.0.1 --port $(PORT)

@@ -543,6 +543,20 @@ def verify_package(path: Path = typer.Argument(..., help="证据包 .zip / the e
     _fail(f"证据包校验失败 / package verification failed: {len(report.problems)} 个问题 / problems")
 
 
+@app.command("check-system")
+def check_system() -> None:
+    """检查扫描件文字识别所需的系统组件（Tesseract 中文模型、poppler）/ check the packages text recognition needs."""
+    from app.documents import recognition_engine
+
+    check = recognition_engine.check_system()
+    typer.echo(f"tesseract: {check.tesseract or '—'} {check.engine if check.tesseract else ''}".rstrip())
+    typer.echo(f"tesseract languages: {', '.join(check.languages) or '—'} (needs {recognition_engine.LANGUAGES})")
+    typer.echo(f"pdftoppm (poppler): {check.pdftoppm or '—'}")
+    if not check.ok:
+        _fail(" / ".join(check.message()))
+    typer.echo("扫描件文字识别可用 / text recognition of scanned documents is available")
+
+
 def _add_domains() -> None:
     from app.inventory.cli import app as inventory_app
 

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     admission_timeout_seconds: float = Field(default=30.0, gt=0)
     # A PDF with more pages is refused at upload (422): every page costs time to extract and to stamp.
     max_pdf_pages: int = Field(default=2000, ge=1, le=1_000_000)
+    # A scanned PDF with more pages is not recognised (识别失败, with the reason): Tesseract takes seconds per page.
+    ocr_max_pages: int = Field(default=200, ge=1, le=100_000)
     # Controlled copies stamped at once, outside the admission gate (see app/reports/copy_cache.py). Stamping is
     # CPU-bound Python: more than one or two only takes the interpreter away from every other request.
     max_active_stamps: int = Field(default=2, ge=1, le=16)

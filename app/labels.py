@@ -394,6 +394,7 @@ def _merge(extra: dict[str, dict[str, Pair]]) -> None:
         LABELS.setdefault(kind, {}).update(table)
 
 
+from app.label_tables.ocr import OCR_LABELS  # noqa: E402
 from app.label_tables.performance_monitor import MONITOR_LABELS  # noqa: E402
 from app.label_tables.performance_perfcalc import LABELS as _PERFCALC_LABELS  # noqa: E402
 from app.label_tables.performance_targets import LABELS_TARGETS  # noqa: E402
@@ -408,3 +409,4 @@ from app.label_tables.jobsq import JOBSQ_LABELS  # noqa: E402
 
 _merge(JOBSQ_LABELS)  # the background jobs and their admin page
 _merge(PREVIEW_LABELS)  # the revision previews (app/documents/previews*.py)
+_merge(OCR_LABELS)  # text recognition of scanned documents

@@ -32,6 +32,9 @@ async def lifespan(_app: FastAPI):
     from app.documents.storage import remove_leftover_part_files
 
     remove_leftover_part_files(settings.tmp_dir)  # part files of uploads killed with the previous process
+    from app.documents.recognition_engine import log_system_check
+
+    log_system_check()  # says once whether Tesseract (chi_sim) and poppler are there for scanned documents
     from app.search.service import ensure_index
 
     try:
@@ -106,6 +109,7 @@ def create_app() -> FastAPI:
     from app.documents.routes import router as documents_router
     from app.documents.routes_distribution import router as distribution_router
     from app.documents.routes_previews import router as previews_router
+    from app.documents.routes_recognition import router as recognition_router
     from app.events.routes import router as events_router
     from app.inventory.routes import router as inventory_router
     from app.jobs.routes import router as jobs_router
@@ -197,6 +201,7 @@ def create_app() -> FastAPI:
         documents_router,
         distribution_router,
         previews_router,
+        recognition_router,
         clauses_router,
         readiness_router,
         events_router,

@@ -6,6 +6,7 @@ from app.db import metadata
 from app.documents.distribution_models import DistributionEntry, ReadConfirmation
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
 from app.documents.preview_models import RevisionPreview, RevisionPreviewStatus
+from app.documents.recognition_models import RevisionRecognition
 from app.events.models import Event, EventChainHead
 from app.inventory.models import (
     ActivityData,
@@ -120,6 +121,7 @@ __all__ = [
     "Revision",
     "RevisionPreview",
     "RevisionPreviewStatus",
+    "RevisionRecognition",
     "RevisionText",
     "Risk",
     "RiskAssessment",

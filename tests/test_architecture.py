@@ -122,6 +122,8 @@ def test_only_lifecycle_modules_assign_state() -> None:
     for name, tree in TREES.items():
         if name.endswith((".lifecycle", "_lifecycle")):  # a second state machine: <thing>_lifecycle.py
             continue
+        if name.endswith("_lifecycle"):  # a domain's second state machine, e.g. documents/recognition_lifecycle.py
+            continue
         for node in ast.walk(tree):
             targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
             if not isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):

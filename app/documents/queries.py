@@ -11,6 +11,8 @@ from app.clauses.models import DocKind, DocType, DocTypeClause
 from app.documents import lifecycle
 from app.documents.access import readable, sees_full_history
 from app.documents.models import Document, Revision, RevisionState, Signature
+from app.documents.recognition import recognitions_of
+from app.documents.recognition_models import RecognitionPublic
 from app.documents.schemas import (
     DocumentDetail,
     DocumentPage,
@@ -249,6 +251,7 @@ def revision_public(
     signatures: list[SignaturePublic],
     allowed: list[str] | None = None,
     explained: "Steps | None" = None,
+    recognition: RecognitionPublic | None = None,
 ) -> RevisionPublic:
     assert revision.id is not None  # a stored row
     return RevisionPublic(
@@ -277,6 +280,7 @@ def revision_public(
         allowed_actions=explained.allowed if explained else allowed or [],
         refused_actions=explained.refused if explained else [],
         next_step=explained.next if explained else None,
+        recognition=recognition,
     )
 
 
@@ -285,7 +289,8 @@ def revision_out(session: Session, revision: Revision, user: User | None = None)
     preparer = session.get(User, revision.preparer_id)
     explained = steps_of(session, revision, user, active_people(session, revision.park_id)) if user else None
     signatures = signatures_of(session, [revision.id]).get(revision.id, [])
-    return revision_public(revision, preparer, signatures, explained=explained)
+    recognition = recognitions_of(session, [revision.id], user)[revision.id]
+    return revision_public(revision, preparer, signatures, explained=explained, recognition=recognition)
 
 
 @dataclass(frozen=True)
@@ -379,12 +384,14 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
     signatures = signatures_of(session, ids)
     users = _users(session, {revision.preparer_id for revision in revisions})
     people = active_people(session, document.park_id)
+    recognitions = recognitions_of(session, [revision.id for revision in revisions if revision.id is not None], user)
     revision_items = [
         revision_public(
             revision,
             users.get(revision.preparer_id),
             signatures.get(revision.id, []),
             explained=steps_of(session, revision, user, people),
+            recognition=recognitions.get(revision.id) if revision.id is not None else None,
         )
         for revision in revisions
     ]

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from app.documents.models import AccessLevel
+from app.documents.recognition_models import RecognitionPublic
 
 
 class DocumentCreate(BaseModel):
@@ -75,6 +76,7 @@ class RevisionPublic(BaseModel):
     allowed_actions: list[str] = []
     refused_actions: list[RefusedAction] = []
     next_step: NextStep | None = None
+    recognition: RecognitionPublic | None = None  # text recognition of a scan (识别中 / 已识别 / 识别失败)
 
 
 class DocumentPublic(BaseModel):

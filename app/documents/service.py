@@ -12,7 +12,7 @@ from app.clauses import cycles
 from app.clauses.models import DocKind, DocType
 from app.common import utcnow
 from app.config import get_settings
-from app.documents import docx_links, lifecycle, previews, storage
+from app.documents import docx_links, lifecycle, previews, recognition, storage
 from app.documents.access import can_read
 from app.documents.control_numbers import checked_control_no
 from app.documents.lifecycle import Action
@@ -296,6 +296,7 @@ def add_revision(
         if staged.text:
             assert revision.id is not None  # flushed above
             session.add(RevisionText(revision_id=revision.id, text=staged.text))
+        recognition.queue_if_needed(session, revision, staged.text, actor=actor)  # scans: OCR after the commit
         events.record(
             session,
             action="revision.create",

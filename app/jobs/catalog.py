@@ -4,3 +4,4 @@ A module that gains a handler is added below."""
 
 from app.jobs import scheduled  # noqa: F401
 from app.documents import previews  # noqa: F401
+from app.documents import recognition  # noqa: F401

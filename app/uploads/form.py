@@ -128,6 +128,7 @@ class FormCollector:
     def _on_part_end(self) -> None:
         if self._part is None:
             self.items.append((self._field_name, self._decode(bytes(self._data))))
+            self._data = bytearray()  # taken: a text field after the file (browsers send DOM order) ends the form
             return
         upload = StagingUpload(self._part, filename=self._file_name, headers=Headers(raw=self._headers))
         self.items.append((self._field_name, upload))
