@@ -53,6 +53,13 @@ from app.registers.models import (
     TrainingSession,
 )
 from app.reports.models import ControlledCopy
+from app.retention.models import (
+    DestructionTombstone,
+    DispositionBatch,
+    DispositionItem,
+    LegalHold,
+    ParkRetentionSetting,
+)
 from app.reviews.models import ManagementReview, ReviewDecision
 from app.search.models import SearchQueue
 from app.users.models import AuthSession, Park, PasswordFailure, User
@@ -77,7 +84,10 @@ __all__ = [
     "ComplianceRound",
     "ControlledCopy",
     "CorrectiveAction",
+    "DestructionTombstone",
     "Deviation",
+    "DispositionBatch",
+    "DispositionItem",
     "DistributionEntry",
     "DocType",
     "DocTypeClause",
@@ -95,6 +105,7 @@ __all__ = [
     "InterestedParty",
     "InventorySum",
     "Job",
+    "LegalHold",
     "LegalRequirement",
     "ManagementReview",
     "ManualValue",
@@ -109,6 +120,7 @@ __all__ = [
     "Park",
     "ParkDocTypeSetting",
     "ParkProfile",
+    "ParkRetentionSetting",
     "PasswordFailure",
     "ReadConfirmation",
     "RegisterSettings",

@@ -25,6 +25,7 @@ from app.documents.schemas import (
 )
 from app.events.models import Event
 from app.like import contains
+from app.retention import queries as retention
 from app.users.models import User
 
 SORTABLE = {
@@ -249,6 +250,7 @@ def revision_public(
     signatures: list[SignaturePublic],
     allowed: list[str] | None = None,
     explained: "Steps | None" = None,
+    kept: retention.Facts | None = None,
 ) -> RevisionPublic:
     assert revision.id is not None  # a stored row
     return RevisionPublic(
@@ -277,6 +279,10 @@ def revision_public(
         allowed_actions=explained.allowed if explained else allowed or [],
         refused_actions=explained.refused if explained else [],
         next_step=explained.next if explained else None,
+        retention=str(kept.retention) if kept else None,
+        retention_end=kept.end if kept else None,
+        legal_hold=bool(kept and kept.hold_id),
+        destroyed_at=kept.destroyed_at if kept else None,
     )
 
 
@@ -285,7 +291,8 @@ def revision_out(session: Session, revision: Revision, user: User | None = None)
     preparer = session.get(User, revision.preparer_id)
     explained = steps_of(session, revision, user, active_people(session, revision.park_id)) if user else None
     signatures = signatures_of(session, [revision.id]).get(revision.id, [])
-    return revision_public(revision, preparer, signatures, explained=explained)
+    kept = retention.facts(session, revision.park_id, [revision]).get(revision.id)
+    return revision_public(revision, preparer, signatures, explained=explained, kept=kept)
 
 
 @dataclass(frozen=True)
@@ -379,12 +386,14 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
     signatures = signatures_of(session, ids)
     users = _users(session, {revision.preparer_id for revision in revisions})
     people = active_people(session, document.park_id)
+    kept = retention.facts(session, document.park_id, revisions)
     revision_items = [
         revision_public(
             revision,
             users.get(revision.preparer_id),
             signatures.get(revision.id, []),
             explained=steps_of(session, revision, user, people),
+            kept=kept.get(revision.id) if revision.id is not None else None,
         )
         for revision in revisions
     ]

@@ -436,3 +436,19 @@ def verify_blob(blob_dir: Path, sha256: str) -> bool:
         return sha256_file(path) == sha256
     except OSError:
         return False
+
+
+def destroy_blob(blob_dir: Path, sha256: str) -> bool:
+    """Delete a blob's bytes at the end of its retention (app/retention: the only deletion carbonms makes).
+
+    The caller has committed the tombstones and checked that no live revision refers to `sha256`. True when a file
+    was removed; a file already gone is not an error.
+    """
+    path = blob_path(blob_dir, sha256)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    _fsync_path(path.parent, directory=True)
+    logger.info("destroyed blob %s at the end of its retention", sha256)
+    return True

@@ -35,6 +35,7 @@ from app.events.models import Event
 from app.events.service import verify_trail
 from app.hashing import sha256_file
 from app.ops.verify_inventory import check_inventory_sums
+from app.ops.verify_retention import check_tombstones, destroyed_blobs
 from app.reports.models import ControlledCopy
 
 ORPHAN_MIN_AGE_SECONDS = 60
@@ -121,6 +122,7 @@ def verify(
     _check_signatures(session, report)
     _check_events(session, report)
     check_inventory_sums(session, report)
+    check_tombstones(session, report)
     return report
 
 
@@ -135,6 +137,7 @@ def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[
     ).all():
         by_sha[sha].append((revision_id, size))
     referenced = set(rows) | set(by_sha)
+    destroyed = destroyed_blobs(session)  # destroyed at the end of their retention: absent by design
     checked = 0
     for sha in sorted(referenced):
         revision_ids = [revision_id for revision_id, _ in by_sha.get(sha, [])]
@@ -151,6 +154,8 @@ def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[
             report._error(
                 "blob_name_invalid", "文件哈希格式不正确 / malformed SHA-256", sha256=sha, revision_ids=revision_ids
             )
+            continue
+        if not path.is_file() and sha in destroyed:
             continue
         if not path.is_file():
             report._error(
@@ -200,6 +205,7 @@ def _check_blobs(session: Session, blob_dir: Path, report: VerifyReport) -> set[
                 revision_ids=wrong,
             )
     report.counts["blobs_referenced"] = len(referenced)
+    report.counts["blobs_destroyed"] = len(destroyed)
     report.counts["blobs_hashed"] = checked
     return referenced
 
