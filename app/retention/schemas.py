@@ -1,6 +1,7 @@
 """The JSON shapes of retention, for the API and the pages alike."""
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -150,9 +151,18 @@ class TombstonePublic(BaseModel):
     destroyed_at: datetime
 
 
+def _fields(row: object, shape: type[BaseModel], skip: set[str]) -> dict[str, Any]:
+    """The row's attributes the shape names (read as stored: states come back from the database as text)."""
+    return {name: getattr(row, name) for name in shape.model_fields if name not in skip}
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def hold_public(hold: LegalHold) -> HoldPublic:
     assert hold.id is not None  # a stored row
-    return HoldPublic(**hold.model_dump(include=set(HoldPublic.model_fields)))
+    return HoldPublic(**_fields(hold, HoldPublic, {"scope"}), scope=str(hold.scope))
 
 
 def due_public(row: DueRow) -> DuePublic:
@@ -175,17 +185,18 @@ def due_public(row: DueRow) -> DuePublic:
 
 
 def batch_public(batch: DispositionBatch, items: list[DispositionItem], user: User | None = None) -> BatchPublic:
-    fields = batch.model_dump(include=set(BatchPublic.model_fields) - {"state_zh", "items", "allowed_actions"})
+    fields = _fields(batch, BatchPublic, {"state", "state_zh", "items", "allowed_actions"})
     return BatchPublic(
         **fields,
+        state=str(batch.state),
         state_zh=label_pair("disposition_state", str(batch.state))[0],
-        items=[ItemPublic(**item.model_dump(include=set(ItemPublic.model_fields))) for item in items],
+        items=[ItemPublic(**_fields(item, ItemPublic, {"opinion"}), opinion=_text(item.opinion)) for item in items],
         allowed_actions=[str(action) for action in lifecycle.allowed_actions(batch, user)] if user else [],
     )
 
 
 def tombstone_public(row: DestructionTombstone) -> TombstonePublic:
-    return TombstonePublic(**row.model_dump(include=set(TombstonePublic.model_fields)))
+    return TombstonePublic(**_fields(row, TombstonePublic, set()))
 
 
 def type_retentions(session: Session, park_id: int) -> list[TypeRetention]:
