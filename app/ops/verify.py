@@ -10,6 +10,10 @@ Cached controlled copies (app/reports/copy_cache.py) live in the blob directory 
 one is an error: it would be served), a missing one is a warning (the next download stamps it again), and they are
 never orphans.
 
+A blob destroyed at the end of its retention (app/retention) is rightly absent when every revision that refers to it
+has a tombstone; each tombstone must match its revision's hash and size and have its `revision.destroy` event
+(`verify_retention.py`).
+
 Warnings: part files of killed uploads in `tmp_dir` (no process holds them; removed by `clean_orphans` and at
 start-up), and orphan blob files that nothing refers to. An upload killed between placing its file and committing its
 transaction leaves one; it is harmless, and `clean_orphans` removes those older than a minute (younger ones may

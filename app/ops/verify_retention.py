@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlmodel import Session, col
 
 from app.documents.models import Revision
@@ -58,3 +58,13 @@ def check_tombstones(session: Session, report: VerifyReport) -> None:
                 **where,
             )
     report.counts["tombstones"] = len(rows)
+
+
+def destroyed_blobs_at(url: str) -> set[str]:
+    """`destroyed_blobs` of the database at `url` (for a backup, which reads the database by its URL)."""
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            return destroyed_blobs(session)
+    finally:
+        engine.dispose()

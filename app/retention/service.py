@@ -122,7 +122,8 @@ def place_hold(
     if document_id is not None:
         document = session.get(Document, document_id)
         if document is None or document.park_id != actor.park_id:
-            raise NotFound("文件不存在", "Document not found")
+            audit = refusal(actor, Rule.other_park, "document", document_id) if document is not None else None
+            raise NotFound("文件不存在", "Document not found", audit=audit)
         scope = HoldScope.document
     else:
         if session.get(DocType, doc_type) is None:
@@ -163,7 +164,8 @@ def release_hold(session: Session, *, actor: User, hold_id: int, reason: str) ->
     )
     hold = session.execute(select(LegalHold).where(col(LegalHold.id) == hold_id).with_for_update()).scalar()
     if hold is None or hold.park_id != actor.park_id:
-        raise NotFound("法律保全不存在", "Legal hold not found")
+        audit = refusal(actor, Rule.other_park, "legal_hold", hold_id) if hold is not None else None
+        raise NotFound("法律保全不存在", "Legal hold not found", audit=audit)
     if hold.released_at is not None:
         raise Conflict("该法律保全已解除", "This legal hold was already released")
     reason = reason.strip()
@@ -379,4 +381,12 @@ def revisions_of(session: Session, items: Sequence[DispositionItem]) -> dict[int
     if not ids:
         return {}
     rows = session.execute(select(Revision).where(col(Revision.id).in_(ids))).scalars()
+    return {row.id: row for row in rows if row.id is not None}
+
+
+def documents_of(session: Session, items: Sequence[DispositionItem]) -> dict[int, Document]:
+    ids = sorted({item.document_id for item in items})
+    if not ids:
+        return {}
+    rows = session.execute(select(Document).where(col(Document.id).in_(ids))).scalars()
     return {row.id: row for row in rows if row.id is not None}

@@ -27,6 +27,7 @@ from app.web import (
     pages_readiness,
     pages_registers,
     pages_reports,
+    pages_retention,
     pages_reviews,
 )
 from app.web.csrf import verify_csrf
@@ -53,6 +54,7 @@ for module in (
     pages_performance_calc,
     pages_performance_targets,
     pages_performance_monitor,
+    pages_retention,
     pages_nonconformities,
 ):
     router.include_router(module.router)

@@ -106,3 +106,12 @@ def hold(park: TestPark, **target: object):
 
 
 LONG_AGO = datetime(2010, 6, 1, 8, 0, tzinfo=UTC)
+
+
+def seed_retention(park: TestPark) -> dict[str, object]:
+    """For the access matrix: a proposed batch and an active hold of `park`, and a type's code."""
+    record = filed_record(park, "TRAINING_RECORD", filed=LONG_AGO)
+    batch = propose(park, [record["id"]])
+    placed = hold(park, doc_type="COMMUNICATION_RECORD")
+    assert placed.status_code == 201, placed.text
+    return {"batch_id": batch["id"], "hold_id": placed.json()["id"], "code": "TRAINING_RECORD"}

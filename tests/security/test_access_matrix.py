@@ -33,13 +33,14 @@ from tests.factories import DOCX_MEDIA, PASSWORD, TestPark, docx_bytes, make_par
 from tests.performance.calc_support import seed_performance
 from tests.performance.targets_helpers import MATRIX_BODIES as PERFORMANCE_TARGET_BODIES
 from tests.performance.targets_helpers import seed_targets as seed_performance_targets
+from tests.retention.helpers import seed_retention
 
 pytestmark = pytest.mark.slow
 
 ROLES = tuple(r.value for r in Role)
 CLAUSE_ID = "7.3.2"
 # the standard's clauses are the same for every park; a register's kind and a requirement's action are words
-GLOBAL_PARAMS = {"clause_id", "kind", "action", "year"}
+GLOBAL_PARAMS = {"clause_id", "kind", "action", "year", "code"}
 PUBLIC = {("POST", "/api/auth/token")}
 SIGN = {"password": PASSWORD, "comment": "访问矩阵"}
 ACTION = {"description": "访问矩阵措施", "due_date": "2030-04-01"}
@@ -111,6 +112,7 @@ def seed_park(client) -> Seed:
         **performance,
         **performance_targets,
         **deviation,
+        **seed_retention(park),
     }
     markers = [
         park.code,
