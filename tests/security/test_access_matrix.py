@@ -235,6 +235,7 @@ def request_kwargs(method: str, path: str, ids: dict[str, object]) -> dict:
         "/api/records/{record_id}/approve": {"json": SIGN},
         "/api/records/{record_id}/reject": {"json": SIGN},
         "/api/reviews/{review_id}/close": {"json": SIGN},
+        "/api/retention/batches/{batch_id}/approve": {"json": SIGN},
         "/api/users/{user_id}": {"json": {"full_name": "访问矩阵"}},
         "/api/clauses/{clause_id}/applicability": {"json": {"applicable": True, "reason": "访问矩阵"}},
         "/api/audits/{audit_id}/lines/{line_id}": {"json": {"result": "conforming", "notes": "访问矩阵"}},

@@ -3,7 +3,14 @@ register, a legal hold, and the document page's retention line."""
 
 import re
 
+from sqlmodel import select
+
+from app.clauses.models import DocType
+from app.db import session_scope
+from app.documents.models import Document
 from tests.retention.helpers import LONG_AGO, filed_record
+from tests.web.conftest import Browser
+from tests.web.test_english_pages import _leaks
 
 PASSWORD = "Test-Passw0rd!"
 
@@ -63,3 +70,29 @@ def test_the_document_page_says_until_when_and_a_hold_is_placed_from_the_page(br
     assert f"保管至 {record['retention_end']}" in page and "法律保全中" in page
     contributor = browser(park, "contributor")
     assert contributor.get("/retention").status_code == 403
+
+
+def test_the_retention_pages_in_english_leave_no_chinese_but_user_data(app, park) -> None:
+    record = filed_record(park, "TRAINING_RECORD", filed=LONG_AGO)
+    english = Browser(app, park, "coordinator", lang="en")
+    try:
+        people = [f"{role} 测试" for role in park.usernames]
+        user_data = [record["file_name"], "测试园区", park.code, "同意", *people]  # the signature's comment
+        titles = _type_titles()
+        for url in ("/retention", "/retention/register", f"/documents/{record['document_id']}"):
+            page = english.get(url)
+            assert page.status_code == 200
+            assert _leaks(page.text, [*user_data, *titles, *_document_words(record)]) == [], url
+    finally:
+        english.close()
+
+
+def _type_titles() -> list[str]:
+    with session_scope(write=False) as session:
+        return [row.title_zh for row in session.exec(select(DocType)).all()]
+
+
+def _document_words(record: dict) -> list[str]:
+    with session_scope(write=False) as session:
+        document = session.get_one(Document, record["document_id"])
+        return [document.title, document.owner_unit, "碳管理办公室"]
