@@ -59,6 +59,13 @@ class StaleVersion(Conflict):
     code = "stale_version"
 
 
+class Gone(AppError):
+    """The thing existed and is gone for good (a file destroyed at the end of its retention)."""
+
+    status_code = 410
+    code = "gone"
+
+
 class TooLarge(AppError):
     status_code = 413
     code = "too_large"

@@ -400,6 +400,7 @@ from app.label_tables.performance_perfcalc import LABELS as _PERFCALC_LABELS  # 
 from app.label_tables.performance_targets import LABELS_TARGETS  # noqa: E402
 from app.label_tables.performance_web import PERFWEB_LABELS  # noqa: E402
 from app.label_tables.preview import PREVIEW_LABELS  # noqa: E402
+from app.label_tables.retention import RETENTION_LABELS  # noqa: E402
 
 # The performance parts' tables; the indicator's own words (perfcalc) are merged last, so they win.
 for _table in (LABELS_TARGETS, MONITOR_LABELS, PERFWEB_LABELS, _PERFCALC_LABELS):
@@ -410,3 +411,4 @@ from app.label_tables.jobsq import JOBSQ_LABELS  # noqa: E402
 _merge(JOBSQ_LABELS)  # the background jobs and their admin page
 _merge(PREVIEW_LABELS)  # the revision previews (app/documents/previews*.py)
 _merge(OCR_LABELS)  # text recognition of scanned documents
+_merge(RETENTION_LABELS)  # retention classes, disposition and legal holds (app/retention)

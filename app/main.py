@@ -122,6 +122,7 @@ def create_app() -> FastAPI:
     from app.readiness.routes import router as readiness_router
     from app.registers.routes import router as registers_router
     from app.reports.routes import router as reports_router
+    from app.retention.routes import router as retention_router
     from app.reviews.routes import router as reviews_router
     from app.search import hooks as _search_hooks  # noqa: F401 - keeps the index in step with commits
     from app.search.routes import router as search_router
@@ -219,6 +220,7 @@ def create_app() -> FastAPI:
         performance_monitoring_router,
         performance_overview_router,
         jobs_router,
+        retention_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

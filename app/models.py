@@ -55,6 +55,13 @@ from app.registers.models import (
     TrainingSession,
 )
 from app.reports.models import ControlledCopy
+from app.retention.models import (
+    DestructionTombstone,
+    DispositionBatch,
+    DispositionItem,
+    LegalHold,
+    ParkRetentionSetting,
+)
 from app.reviews.models import ManagementReview, ReviewDecision
 from app.search.models import SearchQueue
 from app.users.models import AuthSession, Park, PasswordFailure, User
@@ -79,7 +86,10 @@ __all__ = [
     "ComplianceRound",
     "ControlledCopy",
     "CorrectiveAction",
+    "DestructionTombstone",
     "Deviation",
+    "DispositionBatch",
+    "DispositionItem",
     "DistributionEntry",
     "DocType",
     "DocTypeClause",
@@ -98,6 +108,7 @@ __all__ = [
     "InventorySum",
     "Job",
     "JobSlot",
+    "LegalHold",
     "LegalRequirement",
     "ManagementReview",
     "ManualValue",
@@ -112,6 +123,7 @@ __all__ = [
     "Park",
     "ParkDocTypeSetting",
     "ParkProfile",
+    "ParkRetentionSetting",
     "PasswordFailure",
     "ReadConfirmation",
     "RegisterSettings",

@@ -12,6 +12,22 @@ class DocKind(StrEnum):
     record = "record"
 
 
+class RetentionClass(StrEnum):
+    """保管期限 under 《企业文件材料归档范围和档案保管期限规定》(国家档案局令第10号, 2012): no other periods."""
+
+    permanent = "permanent"
+    years_30 = "30y"
+    years_10 = "10y"
+
+
+# The years each class keeps a file (None: never destroyed); app/retention/rules.py counts them.
+RETENTION_YEARS: dict[RetentionClass, int | None] = {
+    RetentionClass.permanent: None,
+    RetentionClass.years_30: 30,
+    RetentionClass.years_10: 10,
+}
+
+
 class Clause(SQLModel, table=True):
     """A clause or sub-clause of the standard (shared by every park)."""
 
@@ -44,7 +60,9 @@ class DocType(SQLModel, table=True):
     kind: DocKind = Field(sa_column=Column(String(16), nullable=False))
     approver_role: str = Field(sa_column=Column(String(32), nullable=False))
     review_cycle_months: int | None = Field(default=None)
-    retention_years: int | None = Field(default=None)
+    retention_years: int | None = Field(default=None)  # the class's years (None: permanent), for documents' forms
+    # The retention class (clause_map.yaml `retention`); a park may override it (app/retention/models.py).
+    retention: str = Field(default="10y", sa_column=Column(String(16), nullable=False, server_default="10y"))
     annex_a: bool = False
     description_zh: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     sort_key: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

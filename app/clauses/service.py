@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.clauses.models import Clause, DocKind, DocType, DocTypeClause
+from app.clauses.models import RETENTION_YEARS, Clause, DocKind, DocType, DocTypeClause, RetentionClass
 from app.clauses.schema import ClauseMap, ClauseSpec, DocTypeSpec, chapter_of
 
 # --- loading the clause map
@@ -96,7 +96,8 @@ def _doc_type_values(spec: DocTypeSpec, sort_key: int) -> dict[str, Any]:
         "kind": DocKind(spec.kind),
         "approver_role": spec.approver_role,
         "review_cycle_months": spec.review_cycle_months,
-        "retention_years": spec.retention_years,
+        "retention_years": RETENTION_YEARS[RetentionClass(spec.retention)],
+        "retention": spec.retention,
         "annex_a": spec.annex_a,
         "description_zh": spec.description_zh,
         "sort_key": sort_key,

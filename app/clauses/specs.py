@@ -186,7 +186,8 @@ class DocTypeSpec(BaseModel):
     kind: Literal["document", "record"]
     approver_role: Literal["approver", "top_management", "coordinator"]
     review_cycle_months: int | None = Field(default=None, gt=0)
-    retention_years: int | None = Field(default=None, gt=0)
+    # 保管期限 (国家档案局令第10号): permanent, 30y or 10y; DocType.retention_years is derived from it.
+    retention: Literal["permanent", "30y", "10y"] = "10y"
     annex_a: bool = False
     description_zh: str = ""
     # Records: the cycle, and when a period's record is due. `due_day` "MM-DD" for annual and event cycles: the

@@ -27,6 +27,7 @@ from app.documents.schemas import (
 )
 from app.events.models import Event
 from app.like import contains
+from app.retention import queries as retention
 from app.users.models import User
 
 SORTABLE = {
@@ -252,6 +253,7 @@ def revision_public(
     allowed: list[str] | None = None,
     explained: "Steps | None" = None,
     recognition: RecognitionPublic | None = None,
+    kept: retention.Facts | None = None,
 ) -> RevisionPublic:
     assert revision.id is not None  # a stored row
     return RevisionPublic(
@@ -281,6 +283,10 @@ def revision_public(
         refused_actions=explained.refused if explained else [],
         next_step=explained.next if explained else None,
         recognition=recognition,
+        retention=str(kept.retention) if kept else None,
+        retention_end=kept.end if kept else None,
+        legal_hold=bool(kept and kept.hold_id),
+        destroyed_at=kept.destroyed_at if kept else None,
     )
 
 
@@ -290,7 +296,8 @@ def revision_out(session: Session, revision: Revision, user: User | None = None)
     explained = steps_of(session, revision, user, active_people(session, revision.park_id)) if user else None
     signatures = signatures_of(session, [revision.id]).get(revision.id, [])
     recognition = recognitions_of(session, [revision.id], user)[revision.id]
-    return revision_public(revision, preparer, signatures, explained=explained, recognition=recognition)
+    kept = retention.facts(session, revision.park_id, [revision]).get(revision.id)
+    return revision_public(revision, preparer, signatures, explained=explained, recognition=recognition, kept=kept)
 
 
 @dataclass(frozen=True)
@@ -385,6 +392,7 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
     users = _users(session, {revision.preparer_id for revision in revisions})
     people = active_people(session, document.park_id)
     recognitions = recognitions_of(session, [revision.id for revision in revisions if revision.id is not None], user)
+    kept = retention.facts(session, document.park_id, revisions)
     revision_items = [
         revision_public(
             revision,
@@ -392,6 +400,7 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
             signatures.get(revision.id, []),
             explained=steps_of(session, revision, user, people),
             recognition=recognitions.get(revision.id) if revision.id is not None else None,
+            kept=kept.get(revision.id) if revision.id is not None else None,
         )
         for revision in revisions
     ]

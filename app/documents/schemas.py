@@ -77,6 +77,12 @@ class RevisionPublic(BaseModel):
     refused_actions: list[RefusedAction] = []
     next_step: NextStep | None = None
     recognition: RecognitionPublic | None = None  # text recognition of a scan (识别中 / 已识别 / 识别失败)
+    # Retention (app/retention): the class, the last day it must be kept (None: permanent or not yet running),
+    # whether a legal hold covers it, and when its file was destroyed.
+    retention: str | None = None
+    retention_end: date | None = None
+    legal_hold: bool = False
+    destroyed_at: datetime | None = None
 
 
 class DocumentPublic(BaseModel):

@@ -377,3 +377,15 @@ def open_blob(blob_dir: Path, sha256: str) -> Path:
 def verify_blob(blob_dir: Path, sha256: str) -> bool:
     """Re-hash a stored blob (streamed) and tell whether it still matches its name."""
     return verify_stored(store_for(blob_dir), sha256)
+
+
+def destroy_blob(blob_dir: Path, sha256: str) -> bool:
+    """Delete a blob's bytes at the end of its retention (app/retention: the only deletion carbonms makes).
+
+    The caller has committed the tombstones and checked that no live revision refers to `sha256`. True when a file
+    was removed; a file already gone is not an error.
+    """
+    removed = store_for(blob_dir).delete(sha256)
+    if removed:
+        logger.info("destroyed blob %s at the end of its retention", sha256)
+    return removed

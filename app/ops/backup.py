@@ -43,6 +43,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.hashing import sha256_file
 from app.ops.database_snapshot import require_empty_database, restore_database, row_counts, snapshot_database
 from app.ops.trail_backup import copy_trail, install_trail_keys, restore_trail
+from app.ops.verify_retention import destroyed_blobs_at
 
 FORMAT = "carbonms-backup"
 FORMAT_VERSION = 1
@@ -127,6 +128,8 @@ def _backup_into(out: Path, settings: Settings) -> dict[str, Any]:
     url = settings.resolved_database_url
     started = datetime.now(UTC)
     trail = copy_trail(out, settings)  # before the database: anchors only vouch for heads the snapshot holds
+    # Read before the snapshot: a blob destroyed at the end of its retention is rightly absent, not a problem.
+    destroyed = destroyed_blobs_at(url)
     database = snapshot_database(url, out)
     referenced: list[str] = database.pop("referenced")
     database_file = out / database["file"]
@@ -146,7 +149,8 @@ def _backup_into(out: Path, settings: Settings) -> dict[str, Any]:
         try:
             source_size = source.size(sha)
         except BlobNotFound:
-            problems.append({"sha256": sha, "problem": "missing"})
+            if sha not in destroyed:
+                problems.append({"sha256": sha, "problem": "missing"})
             continue
         if snapshot.exists(sha) and snapshot.size(sha) == source_size:
             files[sha] = source_size  # already in this snapshot from an earlier run
@@ -154,7 +158,8 @@ def _backup_into(out: Path, settings: Settings) -> dict[str, Any]:
         try:
             size = _copy_blob(source, snapshot, sha)
         except BlobNotFound:  # disposed of since the database was read
-            problems.append({"sha256": sha, "problem": "missing"})
+            if sha not in destroyed:
+                problems.append({"sha256": sha, "problem": "missing"})
             continue
         if size is None:
             problems.append({"sha256": sha, "problem": "altered"})

@@ -11,6 +11,10 @@ Blobs are read through the configured store (app/blobs: the local folder or S3).
 one is an error: it would be served), a missing one is a warning (the next download stamps it again), and they are
 never orphans.
 
+A blob destroyed at the end of its retention (app/retention) is rightly absent when every revision that refers to it
+has a tombstone; each tombstone must match its revision's hash and size and have its `revision.destroy` event
+(`verify_retention.py`).
+
 Warnings: part files of killed uploads in `tmp_dir` (no process holds them; removed by `clean_orphans` and at
 start-up), and orphan blob files that nothing refers to. An upload killed between placing its file and committing its
 transaction leaves one; it is harmless, and `clean_orphans` removes those older than a minute (younger ones may
@@ -39,6 +43,7 @@ from app.events.models import Event
 from app.events.service import verify_trail
 from app.hashing import sha256_file
 from app.ops.verify_inventory import check_inventory_sums
+from app.ops.verify_retention import check_tombstones, destroyed_blobs
 from app.reports.models import ControlledCopy
 
 ORPHAN_MIN_AGE_SECONDS = 60
@@ -127,6 +132,7 @@ def verify(
     _check_signatures(session, report)
     _check_events(session, report)
     check_inventory_sums(session, report)
+    check_tombstones(session, report)
     return report
 
 
@@ -141,6 +147,7 @@ def _check_blobs(session: Session, store: BlobStore, report: VerifyReport) -> se
     ).all():
         by_sha[sha].append((revision_id, size))
     referenced = set(rows) | set(by_sha)
+    destroyed = destroyed_blobs(session)  # destroyed at the end of their retention: absent by design
     checked = 0
     for sha in sorted(referenced):
         revision_ids = [revision_id for revision_id, _ in by_sha.get(sha, [])]
@@ -157,6 +164,8 @@ def _check_blobs(session: Session, store: BlobStore, report: VerifyReport) -> se
             )
             continue
         path = store.location(sha)
+        if not store.exists(sha) and sha in destroyed:
+            continue
         if not store.exists(sha):
             report._error(
                 "blob_missing",
@@ -205,6 +214,7 @@ def _check_blobs(session: Session, store: BlobStore, report: VerifyReport) -> se
                 revision_ids=wrong,
             )
     report.counts["blobs_referenced"] = len(referenced)
+    report.counts["blobs_destroyed"] = len(destroyed)
     report.counts["blobs_hashed"] = checked
     return referenced
 

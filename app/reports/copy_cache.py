@@ -38,6 +38,7 @@ from app.locks import named_lock
 from app.parks.queries import park_time_zone
 from app.reports.controlled_copy import MARKABLE, Marking, mark_file, marking_for, temporary_path
 from app.reports.models import ControlledCopy
+from app.retention import queries as retention
 from app.users.models import User
 
 logger = logging.getLogger("carbonms.copies")
@@ -151,6 +152,7 @@ def plan_download(session: Session, *, user: User, revision_id: int, original: b
     """Read what a download needs (access checked: 404 across parks); quick, nothing is stamped here."""
     blob_dir = get_settings().blob_dir
     revision = service.get_revision(session, revision_id=revision_id, user=user)
+    retention.check_available(session, revision_id)  # a destroyed file: 410, the revision stays visible
     path = storage.open_blob(blob_dir, revision.blob_sha256)
     name = storage.name_for_type(revision.file_name, revision.media_type)
     if original or revision.media_type not in MARKABLE:

@@ -102,7 +102,7 @@ def doc_type_context(doc_type: DocType) -> dict[str, Any]:
         "kind_zh": kind_zh,
         "description_zh": doc_type.description_zh,
         "review_cycle": f"{doc_type.review_cycle_months} 个月" if doc_type.review_cycle_months else "不定期",
-        "retention": f"{doc_type.retention_years} 年" if doc_type.retention_years else "按规定",
+        "retention": f"{doc_type.retention_years} 年" if doc_type.retention_years else "永久",  # 国家档案局令第10号
         "approver_zh": label_zh("role", doc_type.approver_role),
         "sign_zh": "确认" if doc_type.kind == DocKind.record else "审核",
     }

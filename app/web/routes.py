@@ -30,6 +30,7 @@ from app.web import (
     pages_recognition,
     pages_registers,
     pages_reports,
+    pages_retention,
     pages_reviews,
 )
 from app.web.csrf import verify_csrf
@@ -59,6 +60,7 @@ for module in (
     pages_performance_targets,
     pages_performance_monitor,
     pages_jobs,
+    pages_retention,
     pages_nonconformities,
 ):
     router.include_router(module.router)

@@ -33,13 +33,14 @@ from tests.factories import DOCX_MEDIA, PASSWORD, TestPark, docx_bytes, make_par
 from tests.performance.calc_support import seed_performance
 from tests.performance.targets_helpers import MATRIX_BODIES as PERFORMANCE_TARGET_BODIES
 from tests.performance.targets_helpers import seed_targets as seed_performance_targets
+from tests.retention.helpers import seed_retention
 
 pytestmark = pytest.mark.slow
 
 ROLES = tuple(r.value for r in Role)
 CLAUSE_ID = "7.3.2"
 # the standard's clauses are the same for every park; a register's kind and a requirement's action are words
-GLOBAL_PARAMS = {"clause_id", "kind", "action", "year"}
+GLOBAL_PARAMS = {"clause_id", "kind", "action", "year", "code"}
 PUBLIC = {("POST", "/api/auth/token")}
 SIGN = {"password": PASSWORD, "comment": "访问矩阵"}
 ACTION = {"description": "访问矩阵措施", "due_date": "2030-04-01"}
@@ -112,6 +113,7 @@ def seed_park(client) -> Seed:
         **performance_targets,
         **deviation,
         "job_id": seed_job(park),
+        **seed_retention(park),
     }
     markers = [
         park.code,
@@ -244,6 +246,7 @@ def request_kwargs(method: str, path: str, ids: dict[str, object]) -> dict:
         "/api/records/{record_id}/approve": {"json": SIGN},
         "/api/records/{record_id}/reject": {"json": SIGN},
         "/api/reviews/{review_id}/close": {"json": SIGN},
+        "/api/retention/batches/{batch_id}/approve": {"json": SIGN},
         "/api/users/{user_id}": {"json": {"full_name": "访问矩阵"}},
         "/api/clauses/{clause_id}/applicability": {"json": {"applicable": True, "reason": "访问矩阵"}},
         "/api/audits/{audit_id}/lines/{line_id}": {"json": {"result": "conforming", "notes": "访问矩阵"}},
