@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(default=10.0, gt=0)
     # Uploads one user may have in flight at once (later ones get 429).
     max_uploads_per_user: int = Field(default=4, ge=1, le=256)
+    # The archival check (四性检测, app/archival): the formats a kept file may have, as codes (PDF, OFD, DOCX, XLSX,
+    # PNG, JPEG, TXT), comma-separated; a file of another format fails the check's 可用性 "format allowed".
+    archival_allowed_formats: str = "PDF,OFD,DOCX,XLSX,PNG,JPEG,TXT"
 
     @property
     def resolved_database_url(self) -> str:

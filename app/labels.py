@@ -394,6 +394,7 @@ def _merge(extra: dict[str, dict[str, Pair]]) -> None:
         LABELS.setdefault(kind, {}).update(table)
 
 
+from app.label_tables.archival import ARCHIVAL_LABELS  # noqa: E402
 from app.label_tables.performance_monitor import MONITOR_LABELS  # noqa: E402
 from app.label_tables.performance_perfcalc import LABELS as _PERFCALC_LABELS  # noqa: E402
 from app.label_tables.performance_targets import LABELS_TARGETS  # noqa: E402
@@ -402,3 +403,4 @@ from app.label_tables.performance_web import PERFWEB_LABELS  # noqa: E402
 # The performance parts' tables; the indicator's own words (perfcalc) are merged last, so they win.
 for _table in (LABELS_TARGETS, MONITOR_LABELS, PERFWEB_LABELS, _PERFCALC_LABELS):
     _merge(_table)
+_merge(ARCHIVAL_LABELS)  # the archival check's words (四性检测)

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.web import (
     pages_admin,
+    pages_archival,
     pages_audit_forms,
     pages_audits,
     pages_auth,
@@ -53,6 +54,7 @@ for module in (
     pages_performance_calc,
     pages_performance_targets,
     pages_performance_monitor,
+    pages_archival,
     pages_nonconformities,
 ):
     router.include_router(module.router)
