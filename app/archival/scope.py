@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -160,10 +160,13 @@ class Resolved:
 
 
 def _period_bounds(scope: Scope, zone: str | None) -> tuple[datetime | None, datetime | None]:
-    """The period's first and after-last moments in the park's zone, as UTC datetimes."""
+    """The period's first and after-last moments in the park's zone, as UTC datetimes (SQLite stores UTC values
+    without their offset, so a bound value must be in UTC too)."""
     tz = timezones.zone(zone)
-    start = datetime.combine(scope.period_from, time.min, tz) if scope.period_from else None
-    end = datetime.combine(scope.period_to + timedelta(days=1), time.min, tz) if scope.period_to else None
+    start = datetime.combine(scope.period_from, time.min, tz).astimezone(UTC) if scope.period_from else None
+    end = (
+        datetime.combine(scope.period_to + timedelta(days=1), time.min, tz).astimezone(UTC) if scope.period_to else None
+    )
     return start, end
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from app.config import get_settings
 from app.db import session_scope
 from app.documents.storage import blob_path
-from tests.factories import PASSWORD, docx_bytes, publish_new_document, record_upload, sign
+from tests.factories import docx_bytes, record_upload, sign
 
 
 def unique_docx(label: str = "碳排放管理方针") -> bytes:
@@ -64,6 +64,3 @@ def stored_file(sha256: str) -> Path:
 def execute(statement: str, **params: object) -> None:
     with session_scope() as session:
         session.execute(text(statement), params)
-
-
-__all__ = ["PASSWORD"]

@@ -24,8 +24,8 @@ EVERY_CHECK = {check for group in CHECKS.values() for check in group}
 
 
 def test_a_clean_park_passes_every_property(park, figure):
-    document, revision = published(park)
-    record = filed_record(park)
+    _document, revision = published(park)
+    filed_record(park)
     draft = register(park, "DATA_MANAGEMENT_RULES", title="数据管理制度")
     assert upload(park, draft["id"], unique_docx("数据管理制度")).status_code == 201
 
