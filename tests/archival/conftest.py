@@ -1,6 +1,9 @@
-"""Archival check tests: the database dialect of the run (the audit chain fault needs a scratch database)."""
+"""Archival check tests: the database dialect of the run (the audit chain fault needs a scratch database) and the
+signed-in browsers of the web tests."""
 
 import pytest
+
+from tests.web.conftest import browser  # noqa: F401  (the browser fixture)
 
 
 @pytest.fixture()
