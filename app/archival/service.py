@@ -24,12 +24,13 @@ from app.users.models import User
 LIST_LIMIT = 200
 
 
-def require_checker(user: User) -> None:
+def require_checker(user: User, target: object = "new") -> None:
+    """Coordinators and auditors only; a refusal names what was asked for (a run's id, the list, a new check)."""
     if not may_check(user):
         raise Forbidden(
             "只有体系管理员和内审员可以进行四性检测",
             "Only coordinators and auditors may run archival checks",
-            audit=refusal(user, Rule.role, "archival_check", "new"),
+            audit=refusal(user, Rule.role, "archival_check", target),
         )
 
 
@@ -105,7 +106,7 @@ def run_check(session: Session, *, actor: User, scope: Scope) -> ArchivalCheck:
 
 
 def list_checks(session: Session, *, user: User) -> list[ArchivalCheck]:
-    require_checker(user)
+    require_checker(user, "list")
     query = (
         select(ArchivalCheck)
         .where(col(ArchivalCheck.park_id) == user.park_id)
@@ -117,7 +118,7 @@ def list_checks(session: Session, *, user: User) -> list[ArchivalCheck]:
 
 def get_check(session: Session, *, user: User, check_id: int) -> ArchivalCheck:
     """A run of the user's park; another park's is the same 404 as a missing one."""
-    require_checker(user)
+    require_checker(user, check_id)
     run = session.get(ArchivalCheck, check_id)
     if run is None or run.park_id != user.park_id:
         audit = refusal(user, Rule.other_park, "archival_check", check_id) if run is not None else None
