@@ -64,13 +64,15 @@ def _open_workbook(path: Path) -> None:
     from openpyxl import load_workbook
 
     check_zip_safety(path)
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            for _row in sheet.iter_rows(max_row=1):
-                pass
-    finally:
-        workbook.close()
+    # A file object: openpyxl refuses a path whose name lacks an .xlsx extension (blobs are named by their hash).
+    with path.open("rb") as fh:
+        workbook = load_workbook(fh, read_only=True, data_only=True)
+        try:
+            for sheet in workbook.worksheets:
+                for _row in sheet.iter_rows(max_row=1):
+                    pass
+        finally:
+            workbook.close()
 
 
 def _open_image(path: Path) -> None:

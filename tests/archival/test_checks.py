@@ -1,7 +1,9 @@
 """The archival check (四性检测) through the API: a clean park passes every property, and each kind of fault is found
 by exactly its check (the checks that need a sound file are "not checked" then, not failed)."""
 
+import io
 import os
+import uuid
 
 import pytest
 
@@ -136,3 +138,53 @@ def test_a_destroyed_file_counts_as_destroyed_not_missing(park, monkeypatch):
     assert body["verdict"] == "passed" and body["figures"]["destroyed"] == 1
     assert counts(body, "blob_present") == {"passed": 1, "failed": 0, "not_checked": 0}
     assert counts(body, "blob_hash") == {"passed": 0, "failed": 0, "not_checked": 1}
+
+
+def _xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["能耗台账", str(uuid.uuid4())])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (uuid.uuid4().int % 256, 120, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_metadata({"/Title": str(uuid.uuid4())})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_every_kept_format_opens(park):
+    """PDF, XLSX, PNG and text open (DOCX in every other test): blobs have no extension, the check reads content."""
+    files = {
+        "台账.xlsx": (_xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "照片.png": (_png(), "image/png"),
+        "制度.pdf": (_pdf(), "application/pdf"),
+        "说明.txt": (f"数据管理说明 {uuid.uuid4()}".encode(), "text/plain"),
+    }
+    for name, (content, media_type) in files.items():
+        document = register(park, "DATA_MANAGEMENT_RULES", title=name)
+        response = park.client.post(
+            f"/api/documents/{document['id']}/revisions",
+            files={"file": (name, content, media_type)},
+            headers=park.headers("coordinator"),
+        )
+        assert response.status_code == 201 and response.json()["media_type"] == media_type, response.text
+    body = run_check(park).json()
+    assert body["verdict"] == "passed", body["problems"]
+    assert counts(body, "openable") == {"passed": 4, "failed": 0, "not_checked": 0}
