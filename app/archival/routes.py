@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from app.archival import report, service
 from app.archival.access import CHECKERS
 from app.archival.schemas import CheckDetail, CheckPublic, ScopeIn, check_detail, check_public
-from app.archival.scope import validate
 from app.db import SessionDep
 from app.deps import EntityId, require_role
 from app.documents import storage
@@ -25,9 +24,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @router.post("/archival/checks", response_model=CheckDetail, status_code=201)
 def create_check(body: ScopeIn, session: SessionDep, user: Checker) -> CheckDetail:
     """对范围进行四性检测并保存检测记录 / run an archival check of a scope and store it."""
-    scope = validate(
+    run = service.check_request(
         session,
-        park_id=user.park_id,
+        actor=user,
         kind=body.kind,
         doc_types=body.doc_types,
         clause=body.clause,
@@ -35,7 +34,6 @@ def create_check(body: ScopeIn, session: SessionDep, user: Checker) -> CheckDeta
         period_from=body.period_from,
         period_to=body.period_to,
     )
-    run = service.run_check(session, actor=user, scope=scope)
     return check_detail(run, service.problems_of(session, run.id or 0))
 
 

@@ -4,6 +4,7 @@ runs. Services flush, never commit; the request's session commits the run and it
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -11,9 +12,9 @@ from sqlmodel import Session, col
 
 from app.archival import checks, usability
 from app.archival.access import may_check
-from app.archival.models import ArchivalCheck, ArchivalProblem, Origin
+from app.archival.models import ArchivalCheck, ArchivalProblem, Origin, ScopeKind
 from app.archival.result import CheckResult
-from app.archival.scope import Scope, resolve
+from app.archival.scope import Scope, document_ids_for, resolve, validate
 from app.config import get_settings
 from app.errors import Forbidden, Invalid, NotFound
 from app.events import service as events
@@ -103,6 +104,37 @@ def run_check(session: Session, *, actor: User, scope: Scope) -> ArchivalCheck:
     require_checker(actor)
     result = compute(session, park_id=actor.park_id, scope=scope)
     return record(session, actor=actor, scope=scope, result=result, origin=Origin.on_demand)
+
+
+def check_request(
+    session: Session,
+    *,
+    actor: User,
+    kind: ScopeKind,
+    doc_types: list[str] | None = None,
+    clause: str | None = None,
+    document_ids: list[int] | None = None,
+    control_nos: list[str] | None = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
+) -> ArchivalCheck:
+    """The API's and the page's check: who may first, then the scope (documents by id or by control number)."""
+    require_checker(actor)
+    if control_nos is not None:
+        if not control_nos:
+            raise Invalid("请填写受控编号", "Give the control numbers")
+        document_ids = document_ids_for(session, park_id=actor.park_id, control_nos=control_nos)
+    scope = validate(
+        session,
+        park_id=actor.park_id,
+        kind=kind,
+        doc_types=doc_types,
+        clause=clause,
+        document_ids=document_ids,
+        period_from=period_from,
+        period_to=period_to,
+    )
+    return run_check(session, actor=actor, scope=scope)
 
 
 def list_checks(session: Session, *, user: User) -> list[ArchivalCheck]:

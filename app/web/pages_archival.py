@@ -14,11 +14,9 @@ from app.archival.access import CHECKERS
 from app.archival.models import ScopeKind
 from app.archival.result import CHECKS
 from app.archival.schemas import check_detail, check_public
-from app.archival.scope import document_ids_for, validate
 from app.clauses import queries as clause_queries
 from app.db import SessionDep
 from app.deps import EntityId
-from app.errors import Invalid
 from app.web.common import TEMPLATES, WebUser, render, see_other
 from app.web.i18n import TEXT
 
@@ -102,24 +100,16 @@ def run_check(
     period_to: Annotated[date | None, Form()] = None,
 ) -> Response:
     """The form's check: fields that do not belong to the chosen scope kind are ignored (the form shows them all)."""
-    service.require_checker(user)
-    if kind == ScopeKind.documents and not control_nos.strip():
-        raise Invalid("请填写受控编号", "Give the control numbers")
-    scope = validate(
+    run = service.check_request(
         session,
-        park_id=user.park_id,
+        actor=user,
         kind=kind,
         doc_types=(doc_types or []) if kind == ScopeKind.doc_types else [],
         clause=clause if kind == ScopeKind.clause else None,
-        document_ids=(
-            document_ids_for(session, park_id=user.park_id, control_nos=_split(control_nos))
-            if kind == ScopeKind.documents
-            else []
-        ),
+        control_nos=_split(control_nos) if kind == ScopeKind.documents else None,
         period_from=period_from,
         period_to=period_to,
     )
-    run = service.run_check(session, actor=user, scope=scope)
     return see_other(f"/archival/{run.id}")
 
 
