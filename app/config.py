@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     previews_enabled: bool = True
     preview_max_pages: int = Field(default=20, ge=1, le=500)
     preview_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
+    # The archival check (四性检测, app/archival): the formats a kept file may have, as codes (PDF, OFD, DOCX, XLSX,
+    # PNG, JPEG, TXT), comma-separated; a file of another format fails the check's 可用性 "format allowed".
+    archival_allowed_formats: str = "PDF,OFD,DOCX,XLSX,PNG,JPEG,TXT"
 
     @property
     def resolved_database_url(self) -> str:

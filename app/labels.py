@@ -395,6 +395,7 @@ def _merge(extra: dict[str, dict[str, Pair]]) -> None:
 
 
 from app.label_tables.ocr import OCR_LABELS  # noqa: E402
+from app.label_tables.archival import ARCHIVAL_LABELS  # noqa: E402
 from app.label_tables.performance_monitor import MONITOR_LABELS  # noqa: E402
 from app.label_tables.performance_perfcalc import LABELS as _PERFCALC_LABELS  # noqa: E402
 from app.label_tables.performance_targets import LABELS_TARGETS  # noqa: E402
@@ -412,3 +413,4 @@ _merge(JOBSQ_LABELS)  # the background jobs and their admin page
 _merge(PREVIEW_LABELS)  # the revision previews (app/documents/previews*.py)
 _merge(OCR_LABELS)  # text recognition of scanned documents
 _merge(RETENTION_LABELS)  # retention classes, disposition and legal holds (app/retention)
+_merge(ARCHIVAL_LABELS)  # the archival check's words (四性检测)

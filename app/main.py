@@ -104,6 +104,7 @@ def _document_error_envelope(app: FastAPI) -> None:
 
 
 def create_app() -> FastAPI:
+    from app.archival.routes import router as archival_router
     from app.audits.routes import router as audits_router
     from app.clauses.routes import router as clauses_router
     from app.documents.routes import router as documents_router
@@ -221,6 +222,7 @@ def create_app() -> FastAPI:
         performance_overview_router,
         jobs_router,
         retention_router,
+        archival_router,
     ):
         app.include_router(router)
     app.include_router(web_router)

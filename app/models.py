@@ -1,5 +1,6 @@
 """Every domain's tables, imported once so Alembic and the mappers see one metadata."""
 
+from app.archival.models import ArchivalCheck, ArchivalProblem
 from app.audits.models import Audit, AuditFinding, AuditLine, AuditProgramme
 from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClause, ParkDocTypeSetting
 from app.db import metadata
@@ -68,6 +69,8 @@ from app.users.models import AuthSession, Park, PasswordFailure, User
 
 __all__ = [
     "ActivityData",
+    "ArchivalCheck",
+    "ArchivalProblem",
     "Audit",
     "AuditFinding",
     "AuditLine",

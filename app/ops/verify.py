@@ -110,6 +110,67 @@ def file_sha256(path: Path) -> str:
     return sha256_file(path)
 
 
+@dataclass(frozen=True)
+class BlobInspection:
+    """What re-hashing one stored blob found: `ok`, `name_invalid`, `missing`, `unreadable` or `altered`."""
+
+    status: str
+    path: str | None = None  # where the store keeps it (a file path, or s3://bucket/key)
+    actual: str | None = None
+    error: str | None = None
+    size: int | None = None
+
+
+def inspect_blob(store: BlobStore, sha: str) -> BlobInspection:
+    """Find the blob named `sha` in the store and re-hash it (the check `verify` and the archival check share)."""
+    if not is_sha256(sha):
+        return BlobInspection("name_invalid")
+    path = store.location(sha)
+    if not store.exists(sha):
+        return BlobInspection("missing", path)
+    try:
+        actual = rehash(store, sha)
+        size = store.size(sha)
+    except (OSError, NotFound) as exc:
+        return BlobInspection("unreadable", path, error=str(exc))
+    return BlobInspection("ok" if actual == sha else "altered", path, actual, size=size)
+
+
+def missing_state_dates(
+    state: RevisionState,
+    *,
+    submitted_at: object,
+    approved_at: object,
+    effective_from: object,
+    ended_at: object,
+) -> list[str]:
+    """The dates a revision in `state` must carry but does not (submitted_at, approved_at, effective_from,
+    ended_at), per the lifecycle."""
+    missing = []
+    if state != S.draft and submitted_at is None:
+        missing.append("submitted_at")
+    if state in _NEEDS_APPROVED_AT and approved_at is None:
+        missing.append("approved_at")
+    if state in _NEEDS_EFFECTIVE_FROM and effective_from is None:
+        missing.append("effective_from")
+    if state in _NEEDS_ENDED_AT and ended_at is None:
+        missing.append("ended_at")
+    return missing
+
+
+def signature_rows(session: Session, revision_ids: list[int] | None = None) -> list[Any]:
+    """(signature id, revision id, signed SHA-256, the revision's blob SHA-256 or None) per signature, in id order;
+    only the signatures of `revision_ids` when given."""
+    query = (
+        select(col(Signature.id), col(Signature.revision_id), col(Signature.file_sha256), col(Revision.blob_sha256))
+        .outerjoin(Revision, col(Revision.id) == col(Signature.revision_id))
+        .order_by(col(Signature.id))
+    )
+    if revision_ids is not None:
+        query = query.where(col(Signature.revision_id).in_(revision_ids))
+    return list(session.execute(query).all())
+
+
 def verify(
     session: Session,
     blob_dir: Path,
@@ -158,15 +219,16 @@ def _check_blobs(session: Session, store: BlobStore, report: VerifyReport) -> se
                 sha256=sha,
                 revision_ids=revision_ids,
             )
-        if not is_sha256(sha):
+        found = inspect_blob(store, sha)
+        if found.status == "name_invalid":
             report._error(
                 "blob_name_invalid", "文件哈希格式不正确 / malformed SHA-256", sha256=sha, revision_ids=revision_ids
             )
             continue
-        path = store.location(sha)
-        if not store.exists(sha) and sha in destroyed:
+        path = found.path
+        if found.status == "missing" and sha in destroyed:
             continue
-        if not store.exists(sha):
+        if found.status == "missing":
             report._error(
                 "blob_missing",
                 "文件在存储中缺失 / blob file missing from the store",
@@ -176,27 +238,25 @@ def _check_blobs(session: Session, store: BlobStore, report: VerifyReport) -> se
             )
             continue
         checked += 1
-        try:
-            actual = rehash(store, sha)
-            size = store.size(sha)
-        except (OSError, NotFound) as exc:
+        if found.status == "unreadable":
             report._error(
                 "blob_unreadable",
-                f"文件无法读取 / blob file unreadable: {exc}",
+                f"文件无法读取 / blob file unreadable: {found.error}",
                 sha256=sha,
                 revision_ids=revision_ids,
                 path=path,
             )
             continue
-        if actual != sha:
+        if found.status == "altered":
             report._error(
                 "blob_altered",
-                f"文件内容已被改动 / blob content altered (now hashes to {actual})",
+                f"文件内容已被改动 / blob content altered (now hashes to {found.actual})",
                 sha256=sha,
                 revision_ids=revision_ids,
                 path=path,
             )
             continue
+        size = found.size
         if sha in rows and rows[sha] != size:
             report._error(
                 "blob_size",
@@ -353,15 +413,13 @@ def _check_revisions(session: Session, report: VerifyReport) -> None:
             open_[row.document_id].append(row.id)
         if row.version is None or row.version < 1:
             report._error("revision_version", f"版本号 {row.version} 无效 / invalid version", revision_ids=[row.id])
-        missing = []
-        if state != S.draft and row.submitted_at is None:
-            missing.append("submitted_at")
-        if state in _NEEDS_APPROVED_AT and row.approved_at is None:
-            missing.append("approved_at")
-        if state in _NEEDS_EFFECTIVE_FROM and row.effective_from is None:
-            missing.append("effective_from")
-        if state in _NEEDS_ENDED_AT and row.ended_at is None:
-            missing.append("ended_at")
+        missing = missing_state_dates(
+            state,
+            submitted_at=row.submitted_at,
+            approved_at=row.approved_at,
+            effective_from=row.effective_from,
+            ended_at=row.ended_at,
+        )
         if missing:
             report._error(
                 "revision_state",
@@ -387,11 +445,7 @@ def _check_revisions(session: Session, report: VerifyReport) -> None:
 
 
 def _check_signatures(session: Session, report: VerifyReport) -> None:
-    rows = session.execute(
-        select(col(Signature.id), col(Signature.revision_id), col(Signature.file_sha256), col(Revision.blob_sha256))
-        .outerjoin(Revision, col(Revision.id) == col(Signature.revision_id))
-        .order_by(col(Signature.id))
-    ).all()
+    rows = signature_rows(session)
     for signature_id, revision_id, signed_sha, revision_sha in rows:
         if revision_sha is None:
             report._error(

@@ -5,7 +5,9 @@ An evidence package holds, for a clause, a chapter or the whole system:
 - `index.html`: clause → items → evidence with states, signatures and reasons, self-contained and escaped, for
   an auditor to open offline;
 - `readiness.json`: the readiness snapshot of the scope;
-- `manifest.json`: the SHA-256 and size of every other file, checked by `carbonms verify-package`.
+- `manifest.json`: the SHA-256 and size of every other file, checked by `carbonms verify-package`;
+- `archival_check.docx`: the archival check (四性检测, app/archival) of the package's documents, run before the
+  files are packed; a failed check does not stop the export, and index.html and the manifest state its verdict.
 Packages are written into a temporary file (never held whole in memory) that the caller streams and deletes.
 """
 
@@ -24,6 +26,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app import timezones
+from app.archival import export_check
 from app.clauses.models import Clause, DocKind
 from app.common import utcnow
 from app.config import get_settings
@@ -90,6 +93,7 @@ class PackageSummary:
     clauses: int = 0
     files: list[dict[str, Any]] = field(default_factory=list)
     size_bytes: int = 0
+    archival: dict[str, Any] | None = None  # the archival check run before the export: id, verdict, problems
 
 
 def _member_name(document: Document, revision: Revision) -> str:
@@ -186,6 +190,11 @@ word-break:break-all}.muted{color:#666}
 <p>依据 T/CPQS ZC001—2025《产业园区碳排放管理体系建设规范》。文件为受控副本（已加盖受控标识）；
 每个文件的 SHA-256 见 manifest.json，可用 <code>carbonms verify-package</code> 校验。</p>
 <p class="muted">{{ zone_zh }} {{ zone_en }}</p>
+{% if archival %}<p>导出前四性检测 / archival check before export（第 {{ archival.id }} 号）：
+<b>{{ archival.verdict_zh }} / {{ archival.verdict_en }}</b>，问题 {{ archival.problems }} 项 / problems；
+报告见 / report:
+<a href="{{ archival.report }}">{{ archival.report }}</a>{% if archival.verdict != 'passed' %}
+（检测未通过不阻止导出 / a failed check does not block the export）{% endif %}</p>{% endif %}
 <h2>就绪度概览 / Readiness</h2>
 <table><tr><th>章 / chapter</th><th>状态 / status</th><th>覆盖率 / coverage</th><th>进展 / progress</th>
 <th>满足/适用事项 / met/applicable</th></tr>
@@ -236,6 +245,7 @@ def render_index(
     user: User,
     generated_at: str,
     zone: str | None = None,
+    archival: dict[str, Any] | None = None,
 ) -> str:
     """The package's index.html; times in the park's zone, named once (the manifest keeps UTC for machines)."""
     env = Environment(autoescape=True, undefined=StrictUndefined)
@@ -258,6 +268,7 @@ def render_index(
         item_labels={key: f"{zh} / {en}" for key, (zh, en) in readiness.ITEM_STATUS_LABELS.items()},
         state_labels={key: zh for key, (zh, _) in lifecycle.STATE_LABELS.items()},
         kind_labels={str(DocKind.document): "文件", str(DocKind.record): "记录"},
+        archival=archival,
     )
 
 
@@ -279,6 +290,14 @@ def build_evidence_package(
     files: dict[int, dict[str, Any]] = {}
     generated_at = utcnow().replace(microsecond=0).isoformat()
     zone = park_time_zone(session, user.park_id)
+    # The archival check of the package's documents comes first; its verdict never stops the export.
+    checked = export_check.check_before_export(
+        session,
+        user=user,
+        document_ids={revision.document_id for revision in plan["revisions"].values()},
+        export_scope=scope.value,
+    )
+    summary.archival = checked.manifest_entry() | {"verdict_zh": checked.verdict_zh, "verdict_en": checked.verdict_en}
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
 
         def add(name: str, data: bytes, **extra: Any) -> dict[str, Any]:
@@ -335,8 +354,16 @@ def build_evidence_package(
             "clauses": plan["clauses"],
         }
         add("readiness.json", json.dumps(snapshot, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
+        add(checked.member, checked.report, archival_check_id=checked.check_id, verdict=checked.verdict)
         index = render_index(
-            park=park, scope=scope, plan=plan, files=files, user=user, generated_at=generated_at, zone=zone
+            park=park,
+            scope=scope,
+            plan=plan,
+            files=files,
+            user=user,
+            generated_at=generated_at,
+            zone=zone,
+            archival=summary.archival,
         )
         add("index.html", index.encode("utf-8"))
         manifest = {
@@ -347,6 +374,7 @@ def build_evidence_package(
             "generated_by": user.username,
             "algorithm": "sha256",
             "files": manifest_files,
+            "archival_check": checked.manifest_entry(),
         }
         archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
         if progress:

@@ -10,6 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+from app.archival import export_check
+from app.archival.access import may_check
 from app.audits import service as audits
 from app.audits.schemas import audit_summary
 from app.clauses import queries as clause_queries
@@ -65,6 +67,7 @@ def reports_page(request: Request, session: SessionDep, user: WebUser) -> Respon
             else []
         ),
         reviews=[review_summary(r) for r in reviews.list_reviews(session, user=user)] if audit_reports else [],
+        last_export_check=export_check.latest_export_check(session, park_id=user.park_id) if may_check(user) else None,
     )
 
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.web import (
     pages_admin,
+    pages_archival,
     pages_audit_forms,
     pages_audits,
     pages_auth,
@@ -61,6 +62,7 @@ for module in (
     pages_performance_monitor,
     pages_jobs,
     pages_retention,
+    pages_archival,
     pages_nonconformities,
 ):
     router.include_router(module.router)
