@@ -1,7 +1,7 @@
 """The archival check (四性检测): a stored run with its scope, figures and verdict, and its problems.
 
 Revision ID: 0011_archival
-Revises: 0010_jobs
+Revises: 0011_retention
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_archival"
-down_revision: str | None = "0010_jobs"
+down_revision: str | None = "0011_retention"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 (app/documents/preview_models.py).
 
 Revision ID: 0011_previews
-Revises: 0010_jobs
+Revises: 0011_search_pg
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_previews"
-down_revision: str | None = "0010_jobs"
+down_revision: str | None = "0011_search_pg"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Text recognition of scanned uploads: one row per revision that needs it (app/documents/recognition_models.py).
 
 Revision ID: 0011_recognition
-Revises: 0010_jobs
+Revises: 0011_previews
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_recognition"
-down_revision: str | None = "0010_jobs"
+down_revision: str | None = "0011_previews"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Retention classes (国家档案局令第10号), legal holds, disposition batches and destruction tombstones.
 
 Revision ID: 0011_retention
-Revises: 0010_jobs
+Revises: 0011_recognition
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_retention"
-down_revision: str | None = "0010_jobs"
+down_revision: str | None = "0011_recognition"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

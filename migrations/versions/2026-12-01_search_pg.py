@@ -1,7 +1,7 @@
 """search on PostgreSQL: the entries of the postgres search backend (schema `search`), nothing on SQLite
 
 Revision ID: 0011_search_pg
-Revises: 0010_jobs
+Revises: 0011_job_lease
 Create Date: 2026-12-01 19:00:00
 
 The entries are derived data (rebuilt by `carbonms reindex`), outside the models' metadata: they live in their own
@@ -14,7 +14,7 @@ import sqlmodel  # noqa: F401
 from alembic import op
 
 revision: str = "0011_search_pg"
-down_revision: str | None = "0010_jobs"
+down_revision: str | None = "0011_job_lease"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
