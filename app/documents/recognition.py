@@ -54,7 +54,7 @@ def needs_recognition(media_type: str, text: str | None, sha256: str) -> bool:
         return True
     try:
         pages = pdf_pages(storage.open_blob(get_settings().blob_dir, sha256))
-    except RecognitionError:
+    except (RecognitionError, NotFound):
         pages = 1  # extraction read it at staging; counted as one page, it is still judged by its text
     return characters < MIN_CHARS_PER_PAGE * pages
 

@@ -169,8 +169,7 @@ def _render_page(check: SystemCheck, pdf: Path, page: int, folder: Path) -> Path
                 check.pdftoppm,
                 "-r",
                 str(DPI),
-                "-gray",
-                "-png",
+                "-gray",  # a PGM: raw bytes, checked for ink before Tesseract spends seconds on a blank page
                 "-f",
                 str(page),
                 "-l",
@@ -182,11 +181,26 @@ def _render_page(check: SystemCheck, pdf: Path, page: int, folder: Path) -> Path
         )
     except subprocess.TimeoutExpired as exc:
         raise RecognitionError(f"第 {page} 页渲染超时", f"Rendering page {page} timed out") from exc
-    image = target.with_suffix(".png")
+    image = target.with_suffix(".pgm")
     if done.returncode != 0 or not image.is_file():
         logger.warning("pdftoppm failed on page %s: %s", page, (done.stderr or "")[-2000:])
         raise RecognitionError(f"第 {page} 页无法渲染为图像", f"Page {page} could not be rendered as an image")
     return image
+
+
+_PGM_HEADER = re.compile(rb"P5\s+(?:#[^\n]*\n\s*)*(\d+)\s+(\d+)\s+(\d+)\s")
+INK_LEVEL = 128  # a page with no pixel darker than mid-grey holds nothing legible
+
+
+def has_ink(pgm: Path) -> bool:
+    """Whether a rendered page (8-bit PGM) has any pixel darker than INK_LEVEL; unreadable → True (let Tesseract
+    decide)."""
+    data = pgm.read_bytes()
+    header = _PGM_HEADER.match(data)
+    if header is None or int(header[3]) != 255:
+        return True
+    pixels = data[header.end() :]
+    return bool(pixels) and min(pixels) < INK_LEVEL
 
 
 def recognise_file(path: Path, media_type: str, *, check: SystemCheck, max_pages: int, tmp_dir: Path) -> Recognised:
@@ -209,7 +223,8 @@ def recognise_file(path: Path, media_type: str, *, check: SystemCheck, max_pages
         for page in range(1, pages + 1):
             image = _render_page(check, path, page, Path(folder))
             try:
-                texts.append(_tesseract(check, image))
+                if has_ink(image):  # a blank page (the back of a sheet) is skipped
+                    texts.append(_tesseract(check, image))
             finally:
                 image.unlink(missing_ok=True)  # one page on disk at a time
     return Recognised(clean_text("\n\n".join(texts)), pages)
