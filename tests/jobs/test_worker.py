@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from redis import Redis
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -20,6 +21,9 @@ from app.jobs.redis_queue import RedisDispatcher, redis_dispatcher
 from app.jobs.runner import dispatcher
 from tests.jobs import handlers  # noqa: F401  (registers the test handlers here too)
 from tests.jobs.conftest import REDIS_URL, run_worker, start_worker
+
+# Each test starts `carbonms worker` processes (seconds of start-up each): `make test` runs them, `make test-fast` not.
+pytestmark = pytest.mark.slow
 
 
 def _job(job_id: int) -> Job:
