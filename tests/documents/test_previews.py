@@ -305,3 +305,22 @@ def test_previews_switched_off_leave_no_state_and_cost_nothing(park, monkeypatch
     assert (body["state_zh"], body["state_en"]) == ("尚未生成预览", "No preview has been made")
     assert body["allowed_actions"] == ["generate"]
     assert _events(revision["id"]) == []
+
+
+def test_verify_counts_preview_images_as_referenced(park) -> None:
+    """`carbonms verify --clean-orphans` must not take preview images (derived blobs without a Blob row) for orphans."""
+    from app.ops.verify import verify
+
+    revision = _uploaded(park, pdf_pages(1, width_pt=144), "校验.pdf")  # a page size no other test renders
+    with session_scope(write=False) as session:
+        shas = set(
+            session.execute(
+                select(col(RevisionPreview.blob_sha256)).where(RevisionPreview.revision_id == revision["id"])
+            ).scalars()
+        )
+        assert len(shas) == 2  # the page and its thumbnail
+        report = verify(session, get_settings().blob_dir, clean_orphans=True, orphan_min_age=0)
+    flagged = {problem.sha256 for problem in report.problems if problem.kind == "orphan_blob"}
+    assert flagged.isdisjoint(shas)
+    for sha256 in shas:
+        assert blob_path(get_settings().blob_dir, sha256).is_file()
