@@ -324,3 +324,21 @@ def test_verify_counts_preview_images_as_referenced(park) -> None:
     assert flagged.isdisjoint(shas)
     for sha256 in shas:
         assert blob_path(get_settings().blob_dir, sha256).is_file()
+
+
+def test_a_converter_that_hangs_is_stopped_at_the_timeout(park, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    hanging = tmp_path / "pdftoppm"
+    hanging.write_text("#!/bin/sh\nsleep 60\n")
+    hanging.chmod(0o755)
+    monkeypatch.setattr(previews_render, "find_converter", lambda name: str(hanging))
+    monkeypatch.setattr(get_settings(), "preview_timeout_seconds", 0.5)
+    body = _previews(park, _uploaded(park, pdf_pages(1), "超时.pdf")["id"])
+    assert (body["state"], body["reason"]) == ("failed", "timeout")
+    assert body["reason_en"] == "Making the preview took too long; download the file to view it"
+
+
+def test_the_trail_names_the_preview_events() -> None:
+    from app.labels import label_pair
+
+    assert label_pair("event", "revision.preview_ready") == ("预览已生成", "preview made")
+    assert label_pair("event", "revision.create") == ("上传版本", "uploaded a revision")  # merged, not replaced
