@@ -394,8 +394,8 @@ def _merge(extra: dict[str, dict[str, Pair]]) -> None:
         LABELS.setdefault(kind, {}).update(table)
 
 
-from app.label_tables.ocr import OCR_LABELS  # noqa: E402
 from app.label_tables.archival import ARCHIVAL_LABELS  # noqa: E402
+from app.label_tables.ocr import OCR_LABELS  # noqa: E402
 from app.label_tables.performance_monitor import MONITOR_LABELS  # noqa: E402
 from app.label_tables.performance_perfcalc import LABELS as _PERFCALC_LABELS  # noqa: E402
 from app.label_tables.performance_targets import LABELS_TARGETS  # noqa: E402

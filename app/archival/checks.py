@@ -23,13 +23,13 @@ from sqlmodel import Session, col
 from app.archival import usability
 from app.archival.result import SCOPE_WIDE, CheckResult, Target
 from app.archival.scope import Resolved
+from app.blobs import store_for
 from app.clauses.models import DocKind, DocType
 from app.config import Settings
 from app.documents.models import AccessLevel, Document, Revision, RevisionState, Signature, SignatureMeaning
 from app.documents.storage import blob_path, leftover_part_files
 from app.events.models import Event
 from app.events.service import verify_trail
-from app.blobs import store_for
 from app.ops.verify import inspect_blob, missing_state_dates, signature_rows
 from app.users.models import User
 

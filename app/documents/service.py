@@ -12,7 +12,7 @@ from app.clauses import cycles
 from app.clauses.models import DocKind, DocType
 from app.common import utcnow
 from app.config import get_settings
-from app.documents import docx_links, lifecycle, previews, recognition, storage
+from app.documents import docx_links, lifecycle, recognition, storage
 from app.documents.access import can_read
 from app.documents.control_numbers import checked_control_no
 from app.documents.lifecycle import Action
@@ -24,6 +24,7 @@ from app.documents.models import (
     RevisionState,
     RevisionText,
 )
+from app.documents.previews import queue_for as queue_previews
 from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from app.events import service as events
 from app.events.refusals import Rule, refusal
@@ -329,7 +330,7 @@ def add_revision(
                     "links to outside the file removed (the original keeps its uploaded bytes)",
                 },
             )
-        previews.queue_for(session, revision)  # page images and a thumbnail, made after the commit
+        queue_previews(session, revision)  # page images and a thumbnail, made after the commit
         return revision
     finally:
         storage.discard(staged)

@@ -2,6 +2,8 @@
 handler, whichever process picks it up. The entry points (app/main.py, `carbonms worker`) import this module.
 A module that gains a handler is added below."""
 
+from app.documents import (
+    previews,  # noqa: F401
+    recognition,  # noqa: F401
+)
 from app.jobs import scheduled  # noqa: F401
-from app.documents import previews  # noqa: F401
-from app.documents import recognition  # noqa: F401

@@ -12,9 +12,11 @@ from app.clauses.models import DocKind
 from app.config import get_settings
 from app.db import SessionDep, session_scope
 from app.deps import ClientAddress, EntityId
-from app.documents import previews_access, queries, service, storage
+from app.documents import queries, service, storage
 from app.documents.lifecycle import ACTION_LABELS, STATE_LABELS, Action
 from app.documents.models import AccessLevel
+from app.documents.previews_access import for_revisions as revision_previews
+from app.documents.previews_access import register_thumbnails
 from app.errors import Invalid
 from app.readiness import service as readiness
 from app.reports import access
@@ -117,7 +119,7 @@ def register_page(
         states=list(STATE_LABELS),
         access_levels=[level.value for level in AccessLevel],
         export_path=REGISTER_EXPORT,
-        thumbnails=previews_access.register_thumbnails(session, result.items),  # a small column (previews)
+        thumbnails=register_thumbnails(session, result.items),  # a small column (previews)
     )
 
 
@@ -232,7 +234,7 @@ def _document_context(session: Session, user: User, document_id: int) -> dict[st
         "has_effective": detail.effective_revision is not None,
         "history_links": trail_links(session, park_id=user.park_id, events=detail.history),
         **distribution_context(session, user, document_id),  # 受控分发、宣贯 and the comparison form
-        "previews": previews_access.for_revisions(session, user, [rev.id for rev in detail.revisions]),
+        "previews": revision_previews(session, user, [rev.id for rev in detail.revisions]),
     }
 
 

@@ -305,3 +305,40 @@ def test_previews_switched_off_leave_no_state_and_cost_nothing(park, monkeypatch
     assert (body["state_zh"], body["state_en"]) == ("尚未生成预览", "No preview has been made")
     assert body["allowed_actions"] == ["generate"]
     assert _events(revision["id"]) == []
+
+
+def test_verify_counts_preview_images_as_referenced(park) -> None:
+    """`carbonms verify --clean-orphans` must not take preview images (derived blobs without a Blob row) for orphans."""
+    from app.ops.verify import verify
+
+    revision = _uploaded(park, pdf_pages(1, width_pt=144), "校验.pdf")  # a page size no other test renders
+    with session_scope(write=False) as session:
+        shas = set(
+            session.execute(
+                select(col(RevisionPreview.blob_sha256)).where(RevisionPreview.revision_id == revision["id"])
+            ).scalars()
+        )
+        assert len(shas) == 2  # the page and its thumbnail
+        report = verify(session, get_settings().blob_dir, clean_orphans=True, orphan_min_age=0)
+    flagged = {problem.sha256 for problem in report.problems if problem.kind == "orphan_blob"}
+    assert flagged.isdisjoint(shas)
+    for sha256 in shas:
+        assert blob_path(get_settings().blob_dir, sha256).is_file()
+
+
+def test_a_converter_that_hangs_is_stopped_at_the_timeout(park, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    hanging = tmp_path / "pdftoppm"
+    hanging.write_text("#!/bin/sh\nsleep 60\n")
+    hanging.chmod(0o755)
+    monkeypatch.setattr(previews_render, "find_converter", lambda name: str(hanging))
+    monkeypatch.setattr(get_settings(), "preview_timeout_seconds", 0.5)
+    body = _previews(park, _uploaded(park, pdf_pages(1), "超时.pdf")["id"])
+    assert (body["state"], body["reason"]) == ("failed", "timeout")
+    assert body["reason_en"] == "Making the preview took too long; download the file to view it"
+
+
+def test_the_trail_names_the_preview_events() -> None:
+    from app.labels import label_pair
+
+    assert label_pair("event", "revision.preview_ready") == ("预览已生成", "preview made")
+    assert label_pair("event", "revision.create") == ("上传版本", "uploaded a revision")  # merged, not replaced
