@@ -27,6 +27,23 @@ RETENTION_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "destroy": ("销毁", "Destroy"),
         "keep": ("延长保管", "Keep longer"),
     },
+    # the audit trail's words for retention's events and entities (merged into "event" and "entity")
+    "event": {
+        "retention.set_class": ("调整保管期限", "set the retention class"),
+        "legal_hold.place": ("设置法律保全", "placed a legal hold"),
+        "legal_hold.release": ("解除法律保全", "released a legal hold"),
+        "disposition.propose": ("提出销毁鉴定", "proposed for disposition"),
+        "disposition.appraise": ("鉴定", "appraised"),
+        "disposition.approve": ("签署批准销毁", "approved the destruction (signed)"),
+        "disposition.reject": ("驳回销毁", "rejected the disposition"),
+        "disposition.destroy": ("执行销毁", "carried out the destruction"),
+        "revision.destroy": ("文件按保管期限销毁", "file destroyed at the end of its retention"),
+    },
+    "entity": {
+        "legal_hold": ("法律保全", "legal hold"),
+        "disposition_batch": ("销毁批次", "disposition batch"),
+        "retention": ("保管期限", "retention"),
+    },
     "hold_scope": {
         "document": ("文件", "Document"),
         "doc_type": ("文件类型", "Document type"),

@@ -22,7 +22,7 @@ from app.inventory.models import EmissionFactor, FactorDataSet, SubmissionEviden
 from app.parks.queries import park_time_zone
 from app.registers.models import RegisterSnapshot
 from app.reports.models import ControlledCopy
-from app.retention import lifecycle, queries, service
+from app.retention import holds, lifecycle, queries, service
 from app.retention.lifecycle import Action
 from app.retention.models import DestructionTombstone, DispositionBatch, DispositionItem
 from app.retention.rules import retention_end
@@ -34,7 +34,7 @@ def destroy(session: Session, *, actor: User, batch_id: int) -> DispositionBatch
     batch = service.get_batch(session, batch_id=batch_id, user=actor, for_update=True)
     lifecycle.check(batch, Action.destroy, actor)
     items = service.to_destroy(service.batch_items(session, batch_id))
-    service.check_not_held(session, batch.park_id, items)
+    holds.check_not_held(session, batch.park_id, items)
     revisions = service.revisions_of(session, items)
     _check_still_due(session, batch, items, revisions)
     shas: set[str] = set()
@@ -51,9 +51,10 @@ def destroy(session: Session, *, actor: User, batch_id: int) -> DispositionBatch
             entity_id=revision.id,
             park_id=revision.park_id,
             actor=actor,
-            before={"state": str(revision.state), "sha256": revision.blob_sha256, "file": "present"},
+            # No "state": the revision's state does not change (and the history's publication facts read that key).
+            before={"sha256": revision.blob_sha256, "file": "present"},
             after={
-                "state": str(revision.state),
+                "revision_state": str(revision.state),
                 "sha256": revision.blob_sha256,
                 "file": "destroyed",
                 "batch_id": batch.id,

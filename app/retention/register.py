@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app import timezones
 from app.labels import label_pair
 from app.parks.queries import park_time_zone
-from app.retention import queries, service
+from app.retention import access, queries
 from app.users.models import Park, User
 
 HEADERS = [
@@ -34,7 +34,7 @@ HEADERS = [
 
 
 def rows(session: Session, *, user: User) -> list[list[object]]:
-    service.require_reader(user)
+    access.require_reader(user)
     zone = park_time_zone(session, user.park_id)
     result: list[list[object]] = []
     for number, row in enumerate(queries.register(session, user.park_id), start=1):

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.deps import ClientAddress, CurrentUser, EntityId
 from app.documents import storage
-from app.retention import destruction, queries, register, service
+from app.retention import access, destruction, holds, queries, register, service
 from app.retention.schemas import (
     AppraiseIn,
     BatchPublic,
@@ -43,7 +43,7 @@ def _batch_out(session: SessionDep, batch_id: int, user: User) -> BatchPublic:
 @router.get("/types", response_model=list[TypeRetention])
 def list_types(session: SessionDep, user: CurrentUser) -> list[TypeRetention]:
     """每类文件的保管期限（条款映射的默认值和本园区的调整）/ each type's retention class, default and park's own."""
-    service.require_reader(user)
+    access.require_reader(user)
     return type_retentions(session, user.park_id)
 
 
@@ -56,20 +56,20 @@ def set_type_class(code: str, body: ClassIn, session: SessionDep, user: CurrentU
 @router.get("/due", response_model=list[DuePublic])
 def due(session: SessionDep, user: CurrentUser) -> list[DuePublic]:
     """销毁清单：已过保管期限、非永久、未冻结、未销毁的版本 / revisions past their retention."""
-    service.require_reader(user)
+    access.require_reader(user)
     rows = queries.due(session, user.park_id, service.park_today(session, user.park_id))
     return [due_public(row) for row in rows]
 
 
 @router.get("/holds", response_model=list[HoldPublic])
 def list_holds(session: SessionDep, user: CurrentUser) -> list[HoldPublic]:
-    service.require_reader(user)
+    access.require_reader(user)
     return [hold_public(hold) for hold in queries.active_holds(session, user.park_id)]
 
 
 @router.post("/holds", response_model=HoldPublic, status_code=201)
 def place_hold(body: HoldIn, session: SessionDep, user: CurrentUser) -> HoldPublic:
-    hold = service.place_hold(
+    hold = holds.place_hold(
         session, actor=user, reason=body.reason, document_id=body.document_id, doc_type=body.doc_type
     )
     return hold_public(hold)
@@ -77,12 +77,12 @@ def place_hold(body: HoldIn, session: SessionDep, user: CurrentUser) -> HoldPubl
 
 @router.post("/holds/{hold_id}/release", response_model=HoldPublic)
 def release_hold(hold_id: EntityId, body: ReleaseIn, session: SessionDep, user: CurrentUser) -> HoldPublic:
-    return hold_public(service.release_hold(session, actor=user, hold_id=hold_id, reason=body.reason))
+    return hold_public(holds.release_hold(session, actor=user, hold_id=hold_id, reason=body.reason))
 
 
 @router.get("/batches", response_model=list[BatchPublic])
 def list_batches(session: SessionDep, user: CurrentUser) -> list[BatchPublic]:
-    service.require_reader(user)
+    access.require_reader(user)
     return [batch_public(batch, [], user) for batch in service.list_batches(session, user.park_id)]
 
 
@@ -95,7 +95,7 @@ def propose(body: ProposeIn, session: SessionDep, user: CurrentUser) -> BatchPub
 
 @router.get("/batches/{batch_id}", response_model=BatchPublic)
 def get_batch(batch_id: EntityId, session: SessionDep, user: CurrentUser) -> BatchPublic:
-    service.require_reader(user)
+    access.require_reader(user)
     return _batch_out(session, batch_id, user)
 
 
@@ -135,7 +135,7 @@ def destroy(batch_id: EntityId, session: SessionDep, user: CurrentUser) -> Batch
 @router.get("/register", response_model=list[TombstonePublic])
 def destruction_register(session: SessionDep, user: CurrentUser) -> list[TombstonePublic]:
     """销毁清册 / the destruction register."""
-    service.require_reader(user)
+    access.require_reader(user)
     return [tombstone_public(row) for row in queries.register(session, user.park_id)]
 
 

@@ -1,4 +1,4 @@
-"""Retention: a park's class for a type, legal holds, and disposition batches up to the approval. Services flush,
+"""Retention: a park's class for a type, and disposition batches up to the approval (holds: holds.py). Services flush,
 never commit; the destruction itself is in destruction.py."""
 
 from collections.abc import Sequence
@@ -10,39 +10,25 @@ from sqlmodel import Session, col
 
 from app import timezones
 from app.clauses.models import DocType, RetentionClass
-from app.common import utcnow
 from app.documents.models import Document, Revision
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.events import service as events
 from app.events.refusals import Rule, refusal
 from app.parks.queries import park_time_zone
-from app.retention import lifecycle, queries
+from app.retention import holds, lifecycle, queries
+from app.retention.access import MANAGERS, require_role
 from app.retention.lifecycle import Action
 from app.retention.models import (
     DispositionBatch,
     DispositionItem,
     DispositionState,
-    HoldScope,
-    LegalHold,
     Opinion,
     ParkRetentionSetting,
 )
-from app.users.models import Role, User
+from app.users.models import User
 from app.users.service import require_signature
 
-MANAGERS = frozenset({Role.coordinator})  # set classes, propose batches
-HOLDERS = frozenset({Role.coordinator, Role.top_management})  # place and release legal holds
-READERS = frozenset({Role.coordinator, Role.approver, Role.top_management, Role.auditor})
 MAX_BATCH = 500
-
-
-def _require(actor: User, roles: frozenset[Role], zh: str, en: str, entity_type: str, entity_id: object) -> None:
-    if actor.role not in roles:
-        raise Forbidden(zh, en, audit=refusal(actor, Rule.role, entity_type, entity_id))
-
-
-def require_reader(actor: User) -> None:
-    _require(actor, READERS, "您无权查看保管期限和销毁", "You may not see retention and disposition", "retention", "")
 
 
 def park_today(session: Session, park_id: int) -> date:
@@ -54,7 +40,7 @@ def park_today(session: Session, park_id: int) -> date:
 
 def set_class(session: Session, *, actor: User, doc_type_code: str, retention: str | None, reason: str) -> None:
     """A park's own class for a type (None: back to the clause map's), with its reason."""
-    _require(
+    require_role(
         actor,
         MANAGERS,
         "只有体系管理员可以调整保管期限",
@@ -78,6 +64,8 @@ def set_class(session: Session, *, actor: User, doc_type_code: str, retention: s
             col(ParkRetentionSetting.park_id) == actor.park_id, col(ParkRetentionSetting.doc_type) == doc_type_code
         )
     ).scalar_one_or_none()
+    if retention is None and row is None:
+        return  # already the clause map's class: nothing changes, nothing to record
     before = {"retention": row.retention if row else doc_type.retention, "overridden": row is not None}
     if retention is None:
         if row is not None:
@@ -97,108 +85,6 @@ def set_class(session: Session, *, actor: User, doc_type_code: str, retention: s
         before=before,
         after={"retention": retention or doc_type.retention, "overridden": retention is not None, "reason": reason},
     )
-
-
-# --------------------------------------------------------------------------- legal holds
-
-
-def place_hold(
-    session: Session, *, actor: User, reason: str, document_id: int | None = None, doc_type: str | None = None
-) -> LegalHold:
-    """法律保全: a document or a whole type may not be destroyed until the hold is released."""
-    _require(
-        actor,
-        HOLDERS,
-        "只有体系管理员或最高管理者可以设置法律保全",
-        "Only a coordinator or top management may place a legal hold",
-        "legal_hold",
-        "",
-    )
-    reason = reason.strip()
-    if not reason:
-        raise Invalid("法律保全必须填写原因", "A legal hold needs a reason")
-    if (document_id is None) == (doc_type is None):
-        raise Invalid("请选择一个文件或一个文件类型", "Name either a document or a document type")
-    if document_id is not None:
-        document = session.get(Document, document_id)
-        if document is None or document.park_id != actor.park_id:
-            audit = refusal(actor, Rule.other_park, "document", document_id) if document is not None else None
-            raise NotFound("文件不存在", "Document not found", audit=audit)
-        scope = HoldScope.document
-    else:
-        if session.get(DocType, doc_type) is None:
-            raise NotFound(f"未知的文件类型：{doc_type}", f"Unknown document type: {doc_type}")
-        scope = HoldScope.doc_type
-    assert actor.id is not None  # a stored user
-    hold = LegalHold(
-        park_id=actor.park_id,
-        scope=scope,
-        document_id=document_id,
-        doc_type=doc_type,
-        reason=reason,
-        placed_by_id=actor.id,
-        placed_by_name=actor.full_name,
-    )
-    session.add(hold)
-    session.flush()
-    events.record(
-        session,
-        action="legal_hold.place",
-        entity_type="legal_hold",
-        entity_id=hold.id,
-        park_id=actor.park_id,
-        actor=actor,
-        after={"scope": str(scope), "document_id": document_id, "doc_type": doc_type, "reason": reason},
-    )
-    return hold
-
-
-def release_hold(session: Session, *, actor: User, hold_id: int, reason: str) -> LegalHold:
-    _require(
-        actor,
-        HOLDERS,
-        "只有体系管理员或最高管理者可以解除法律保全",
-        "Only a coordinator or top management may release a legal hold",
-        "legal_hold",
-        hold_id,
-    )
-    hold = session.execute(select(LegalHold).where(col(LegalHold.id) == hold_id).with_for_update()).scalar()
-    if hold is None or hold.park_id != actor.park_id:
-        audit = refusal(actor, Rule.other_park, "legal_hold", hold_id) if hold is not None else None
-        raise NotFound("法律保全不存在", "Legal hold not found", audit=audit)
-    if hold.released_at is not None:
-        raise Conflict("该法律保全已解除", "This legal hold was already released")
-    reason = reason.strip()
-    if not reason:
-        raise Invalid("解除法律保全必须填写原因", "Releasing a legal hold needs a reason")
-    hold.released_by_id, hold.released_by_name, hold.released_at = actor.id, actor.full_name, utcnow()
-    hold.release_reason = reason
-    session.add(hold)
-    session.flush()
-    events.record(
-        session,
-        action="legal_hold.release",
-        entity_type="legal_hold",
-        entity_id=hold.id,
-        park_id=actor.park_id,
-        actor=actor,
-        before={"released": False},
-        after={"released": True, "reason": reason},
-    )
-    return hold
-
-
-def check_not_held(session: Session, park_id: int, items: Sequence[DispositionItem]) -> None:
-    """Conflict (409) when an active hold covers any of the items now."""
-    holds = queries.active_holds(session, park_id)
-    for item in items:
-        document = session.get_one(Document, item.document_id)
-        hold = queries.hold_on(holds, document.id or 0, document.doc_type)
-        if hold is not None:
-            raise Conflict(
-                f"{document.control_no} 处于法律保全中（{hold.reason}），不能销毁",
-                f"{document.control_no} is under a legal hold ({hold.reason}) and may not be destroyed",
-            )
 
 
 # --------------------------------------------------------------------------- disposition batches
@@ -235,7 +121,7 @@ def list_batches(session: Session, park_id: int) -> list[DispositionBatch]:
 
 def propose(session: Session, *, actor: User, revision_ids: Sequence[int], comment: str = "") -> DispositionBatch:
     """A batch of revisions from the disposition list (each past its retention, not held, not in another batch)."""
-    _require(
+    require_role(
         actor,
         MANAGERS,
         "只有体系管理员可以提出销毁",
@@ -352,7 +238,7 @@ def approve(
     )
     batch = get_batch(session, batch_id=batch_id, user=actor, for_update=True)
     lifecycle.check(batch, Action.approve, actor)
-    check_not_held(session, batch.park_id, to_destroy(batch_items(session, batch_id)))
+    holds.check_not_held(session, batch.park_id, to_destroy(batch_items(session, batch_id)))
     batch.approval_comment = comment.strip()
     signature = {"signer": actor.username, "signer_name": actor.full_name, "meaning": "approve"}
     lifecycle.transition(

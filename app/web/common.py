@@ -62,7 +62,7 @@ def web_user(request: Request) -> User:
     from app.jobs.access import may_manage as may_manage_jobs
     from app.performance.reading import may_read as may_read_performance
     from app.reports.access import may_open_reports_page
-    from app.retention import service as retention_service
+    from app.retention import access as retention_access
 
     request.state.web_nav = {
         "trail": allowed_by(TrailReader, user),
@@ -71,7 +71,7 @@ def web_user(request: Request) -> User:
         "reports": may_open_reports_page(user),
         "performance": may_read_performance(user),
         "jobs": may_manage_jobs(user),
-        "retention": user.role in retention_service.READERS,
+        "retention": user.role in retention_access.READERS,
     }
     return user
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.deps import ClientAddress, EntityId
 from app.errors import Invalid
-from app.retention import destruction, queries, service
+from app.retention import access, destruction, holds, queries, service
 from app.retention.models import Opinion
 from app.retention.schemas import batch_public, due_public, hold_public, tombstone_public, type_retentions
 from app.web.common import WebUser, render, see_other
@@ -23,7 +23,7 @@ Ids = Annotated[list[int], Form(max_length=500)]
 
 @router.get("/retention")
 def retention_page(request: Request, session: SessionDep, user: WebUser) -> Response:
-    service.require_reader(user)
+    access.require_reader(user)
     today = service.park_today(session, user.park_id)
     return render(
         request,
@@ -33,8 +33,8 @@ def retention_page(request: Request, session: SessionDep, user: WebUser) -> Resp
         batches=[batch_public(batch, [], user) for batch in service.list_batches(session, user.park_id)],
         holds=[hold_public(hold) for hold in queries.active_holds(session, user.park_id)],
         types=type_retentions(session, user.park_id),
-        may_manage=user.role in service.MANAGERS,
-        may_hold=user.role in service.HOLDERS,
+        may_manage=user.role in access.MANAGERS,
+        may_hold=user.role in access.HOLDERS,
     )
 
 
@@ -46,7 +46,7 @@ def propose(session: SessionDep, user: WebUser, revision_ids: Ids = [], comment:
 
 @router.get("/retention/batches/{batch_id:int}")
 def batch_page(batch_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
-    service.require_reader(user)
+    access.require_reader(user)
     batch = service.get_batch(session, batch_id=batch_id, user=user)
     items = service.batch_items(session, batch_id)
     revisions = service.revisions_of(session, items)
@@ -119,7 +119,7 @@ def place_hold(
 ) -> Response:
     if document_id.strip() and not document_id.strip().isdigit():
         raise Invalid("文件编号应为数字", "The document id is a number")
-    service.place_hold(
+    holds.place_hold(
         session,
         actor=user,
         reason=reason,
@@ -131,7 +131,7 @@ def place_hold(
 
 @router.post("/retention/holds/{hold_id:int}/release")
 def release_hold(hold_id: EntityId, session: SessionDep, user: WebUser, reason: Text = "") -> Response:
-    service.release_hold(session, actor=user, hold_id=hold_id, reason=reason)
+    holds.release_hold(session, actor=user, hold_id=hold_id, reason=reason)
     return see_other("/retention?done=retention_hold#holds-h")
 
 
@@ -149,6 +149,6 @@ def set_class(
 
 @router.get("/retention/register")
 def register_page(request: Request, session: SessionDep, user: WebUser) -> Response:
-    service.require_reader(user)
+    access.require_reader(user)
     rows = [tombstone_public(row) for row in queries.register(session, user.park_id)]
     return render(request, "retention_register.html", section="retention", rows=rows)

@@ -5,7 +5,10 @@ from sqlalchemy import func, select
 
 from app.config import get_settings
 from app.db import session_scope
+from app.documents.models import RevisionText
 from app.documents.storage import blob_path
+from app.errors import Conflict
+from app.retention import destruction
 from app.retention.models import DestructionTombstone
 from tests.retention.helpers import (
     API,
@@ -114,3 +117,23 @@ def test_a_class_made_permanent_after_approval_stops_the_destruction(park) -> No
     assert destroy(park, batch["id"]).status_code == 409
     assert blob_path(get_settings().blob_dir, record["sha256"]).is_file()
     assert _tombstones(record["id"]) == 0
+
+
+def test_a_destruction_that_fails_after_its_tombstones_rolls_back_and_keeps_the_bytes(park, monkeypatch) -> None:
+    record = filed_record(park, "TRAINING_RECORD", filed=LONG_AGO)
+    batch = appraise(park, propose(park, [record["id"]]))
+    assert approve(park, batch["id"]).status_code == 200
+
+    def fail(*_args, **_kwargs) -> None:
+        raise Conflict("模拟失败", "simulated failure")
+
+    # The tombstone, the text removal and the events are written; then the batch's own step fails.
+    monkeypatch.setattr(destruction.lifecycle, "transition", fail)
+    assert destroy(park, batch["id"]).status_code == 409
+    monkeypatch.undo()
+    assert blob_path(get_settings().blob_dir, record["sha256"]).is_file()
+    assert _tombstones(record["id"]) == 0
+    with session_scope(write=False) as session:
+        assert session.get(RevisionText, record["id"]) is not None
+    assert destroy(park, batch["id"]).status_code == 200
+    assert not blob_path(get_settings().blob_dir, record["sha256"]).is_file()

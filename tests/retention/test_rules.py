@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app import labels
+from app.clauses.models import RetentionClass
 from app.errors import Forbidden, InvalidTransition
 from app.retention import lifecycle
 from app.retention.lifecycle import Action
-from app.retention.models import DispositionBatch, DispositionState
+from app.retention.models import DispositionBatch, DispositionState, HoldScope, Opinion
 from app.retention.rules import retention_end
 from app.users.models import Role, User
 
@@ -120,3 +122,27 @@ def test_check_refuses_the_wrong_state_then_the_wrong_person() -> None:
     with pytest.raises(Forbidden) as same_person:
         lifecycle.check(_batch(S.appraised, appraised_by=TOP.id), Action.approve, TOP)
     assert "appraiser and approver must differ" in same_person.value.message_en
+
+
+@pytest.mark.parametrize(
+    ("kind", "codes"),
+    [
+        ("retention", {item.value for item in RetentionClass}),
+        ("disposition_state", {item.value for item in DispositionState}),
+        ("disposition_action", {item.value for item in Action}),
+        ("opinion", {item.value for item in Opinion}),
+        ("hold_scope", {item.value for item in HoldScope}),
+    ],
+)
+def test_every_code_has_chinese_and_english_words(kind: str, codes: set[str]) -> None:
+    table = labels.LABELS[kind]
+    assert set(table) == codes
+    assert all(zh and en and any("\u4e00" <= char <= "\u9fff" for char in zh) for zh, en in table.values())
+
+
+def test_retention_events_and_entities_have_words() -> None:
+    events = ["retention.set_class", "legal_hold.place", "legal_hold.release", "revision.destroy"]
+    events += [f"disposition.{step}" for step in ("propose", *Action)]
+    assert [action for action in events if labels.label_zh("event", action) == action] == []
+    assert labels.label_zh("entity", "disposition_batch") == "销毁批次"
+    assert labels.label_zh("event", "document.register") == "登记文件"  # the merge keeps the core table's words

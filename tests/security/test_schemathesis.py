@@ -38,6 +38,7 @@ PASSWORD_PATHS = {
     "/api/reviews/{review_id}/close",
     "/api/inventory/submissions/{submission_id}/confirm",
     "/api/declarations",  # a "no occurrence" declaration is signed with the password
+    "/api/retention/batches/{batch_id}/approve",  # the disposition's approval is an electronic signature
 }
 
 
