@@ -24,13 +24,17 @@ from app.archival import usability
 from app.archival.result import SCOPE_WIDE, CheckResult, Target
 from app.archival.scope import Resolved
 from app.blobs import store_for
+from app.blobs.local import LocalBlobStore
+from app.blobs.store import is_sha256
 from app.clauses.models import DocKind, DocType
 from app.config import Settings
 from app.documents.models import AccessLevel, Document, Revision, RevisionState, Signature, SignatureMeaning
-from app.documents.storage import blob_path, leftover_part_files
+from app.documents.storage import leftover_part_files
+from app.errors import Conflict, NotFound
 from app.events.models import Event
 from app.events.service import verify_trail
 from app.ops.verify import inspect_blob, missing_state_dates, signature_rows
+from app.retention import queries as retention
 from app.users.models import User
 
 S = RevisionState
@@ -71,24 +75,23 @@ class Presence(StrEnum):
 
 
 def destroyed_per_disposition(session: Session, revision: Revision) -> bool:
-    """Whether the revision's file was destroyed under an approved disposition (a retention tombstone).
-
-    The one place to hook the retention domain's tombstone lookup: until then no file counts as destroyed.
-    """
-    return False
+    """Whether the revision's file was destroyed under an approved disposition (a retention tombstone)."""
+    assert revision.id is not None  # a stored revision
+    return retention.is_destroyed(session, revision.id)
 
 
 def file_presence(session: Session, revision: Revision, blob_dir: Path) -> tuple[Presence, Path | None]:
-    """Present, missing, or destroyed per disposition (which the integrity check counts as kept, not missing)."""
-    try:
-        path = blob_path(blob_dir, revision.blob_sha256)
-    except ValueError:
-        return Presence.missing, None
-    if path.is_file():
-        return Presence.present, path
+    """Present (with a local file holding it: the store's own, or S3's verified cache), missing, or destroyed per
+    disposition (which the integrity check counts as kept, not missing)."""
+    store = store_for(blob_dir)
+    if is_sha256(revision.blob_sha256) and store.exists(revision.blob_sha256):
+        try:
+            return Presence.present, store.local_path(revision.blob_sha256)
+        except (NotFound, Conflict):  # gone meanwhile, or the cached copy does not hash right: the hash check says
+            return Presence.present, None
     if destroyed_per_disposition(session, revision):
         return Presence.destroyed, None
-    return Presence.missing, path
+    return Presence.missing, None
 
 
 def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
@@ -176,7 +179,10 @@ def _check_file(
         )
         result.not_checked("media_type", target)
         result.not_checked("openable", target)
-    result.check("file_mode", target, _mode_problem(path))
+    if isinstance(store_for(settings.blob_dir), LocalBlobStore):  # object storage has no file modes to check
+        result.check("file_mode", target, _mode_problem(path))
+    else:
+        result.not_checked("file_mode", target)
 
 
 def _mode_problem(path: Path) -> tuple[str, str] | None:

@@ -20,6 +20,8 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from app import db
+from app.blobs import store_for
+from app.blobs.store import BlobStore
 from app.config import get_settings
 from app.documents import preview_lifecycle, previews_render, storage
 from app.documents.models import Blob, Revision
@@ -139,22 +141,17 @@ def _record(revision_id: int, outcome: previews_render.Rendered | previews_rende
 
 def _place(session: Session, path: Path, blob_dir: Path) -> str:
     """Place one image into the store; if the transaction rolls back, remove it again unless something names it."""
-    sha256, _size = storage.place_derived_file(path, blob_dir)
-    target = storage.blob_path(blob_dir, sha256)
-    inode = target.stat().st_ino
-    db.after_rollback(session, _cleanup(target, sha256, inode))
-    return sha256
+    store = store_for(blob_dir)
+    placed = store.put_file(path)
+    db.after_rollback(session, _cleanup(store, placed.sha256, placed.placement))
+    return placed.sha256
 
 
-def _cleanup(target: Path, sha256: str, inode: int) -> Callable[[], None]:
+def _cleanup(store: BlobStore, sha256: str, placement: str) -> Callable[[], None]:
     def cleanup() -> None:
         with db.session_scope(write=False) as fresh:
             if is_referenced(fresh, sha256) or fresh.get(Blob, sha256) is not None:
                 return
-        try:
-            if target.stat().st_ino == inode:
-                target.unlink()
-        except FileNotFoundError:
-            return
+        store.delete(sha256, placement=placement)  # only our own placing, never a concurrent one of the same bytes
 
     return cleanup

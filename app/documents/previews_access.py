@@ -17,6 +17,7 @@ from app.documents.preview_schemas import PreviewImage, PreviewsPublic
 from app.documents.schemas import DocumentPublic
 from app.errors import NotFound
 from app.labels import label_pair
+from app.retention import queries as retention
 from app.users.models import User
 
 _NO_PREVIEW = ("尚未生成预览", "No preview has been made")
@@ -91,8 +92,11 @@ def get_previews(session: Session, *, revision_id: int, user: User) -> PreviewsP
 
 
 def image_path(session: Session, *, revision_id: int, user: User, kind: PreviewKind, page: int = 1) -> Path:
-    """The stored PNG of one page (or the thumbnail) of a revision the user may read; 404 otherwise."""
+    """The stored PNG of one page (or the thumbnail) of a revision the user may read; 404 otherwise (410 once the
+    file was destroyed at the end of its retention: its page images went with it)."""
     revision = service.get_revision(session, revision_id=revision_id, user=user)
+    assert revision.id is not None  # a stored revision
+    retention.check_available(session, revision.id)
     row = session.execute(
         select(RevisionPreview).where(
             col(RevisionPreview.revision_id) == revision.id,
@@ -107,6 +111,8 @@ def image_path(session: Session, *, revision_id: int, user: User, kind: PreviewK
 
 def generate(session: Session, *, revision_id: int, user: User) -> PreviewsPublic:
     revision = service.get_revision(session, revision_id=revision_id, user=user, for_update=True)
+    assert revision.id is not None  # a stored revision
+    retention.check_available(session, revision.id)  # nothing left to render once the file was destroyed
     previews.generate(session, revision, user)
     return describe(session, revision, user)
 

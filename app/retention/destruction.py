@@ -16,6 +16,7 @@ from app import db
 from app.config import get_settings
 from app.documents import storage
 from app.documents.models import Document, Revision, RevisionText
+from app.documents.preview_models import RevisionPreview, RevisionPreviewStatus
 from app.errors import Conflict
 from app.events import service as events
 from app.inventory.models import EmissionFactor, FactorDataSet, SubmissionEvidence
@@ -133,10 +134,18 @@ def _tombstone(
 
 
 def _drop_derived(session: Session, revision: Revision) -> set[str]:
-    """The revision's extracted text and cached controlled copies; returns the copies' hashes."""
+    """The revision's extracted text, page images and cached controlled copies (each holds its content); returns
+    the hashes of the derived files."""
     text = session.get(RevisionText, revision.id)
     if text is not None:
         session.delete(text)  # the search index drops it too (app/search/hooks.py)
+    images = set(
+        session.execute(select(col(RevisionPreview.blob_sha256)).where(col(RevisionPreview.revision_id) == revision.id))
+        .scalars()
+        .all()
+    )
+    session.execute(delete(RevisionPreview).where(col(RevisionPreview.revision_id) == revision.id))
+    session.execute(delete(RevisionPreviewStatus).where(col(RevisionPreviewStatus.revision_id) == revision.id))
     copies = set(
         session.execute(select(col(ControlledCopy.sha256)).where(col(ControlledCopy.revision_id) == revision.id))
         .scalars()
@@ -144,7 +153,7 @@ def _drop_derived(session: Session, revision: Revision) -> set[str]:
     )
     session.execute(delete(ControlledCopy).where(col(ControlledCopy.revision_id) == revision.id))
     session.flush()
-    return copies
+    return copies | images
 
 
 def still_referenced(session: Session, sha256: str) -> bool:
@@ -157,6 +166,7 @@ def still_referenced(session: Session, sha256: str) -> bool:
     others = (
         live,
         select(col(ControlledCopy.stamp_key)).where(col(ControlledCopy.sha256) == sha256),
+        select(col(RevisionPreview.id)).where(col(RevisionPreview.blob_sha256) == sha256),
         select(col(SubmissionEvidence.id)).where(col(SubmissionEvidence.blob_sha256) == sha256),
         select(col(FactorDataSet.id)).where(col(FactorDataSet.evidence_sha256) == sha256),
         select(col(EmissionFactor.id)).where(col(EmissionFactor.evidence_sha256) == sha256),

@@ -77,6 +77,11 @@ def tombstones(session: Session, revision_ids: Iterable[int]) -> dict[int, Destr
     return {row.revision_id: row for row in rows.scalars()}
 
 
+def is_destroyed(session: Session, revision_id: int) -> bool:
+    """Whether the revision's file was destroyed at the end of its retention (it has a tombstone)."""
+    return bool(tombstones(session, [revision_id]))
+
+
 def kept_until(session: Session, revision_ids: Iterable[int]) -> dict[int, date]:
     """The latest date an approved appraisal kept each revision until."""
     ids = sorted(set(revision_ids))
