@@ -40,8 +40,10 @@ def child_reindex() -> None:
     started = time.perf_counter()
     count = service.rebuild()
     elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"REINDEX {count} {elapsed:.3f} {peak_mb:.1f}", flush=True)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the analysis workers, when there are any
+    cpu = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+    print(f"REINDEX {count} {elapsed:.3f} {usage.ru_maxrss / 1024:.1f} {cpu:.3f}", flush=True)
 
 
 def reindex(backend: str, data_dir: Path) -> dict:
@@ -56,7 +58,7 @@ def reindex(backend: str, data_dir: Path) -> dict:
     if child.returncode != 0 or line is None:
         print(child.stdout, child.stderr, file=sys.stderr)
         raise SystemExit(f"reindex failed ({backend})")
-    _, count, seconds, peak = line.split()
+    _, count, seconds, peak, cpu = line.split()
     if backend == "whoosh":
         size = sum(f.stat().st_size for f in (data_dir / "index").rglob("*") if f.is_file())
     else:
@@ -66,11 +68,18 @@ def reindex(backend: str, data_dir: Path) -> dict:
 
         with get_engine().connect() as connection:
             size = connection.execute(text("SELECT pg_total_relation_size('search.search_entry')")).scalar_one()
-    result = {"count": int(count), "seconds": float(seconds), "peak_mb": float(peak), "size_mb": size / 1e6}
+    result = {
+        "count": int(count),
+        "seconds": float(seconds),
+        "peak_mb": float(peak),
+        "size_mb": size / 1e6,
+        "cpu": float(cpu),
+    }
     print(
         f"reindex ({backend}): {count} revisions in {result['seconds']:.1f} s = "
         f"{result['count'] / result['seconds']:.0f} revisions/s; peak memory (maxrss of the reindex process) "
-        f"{result['peak_mb']:.0f} MB; index size {result['size_mb']:.0f} MB",
+        f"{result['peak_mb']:.0f} MB; index size {result['size_mb']:.0f} MB; CPU time of this process and its workers "
+        f"{result['cpu']:.0f} s (the database server's not counted)",
         flush=True,
     )
     return result
@@ -217,6 +226,7 @@ def report(backends: list[str], indexed: dict, measured: dict, fts: dict, querie
     rows += [
         ("reindex revisions/s", lambda b: f"{indexed[b]['count'] / indexed[b]['seconds']:.0f}"),
         ("reindex peak memory MB", lambda b: f"{indexed[b]['peak_mb']:.0f}"),
+        ("reindex CPU s (app side)", lambda b: f"{indexed[b]['cpu']:.0f}"),
         ("index size MB", lambda b: f"{indexed[b]['size_mb']:.0f}"),
         ("mean hits per query", lambda b: f"{measured[b]['mean_hits']:.0f}"),
         ("service p50/p95 ms", lambda b: "{:.1f} / {:.1f}".format(*p(measured[b]["service_ms"]))),
