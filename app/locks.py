@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import re
 import threading
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from sqlalchemy import text
 
 from app.config import get_settings
 from app.db import get_engine
+from app.hashing import sha256_bytes
 
 # A Redis lock expires this long after its last renewal (renewed every third of it while held).
 REDIS_LOCK_SECONDS = 30.0
@@ -34,7 +34,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 def lock_key(name: str) -> int:
     """The advisory lock's signed 64-bit key of `name` (stable across processes and versions)."""
-    return int.from_bytes(hashlib.sha256(f"carbonms:{name}".encode()).digest()[:8], "big", signed=True)
+    return int(sha256_bytes(f"carbonms:{name}".encode())[:16], 16) - (1 << 63)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from app.common import as_utc
 from app.archival import service
 from app.archival.models import ArchivalCheck, ArchivalProblem, ScopeKind
 from app.archival.result import CHECKS
@@ -105,7 +106,7 @@ def check_public(run: ArchivalCheck) -> CheckPublic:
     verdict_zh, verdict_en = label_pair("archival_verdict", run.verdict)
     return CheckPublic(
         id=run.id,
-        created_at=run.created_at,
+        created_at=as_utc(run.created_at),
         created_by_name=run.created_by_name,
         origin=run.origin,
         origin_zh=origin_zh,

@@ -114,6 +114,7 @@ def seed_park(client) -> Seed:
         **deviation,
         "job_id": seed_job(park),
         **seed_retention(park),
+        "check_id": seed_archival_check(park),
     }
     markers = [
         park.code,
@@ -139,6 +140,13 @@ def seed_park(client) -> Seed:
         f"/api/performance/measures/{ids['measure_id']}",
     ]
     return Seed(park=park, ids=ids, markers=[m for m in markers if m], snapshot_paths=snapshot_paths)
+
+
+def seed_archival_check(park: TestPark) -> int:
+    """An archival check (四性检测) run of park A."""
+    response = park.client.post("/api/archival/checks", json={"kind": "park"}, headers=park.headers("coordinator"))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
 
 
 def seed_job(park: TestPark) -> int:
