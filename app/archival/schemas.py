@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from app.common import as_utc
 from app.archival import service
 from app.archival.models import ArchivalCheck, ArchivalProblem, ScopeKind
 from app.archival.result import CHECKS
 from app.archival.scope import scope_label
+from app.common import as_utc
 from app.labels import label_pair
 
 DocTypeCode = Annotated[str, Field(max_length=48)]
