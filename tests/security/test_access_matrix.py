@@ -17,6 +17,7 @@ park A, whose calls may move its entities on (they are meant to: the test only a
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -115,6 +116,7 @@ def seed_park(client) -> Seed:
         "job_id": seed_job(park),
         **seed_retention(park),
         "check_id": seed_archival_check(park),
+        "page": 1,  # a preview page number (/api/revisions/{revision_id}/previews/{page}.png)
     }
     markers = [
         park.code,
@@ -344,6 +346,7 @@ def test_access_matrix(app, client, figure) -> None:
     cells = 0
 
     def call(method: str, template: str, headers: dict[str, str]):
+        template = re.sub(r"\{(\w+):\w+\}", r"{\1}", template)  # path converters: {page:int} -> {page}
         path = template.format(**{k: v for k, v in seed.ids.items() if "{" + k + "}" in template})
         return client.request(method, path, headers=headers, **request_kwargs(method, template, seed.ids))
 
