@@ -28,7 +28,12 @@ os.environ.setdefault("CARBONMS_PREVIEWS_ENABLED", "false")
 os.environ.setdefault("CARBONMS_LOGIN_ADDRESS_MAX_FAILURES", "1000000")
 # The scale-out switch (`make test-scaleout`): CARBONMS_TEST_BLOB=s3 keeps the run's blobs in a bucket of a real
 # S3-compatible server (SeaweedFS, started by the `seaweed` fixture) instead of the local folder.
-BLOB_BACKEND = os.environ.get("CARBONMS_TEST_BLOB", "local")
+# The whole scale-out stack (`make test-scaleout`): CARBONMS_TEST_STACK=scaleout runs on PostgreSQL only, with the blobs
+# in S3 as above, the search index in PostgreSQL (CARBONMS_SEARCH_BACKEND=postgres) and Redis configured (a queue
+# name of the run's own; jobs still run inline after the commit, tests/jobs sends them through Redis itself).
+STACK = os.environ.get("CARBONMS_TEST_STACK", "embedded")
+BLOB_BACKEND = os.environ.get("CARBONMS_TEST_BLOB", "s3" if STACK == "scaleout" else "local")
+TEST_REDIS_URL = os.environ.get("CARBONMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 __all__ = ["PG_ADMIN_URL"]
 
@@ -60,6 +65,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 def _database_params() -> list:
+    if STACK == "scaleout":
+        return [pytest.param("postgresql", id="postgresql")]
     params = [pytest.param("sqlite", id="sqlite")]
     if os.environ.get("CI") or postgres_reachable():
         params.append(pytest.param("postgresql", id="postgresql"))
@@ -87,8 +94,13 @@ def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
     else:
         pg_name, url = create_database(PG_ADMIN_URL, prefix="carbonms_test")
     keys = ("CARBONMS_DATABASE_URL", "CARBONMS_DATA_DIR", "CARBONMS_SECRET_KEY", "CARBONMS_BLOB_URL")
+    keys += ("CARBONMS_SEARCH_BACKEND", "CARBONMS_REDIS_URL", "CARBONMS_JOBS_QUEUE")
     saved = {key: os.environ.get(key) for key in keys}
     os.environ["CARBONMS_BLOB_URL"] = request.getfixturevalue("seaweed").url() if BLOB_BACKEND == "s3" else ""
+    if STACK == "scaleout":
+        os.environ["CARBONMS_SEARCH_BACKEND"] = "postgres" if pg_name else "whoosh"
+        os.environ["CARBONMS_REDIS_URL"] = TEST_REDIS_URL
+        os.environ["CARBONMS_JOBS_QUEUE"] = f"carbonms-test-{data_dir.name}"
     os.environ["CARBONMS_DATABASE_URL"] = url
     os.environ["CARBONMS_DATA_DIR"] = str(data_dir)
     os.environ["CARBONMS_SECRET_KEY"] = "test-secret-key"

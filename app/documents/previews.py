@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from app import db
+from app.blobs import store_for
 from app.config import get_settings
 from app.documents import preview_lifecycle, previews_render, storage
 from app.documents.models import Blob, Revision
@@ -138,23 +139,18 @@ def _record(revision_id: int, outcome: previews_render.Rendered | previews_rende
 
 
 def _place(session: Session, path: Path, blob_dir: Path) -> str:
-    """Place one image into the store; if the transaction rolls back, remove it again unless something names it."""
+    """Place one image into the store; if the transaction rolls back, remove it again unless something names it.
+    Through the blob store, never its path: the store may be S3 (a worker process has no local copy)."""
     sha256, _size = storage.place_derived_file(path, blob_dir)
-    target = storage.blob_path(blob_dir, sha256)
-    inode = target.stat().st_ino
-    db.after_rollback(session, _cleanup(target, sha256, inode))
+    db.after_rollback(session, _cleanup(blob_dir, sha256))
     return sha256
 
 
-def _cleanup(target: Path, sha256: str, inode: int) -> Callable[[], None]:
+def _cleanup(blob_dir: Path, sha256: str) -> Callable[[], None]:
     def cleanup() -> None:
         with db.session_scope(write=False) as fresh:
             if is_referenced(fresh, sha256) or fresh.get(Blob, sha256) is not None:
                 return
-        try:
-            if target.stat().st_ino == inode:
-                target.unlink()
-        except FileNotFoundError:
-            return
+        store_for(blob_dir).delete(sha256)
 
     return cleanup
