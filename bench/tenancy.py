@@ -155,6 +155,7 @@ def main() -> None:
     os.environ["CARBONMS_DATA_DIR"] = str(data_dir)
     os.environ["CARBONMS_SEARCH_BACKEND"] = "postgres"
     os.environ["CARBONMS_SEARCH_INDEX_ASYNC"] = "false"
+    os.environ["CARBONMS_JOBS_ASYNC"] = "false"  # no background threads outliving a database of the run
     os.environ.setdefault("CARBONMS_SECRET_KEY", "bench-secret-key")
     os.environ.setdefault("CARBONMS_ARGON2_MEMORY_KIB", "1024")  # sign-in cost is not what we measure
     os.environ.setdefault("CARBONMS_ARGON2_TIME_COST", "1")
