@@ -8,11 +8,11 @@ from sqlalchemy import select
 from app import admission
 from app.config import get_settings
 from app.db import session_scope
-from app.documents.storage import blob_path
 from app.reports import controlled_copy
 from app.reports.models import ControlledCopy
 from tests.factories import register
 from tests.reports.helpers import PDF_MEDIA, pdf_bytes, pdf_page_texts, take_through, upload_file
+from tests.support import blob_stores
 
 
 def _copies(revision_id: int) -> list[ControlledCopy]:
@@ -50,7 +50,8 @@ def test_second_download_is_served_from_the_store_without_stamping(park, monkeyp
     assert first.content == second.content
     (row,) = _copies(revision["id"])
     assert row.status == "controlled" and row.sha256 == first.headers["x-copy-sha256"]
-    assert blob_path(get_settings().blob_dir, row.sha256).read_bytes() == first.content
+    with blob_stores.store().open(row.sha256) as stream:
+        assert stream.read() == first.content
 
 
 def test_a_new_state_gets_a_new_copy_with_its_own_marking(park, monkeypatch):
