@@ -45,11 +45,13 @@ test: lint
 test-fast: install-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) -m "not slow"
 
-# The scale-out stack's blob store: the blob, document and operations tests with their files in S3 (a SeaweedFS the
-# suite starts on 127.0.0.1). Not part of `make test` yet.
+# The scale-out stack (CARBONMS_TEST_STACK=scaleout, tests/conftest.py): on PostgreSQL only, files in S3 (a SeaweedFS
+# the suite starts on 127.0.0.1), the search index in PostgreSQL, Redis configured; the areas that touch storage,
+# search, jobs, reports and the web, and the two-process test. .ci/run runs it after `make test`.
+SCALEOUT_AREAS := tests/blobs tests/documents tests/ops tests/search tests/jobs tests/reports tests/web tests/scaleout
 .PHONY: test-scaleout
 test-scaleout: install-dev
-	CARBONMS_TEST_BLOB=s3 $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) tests/blobs tests/documents tests/ops
+	CARBONMS_TEST_STACK=scaleout $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) --durations=5 $(SCALEOUT_AREAS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -85,6 +85,11 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="listen address"),
     port: int = typer.Option(8000, help="port"),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="server processes (PostgreSQL only when > 1)"),
+    forwarded_allow_ips: str = typer.Option(
+        "",
+        "--forwarded-allow-ips",
+        help="load balancers whose X-Forwarded-For is trusted (comma-separated addresses); empty: none",
+    ),
 ) -> None:
     """启动 Web 服务 / run the web server."""
     import uvicorn
@@ -103,7 +108,9 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        proxy_headers=False,
+        # Behind a load balancer the sign-in throttle must count the browser's address, not the balancer's.
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips or None,
         http=HeaderTimeoutProtocol,
         workers=workers,
     )

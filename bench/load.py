@@ -5,6 +5,8 @@ operation and the errors; then one 200 MB upload and the server's memory (VmRSS 
     .venv/bin/python bench/load.py --seconds 20 --clients 8
     .venv/bin/python bench/load.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
                                                             # a temporary database on that server, dropped after
+    .venv/bin/python bench/load.py --processes 1,2          # the scale-out stack (PostgreSQL, S3, Redis) with
+                                                            # `serve --workers 1`, then 2: throughput, p99, ratio
 
 Operations, per client (a thread with its own httpx.Client), chosen at random: browse (GET /api/documents), readiness
 (GET /api/readiness), search (GET /api/search, skipped and said so when the route answers 404), and the document
@@ -433,7 +435,18 @@ def main() -> None:
         action="store_true",
         help="diagnosis: run the server without search indexing in the request's after-commit hook",
     )
+    parser.add_argument(
+        "--processes",
+        help="e.g. 1,2: run on the scale-out stack with that many server processes each (bench/load_processes.py)",
+    )
     args = parser.parse_args()
+    if args.processes:
+        from bench import load_processes
+        from tests.support.databases import PG_ADMIN_URL
+
+        args.postgres = args.postgres or PG_ADMIN_URL
+        load_processes.main(args)
+        return
 
     env, data_dir, pg_name = prepare(args)
     process = None

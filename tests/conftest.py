@@ -28,7 +28,11 @@ os.environ.setdefault("CARBONMS_PREVIEWS_ENABLED", "false")
 os.environ.setdefault("CARBONMS_LOGIN_ADDRESS_MAX_FAILURES", "1000000")
 # The scale-out switch (`make test-scaleout`): CARBONMS_TEST_BLOB=s3 keeps the run's blobs in a bucket of a real
 # S3-compatible server (SeaweedFS, started by the `seaweed` fixture) instead of the local folder.
-BLOB_BACKEND = os.environ.get("CARBONMS_TEST_BLOB", "local")
+# The whole scale-out stack (`make test-scaleout`): CARBONMS_TEST_STACK=scaleout runs on PostgreSQL only, with the blobs
+# in S3 as above and the search index in PostgreSQL (CARBONMS_SEARCH_BACKEND=postgres). Jobs still run inline after
+# the commit: tests/jobs sends them through Redis to real workers itself, tests/scaleout runs the whole stack.
+STACK = os.environ.get("CARBONMS_TEST_STACK", "embedded")
+BLOB_BACKEND = os.environ.get("CARBONMS_TEST_BLOB", "s3" if STACK == "scaleout" else "local")
 
 __all__ = ["PG_ADMIN_URL"]
 
@@ -60,6 +64,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 def _database_params() -> list:
+    if STACK == "scaleout":
+        return [pytest.param("postgresql", id="postgresql")]
     params = [pytest.param("sqlite", id="sqlite")]
     if os.environ.get("CI") or postgres_reachable():
         params.append(pytest.param("postgresql", id="postgresql"))
@@ -75,6 +81,20 @@ def seaweed():
         yield server
 
 
+def _build_whoosh_index() -> None:
+    """tests/search runs its Whoosh cases on this PostgreSQL database too, but start-up builds only the configured
+    backend's index (here PostgreSQL's): the Whoosh files are made once here."""
+    from app.config import get_settings
+    from app.search import service
+
+    settings = get_settings()
+    settings.search_backend = "whoosh"
+    try:
+        service.ensure_index()
+    finally:
+        settings.search_backend = "postgres"
+
+
 @pytest.fixture(scope="session", params=_database_params())
 def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
     """Configure the app for one database, migrate it, load the clause map; yields the URL."""
@@ -87,8 +107,11 @@ def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
     else:
         pg_name, url = create_database(PG_ADMIN_URL, prefix="carbonms_test")
     keys = ("CARBONMS_DATABASE_URL", "CARBONMS_DATA_DIR", "CARBONMS_SECRET_KEY", "CARBONMS_BLOB_URL")
+    keys += ("CARBONMS_SEARCH_BACKEND",)
     saved = {key: os.environ.get(key) for key in keys}
     os.environ["CARBONMS_BLOB_URL"] = request.getfixturevalue("seaweed").url() if BLOB_BACKEND == "s3" else ""
+    if STACK == "scaleout":
+        os.environ["CARBONMS_SEARCH_BACKEND"] = "postgres" if pg_name else "whoosh"
     os.environ["CARBONMS_DATABASE_URL"] = url
     os.environ["CARBONMS_DATA_DIR"] = str(data_dir)
     os.environ["CARBONMS_SECRET_KEY"] = "test-secret-key"
@@ -97,6 +120,8 @@ def app_env(request: pytest.FixtureRequest) -> Iterator[str]:
     from app.cli import initialise
 
     initialise()
+    if STACK == "scaleout" and pg_name:
+        _build_whoosh_index()
     try:
         yield url
     finally:

@@ -13,17 +13,16 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from typer.testing import CliRunner
 
-from app.config import get_settings
 from app.db import session_scope
 from app.documents import recognition, recognition_engine
 from app.documents import recognition_lifecycle as lifecycle
 from app.documents.models import RevisionText
 from app.documents.recognition_engine import SystemCheck
 from app.documents.recognition_models import RecognitionState, RevisionRecognition
-from app.documents.storage import blob_path
 from app.errors import Conflict, Forbidden
 from app.users.models import Role, User
 from tests.factories import register, upload
+from tests.support import blob_stores
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 DPI = 300
@@ -182,7 +181,8 @@ def test_scans_are_recognised_found_by_phrases_and_accurate(park, figure) -> Non
     # The original bytes are untouched: the stored blob is the uploaded file, byte for byte.
     for content, revision in ((png, png_after), (pdf, pdf_after)):
         assert revision["sha256"] == hashlib.sha256(content).hexdigest()
-        stored = blob_path(get_settings().blob_dir, revision["sha256"]).read_bytes()
+        with blob_stores.store().open(revision["sha256"]) as stream:
+            stored = stream.read()
         assert stored == content
         assert hashlib.sha256(stored).hexdigest() == revision["sha256"]
 

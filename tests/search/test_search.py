@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app.config import get_settings
 from app.db import session_scope
 from app.documents.models import Revision
 from app.search import entries, evaluation, index, service
@@ -239,6 +240,9 @@ def test_a_failed_indexing_is_queued_and_retried(park, monkeypatch):
     def broken_writer(*_args, **_kwargs):
         raise OSError("disk full")
 
+    monkeypatch.setattr(
+        get_settings(), "search_backend", "whoosh"
+    )  # its writer is what breaks (also on the scale-out run)
     monkeypatch.setattr(index, "open_writer", broken_writer)
     document, revision = _draft(park, ("能源计量器具配备清单。",))
     with session_scope(write=False) as session:
