@@ -322,7 +322,7 @@ def test_verify_counts_preview_images_as_referenced(park) -> None:
     flagged = {problem.sha256 for problem in report.problems if problem.kind == "orphan_blob"}
     assert flagged.isdisjoint(shas)
     for sha256 in shas:
-        assert blob_path(get_settings().blob_dir, sha256).is_file()
+        assert blob_stores.store().exists(sha256)
 
 
 def test_a_converter_that_hangs_is_stopped_at_the_timeout(park, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
