@@ -31,3 +31,13 @@ def backend(backend_name: str, monkeypatch: pytest.MonkeyPatch, app_env: str) ->
 
     monkeypatch.setattr(get_settings(), "search_backend", backend_name)
     return backend_name
+
+
+@pytest.fixture(autouse=True)
+def _whoosh_unless_parametrised(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search test that does not take `backend` is about Whoosh itself (its files, locks, segments): it runs on
+    Whoosh whatever the stack's default backend (the scale-out stack's is PostgreSQL)."""
+    from app.config import get_settings
+
+    if "backend" not in request.fixturenames:
+        monkeypatch.setattr(get_settings(), "search_backend", "whoosh")
