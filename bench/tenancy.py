@@ -1,17 +1,26 @@
 """Tenancy on PostgreSQL: one park's readiness, register (documents list) and search through the API, on a database
-holding that park alone and on one holding it among many parks of the same size; prints p50/p95 of each and the
-ratio (target: the crowded database within 1.2× of the single-park one).
+holding that park alone and on one holding it among many parks of the same size; prints p50/p95 of each (wall
+clock, and the CPU time of this process plus the PostgreSQL backends serving it) and the ratio (target: the crowded
+database within 1.2× of the single-park one).
 
     .venv/bin/python bench/tenancy.py                        # 100 parks × 2,000 documents vs 1 park × 2,000
     .venv/bin/python bench/tenancy.py --parks 20 --runs 30   # a quicker look
+    .venv/bin/python bench/tenancy.py --parks 20 --explain /tmp/plans   # and every statement's plan, both databases
 
-Each park is written by bench/readiness.py's `build_park` (bulk inserts: documents, revision histories, records with
-their periods, signatures); every revision gets a short text recombined from the standard's sentences
-(bench/search_corpus.py) and the PostgreSQL search index (CARBONMS_SEARCH_BACKEND=postgres) is built by the
-application's own rebuild. The measured park is the first one written: its rows are the oldest of the database.
+"register" is the documents register's first page, newest first: GET /api/documents?limit=50&sort=-created_at.
+
+The measured park (the first, its rows the oldest of the database) is written by bench/readiness.py's `build_park`
+(documents, revision histories, records with their periods, signatures), every revision with a short text
+recombined from the standard's sentences (bench/search_corpus.py); the other parks are copies of it made inside
+PostgreSQL (INSERT … SELECT with shifted ids, each park with its own users). The PostgreSQL search index
+(CARBONMS_SEARCH_BACKEND=postgres) is built by the application's own rebuild, then ANALYZE (what autovacuum would
+soon do). Built databases are kept on the server (carbonms_tenancy_cache_<key>, the key from the sizes and the
+sources that shape the data: migrations, these benches, the search backend) and reused by later runs; --fresh
+builds anew, --drop-cache drops every kept one.
 """
 
 import argparse
+import hashlib
 import os
 import random
 import shutil
@@ -19,18 +28,24 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import tenancy_plans as plans  # noqa: E402
 from bench.readiness import PASSWORD, build_park  # noqa: E402
 from bench.search_corpus import make_queries, sentences  # noqa: E402
-from tests.support.databases import PG_ADMIN_URL, temporary_postgres  # noqa: E402
+from tests.support.databases import PG_ADMIN_URL  # noqa: E402
 
 OPERATIONS = ("readiness", "register", "search")
+CACHE_PREFIX = "carbonms_tenancy_cache_"
+# What shapes a built database: a change in any of these builds it anew.
+CACHE_SOURCES = ("migrations/versions", "bench/readiness.py", "bench/search_corpus.py", "app/search")
+BUILD_VERSION = 1  # of build() and copy_park() below: raise it when they change what they write
 
 
 def add_texts(park_id: int, rng: random.Random, pool: list[str]) -> int:
@@ -49,8 +64,74 @@ def add_texts(park_id: int, rng: random.Random, pool: list[str]) -> int:
     return len(rows)
 
 
-def build(parks: int, documents: int, revisions: int) -> dict:
-    """Migrate, write `parks` parks (the first is measured), index them; returns the measured park's sign-in."""
+def _columns(connection: object, table: str) -> list[str]:
+    return list(
+        connection.exec_driver_sql(  # type: ignore[attr-defined]
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s "
+            "ORDER BY ordinal_position",
+            (table,),
+        ).scalars()
+    )
+
+
+def copy_park(source: dict, number: int) -> None:
+    """A copy of the source park's documents, revisions, signatures and texts as a new park with its own users,
+    written inside PostgreSQL (ids shifted past the current maximum)."""
+    from sqlalchemy import select
+
+    from app.db import get_engine, session_scope
+    from app.users import service as users
+    from app.users.models import Role, User
+
+    with session_scope() as session:
+        park = users.create_park(session, code=f"COPY{number:04d}", name=f"复制园区 {number}")
+        people = {}
+        for old in session.execute(select(User).where(User.park_id == source["park_id"])).scalars():
+            new = users.create_user(
+                session,
+                park=park,
+                username=f"{old.username}_{number}",
+                password=PASSWORD,
+                role=Role(old.role),
+                full_name=old.full_name,
+            )
+            people[old.id] = new.id
+        park_id = park.id
+    user_map = "CASE {} " + " ".join(f"WHEN {old} THEN {new}" for old, new in people.items()) + " END"
+    with get_engine().begin() as connection:
+        shift = {
+            table: connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar_one()
+            - connection.exec_driver_sql(
+                f"SELECT min(id) - 1 FROM {table} WHERE park_id = %s", (source["park_id"],)
+            ).scalar_one()
+            for table in ("document", "revision", "signature")
+        }
+        mapped = {
+            "id": "id + {own}",
+            "park_id": str(park_id),
+            "document_id": f"document_id + {shift['document']}",
+            "revision_id": f"revision_id + {shift['revision']}",
+            "created_by_id": user_map.format("created_by_id"),
+            "preparer_id": user_map.format("preparer_id"),
+            "published_by_id": user_map.format("published_by_id"),
+            "signer_id": user_map.format("signer_id"),
+        }
+        for table in ("document", "revision", "signature"):
+            names = _columns(connection, table)
+            values = ", ".join(mapped.get(name, name).format(own=shift[table]) for name in names)
+            connection.exec_driver_sql(
+                f"INSERT INTO {table} ({', '.join(names)}) SELECT {values} FROM {table} "
+                f"WHERE park_id = {source['park_id']} ORDER BY id"
+            )
+        connection.exec_driver_sql(
+            f"INSERT INTO revision_text (revision_id, text) SELECT t.revision_id + {shift['revision']}, t.text "
+            f"FROM revision_text t JOIN revision r ON r.id = t.revision_id WHERE r.park_id = {source['park_id']} "
+            "ORDER BY t.revision_id"
+        )
+
+
+def build(parks: int, documents: int, revisions: int) -> None:
+    """Migrate, write `parks` parks (the first is measured), index them, ANALYZE."""
     from app.cli import initialise
     from app.db import get_engine
     from app.search import service as search
@@ -58,46 +139,126 @@ def build(parks: int, documents: int, revisions: int) -> dict:
     initialise()
     pool = [sentence for sentence in sentences() if len(sentence) >= 20]
     started = time.perf_counter()
-    measured: dict = {}
-    for number in range(parks):
-        built = build_park(random.Random(20261201 + number), documents, revisions)
-        add_texts(built["park_id"], random.Random(number), pool)
-        measured = measured or built
+    measured = build_park(random.Random(20261201), documents, revisions)
+    add_texts(measured["park_id"], random.Random(0), pool)
+    for number in range(1, parks):
+        copy_park(measured, number)
         if number % 10 == 9 or number == parks - 1:
             print(f"  {number + 1} parks written ({time.perf_counter() - started:.0f} s)", flush=True)
+    with get_engine().begin() as connection:
+        for table in ("document", "revision", "signature"):
+            connection.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
     indexing = time.perf_counter()
     count = search.rebuild()
     print(f"  search index: {count} revisions in {time.perf_counter() - indexing:.0f} s", flush=True)
     with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("ANALYZE")
-    return measured
+        connection.exec_driver_sql("VACUUM ANALYZE")
 
 
-def timed(call: Callable[[], None], runs: int, warmup: int) -> list[float]:
+def cache_key(parks: int, documents: int, revisions: int) -> str:
+    digest = hashlib.sha256(f"{BUILD_VERSION}/{parks}/{documents}/{revisions}".encode())
+    for source in CACHE_SOURCES:
+        path = ROOT / source
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.relative_to(ROOT).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _admin(admin_url: str, sql: str) -> list:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            result = connection.exec_driver_sql(sql)
+            return list(result) if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def _url(admin_url: str, name: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextmanager
+def prepared_database(parks: int, args: argparse.Namespace) -> Iterator[str]:
+    """The URL of a database of `parks` parks: the kept one when its key matches, else built (into a working name,
+    renamed once complete, so a failed build is never reused)."""
+    from app import config, db
+
+    name = f"{CACHE_PREFIX}{parks}p_{cache_key(parks, args.documents, args.revisions)}"
+    exists = _admin(args.postgres, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+    if exists and args.fresh:
+        _admin(args.postgres, f'DROP DATABASE "{name}" WITH (FORCE)')
+        exists = []
+
+    def use(url: str) -> None:
+        os.environ["CARBONMS_DATABASE_URL"] = url
+        config.get_settings.cache_clear()
+        db.dispose_engines()
+
+    if exists:
+        print(f"  kept database {name}", flush=True)
+    else:
+        working = f"{name}_building"
+        _admin(args.postgres, f'DROP DATABASE IF EXISTS "{working}" WITH (FORCE)')
+        _admin(args.postgres, f'CREATE DATABASE "{working}"')
+        use(_url(args.postgres, working))
+        started = time.perf_counter()
+        try:
+            build(parks, args.documents, args.revisions)
+        finally:
+            db.dispose_engines()
+        _admin(args.postgres, f'ALTER DATABASE "{working}" RENAME TO "{name}"')
+        print(f"  built in {time.perf_counter() - started:.0f} s, kept as {name}", flush=True)
+    use(_url(args.postgres, name))
+    try:
+        yield name
+    finally:
+        db.dispose_engines()
+
+
+def timed(call: Callable[[], None], runs: int, warmup: int, pids: Callable[[], list[int]]) -> dict[str, list[float]]:
+    """Wall-clock and CPU milliseconds per call, sorted: CPU of this process (the application, in-process) plus
+    the database backends serving it (their /proc schedstat)."""
     for _ in range(warmup):
         call()
-    samples = []
+    backends = pids()
+    wall, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu, started_db = time.perf_counter(), time.process_time(), plans.cpu_ns(backends)
         call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return sorted(samples)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000 + (plans.cpu_ns(backends) - started_db) / 1e6)
+    return {"wall": sorted(wall), "cpu": sorted(cpu)}
 
 
 def p95(samples: list[float]) -> float:
     return samples[max(0, round(0.95 * len(samples)) - 1)]
 
 
-def measure(park: dict, runs: int, warmup: int) -> dict[str, list[float]]:
-    """The park's coordinator through the API (TestClient on create_app): readiness, a register page, searches."""
+def measure(label: str, args: argparse.Namespace) -> dict[str, dict[str, list[float]]]:
+    """The measured park's coordinator through the API (TestClient on create_app): readiness, a register page,
+    searches; with --explain, the plans of one call of each."""
     from fastapi.testclient import TestClient
 
+    from app.db import get_engine
     from app.main import create_app
+    from app.users.models import Park, User
 
+    engine = get_engine()
+    with engine.connect() as connection:
+        first_park = connection.exec_driver_sql(f"SELECT min(id) FROM {Park.__tablename__}").scalar_one()
+        username = connection.exec_driver_sql(
+            f"SELECT username FROM {User.__tablename__} WHERE park_id = %s AND role = 'coordinator' ORDER BY id",
+            (first_park,),
+        ).scalar()
     queries = make_queries(random.Random(7), 50)
     turn = iter(range(10**9))
     with TestClient(create_app()) as client:
-        response = client.post("/api/auth/token", data={"username": park["username"], "password": PASSWORD})
+        response = client.post("/api/auth/token", data={"username": username, "password": PASSWORD})
         response.raise_for_status()
         headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -110,46 +271,54 @@ def measure(park: dict, runs: int, warmup: int) -> dict[str, list[float]]:
             "register": lambda: get("/api/documents", limit=50, sort="-created_at"),
             "search": lambda: get("/api/search", q=queries[next(turn) % len(queries)]),
         }
-        return {name: timed(call, runs, warmup) for name, call in calls.items()}
+        backends = lambda: plans.backend_pids(engine)  # noqa: E731
+        result = {name: timed(call, args.runs, args.warmup, backends) for name, call in calls.items()}
+        if args.explain is not None:
+            for name in ("readiness", "register"):
+                with plans.caught(engine) as statements:
+                    calls[name]()
+                plans.report(f"{label}-{name}", plans.explain(engine, statements), args.explain)
+        return result
 
 
-def one_database(label: str, parks: int, args: argparse.Namespace) -> dict[str, list[float]]:
-    from app import config, db
+def one_database(label: str, parks: int, args: argparse.Namespace) -> dict[str, dict[str, list[float]]]:
+    from app import db
 
-    with temporary_postgres(args.postgres, prefix="carbonms_tenancy") as url:
-        os.environ["CARBONMS_DATABASE_URL"] = url
-        config.get_settings.cache_clear()
-        db.dispose_engines()
-        try:
-            print(f"\n== {label}: {parks} park(s) × {args.documents} documents ==", flush=True)
-            park = build(parks, args.documents, args.revisions)
-            with db.get_engine().connect() as connection:
-                totals = connection.exec_driver_sql(
-                    "SELECT (SELECT count(*) FROM document), (SELECT count(*) FROM revision), "
-                    "(SELECT count(*) FROM search.search_entry)"
-                ).one()
-            print(f"  database: {totals[0]} documents, {totals[1]} revisions, {totals[2]} search entries")
-            result = measure(park, args.runs, args.warmup)
-            for name in OPERATIONS:
-                samples = result[name]
-                print(
-                    f"  {name:<10} p50 {statistics.median(samples):6.1f} ms  p95 {p95(samples):6.1f} ms  "
-                    f"max {samples[-1]:6.1f} ms"
-                )
-            return result
-        finally:
-            db.dispose_engines()
+    print(f"\n== {label}: {parks} park(s) × {args.documents} documents ==", flush=True)
+    with prepared_database(parks, args):
+        with db.get_engine().connect() as connection:
+            totals = connection.exec_driver_sql(
+                "SELECT (SELECT count(*) FROM document), (SELECT count(*) FROM revision), "
+                "(SELECT count(*) FROM search.search_entry)"
+            ).one()
+        print(f"  database: {totals[0]} documents, {totals[1]} revisions, {totals[2]} search entries")
+        result = measure(label.replace(" ", "-"), args)
+        for name in OPERATIONS:
+            wall, cpu = result[name]["wall"], result[name]["cpu"]
+            print(
+                f"  {name:<10} wall p50 {statistics.median(wall):6.1f} ms  p95 {p95(wall):6.1f} ms  "
+                f"max {wall[-1]:6.1f} ms | cpu p50 {statistics.median(cpu):6.1f} ms  p95 {p95(cpu):6.1f} ms"
+            )
+        return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--postgres", default=PG_ADMIN_URL, help="admin URL: temporary databases are made there")
+    parser.add_argument("--postgres", default=PG_ADMIN_URL, help="admin URL: the databases are made there")
     parser.add_argument("--parks", type=int, default=100)
     parser.add_argument("--documents", type=int, default=2000, help="documents per park")
     parser.add_argument("--revisions", type=int, default=5000, help="revisions per park")
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--fresh", action="store_true", help="build the databases anew, even when kept ones match")
+    parser.add_argument("--drop-cache", action="store_true", help="drop every kept database, then stop")
+    parser.add_argument("--explain", type=Path, metavar="DIR", help="EXPLAIN (ANALYZE, BUFFERS) every statement")
     args = parser.parse_args()
+    if args.drop_cache:
+        for (name,) in _admin(args.postgres, f"SELECT datname FROM pg_database WHERE datname LIKE '{CACHE_PREFIX}%'"):
+            _admin(args.postgres, f'DROP DATABASE "{name}" WITH (FORCE)')
+            print(f"dropped {name}")
+        return
 
     data_dir = Path(tempfile.mkdtemp(prefix="carbonms-tenancy-"))
     os.environ["CARBONMS_DATA_DIR"] = str(data_dir)
@@ -164,11 +333,18 @@ def main() -> None:
         crowded = one_database("many parks", args.parks, args)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    print(f"\none park's p95: {args.parks} parks / 1 park (target ≤ 1.2×), load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"\none park's p95: {args.parks} parks / 1 park (target ≤ 1.2×), load average "
+        f"{' '.join(f'{value:.2f}' for value in os.getloadavg())} on {os.cpu_count()} CPUs"
+    )
     for name in OPERATIONS:
-        before, after = p95(single[name]), p95(crowded[name])
-        ratio = after / before if before else float("inf")
-        print(f"  {name:<10} {before:6.1f} ms -> {after:6.1f} ms  ×{ratio:4.2f}  {'OK' if ratio <= 1.2 else 'CHECK'}")
+        line = f"  {name:<10}"
+        for measure_name in ("wall", "cpu"):
+            before, after = p95(single[name][measure_name]), p95(crowded[name][measure_name])
+            ratio = after / before if before else float("inf")
+            verdict = "OK" if ratio <= 1.2 else "CHECK"
+            line += f" {measure_name} {before:6.1f} ms -> {after:6.1f} ms ×{ratio:4.2f} {verdict} |"
+        print(line.rstrip(" |"))
 
 
 if __name__ == "__main__":

@@ -44,7 +44,12 @@ class Blob(SQLModel, table=True):
 
 
 class Document(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("park_id", "control_no"),)
+    __table_args__ = (
+        UniqueConstraint("park_id", "control_no"),
+        # The register's pages as ranges of the park alone (see the tenancy_indexes migration).
+        Index("ix_document_park_created", "park_id", "created_at", "id"),
+        Index("ix_document_park_type_control_no", "park_id", "doc_type", "control_no"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     park_id: int = Field(foreign_key="park.id", index=True)

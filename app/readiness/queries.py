@@ -2,14 +2,16 @@
 
 1. the clause map (every clause of the readiness chapters with its links and their basis) in one query;
 2. the park's applicability rows in one query;
-3. the park's no-occurrence declarations in one query; the details of the evidence shown in one query.
+3. the park's no-occurrence declarations in one query; the details of the evidence shown and their approvers in
+   two (index lookups by id).
 """
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Integer, and_, any_, bindparam, select
+from sqlalchemy import Integer, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
@@ -114,8 +116,11 @@ def load_declarations(session: Session, park_id: int, codes: Collection[str], as
     return out
 
 
+_APPROVING = (str(SignatureMeaning.approve), str(SignatureMeaning.confirm))
+
+
 def fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:
-    """The details and the approvers (批准/确认 signatures) of the evidence rows: one query."""
+    """The details and the approvers (批准/确认 signatures) of the evidence rows: two index lookups by id."""
     if not rows:
         return
     by_id: dict[int, list[EvidenceRow]] = {}
@@ -126,38 +131,37 @@ def fill_evidence(session: Session, rows: Collection[EvidenceRow]) -> None:
     # PostgreSQL: one array parameter; an IN list of some 500 placeholders costs more to render and parse than the
     # query takes to run.
     postgres = session.connection().dialect.name == "postgresql"
-    wanted = col(R.id) == any_(bindparam("ids", ids, type_=ARRAY(Integer))) if postgres else col(R.id).in_(ids)
+
+    def among(column: Any) -> Any:
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer))) if postgres else column.in_(ids)
+
     # A correlated lookup by primary key, not a join: PostgreSQL misjudges the join of a few hundred revisions and
     # hashes the whole document table (a scan growing with the park) instead of looking each one up.
     control_no = select(col(D.control_no)).where(col(D.id) == col(R.document_id)).scalar_subquery()
-    query = (
-        select(
-            col(R.id),
-            col(R.document_id),
-            control_no,
-            col(R.number),
-            col(R.state),
-            col(R.effective_from),
-            col(R.period_start),
-            col(S.signer_name),
-        )
-        .outerjoin(
-            S,
-            and_(
-                col(S.revision_id) == col(R.id),
-                col(S.meaning).in_((str(SignatureMeaning.approve), str(SignatureMeaning.confirm))),
-            ),
-        )
-        .where(wanted)
-        .order_by(col(R.id), col(S.signed_at), col(S.id))
-    )
-    for revision_id, document_id, control_no, number, state, effective_from, period_start, signer in (
-        session.connection().execute(query).all()
+    details = select(
+        col(R.id),
+        col(R.document_id),
+        control_no,
+        col(R.number),
+        col(R.state),
+        col(R.effective_from),
+        col(R.period_start),
+    ).where(among(col(R.id)))
+    for revision_id, document_id, control_no, number, state, effective_from, period_start in (
+        session.connection().execute(details).all()
     ):
-        assert revision_id is not None  # a primary key
         for row in by_id[revision_id]:
             row.document_id, row.control_no, row.number = document_id, control_no, number
             row.revision_state = str(state)
             row.effective_from, row.period_start = as_utc(effective_from), period_start
+    # The signatures apart, by their revision_id index: joined to the revisions, PostgreSQL hashed every park's
+    # signatures (a sequential scan growing with the whole database) to keep a few hundred.
+    approvers = (
+        select(col(S.revision_id), col(S.signer_name))
+        .where(among(col(S.revision_id)), col(S.meaning).in_(_APPROVING))
+        .order_by(col(S.revision_id), col(S.signed_at), col(S.id))
+    )
+    for revision_id, signer in session.connection().execute(approvers).all():
+        for row in by_id[revision_id]:
             if signer and signer not in row.approvers:
                 row.approvers.append(signer)
