@@ -28,8 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,30 +181,33 @@ def _url(admin_url: str, name: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-@contextmanager
-def prepared_database(parks: int, args: argparse.Namespace) -> Iterator[str]:
-    """The URL of a database of `parks` parks: the kept one when its key matches, else built (into a working name,
-    renamed once complete, so a failed build is never reused)."""
+def use_database(admin_url: str, name: str) -> None:
+    """Point the application (settings, engines) at database `name` of the server."""
     from app import config, db
 
+    os.environ["CARBONMS_DATABASE_URL"] = _url(admin_url, name)
+    config.get_settings.cache_clear()
+    db.dispose_engines()
+
+
+def prepared_database(parks: int, args: argparse.Namespace) -> str:
+    """The name of a database of `parks` parks: the kept one when its key matches, else built (into a working name,
+    renamed once complete, so a failed build is never reused)."""
+    from app import db
+
     name = f"{CACHE_PREFIX}{parks}p_{cache_key(parks, args.documents, args.revisions)}"
+    print(f"\n== {parks} park(s) × {args.documents} documents ==", flush=True)
     exists = _admin(args.postgres, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
     if exists and args.fresh:
         _admin(args.postgres, f'DROP DATABASE "{name}" WITH (FORCE)')
         exists = []
-
-    def use(url: str) -> None:
-        os.environ["CARBONMS_DATABASE_URL"] = url
-        config.get_settings.cache_clear()
-        db.dispose_engines()
-
     if exists:
         print(f"  kept database {name}", flush=True)
     else:
         working = f"{name}_building"
         _admin(args.postgres, f'DROP DATABASE IF EXISTS "{working}" WITH (FORCE)')
         _admin(args.postgres, f'CREATE DATABASE "{working}"')
-        use(_url(args.postgres, working))
+        use_database(args.postgres, working)
         started = time.perf_counter()
         try:
             build(parks, args.documents, args.revisions)
@@ -213,11 +215,17 @@ def prepared_database(parks: int, args: argparse.Namespace) -> Iterator[str]:
             db.dispose_engines()
         _admin(args.postgres, f'ALTER DATABASE "{working}" RENAME TO "{name}"')
         print(f"  built in {time.perf_counter() - started:.0f} s, kept as {name}", flush=True)
-    use(_url(args.postgres, name))
+    use_database(args.postgres, name)
     try:
-        yield name
+        with db.get_engine().connect() as connection:
+            totals = connection.exec_driver_sql(
+                "SELECT (SELECT count(*) FROM document), (SELECT count(*) FROM revision), "
+                "(SELECT count(*) FROM search.search_entry)"
+            ).one()
+        print(f"  database: {totals[0]} documents, {totals[1]} revisions, {totals[2]} search entries")
     finally:
         db.dispose_engines()
+    return name
 
 
 def timed(call: Callable[[], None], runs: int, warmup: int, pids: Callable[[], list[int]]) -> dict[str, list[float]]:
@@ -239,7 +247,7 @@ def p95(samples: list[float]) -> float:
     return samples[max(0, round(0.95 * len(samples)) - 1)]
 
 
-def measure(label: str, args: argparse.Namespace) -> dict[str, dict[str, list[float]]]:
+def measure(label: str, args: argparse.Namespace, runs: int, explain: Path | None) -> dict[str, dict[str, list[float]]]:
     """The measured park's coordinator through the API (TestClient on create_app): readiness, a register page,
     searches; with --explain, the plans of one call of each."""
     from fastapi.testclient import TestClient
@@ -272,34 +280,46 @@ def measure(label: str, args: argparse.Namespace) -> dict[str, dict[str, list[fl
             "search": lambda: get("/api/search", q=queries[next(turn) % len(queries)]),
         }
         backends = lambda: plans.backend_pids(engine)  # noqa: E731
-        result = {name: timed(call, args.runs, args.warmup, backends) for name, call in calls.items()}
-        if args.explain is not None:
+        result = {name: timed(call, runs, args.warmup, backends) for name, call in calls.items()}
+        if explain is not None:
             for name in ("readiness", "register"):
                 with plans.caught(engine) as statements:
                     calls[name]()
-                plans.report(f"{label}-{name}", plans.explain(engine, statements), args.explain)
+                plans.report(f"{label}-{name}", plans.explain(engine, statements), explain)
         return result
 
 
-def one_database(label: str, parks: int, args: argparse.Namespace) -> dict[str, dict[str, list[float]]]:
+Samples = dict[str, dict[str, list[float]]]  # operation -> "wall" / "cpu" -> milliseconds
+
+
+def alternated(databases: dict[str, str], args: argparse.Namespace) -> dict[str, Samples]:
+    """Measure the databases in turns (--rounds of runs/rounds calls each), so a machine's load drifting during the
+    run weighs on both alike; the plans (--explain) are taken in the last round."""
     from app import db
 
-    print(f"\n== {label}: {parks} park(s) × {args.documents} documents ==", flush=True)
-    with prepared_database(parks, args):
-        with db.get_engine().connect() as connection:
-            totals = connection.exec_driver_sql(
-                "SELECT (SELECT count(*) FROM document), (SELECT count(*) FROM revision), "
-                "(SELECT count(*) FROM search.search_entry)"
-            ).one()
-        print(f"  database: {totals[0]} documents, {totals[1]} revisions, {totals[2]} search entries")
-        result = measure(label.replace(" ", "-"), args)
+    results: dict[str, Samples] = {label: {name: {"wall": [], "cpu": []} for name in OPERATIONS} for label in databases}
+    rounds = max(1, min(args.rounds, args.runs))
+    for number in range(rounds):
+        runs = args.runs // rounds + (1 if number < args.runs % rounds else 0)
+        for label, database in databases.items():
+            use_database(args.postgres, database)
+            try:
+                explain = args.explain if number == rounds - 1 else None
+                measured = measure(label.replace(" ", "-"), args, runs, explain)
+            finally:
+                db.dispose_engines()
+            for name in OPERATIONS:
+                for kind in ("wall", "cpu"):
+                    results[label][name][kind] = sorted(results[label][name][kind] + measured[name][kind])
+    for label, result in results.items():
+        print(f"\n== {label} ({rounds} rounds) ==")
         for name in OPERATIONS:
             wall, cpu = result[name]["wall"], result[name]["cpu"]
             print(
                 f"  {name:<10} wall p50 {statistics.median(wall):6.1f} ms  p95 {p95(wall):6.1f} ms  "
                 f"max {wall[-1]:6.1f} ms | cpu p50 {statistics.median(cpu):6.1f} ms  p95 {p95(cpu):6.1f} ms"
             )
-        return result
+    return results
 
 
 def main() -> None:
@@ -309,7 +329,8 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=2000, help="documents per park")
     parser.add_argument("--revisions", type=int, default=5000, help="revisions per park")
     parser.add_argument("--runs", type=int, default=60)
-    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=10, help="calls before each round's timed ones")
+    parser.add_argument("--rounds", type=int, default=3, help="turns between the two databases")
     parser.add_argument("--fresh", action="store_true", help="build the databases anew, even when kept ones match")
     parser.add_argument("--drop-cache", action="store_true", help="drop every kept database, then stop")
     parser.add_argument("--explain", type=Path, metavar="DIR", help="EXPLAIN (ANALYZE, BUFFERS) every statement")
@@ -329,8 +350,9 @@ def main() -> None:
     os.environ.setdefault("CARBONMS_ARGON2_MEMORY_KIB", "1024")  # sign-in cost is not what we measure
     os.environ.setdefault("CARBONMS_ARGON2_TIME_COST", "1")
     try:
-        single = one_database("single park", 1, args)
-        crowded = one_database("many parks", args.parks, args)
+        databases = {"single park": prepared_database(1, args), "many parks": prepared_database(args.parks, args)}
+        results = alternated(databases, args)
+        single, crowded = results["single park"], results["many parks"]
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     print(
