@@ -230,7 +230,8 @@ def prepared_database(parks: int, args: argparse.Namespace) -> str:
 
 def timed(call: Callable[[], None], runs: int, warmup: int, pids: Callable[[], list[int]]) -> dict[str, list[float]]:
     """Wall-clock and CPU milliseconds per call, sorted: CPU of this process (the application, in-process) plus
-    the database backends serving it (their /proc schedstat)."""
+    the database backends serving it (their /proc schedstat). Parallel query workers a backend starts come and go
+    within a statement and are not counted: a plan that runs in parallel shows more wall than CPU here."""
     for _ in range(warmup):
         call()
     backends = pids()
