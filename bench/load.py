@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import httpx
@@ -247,27 +248,43 @@ def percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
-def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) -> Stats:
+def create_documents(base: str, tokens: dict[str, str], args: argparse.Namespace) -> list[list[int]]:
+    """Each client's own documents (`--documents-per-client`), made before the clock starts."""
+    per_client = []
+    with httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {tokens['coordinator']}"}) as setup:
+        for index in range(args.clients):
+            documents = []
+            for number in range(args.documents_per_client):
+                response = setup.post(
+                    "/api/documents",
+                    json={
+                        "doc_type": DOC_TYPE,
+                        "title": f"负载 {index}-{number}",
+                        "owner_unit": "碳管理办公室",
+                        "access_level": "internal",
+                    },
+                )
+                response.raise_for_status()
+                documents.append(response.json()["id"])
+            per_client.append(documents)
+    return per_client
+
+
+def run_load(
+    base: str, tokens: dict[str, str], args: argparse.Namespace, timed: AbstractContextManager[object] | None = None
+) -> Stats:
+    """The mixed load with the client chosen by `--client`: `raw` (bench/load_client.py, asyncio, pre-built
+    requests) or `httpx` (one thread and httpx.Client per simulated user, the original client). `timed` is entered
+    around the measured seconds only (a CPU meter), not around the set-up of documents and clients."""
+    documents = create_documents(base, tokens, args)
+    timed = timed if timed is not None else nullcontext()
+    if getattr(args, "client", "raw") == "raw":
+        from bench.load_client import run_raw_load
+
+        return run_raw_load(base, tokens, args, documents, timed)
     stats = Stats()
     rng = random.Random(args.seed)
-    setup = httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {tokens['coordinator']}"})
-    clients = []
-    for index in range(args.clients):
-        documents = []
-        for number in range(args.documents_per_client):
-            response = setup.post(
-                "/api/documents",
-                json={
-                    "doc_type": DOC_TYPE,
-                    "title": f"负载 {index}-{number}",
-                    "owner_unit": "碳管理办公室",
-                    "access_level": "internal",
-                },
-            )
-            response.raise_for_status()
-            documents.append(response.json()["id"])
-        clients.append(Client(base, tokens, stats, random.Random(rng.random()), documents))
-    setup.close()
+    clients = [Client(base, tokens, stats, random.Random(rng.random()), ids) for ids in documents]
     stop = threading.Event()
 
     def loop(client: Client) -> None:
@@ -275,14 +292,15 @@ def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) -> Sta
             client.step()
 
     threads = [threading.Thread(target=loop, args=(client,)) for client in clients]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    time.sleep(args.seconds)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    stats.wall = time.perf_counter() - started
+    with timed:
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        time.sleep(args.seconds)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        stats.wall = time.perf_counter() - started
     for client in clients:
         client.close()
     return stats
@@ -423,6 +441,12 @@ def main() -> None:
     parser.add_argument("--big-mb", type=int, default=200, help="size of the one large upload (0: skip)")
     parser.add_argument("--max-upload-mb", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="raw: asyncio keep-alive sockets with pre-built requests (light); httpx: one thread per user (heavy)",
+    )
     parser.add_argument(
         "--sqlite-pool",
         type=int,

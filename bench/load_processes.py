@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from bench.cpu_meter import CpuMeter, format_cpu, postgres_backends, process_tree
 from bench.load import PASSWORD, Stats, create_users, percentile, report_load, run_load, server_log_summary
 from tests.support.seaweed import seaweed_server
 from tests.support.stack import scaleout_stack, start_app, start_worker
@@ -61,7 +62,8 @@ def run_one(processes: int, seaweed, args: argparse.Namespace) -> Outcome:
         names = create_users(stack.process_env("bench"))
         db.dispose_engines()
         base = start_app(stack, "server", workers=processes)
-        start_worker(stack, "worker")
+        worker = start_worker(stack, "worker")
+        server = stack.servers[-1]
         tokens = {}
         for role, username in names.items():
             response = httpx.post(
@@ -71,8 +73,21 @@ def run_one(processes: int, seaweed, args: argparse.Namespace) -> Outcome:
             tokens[role] = response.json()["access_token"]
         label = f"scale-out stack, {processes} server process{'es' if processes > 1 else ''}"
         print(f"\nserver on {base} (`carbonms serve --workers {processes}`, PostgreSQL, S3, Redis, postgres search)")
-        stats = run_load(base, tokens, args)
+        parties = {
+            "load client": lambda: [os.getpid()],
+            "servers": lambda: process_tree(server.pid),
+            "worker": lambda: process_tree(worker.pid),
+            "postgres": postgres_backends(args.postgres, stack.env["CARBONMS_DATABASE_URL"].rsplit("/", 1)[-1]),
+            "seaweedfs": lambda: [seaweed.process.pid],
+        }
+        print(f"load average at the start {os.getloadavg()[0]:.2f}")
+        meter = CpuMeter(parties)
+        stats = run_load(base, tokens, args, timed=meter)
         report_load(stats, args, label)
+        print(f"load average at the end {os.getloadavg()[0]:.2f}; CPU of each party during the load:")
+        total = sum(len(v) for v in stats.latencies.values())
+        for line in format_cpu(meter.used(), total, stats.wall):
+            print("  " + line)
         server_log_summary(stack.root / "server.log")
         return summarise(processes, stats)
 
