@@ -8,7 +8,9 @@ operation and the errors; then one 200 MB upload and the server's memory (VmRSS 
     .venv/bin/python bench/load.py --processes 1,2          # the scale-out stack (PostgreSQL, S3, Redis) with
                                                             # `serve --workers 1`, then 2: throughput, p99, ratio
 
-Operations, per client (a thread with its own httpx.Client), chosen at random: browse (GET /api/documents), readiness
+Operations, per simulated user (`--client raw`, the default: bench/load_client.py, asyncio with pre-built requests
+on one keep-alive connection each, so the client's own CPU stays small and is reported; `--client httpx`: a thread
+with its own httpx.Client each, the original client), chosen at random: browse (GET /api/documents), readiness
 (GET /api/readiness), search (GET /api/search, skipped and said so when the route answers 404), and the document
 flow on the client's own documents: upload a small .docx → submit → review (审核, signature) → approve (批准,
 signature) → publish, then upload the next revision. Passwords are hashed with the production argon2 settings.
@@ -180,7 +182,9 @@ class Client:
         self.tokens = tokens
         self.stats = stats
         self.rng = rng
-        self.documents = {document_id: {"state": None, "revision": None} for document_id in documents}
+        self.documents: dict[int, dict[str, object]] = {
+            document_id: {"state": None, "revision": None} for document_id in documents
+        }
         self.payload = docx_bytes(f"客户端 {uuid.uuid4().hex[:6]}")
 
     def call(self, op: str, method: str, path: str, role: str = "coordinator", **kwargs) -> httpx.Response | None:
@@ -330,7 +334,7 @@ def report_load(stats: Stats, args: argparse.Namespace, label: str) -> None:
             f"p95 {percentile(everything, 0.95) * 1000:.0f} ms, p99 {percentile(everything, 0.99) * 1000:.0f} ms"
         )
     for op, messages in stats.errors.items():
-        kinds = defaultdict(int)
+        kinds: dict[str, int] = defaultdict(int)
         for message in messages:
             kinds[message[:120]] += 1
         for message, count in sorted(kinds.items(), key=lambda kv: -kv[1])[:5]:
@@ -435,6 +439,9 @@ def server_log_summary(log_path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--warmup", type=float, default=5, help="seconds of load before the measured seconds, not counted (raw client)"
+    )
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--documents-per-client", type=int, default=3)
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server: a temporary database is used")
@@ -462,6 +469,12 @@ def main() -> None:
     parser.add_argument(
         "--processes",
         help="e.g. 1,2: run on the scale-out stack with that many server processes each (bench/load_processes.py)",
+    )
+    parser.add_argument(
+        "--steps", type=int, default=2, help="--processes: runs at 1.5× more clients each while p99 is within the bound"
+    )
+    parser.add_argument(
+        "--p99-bound-ms", type=float, help="--processes: the p99 bound (default: the first configuration's p99)"
     )
     args = parser.parse_args()
     if args.processes:

@@ -15,7 +15,7 @@ import json
 import random
 import time
 import uuid
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from urllib.parse import quote, urlsplit
 
 from bench.load import DOC_TYPE, DOCX_MEDIA, PASSWORD, SEARCH_TERMS, Stats, docx_bytes
@@ -72,10 +72,8 @@ class Connection:
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-            try:
+            with suppress(ConnectionError):
                 await self.writer.wait_closed()
-            except ConnectionError:
-                pass
         self.reader = self.writer = None
 
 
@@ -131,17 +129,20 @@ class RawClient:
         self.next_upload = multipart({"change_reason": "定期修订"}, "数据管理制度.docx", payload, DOCX_MEDIA)
         self.upload_media = media
         self.signature = json.dumps({"password": PASSWORD, "comment": "同意"}).encode()
+        self.record_from = 0.0  # perf_counter() from which requests are counted (the end of the warm-up)
 
     async def call(self, op: str, raw: bytes) -> tuple[int, bytes] | None:
         started = time.perf_counter()
         try:
             status, body = await self.connection.request(raw)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            self.stats.add(op, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+            if started >= self.record_from:
+                self.stats.add(op, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
             return None
         elapsed = time.perf_counter() - started
-        error = None if status < 400 else f"{status} {body[:160].decode(errors='replace')}"
-        self.stats.add(op, elapsed, error)
+        if started >= self.record_from:  # requests started during the warm-up are not counted
+            error = None if status < 400 else f"{status} {body[:160].decode(errors='replace')}"
+            self.stats.add(op, elapsed, error)
         return status, body
 
     async def step(self) -> None:
@@ -188,17 +189,25 @@ class RawClient:
             doc["revision"] = json.loads(answer[1])["id"]
 
 
-async def _run(clients: list[RawClient], seconds: float) -> float:
-    deadline = time.perf_counter() + seconds
+async def _run(clients: list[RawClient], warmup: float, seconds: float, timed: AbstractContextManager[object]) -> float:
+    """Warm up (every process's lazy imports, caches and pool filled; not counted), then the measured seconds, with
+    `timed` entered at their start; returns their wall time (until the last counted request has its answer)."""
+    record_from = time.perf_counter() + warmup
+    deadline = record_from + seconds
+    for client in clients:
+        client.record_from = record_from
 
     async def loop(client: RawClient) -> None:
         while time.perf_counter() < deadline:
             await client.step()
         await client.connection.close()
 
-    started = time.perf_counter()
-    await asyncio.gather(*(loop(client) for client in clients))
-    return time.perf_counter() - started
+    tasks = [asyncio.ensure_future(loop(client)) for client in clients]
+    await asyncio.sleep(max(0.0, record_from - time.perf_counter()))
+    with timed:
+        started = time.perf_counter()
+        await asyncio.gather(*tasks)
+        return time.perf_counter() - started
 
 
 def run_raw_load(
@@ -213,8 +222,7 @@ def run_raw_load(
     stats = Stats()
     rng = random.Random(args.seed)
     clients = [RawClient(base, tokens, stats, random.Random(rng.random()), ids) for ids in documents]
-    with timed:
-        stats.wall = asyncio.run(_run(clients, args.seconds))
+    stats.wall = asyncio.run(_run(clients, getattr(args, "warmup", 0.0), args.seconds, timed))
     return stats
 
 

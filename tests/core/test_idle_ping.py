@@ -5,6 +5,7 @@ use costs no extra round trip."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -31,7 +32,7 @@ def pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counted: list[int] = []
     original = engine.dialect.do_ping
 
-    def counting_ping(dbapi_connection: object) -> bool:
+    def counting_ping(dbapi_connection: Any) -> bool:
         counted.append(1)
         return original(dbapi_connection)
 
