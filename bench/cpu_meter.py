@@ -99,6 +99,24 @@ def postgres_backends(admin_url: str, database: str) -> Callable[[], list[int]]:
     return pids
 
 
+def postgres_transactions(admin_url: str, database: str) -> Callable[[], int]:
+    """Transactions committed or rolled back in one database so far (pg_stat_database; a pool's ping in autocommit
+    mode is one as well), to print transactions per request."""
+    import psycopg
+
+    url = admin_url.replace("postgresql+psycopg://", "postgresql://")
+
+    def count() -> int:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("SELECT pg_stat_clear_snapshot()")
+            row = connection.execute(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s", (database,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    return count
+
+
 def format_cpu(used: dict[str, float], requests: int, wall: float) -> list[str]:
     """One line per party: CPU seconds, cores busy on average, milliseconds of CPU per request."""
     lines = [f"{'party':<14} {'CPU s':>7} {'cores':>6} {'CPU ms/request':>15}"]

@@ -75,6 +75,7 @@ def create_users(env: dict[str, str]) -> dict[str, str]:
     """The park and its users, through the services (in this process, pointed at the same database)."""
     for key in ("CARBONMS_DATA_DIR", "CARBONMS_DATABASE_URL", "CARBONMS_SECRET_KEY"):
         os.environ[key] = env[key]
+    import app.models  # noqa: F401  (every table, so the users' foreign keys resolve)
     from app.db import session_scope
     from app.users import service as users
     from app.users.models import Role

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
 
-from bench.cpu_meter import CpuMeter, format_cpu, postgres_backends, process_tree
+from bench.cpu_meter import CpuMeter, format_cpu, postgres_backends, postgres_transactions, process_tree
 from bench.load import PASSWORD, Stats, create_users, percentile, report_load, run_load, server_log_summary
 from tests.support.seaweed import Seaweed, seaweed_server
 from tests.support.stack import Stack, scaleout_stack, start_app, start_worker
@@ -81,26 +84,42 @@ def measure(
 ) -> Outcome:
     """One measured run at `clients` concurrency against the running stack."""
     server, worker = stack.servers[-1], stack.workers[-1]
+    database = stack.env["CARBONMS_DATABASE_URL"].rsplit("/", 1)[-1]
+    transactions = postgres_transactions(args.postgres, database)
     run_args = argparse.Namespace(**{**vars(args), "clients": clients})
     parties = {
         "load client": lambda: [os.getpid()],
         "servers": lambda: process_tree(server.pid),
         "worker": lambda: process_tree(worker.pid),
-        "postgres": postgres_backends(args.postgres, stack.env["CARBONMS_DATABASE_URL"].rsplit("/", 1)[-1]),
+        "postgres": postgres_backends(args.postgres, database),
         "seaweedfs": lambda: [seaweed.process.pid],
     }
     label = f"scale-out stack, {processes} server process{'es' if processes > 1 else ''}"
     load_start = os.getloadavg()[0]
     print(f"\n-- {label}, {clients} clients: load average at the start {load_start:.2f}")
     meter = CpuMeter(parties)
-    stats = run_load(base, tokens, run_args, timed=meter)
+    counted: list[int] = []
+
+    @contextmanager
+    def window() -> Iterator[None]:
+        with meter:
+            counted.append(transactions())
+            yield
+
+    stats = run_load(base, tokens, run_args, timed=window())
     load_end = os.getloadavg()[0]
+    time.sleep(1.0)  # backends report their counts to pg_stat_database within about a second
+    transactions_during = transactions() - counted[0]
     report_load(stats, run_args, label)
     total = sum(len(v) for v in stats.latencies.values())
     used = meter.used()
     print(f"load average at the end {load_end:.2f}; CPU of each party during the measured {stats.wall:.1f} s:")
     for line in format_cpu(used, total, stats.wall):
         print("  " + line)
+    print(
+        f"  PostgreSQL transactions {transactions_during} in the measured seconds "
+        f"({transactions_during / total if total else 0.0:.1f} per request; pg_stat_database, ±1 s of reporting lag)"
+    )
     per_process = sorted(meter.latest["servers"].items())
     print(
         "  server processes: "
@@ -178,6 +197,22 @@ def main(args: argparse.Namespace) -> None:
                 f"{outcome.cpu['servers'] * per_request:>13.1f} {total_cpu * per_request:>10.1f} "
                 f"{total_cpu / wall if wall else 0.0:>5.2f}"
             )
+    cores = os.cpu_count() or 1
+    print(
+        f"\nCPU-bound ceiling from the CPU per request above (one core at most per server process, all measured "
+        f"parties sharing the {cores} cores, nothing else running): what a quiet machine could reach"
+    )
+    for processes, outcomes in runs.items():
+        outcome = outcomes[0]
+        if not outcome.requests:
+            continue
+        server_ms = outcome.cpu["servers"] * 1000 / outcome.requests
+        all_ms = sum(outcome.cpu.values()) * 1000 / outcome.requests
+        ceiling = min(processes * 1000 / server_ms, cores * 1000 / all_ms) if server_ms and all_ms else 0.0
+        print(
+            f"  {processes} process(es): min({processes} × 1000/{server_ms:.1f}, {cores} × 1000/{all_ms:.1f}) "
+            f"= {ceiling:.0f} req/s"
+        )
     first = within(runs[counts[0]], bound_ms)
     same = {processes: outcomes[0] for processes, outcomes in runs.items()}
     base_same = same[counts[0]]
