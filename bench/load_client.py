@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit
 from bench.load import DOC_TYPE, DOCX_MEDIA, PASSWORD, SEARCH_TERMS, Stats, docx_bytes
 
 BOUNDARY = "carbonms-load-" + uuid.uuid4().hex
+REQUEST_TIMEOUT_SECONDS = 60.0  # as the httpx client's timeout
 
 
 class Connection:
@@ -134,8 +135,9 @@ class RawClient:
     async def call(self, op: str, raw: bytes) -> tuple[int, bytes] | None:
         started = time.perf_counter()
         try:
-            status, body = await self.connection.request(raw)
-        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            status, body = await asyncio.wait_for(self.connection.request(raw), REQUEST_TIMEOUT_SECONDS)
+        except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:
+            await self.connection.close()  # a half-read answer must not be taken for the next one's
             if started >= self.record_from:
                 self.stats.add(op, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
             return None
