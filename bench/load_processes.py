@@ -202,6 +202,7 @@ def main(args: argparse.Namespace) -> None:
         f"\nCPU-bound ceiling from the CPU per request above (one core at most per server process, all measured "
         f"parties sharing the {cores} cores, nothing else running): what a quiet machine could reach"
     )
+    ceilings: list[float] = []
     for processes, outcomes in runs.items():
         outcome = outcomes[0]
         if not outcome.requests:
@@ -209,9 +210,11 @@ def main(args: argparse.Namespace) -> None:
         server_ms = outcome.cpu["servers"] * 1000 / outcome.requests
         all_ms = sum(outcome.cpu.values()) * 1000 / outcome.requests
         ceiling = min(processes * 1000 / server_ms, cores * 1000 / all_ms) if server_ms and all_ms else 0.0
+        ceilings.append(ceiling)
+        ratio = ceiling / ceilings[0] if ceilings[0] else 0.0
         print(
             f"  {processes} process(es): min({processes} × 1000/{server_ms:.1f}, {cores} × 1000/{all_ms:.1f}) "
-            f"= {ceiling:.0f} req/s"
+            f"= {ceiling:.0f} req/s (×{ratio:.2f})"
         )
     first = within(runs[counts[0]], bound_ms)
     same = {processes: outcomes[0] for processes, outcomes in runs.items()}
