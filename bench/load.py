@@ -8,7 +8,9 @@ operation and the errors; then one 200 MB upload and the server's memory (VmRSS 
     .venv/bin/python bench/load.py --processes 1,2          # the scale-out stack (PostgreSQL, S3, Redis) with
                                                             # `serve --workers 1`, then 2: throughput, p99, ratio
 
-Operations, per client (a thread with its own httpx.Client), chosen at random: browse (GET /api/documents), readiness
+Operations, per simulated user (`--client raw`, the default: bench/load_client.py, asyncio with pre-built requests
+on one keep-alive connection each, so the client's own CPU stays small and is reported; `--client httpx`: a thread
+with its own httpx.Client each, the original client), chosen at random: browse (GET /api/documents), readiness
 (GET /api/readiness), search (GET /api/search, skipped and said so when the route answers 404), and the document
 flow on the client's own documents: upload a small .docx → submit → review (审核, signature) → approve (批准,
 signature) → publish, then upload the next revision. Passwords are hashed with the production argon2 settings.
@@ -29,6 +31,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import httpx
@@ -72,6 +75,7 @@ def create_users(env: dict[str, str]) -> dict[str, str]:
     """The park and its users, through the services (in this process, pointed at the same database)."""
     for key in ("CARBONMS_DATA_DIR", "CARBONMS_DATABASE_URL", "CARBONMS_SECRET_KEY"):
         os.environ[key] = env[key]
+    import app.models  # noqa: F401  (every table, so the users' foreign keys resolve)
     from app.db import session_scope
     from app.users import service as users
     from app.users.models import Role
@@ -179,7 +183,9 @@ class Client:
         self.tokens = tokens
         self.stats = stats
         self.rng = rng
-        self.documents = {document_id: {"state": None, "revision": None} for document_id in documents}
+        self.documents: dict[int, dict[str, object]] = {
+            document_id: {"state": None, "revision": None} for document_id in documents
+        }
         self.payload = docx_bytes(f"客户端 {uuid.uuid4().hex[:6]}")
 
     def call(self, op: str, method: str, path: str, role: str = "coordinator", **kwargs) -> httpx.Response | None:
@@ -247,27 +253,43 @@ def percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
-def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) -> Stats:
+def create_documents(base: str, tokens: dict[str, str], args: argparse.Namespace) -> list[list[int]]:
+    """Each client's own documents (`--documents-per-client`), made before the clock starts."""
+    per_client = []
+    with httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {tokens['coordinator']}"}) as setup:
+        for index in range(args.clients):
+            documents = []
+            for number in range(args.documents_per_client):
+                response = setup.post(
+                    "/api/documents",
+                    json={
+                        "doc_type": DOC_TYPE,
+                        "title": f"负载 {index}-{number}",
+                        "owner_unit": "碳管理办公室",
+                        "access_level": "internal",
+                    },
+                )
+                response.raise_for_status()
+                documents.append(response.json()["id"])
+            per_client.append(documents)
+    return per_client
+
+
+def run_load(
+    base: str, tokens: dict[str, str], args: argparse.Namespace, timed: AbstractContextManager[object] | None = None
+) -> Stats:
+    """The mixed load with the client chosen by `--client`: `raw` (bench/load_client.py, asyncio, pre-built
+    requests) or `httpx` (one thread and httpx.Client per simulated user, the original client). `timed` is entered
+    around the measured seconds only (a CPU meter), not around the set-up of documents and clients."""
+    documents = create_documents(base, tokens, args)
+    timed = timed if timed is not None else nullcontext()
+    if getattr(args, "client", "raw") == "raw":
+        from bench.load_client import run_raw_load
+
+        return run_raw_load(base, tokens, args, documents, timed)
     stats = Stats()
     rng = random.Random(args.seed)
-    setup = httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {tokens['coordinator']}"})
-    clients = []
-    for index in range(args.clients):
-        documents = []
-        for number in range(args.documents_per_client):
-            response = setup.post(
-                "/api/documents",
-                json={
-                    "doc_type": DOC_TYPE,
-                    "title": f"负载 {index}-{number}",
-                    "owner_unit": "碳管理办公室",
-                    "access_level": "internal",
-                },
-            )
-            response.raise_for_status()
-            documents.append(response.json()["id"])
-        clients.append(Client(base, tokens, stats, random.Random(rng.random()), documents))
-    setup.close()
+    clients = [Client(base, tokens, stats, random.Random(rng.random()), ids) for ids in documents]
     stop = threading.Event()
 
     def loop(client: Client) -> None:
@@ -275,14 +297,15 @@ def run_load(base: str, tokens: dict[str, str], args: argparse.Namespace) -> Sta
             client.step()
 
     threads = [threading.Thread(target=loop, args=(client,)) for client in clients]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    time.sleep(args.seconds)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    stats.wall = time.perf_counter() - started
+    with timed:
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        time.sleep(args.seconds)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        stats.wall = time.perf_counter() - started
     for client in clients:
         client.close()
     return stats
@@ -312,7 +335,7 @@ def report_load(stats: Stats, args: argparse.Namespace, label: str) -> None:
             f"p95 {percentile(everything, 0.95) * 1000:.0f} ms, p99 {percentile(everything, 0.99) * 1000:.0f} ms"
         )
     for op, messages in stats.errors.items():
-        kinds = defaultdict(int)
+        kinds: dict[str, int] = defaultdict(int)
         for message in messages:
             kinds[message[:120]] += 1
         for message, count in sorted(kinds.items(), key=lambda kv: -kv[1])[:5]:
@@ -417,12 +440,21 @@ def server_log_summary(log_path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--warmup", type=float, default=5, help="seconds of load before the measured seconds, not counted (raw client)"
+    )
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--documents-per-client", type=int, default=3)
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server: a temporary database is used")
     parser.add_argument("--big-mb", type=int, default=200, help="size of the one large upload (0: skip)")
     parser.add_argument("--max-upload-mb", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="raw: asyncio keep-alive sockets with pre-built requests (light); httpx: one thread per user (heavy)",
+    )
     parser.add_argument(
         "--sqlite-pool",
         type=int,
@@ -438,6 +470,12 @@ def main() -> None:
     parser.add_argument(
         "--processes",
         help="e.g. 1,2: run on the scale-out stack with that many server processes each (bench/load_processes.py)",
+    )
+    parser.add_argument(
+        "--steps", type=int, default=2, help="--processes: runs at 1.5× more clients each while p99 is within the bound"
+    )
+    parser.add_argument(
+        "--p99-bound-ms", type=float, help="--processes: the p99 bound (default: the first configuration's p99)"
     )
     args = parser.parse_args()
     if args.processes:
