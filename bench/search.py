@@ -157,7 +157,8 @@ def measure(backend: str, built: dict, queries: list[str], seed: int) -> dict:
         parsed = query.parse_query(q)
         if searcher is not None:
             matches = evaluation.evaluate(searcher, parsed.units, query.restriction(user, filters))
-            found = {int(searcher.stored_fields(docnum)["rid"]) for _, docnum in matches}
+            column = evaluation.rid_column(searcher)
+            found = {int(column[docnum]) for docnum in matches.all_docnums()}
         else:
             with session_scope(write=False) as session:
                 found = set(get_backend().all_matches(session, user, parsed, filters))  # type: ignore[attr-defined]
