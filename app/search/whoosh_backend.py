@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.search import evaluation, index, whoosh_bulk
 from app.search.entries import compare_stamps
 from app.search.query import ParsedQuery, SearchFilters, restriction
-from app.search.results import VisibleRow, count_visible, page_items, queue_pending, visible_rows, with_phrases
+from app.search.results import VisibleRow, count_visible, page_items, visible_rows, with_phrases
 from app.search.schemas import CheckReport, IndexUnavailable, SearchPage
 from app.users.models import User
 
@@ -121,8 +121,7 @@ def _search_with(
     offset: int,
 ) -> SearchPage:
     """Rank in the index, then let the database re-check only the ranked windows looked at (in order, best first)
-    until the page is full. The total is the index's count when the index is in step (filters and permissions are
-    index fields); else it is counted in the database when that is cheap, or estimated from the windows checked."""
+    until the page is full. The total is counted in the database when that is cheap, else estimated (see _total)."""
     matches = evaluation.evaluate(searcher, parsed.units, restriction(user, filters))
     column = evaluation.rid_column(searcher)
     found = len(matches)
@@ -146,7 +145,7 @@ def _search_with(
             break
         window = min(found, max(2 * window, window + 2 * refused))
     page = accepted[offset : offset + limit]
-    total, estimated = _total(session, user, matches, column, parsed, filters, checked, refused, len(accepted))
+    total, estimated = _total(session, user, matches, column, parsed, filters, checked, len(accepted))
     return SearchPage(
         total=total,
         limit=limit,
@@ -164,18 +163,14 @@ def _total(
     parsed: ParsedQuery,
     filters: SearchFilters,
     checked: int,
-    refused: int,
     accepted: int,
 ) -> tuple[int, bool]:
-    """(total, estimated). Exact when every match was checked; when nothing needs checking (no phrase, no refused
-    entry, nothing queued: the index holds the database's park, access and state); or when counting in the database
-    is cheap (at most VERIFY_ALL_BELOW matches). Otherwise the share accepted among the matches checked, applied to
-    the rest: at least what was accepted, at most every match."""
+    """(total, estimated). Exact when every match was checked, or when counting them all in the database is cheap
+    (at most VERIFY_ALL_BELOW matches). Otherwise a bounded estimate: the share accepted among the matches checked
+    (best first), applied to the rest; at least what was accepted, at most every match of the index."""
     found = len(matches)
     if checked >= found:
         return accepted, False
-    if not parsed.phrases and not refused and not queue_pending(session):
-        return found, False
     if found <= VERIFY_ALL_BELOW:
         ids = [int(column[docnum]) for docnum in matches.all_docnums()]
         if parsed.phrases:
