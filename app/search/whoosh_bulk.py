@@ -9,6 +9,7 @@ entries are the same as the ordinary writer's (tests/search/test_whoosh_scale.py
 
 import multiprocessing
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -123,25 +124,32 @@ def revision_chunks(size: int) -> Iterator[list[int]]:
         last = ids[-1]
 
 
-def _forget_parent_connections() -> None:
-    """In a forked worker: new connections of its own, leaving the parent's untouched."""
+_progress_queue = None  # in a worker: where it reports the revisions it has read (the parent's progress bar)
+
+
+def _start_worker(progress_queue) -> None:
+    """In a forked worker: new database connections of its own (the parent's stay untouched), and the progress queue."""
+    global _progress_queue
     for engine in _engines.values():
         engine.dispose(close=False)
+    _progress_queue = progress_queue
 
 
-def write_segment(build_dir: str, chunks: list[list[int]]) -> tuple[object, int]:
-    """One segment of the build from these revisions (read from the database here); (segment, revisions)."""
+def write_segment(build_dir: str, chunks: list[list[int]], report: Callable[[int], None] | None = None):
+    """One segment of the build from these revisions (read from the database here); returns it."""
     ix = whoosh_index.open_dir(build_dir)
     writer = BulkSegmentWriter(ix)
-    count = 0
     with session_scope(write=False) as session:
         lookups = Lookups(session)
         for ids in chunks:
             for document in load_documents(session, ids, lookups):
                 writer.add_document(**document)
-                count += 1
             session.expunge_all()
-    return writer.finish(), count
+            if report is not None:
+                report(len(ids))
+            elif _progress_queue is not None:
+                _progress_queue.put(len(ids))
+    return writer.finish()
 
 
 def build_segments(
@@ -151,31 +159,34 @@ def build_segments(
     ix = whoosh_index.open_dir(str(build_dir))
     # Whoosh's writer makes this folder on start; made here once so the workers do not race to make it.
     (build_dir / f"{ix.indexname}.tmp").mkdir(exist_ok=True)
-    groups = _groups(segment_docs)
-    segments: list[object] = []
-    count = 0
+    segments: list = []
+    seen = [0]
+
+    def count(done: int) -> None:
+        seen[0] += done
+        if progress:
+            progress(done)
+
     if procs <= 1:
-        for group in groups:
-            segment, done = write_segment(str(build_dir), group)
-            segments.append(segment)
-            count += done
-            if progress:
-                progress(done)
+        segments = [write_segment(str(build_dir), group, count) for group in _groups(segment_docs)]
     else:
         # fork: the workers inherit the settings (and a test's patched ones) without re-importing the app
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(procs, mp_context=context, initializer=_forget_parent_connections) as pool:
+        reports = context.SimpleQueue()
+        with ProcessPoolExecutor(procs, mp_context=context, initializer=_start_worker, initargs=(reports,)) as pool:
             running: set[Future] = set()
-            for group in groups:
-                if len(running) >= procs * 2:  # a bounded queue: ids of the whole park are never all in flight
-                    count += _collect(running, segments, progress)
+            for group in _groups(segment_docs):
+                while len(running) >= procs * 2:  # a bounded queue: ids of the whole park are never all in flight
+                    _collect(running, segments, reports, count)
                 running.add(pool.submit(write_segment, str(build_dir), group))
             while running:
-                count += _collect(running, segments, progress)
-    segments = [segment for segment in segments if segment.doc_count()]  # type: ignore[attr-defined]
+                _collect(running, segments, reports, count)
+        _drain(reports, count)
+    segments = [segment for segment in segments if segment.doc_count()]
     TOC(ix.schema, segments, 1).write(ix.storage, ix.indexname)
     ix.close()
-    return count
+    shutil.rmtree(build_dir / f"{ix.indexname}.tmp", ignore_errors=True)
+    return seen[0]
 
 
 def _groups(segment_docs: int) -> Iterator[list[list[int]]]:
@@ -191,14 +202,15 @@ def _groups(segment_docs: int) -> Iterator[list[list[int]]]:
         yield group
 
 
-def _collect(running: set[Future], segments: list[object], progress: Callable[[int], None] | None) -> int:
-    done, _ = wait(running, return_when=FIRST_COMPLETED)
-    count = 0
+def _drain(reports, count: Callable[[int], None]) -> None:
+    while not reports.empty():
+        count(reports.get())
+
+
+def _collect(running: set[Future], segments: list, reports, count: Callable[[int], None]) -> None:
+    """Wait a moment for a segment, passing on the workers' progress meanwhile."""
+    done, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
+    _drain(reports, count)
     for future in done:
         running.discard(future)
-        segment, written = future.result()
-        segments.append(segment)
-        count += written
-        if progress:
-            progress(written)
-    return count
+        segments.append(future.result())
