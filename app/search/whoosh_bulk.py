@@ -153,9 +153,10 @@ def write_segment(build_dir: str, chunks: list[list[int]], report: Callable[[int
 
 
 def build_segments(
-    build_dir: Path, *, procs: int, progress: Callable[[int], None] | None = None, segment_docs: int = SEGMENT_DOCS
+    build_dir: Path, *, procs: int, progress: Callable[[int], None] | None = None, segment_docs: int | None = None
 ) -> int:
     """Fill an empty build with every revision, `procs` segments at a time; returns how many revisions."""
+    segment_docs = segment_docs or SEGMENT_DOCS
     ix = whoosh_index.open_dir(str(build_dir))
     # Whoosh's writer makes this folder on start; made here once so the workers do not race to make it.
     (build_dir / f"{ix.indexname}.tmp").mkdir(exist_ok=True)
