@@ -11,7 +11,6 @@ from whoosh.query import And, Term
 from app.db import session_scope
 from app.documents.models import Revision
 from app.search import entries, index, whoosh_backend, whoosh_bulk
-from app.search.backend import get_backend
 from tests.factories import docx_bytes, register, upload
 
 
@@ -65,7 +64,7 @@ def test_the_parallel_rebuild_gives_the_same_index_as_the_ordinary_writer(park, 
         _draft(park, f"园区第{i}号储能电站巡检记录，P1-ESS-{i:03d}。" * (i + 1), title=f"巡检记录 {i}")
     monkeypatch.setattr(whoosh_bulk, "TASK_DOCS", 2)  # several reads per segment,
     monkeypatch.setattr(whoosh_bulk, "SEGMENT_DOCS", 4)  # several segments, two processes
-    count = get_backend().rebuild(procs=2)
+    count = whoosh_backend.WhooshBackend().rebuild(procs=2)
     with session_scope(write=False) as session:
         assert count == session.execute(select(func.count()).select_from(Revision)).scalar_one()
 
@@ -76,6 +75,7 @@ def test_the_parallel_rebuild_gives_the_same_index_as_the_ordinary_writer(park, 
             writer.add_document(**document)
     writer.commit()
     parallel = index.open_current()
+    assert parallel is not None
     assert len(parallel._segments()) >= 2
     assert _snapshot(parallel) == _snapshot(serial)
     parallel.close()
@@ -116,7 +116,9 @@ def test_filter_fields_follow_a_state_change_and_a_visibility_change(park):
     assert _search(park, "余热回收", state="draft")["total"] == 0
 
     with session_scope() as session:  # the hooks see an ORM change of the document's visibility
-        session.get(Document, document["id"]).access_level = "public"
+        row = session.get(Document, document["id"])
+        assert row is not None
+        row.access_level = "public"
     assert _entry_has(rid, "access", "public") and not _entry_has(rid, "access", "internal")
     assert _search(park, "余热回收", role="contributor")["total"] == 1
 
