@@ -30,7 +30,7 @@ def _write(ix, revision_ids: list[int], documents: list[dict], lock_timeout: flo
         for revision_id in revision_ids:
             if str(revision_id) not in found:  # the revision is gone: so is its entry
                 writer.delete_by_term("rid", str(revision_id))
-        writer.commit()
+        writer.commit(mergetype=index.merge_small_segments)
     except BaseException:
         writer.cancel()
         raise

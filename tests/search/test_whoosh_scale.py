@@ -103,7 +103,7 @@ def _entry_has(rid: int, fieldname: str, value: str) -> bool:
 
 
 def test_filter_fields_follow_a_state_change_and_a_visibility_change(park):
-    from app.documents.models import Document
+    from app.documents.models import AccessLevel, Document
 
     document, revision = _draft(park, "园区余热回收改造方案。", access_level="internal")
     rid = revision["id"]
@@ -118,7 +118,7 @@ def test_filter_fields_follow_a_state_change_and_a_visibility_change(park):
     with session_scope() as session:  # the hooks see an ORM change of the document's visibility
         row = session.get(Document, document["id"])
         assert row is not None
-        row.access_level = "public"
+        row.access_level = AccessLevel.public
     assert _entry_has(rid, "access", "public") and not _entry_has(rid, "access", "internal")
     assert _search(park, "余热回收", role="contributor")["total"] == 1
 
@@ -134,3 +134,26 @@ def test_a_total_is_exact_when_cheap_and_an_estimate_that_says_so_otherwise(park
     assert (page["total"], page["estimated"], len(page["items"])) == (5, True, 2)
     page = _search(park, "地源热泵", limit=10)  # every match looked at for the page: exact again
     assert (page["total"], page["estimated"], len(page["items"])) == (5, False, 5)
+
+
+def test_incremental_commits_merge_small_segments_and_never_the_rebuilds_large_ones(park, monkeypatch):
+    for i in range(6):
+        _draft(park, f"园区第{i}号变压器检修记录。")
+    monkeypatch.setattr(whoosh_bulk, "SEGMENT_DOCS", 4)
+    monkeypatch.setattr(index, "SMALL_SEGMENT", 4)  # the rebuild's segments count as large,
+    monkeypatch.setattr(index, "MERGE_AT", 3)  # and three small ones are enough to merge
+    whoosh_backend.WhooshBackend().rebuild(procs=1)
+    ix = index.open_current()
+    assert ix is not None
+    large = {segment.segment_id() for segment in ix._segments() if segment.doc_count_all() >= 4}
+    ix.close()
+    assert large
+    for i in range(4):  # one small segment per commit, until three of them are merged into one
+        _draft(park, f"园区第{i}号电容器检修记录。")
+    ix = index.open_current()
+    assert ix is not None
+    segments = ix._segments()
+    ix.close()
+    assert large <= {segment.segment_id() for segment in segments}
+    assert len([segment for segment in segments if segment.doc_count_all() < 4]) < 4
+    assert len(_search(park, "检修记录")["items"]) == 10
