@@ -17,7 +17,7 @@ from app.users.models import User
 logger = logging.getLogger("carbonms.search")
 
 INDEX_ATTEMPTS = 3  # a searcher whose segment files a merge removed is reopened this many times in all
-VERIFY_ALL_BELOW = 2000  # when the index may be behind, up to this many matches are all counted in the database
+VERIFY_ALL_BELOW = 500  # up to this many matches the total is counted in the database (~5 ms of CPU at 500)
 
 
 def _write(ix, revision_ids: list[int], documents: list[dict], lock_timeout: float) -> None:
