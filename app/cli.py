@@ -427,8 +427,10 @@ def reindex(
         return
     with session_scope(write=False) as session:
         total = session.execute(select(func.count()).select_from(Revision)).scalar_one()
-    with typer.progressbar(length=total, label="索引 / indexing") as bar:
-        count = search.rebuild(progress=bar.update, chunk=chunk)
+    from app.search.progress import reindex_bar
+
+    with reindex_bar(total) as advance:
+        count = search.rebuild(progress=advance, chunk=chunk)
     typer.echo(f"已索引 {count} 个版本 / indexed {count} revisions")
 
 

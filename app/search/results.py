@@ -3,7 +3,7 @@ word, and the page shown gets its titles and snippets."""
 
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.documents.access import readable
@@ -62,10 +62,30 @@ def visible_rows(
 
 
 def count_visible(session: Session, user: User, revision_ids: list[int], include_obsolete: bool) -> int:
-    return sum(
-        len(visible_rows(session, user, revision_ids[start : start + ID_BATCH], include_obsolete))
-        for start in range(0, len(revision_ids), ID_BATCH)
-    )
+    """How many of `revision_ids` `user` may see now: the rule of `visible_rows`, counted in the database (revisions
+    per document, then the readable documents among them), without loading a row per revision."""
+    per_document: dict[int, int] = {}
+    for start in range(0, len(revision_ids), ID_BATCH):
+        query = (
+            select(col(Revision.document_id), func.count())
+            .where(col(Revision.id).in_(revision_ids[start : start + ID_BATCH]), col(Revision.park_id) == user.park_id)
+            .group_by(col(Revision.document_id))
+        )
+        if not include_obsolete:
+            query = query.where(col(Revision.state).not_in([str(state) for state in HIDDEN_STATES]))
+        for document_id, count in session.execute(query).all():
+            per_document[document_id] = per_document.get(document_id, 0) + count
+    documents = list(per_document)
+    readable_ids: set[int] = set()
+    for start in range(0, len(documents), ID_BATCH):
+        readable_ids.update(
+            session.execute(
+                select(col(Document.id)).where(
+                    col(Document.id).in_(documents[start : start + ID_BATCH]), readable(user)
+                )
+            ).scalars()
+        )
+    return sum(count for document_id, count in per_document.items() if document_id in readable_ids)
 
 
 def with_phrases(session: Session, revision_ids: list[int], phrases: list[str]) -> set[int]:

@@ -14,6 +14,7 @@ from app.web.i18n_distribution import DISTRIBUTION_TEXT
 from app.web.i18n_flow import FLOW_TEXT
 from app.web.i18n_performance_calc import TEXT as PERFORMANCE_CALC_TEXT
 from app.web.i18n_retention import RETENTION_TEXT
+from app.web.i18n_search import SEARCH_TEXT
 
 LANGUAGES = ("zh", "en")
 
@@ -593,6 +594,7 @@ def label(kind: str, key: Any, lang: str) -> str:
 TEXT.update(DASHBOARD_TEXT)  # the dashboard lists, reports page and template drafts (i18n_dashboard.py)
 TEXT.update(PERFORMANCE_CALC_TEXT)  # the indicator and baseline pages (i18n_performance_calc.py)
 TEXT.update(RETENTION_TEXT)  # the retention and disposition pages (i18n_retention.py)
+TEXT.update(SEARCH_TEXT)  # the search page's estimated total (i18n_search.py)
 
 
 class Translator:
