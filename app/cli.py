@@ -553,7 +553,7 @@ def verify_package(path: Path = typer.Argument(..., help="证据包 .zip / the e
 @app.command("check-system")
 def check_system() -> None:
     """检查扫描件文字识别所需的系统组件（Tesseract 中文模型、poppler）/ check the packages text recognition needs."""
-    from app.documents import recognition_engine
+    from app.recognition import engine as recognition_engine
 
     check = recognition_engine.check_system()
     typer.echo(f"tesseract: {check.tesseract or '—'} {check.engine if check.tesseract else ''}".rstrip())

@@ -746,7 +746,11 @@ OUTLINES: dict[str, list[Section]] = {
         ("数据质量", ["【说明活动数据的来源（计量、计算、估算）、监测设备的校准情况及不确定性。】"], None),
     ],
     "ACTIVITY_DATA_SUBMISSION": [
-        ("报送信息", [], {"cols": ["项目", "内容"], "labels": ["企业名称", "统一社会信用代码", "报送期间", "填报人", "报送日期"]}),
+        (
+            "报送信息",
+            [],
+            {"cols": ["项目", "内容"], "labels": ["企业名称", "统一社会信用代码", "报送期间", "填报人", "报送日期"]},
+        ),
         (
             "活动数据",
             [],
@@ -799,7 +803,7 @@ def _east_asian(style_or_run, font: str) -> None:
     r_fonts.set(qn("w:eastAsia"), font)
 
 
-def _setup_styles(doc) -> None:  # noqa: ANN001
+def _setup_styles(doc) -> None:
     normal = doc.styles["Normal"]
     normal.font.name = "SimSun"
     normal.font.size = Pt(10.5)
@@ -811,7 +815,7 @@ def _setup_styles(doc) -> None:  # noqa: ANN001
         _east_asian(style, "黑体")
 
 
-def _para(container, text: str, *, style: str | None = None, bold: bool = False, align=None):  # noqa: ANN001, ANN202
+def _para(container, text: str, *, style: str | None = None, bold: bool = False, align=None):
     paragraph = container.add_paragraph(style=style)
     run = paragraph.add_run(text)
     run.bold = bold
@@ -820,14 +824,14 @@ def _para(container, text: str, *, style: str | None = None, bold: bool = False,
     return paragraph
 
 
-def _grid(doc, cols: int):  # noqa: ANN001, ANN202
+def _grid(doc, cols: int):
     table = doc.add_table(rows=0, cols=cols)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     return table
 
 
-def _row(table, values: list[str], *, bold: bool = False) -> None:  # noqa: ANN001
+def _row(table, values: list[str], *, bold: bool = False) -> None:
     cells = table.add_row().cells
     for cell, value in zip(cells, values, strict=True):
         cell.text = ""
@@ -835,7 +839,7 @@ def _row(table, values: list[str], *, bold: bool = False) -> None:  # noqa: ANN0
         run.bold = bold
 
 
-def _table(doc, spec: dict) -> None:  # noqa: ANN001
+def _table(doc, spec: dict) -> None:
     cols = spec["cols"]
     table = _grid(doc, len(cols))
     _row(table, cols, bold=True)

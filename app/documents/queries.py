@@ -3,16 +3,15 @@
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlmodel import Session, col
 
 from app.clauses.models import DocKind, DocType, DocTypeClause
-from app.documents import lifecycle
+from app.documents import hooks, lifecycle
 from app.documents.access import readable, sees_full_history
 from app.documents.models import Document, Revision, RevisionState, Signature
-from app.documents.recognition import recognitions_of
-from app.documents.recognition_models import RecognitionPublic
 from app.documents.schemas import (
     DocumentDetail,
     DocumentPage,
@@ -252,7 +251,7 @@ def revision_public(
     signatures: list[SignaturePublic],
     allowed: list[str] | None = None,
     explained: "Steps | None" = None,
-    recognition: RecognitionPublic | None = None,
+    parts: dict[str, Any] | None = None,
     kept: retention.Facts | None = None,
 ) -> RevisionPublic:
     assert revision.id is not None  # a stored row
@@ -282,7 +281,7 @@ def revision_public(
         allowed_actions=explained.allowed if explained else allowed or [],
         refused_actions=explained.refused if explained else [],
         next_step=explained.next if explained else None,
-        recognition=recognition,
+        recognition=(parts or {}).get("recognition"),
         retention=str(kept.retention) if kept else None,
         retention_end=kept.end if kept else None,
         legal_hold=bool(kept and kept.hold_id),
@@ -295,9 +294,9 @@ def revision_out(session: Session, revision: Revision, user: User | None = None)
     preparer = session.get(User, revision.preparer_id)
     explained = steps_of(session, revision, user, active_people(session, revision.park_id)) if user else None
     signatures = signatures_of(session, [revision.id]).get(revision.id, [])
-    recognition = recognitions_of(session, [revision.id], user)[revision.id]
+    parts = hooks.revision_parts(session, [revision.id], user)[revision.id]
     kept = retention.facts(session, revision.park_id, [revision]).get(revision.id)
-    return revision_public(revision, preparer, signatures, explained=explained, recognition=recognition, kept=kept)
+    return revision_public(revision, preparer, signatures, explained=explained, parts=parts, kept=kept)
 
 
 @dataclass(frozen=True)
@@ -391,7 +390,7 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
     signatures = signatures_of(session, ids)
     users = _users(session, {revision.preparer_id for revision in revisions})
     people = active_people(session, document.park_id)
-    recognitions = recognitions_of(session, [revision.id for revision in revisions if revision.id is not None], user)
+    parts = hooks.revision_parts(session, [revision.id for revision in revisions if revision.id is not None], user)
     kept = retention.facts(session, document.park_id, revisions)
     revision_items = [
         revision_public(
@@ -399,7 +398,7 @@ def document_detail(session: Session, *, document: Document, user: User) -> Docu
             users.get(revision.preparer_id),
             signatures.get(revision.id, []),
             explained=steps_of(session, revision, user, people),
-            recognition=recognitions.get(revision.id) if revision.id is not None else None,
+            parts=parts.get(revision.id) if revision.id is not None else None,
             kept=kept.get(revision.id) if revision.id is not None else None,
         )
         for revision in revisions

@@ -1,4 +1,4 @@
-"""Words of the revision previews (app/documents/previews*.py): the preview state, why there is none, the action.
+"""Words of the revision previews (app/previews/): the preview state, why there is none, the action.
 
 Imports nothing, so the core label table may take it in.
 """

@@ -15,9 +15,9 @@ from app.deps import ClientAddress, EntityId
 from app.documents import queries, service, storage
 from app.documents.lifecycle import ACTION_LABELS, STATE_LABELS, Action
 from app.documents.models import AccessLevel
-from app.documents.previews_access import for_revisions as revision_previews
-from app.documents.previews_access import register_thumbnails
 from app.errors import Invalid
+from app.previews.access import for_revisions as revision_previews
+from app.previews.access import register_thumbnails
 from app.readiness import service as readiness
 from app.reports import access
 from app.uploads.form import StagedFormRoute
