@@ -379,6 +379,7 @@ def verify(
 def demo() -> None:
     """创建示范产业园区及各角色用户（随机密码只显示一次）/ create the demo park."""
     from app.demo import create_demo
+    from app.jobs import catalog as _job_catalog  # noqa: F401 - the demo's revisions get their previews and OCR queued
     from app.search import hooks as _search_hooks  # noqa: F401 - the demo documents reach the search index
 
     lines = create_demo()

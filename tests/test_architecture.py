@@ -178,3 +178,10 @@ def test_the_state_rule_catches_an_assignment_outside_lifecycle() -> None:
     allowed = {"app.documents.lifecycle": ast.parse("def go(revision):\n    revision.state = 'approved'\n")}
     reading = {"app.documents.service": ast.parse("def shown(revision):\n    return {'state': revision.state}\n")}
     assert _state_outside_lifecycle(allowed | reading) == []
+
+
+def test_documents_imports_no_domain_that_plugs_into_it() -> None:
+    """Recognition and previews sit above documents and reach it through documents/hooks.py, never the reverse."""
+    above = ("app.recognition", "app.previews")
+    wrong = [(s, d) for s, d in _edges() if s.startswith("app.documents") and d.startswith(above)]
+    assert wrong == []
