@@ -12,7 +12,7 @@ from app.clauses.models import DocKind
 from app.config import get_settings
 from app.db import SessionDep, session_scope
 from app.deps import ClientAddress, EntityId
-from app.documents import queries, service, storage
+from app.documents import detail_queries, queries, service, storage
 from app.documents.lifecycle import ACTION_LABELS, STATE_LABELS, Action
 from app.documents.models import AccessLevel
 from app.errors import Invalid
@@ -221,7 +221,7 @@ async def register_record(
 
 def _document_context(session: Session, user: User, document_id: int) -> dict[str, Any]:
     document = service.get_document(session, document_id=document_id, user=user)
-    detail = queries.document_detail(session, document=document, user=user)
+    detail = detail_queries.document_detail(session, document=document, user=user)
     doc_type = service.get_doc_type(session, document.doc_type)
     may_upload = service.may_add_revision(session, document=document, user=user)
     return {
