@@ -49,7 +49,7 @@ test-fast: install-dev
 # the suite starts on 127.0.0.1), the search index in PostgreSQL, Redis configured; the areas that touch storage,
 # search, jobs and reports, and the two-process test. .ci/run runs it after `make test`. (tests/web on this stack is
 # not yet part of it: the pages read through the same services these areas test.)
-SCALEOUT_AREAS := tests/blobs tests/documents tests/ops tests/search tests/jobs tests/reports tests/scaleout
+SCALEOUT_AREAS := tests/blobs tests/documents tests/previews tests/recognition tests/ops tests/search tests/jobs tests/reports tests/scaleout
 .PHONY: test-scaleout
 test-scaleout: install-dev
 	CARBONMS_TEST_STACK=scaleout $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) --durations=5 $(SCALEOUT_AREAS)

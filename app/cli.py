@@ -379,6 +379,7 @@ def verify(
 def demo() -> None:
     """创建示范产业园区及各角色用户（随机密码只显示一次）/ create the demo park."""
     from app.demo import create_demo
+    from app.jobs import catalog as _job_catalog  # noqa: F401 - the demo's revisions get their previews and OCR queued
     from app.search import hooks as _search_hooks  # noqa: F401 - the demo documents reach the search index
 
     lines = create_demo()
@@ -555,7 +556,7 @@ def verify_package(path: Path = typer.Argument(..., help="证据包 .zip / the e
 @app.command("check-system")
 def check_system() -> None:
     """检查扫描件文字识别所需的系统组件（Tesseract 中文模型、poppler）/ check the packages text recognition needs."""
-    from app.documents import recognition_engine
+    from app.recognition import engine as recognition_engine
 
     check = recognition_engine.check_system()
     typer.echo(f"tesseract: {check.tesseract or '—'} {check.engine if check.tesseract else ''}".rstrip())

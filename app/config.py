@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(default=10.0, gt=0)
     # Uploads one user may have in flight at once (later ones get 429).
     max_uploads_per_user: int = Field(default=4, ge=1, le=256)
-    # Previews of each revision (app/documents/previews.py): page images of the first pages and a thumbnail, made by a
+    # Previews of each revision (app/previews/service.py): page images of the first pages and a thumbnail, made by a
     # background job (pdftoppm; LibreOffice for .docx/.xlsx) within the timeout. Tests switch them off except their own.
     previews_enabled: bool = True
     preview_max_pages: int = Field(default=20, ge=1, le=500)

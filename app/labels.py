@@ -410,7 +410,7 @@ for _table in (LABELS_TARGETS, MONITOR_LABELS, PERFWEB_LABELS, _PERFCALC_LABELS)
 from app.label_tables.jobsq import JOBSQ_LABELS  # noqa: E402
 
 _merge(JOBSQ_LABELS)  # the background jobs and their admin page
-_merge(PREVIEW_LABELS)  # the revision previews (app/documents/previews*.py)
+_merge(PREVIEW_LABELS)  # the revision previews (app/previews/)
 _merge(OCR_LABELS)  # text recognition of scanned documents
 _merge(RETENTION_LABELS)  # retention classes, disposition and legal holds (app/retention)
 _merge(ARCHIVAL_LABELS)  # the archival check's words (四性检测)

@@ -32,7 +32,7 @@ async def lifespan(_app: FastAPI):
     from app.documents.storage import remove_leftover_part_files
 
     remove_leftover_part_files(settings.tmp_dir)  # part files of uploads killed with the previous process
-    from app.documents.recognition_engine import log_system_check
+    from app.recognition.engine import log_system_check
 
     log_system_check()  # says once whether Tesseract (chi_sim) and poppler are there for scanned documents
     from app.search.service import ensure_index
@@ -109,8 +109,6 @@ def create_app() -> FastAPI:
     from app.clauses.routes import router as clauses_router
     from app.documents.routes import router as documents_router
     from app.documents.routes_distribution import router as distribution_router
-    from app.documents.routes_previews import router as previews_router
-    from app.documents.routes_recognition import router as recognition_router
     from app.events.routes import router as events_router
     from app.inventory.routes import router as inventory_router
     from app.jobs.routes import router as jobs_router
@@ -120,7 +118,9 @@ def create_app() -> FastAPI:
     from app.performance.routes_monitoring import router as performance_monitoring_router
     from app.performance.routes_overview import router as performance_overview_router
     from app.performance.routes_targets import router as performance_targets_router
+    from app.previews.routes import router as previews_router
     from app.readiness.routes import router as readiness_router
+    from app.recognition.routes import router as recognition_router
     from app.registers.routes import router as registers_router
     from app.reports.routes import router as reports_router
     from app.retention.routes import router as retention_router

@@ -6,8 +6,6 @@ from app.clauses.models import Clause, ClauseApplicability, DocType, DocTypeClau
 from app.db import metadata
 from app.documents.distribution_models import DistributionEntry, ReadConfirmation
 from app.documents.models import Blob, Document, Revision, RevisionText, Signature
-from app.documents.preview_models import RevisionPreview, RevisionPreviewStatus
-from app.documents.recognition_models import RevisionRecognition
 from app.events.models import Event, EventChainHead
 from app.inventory.models import (
     ActivityData,
@@ -38,7 +36,9 @@ from app.performance.models import (
     ResponsibilityLetter,
     Target,
 )
+from app.previews.models import RevisionPreview, RevisionPreviewStatus
 from app.readiness.models import NoOccurrenceDeclaration
+from app.recognition.models import RevisionRecognition
 from app.registers.models import (
     Calibration,
     Communication,

@@ -5,7 +5,7 @@
 #   chromium                   the browser tests (Playwright drives /usr/bin/chromium; no browser download)
 #   fonts-wqy-zenhei           CJK fonts: pages' screenshots, LibreOffice's 黑体, the scans the OCR tests render
 #   fonts-noto-cjk             Noto Sans CJK SC: the reports' charts (matplotlib), the scans the OCR tests render
-#   tesseract-ocr              text recognition of scanned PDFs and photos (app/documents/recognition_engine.py)
+#   tesseract-ocr              text recognition of scanned PDFs and photos (app/recognition/engine.py)
 #   tesseract-ocr-chi-sim      Tesseract's Simplified Chinese model (chi_sim)
 #   poppler-utils              pdftoppm: renders a scanned PDF's pages at 300 dpi for Tesseract
 #   libreoffice-writer-nogui   .docx → PDF (optional conversions)

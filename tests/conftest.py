@@ -21,7 +21,7 @@ os.environ.setdefault("CARBONMS_ARGON2_TIME_COST", "1")
 os.environ.setdefault("CARBONMS_SEARCH_INDEX_ASYNC", "false")
 os.environ.setdefault("CARBONMS_JOBS_ASYNC", "false")
 # Rendering previews (LibreOffice: seconds per .docx) after every upload would slow the whole suite; the preview tests
-# switch them on for themselves (tests/documents/test_previews.py).
+# switch them on for themselves (tests/previews/test_previews.py).
 os.environ.setdefault("CARBONMS_PREVIEWS_ENABLED", "false")
 # Every TestClient request comes from one address ("testclient"), and schemathesis alone sends it thousands of wrong
 # passwords: the per-address throttle would slow every later test. tests/core/test_throttle.py lowers it again.

@@ -7,7 +7,7 @@ from app.clauses.models import DocKind
 from app.config import get_settings
 from app.db import SessionDep
 from app.deps import ClientAddress, CurrentUser, EntityId
-from app.documents import queries, service, storage
+from app.documents import detail_queries, queries, service, storage
 from app.documents.lifecycle import Action
 from app.documents.models import AccessLevel, Document
 from app.documents.schemas import (
@@ -90,7 +90,7 @@ def list_documents(
 @router.get("/documents/{document_id}", response_model=DocumentDetail)
 def get_document(document_id: EntityId, session: SessionDep, user: CurrentUser) -> DocumentDetail:
     document = service.get_document(session, document_id=document_id, user=user)
-    return queries.document_detail(session, document=document, user=user)
+    return detail_queries.document_detail(session, document=document, user=user)
 
 
 @router.post("/documents/{document_id}/revisions", response_model=RevisionPublic, status_code=201)
@@ -114,7 +114,7 @@ async def upload_revision(
             change_reason=change_reason,
             expected_version=version,
         )
-        return queries.revision_out(session, revision, user)
+        return detail_queries.revision_out(session, revision, user)
 
     return await run_in_threadpool(add)
 
@@ -126,13 +126,13 @@ def make_obsolete(
     document = service.make_obsolete(
         session, actor=user, document_id=document_id, reason=body.reason, expected_version=expected_version(if_match)
     )
-    return queries.document_detail(session, document=document, user=user)
+    return detail_queries.document_detail(session, document=document, user=user)
 
 
 @router.get("/revisions/{revision_id}", response_model=RevisionPublic)
 def get_revision(revision_id: EntityId, session: SessionDep, user: CurrentUser) -> RevisionPublic:
     revision = service.get_revision(session, revision_id=revision_id, user=user)
-    return queries.revision_out(session, revision, user)
+    return detail_queries.revision_out(session, revision, user)
 
 
 def _transition(
@@ -156,7 +156,7 @@ def _transition(
         expected_version=expected_version(if_match),
         client_address=client_address,
     )
-    return queries.revision_out(session, revision, user)
+    return detail_queries.revision_out(session, revision, user)
 
 
 @router.post("/revisions/{revision_id}/submit", response_model=RevisionPublic)
@@ -247,7 +247,7 @@ async def create_record(
             submit=submit,
             covers_clause=covers_clause,
         )
-        return queries.record_public(session, document, revision)
+        return detail_queries.record_public(session, document, revision)
 
     return await run_in_threadpool(create)
 
@@ -255,7 +255,7 @@ async def create_record(
 @router.get("/records/{record_id}", response_model=RecordPublic)
 def get_record(record_id: EntityId, session: SessionDep, user: CurrentUser) -> RecordPublic:
     revision = service.record_revision(session, record_id=record_id, user=user)
-    return queries.record_public(session, _record_document(session, record_id), revision)
+    return detail_queries.record_public(session, _record_document(session, record_id), revision)
 
 
 def _record_transition(
@@ -281,7 +281,7 @@ def _record_transition(
         expected_version=expected_version(if_match),
         client_address=client_address,
     )
-    return queries.record_public(session, _record_document(session, record_id), revision)
+    return detail_queries.record_public(session, _record_document(session, record_id), revision)
 
 
 def _record_document(session: SessionDep, record_id: int) -> Document:

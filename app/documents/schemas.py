@@ -1,11 +1,11 @@
 """The JSON shapes clients rely on."""
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from app.documents.models import AccessLevel
-from app.documents.recognition_models import RecognitionPublic
 
 
 class DocumentCreate(BaseModel):
@@ -76,7 +76,9 @@ class RevisionPublic(BaseModel):
     allowed_actions: list[str] = []
     refused_actions: list[RefusedAction] = []
     next_step: NextStep | None = None
-    recognition: RecognitionPublic | None = None  # text recognition of a scan (识别中 / 已识别 / 识别失败)
+    # Text recognition of a scan (识别中 / 已识别 / 识别失败): app/recognition's RecognitionPublic, filled through
+    # documents/hooks.py (documents does not import the domain above it).
+    recognition: dict[str, Any] | None = None
     # Retention (app/retention): the class, the last day it must be kept (None: permanent or not yet running),
     # whether a legal hold covers it, and when its file was destroyed.
     retention: str | None = None

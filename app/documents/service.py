@@ -12,7 +12,7 @@ from app.clauses import cycles
 from app.clauses.models import DocKind, DocType
 from app.common import utcnow
 from app.config import get_settings
-from app.documents import docx_links, lifecycle, recognition, storage
+from app.documents import docx_links, hooks, lifecycle, storage
 from app.documents.access import can_read
 from app.documents.control_numbers import checked_control_no
 from app.documents.lifecycle import Action
@@ -24,7 +24,6 @@ from app.documents.models import (
     RevisionState,
     RevisionText,
 )
-from app.documents.previews import queue_for as queue_previews
 from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from app.events import service as events
 from app.events.refusals import Rule, refusal
@@ -297,7 +296,6 @@ def add_revision(
         if staged.text:
             assert revision.id is not None  # flushed above
             session.add(RevisionText(revision_id=revision.id, text=staged.text))
-        recognition.queue_if_needed(session, revision, staged.text, actor=actor)  # scans: OCR after the commit
         events.record(
             session,
             action="revision.create",
@@ -330,7 +328,8 @@ def add_revision(
                     "links to outside the file removed (the original keeps its uploaded bytes)",
                 },
             )
-        queue_previews(session, revision)  # page images and a thumbnail, made after the commit
+        # The domains above plug in here (app/recognition: OCR of a scan; app/previews: page images), after the commit
+        hooks.revision_created(session, revision, staged.text, actor=actor)
         return revision
     finally:
         storage.discard(staged)

@@ -1,4 +1,4 @@
-"""Words of the revision previews (app/documents/previews*.py): the preview state, why there is none, the action.
+"""Words of the revision previews (app/previews/): the preview state, why there is none, the action.
 
 Imports nothing, so the core label table may take it in.
 """
@@ -37,7 +37,7 @@ PREVIEW_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "file_missing": ("文件不存在或已丢失", "The file does not exist or is missing"),
     },
     "preview_action": {"generate": ("重新生成预览", "Make the preview again")},
-    # the audit trail's words for the preview events (preview_lifecycle.transition)
+    # the audit trail's words for the preview events (app/previews/lifecycle.py)
     "event": {
         "revision.preview_start": ("排队生成预览", "preview queued"),
         "revision.preview_ready": ("预览已生成", "preview made"),

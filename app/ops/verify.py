@@ -35,7 +35,6 @@ from sqlmodel import Session, col
 
 from app.blobs import store_for
 from app.blobs.store import BlobStore, is_sha256, rehash
-from app.documents import previews
 from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
 from app.documents.storage import leftover_part_files
 from app.errors import NotFound
@@ -44,6 +43,7 @@ from app.events.service import verify_trail
 from app.hashing import sha256_file
 from app.ops.verify_inventory import check_inventory_sums
 from app.ops.verify_retention import check_tombstones, destroyed_blobs
+from app.previews import service as previews
 from app.reports.models import ControlledCopy
 
 ORPHAN_MIN_AGE_SECONDS = 60

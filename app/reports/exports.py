@@ -30,7 +30,7 @@ from app.archival import export_check
 from app.clauses.models import Clause, DocKind
 from app.common import utcnow
 from app.config import get_settings
-from app.documents import lifecycle, queries, storage
+from app.documents import detail_queries, lifecycle, storage
 from app.documents.access import can_read
 from app.documents.models import Document, Revision, RevisionState
 from app.errors import Conflict, Invalid, NotFound
@@ -148,7 +148,7 @@ def evidence_plan(session: Session, *, user: User, scope: Scope) -> dict[str, An
         else {}
     )
     revisions = {rid: rev for rid, rev in revisions.items() if can_read(user, documents[rev.document_id])}
-    signatures = queries.signatures_of(session, list(revisions))
+    signatures = detail_queries.signatures_of(session, list(revisions))
     texts = {
         row.id: clause_context(row)
         for row in session.execute(

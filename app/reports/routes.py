@@ -23,7 +23,7 @@ from app.admission import release_slot
 from app.config import get_settings
 from app.db import SessionDep
 from app.deps import CurrentUser, EntityId, require_role
-from app.documents import queries, storage
+from app.documents import detail_queries, queries, storage
 from app.documents.models import AccessLevel
 from app.documents.schemas import RecordPublic, RevisionPublic
 from app.parks.queries import park_time_zone
@@ -89,7 +89,7 @@ def revision_from_template(
 ) -> RevisionPublic:
     """由模板生成草稿版本 / a draft revision rendered from the document type's template."""
     revision = render.create_revision_from_template(session, user, document_id, body.change_reason if body else "")
-    return queries.revision_out(session, revision, user)
+    return detail_queries.revision_out(session, revision, user)
 
 
 @router.get("/reports/review")
@@ -104,7 +104,7 @@ def review_report_docx(session: SessionDep, user: Reviewer, year: Year) -> Respo
 def register_review_report(session: SessionDep, user: Coordinator, year: Year) -> RecordPublic:
     """把生成的评审报告登记为《产业园区碳评审报告》草稿记录 / file the report as a draft CARBON_REVIEW_REPORT record."""
     document, revision = review_report.register_report(session, actor=user, year=year)
-    return queries.record_public(session, document, revision)
+    return detail_queries.record_public(session, document, revision)
 
 
 class RegisterFilters(BaseModel):

@@ -16,11 +16,11 @@ from app import db
 from app.config import get_settings
 from app.documents import storage
 from app.documents.models import Document, Revision, RevisionText
-from app.documents.preview_models import RevisionPreview, RevisionPreviewStatus
 from app.errors import Conflict
 from app.events import service as events
 from app.inventory.models import EmissionFactor, FactorDataSet, SubmissionEvidence
 from app.parks.queries import park_time_zone
+from app.previews.models import RevisionPreview, RevisionPreviewStatus
 from app.registers.models import RegisterSnapshot
 from app.reports.models import ControlledCopy
 from app.retention import holds, lifecycle, queries, service

@@ -27,7 +27,7 @@ from app.audits.models import Audit, AuditState
 from app.clauses.models import DocKind
 from app.common import utcnow
 from app.documents.distribution import PendingRead, pending_reads
-from app.documents.queries import REVIEW_DUE_DAYS, revision_tasks
+from app.documents.task_queries import REVIEW_DUE_DAYS, revision_tasks
 from app.nonconformities import lifecycle
 from app.nonconformities.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from app.nonconformities.queries import action_facts, nc_code

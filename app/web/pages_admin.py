@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from app.clauses import queries as clauses
 from app.db import SessionDep
 from app.deps import AdminUser, EntityId, TrailReader
-from app.documents import queries
+from app.documents import task_queries
 from app.events import service as events
 from app.users import service as users
 from app.users.models import Park, Role
@@ -42,7 +42,7 @@ def _task_rows(session: SessionDep, user: WebUser) -> list[dict]:
                 "overdue": False,
                 "link": f"/documents/{item.document_id}",
             }
-            for item in queries.revision_tasks(session, user=user)
+            for item in task_queries.revision_tasks(session, user=user)
         ]
     return [
         {

@@ -12,12 +12,12 @@ from app.clauses.models import DocKind
 from app.config import get_settings
 from app.db import SessionDep, session_scope
 from app.deps import ClientAddress, EntityId
-from app.documents import queries, service, storage
+from app.documents import detail_queries, queries, service, storage
 from app.documents.lifecycle import ACTION_LABELS, STATE_LABELS, Action
 from app.documents.models import AccessLevel
-from app.documents.previews_access import for_revisions as revision_previews
-from app.documents.previews_access import register_thumbnails
 from app.errors import Invalid
+from app.previews.access import for_revisions as revision_previews
+from app.previews.access import register_thumbnails
 from app.readiness import service as readiness
 from app.reports import access
 from app.uploads.form import StagedFormRoute
@@ -221,7 +221,7 @@ async def register_record(
 
 def _document_context(session: Session, user: User, document_id: int) -> dict[str, Any]:
     document = service.get_document(session, document_id=document_id, user=user)
-    detail = queries.document_detail(session, document=document, user=user)
+    detail = detail_queries.document_detail(session, document=document, user=user)
     doc_type = service.get_doc_type(session, document.doc_type)
     may_upload = service.may_add_revision(session, document=document, user=user)
     return {

@@ -5,7 +5,8 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.deps import EntityId
-from app.documents import previews_access, service
+from app.documents import service
+from app.previews import access as previews_access
 from app.web.common import WebUser, see_other
 
 router = APIRouter()

@@ -10,8 +10,8 @@ from app.clauses import queries as clauses
 from app.common import utcnow
 from app.db import SessionDep
 from app.deps import ClientAddress
-from app.documents import queries as document_queries
 from app.documents import service as documents
+from app.documents import task_queries as document_queries
 from app.readiness import service as readiness
 from app.readiness import settings
 from app.tasks import service as tasks

@@ -6,8 +6,8 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.deps import EntityId
-from app.documents import recognition_service
 from app.documents.service import get_revision
+from app.recognition import service as recognition_service
 from app.web.common import WebUser, see_other
 
 router = APIRouter()

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 
 from app.db import session_scope
-from app.documents import queries
+from app.documents import task_queries
 from app.documents.models import Revision
 from app.users.models import User
 from tests.factories import publish_new_document
@@ -30,7 +30,7 @@ def test_review_tasks_are_listed_by_due_date_with_their_kind(park) -> None:
 
     with session_scope(write=False) as session:
         coordinator = session.get_one(User, park.user_ids["coordinator"])
-        tasks = queries.revision_tasks(session, user=coordinator, today=TODAY)
+        tasks = task_queries.revision_tasks(session, user=coordinator, today=TODAY)
 
     reviews = [(task.revision_id, task.kind, task.due) for task in tasks if task.kind.startswith("review_")]
     assert reviews == [

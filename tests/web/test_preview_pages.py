@@ -5,9 +5,9 @@ import re
 import pytest
 
 from app.config import get_settings
-from app.documents import previews_render
-from tests.documents.test_previews import pdf_pages
+from app.previews import render
 from tests.factories import register, upload
+from tests.previews.test_previews import pdf_pages
 from tests.web.conftest import csrf_of
 
 
@@ -54,8 +54,8 @@ def test_the_register_shows_a_thumbnail_per_document(park, browser) -> None:
 def test_an_unavailable_preview_says_why_and_a_coordinator_can_ask_again(
     park, browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = previews_render.find_converter
-    monkeypatch.setattr(previews_render, "find_converter", lambda name: None if name == "pdftoppm" else real(name))
+    real = render.find_converter
+    monkeypatch.setattr(render, "find_converter", lambda name: None if name == "pdftoppm" else real(name))
     document, revision = _pdf_document(park, "无转换器文件")
     coordinator = browser(park, "coordinator")
     page = coordinator.get(f"/documents/{document['id']}")
@@ -64,7 +64,7 @@ def test_an_unavailable_preview_says_why_and_a_coordinator_can_ask_again(
     assert f'action="/revisions/{revision["id"]}/previews/generate"' in page.text
     approver_page = browser(park, "approver").get(f"/documents/{document['id']}")
     assert "/previews/generate" not in approver_page.text
-    monkeypatch.setattr(previews_render, "find_converter", real)
+    monkeypatch.setattr(render, "find_converter", real)
     done = coordinator.post(f"/revisions/{revision['id']}/previews/generate", token=csrf_of(page.text))
     assert done.status_code == 303
     assert done.headers["location"] == f"/documents/{document['id']}#preview-{revision['id']}"

@@ -12,8 +12,8 @@ import time
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.documents.test_recognition import PDF_PAGES, image_pdf_bytes
 from tests.factories import register, sign
+from tests.recognition.test_recognition import PDF_PAGES, image_pdf_bytes
 from tests.web.test_browser import Person, chromium, live_server  # noqa: F401 - the module's live server and browser
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]

@@ -13,10 +13,11 @@ from sqlmodel import col, select
 
 from app.config import get_settings
 from app.db import session_scope
-from app.documents import preview_lifecycle, previews, previews_render
-from app.documents.preview_models import PreviewState, RevisionPreview, RevisionPreviewStatus
 from app.events.models import Event
 from app.jobs.models import Job, JobState
+from app.previews import lifecycle, render
+from app.previews import service as previews
+from app.previews.models import PreviewState, RevisionPreview, RevisionPreviewStatus
 from tests.factories import register, upload
 from tests.support import blob_stores
 from tests.support.office_samples import ofd_bytes, xlsx_bytes
@@ -159,8 +160,8 @@ def upload_default_docx(park) -> int:
 def test_without_libreoffice_the_preview_is_unavailable_then_made_on_request(
     park, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = previews_render.find_converter
-    monkeypatch.setattr(previews_render, "find_converter", lambda name: None if name == "soffice" else real(name))
+    real = render.find_converter
+    monkeypatch.setattr(render, "find_converter", lambda name: None if name == "soffice" else real(name))
     revision_id = upload_default_docx(park)
     body = _previews(park, revision_id)
     assert body["state"] == "unavailable"
@@ -171,7 +172,7 @@ def test_without_libreoffice_the_preview_is_unavailable_then_made_on_request(
     assert _previews(park, revision_id, role="approver")["allowed_actions"] == []
     refused = park.client.post(f"/api/revisions/{revision_id}/previews/generate", headers=park.headers("approver"))
     assert refused.status_code == 403
-    monkeypatch.setattr(previews_render, "find_converter", real)  # LibreOffice installed
+    monkeypatch.setattr(render, "find_converter", real)  # LibreOffice installed
     again = park.client.post(f"/api/revisions/{revision_id}/previews/generate", headers=park.headers("coordinator"))
     assert again.status_code == 202, again.text
     body = _previews(park, revision_id)
@@ -224,14 +225,14 @@ def test_a_broken_file_fails_with_its_reason_and_leaves_no_blob(park) -> None:
 
 
 def test_a_failure_while_recording_leaves_no_rows_and_no_images(park, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = preview_lifecycle.transition
+    real = lifecycle.transition
 
     def fail_on_ready(session, revision, status, action, **kwargs):
         if action == "ready":
             raise RuntimeError("the database went away")
         return real(session, revision, status, action, **kwargs)
 
-    monkeypatch.setattr(preview_lifecycle, "transition", fail_on_ready)
+    monkeypatch.setattr(lifecycle, "transition", fail_on_ready)
     before = _blob_files()
     revision = _uploaded(park, pdf_pages(2, width_pt=288), "回滚.pdf")  # a page size no other test renders
     assert _blob_files() - before == {revision["sha256"]}  # the placed images were removed again
@@ -241,7 +242,7 @@ def test_a_failure_while_recording_leaves_no_rows_and_no_images(park, monkeypatc
         assert session.execute(select(RevisionPreview).where(RevisionPreview.revision_id == revision["id"])).all() == []
         job = session.execute(select(Job).where(Job.kind == previews.JOB_KIND, Job.key == str(revision["id"]))).one()[0]
         assert job.state == JobState.queued and "the database went away" in job.last_error  # retried later
-    monkeypatch.setattr(preview_lifecycle, "transition", real)
+    monkeypatch.setattr(lifecycle, "transition", real)
     previews.render_revision({"revision_id": revision["id"]})  # the retry
     assert _previews(park, revision["id"])["state"] == "ready"
 
@@ -329,7 +330,7 @@ def test_a_converter_that_hangs_is_stopped_at_the_timeout(park, monkeypatch: pyt
     hanging = tmp_path / "pdftoppm"
     hanging.write_text("#!/bin/sh\nsleep 60\n")
     hanging.chmod(0o755)
-    monkeypatch.setattr(previews_render, "find_converter", lambda name: str(hanging))
+    monkeypatch.setattr(render, "find_converter", lambda name: str(hanging))
     monkeypatch.setattr(get_settings(), "preview_timeout_seconds", 0.5)
     body = _previews(park, _uploaded(park, pdf_pages(1), "超时.pdf")["id"])
     assert (body["state"], body["reason"]) == ("failed", "timeout")

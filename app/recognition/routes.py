@@ -5,17 +5,17 @@ from fastapi import APIRouter
 
 from app.db import SessionDep
 from app.deps import CurrentUser, EntityId
-from app.documents import recognition_service
-from app.documents.recognition_models import RecognitionPublic
+from app.recognition import service
+from app.recognition.models import RecognitionPublic
 
-router = APIRouter(prefix="/api", tags=["documents"])
+router = APIRouter(prefix="/api", tags=["recognition"])
 
 
 @router.get("/revisions/{revision_id}/recognition", response_model=RecognitionPublic)
 def get_recognition(revision_id: EntityId, session: SessionDep, user: CurrentUser) -> RecognitionPublic:
-    return recognition_service.status(session, revision_id=revision_id, user=user)
+    return service.status(session, revision_id=revision_id, user=user)
 
 
 @router.post("/revisions/{revision_id}/recognition/retry", response_model=RecognitionPublic)
 def retry_recognition(revision_id: EntityId, session: SessionDep, user: CurrentUser) -> RecognitionPublic:
-    return recognition_service.retry(session, actor=user, revision_id=revision_id)
+    return service.retry(session, actor=user, revision_id=revision_id)

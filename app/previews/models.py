@@ -1,5 +1,5 @@
-"""The previews of a revision: page images and a thumbnail rendered from its file (app/documents/previews.py), and
-the revision's preview state (app/documents/preview_lifecycle.py).
+"""The previews of a revision: page images and a thumbnail rendered from its file (app/previews/service.py), and
+the revision's preview state (app/previews/lifecycle.py).
 
 The images are derived blobs (`storage.place_derived_file`): content-addressed files with no `Blob` row, kept alive
 by the `revision_preview` rows that name them (`carbonms verify` counts them as referenced).
@@ -47,7 +47,7 @@ class RevisionPreview(SQLModel, table=True):
 
 
 class RevisionPreviewStatus(SQLModel, table=True):
-    """Where a revision's preview stands; its `state` changes only in preview_lifecycle.py."""
+    """Where a revision's preview stands; its `state` changes only in app/previews/lifecycle.py."""
 
     __tablename__ = "revision_preview_status"
 

@@ -10,13 +10,15 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.documents import preview_lifecycle, previews, service, storage
+from app.documents import service, storage
 from app.documents.models import Revision
-from app.documents.preview_models import PreviewKind, PreviewState, RevisionPreview, RevisionPreviewStatus
-from app.documents.preview_schemas import PreviewImage, PreviewsPublic
 from app.documents.schemas import DocumentPublic
 from app.errors import NotFound
 from app.labels import label_pair
+from app.previews import lifecycle
+from app.previews import service as previews
+from app.previews.models import PreviewKind, PreviewState, RevisionPreview, RevisionPreviewStatus
+from app.previews.schemas import PreviewImage, PreviewsPublic
 from app.retention import queries as retention
 from app.users.models import User
 
@@ -55,7 +57,7 @@ def _public(
         pages_total=status.pages_total if status is not None else None,
         pages=sorted((_image(row) for row in rows if row.kind == PreviewKind.page), key=lambda image: image.page),
         thumbnail=_image(thumbnail) if thumbnail is not None else None,
-        allowed_actions=preview_lifecycle.allowed_actions(status, user),
+        allowed_actions=lifecycle.allowed_actions(status, user),
     )
 
 

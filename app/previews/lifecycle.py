@@ -12,10 +12,10 @@ from sqlmodel import Session
 
 from app.common import utcnow
 from app.documents.models import Revision
-from app.documents.preview_models import PreviewState, RevisionPreviewStatus
 from app.errors import Conflict, Forbidden
 from app.events import service as events
 from app.events.refusals import Rule, refusal
+from app.previews.models import PreviewState, RevisionPreviewStatus
 from app.users.models import Role, User
 
 # action -> (states it may start from, state it leads to); None stands for a revision without a preview row yet.

@@ -9,11 +9,11 @@ from fastapi.responses import FileResponse
 
 from app.db import SessionDep
 from app.deps import CurrentUser, EntityId
-from app.documents import previews_access
-from app.documents.preview_models import PreviewKind
-from app.documents.preview_schemas import PreviewsPublic
+from app.previews import access
+from app.previews.models import PreviewKind
+from app.previews.schemas import PreviewsPublic
 
-router = APIRouter(prefix="/api", tags=["documents"])
+router = APIRouter(prefix="/api", tags=["previews"])
 
 _IMAGE_HEADERS = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
 
@@ -28,21 +28,21 @@ def _png(name: str, path: FilePath) -> FileResponse:
 
 @router.get("/revisions/{revision_id}/previews", response_model=PreviewsPublic)
 def get_previews(revision_id: EntityId, session: SessionDep, user: CurrentUser) -> PreviewsPublic:
-    return previews_access.get_previews(session, revision_id=revision_id, user=user)
+    return access.get_previews(session, revision_id=revision_id, user=user)
 
 
 @router.post("/revisions/{revision_id}/previews/generate", response_model=PreviewsPublic, status_code=202)
 def generate_previews(revision_id: EntityId, session: SessionDep, user: CurrentUser) -> PreviewsPublic:
-    return previews_access.generate(session, revision_id=revision_id, user=user)
+    return access.generate(session, revision_id=revision_id, user=user)
 
 
 @router.get("/revisions/{revision_id}/previews/thumbnail.png", response_class=FileResponse)
 def thumbnail(revision_id: EntityId, session: SessionDep, user: CurrentUser) -> FileResponse:
-    path = previews_access.image_path(session, revision_id=revision_id, user=user, kind=PreviewKind.thumbnail)
+    path = access.image_path(session, revision_id=revision_id, user=user, kind=PreviewKind.thumbnail)
     return _png(f"revision-{revision_id}-thumbnail.png", path)
 
 
 @router.get("/revisions/{revision_id}/previews/{page:int}.png", response_class=FileResponse)
 def page_image(revision_id: EntityId, page: PageNumber, session: SessionDep, user: CurrentUser) -> FileResponse:
-    path = previews_access.image_path(session, revision_id=revision_id, user=user, kind=PreviewKind.page, page=page)
+    path = access.image_path(session, revision_id=revision_id, user=user, kind=PreviewKind.page, page=page)
     return _png(f"revision-{revision_id}-page-{page}.png", path)

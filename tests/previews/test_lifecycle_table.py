@@ -2,10 +2,10 @@
 
 import pytest
 
-from app.documents import preview_lifecycle
 from app.documents.models import Revision
-from app.documents.preview_models import PreviewState, RevisionPreviewStatus
 from app.errors import Conflict
+from app.previews import lifecycle
+from app.previews.models import PreviewState, RevisionPreviewStatus
 from app.users.models import Role, User
 
 
@@ -14,7 +14,7 @@ def _status(state: PreviewState) -> RevisionPreviewStatus:
 
 
 def test_the_table() -> None:
-    assert {action: (set(sources), target) for action, (sources, target) in preview_lifecycle.TRANSITIONS.items()} == {
+    assert {action: (set(sources), target) for action, (sources, target) in lifecycle.TRANSITIONS.items()} == {
         "start": ({None}, PreviewState.pending),
         "ready": ({PreviewState.pending}, PreviewState.ready),
         "fail": ({PreviewState.pending}, PreviewState.failed),
@@ -33,7 +33,7 @@ def test_allowed_actions(role: Role, state: PreviewState | None) -> None:
         PreviewState.failed,
         PreviewState.unavailable,
     )
-    assert preview_lifecycle.allowed_actions(status, user) == (["generate"] if may_generate else [])
+    assert lifecycle.allowed_actions(status, user) == (["generate"] if may_generate else [])
 
 
 @pytest.mark.parametrize(
@@ -50,6 +50,6 @@ def test_allowed_actions(role: Role, state: PreviewState | None) -> None:
 def test_refused_moves_are_conflicts(state: PreviewState, action: str) -> None:
     revision = Revision(id=1, park_id=1, document_id=1, number=1, state="draft", blob_sha256="0" * 64)
     with pytest.raises(Conflict) as info:
-        preview_lifecycle.transition(None, revision, _status(state), action)  # type: ignore[arg-type]
+        lifecycle.transition(None, revision, _status(state), action)  # type: ignore[arg-type]
     assert info.value.status_code == 409
     assert info.value.message_zh and info.value.message_en

@@ -14,10 +14,10 @@ from typing import Any
 from sqlmodel import Session
 
 from app.common import utcnow
-from app.documents.recognition_models import RecognitionState, RevisionRecognition
 from app.errors import Conflict, Forbidden
 from app.events import service as events
 from app.events.refusals import Rule, refusal
+from app.recognition.models import RecognitionState, RevisionRecognition
 from app.users.models import Role, User
 
 S = RecognitionState

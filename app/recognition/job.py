@@ -1,10 +1,10 @@
-"""Scanned uploads yield their text: which revisions need recognition, the background job that does it, and the
-recognition's public shape.
+"""Scanned uploads yield their text: which revisions need recognition, and the background job that does it.
 
-At upload (`queue_if_needed`, called by `service.add_revision` in the upload's transaction) a PNG or JPEG, or a PDF
+At upload (`queue_if_needed`, called through documents' `on_revision_created` hook in the upload's transaction,
+registered by app/recognition/hooks.py) a PNG or JPEG, or a PDF
 whose text layer is empty or near-empty per page, gets a pending `revision_recognition` row and a
 `recognise_revision` job; the job runs after the commit, never inside the request. It reads the stored blob (never
-altering it), recognises it with Tesseract (recognition_engine.py), stores the text as the revision's
+altering it), recognises it with Tesseract (engine.py), stores the text as the revision's
 `RevisionText`, which the search hooks (app/search/hooks.py) queue for the index in the same transaction.
 """
 
@@ -18,21 +18,15 @@ from sqlmodel import Session, col
 
 from app.config import get_settings
 from app.db import session_scope
-from app.documents import recognition_lifecycle as lifecycle
 from app.documents import storage
 from app.documents.extract import JPEG, PDF, PNG
 from app.documents.models import Revision, RevisionText
-from app.documents.recognition_engine import LANGUAGES, RecognitionError, check_system, pdf_pages, recognise_file
-from app.documents.recognition_models import (
-    NO_RECOGNITION,
-    RecognitionPublic,
-    RecognitionState,
-    RevisionRecognition,
-)
 from app.errors import NotFound
 from app.jobs.registry import handler
 from app.jobs.service import enqueue
-from app.labels import label_pair
+from app.recognition import lifecycle
+from app.recognition.engine import LANGUAGES, RecognitionError, check_system, pdf_pages, recognise_file
+from app.recognition.models import RecognitionState, RevisionRecognition
 from app.users.models import User
 
 logger = logging.getLogger("carbonms.recognition")
@@ -141,44 +135,3 @@ def recognise_revision(payload: dict[str, Any]) -> None:
         elif result.text:
             session.add(RevisionText(revision_id=revision_id, text=result.text))
         lifecycle.transition(session, recognition, "finish", pages=result.pages, characters=len(result.text))
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def public(recognition: RevisionRecognition | None, user: User | None = None) -> RecognitionPublic:
-    """The recognition as the API and the page show it; `none` for a revision that needs none."""
-    if recognition is None:
-        zh, en = label_pair("recognition_state", NO_RECOGNITION)
-        return RecognitionPublic(state=NO_RECOGNITION, state_zh=zh, state_en=en)
-    zh, en = label_pair("recognition_state", recognition.state)
-    return RecognitionPublic(
-        state=str(recognition.state),
-        state_zh=zh,
-        state_en=en,
-        engine=recognition.engine,
-        languages=recognition.languages,
-        pages=recognition.pages,
-        characters=recognition.characters,
-        error=recognition.error,
-        error_en=recognition.error_en,
-        queued_at=recognition.queued_at,
-        started_at=recognition.started_at,
-        finished_at=recognition.finished_at,
-        allowed_actions=lifecycle.allowed_actions(recognition, user),
-    )
-
-
-def recognitions_of(
-    session: Session, revision_ids: list[int], user: User | None = None
-) -> dict[int, RecognitionPublic]:
-    """Every listed revision's recognition in one query (`none` for those without)."""
-    rows: dict[int, RevisionRecognition] = {}
-    if revision_ids:
-        rows = {
-            row.revision_id: row
-            for row in session.execute(
-                select(RevisionRecognition).where(col(RevisionRecognition.revision_id).in_(revision_ids))
-            ).scalars()
-        }
-    return {revision_id: public(rows.get(revision_id), user) for revision_id in revision_ids}

@@ -1,7 +1,7 @@
 """Text recognition (OCR) of scanned uploads: one row per revision that needs it, and its public shape.
 
 A revision whose file carries no text of its own (a PNG or JPEG photo, a scanned PDF) gets a `revision_recognition`
-row when it is uploaded; the background job (app/documents/recognition.py) fills in the recognised text. A revision
+row when it is uploaded; the background job (app/recognition/job.py) fills in the recognised text. A revision
 without a row needs no recognition: its state reads `none`.
 """
 

@@ -14,12 +14,11 @@ from PIL import Image, ImageDraw, ImageFont
 from typer.testing import CliRunner
 
 from app.db import session_scope
-from app.documents import recognition, recognition_engine
-from app.documents import recognition_lifecycle as lifecycle
 from app.documents.models import RevisionText
-from app.documents.recognition_engine import SystemCheck
-from app.documents.recognition_models import RecognitionState, RevisionRecognition
 from app.errors import Conflict, Forbidden
+from app.recognition import engine, job, lifecycle
+from app.recognition.engine import SystemCheck
+from app.recognition.models import RecognitionState, RevisionRecognition
 from app.users.models import Role, User
 from tests.factories import register, upload
 from tests.support import blob_stores
@@ -208,7 +207,7 @@ def _missing() -> SystemCheck:
 def test_a_failed_recognition_is_shown_and_a_coordinator_retries_it(park, monkeypatch) -> None:
     from tests.web.conftest import Browser
 
-    monkeypatch.setattr(recognition, "check_system", _missing)
+    monkeypatch.setattr(job, "check_system", _missing)
     document, revision = _upload_scan(park, png_bytes(("碳排放管理方针",)), "方针.png", "碳排放管理方针（照片）")
     failed = _revision(park, revision["id"])["recognition"]
     assert (failed["state"], failed["state_zh"], failed["state_en"]) == ("failed", "识别失败", "Recognition failed")
@@ -255,7 +254,7 @@ def test_a_failed_recognition_is_shown_and_a_coordinator_retries_it(park, monkey
 
 
 def test_another_parks_recognition_is_not_found(park, other_park, monkeypatch) -> None:
-    monkeypatch.setattr(recognition, "check_system", _missing)
+    monkeypatch.setattr(job, "check_system", _missing)
     _document, revision = _upload_scan(park, png_bytes(("园区",)), "园区.png", "园区（照片）")
     for method, path in (("get", ""), ("post", "/retry")):
         response = getattr(other_park.client, method)(
@@ -267,8 +266,8 @@ def test_another_parks_recognition_is_not_found(park, other_park, monkeypatch) -
 def test_missing_packages_are_named_clearly(monkeypatch) -> None:
     from app.cli import app as cli_app
 
-    monkeypatch.setattr(recognition_engine.shutil, "which", lambda _name: None)
-    check = recognition_engine.check_system()
+    monkeypatch.setattr(engine.shutil, "which", lambda _name: None)
+    check = engine.check_system()
     assert not check.ok
     assert check.missing == ("tesseract-ocr", "tesseract-ocr-chi-sim", "poppler-utils")
     zh, en = check.message()
@@ -297,9 +296,9 @@ def test_missing_packages_are_named_clearly(monkeypatch) -> None:
     ],
 )
 def test_which_uploads_need_recognition(monkeypatch, media_type, text, pages, needed) -> None:
-    monkeypatch.setattr(recognition.storage, "open_blob", lambda _dir, sha: Path(sha))
-    monkeypatch.setattr(recognition, "pdf_pages", lambda _path: pages)
-    assert recognition.needs_recognition(media_type, text, "0" * 64) is needed
+    monkeypatch.setattr(job.storage, "open_blob", lambda _dir, sha: Path(sha))
+    monkeypatch.setattr(job, "pdf_pages", lambda _path: pages)
+    assert job.needs_recognition(media_type, text, "0" * 64) is needed
 
 
 def test_blank_rendered_pages_are_skipped(tmp_path) -> None:
@@ -307,11 +306,11 @@ def test_blank_rendered_pages_are_skipped(tmp_path) -> None:
     blank.write_bytes(b"P5\n# pdftoppm\n4 2\n255\n" + bytes([255, 250, 200, 129] * 2))
     inked.write_bytes(b"P5\n4 2\n255\n" + bytes([255] * 7 + [127]))
     unknown.write_bytes(b"P6\n1 1\n255\n\x00\x00\x00")  # not an 8-bit grey page: Tesseract decides
-    assert [recognition_engine.has_ink(path) for path in (blank, inked, unknown)] == [False, True, True]
+    assert [engine.has_ink(path) for path in (blank, inked, unknown)] == [False, True, True]
 
 
 def test_tesseract_gaps_between_han_characters_are_closed() -> None:
-    assert recognition_engine.clean_text("碳 排 放 管 理 ， 体 系\n建 设 ISO 14064") == "碳排放管理，体系建设 ISO 14064"
+    assert engine.clean_text("碳 排 放 管 理 ， 体 系\n建 设 ISO 14064") == "碳排放管理，体系建设 ISO 14064"
 
 
 # ---------------------------------------------------------------- the lifecycle table

@@ -3,11 +3,10 @@ flush, never commit."""
 
 from sqlmodel import Session
 
-from app.documents import recognition
-from app.documents import recognition_lifecycle as lifecycle
-from app.documents.recognition_models import RecognitionPublic, RevisionRecognition
 from app.documents.service import get_revision
 from app.errors import Conflict
+from app.recognition import job, lifecycle, queries
+from app.recognition.models import RecognitionPublic, RevisionRecognition
 from app.users.models import User
 
 
@@ -15,7 +14,7 @@ def status(session: Session, *, revision_id: int, user: User) -> RecognitionPubl
     """The recognition of a revision the user may read (404 otherwise, as for the revision itself)."""
     revision = get_revision(session, revision_id=revision_id, user=user)
     assert revision.id is not None  # a stored row
-    return recognition.recognitions_of(session, [revision.id], user)[revision.id]
+    return queries.recognitions_of(session, [revision.id], user)[revision.id]
 
 
 def retry(session: Session, *, actor: User, revision_id: int) -> RecognitionPublic:
@@ -29,5 +28,5 @@ def retry(session: Session, *, actor: User, revision_id: int) -> RecognitionPubl
             "该版本的文件自带文字，无需识别", "This revision's file has its own text; it needs no recognition"
         )
     lifecycle.transition(session, row, "retry", actor=actor)
-    recognition.queue_job(session, revision)
-    return recognition.public(row, actor)
+    job.queue_job(session, revision)
+    return queries.public(row, actor)

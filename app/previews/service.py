@@ -1,11 +1,11 @@
 """Previews of each revision: queued when the revision is created, rendered by a background job.
 
-`queue_for` runs in the creating transaction (the hook in service.add_revision): it starts the preview state and
-enqueues the `render_previews` job, which runs after the commit. The job reads what it needs, renders outside any
-transaction (app/documents/previews_render.py), then in one transaction places the images as derived blobs, writes
-their rows and moves the state on; a rollback removes the images it placed (unless a committed row names them), so
-a failure leaves neither half-written rows nor orphan files. Running it again is harmless: it only works on a
-revision whose preview is pending.
+`queue_for` runs in the creating transaction (documents' `on_revision_created` hook, registered by
+app/previews/hooks.py): it starts the preview state and enqueues the `render_previews` job, which runs after the
+commit. The job reads what it needs, renders outside any transaction (app/previews/render.py), then in one
+transaction places the images as derived blobs, writes their rows and moves the state on; a rollback removes the
+images it placed (unless a committed row names them), so a failure leaves neither half-written rows nor orphan
+files. Running it again is harmless: it only works on a revision whose preview is pending.
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from app import db
 from app.blobs import store_for
 from app.blobs.store import BlobStore
 from app.config import get_settings
-from app.documents import preview_lifecycle, previews_render, storage
+from app.documents import storage
 from app.documents.models import Blob, Revision
-from app.documents.preview_models import PreviewKind, PreviewState, RevisionPreview, RevisionPreviewStatus
 from app.errors import NotFound
 from app.jobs import service as jobs
 from app.jobs.registry import handler
+from app.previews import lifecycle, render
+from app.previews.models import PreviewKind, PreviewState, RevisionPreview, RevisionPreviewStatus
 from app.users.models import User
 
 logger = logging.getLogger("carbonms.previews")
@@ -44,14 +45,14 @@ def queue_for(session: Session, revision: Revision) -> None:
     """Start the preview of a new revision (when previews are enabled) and queue its rendering."""
     if not get_settings().previews_enabled:
         return
-    preview_lifecycle.transition(session, revision, None, "start")
+    lifecycle.transition(session, revision, None, "start")
     _enqueue(session, revision)
 
 
 def generate(session: Session, revision: Revision, actor: User) -> RevisionPreviewStatus:
     """A person asks for the preview again (after a failure, once a converter is installed, or for an older file)."""
     status = session.get(RevisionPreviewStatus, revision.id, with_for_update=True)
-    status = preview_lifecycle.transition(session, revision, status, "generate", actor=actor)
+    status = lifecycle.transition(session, revision, status, "generate", actor=actor)
     _enqueue(session, revision)
     return status
 
@@ -82,10 +83,10 @@ def render_revision(payload: dict[str, object]) -> None:
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(dir=settings.tmp_dir, prefix="preview-"))
     try:
-        outcome: previews_render.Rendered | previews_render.RenderError
+        outcome: render.Rendered | render.RenderError
         try:
             source = storage.open_blob(settings.blob_dir, sha256)
-            outcome = previews_render.render(
+            outcome = render.render(
                 source,
                 media_type,
                 workdir,
@@ -93,8 +94,8 @@ def render_revision(payload: dict[str, object]) -> None:
                 timeout=settings.preview_timeout_seconds,
             )
         except NotFound:
-            outcome = previews_render.RenderError("file_missing", sha256)
-        except previews_render.RenderError as exc:
+            outcome = render.RenderError("file_missing", sha256)
+        except render.RenderError as exc:
             logger.info("no preview for revision %s: %s", revision_id, exc)
             outcome = exc
         _record(revision_id, outcome, settings.blob_dir)
@@ -102,19 +103,17 @@ def render_revision(payload: dict[str, object]) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _record(revision_id: int, outcome: previews_render.Rendered | previews_render.RenderError, blob_dir: Path) -> None:
+def _record(revision_id: int, outcome: render.Rendered | render.RenderError, blob_dir: Path) -> None:
     with db.session_scope() as session:
         status = session.get(RevisionPreviewStatus, revision_id, with_for_update=True, populate_existing=True)
         revision = session.get(Revision, revision_id)
         if status is None or revision is None or status.state != PreviewState.pending:
             return  # another run finished first
-        if isinstance(outcome, previews_render.ConverterMissing):
-            preview_lifecycle.transition(
-                session, revision, status, "unavailable", reason=outcome.code, detail=outcome.detail
-            )
+        if isinstance(outcome, render.ConverterMissing):
+            lifecycle.transition(session, revision, status, "unavailable", reason=outcome.code, detail=outcome.detail)
             return
-        if isinstance(outcome, previews_render.RenderError):
-            preview_lifecycle.transition(session, revision, status, "fail", reason=outcome.code, detail=outcome.detail)
+        if isinstance(outcome, render.RenderError):
+            lifecycle.transition(session, revision, status, "fail", reason=outcome.code, detail=outcome.detail)
             return
         # Rows of an earlier, interrupted attempt cannot exist (they commit with `ready`); cleared all the same.
         session.execute(delete(RevisionPreview).where(col(RevisionPreview.revision_id) == revision_id))
@@ -130,7 +129,7 @@ def _record(revision_id: int, outcome: previews_render.Rendered | previews_rende
             )
             thumbnail_sha = sha256 if kind == PreviewKind.thumbnail else thumbnail_sha
         status.pages_total = outcome.pages_total
-        preview_lifecycle.transition(
+        lifecycle.transition(
             session,
             revision,
             status,
