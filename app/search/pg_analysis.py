@@ -10,7 +10,7 @@ from datetime import date
 
 from app.search import index
 from app.search.evaluation import Unit
-from app.search.query import ParsedQuery, _phrase_tokens
+from app.search.query import HIDDEN_STATES, ParsedQuery, _phrase_tokens
 
 MAX_POSITION = 16383  # PostgreSQL keeps positions 1..16383
 MAX_POSITIONS_PER_LEXEME = 256  # and at most 256 of them per lexeme
@@ -102,6 +102,7 @@ def row_of(document: dict) -> dict:
         "kind": document["kind"],
         "clauses": [clause for clause in document["clauses"].split(",") if clause],
         "state": document["state"],
+        "live": 0 if document["state"] in {str(state) for state in HIDDEN_STATES} else 1,
         "owner_unit": document["owner_unit"],
         "day": _day(document["day"]),
         "stamp": document["stamp"],

@@ -34,6 +34,7 @@ COLUMNS = (
     "kind",
     "clauses",
     "state",
+    "live",
     "owner_unit",
     "day",
     "stamp",
@@ -41,6 +42,7 @@ COLUMNS = (
     "exact_positions",
     "tsv",
 )
+GIN_KEY = "(park_id, live, tsv)"  # as migration 0012_search_pg_filters makes it
 PARALLEL_ABOVE = 5000  # revisions: below, worker processes cost more to start than they save
 _lookups: Lookups | None = None
 
@@ -82,21 +84,23 @@ def rebuild(
         raw.commit()
         try:
             cursor.execute("DROP TABLE IF EXISTS search.search_entry_new")
-            cursor.execute("CREATE TABLE search.search_entry_new (LIKE search.search_entry INCLUDING DEFAULTS)")
             raw.commit()
-            copy_sql = f"COPY search.search_entry_new ({', '.join(COLUMNS)}) FROM STDIN"
-            for rows in _analysed(chunks, workers):
+            # Created and filled in one transaction, so COPY FREEZE writes the rows all-visible (no VACUUM needed for
+            # index-only counting); newest first, so a scan in the table's order meets the newest entries first.
+            cursor.execute("CREATE TABLE search.search_entry_new (LIKE search.search_entry INCLUDING DEFAULTS)")
+            copy_sql = f"COPY search.search_entry_new ({', '.join(COLUMNS)}) FROM STDIN WITH (FREEZE)"
+            for rows in _analysed(chunks[::-1], workers):
                 with cursor.copy(copy_sql) as copy:
-                    for row in rows:
+                    for row in reversed(rows):
                         copy.write_row(row)
-                raw.commit()
                 if progress:
                     progress(len(rows))
+            raw.commit()
             cursor.execute("SET maintenance_work_mem = '256MB'")
             cursor.execute(
                 "ALTER TABLE search.search_entry_new ADD CONSTRAINT search_entry_new_pkey PRIMARY KEY (revision_id)"
             )
-            cursor.execute("CREATE INDEX ix_search_entry_tsv_new ON search.search_entry_new USING gin (tsv)")
+            cursor.execute(f"CREATE INDEX ix_search_entry_park_tsv_new ON search.search_entry_new USING gin {GIN_KEY}")
             cursor.execute("ANALYZE search.search_entry_new")
             raw.commit()
             cursor.execute("DROP TABLE search.search_entry")  # waits for searches running now; new ones wait briefly
@@ -104,7 +108,7 @@ def rebuild(
             cursor.execute(
                 "ALTER TABLE search.search_entry RENAME CONSTRAINT search_entry_new_pkey TO search_entry_pkey"
             )
-            cursor.execute("ALTER INDEX search.ix_search_entry_tsv_new RENAME TO ix_search_entry_tsv")
+            cursor.execute("ALTER INDEX search.ix_search_entry_park_tsv_new RENAME TO ix_search_entry_park_tsv")
             cursor.execute(
                 "INSERT INTO search.search_meta (key, value) VALUES ('schema', %s) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
