@@ -126,16 +126,19 @@ class PostgresBackend:
             ).scalar_one()
             found = min(counted, cap)
 
-            def candidates(skip: int) -> list[int]:
-                return _candidates(session, f"{where} AND {match}", params, found, want, skip)
+            condition = f"{where} AND {match}"
+
+            def candidates(skip: int) -> list[tuple[int, float]]:
+                chosen = _candidates(condition, found, want, skip, "e.revision_id, e.tsv")
+                return _ranked(session, chosen, params | {"want": want, "skip": skip})
 
             def every_match() -> list[int]:
-                return (
-                    candidates(0) if found <= want else _candidates(session, f"{where} AND {match}", params, 0, cap, 0)
-                )
+                ids = _candidates(condition, 0, cap, 0, "e.revision_id")
+                return list(session.execute(text(ids), params | {"want": cap, "skip": 0}).scalars())
 
             def rank(ids: list[int]) -> list[tuple[int, float]]:
-                return _ranked(session, params["every"], ids)
+                chosen = f"SELECT e.revision_id, e.tsv FROM {TABLE} e WHERE e.revision_id = ANY(:ids)"
+                return _ranked(session, chosen, {"every": params["every"], "ids": ids})
 
             matches = _Matches(found, counted > cap, want, candidates, every_match, rank)
             return _page(session, user, parsed, filters, matches, limit, offset)
@@ -148,45 +151,36 @@ class _Matches:
     found: int  # matches in the index, up to the cap
     bounded: bool  # more than the cap matched: `found` is a lower bound
     want: int  # candidates ranked at a time
-    candidates: Callable[[int], list[int]]  # the next `want` candidates after skipping that many
+    candidates: Callable[[int], list[tuple[int, float]]]  # the next `want` candidates, ranked, after skipping that many
     every_match: Callable[[], list[int]]  # every match's id (called only when there are few)
-    rank: Callable[[list[int]], list[tuple[int, float]]]  # these candidates ranked, best first
+    rank: Callable[[list[int]], list[tuple[int, float]]]  # these entries ranked, best first
 
 
-def _candidates(session: Session, condition: str, params: dict, found: int, want: int, skip: int) -> list[int]:
-    """Which matches get ranked: all of them when few; else the newest `want` while reading every match's id (a
-    heap row each, no tsvector) is cheap; else the first `want` in the table's order (a rebuild writes the newest
-    first, so the GIN bitmap meets them first)."""
+def _candidates(condition: str, found: int, want: int, skip: int, columns: str) -> str:
+    """Which matches get ranked (SQL for their ids and tsvectors): all of them when few; else the newest `want`
+    while reading every match's id (a heap row each, no tsvector) is cheap; else the first `want` in the table's
+    order (a rebuild writes the newest first, so the GIN bitmap meets them first)."""
     order = "ORDER BY e.revision_id DESC" if want + skip < found <= NEWEST_BELOW else ""
-    return list(
-        session.execute(
-            text(f"SELECT e.revision_id FROM {TABLE} e WHERE {condition} {order} LIMIT :want OFFSET :skip"),
-            params | {"want": want, "skip": skip},
-        ).scalars()
-    )
+    return f"SELECT {columns} FROM {TABLE} e WHERE {condition} {order} LIMIT :want OFFSET :skip"
 
 
-def _ranked(session: Session, every: str, ids: list[int]) -> list[tuple[int, float]]:
-    """ts_rank of these entries (each one's tsvector read once), best first."""
-    if not ids:
-        return []
+def _ranked(session: Session, chosen: str, params: dict) -> list[tuple[int, float]]:
+    """ts_rank of the entries `chosen` selects (only their tsvectors are read, each once), best first."""
     scores = session.execute(
-        text(
-            f"SELECT revision_id, ts_rank(tsv, CAST(:every AS tsquery), 1) FROM {TABLE} WHERE revision_id = ANY(:ids)"
-        ),
-        {"every": every, "ids": ids},
+        text(f"SELECT c.revision_id, ts_rank(c.tsv, CAST(:every AS tsquery), 1) FROM ({chosen}) c"), params
     ).all()
     return sorted(((int(rid), float(score)) for rid, score in scores), key=lambda item: (-item[1], -item[0]))
 
 
-def _batches(parsed: ParsedQuery, matches: _Matches, session: Session) -> tuple[int, Iterator[list[int]]]:
-    """(the number of matches, the candidates to rank, batch by batch). Quoted phrases among few matches are checked
+def _batches(parsed: ParsedQuery, matches: _Matches, session: Session) -> tuple[int, Iterator[list[tuple[int, float]]]]:
+    """(the number of matches, the ranked candidates, batch by batch). Quoted phrases among few matches are checked
     in the database first, so the count is exact and only real phrase matches are ranked (newest first)."""
     if parsed.phrases and matches.found <= VERIFY_ALL_BELOW:
         kept = sorted(with_phrases(session, matches.every_match(), parsed.phrases), reverse=True)
-        return len(kept), (kept[start : start + matches.want] for start in range(0, len(kept), matches.want))
+        step = matches.want
+        return len(kept), (matches.rank(kept[start : start + step]) for start in range(0, len(kept), step))
 
-    def fetched() -> Iterator[list[int]]:
+    def fetched() -> Iterator[list[tuple[int, float]]]:
         skip = 0
         while skip < matches.found or matches.bounded:
             batch = matches.candidates(skip)
@@ -211,7 +205,9 @@ def _match(user: User, parsed: ParsedQuery, filters: SearchFilters) -> tuple[str
 
 def _where(user: User, filters: SearchFilters) -> tuple[str, dict]:
     """The restriction of query.restriction() as SQL on the entry's fields."""
-    conditions = ["e.park_id = :park_id"]
+    conditions = [
+        "e.park_id = CAST(:park_id AS integer)"
+    ]  # int4 = int4: a btree_gin key (psycopg binds a small int as int2)
     params: dict = {"park_id": user.park_id}
     if user.role == Role.contributor:
         conditions.append("(e.access = 'public' OR e.creator_id = :user_id)")
@@ -260,7 +256,7 @@ def _page(
             batch = next(batches, None)
             if not batch:
                 break
-            ranked += matches.rank([rid for rid in batch if rid not in checked])
+            ranked += [(rid, score) for rid, score in batch if rid not in checked]
             continue
         window = ranked[start : start + step]
         start += len(window)
