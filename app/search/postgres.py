@@ -205,9 +205,8 @@ def _match(user: User, parsed: ParsedQuery, filters: SearchFilters) -> tuple[str
 
 def _where(user: User, filters: SearchFilters) -> tuple[str, dict]:
     """The restriction of query.restriction() as SQL on the entry's fields."""
-    conditions = [
-        "e.park_id = CAST(:park_id AS integer)"
-    ]  # int4 = int4: a btree_gin key (psycopg binds a small int as int2)
+    # int4 = int4, so that it is a key of the btree_gin column (psycopg binds a small int as int2)
+    conditions = ["e.park_id = CAST(:park_id AS integer)"]
     params: dict = {"park_id": user.park_id}
     if user.role == Role.contributor:
         conditions.append("(e.access = 'public' OR e.creator_id = :user_id)")
