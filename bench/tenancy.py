@@ -88,6 +88,25 @@ def p95(samples: list[float]) -> float:
     return samples[max(0, round(0.95 * len(samples)) - 1)]
 
 
+def backend_cpu_ms() -> float:
+    """CPU time (user + system, ms) of this database's server processes so far: read from /proc, which the shared
+    machine's load does not inflate as it does wall-clock time (0 where /proc is not readable)."""
+    from app.db import get_engine
+
+    with get_engine().connect() as connection:
+        pids = connection.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalars()
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def measure(park: dict, runs: int, warmup: int) -> dict[str, list[float]]:
     """The park's coordinator through the API (TestClient on create_app): readiness, a register page, searches."""
     from fastapi.testclient import TestClient
@@ -108,9 +127,27 @@ def measure(park: dict, runs: int, warmup: int) -> dict[str, list[float]]:
         calls: dict[str, Callable[[], None]] = {
             "readiness": lambda: get("/api/readiness"),
             "register": lambda: get("/api/documents", limit=50, sort="-created_at"),
-            "search": lambda: get("/api/search", q=queries[next(turn) % len(queries)]),
+            "search": lambda: search(queries[next(turn) % len(queries)]),
         }
-        return {name: timed(call, runs, warmup) for name, call in calls.items()}
+        searches: list[tuple[float, str, int]] = []
+
+        def search(q: str) -> None:
+            started = time.perf_counter()
+            answer = client.get("/api/search", params={"q": q}, headers=headers)
+            assert answer.status_code == 200, answer.text
+            searches.append(((time.perf_counter() - started) * 1000, q, answer.json()["total"]))
+
+        result = {name: timed(call, runs, warmup) for name, call in calls.items() if name != "search"}
+        before, cpu = backend_cpu_ms(), time.process_time()
+        result["search"] = timed(calls["search"], runs, warmup)
+        server, app = backend_cpu_ms() - before, (time.process_time() - cpu) * 1000
+        slowest = ", ".join(f"{q} {ms:.0f} ms ({total} hits)" for ms, q, total in sorted(searches)[-3:][::-1])
+        print(
+            f"  search CPU per request: database {server / (runs + warmup):.1f} ms, application and client "
+            f"{app / (runs + warmup):.1f} ms; slowest: {slowest}",
+            flush=True,
+        )
+        return result
 
 
 def one_database(label: str, parks: int, args: argparse.Namespace) -> dict[str, list[float]]:
