@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.pg_cpu import backend_cpu_ms  # noqa: E402
 from bench.readiness import PASSWORD, build_park  # noqa: E402
 from bench.search_corpus import make_queries, sentences  # noqa: E402
 from tests.support.databases import PG_ADMIN_URL, temporary_postgres  # noqa: E402
@@ -86,25 +87,6 @@ def timed(call: Callable[[], None], runs: int, warmup: int) -> list[float]:
 
 def p95(samples: list[float]) -> float:
     return samples[max(0, round(0.95 * len(samples)) - 1)]
-
-
-def backend_cpu_ms() -> float:
-    """CPU time (user + system, ms) of this database's server processes so far: read from /proc, which the shared
-    machine's load does not inflate as it does wall-clock time (0 where /proc is not readable)."""
-    from app.db import get_engine
-
-    with get_engine().connect() as connection:
-        pids = connection.exec_driver_sql(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).scalars()
-        ticks = 0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])
-            except (OSError, IndexError, ValueError):
-                continue
-    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def measure(park: dict, runs: int, warmup: int) -> dict[str, list[float]]:
