@@ -43,6 +43,10 @@ COLUMNS = (
     "exact_positions",
     "tsv",
 )
+# Binary COPY: the tsvector's bytes are written as they are (declared bytea; the server reads them with tsvector's
+# receive function, pg_analysis.tsvector_binary), so the one writer's server process parses no literal.
+COPY_TYPES = ["int4", "int4", "int4", "text", "int4", "text", "text", "text[]", "text", "int4", "text", "date", "text"]
+COPY_TYPES += ["int4", "bool", "bytea"]
 GIN_KEY = "(park_id, live, tsv)"  # as migration 0012_search_pg_filters makes it
 PARALLEL_ABOVE = 5000  # revisions: below, worker processes cost more to start than they save
 _lookups: Lookups | None = None
@@ -56,7 +60,7 @@ def chunk_rows(revision_ids: list[int]) -> list[tuple]:
         if _lookups is None:
             _lookups = Lookups(session)
         documents = load_documents(session, revision_ids, _lookups)
-    rows = [row_of(document) for document in documents]
+    rows = [row_of(document, binary=True) for document in documents]
     return [tuple(row[name] for name in COLUMNS) for row in rows]
 
 
@@ -89,11 +93,14 @@ def rebuild(
             raw.commit()
             # Created and filled in one transaction, so COPY FREEZE writes the rows all-visible (no VACUUM needed for
             # index-only counting); newest first, so a scan in the table's order meets the newest entries first.
-            cursor.execute("CREATE TABLE search.search_entry_new (LIKE search.search_entry INCLUDING DEFAULTS)")
-            copy_sql = f"COPY search.search_entry_new ({', '.join(COLUMNS)}) FROM STDIN WITH (FREEZE)"
+            cursor.execute(
+                "CREATE TABLE search.search_entry_new (LIKE search.search_entry INCLUDING DEFAULTS INCLUDING STORAGE)"
+            )
+            copy_sql = f"COPY search.search_entry_new ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT BINARY, FREEZE)"
             started = time.monotonic()
             for rows in _analysed(chunks[::-1], workers):
                 with cursor.copy(copy_sql) as copy:
+                    copy.set_types(COPY_TYPES)
                     for row in reversed(rows):
                         copy.write_row(row)
                 if progress:

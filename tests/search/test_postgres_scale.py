@@ -170,8 +170,36 @@ def test_a_rebuild_writes_what_incremental_indexing_wrote_newest_first(park, bac
     seen: list[int] = []
     count = pg_rebuild.rebuild(key=postgres.WRITER_LOCK, chunk=2, progress=seen.append)
     assert sum(seen) == count >= 3
-    assert _entries(ids) == before
+    assert _entries(ids) == before  # the same fields and the same tsvector (COPY's binary form, the upsert's literal)
     with get_engine().connect() as connection:
         order = list(connection.execute(text("SELECT revision_id FROM search.search_entry ORDER BY ctid")).scalars())
     assert order == sorted(order, reverse=True)
     assert {item["document_id"] for item in _search(park, "碳排放监测计划")["items"]} == {d["id"] for d in documents}
+
+
+@on_postgres
+def test_the_binary_tsvector_is_the_literal_postgres_reads(backend):
+    from app.search import pg_analysis
+
+    samples = [
+        "园区碳排放管理体系 P1-CARBON_POLICY-001 第4.1条 ISO14064-1标准 a-a-a 碳。\n碳排放" * 3,
+        "".join(chr(0x4E00 + i % 3000) for i in range(17_000)),  # positions past 16,383
+        "碳排" * 400,  # one lexeme at more than 256 positions
+    ]
+    raw = get_engine().raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("CREATE TEMPORARY TABLE tsv_sample (n integer, v tsvector)")
+        with cursor.copy("COPY tsv_sample (n, v) FROM STDIN WITH (FORMAT BINARY)") as copy:  # type: ignore[attr-defined]
+            copy.set_types(["int4", "bytea"])
+            for n, sample in enumerate(samples):
+                copy.write_row((n, pg_analysis.tsvector_binary(pg_analysis._entries(sample)[0])))
+        for n, sample in enumerate(samples):
+            cursor.execute(
+                "SELECT v = CAST(%s AS tsvector) FROM tsv_sample WHERE n = %s",
+                (pg_analysis.analyse(sample).tsvector, n),
+            )
+            assert cursor.fetchone()[0] is True, n
+    finally:
+        raw.rollback()
+        raw.close()
