@@ -13,7 +13,8 @@ def backend_cpu_ms() -> float:
     with get_engine().connect() as connection:
         pids = list(
             connection.exec_driver_sql(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
             ).scalars()
         )
     ticks = 0
