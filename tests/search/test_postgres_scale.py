@@ -190,7 +190,7 @@ def test_the_binary_tsvector_is_the_literal_postgres_reads(backend):
     try:
         cursor = raw.cursor()
         cursor.execute("CREATE TEMPORARY TABLE tsv_sample (n integer, v tsvector)")
-        with cursor.copy("COPY tsv_sample (n, v) FROM STDIN WITH (FORMAT BINARY)") as copy:  # type: ignore[attr-defined]
+        with cursor.copy("COPY tsv_sample (n, v) FROM STDIN WITH (FORMAT BINARY)") as copy:
             copy.set_types(["int4", "bytea"])
             for n, sample in enumerate(samples):
                 copy.write_row((n, pg_analysis.tsvector_binary(pg_analysis._entries(sample)[0])))
@@ -199,7 +199,7 @@ def test_the_binary_tsvector_is_the_literal_postgres_reads(backend):
                 "SELECT v = CAST(%s AS tsvector) FROM tsv_sample WHERE n = %s",
                 (pg_analysis.analyse(sample).tsvector, n),
             )
-            assert cursor.fetchone()[0] is True, n
+            assert cursor.fetchone() == (True,), n
     finally:
         raw.rollback()
         raw.close()
