@@ -1,11 +1,17 @@
-"""The PostgreSQL backend: one row per revision in `search.search_entry` (migration 0011_search_pg), the same tokens
-as the Whoosh index in a `tsvector` with a GIN index, and the filter fields beside it, kept in step by the same
-queue and hooks. Any number of processes may search and write; writers take turns on an advisory lock so that the
-one that read the newer state writes last.
+"""The PostgreSQL backend: one row per revision in `search.search_entry` (migrations 0011_search_pg and
+0012_search_pg_filters), the same tokens as the Whoosh index in a `tsvector`, and the filter fields beside it, kept
+in step by the same queue and hooks. Any number of processes may search and write; writers take turns on an
+advisory lock so that the one that read the newer state writes last.
 
-A query: the filters and the tsquery in the WHERE, matches read through the GIN index (LIMIT COUNT_LIMIT: the
-count is exact up to there, beyond it a lower bound flagged `estimated`), then ts_rank over at most RANK_CANDIDATES
-of them (all, or the newest). The database then re-checks the page shown (results.py), as with Whoosh.
+One GIN index over (park_id, live, tsv) (btree_gin): a park's query never reads another park's postings nor the
+hidden revisions', so its cost follows the park's size, not the database's. A query:
+1. counts its matches (up to COUNT_LIMIT; beyond, a lower bound flagged `estimated`) in one bitmap scan of that
+   index, reading no tsvector;
+2. ranks RANK_CANDIDATES of them with ts_rank (reading each one's tsvector once): all when few, the newest while
+   there are at most NEWEST_BELOW, else the first in the table's order (a rebuild writes the newest first);
+3. lets the database re-check the page shown only (results.py). The index's count is the total unless the database
+   rejected a candidate or changes are queued: then every match is counted in the database when there are few,
+   else the total is flagged as an estimate. Quoted phrases are checked word for word in the database.
 """
 
 import time
