@@ -3,7 +3,6 @@ bounded candidate set ranked, the database consulted for the page only, and a re
 
 import json
 
-import pytest
 from sqlalchemy import text, update
 
 from app.db import get_engine, session_scope
@@ -13,20 +12,7 @@ from app.search.backend import get_backend
 from app.search.query import SearchFilters, parse_query
 from app.users.models import User
 from tests.factories import docx_bytes, register, upload
-from tests.search.conftest import postgres_only
-
-on_postgres = pytest.mark.parametrize(
-    ("app_env", "backend_name"),
-    [(*p.values, "postgres") for p in postgres_only()],
-    indirect=["app_env"],
-    scope="session",
-)
-
-
-def _search(park, q, role="coordinator", **params):
-    response = park.client.get("/api/search", params={"q": q, **params}, headers=park.headers(role))
-    assert response.status_code == 200, response.text
-    return response.json()
+from tests.search.test_postgres_backend import _search, on_postgres
 
 
 def _draft(park, *paragraphs: str, **body) -> dict:
