@@ -6,15 +6,16 @@ from pathlib import Path
 
 
 def backend_cpu_ms() -> float:
-    """User + system CPU (ms) so far of the server processes connected to the current database, other than the one
-    asking (0 for those /proc does not show, e.g. a server on another host)."""
+    """User + system CPU (ms) so far of the client server processes connected to the current database, the one
+    asking included: the pool may lend it the very connection whose work is measured (0 for processes /proc does
+    not show, e.g. a server on another host)."""
     from app.db import get_engine
 
     with get_engine().connect() as connection:
         pids = list(
             connection.exec_driver_sql(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND backend_type = 'client backend'"
             ).scalars()
         )
     ticks = 0
