@@ -101,7 +101,7 @@ def rebuild(
             for rows in _analysed(chunks[::-1], workers):
                 with cursor.copy(copy_sql) as copy:
                     copy.set_types(COPY_TYPES)
-                    for row in reversed(rows):
+                    for row in sorted(rows, key=lambda row: row[0], reverse=True):  # newest first
                         copy.write_row(row)
                 if progress:
                     progress(len(rows))
