@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import tenancy_plans as plans  # noqa: E402
+from bench.pg_cpu import backend_cpu_ms  # noqa: E402
 from bench.readiness import PASSWORD, build_park  # noqa: E402
 from bench.search_corpus import make_queries, sentences  # noqa: E402
 from tests.support.databases import PG_ADMIN_URL  # noqa: E402
@@ -278,10 +279,27 @@ def measure(label: str, args: argparse.Namespace, runs: int, explain: Path | Non
         calls: dict[str, Callable[[], None]] = {
             "readiness": lambda: get("/api/readiness"),
             "register": lambda: get("/api/documents", limit=50, sort="-created_at"),
-            "search": lambda: get("/api/search", q=queries[next(turn) % len(queries)]),
+            "search": lambda: search(queries[next(turn) % len(queries)]),
         }
+        searches: list[tuple[float, str, int]] = []
+
+        def search(q: str) -> None:
+            started = time.perf_counter()
+            answer = client.get("/api/search", params={"q": q}, headers=headers)
+            assert answer.status_code == 200, answer.text
+            searches.append(((time.perf_counter() - started) * 1000, q, answer.json()["total"]))
+
         backends = lambda: plans.backend_pids(engine)  # noqa: E731
-        result = {name: timed(call, runs, args.warmup, backends) for name, call in calls.items()}
+        result = {name: timed(call, runs, args.warmup, backends) for name, call in calls.items() if name != "search"}
+        before, cpu = backend_cpu_ms(), time.process_time()
+        result["search"] = timed(calls["search"], runs, args.warmup, backends)
+        server, app = backend_cpu_ms() - before, (time.process_time() - cpu) * 1000
+        slowest = ", ".join(f"{q} {ms:.0f} ms ({total} hits)" for ms, q, total in sorted(searches)[-3:][::-1])
+        print(
+            f"  search CPU per request: database {server / (runs + args.warmup):.1f} ms, application and client "
+            f"{app / (runs + args.warmup):.1f} ms; slowest: {slowest}",
+            flush=True,
+        )
         if explain is not None:
             for name in ("readiness", "register"):
                 with plans.caught(engine) as statements:

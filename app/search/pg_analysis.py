@@ -5,12 +5,13 @@ Both are written as tsvector/tsquery literals (`'token':1,5`), which PostgreSQL 
 dictionary of its own (to_tsvector('simple', …) would lower-case again and split P1-POL-001 on its hyphens).
 """
 
+import struct
 from dataclasses import dataclass
 from datetime import date
 
 from app.search import index
 from app.search.evaluation import Unit
-from app.search.query import ParsedQuery, _phrase_tokens
+from app.search.query import HIDDEN_STATES, ParsedQuery, _phrase_tokens
 
 MAX_POSITION = 16383  # PostgreSQL keeps positions 1..16383
 MAX_POSITIONS_PER_LEXEME = 256  # and at most 256 of them per lexeme
@@ -60,38 +61,63 @@ def _positions(text: str) -> tuple[dict[str, list[int]], int]:
     return positions, length
 
 
-def analyse(text: str) -> Analysed:
+Entries = list[tuple[str, list[int]]]  # (lexeme, its positions; none: the word without positions)
+
+
+def _literal(entries: Entries) -> str:
+    # Tokens hold only letters, digits, CJK and inner . _ - / (index.TOKEN_RE): nothing to escape in a literal.
+    return " ".join("'" + word + "':" + ",".join(map(str, kept)) if kept else _quote(word) for word, kept in entries)
+
+
+def _entries(text: str) -> tuple[Entries, int, bool]:
+    """(the tsvector's entries within PostgreSQL's limits, the number of tokens, every position kept)."""
     positions, length = _positions(text)
     exact = True
-    # Tokens hold only letters, digits, CJK and inner . _ - / (index.TOKEN_RE): nothing to escape in a literal.
-    parts = []
+    entries: Entries = []
+    chars = 0  # an upper bound of the literal's length: a position is at most five digits and a comma
     for word, kept in positions.items():
         if len(kept) > MAX_POSITIONS_PER_LEXEME or kept[-1] > MAX_POSITION:
             exact = False
             kept = [at for at in kept[:MAX_POSITIONS_PER_LEXEME] if at <= MAX_POSITION]
         if len(word) > MAX_LEXEME_BYTES // 4 and len(word.encode()) > MAX_LEXEME_BYTES:
             continue  # a "word" of kilobytes (an encoded blob in the text) is no search term
-        parts.append("'" + word + "':" + ",".join(map(str, kept)) if kept else "'" + word + "'")
-    literal = " ".join(parts)
-    if len(literal) * 3 > MAX_TSVECTOR_BYTES and len(literal.encode()) > MAX_TSVECTOR_BYTES:
+        entries.append((word, kept))
+        chars += len(word) + 3 + 6 * len(kept)
+    if chars * 3 > MAX_TSVECTOR_BYTES and len(_literal(entries).encode()) > MAX_TSVECTOR_BYTES:
         exact = False  # a very long text: its words without positions
-        size, words = 0, []
+        size = 0
+        words: Entries = []
         for word in positions:
             size += len(word.encode()) + 3
             if size > MAX_TSVECTOR_BYTES:
                 break  # beyond ~100,000 distinct terms: the rest of such a text is not searchable
-            words.append(_quote(word))
-        literal = " ".join(words)
-    return Analysed(literal, length, exact)
+            words.append((word, []))
+        entries = words
+    return entries, length, exact
+
+
+def analyse(text: str) -> Analysed:
+    entries, length, exact = _entries(text)
+    return Analysed(_literal(entries), length, exact)
+
+
+def tsvector_binary(entries: Entries) -> bytes:
+    """The entries in tsvector's binary send/receive format (COPY … FORMAT BINARY): the server reads them without
+    parsing a literal. Big-endian: int32 count; per lexeme its UTF-8 bytes, a NUL, uint16 count and uint16 positions."""
+    parts = [struct.pack(">i", len(entries))]
+    for word, kept in entries:
+        parts.append(word.encode() + b"\0" + struct.pack(f">{len(kept) + 1}H", len(kept), *kept))
+    return b"".join(parts)
 
 
 def _day(term: str) -> date | None:
     return None if term == "00000000" else date(int(term[:4]), int(term[4:6]), int(term[6:]))
 
 
-def row_of(document: dict) -> dict:
-    """A Whoosh entry (entries.load_documents) as a search_entry row."""
-    analysed = analyse(document["content"])
+def row_of(document: dict, *, binary: bool = False) -> dict:
+    """A Whoosh entry (entries.load_documents) as a search_entry row; `tsv` a literal, or with `binary` the bytes
+    of tsvector's binary format."""
+    entries, length, exact = _entries(document["content"])
     return {
         "revision_id": int(document["rid"]),
         "park_id": int(document["park"]),
@@ -102,12 +128,13 @@ def row_of(document: dict) -> dict:
         "kind": document["kind"],
         "clauses": [clause for clause in document["clauses"].split(",") if clause],
         "state": document["state"],
+        "live": 0 if document["state"] in {str(state) for state in HIDDEN_STATES} else 1,
         "owner_unit": document["owner_unit"],
         "day": _day(document["day"]),
         "stamp": document["stamp"],
-        "length": analysed.length,
-        "exact_positions": analysed.exact_positions,
-        "tsv": analysed.tsvector,
+        "length": length,
+        "exact_positions": exact,
+        "tsv": tsvector_binary(entries) if binary else _literal(entries),
     }
 
 

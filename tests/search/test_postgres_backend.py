@@ -153,4 +153,4 @@ def test_the_migration_makes_the_entries_table_on_postgresql_only(app_env):
             indexes = connection.execute(
                 text("SELECT indexname FROM pg_indexes WHERE schemaname = 'search' ORDER BY indexname")
             ).scalars()
-            assert list(indexes) == ["ix_search_entry_tsv", "search_entry_pkey", "search_meta_pkey"]
+            assert list(indexes) == ["ix_search_entry_park_tsv", "search_entry_pkey", "search_meta_pkey"]
