@@ -17,7 +17,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -76,7 +76,7 @@ class BlobCache:
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH)
                 try:
-                    same = os.stat(path).st_ino == os.fstat(fd).st_ino
+                    same = path.stat().st_ino == os.fstat(fd).st_ino
                 except FileNotFoundError:
                     same = False
                 if same:
@@ -149,10 +149,8 @@ class BlobCache:
 
 
 def _touch(path: Path) -> None:
-    try:
+    with suppress(OSError):  # the clock only orders eviction; a file it cannot touch merely looks older
         os.utime(path)
-    except OSError:
-        pass  # the clock only orders eviction; a file it cannot touch merely looks older
 
 
 def _evict(path: Path) -> bool:
@@ -167,7 +165,7 @@ def _evict(path: Path) -> bool:
         except BlockingIOError:
             return False  # in use by a reader
         try:
-            if os.stat(path).st_ino != os.fstat(fd).st_ino:
+            if path.stat().st_ino != os.fstat(fd).st_ino:
                 return False
         except FileNotFoundError:
             return False

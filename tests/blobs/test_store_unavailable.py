@@ -80,7 +80,8 @@ def test_download_of_the_original_answers_503(park, monkeypatch: pytest.MonkeyPa
     revision = upload(park, document["id"]).json()
     monkeypatch.setattr(S3BlobStore, "_ensure_bucket", lambda self: None)
     monkeypatch.setattr(get_settings(), "blob_url", _dead_url())
-    response = park.client.get(f"/api/revisions/{revision['id']}/file?original=true", headers=park.headers("coordinator"))
+    url = f"/api/revisions/{revision['id']}/file?original=true"
+    response = park.client.get(url, headers=park.headers("coordinator"))
     _assert_unavailable(response)
 
 
