@@ -61,7 +61,7 @@ class BlobCache:
             pass
         self._download(sha256, cached, fetch)
         _touch(cached)
-        self.shrink()
+        self.shrink(keep=cached)
         return cached
 
     @contextmanager
@@ -108,8 +108,9 @@ class BlobCache:
     def size(self) -> int:
         return sum(entry.size for entry in self.files())
 
-    def shrink(self) -> list[Path]:
-        """Evict least-recently-used files until the cache is within its bound; returns what was evicted."""
+    def shrink(self, *, keep: Path | None = None) -> list[Path]:
+        """Evict least-recently-used files until the cache is within its bound (never `keep`, the file about to be
+        handed out); returns what was evicted."""
         self.root.mkdir(parents=True, exist_ok=True)
         evicted: list[Path] = []
         with (self.root / _SHRINK_LOCK).open("a") as lock:
@@ -123,7 +124,7 @@ class BlobCache:
             for entry in entries:
                 if total <= self.max_bytes or entry.used > idle_before:
                     break  # sorted by last use: every later file is newer still
-                if _evict(entry.path):
+                if entry.path != keep and _evict(entry.path):
                     total -= entry.size
                     evicted.append(entry.path)
         return evicted
