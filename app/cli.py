@@ -578,6 +578,9 @@ def _add_domains() -> None:
     from app.inventory.cli import app as inventory_app
 
     app.add_typer(inventory_app, name="inventory")
+    from app.ops.cli import app as blobs_app
+
+    app.add_typer(blobs_app, name="blobs")
 
 
 _add_domains()
