@@ -11,6 +11,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.documents.models import Revision
 from tests.factories import SAMPLES, docx_bytes, record_upload, register, sign, upload
+from tests.support import blob_stores
 
 
 def _revision_count(document_id: int) -> int:
@@ -18,8 +19,9 @@ def _revision_count(document_id: int) -> int:
         return session.execute(select(func.count()).where(Revision.document_id == document_id)).scalar_one()
 
 
-def _files_under(folder: Path) -> set[Path]:
-    return {path for path in folder.rglob("*") if path.is_file()} if folder.exists() else set()
+def _files_under(_folder: Path) -> set[str]:
+    """What the configured store holds (the local folder or S3): an upload refused leaves nothing in it."""
+    return blob_stores.names()
 
 
 def _truncated_docx() -> bytes:
