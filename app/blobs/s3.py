@@ -251,7 +251,7 @@ class S3BlobStore:
 
     def _abort(self, key: str, upload: str) -> None:
         # Best effort: should the abort fail too, the server's lifecycle rules drop unfinished uploads.
-        with suppress(ClientError):
+        with suppress(ClientError, BlobStoreUnavailable):
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload)
 
     def _upload(self, sha256: str, fh: BinaryIO, size: int) -> Placed:
