@@ -13,22 +13,22 @@ and re-hashed every time it is handed out.
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 import secrets
 import tempfile
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from app.blobs.cache import BlobCache
+from app.blobs.s3_errors import GuardedClient, missing, unavailable_on_failure
 from app.blobs.store import (
     CHUNK_SIZE,
     BlobMismatch,
@@ -44,52 +44,6 @@ from app.hashing import new_sha256, sha256_file
 PART_SIZE = 8 << 20
 PLACEMENT = "carbonms-placement"
 DEFAULT_CACHE_BYTES = 1024 << 20
-# A missing object (HEAD answers a bare 404). A missing bucket on GET/PUT (NoSuchBucket) is not a missing blob: the
-# store is misconfigured or its bucket was removed, so it is `BlobStoreUnavailable` like a refused credential.
-_MISSING = {"404", "NoSuchKey", "NotFound"}
-# Answers the store's own code handles; every other refusal or transport failure means the store is unavailable.
-_HANDLED = _MISSING | {"BucketAlreadyOwnedByYou", "BucketAlreadyExists", "NoSuchUpload"}
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code"))
-
-
-def _missing(exc: ClientError) -> bool:
-    return _code(exc) in _MISSING
-
-
-@contextmanager
-def unavailable_on_failure(what: str) -> Iterator[None]:
-    """Turn an unreachable endpoint, a missing bucket or refused credentials into `BlobStoreUnavailable` (503)."""
-    try:
-        yield
-    except ClientError as exc:
-        if _code(exc) in _HANDLED:
-            raise
-        raise BlobStoreUnavailable(f"{what}: {exc}") from exc
-    except BotoCoreError as exc:  # connection refused or timed out, no credentials, a broken response stream
-        raise BlobStoreUnavailable(f"{what}: {exc}") from exc
-
-
-class _GuardedClient:
-    """The boto3 client with every call under `unavailable_on_failure` (paginators are guarded where iterated)."""
-
-    def __init__(self, client: Any, where: str) -> None:
-        self._client = client
-        self._where = where
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._client, name)
-        if not callable(attribute) or name == "get_paginator":
-            return attribute
-
-        @functools.wraps(attribute)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with unavailable_on_failure(f"{self._where} {name}"):
-                return attribute(*args, **kwargs)
-
-        return call
 
 
 class _Body(io.RawIOBase):
@@ -199,7 +153,7 @@ class S3BlobStore:
             aws_secret_access_key=secret_key,
             config=config,
         )
-        self.client: Any = _GuardedClient(client, f"s3://{bucket} at {endpoint or 'AWS'}")
+        self.client: Any = GuardedClient(client, f"s3://{bucket} at {endpoint or 'AWS'}")
         self._ensure_bucket()
 
     @classmethod
@@ -233,7 +187,7 @@ class S3BlobStore:
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError as exc:
-            if not _missing(exc):
+            if not missing(exc):
                 raise
             try:
                 self.client.create_bucket(Bucket=self.bucket)
@@ -341,7 +295,7 @@ class S3BlobStore:
         try:
             return cast(dict[str, Any], self.client.head_object(Bucket=self.bucket, Key=self.key(sha256)))
         except ClientError as exc:
-            if _missing(exc):
+            if missing(exc):
                 return None
             raise
 
@@ -351,7 +305,7 @@ class S3BlobStore:
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
         except ClientError as exc:
-            if _missing(exc):
+            if missing(exc):
                 raise BlobNotFound() from None
             raise
         return cast(BinaryIO, io.BufferedReader(_Body(answer["Body"]), CHUNK_SIZE))
