@@ -32,7 +32,7 @@ DOC_TYPE = "DATA_MANAGEMENT_RULES"
 
 
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    return servers.start_server(env, output=subprocess.DEVNULL, errors=subprocess.PIPE, timeout=30)
+    return servers.start_server(env, output=subprocess.DEVNULL, errors=subprocess.PIPE, timeout=90)  # start-up on a shared 2-core machine (S3 stack: seconds more)
 
 
 class Traffic:
