@@ -24,6 +24,12 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _reason(error: Exception) -> str:
+    """What an operator needs beyond the user's message (the store's own answer), on a line of its own."""
+    reason = getattr(error, "reason", "")
+    return f"\n  {reason}" if reason else ""
+
+
 def migrate() -> None:
     from alembic import command
     from alembic.config import Config
@@ -358,11 +364,15 @@ def verify(
 ) -> None:
     """校验文件哈希、版本状态、签名与审计链 / check blobs, revisions, signatures and the audit chain."""
     from app.db import session_scope
+    from app.errors import AppError
     from app.ops.verify import verify as run_verify
 
-    with session_scope(write=False) as session:
-        settings = get_settings()
-        report = run_verify(session, settings.blob_dir, clean_orphans=clean_orphans, tmp_dir=settings.tmp_dir)
+    try:
+        with session_scope(write=False) as session:
+            settings = get_settings()
+            report = run_verify(session, settings.blob_dir, clean_orphans=clean_orphans, tmp_dir=settings.tmp_dir)
+    except AppError as exc:  # e.g. the file store is unreachable: its message, no traceback
+        _fail(exc.to_dict()["detail"] + _reason(exc), code=2)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -571,6 +581,9 @@ def _add_domains() -> None:
     from app.inventory.cli import app as inventory_app
 
     app.add_typer(inventory_app, name="inventory")
+    from app.ops.cli import app as blobs_app
+
+    app.add_typer(blobs_app, name="blobs")
 
 
 _add_domains()

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # s3://bucket?endpoint=http://host:port S3-compatible object storage (credentials: s3://KEY:SECRET@bucket or
     # boto3's AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
     blob_url: str = ""
+    # The read-through cache of object storage (data_dir/cache/blobs) is kept under this many MiB: least recently
+    # used files are evicted (app/blobs/cache.py).
+    blob_cache_mb: int = Field(default=1024, ge=1)
     # OWASP's recommended argon2id floor (19 MiB, 2 passes): e-signatures re-verify passwords often, and on a
     # 2-core server a 64 MiB hash per signature makes concurrent signers queue for seconds.
     argon2_memory_kib: int = 19456

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import BinaryIO
 
@@ -186,6 +187,9 @@ class LocalBlobStore:
         if not path.is_file():
             raise BlobNotFound()
         return path
+
+    def local_file(self, sha256: str) -> AbstractContextManager[Path]:
+        return nullcontext(self.local_path(sha256))  # the store's own file: never evicted
 
     def location(self, sha256: str) -> str:
         return str(self.path(sha256))

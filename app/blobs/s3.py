@@ -18,7 +18,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -27,12 +27,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from app.blobs.local import place
+from app.blobs.cache import BlobCache
+from app.blobs.s3_errors import GuardedClient, missing, unavailable_on_failure
 from app.blobs.store import (
     CHUNK_SIZE,
-    BlobDamaged,
     BlobMismatch,
     BlobNotFound,
+    BlobStoreUnavailable,
     Placed,
     StoredObject,
     is_sha256,
@@ -42,11 +43,7 @@ from app.hashing import new_sha256, sha256_file
 
 PART_SIZE = 8 << 20
 PLACEMENT = "carbonms-placement"
-_MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
-
-
-def _missing(exc: ClientError) -> bool:
-    return str(exc.response.get("Error", {}).get("Code")) in _MISSING
+DEFAULT_CACHE_BYTES = 1024 << 20
 
 
 class _Body(io.RawIOBase):
@@ -59,7 +56,8 @@ class _Body(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._body.read(len(buffer))
+        with unavailable_on_failure("read"):
+            data = self._body.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
@@ -126,23 +124,28 @@ class S3BlobStore:
         access_key: str | None = None,
         secret_key: str | None = None,
         part_size: int = PART_SIZE,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+        attempts: int = 5,
+        connect_timeout: float = 5.0,
     ) -> None:
         if part_size < 5 << 20:
             raise ValueError("S3 parts are at least 5 MiB")
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.cache_dir = Path(cache_dir)
+        self.cache = BlobCache(self.cache_dir, max_bytes=cache_bytes)
         self.part_size = part_size
         self.endpoint = endpoint
         config = Config(
             s3={"addressing_style": "path"},
-            retries={"max_attempts": 5, "mode": "standard"},
+            retries={"max_attempts": attempts, "mode": "standard"},
+            connect_timeout=connect_timeout,
             # S3-compatible servers differ in which of the newer trailing checksums they accept; the SHA-256 this
             # store computes on every way in is the check that counts.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
         )
-        self.client = boto3.session.Session().client(
+        client = boto3.session.Session().client(
             "s3",
             endpoint_url=endpoint,
             region_name=region or "us-east-1",
@@ -150,10 +153,15 @@ class S3BlobStore:
             aws_secret_access_key=secret_key,
             config=config,
         )
+        self.client: Any = GuardedClient(client, f"s3://{bucket} at {endpoint or 'AWS'}")
         self._ensure_bucket()
 
     @classmethod
-    def from_url(cls, url: str, *, cache_dir: Path, part_size: int = PART_SIZE) -> S3BlobStore:
+    def from_url(
+        cls, url: str, *, cache_dir: Path, part_size: int = PART_SIZE, cache_bytes: int = DEFAULT_CACHE_BYTES
+    ) -> S3BlobStore:
+        """`attempts` (requests per call, retries included) and `connect_timeout` (seconds) may be given in the
+        query; a refused or unreachable endpoint is `BlobStoreUnavailable` after the last attempt."""
         parts = urlsplit(url)
         if parts.scheme != "s3" or not parts.hostname:
             raise ValueError(f"not an s3://bucket URL: {url!r}")
@@ -167,6 +175,9 @@ class S3BlobStore:
             access_key=unquote(parts.username) if parts.username else None,
             secret_key=unquote(parts.password) if parts.password else None,
             part_size=part_size,
+            cache_bytes=cache_bytes,
+            attempts=int(query.get("attempts", 5)),
+            connect_timeout=float(query.get("connect_timeout", 5.0)),
         )
 
     def __repr__(self) -> str:
@@ -176,7 +187,7 @@ class S3BlobStore:
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError as exc:
-            if not _missing(exc):
+            if not missing(exc):
                 raise
             try:
                 self.client.create_bucket(Bucket=self.bucket)
@@ -188,13 +199,13 @@ class S3BlobStore:
         return f"{self.prefix}/{shard(sha256)}"
 
     def cache_path(self, sha256: str) -> Path:
-        return self.cache_dir / shard(sha256)
+        return self.cache.path(sha256)
 
     # ----------------------------------------------------------------------- writing
 
     def _abort(self, key: str, upload: str) -> None:
         # Best effort: should the abort fail too, the server's lifecycle rules drop unfinished uploads.
-        with suppress(ClientError):
+        with suppress(ClientError, BlobStoreUnavailable):
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload)
 
     def _upload(self, sha256: str, fh: BinaryIO, size: int) -> Placed:
@@ -284,7 +295,7 @@ class S3BlobStore:
         try:
             return cast(dict[str, Any], self.client.head_object(Bucket=self.bucket, Key=self.key(sha256)))
         except ClientError as exc:
-            if _missing(exc):
+            if missing(exc):
                 return None
             raise
 
@@ -294,7 +305,7 @@ class S3BlobStore:
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
         except ClientError as exc:
-            if _missing(exc):
+            if missing(exc):
                 raise BlobNotFound() from None
             raise
         return cast(BinaryIO, io.BufferedReader(_Body(answer["Body"]), CHUNK_SIZE))
@@ -315,7 +326,12 @@ class S3BlobStore:
 
     def scan(self) -> Iterator[StoredObject]:
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}/"):
+        pages = iter(paginator.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}/"))
+        while True:
+            with unavailable_on_failure(f"s3://{self.bucket} list"):
+                page = next(pages, None)
+            if page is None:
+                return
             for item in page.get("Contents", []):
                 key = item["Key"]
                 name = key.rsplit("/", 1)[-1]
@@ -331,7 +347,7 @@ class S3BlobStore:
     def remove(self, entry: StoredObject) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=entry.name)
         if entry.sha256 is not None:
-            self.cache_path(entry.sha256).unlink(missing_ok=True)
+            self.cache.discard(entry.sha256)
 
     def delete(self, sha256: str, *, placement: str | None = None) -> bool:
         head = self._head(sha256)
@@ -340,37 +356,14 @@ class S3BlobStore:
         if placement is not None and head.get("Metadata", {}).get(PLACEMENT) != placement:
             return False  # replaced by a concurrent placing of the same content: not ours to remove
         self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
-        self.cache_path(sha256).unlink(missing_ok=True)
+        self.cache.discard(sha256)
         return True
 
     def local_path(self, sha256: str) -> Path:
-        if not is_sha256(sha256):
-            raise BlobNotFound()
-        cached = self.cache_path(sha256)
-        try:
-            if sha256_file(cached) == sha256:
-                return cached
-            cached.unlink(missing_ok=True)  # altered or torn: fetched again
-        except FileNotFoundError:
-            pass
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=cached.parent, prefix=f".{sha256}.", suffix=".part")
-        side = Path(name)
-        try:
-            hasher = new_sha256()
-            with os.fdopen(fd, "wb") as out, self.open(sha256) as stream:
-                while chunk := stream.read(CHUNK_SIZE):
-                    hasher.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            if hasher.hexdigest() != sha256:
-                raise BlobDamaged()
-            place(side, cached)
-        except BaseException:
-            side.unlink(missing_ok=True)
-            raise
-        return cached
+        return self.cache.get(sha256, lambda: self.open(sha256))
+
+    def local_file(self, sha256: str) -> AbstractContextManager[Path]:
+        return self.cache.held(sha256, lambda: self.open(sha256))
 
     def location(self, sha256: str) -> str:
         return f"s3://{self.bucket}/{self.key(sha256)}"

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from app.errors import Conflict, NotFound
+from app.errors import Busy, Conflict, NotFound
 from app.hashing import sha256_stream
 
 CHUNK_SIZE = 1 << 20
@@ -38,6 +39,22 @@ class BlobDamaged(Conflict):
         super().__init__(
             "文件已损坏（内容与其哈希不符）", "The file is damaged (its content no longer matches its hash)"
         )
+
+
+class BlobStoreUnavailable(Busy):
+    """The store cannot be reached or refuses carbonms (endpoint down, bucket missing, credentials refused): a 503,
+    and the request's transaction rolls back, so nothing is half-written. `reason` is for logs and `carbonms verify`,
+    not for users."""
+
+    code = "blob_store_unavailable"
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(
+            "文件存储暂不可用，请稍后再试",
+            "The file store is unavailable; try again shortly",
+            headers={"Retry-After": "30"},
+        )
+        self.reason = reason
 
 
 class BlobMismatch(ValueError):
@@ -121,6 +138,11 @@ class BlobStore(Protocol):
     def local_path(self, sha256: str) -> Path:
         """A local file with the blob's bytes, for libraries that need a path: the local store's own file; for S3 a
         read-through cache file, re-hashed before it is handed out. `BlobNotFound` when there is none."""
+        ...
+
+    def local_file(self, sha256: str) -> AbstractContextManager[Path]:
+        """`local_path` for as long as the block runs: S3's cache file is kept from eviction until it ends (a bare
+        `local_path` is kept only while recently handed out, app/blobs/cache.py)."""
         ...
 
     def location(self, sha256: str) -> str:

@@ -2,14 +2,12 @@
 so a test that damages one must own it), a published document, a filed record, and a check through the API."""
 
 import uuid
-from pathlib import Path
 
 from sqlalchemy import text
 
-from app.config import get_settings
 from app.db import session_scope
-from app.documents.storage import blob_path
 from tests.factories import docx_bytes, record_upload, sign
+from tests.support import blob_stores
 
 
 def unique_docx(label: str = "碳排放管理方针") -> bytes:
@@ -57,8 +55,16 @@ def counts(body: dict, check: str) -> dict[str, int]:
     raise KeyError(check)
 
 
-def stored_file(sha256: str) -> Path:
-    return blob_path(get_settings().blob_dir, sha256)
+def lose_file(sha256: str) -> None:
+    """Remove a stored blob behind the application's back (the local folder or S3 alike)."""
+    blob_stores.lose(sha256)
+
+
+def tamper_file(sha256: str) -> None:
+    """Append bytes to a stored blob behind the application's back."""
+    with blob_stores.store().open(sha256) as stream:
+        original = stream.read()
+    blob_stores.alter(sha256, original + b"tampered")
 
 
 def execute(statement: str, **params: object) -> None:

@@ -3,7 +3,7 @@ figures and problems, and the reports page shows the verdict of the check made b
 
 import re
 
-from tests.archival.helpers import published, stored_file
+from tests.archival.helpers import lose_file, published
 
 
 def test_the_page_runs_a_check_and_shows_its_verdict(browser, park):
@@ -12,7 +12,7 @@ def test_the_page_runs_a_check_and_shows_its_verdict(browser, park):
     assert 'href="/archival"' in coordinator.get("/").text
     page = coordinator.get("/archival").text
     assert 'aria-current="page">四性检测' in page and "尚无检测记录。" in page
-    stored_file(revision["sha256"]).unlink()
+    lose_file(revision["sha256"])
     done = coordinator.post("/archival/checks", {"kind": "doc_types", "doc_types": ["CARBON_POLICY"]}, page="/archival")
     assert done.status_code == 303
     location = done.headers["location"]

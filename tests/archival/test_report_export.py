@@ -8,7 +8,7 @@ from docx import Document as DocxDocument
 
 from app import timezones
 from app.reports.exports import verify_package
-from tests.archival.helpers import execute, failed_checks, published, run_check, stored_file
+from tests.archival.helpers import execute, failed_checks, lose_file, published, run_check
 
 
 def _docx_text(content: bytes) -> tuple[str, list[list[str]]]:
@@ -21,7 +21,7 @@ def _docx_text(content: bytes) -> tuple[str, list[list[str]]]:
 def test_the_report_opens_and_holds_the_figures(park):
     document, revision = published(park)
     _other, _ = published(park, "DATA_MANAGEMENT_RULES")
-    stored_file(revision["sha256"]).unlink()
+    lose_file(revision["sha256"])
     run = run_check(park, "auditor").json()
     response = park.client.get(run["report_url"], headers=park.headers("coordinator"))
     assert response.status_code == 200

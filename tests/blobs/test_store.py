@@ -202,3 +202,13 @@ def test_from_url_selects_the_store(tmp_path: Path, seaweed) -> None:
     assert s3.key("ab" * 32) == f"files/ab/ab/{'ab' * 32}"
     with pytest.raises(ValueError, match="unknown scheme"):
         from_url("ftp://host/blobs", data_dir=tmp_path)
+
+
+def test_local_file_holds_the_bytes_for_the_block(store: BlobStore) -> None:
+    data = b"a file a library reads by its path"
+    sha = hashlib.sha256(data).hexdigest()
+    store.put(sha, io.BytesIO(data), len(data))
+    with store.local_file(sha) as path:
+        assert path.read_bytes() == data
+    with pytest.raises(BlobNotFound), store.local_file("0" * 64):
+        pass

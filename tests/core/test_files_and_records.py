@@ -11,6 +11,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.documents.models import Revision
 from tests.factories import SAMPLES, docx_bytes, record_upload, register, sign, upload
+from tests.support import blob_stores
 
 
 def _revision_count(document_id: int) -> int:
@@ -20,6 +21,11 @@ def _revision_count(document_id: int) -> int:
 
 def _files_under(folder: Path) -> set[Path]:
     return {path for path in folder.rglob("*") if path.is_file()} if folder.exists() else set()
+
+
+def _stored() -> set[str]:
+    """What the configured blob store holds (the local folder or S3)."""
+    return blob_stores.names()
 
 
 def _truncated_docx() -> bytes:
@@ -54,12 +60,12 @@ def test_broken_files_are_refused_and_nothing_is_left(park, name, content, statu
     if content == "bomb":
         content = _zip_bomb()
     document = register(park, "DATA_MANAGEMENT_RULES")
-    blobs_before = _files_under(settings.blob_dir)
+    blobs_before = _stored()
     response = upload(park, document["id"], content, name=name)
     assert response.status_code == status, response.text
     assert words in response.json()["detail"]
     assert _revision_count(document["id"]) == 0
-    assert _files_under(settings.blob_dir) == blobs_before
+    assert _stored() == blobs_before
     assert _files_under(settings.tmp_dir) == set()
 
 
@@ -88,14 +94,13 @@ def test_real_samples_are_accepted_and_text_is_kept(park):
 
 
 def test_same_content_twice_is_stored_once(park):
-    settings = get_settings()
     content = docx_bytes("同样的内容", "只存一份")
     first = register(park, "DATA_MANAGEMENT_RULES")
     second = register(park, "CARBON_BASELINE")
     a = upload(park, first["id"], content).json()
-    blobs = _files_under(settings.blob_dir)
+    blobs = _stored()
     b = upload(park, second["id"], content).json()
-    assert a["sha256"] == b["sha256"] and _files_under(settings.blob_dir) == blobs
+    assert a["sha256"] == b["sha256"] and _stored() == blobs
 
 
 def test_record_lifecycle(park):

@@ -32,7 +32,8 @@ DOC_TYPE = "DATA_MANAGEMENT_RULES"
 
 
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    return servers.start_server(env, output=subprocess.DEVNULL, errors=subprocess.PIPE, timeout=30)
+    # A start-up bound, not a speed figure: a shared 2-core machine under load, the S3 stack's bucket check included.
+    return servers.start_server(env, output=subprocess.DEVNULL, errors=subprocess.PIPE, timeout=90)
 
 
 class Traffic:

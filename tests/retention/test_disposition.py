@@ -10,7 +10,6 @@ from sqlalchemy import select
 from app.config import get_settings
 from app.db import session_scope
 from app.documents.models import RevisionText
-from app.documents.storage import blob_path
 from app.events.models import Event
 from app.ops.verify import verify
 from app.retention.models import DestructionTombstone
@@ -26,6 +25,7 @@ from tests.retention.helpers import (
     revision,
     superseded_revision,
 )
+from tests.support import blob_stores
 
 
 def _events(entity_type: str, entity_id: int) -> list[str]:
@@ -84,8 +84,7 @@ def test_the_list_holds_what_is_past_its_end_and_never_permanent_or_running(park
 def test_appraise_approve_with_signature_and_destroy(park, other_park) -> None:
     record = filed_record(park, "TRAINING_RECORD", filed=LONG_AGO)
     kept = filed_record(park, "COMMUNICATION_RECORD", filed=LONG_AGO)
-    path = blob_path(get_settings().blob_dir, record["sha256"])
-    assert path.is_file()
+    assert blob_stores.exists(record["sha256"])
 
     batch = propose(park, [record["id"], kept["id"]])
     assert (batch["state"], batch["allowed_actions"]) == ("proposed", ["appraise"])
@@ -102,13 +101,13 @@ def test_appraise_approve_with_signature_and_destroy(park, other_park) -> None:
     approved = approve(park, batch["id"])
     assert approved.status_code == 200, approved.text
     assert approved.json()["state"] == "approved" and approved.json()["approved_by_name"] == "top_management 测试"
-    assert path.is_file()  # approved, not yet destroyed
+    assert blob_stores.exists(record["sha256"])  # approved, not yet destroyed
 
     destroyed = destroy(park, batch["id"])
     assert destroyed.status_code == 200, destroyed.text
     assert destroyed.json()["state"] == "destroyed"
-    assert not path.is_file()
-    assert blob_path(get_settings().blob_dir, kept["sha256"]).is_file()
+    assert not blob_stores.exists(record["sha256"])
+    assert blob_stores.exists(kept["sha256"])
 
     with session_scope(write=False) as session:
         tombstones = list(session.execute(select(DestructionTombstone)).scalars())
@@ -171,7 +170,7 @@ def test_rejected_batch_destroys_nothing_and_frees_its_items(park) -> None:
     )
     assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
     assert destroy(park, batch["id"]).status_code == 409
-    assert blob_path(get_settings().blob_dir, record["sha256"]).is_file()
+    assert blob_stores.exists(record["sha256"])
     assert due_ids(park) == [record["id"]]
     assert propose(park, [record["id"]])["state"] == "proposed"
 

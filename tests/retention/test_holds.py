@@ -3,10 +3,8 @@ again at that moment (409); a failing approval or destruction leaves every byte 
 
 from sqlalchemy import func, select
 
-from app.config import get_settings
 from app.db import session_scope
 from app.documents.models import RevisionText
-from app.documents.storage import blob_path
 from app.errors import Conflict
 from app.retention import destruction
 from app.retention.models import DestructionTombstone
@@ -22,6 +20,7 @@ from tests.retention.helpers import (
     propose,
     revision,
 )
+from tests.support import blob_stores
 
 
 def _tombstones(revision_id: int) -> int:
@@ -82,7 +81,7 @@ def test_a_hold_placed_after_appraisal_blocks_the_approval_and_nothing_is_delete
     assert park.client.get(f"{API}/batches/{batch['id']}", headers=park.headers("coordinator")).json()["state"] == (
         "appraised"
     )
-    assert blob_path(get_settings().blob_dir, record["sha256"]).is_file()
+    assert blob_stores.exists(record["sha256"])
     assert _tombstones(record["id"]) == 0
 
     assert _release(park, placed.json()["id"]).status_code == 200
@@ -97,7 +96,7 @@ def test_a_hold_placed_after_approval_blocks_the_destruction_and_the_bytes_stay(
 
     refused = destroy(park, batch["id"])
     assert refused.status_code == 409, refused.text
-    assert blob_path(get_settings().blob_dir, record["sha256"]).is_file()
+    assert blob_stores.exists(record["sha256"])
     assert _tombstones(record["id"]) == 0
     download = park.client.get(f"/api/revisions/{record['id']}/file?original=true", headers=park.headers("coordinator"))
     assert download.status_code == 200 and download.headers["X-Content-SHA256"] == record["sha256"]
@@ -115,7 +114,7 @@ def test_a_class_made_permanent_after_approval_stops_the_destruction(park) -> No
     )
     assert changed.status_code == 200
     assert destroy(park, batch["id"]).status_code == 409
-    assert blob_path(get_settings().blob_dir, record["sha256"]).is_file()
+    assert blob_stores.exists(record["sha256"])
     assert _tombstones(record["id"]) == 0
 
 
@@ -131,9 +130,9 @@ def test_a_destruction_that_fails_after_its_tombstones_rolls_back_and_keeps_the_
     monkeypatch.setattr(destruction.lifecycle, "transition", fail)
     assert destroy(park, batch["id"]).status_code == 409
     monkeypatch.undo()
-    assert blob_path(get_settings().blob_dir, record["sha256"]).is_file()
+    assert blob_stores.exists(record["sha256"])
     assert _tombstones(record["id"]) == 0
     with session_scope(write=False) as session:
         assert session.get(RevisionText, record["id"]) is not None
     assert destroy(park, batch["id"]).status_code == 200
-    assert not blob_path(get_settings().blob_dir, record["sha256"]).is_file()
+    assert not blob_stores.exists(record["sha256"])
