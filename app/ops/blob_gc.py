@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.blobs import store_for
-from app.documents import previews
 from app.documents.models import Blob, Revision
 from app.ops.verify import Problem, VerifyReport, _check_disk
+from app.previews import service as previews
 from app.reports.models import ControlledCopy
 
 DEFAULT_GRACE_MINUTES = 60
