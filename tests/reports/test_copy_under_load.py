@@ -33,7 +33,7 @@ def _blank_pdf(pages: int) -> bytes:
 
 
 @pytest.mark.slow
-def test_register_answers_within_a_second_while_five_clients_download_a_1000_page_copy(park, figure):
+def test_register_answers_while_five_clients_download_a_1000_page_copy(park, figure):
     from tests.factories import register
 
     document = register(park, "DATA_MANAGEMENT_RULES", title="千页文件")
@@ -62,12 +62,14 @@ def test_register_answers_within_a_second_while_five_clients_download_a_1000_pag
             thread.start()
         time.sleep(0.3)  # the downloads have reached the server
         latencies: list[float] = []
+        answered_during_downloads = 0  # register answers that came back while a download was still stamping
         with httpx.Client(base_url=base, timeout=300) as client:
             while any(thread.is_alive() for thread in threads) or len(latencies) < 3:
                 clock = time.perf_counter()
                 response = client.get("/api/documents", headers=reader)
                 latencies.append(time.perf_counter() - clock)
                 assert response.status_code == 200, response.text
+                answered_during_downloads += any(thread.is_alive() for thread in threads)
                 time.sleep(0.1)
         for thread in threads:
             thread.join()
@@ -85,7 +87,9 @@ def test_register_answers_within_a_second_while_five_clients_download_a_1000_pag
         assert [status for status, _, _ in results] == [200] * DOWNLOADERS
         assert cached.status_code == 200 and cached.headers["x-controlled-copy"] == "controlled"
         assert len({content for _, _, content in results} | {cached.content}) == 1  # one stamp, served to all
-        assert max(latencies) < 1.0
+        # Not a time limit (speed is measured in bench/): if the waiting downloads held request slots, the register
+        # would queue behind them and answer only once they were done.
+        assert answered_during_downloads >= 2
     finally:
         process.terminate()
         process.wait(timeout=30)
