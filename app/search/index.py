@@ -10,6 +10,7 @@ Queries are evaluated against a searcher in app.search.evaluation.
 
 import json
 import re
+import secrets
 import shutil
 import threading
 import time
@@ -22,12 +23,25 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import Token, Tokenizer
+from whoosh.codec.base import Segment
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.system import pack_uint
 from whoosh.util.filelock import FileLock
 
 from app.config import get_settings
+
+SEGMENT_ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _unrepeatable_segment_id(cls: type, size: int = 16) -> str:
+    return "".join(secrets.choice(SEGMENT_ID_CHARS) for _ in range(size))
+
+
+# Whoosh names each new segment from the global `random` generator, which a test framework (Hypothesis seeds it for
+# every example) or any library may seed: two segments, of one index or of two, could then get one name, and
+# evaluation.py caches decoded postings and filter masks by segment name. The OS's generator cannot be re-seeded.
+Segment._random_id = classmethod(_unrepeatable_segment_id)
 
 # Raise when the schema or the analysis changes: an index of another version is rebuilt, never read.
 SCHEMA_VERSION = 3

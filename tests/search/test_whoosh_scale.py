@@ -157,3 +157,21 @@ def test_incremental_commits_merge_small_segments_and_never_the_rebuilds_large_o
     assert large <= {segment.segment_id() for segment in segments}
     assert len([segment for segment in segments if segment.doc_count_all() < 4]) < 4
     assert len(_search(park, "检修记录")["items"]) == 10
+
+
+def test_segments_get_new_names_when_the_global_random_generator_is_seeded_again(tmp_path) -> None:
+    """Hypothesis seeds `random` for every example; Whoosh named segments from it, so two indexes (or one index's old
+    and new segments) got one name, and the postings and mask caches keyed by it served another segment's arrays."""
+    import random
+
+    names = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / folder), index.make_schema())
+        random.seed(20261201)
+        with ix.writer() as writer:
+            writer.add_document(rid="1", content="碳排放管理")
+        with ix.searcher() as searcher:
+            names += [reader.segment().segment_id().split("_", 1)[1] for reader, _ in searcher.reader().leaf_readers()]
+        ix.close()
+    assert len(names) == 2 and names[0] != names[1]
