@@ -139,23 +139,29 @@ def load_documents(session: Session, revision_ids: list[int], lookups: Lookups |
     return documents
 
 
-def iter_documents(chunk: int) -> Iterator[tuple[list[int], list[dict]]]:
-    """Every revision's entry, `chunk` revisions at a time in id order: (revision ids, their entries)."""
+def revision_chunks(size: int) -> Iterator[list[int]]:
+    """Every revision id in ascending order, `size` at a time."""
     last = 0
-    with session_scope(write=False) as session:
-        lookups = Lookups(session)
     while True:
         with session_scope(write=False) as session:
             ids = list(
                 session.execute(
-                    select(col(Revision.id)).where(col(Revision.id) > last).order_by(col(Revision.id)).limit(chunk)
+                    select(col(Revision.id)).where(col(Revision.id) > last).order_by(col(Revision.id)).limit(size)
                 ).scalars()
             )
-            if not ids:
-                return
-            documents = load_documents(session, ids, lookups)
-        yield ids, documents
+        if not ids:
+            return
+        yield ids
         last = ids[-1]
+
+
+def iter_documents(chunk: int) -> Iterator[tuple[list[int], list[dict]]]:
+    """Every revision's entry, `chunk` revisions at a time in id order: (revision ids, their entries)."""
+    with session_scope(write=False) as session:
+        lookups = Lookups(session)
+    for ids in revision_chunks(chunk):
+        with session_scope(write=False) as session:
+            yield ids, load_documents(session, ids, lookups)
 
 
 def compare_stamps(entries: dict[int, str | None]) -> CheckReport:

@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlmodel import col
 from whoosh import index as whoosh_index
 from whoosh.index import TOC
 from whoosh.system import emptybytes, pack_uint
@@ -23,8 +21,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from app.db import _engines, session_scope
-from app.documents.models import Revision
-from app.search.entries import Lookups, load_documents
+from app.search.entries import Lookups, load_documents, revision_chunks
 from app.search.index import content_counts
 
 SEGMENT_DOCS = 4000  # revisions per segment: ~25 segments at 100,000 revisions, ~0.5 GB of postings per worker
@@ -106,22 +103,6 @@ class BulkSegmentWriter(SegmentWriter):
         segment = self.get_segment()
         self.is_closed = True
         return segment
-
-
-def revision_chunks(size: int) -> Iterator[list[int]]:
-    """Every revision id in ascending order, `size` at a time."""
-    last = 0
-    while True:
-        with session_scope(write=False) as session:
-            ids = list(
-                session.execute(
-                    select(col(Revision.id)).where(col(Revision.id) > last).order_by(col(Revision.id)).limit(size)
-                ).scalars()
-            )
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
 
 
 _progress_queue = None  # in a worker: where it reports the revisions it has read (the parent's progress bar)
