@@ -6,6 +6,9 @@ on each search backend side by side.
     .venv/bin/python bench/search.py --backend postgres              # PostgreSQL full-text search (a temporary
     .venv/bin/python bench/search.py --backend both --revisions 20000  # database on --postgres); both: one corpus
                                                                      # on PostgreSQL, indexed by each backend
+    .venv/bin/python bench/search.py --revisions 100000 --keep --backend both  # keep the corpus and its indexes,
+    .venv/bin/python bench/search.py --reuse /tmp/carbonms-search-bench-XXXX   # then measure them again (no build;
+                                                                     # --reindex rebuilds the indexes first)
 
 Prints per backend: reindex throughput, peak memory of the reindex process (getrusage) and index size, p50/p95
 latency of queries of 2–6 Han characters through `service.search` and through `GET /api/search`, the same queries on
@@ -13,6 +16,7 @@ SQLite FTS5 (trigram tokenizer) over the same texts as the reference, and recall
 """
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -295,12 +299,21 @@ def report(backends: list[str], indexed: dict, measured: dict, fts: dict, querie
 def run(args: argparse.Namespace, data_dir: Path, backends: list[str]) -> None:
     from app.cli import initialise
 
-    rng = random.Random(args.seed)
-    initialise()
-    print(f"corpus: {args.revisions} revisions on {os.environ['CARBONMS_DATABASE_URL'].split(':')[0]}", flush=True)
-    built = build_corpus(args.revisions, rng)
-    print(f"bulk insert: {built['insert_seconds']:.1f} s", flush=True)
-    indexed = {backend: reindex(backend, data_dir) for backend in backends}
+    kept = data_dir / "built.json"
+    if args.reuse:
+        built = json.loads(kept.read_text())
+        print(f"corpus: reused from {data_dir} ({built['revisions']} revisions)", flush=True)
+        indexed = {backend: reindex(backend, data_dir) for backend in backends} if args.reindex else built["indexed"]
+    else:
+        rng = random.Random(args.seed)
+        initialise()
+        print(f"corpus: {args.revisions} revisions on {os.environ['CARBONMS_DATABASE_URL'].split(':')[0]}", flush=True)
+        built = build_corpus(args.revisions, rng) | {"revisions": args.revisions}
+        print(f"bulk insert: {built['insert_seconds']:.1f} s", flush=True)
+        indexed = {backend: reindex(backend, data_dir) for backend in backends}
+    if args.keep:
+        built |= {"indexed": indexed, "database_url": os.environ["CARBONMS_DATABASE_URL"], "backends": backends}
+        kept.write_text(json.dumps(built))
     queries = make_queries(random.Random(args.seed + 1), args.queries)
     measured = {backend: measure(backend, built, queries, args.seed) for backend in backends}
     fts = fts5_reference(measured[backends[0]]["visible"], queries, data_dir)
@@ -316,13 +329,28 @@ def main() -> None:
     parser.add_argument(
         "--postgres", metavar="URL", default=PG_ADMIN_URL, help="server for a temporary database (postgres, both)"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory (and database)")
+    parser.add_argument("--reuse", type=Path, metavar="DIR", help="measure a corpus kept by --keep again")
+    parser.add_argument("--reindex", action="store_true", help="with --reuse: rebuild the indexes first")
     parser.add_argument("--child-reindex", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_reindex:
         child_reindex()
         return
     backends = ["whoosh", "postgres"] if args.backend == "both" else [args.backend]
+    if args.reuse:  # the kept corpus decides the database and which indexes exist
+        kept = json.loads((args.reuse / "built.json").read_text())
+        os.environ["CARBONMS_DATA_DIR"] = str(args.reuse)
+        os.environ["CARBONMS_DATABASE_URL"] = kept["database_url"]
+        backends = [b for b in backends if b in kept["backends"]] or kept["backends"]
+        args.keep = True
+        try:
+            run(args, args.reuse, backends)
+        finally:
+            from app.db import dispose_engines
+
+            dispose_engines()
+        return
     data_dir = Path(tempfile.mkdtemp(prefix="carbonms-search-bench-"))
     os.environ["CARBONMS_DATA_DIR"] = str(data_dir)
     pg_name = None

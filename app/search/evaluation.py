@@ -19,6 +19,8 @@ from itertools import accumulate
 import numpy as np
 from whoosh.reading import TermNotFound
 
+from app.search import postings_arrays
+
 K1, B = 1.2, 0.75
 MAX_EXPANSIONS = 256
 MAX_SCORED_TERMS = 4
@@ -107,8 +109,15 @@ _cache_lock = threading.Lock()
 
 
 def _postings(reader, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted docnums, frequencies) of a term in one segment as numpy arrays; decoded postings are cached."""
+    """(sorted docnums, frequencies) of a term in one segment as numpy arrays: a frequent content term of a rebuild
+    segment from its arrays (postings_arrays.py), any other decoded from Whoosh's blocks and cached."""
     global _postings_cached
+    folder = _folder(reader) if fieldname == "content" else None
+    if folder is not None:
+        arrays = postings_arrays.for_segment(folder, _segment_id(reader))
+        listed = arrays.get(text if isinstance(text, str) else text.decode("utf-8")) if arrays is not None else None
+        if listed is not None:
+            return listed
     key = (_segment_id(reader), fieldname, text)
     with _cache_lock:
         entry = _postings_cache.get(key)
@@ -138,6 +147,12 @@ def _cached(key: tuple, compute):
 
 def _segment_id(reader) -> str:
     return reader.segment().segment_id()
+
+
+def _folder(reader) -> str | None:
+    """The index folder of a segment's reader (a compound segment's storage overlays the folder's), if on disk."""
+    storage = reader.storage()
+    return getattr(getattr(storage, "b", storage), "folder", None)
 
 
 def _term_mask(reader, fieldname: str, text: str) -> np.ndarray:

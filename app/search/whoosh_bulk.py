@@ -21,6 +21,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from app.db import _engines, session_scope
+from app.search import postings_arrays
 from app.search.entries import Lookups, load_documents, revision_chunks
 from app.search.index import content_counts
 
@@ -98,9 +99,12 @@ class BulkSegmentWriter(SegmentWriter):
             writer.finish_field()
         writer.close()
         self._postings.clear()
-        self._content.clear()
-        self._assemble_segment()
+        self._assemble_segment()  # before the arrays: it packs every file named after the segment into one
         segment = self.get_segment()
+        content = self._content
+        listed = ((term, content[term]) for term in sorted(content))
+        postings_arrays.write(Path(self.storage.folder), segment.segment_id(), listed)
+        content.clear()
         self.is_closed = True
         return segment
 
