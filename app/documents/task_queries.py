@@ -42,6 +42,24 @@ class _StepFacts:
     approver_role: str
 
 
+def _readable_revisions(user: User, *columns: object) -> Select:
+    """Revisions of the user's park that the user may read, with their document and its type joined: each row has
+    the revision's id, the document's id, number, title and type, and `columns`."""
+    return (
+        select(
+            col(Revision.id),
+            col(Document.id).label("document_id"),
+            col(Document.control_no),
+            col(Document.title),
+            col(Document.doc_type),
+            *columns,
+        )
+        .join(Document, col(Document.id) == col(Revision.document_id))
+        .join(DocType, col(DocType.code) == col(Document.doc_type))
+        .where(readable(user), col(Revision.park_id) == user.park_id)
+    )
+
+
 def revision_tasks(session: Session, *, user: User, today: date | None = None) -> list[TaskItem]:
     """The revision-based tasks of `user`: steps they may take now (lifecycle.allowed_actions), their returned or
     unfinished drafts, and — for coordinators and a document's registrant — effective documents whose review is due
@@ -58,8 +76,8 @@ def revision_tasks(session: Session, *, user: User, today: date | None = None) -
     today = today or utcnow().date()
     # Plain columns, not ORM objects: a coordinator of a large park may have thousands of tasks.
     rows = session.execute(
-        select(
-            col(Revision.id),
+        _readable_revisions(
+            user,
             col(Revision.state),
             col(Revision.preparer_id),
             col(Revision.cycle),
@@ -67,18 +85,10 @@ def revision_tasks(session: Session, *, user: User, today: date | None = None) -
             col(Revision.approved_at),
             col(Revision.submitted_at),
             col(Revision.created_at),
-            col(Document.id).label("document_id"),
             col(Document.kind),
-            col(Document.control_no),
-            col(Document.title),
-            col(Document.doc_type),
             col(DocType.approver_role),
         )
-        .join(Document, col(Document.id) == col(Revision.document_id))
-        .join(DocType, col(DocType.code) == col(Document.doc_type))
         .where(
-            readable(user),
-            col(Revision.park_id) == user.park_id,
             # Only what can become a task below: the user's own drafts, and revisions awaiting a step.
             or_(
                 and_(col(Revision.state) == str(RevisionState.draft), col(Revision.preparer_id) == user.id),
@@ -148,27 +158,16 @@ def revision_tasks(session: Session, *, user: User, today: date | None = None) -
                 or_(col(Revision.last_reviewed_at).is_(None), col(Revision.last_reviewed_at) < cutoff),
             )
         )
-    effective: Select = (
-        select(
-            col(Revision.id),
-            col(Revision.number),
-            col(Revision.state),
-            col(Revision.effective_from),
-            col(Revision.last_reviewed_at),
-            col(Document.id).label("document_id"),
-            col(Document.control_no),
-            col(Document.title),
-            col(Document.doc_type),
-            col(DocType.review_cycle_months),
-        )
-        .join(Document, col(Document.id) == col(Revision.document_id))
-        .join(DocType, col(DocType.code) == col(Document.doc_type))
-        .where(
-            readable(user),
-            col(Revision.park_id) == user.park_id,
-            col(Revision.state) == str(RevisionState.effective),
-            or_(*due_soon),
-        )
+    effective: Select = _readable_revisions(
+        user,
+        col(Revision.number),
+        col(Revision.state),
+        col(Revision.effective_from),
+        col(Revision.last_reviewed_at),
+        col(DocType.review_cycle_months),
+    ).where(
+        col(Revision.state) == str(RevisionState.effective),
+        or_(*due_soon),
     )
     if user.role != Role.coordinator:
         effective = effective.where(col(Document.created_by_id) == user.id)
