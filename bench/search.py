@@ -311,8 +311,10 @@ def run(args: argparse.Namespace, data_dir: Path, backends: list[str]) -> None:
         built = build_corpus(args.revisions, rng) | {"revisions": args.revisions}
         print(f"bulk insert: {built['insert_seconds']:.1f} s", flush=True)
         indexed = {backend: reindex(backend, data_dir) for backend in backends}
-    if args.keep:
-        built |= {"indexed": indexed, "database_url": os.environ["CARBONMS_DATABASE_URL"], "backends": backends}
+    if args.keep:  # a reuse of some backends keeps what the others' indexes were
+        indexed = built.get("indexed", {}) | indexed
+        everyone = [b for b in ("whoosh", "postgres") if b in backends or b in built.get("backends", [])]
+        built |= {"indexed": indexed, "database_url": os.environ["CARBONMS_DATABASE_URL"], "backends": everyone}
         kept.write_text(json.dumps(built))
     queries = make_queries(random.Random(args.seed + 1), args.queries)
     measured = {backend: measure(backend, built, queries, args.seed) for backend in backends}
