@@ -23,6 +23,12 @@ RETENTION_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "reject": ("驳回", "reject"),
         "destroy": ("销毁", "destroy"),
     },
+    # the tasks page's groups (merged into "task")
+    "task": {
+        "disposition_appraise": ("待鉴定的销毁批次", "Disposition batches to appraise"),
+        "disposition_approve": ("待签署批准的销毁批次", "Disposition batches to approve"),
+        "disposition_destroy": ("已批准待销毁的批次", "Approved batches to destroy"),
+    },
     "opinion": {
         "destroy": ("销毁", "Destroy"),
         "keep": ("延长保管", "Keep longer"),

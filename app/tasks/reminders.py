@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.tasks.service import Task, park_tasks, today_utc
+from app.tasks.schemas import Task
+from app.tasks.service import park_tasks, today_utc
 from app.users.models import Park, User
 
 

@@ -10,13 +10,12 @@
 - management reviews to close (top management);
 - completed audits and closed reviews whose report is not filed yet (coordinators);
 - compliance evaluations, risk reviews and calibrations due in the registers (coordinators);
-- significant performance deviations to investigate and respond to, and their records to file (10.1.1).
+- significant performance deviations to investigate and respond to, and their records to file (10.1.1);
+- disposition batches (鉴定销毁) to appraise, to approve with a signature and to destroy.
 "Today" is a parameter everywhere, so reminders can be computed for a fixed date.
 """
 
-from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -37,6 +36,8 @@ from app.performance.models import DeviationState
 from app.readiness import service as readiness
 from app.registers.queries import due_items
 from app.reviews.models import ManagementReview, ReviewState
+from app.tasks.disposition import disposition_tasks
+from app.tasks.schemas import Task
 from app.users.models import Role, User
 
 _REVISION_KINDS = {
@@ -45,24 +46,6 @@ _REVISION_KINDS = {
     "publish": ("发布", "Publish"),
     "returned": ("修改被退回的草稿", "Rework the returned draft"),
 }
-
-
-@dataclass
-class Task:
-    kind: str
-    title_zh: str
-    title_en: str
-    due_date: date | None
-    overdue: bool
-    link: str
-    entity_type: str
-    entity_id: int | str | None
-    ids: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["due_date"] = self.due_date.isoformat() if self.due_date else None
-        return out
 
 
 def today_utc() -> date:
@@ -346,6 +329,8 @@ def park_tasks(
             ),
         )
     for user_ids, task in _deviation_tasks(session, park_id, coordinators):
+        give(user_ids, task)
+    for user_ids, task in disposition_tasks(session, park_id, users):
         give(user_ids, task)
     return {uid: sorted(tasks, key=_sort_key) for uid, tasks in out.items()}
 

@@ -25,7 +25,18 @@ SEARCH_PAGE = 20
 TASKS_PER_GROUP = 100
 
 
-PAGE_LINKS = ("/documents/", "/clauses/", "/audits/", "/nonconformities/", "/reviews/", "/actions/")
+# The tasks whose link is a page get it as a link (others, such as API paths, are shown as text).
+PAGE_LINKS = (
+    "/documents/",
+    "/clauses/",
+    "/audits/",
+    "/nonconformities/",
+    "/reviews/",
+    "/actions/",
+    "/registers/",
+    "/performance/deviations/",
+    "/retention/batches/",
+)
 
 
 def _task_rows(session: SessionDep, user: WebUser) -> list[dict]:
