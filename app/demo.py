@@ -14,8 +14,8 @@ from app import docx_reports
 from app.clauses.models import Clause, DocType, DocTypeClause
 from app.config import get_settings
 from app.db import session_scope
+from app.documents import records_service, storage
 from app.documents import service as documents
-from app.documents import storage
 from app.documents.lifecycle import Action
 from app.documents.models import AccessLevel
 from app.inventory.demo import seed_demo_inventory
@@ -166,7 +166,7 @@ def _build_documents(session: Session, folder: Path, people: dict[str, tuple[Use
     last_year = date.today().year - 1
     record_type = session.get_one(DocType, "EMISSION_REVIEW_RECORD")
     staged = _stage(session, folder, record_type, f"{last_year}年度碳排放管理评审记录", "emission-review.docx")
-    _record, record_revision = documents.create_record(
+    _record, record_revision = records_service.create_record(
         session, actor=coordinator, doc_type_code="EMISSION_REVIEW_RECORD", period_text=str(last_year), staged=staged
     )
     assert record_revision.id is not None  # flushed by create_record
@@ -174,7 +174,7 @@ def _build_documents(session: Session, folder: Path, people: dict[str, tuple[Use
     monitoring = session.get_one(DocType, "MONITORING_MEASUREMENT_RECORDS")
     contributor = people["contributor"][0]
     staged = _stage(session, folder, monitoring, "重点用能设备月度能耗台账", "monitoring.docx")
-    documents.create_record(
+    records_service.create_record(
         session,
         actor=contributor,
         doc_type_code="MONITORING_MEASUREMENT_RECORDS",

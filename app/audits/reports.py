@@ -12,7 +12,8 @@ from app.audits import lifecycle as audit_lifecycle
 from app.audits.common import stored_id
 from app.audits.models import Audit, AuditProgramme, AuditState
 from app.clauses.models import Clause
-from app.documents.service import create_record, stage_generated
+from app.documents.records_service import create_record
+from app.documents.service import stage_generated
 from app.errors import Conflict, Forbidden, InvalidTransition
 from app.events import service as events
 from app.events.refusals import Rule, refusal

@@ -7,7 +7,7 @@ from app.clauses.models import DocKind
 from app.config import get_settings
 from app.db import SessionDep
 from app.deps import ClientAddress, CurrentUser, EntityId
-from app.documents import detail_queries, queries, service, storage
+from app.documents import detail_queries, queries, records_service, service, storage
 from app.documents.lifecycle import Action
 from app.documents.models import AccessLevel, Document
 from app.documents.schemas import (
@@ -231,11 +231,11 @@ async def create_record(
     submit: Annotated[bool, Form()] = True,
     covers_clause: Annotated[str, Form(max_length=16)] = "",
 ) -> RecordPublic:
-    service.parse_period(period)  # refuse a bad period before storing anything
+    records_service.parse_period(period)  # refuse a bad period before storing anything
     staged = await _stage(file)
 
     def create() -> RecordPublic:  # database work stays off the event loop
-        document, revision = service.create_record(
+        document, revision = records_service.create_record(
             session,
             actor=user,
             doc_type_code=doc_type,
@@ -254,7 +254,7 @@ async def create_record(
 
 @router.get("/records/{record_id}", response_model=RecordPublic)
 def get_record(record_id: EntityId, session: SessionDep, user: CurrentUser) -> RecordPublic:
-    revision = service.record_revision(session, record_id=record_id, user=user)
+    revision = records_service.record_revision(session, record_id=record_id, user=user)
     return detail_queries.record_public(session, _record_document(session, record_id), revision)
 
 
@@ -269,7 +269,7 @@ def _record_transition(
     if_match: str | None = None,
     client_address: str = "",
 ) -> RecordPublic:
-    revision = service.record_revision(session, record_id=record_id, user=user)
+    revision = records_service.record_revision(session, record_id=record_id, user=user)
     assert revision.id is not None  # a stored row
     revision = service.transition_revision(
         session,
@@ -285,7 +285,7 @@ def _record_transition(
 
 
 def _record_document(session: SessionDep, record_id: int) -> Document:
-    return session.get_one(Document, record_id)  # service.record_revision found its revision
+    return session.get_one(Document, record_id)  # records_service.record_revision found its revision
 
 
 @router.post("/records/{record_id}/submit", response_model=RecordPublic)

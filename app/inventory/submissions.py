@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.documents import records_service, storage
 from app.documents import service as documents
-from app.documents import storage
 from app.documents.lifecycle import Action
 from app.documents.models import Document, Revision, RevisionState
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -347,7 +347,7 @@ def submit(session: Session, *, actor: User, submission_id: int) -> Submission:
         name = f"{enterprise.credit_code}-{period}-activity-data.xlsx"
         staged = storage.stage_file(path, name, max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir)
     title = f"{enterprise.name} {period} 碳排放数据报送" + ("（更正）" if submission.corrects_id else "")
-    document, _revision = documents.create_record(
+    document, _revision = records_service.create_record(
         session,
         actor=actor,
         doc_type_code=SUBMISSION_TYPE,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app import docx_reports
+from app.documents import records_service
 from app.documents import service as documents
 from app.documents.models import Document
 from app.errors import Forbidden, Invalid
@@ -209,7 +210,7 @@ def file_checklist(session: Session, *, actor: User, year: int) -> Document:
     staged = documents.stage_generated(
         checklist_docx(session, park=park, year=year, rows=rows), f"目标和指标完成情况检查表-{year}.docx"
     )
-    document, revision = documents.create_record(
+    document, revision = records_service.create_record(
         session,
         actor=actor,
         doc_type_code=CHECKLIST_TYPE,

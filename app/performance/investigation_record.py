@@ -5,6 +5,7 @@ for confirmation, as every record is)."""
 from sqlmodel import Session
 
 from app import docx_reports, timezones
+from app.documents import records_service
 from app.documents import service as documents
 from app.errors import Conflict
 from app.events import service as events
@@ -74,7 +75,7 @@ def file_record(session: Session, *, actor: User, deviation_id: int) -> tuple[De
     content = record_docx(session, deviation)
     staged = documents.stage_generated(content, f"偏离调查和响应记录-{deviation.year}-{deviation.id}.docx")
     indicator = session.get_one(Indicator, deviation.indicator_id)
-    document, _revision = documents.create_record(
+    document, _revision = records_service.create_record(
         session,
         actor=actor,
         doc_type_code=RECORD_TYPE,

@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from app import docx_reports
 from app.common import utcnow
+from app.documents import records_service
 from app.documents import service as documents
 from app.errors import Conflict, Invalid
 from app.events import service as events
@@ -284,7 +285,7 @@ def file_report(session: Session, *, actor: User, round_id: int) -> ComplianceRo
         raise Conflict("该评价的报告已归档", "The report of this evaluation is filed already")
     content = report_docx(session, round_)
     staged = documents.stage_generated(content, f"合规性评价报告-{round_.period_end.isoformat()}.docx")
-    document, _revision = documents.create_record(
+    document, _revision = records_service.create_record(
         session,
         actor=actor,
         doc_type_code=REPORT_TYPE,

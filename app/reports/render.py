@@ -24,8 +24,8 @@ from app.clauses.models import Clause, DocKind, DocType, DocTypeClause
 from app.clauses.schema import ParagraphBlock, lead_in_text
 from app.clauses.text import blocks_of, item_groups, mark, text_lines
 from app.config import get_settings
+from app.documents import records_service, storage
 from app.documents import service as documents
-from app.documents import storage
 from app.documents.models import AccessLevel, Document, Revision
 from app.errors import Forbidden, Invalid, NotFound
 from app.events.refusals import Rule, refusal
@@ -280,7 +280,7 @@ def blank_record_from_template(session: Session, *, actor: User, doc_type_code: 
         raise Invalid(f"“{doc_type.title_zh}”不是记录类型", f"“{doc_type.code}” is not a record type")
     period = (period or "").strip()
     if period:
-        documents.parse_period(period)  # a bad period is refused in the same words as on registration
+        records_service.parse_period(period)  # a bad period is refused in the same words as on registration
     park = session.get_one(Park, actor.park_id)
     context = build_context(
         session,

@@ -20,8 +20,7 @@ from sqlmodel import Session
 
 from app import docx_reports, timezones
 from app.config import get_settings
-from app.documents import service as documents
-from app.documents import storage
+from app.documents import records_service, storage
 from app.documents.models import Document, Revision
 from app.inventory import annex_b
 from app.readiness import service as readiness
@@ -445,7 +444,7 @@ def register_report(session: Session, *, actor: User, year: int) -> tuple[Docume
         staged = storage.stage_file(
             path, report_filename(park, year), max_bytes=settings.max_upload_bytes, tmp_dir=settings.tmp_dir
         )
-    return documents.create_record(
+    return records_service.create_record(
         session,
         actor=actor,
         doc_type_code=REPORT_DOC_TYPE,

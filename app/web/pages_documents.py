@@ -12,7 +12,7 @@ from app.clauses.models import DocKind
 from app.config import get_settings
 from app.db import SessionDep, session_scope
 from app.deps import ClientAddress, EntityId
-from app.documents import detail_queries, queries, service, storage
+from app.documents import detail_queries, queries, records_service, service, storage
 from app.documents.lifecycle import ACTION_LABELS, STATE_LABELS, Action
 from app.documents.models import AccessLevel
 from app.errors import Invalid
@@ -201,10 +201,10 @@ async def register_record(
     submit: Annotated[str, Form(max_length=8)] = "",
     covers_clause: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    service.parse_period(period)  # refuse a bad period before storing anything
+    records_service.parse_period(period)  # refuse a bad period before storing anything
     staged = await _stage(file)
     document, _revision = await run_in_threadpool(
-        service.create_record,
+        records_service.create_record,
         session,
         actor=user,
         doc_type_code=doc_type,
