@@ -49,7 +49,7 @@ def run(rows: int, runs: int) -> None:
 
     from app.cli import initialise
     from app.db import session_scope
-    from app.registers import publish, service, sheets
+    from app.registers import publish, reading, sheets
     from app.registers.models import Equipment
     from app.registers.queries import calibration_overdue_on
     from app.registers.specs import RegisterKind
@@ -83,10 +83,10 @@ def run(rows: int, runs: int) -> None:
         actor = session.get_one(User, user_id)
         for i in range(runs):
             started = time.perf_counter()
-            service.list_rows(session, user=actor, kind=RegisterKind.equipment, page=1 + i % 40, per_page=50)
+            reading.list_rows(session, user=actor, kind=RegisterKind.equipment, page=1 + i % 40, per_page=50)
             listing.append(time.perf_counter() - started)
             started = time.perf_counter()
-            service.list_rows(session, user=actor, kind=RegisterKind.equipment, q=f"{i:03d}", per_page=50)
+            reading.list_rows(session, user=actor, kind=RegisterKind.equipment, q=f"{i:03d}", per_page=50)
             filtered.append(time.perf_counter() - started)
         meters = list(session.execute(select(Equipment).limit(runs)).scalars())
         for meter in meters:

@@ -1,9 +1,10 @@
 """The archival check of a resolved scope: every revision, document and the scope as a whole, under the four
 properties (the checks are listed in result.CHECKS; their words are in app/label_tables/archival.py).
 
-Reused from `carbonms verify` (app/ops/verify.py): re-hashing a blob (`inspect_blob`), the dates a state needs
-(`missing_state_dates`), the signatures against their revision's file (`signature_rows`); from the trail: the walk of
-the hash chain against the key and every anchor (`verify_trail`); from storage: the part files of killed uploads.
+Reused from `carbonms verify`: re-hashing a blob (`inspect_blob`, app/ops/verify_files.py), the dates a state needs
+(`missing_state_dates`) and the signatures against their revision's file (`signature_rows`, both app/ops/verify.py);
+from the trail: the walk of the hash chain against the key and every anchor (`verify_trail`); from storage: the part
+files of killed uploads.
 
 A check whose precondition failed is counted "not checked", not failed: a missing file is found by `blob_present`
 alone, an altered one by `blob_hash` alone (its type and opening are not judged: it is not the record's file).
@@ -33,7 +34,8 @@ from app.documents.storage import leftover_part_files
 from app.errors import Conflict, NotFound
 from app.events.models import Event
 from app.events.service import verify_trail
-from app.ops.verify import inspect_blob, missing_state_dates, signature_rows
+from app.ops.verify import missing_state_dates, signature_rows
+from app.ops.verify_files import inspect_blob
 from app.retention import queries as retention
 from app.users.models import User
 

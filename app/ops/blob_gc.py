@@ -16,7 +16,8 @@ from sqlmodel import Session, col
 
 from app.blobs import store_for
 from app.documents.models import Blob, Revision
-from app.ops.verify import Problem, VerifyReport, _check_disk
+from app.ops.verify import Problem, VerifyReport
+from app.ops.verify_files import check_disk
 from app.previews import service as previews
 from app.reports.models import ControlledCopy
 
@@ -35,5 +36,5 @@ def collect_orphans(session: Session, blob_dir: Path, *, grace_seconds: float) -
     whether it was removed or kept."""
     report = VerifyReport()
     store = store_for(blob_dir)
-    _check_disk(session, store, referenced_shas(session), report, clean_orphans=True, orphan_min_age=grace_seconds)
+    check_disk(session, store, referenced_shas(session), report, clean_orphans=True, orphan_min_age=grace_seconds)
     return report.problems

@@ -6,7 +6,8 @@ its revision's, an event without its change (or a change without its event), a b
 hashes, sequence and time order, and every signed anchor of the anchor file), an inventory sum that differs from
 its activity rows (`verify_inventory.py`).
 
-Blobs are read through the configured store (app/blobs: the local folder or S3). Cached controlled copies
+The blob, copy, orphan and part-file checks are in `verify_files.py`. Blobs are read through the configured store
+(app/blobs: the local folder or S3). Cached controlled copies
 (app/reports/copy_cache.py) live in the blob store too: they are re-hashed (an altered
 one is an error: it would be served), a missing one is a warning (the next download stamps it again), and they are
 never orphans.
@@ -24,7 +25,6 @@ belong to a transaction that is about to commit).
 from __future__ import annotations
 
 import re
-import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,17 +34,14 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.blobs import store_for
-from app.blobs.store import BlobStore, is_sha256, rehash
-from app.documents.models import OPEN_STATES, Blob, Document, Revision, RevisionState, Signature
-from app.documents.storage import leftover_part_files
-from app.errors import NotFound
+from app.documents.models import OPEN_STATES, Document, Revision, RevisionState, Signature
 from app.events.models import Event
 from app.events.service import verify_trail
 from app.hashing import sha256_file
+from app.ops.verify_files import check_blobs, check_copies, check_disk, check_part_files
 from app.ops.verify_inventory import check_inventory_sums
-from app.ops.verify_retention import check_tombstones, destroyed_blobs
+from app.ops.verify_retention import check_tombstones
 from app.previews import service as previews
-from app.reports.models import ControlledCopy
 
 ORPHAN_MIN_AGE_SECONDS = 60
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -110,32 +107,6 @@ def file_sha256(path: Path) -> str:
     return sha256_file(path)
 
 
-@dataclass(frozen=True)
-class BlobInspection:
-    """What re-hashing one stored blob found: `ok`, `name_invalid`, `missing`, `unreadable` or `altered`."""
-
-    status: str
-    path: str | None = None  # where the store keeps it (a file path, or s3://bucket/key)
-    actual: str | None = None
-    error: str | None = None
-    size: int | None = None
-
-
-def inspect_blob(store: BlobStore, sha: str) -> BlobInspection:
-    """Find the blob named `sha` in the store and re-hash it (the check `verify` and the archival check share)."""
-    if not is_sha256(sha):
-        return BlobInspection("name_invalid")
-    path = store.location(sha)
-    if not store.exists(sha):
-        return BlobInspection("missing", path)
-    try:
-        actual = rehash(store, sha)
-        size = store.size(sha)
-    except (OSError, NotFound) as exc:
-        return BlobInspection("unreadable", path, error=str(exc))
-    return BlobInspection("ok" if actual == sha else "altered", path, actual, size=size)
-
-
 def missing_state_dates(
     state: RevisionState,
     *,
@@ -184,196 +155,17 @@ def verify(
     killed uploads in `tmp_dir`."""
     report = VerifyReport()
     if tmp_dir is not None:
-        _check_part_files(tmp_dir, report, clean=clean_orphans)
+        check_part_files(tmp_dir, report, clean=clean_orphans)
     store = store_for(blob_dir)  # the configured store (local folder or S3) for the configured blob_dir
-    referenced = _check_blobs(session, store, report) | _check_copies(session, store, report)
+    referenced = check_blobs(session, store, report) | check_copies(session, store, report)
     referenced |= previews.referenced_shas(session)  # page images and thumbnails (derived blobs)
-    _check_disk(session, store, referenced, report, clean_orphans=clean_orphans, orphan_min_age=orphan_min_age)
+    check_disk(session, store, referenced, report, clean_orphans=clean_orphans, orphan_min_age=orphan_min_age)
     _check_revisions(session, report)
     _check_signatures(session, report)
     _check_events(session, report)
     check_inventory_sums(session, report)
     check_tombstones(session, report)
     return report
-
-
-# --------------------------------------------------------------------------- blobs
-
-
-def _check_blobs(session: Session, store: BlobStore, report: VerifyReport) -> set[str]:
-    rows = dict(session.execute(select(col(Blob.sha256), col(Blob.size_bytes))).all())
-    by_sha: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for revision_id, sha, size in session.execute(
-        select(col(Revision.id), col(Revision.blob_sha256), col(Revision.size_bytes)).order_by(col(Revision.id))
-    ).all():
-        by_sha[sha].append((revision_id, size))
-    referenced = set(rows) | set(by_sha)
-    destroyed = destroyed_blobs(session)  # destroyed at the end of their retention: absent by design
-    checked = 0
-    for sha in sorted(referenced):
-        revision_ids = [revision_id for revision_id, _ in by_sha.get(sha, [])]
-        if sha not in rows:
-            report._error(
-                "blob_row_missing",
-                "版本引用的文件没有 Blob 记录 / revision refers to a blob without a row",
-                sha256=sha,
-                revision_ids=revision_ids,
-            )
-        found = inspect_blob(store, sha)
-        if found.status == "name_invalid":
-            report._error(
-                "blob_name_invalid", "文件哈希格式不正确 / malformed SHA-256", sha256=sha, revision_ids=revision_ids
-            )
-            continue
-        path = found.path
-        if found.status == "missing" and sha in destroyed:
-            continue
-        if found.status == "missing":
-            report._error(
-                "blob_missing",
-                "文件在存储中缺失 / blob file missing from the store",
-                sha256=sha,
-                revision_ids=revision_ids,
-                path=path,
-            )
-            continue
-        checked += 1
-        if found.status == "unreadable":
-            report._error(
-                "blob_unreadable",
-                f"文件无法读取 / blob file unreadable: {found.error}",
-                sha256=sha,
-                revision_ids=revision_ids,
-                path=path,
-            )
-            continue
-        if found.status == "altered":
-            report._error(
-                "blob_altered",
-                f"文件内容已被改动 / blob content altered (now hashes to {found.actual})",
-                sha256=sha,
-                revision_ids=revision_ids,
-                path=path,
-            )
-            continue
-        size = found.size
-        if sha in rows and rows[sha] != size:
-            report._error(
-                "blob_size",
-                f"Blob 记录的大小 {rows[sha]} 与文件 {size} 不符 / blob row size differs",
-                sha256=sha,
-                revision_ids=revision_ids,
-                path=path,
-            )
-        wrong = [revision_id for revision_id, rev_size in by_sha.get(sha, []) if rev_size != size]
-        if wrong:
-            report._error(
-                "revision_size",
-                f"版本记录的大小与文件 {size} 不符 / revision size differs from the file",
-                sha256=sha,
-                revision_ids=wrong,
-            )
-    report.counts["blobs_referenced"] = len(referenced)
-    report.counts["blobs_destroyed"] = len(destroyed)
-    report.counts["blobs_hashed"] = checked
-    return referenced
-
-
-def _check_copies(session: Session, store: BlobStore, report: VerifyReport) -> set[str]:
-    """Cached controlled copies: re-hashed like blobs; a lost one is only a warning (it is stamped again)."""
-    copy = ControlledCopy
-    rows = session.execute(
-        select(col(copy.sha256), col(copy.size_bytes), col(copy.revision_id)).order_by(col(copy.revision_id))
-    ).all()
-    hashed = 0
-    for sha, size, revision_id in rows:
-        path = store.location(sha) if is_sha256(sha) else None
-        where: dict[str, Any] = {"sha256": sha, "revision_ids": [revision_id], "path": str(path)}
-        if path is None or not store.exists(sha):
-            missing = "受控副本文件缺失，下次下载时重新生成 / controlled copy missing, stamped again on demand"
-            report._warning("copy_missing", missing, **where)
-            continue
-        hashed += 1
-        try:
-            actual = rehash(store, sha)
-            stored_size = store.size(sha)
-        except (OSError, NotFound) as exc:
-            report._error("copy_unreadable", f"受控副本无法读取 / controlled copy unreadable: {exc}", **where)
-            continue
-        if actual != sha or stored_size != size:
-            report._error("copy_altered", "受控副本内容已被改动 / controlled copy content altered", **where)
-    report.counts["copies_hashed"] = hashed
-    return {sha for sha, _, _ in rows}
-
-
-def _still_unreferenced(session: Session, sha: str) -> bool:
-    """Ask a fresh session (not this report's possibly older snapshot) whether anything refers to `sha` now."""
-    with Session(session.get_bind()) as fresh:
-        if fresh.get(Blob, sha) is not None:
-            return False
-        copy = ControlledCopy
-        if fresh.execute(select(col(copy.stamp_key)).where(col(copy.sha256) == sha).limit(1)).first() is not None:
-            return False
-        if previews.is_referenced(fresh, sha):
-            return False
-        return fresh.execute(select(col(Revision.id)).where(col(Revision.blob_sha256) == sha).limit(1)).first() is None
-
-
-def _check_part_files(tmp_dir: Path, report: VerifyReport, *, clean: bool) -> None:
-    found = removed = 0
-    for path in leftover_part_files(tmp_dir):
-        found += 1
-        what = "中断的上传留下的临时文件 / part file left by an interrupted upload"
-        if clean:
-            try:
-                path.unlink()
-                removed += 1
-                what += "; 已删除 / removed"
-            except OSError as exc:
-                what += f"; 删除失败 / could not remove: {exc}"
-        report._warning("part_file", what, path=str(path))
-    report.counts["part_files"] = found
-    report.counts["part_files_removed"] = removed
-
-
-def _check_disk(
-    session: Session,
-    store: BlobStore,
-    referenced: set[str],
-    report: VerifyReport,
-    *,
-    clean_orphans: bool,
-    orphan_min_age: float,
-) -> None:
-    files = 0
-    removed = 0
-    now = time.time()
-    for entry in store.scan():
-        files += 1
-        in_place = entry.sha256 is not None
-        if entry.sha256 in referenced:
-            continue
-        age = now - entry.modified
-        kind = "orphan_blob" if in_place else "stray_file"
-        what = (
-            "文件未被任何记录引用 / blob file referenced by nothing"
-            if in_place
-            else "blob 目录中的多余文件 / unexpected file in the blob directory"
-        )
-        sha = entry.sha256
-        if clean_orphans and age >= orphan_min_age and (sha is None or _still_unreferenced(session, sha)):
-            try:
-                store.remove(entry)
-                removed += 1
-                report._warning(kind, f"{what}; 已删除 / removed", sha256=sha, path=entry.location)
-                continue
-            except OSError as exc:
-                what = f"{what}; 删除失败 / could not remove: {exc}"
-        elif clean_orphans:
-            what = f"{what}; 不足 {int(orphan_min_age)} 秒，保留 / younger than {int(orphan_min_age)} s, kept"
-        report._warning(kind, what, sha256=sha, path=entry.location)
-    report.counts["blob_files"] = files
-    report.counts["orphans_removed"] = removed
 
 
 # --------------------------------------------------------------------------- revisions and signatures

@@ -25,7 +25,7 @@ from app.registers.models import (
     ReviewState,
     RoundState,
 )
-from app.registers.service import in_park, require_reader
+from app.registers.reading import in_park, require_reader
 from app.registers.specs import SPECS, RegisterKind
 from app.users.models import Park, User
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 from app.common import utcnow
 from app.inventory.models import EmissionSource, Enterprise, SourceCategory
 from app.readiness.items import add_months
-from app.registers import service
+from app.registers import reading, service
 from app.registers.specs import RegisterKind
 from app.users.models import Park, Role, User
 
@@ -101,7 +101,7 @@ def seed_demo_registers(session: Session, park: Park) -> None:
         .first()
     )
     assert coordinator is not None, "the demo park has a coordinator"
-    service.settings_for(session, coordinator.park_id)  # the standard's references, as candidates
+    reading.settings_for(session, coordinator.park_id)  # the standard's references, as candidates
     for body in PARTIES:
         service.create_row(session, actor=coordinator, kind=RegisterKind.parties, body=body)
     for body in CHANNELS:

@@ -1,8 +1,9 @@
 """The registers the standard asks for (5.2, 7.6, 8.2, 8.3, 10.1.1, 10.1.2), kept as rows.
 
-Every table belongs to a park; rows are changed only through `service.py`, which records each change with its before
-and after. A register's published snapshot (`RegisterSnapshot`) is the controlled evidence: its rows are frozen as
-JSON beside the revision they were rendered into.
+Every table belongs to a park; rows are changed only through `service.py` (and `histories.py`, for risk assessments
+and calibrations), which record each change with its before and after. A register's published snapshot
+(`RegisterSnapshot`) is the controlled evidence: its rows are frozen as JSON beside the revision they were rendered
+into.
 """
 
 from datetime import date, datetime

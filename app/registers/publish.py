@@ -20,7 +20,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.events import service as events
 from app.registers import lifecycle
 from app.registers.models import RegisterSnapshot
-from app.registers.service import in_park, list_rows, require_reader
+from app.registers.reading import in_park, list_rows, require_reader
 from app.registers.sheets import docx_bytes, xlsx_bytes
 from app.registers.specs import SPECS, RegisterKind, row_dict
 from app.users.models import Park, User

@@ -14,7 +14,7 @@ from app.documents import storage
 from app.errors import Invalid
 from app.labels import label_pair
 from app.nonconformities.models import Severity
-from app.registers import compliance, publish, schemas, service, sheets
+from app.registers import compliance, histories, publish, reading, schemas, service, sheets
 from app.registers.lifecycle import RequirementAction
 from app.registers.models import ComplianceResultValue
 from app.registers.specs import SPECS, RegisterKind
@@ -87,14 +87,14 @@ def _settings_out(settings: Any) -> dict[str, Any]:
 def list_registers(session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
     return [
         {"kind": str(kind), "doc_type": SPECS[kind].doc_type, "columns": schemas.columns_out(kind)}
-        for kind in service.visible_kinds(user)
+        for kind in reading.visible_kinds(user)
     ]
 
 
 @router.get("/settings")
 def get_settings_(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    service.require_reader(user, SPECS[RegisterKind.risks])
-    return _settings_out(service.open_registers(session, user))
+    reading.require_reader(user, SPECS[RegisterKind.risks])
+    return _settings_out(reading.open_registers(session, user))
 
 
 @router.put("/settings")
@@ -180,7 +180,7 @@ def review_requirement(
 
 @router.post("/risks/{risk_id}/assess")
 def assess_risk(risk_id: EntityId, body: AssessIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    risk = service.assess_risk(
+    risk = histories.assess_risk(
         session,
         actor=user,
         risk_id=risk_id,
@@ -195,12 +195,12 @@ def assess_risk(risk_id: EntityId, body: AssessIn, session: SessionDep, user: Cu
 
 @router.get("/risks/{risk_id}/history")
 def risk_history(risk_id: EntityId, session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
-    return [schemas.assessment_out(e) for e in service.risk_history(session, user=user, risk_id=risk_id)]
+    return [schemas.assessment_out(e) for e in histories.risk_history(session, user=user, risk_id=risk_id)]
 
 
 @router.post("/equipment/{equipment_id}/calibrate")
 def calibrate(equipment_id: EntityId, body: CalibrationIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    equipment = service.record_calibration(
+    equipment = histories.record_calibration(
         session,
         actor=user,
         equipment_id=equipment_id,
@@ -224,7 +224,7 @@ def list_rows(
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     filters = {k: v for k, v in request.query_params.items() if k not in _RESERVED_QUERY}
-    result = service.list_rows(session, user=user, kind=kind, q=q, filters=filters, page=page, per_page=per_page)
+    result = reading.list_rows(session, user=user, kind=kind, q=q, filters=filters, page=page, per_page=per_page)
     return {
         "rows": [schemas.row_out(kind, r, user) for r in result.rows],
         "total": result.total,
@@ -303,7 +303,7 @@ def snapshot_xlsx(kind: RegisterKind, snapshot_id: EntityId, session: SessionDep
 
 @router.get("/{kind}/{row_id}")
 def get_row(kind: RegisterKind, row_id: EntityId, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return schemas.row_out(kind, service.get_row(session, user=user, kind=kind, row_id=row_id), user)
+    return schemas.row_out(kind, reading.get_row(session, user=user, kind=kind, row_id=row_id), user)
 
 
 @router.patch("/{kind}/{row_id}")

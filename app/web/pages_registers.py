@@ -14,7 +14,7 @@ from app.db import SessionDep
 from app.deps import EntityId
 from app.documents import storage
 from app.errors import Invalid
-from app.registers import compliance, lifecycle, publish, schemas, service, sheets
+from app.registers import compliance, histories, lifecycle, publish, reading, schemas, service, sheets
 from app.registers.lifecycle import RequirementAction
 from app.registers.models import ComplianceResultValue, ReviewState
 from app.registers.specs import SPECS, RegisterKind
@@ -63,8 +63,8 @@ def _body(kind: RegisterKind, form: FormData, *, partial: bool) -> dict[str, Any
 
 @router.get("/registers")
 def registers_page(request: Request, session: SessionDep, user: WebUser) -> Response:
-    kinds = service.visible_kinds(user)
-    settings = service.open_registers(session, user) if RegisterKind.risks in kinds else None
+    kinds = reading.visible_kinds(user)
+    settings = reading.open_registers(session, user) if RegisterKind.risks in kinds else None
     return render(
         request,
         "registers_index.html",
@@ -120,7 +120,7 @@ def create_round(
 def round_page(round_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
     round_ = compliance.get_round(session, user=user, round_id=round_id)
     results = {r.requirement_id: schemas.result_out(r) for r in compliance.results_of(session, round_id)}
-    confirmed = service.list_rows(
+    confirmed = reading.list_rows(
         session, user=user, kind=RegisterKind.legal, filters={"state": ReviewState.confirmed}, per_page=200
     )
     return render(
@@ -171,7 +171,7 @@ def list_page(
     kind: RegisterKind, request: Request, session: SessionDep, user: WebUser, q: str = "", page: int = 1
 ) -> Response:
     q = q[:200]
-    result = service.list_rows(session, user=user, kind=kind, q=q, page=max(1, min(page, 100_000)), per_page=PER_PAGE)
+    result = reading.list_rows(session, user=user, kind=kind, q=q, page=max(1, min(page, 100_000)), per_page=PER_PAGE)
     return render(
         request,
         "registers_list.html",
@@ -233,9 +233,9 @@ def diff_page(
 
 @router.get("/registers/{kind}/{row_id:int}")
 def row_page(kind: RegisterKind, row_id: EntityId, request: Request, session: SessionDep, user: WebUser) -> Response:
-    row = service.get_row(session, user=user, kind=kind, row_id=row_id)
+    row = reading.get_row(session, user=user, kind=kind, row_id=row_id)
     history = (
-        [schemas.assessment_out(e) for e in service.risk_history(session, user=user, risk_id=row_id)]
+        [schemas.assessment_out(e) for e in histories.risk_history(session, user=user, risk_id=row_id)]
         if kind == RegisterKind.risks
         else []
     )
@@ -287,7 +287,9 @@ def assess_risk(
     consequence: Annotated[int, Form(ge=1, le=5)],
     note: Text = "",
 ) -> Response:
-    service.assess_risk(session, actor=user, risk_id=row_id, likelihood=likelihood, consequence=consequence, note=note)
+    histories.assess_risk(
+        session, actor=user, risk_id=row_id, likelihood=likelihood, consequence=consequence, note=note
+    )
     return see_other(f"/registers/risks/{row_id}?done=saved")
 
 
@@ -296,7 +298,7 @@ def calibrate(row_id: EntityId, session: SessionDep, user: WebUser, calibrated_o
     day = _day(calibrated_on, "校准日期", "The calibration date")
     if day is None:
         raise Invalid("请填写校准日期", "The calibration date is required")
-    service.record_calibration(
+    histories.record_calibration(
         session, actor=user, equipment_id=row_id, calibrated_on=day, certificate_document_id=None
     )
     return see_other(f"/registers/equipment/{row_id}?done=saved")
