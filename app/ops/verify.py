@@ -24,7 +24,6 @@ belong to a transaction that is about to commit).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,14 +36,12 @@ from app.blobs import store_for
 from app.documents.models import OPEN_STATES, Document, Revision, RevisionState, Signature
 from app.events.models import Event
 from app.events.service import verify_trail
-from app.hashing import sha256_file
 from app.ops.verify_files import check_blobs, check_copies, check_disk, check_part_files
 from app.ops.verify_inventory import check_inventory_sums
 from app.ops.verify_retention import check_tombstones
 from app.previews import service as previews
 
 ORPHAN_MIN_AGE_SECONDS = 60
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 S = RevisionState
 _NEEDS_APPROVED_AT = {S.approved, S.effective, S.superseded, S.obsolete, S.filed, S.void}
@@ -101,10 +98,6 @@ class VerifyReport:
 
     def _warning(self, kind: str, message: str, **where: Any) -> None:
         self.problems.append(Problem(kind, "warning", message, **where))
-
-
-def file_sha256(path: Path) -> str:
-    return sha256_file(path)
 
 
 def missing_state_dates(
