@@ -1,6 +1,6 @@
 """The whole checklist in one form (10.2): every line's verdict saved together, or none.
 
-Each line goes through `service.mark_line`, the one rule for a verdict. A line that is refused does not stop the
+Each line goes through `findings.mark_line`, the one rule for a verdict. A line that is refused does not stop the
 others being checked, so the auditor sees every line that needs correcting at once; then the whole set is refused
 and the request's session rolls back, so nothing is half-written.
 """
@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.audits import service
+from app.audits import findings, service
 from app.audits.common import get_audit, loads, stripped
 from app.audits.models import AuditLine, LineResult
 from app.errors import AppError, Forbidden, Invalid, Unauthorized
@@ -66,7 +66,7 @@ def mark_lines(session: Session, *, actor: User, audit_id: int, verdicts: list[L
             continue
         try:
             saved.append(
-                service.mark_line(
+                findings.mark_line(
                     session,
                     actor=actor,
                     audit_id=audit_id,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from app.audits import common, reports, service
+from app.audits import common, filing, findings, reports, service
 from app.audits.common import stored_id
 from app.audits.models import FindingKind, LineResult
 from app.audits.schemas import audit_detail, audit_summary, programme_out
@@ -112,7 +112,7 @@ def start_audit(audit_id: EntityId, session: SessionDep, user: CurrentUser) -> d
 def mark_line(
     audit_id: EntityId, line_id: EntityId, body: LineIn, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
-    service.mark_line(
+    findings.mark_line(
         session,
         actor=user,
         audit_id=audit_id,
@@ -129,7 +129,7 @@ def mark_line(
 
 @router.post("/audits/{audit_id}/findings", status_code=201)
 def add_finding(audit_id: EntityId, body: FindingIn, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    finding = service.add_finding(
+    finding = findings.add_finding(
         session, actor=user, audit_id=audit_id, kind=body.kind, description=body.description, clause_id=body.clause_id
     )
     return {
@@ -161,4 +161,4 @@ def audit_report(audit_id: EntityId, session: SessionDep, user: CurrentUser) -> 
 
 @router.post("/audits/{audit_id}/file-report", status_code=201)
 def file_audit_report(audit_id: EntityId, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return filed_out(*reports.file_audit_report(session, actor=user, audit_id=audit_id))
+    return filed_out(*filing.file_audit_report(session, actor=user, audit_id=audit_id))

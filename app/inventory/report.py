@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app import docx_reports
-from app.audits.reports import file_generated, may_file_reports
+from app.audits.filing import file_generated, may_file_reports
 from app.errors import Conflict, Forbidden
 from app.events.refusals import Rule, refusal
 from app.inventory import boundary, overview, queries, service

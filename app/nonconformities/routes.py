@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from app.audits import reports
+from app.audits import filing, reports
 from app.audits.common import stored_id
 from app.audits.schemas_common import AuditReasonIn, Id, ShortText, Text, docx_response, filed_out, user_names
 from app.common import utcnow
@@ -151,7 +151,7 @@ def nonconformity_report(nc_id: EntityId, session: SessionDep, user: CurrentUser
 
 @router.post("/nonconformities/{nc_id}/file-report", status_code=201)
 def file_nonconformity_record(nc_id: EntityId, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return filed_out(*reports.file_nonconformity_record(session, actor=user, nc_id=nc_id))
+    return filed_out(*filing.file_nonconformity_record(session, actor=user, nc_id=nc_id))
 
 
 @router.get("/actions/{action_id}")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from app.audits import reports
+from app.audits import filing, reports
 from app.audits.common import stored_id
 from app.audits.schemas_common import ShortText, Text, docx_response, filed_out
 from app.db import SessionDep
@@ -106,4 +106,4 @@ def review_report(review_id: EntityId, session: SessionDep, user: CurrentUser) -
 
 @router.post("/reviews/{review_id}/file-report", status_code=201)
 def file_review_report(review_id: EntityId, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return filed_out(*reports.file_review_report(session, actor=user, review_id=review_id))
+    return filed_out(*filing.file_review_report(session, actor=user, review_id=review_id))

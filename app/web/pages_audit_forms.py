@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from app.audits import service
+from app.audits import findings
 from app.audits.models import FindingKind
 from app.db import SessionDep
 from app.deps import EntityId
@@ -59,7 +59,7 @@ def add_finding(
     description: Text = "",
     clause_id: ClauseId = "",
 ) -> Response:
-    service.add_finding(
+    findings.add_finding(
         session, actor=user, audit_id=audit_id, kind=kind, description=description, clause_id=clause_id.strip() or None
     )
     return see_other(f"/audits/{audit_id}?done=finding_added#findings")

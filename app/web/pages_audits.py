@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.audits import lifecycle, marking, reports, service
+from app.audits import filing, findings, lifecycle, marking, service
 from app.audits.checklist import CHAPTERS
 from app.audits.common import READERS, get_audit
 from app.audits.models import FindingKind, LineResult
@@ -206,7 +206,7 @@ def _audit_context(session: Session, user: User, audit_id: int) -> dict[str, Any
         "actions": actions,
         "finding_kinds": [k.value for k in FindingKind],
         "clause_list": clause_queries.list_clauses(session) if "add_finding" in actions else [],
-        "may_file": reports.may_file_reports(user),
+        "may_file": filing.may_file_reports(user),
         "results": [r.value for r in LineResult if r != LineResult.pending],
         "severities": [s.value for s in Severity],
     }
@@ -268,7 +268,7 @@ def mark_line(
     evidence_examined: Text = "",
     evidence_document_ids: Annotated[list[str] | None, Form(max_length=12)] = None,
 ) -> Response:
-    service.mark_line(
+    findings.mark_line(
         session,
         actor=user,
         audit_id=audit_id,
@@ -297,5 +297,5 @@ def cancel_audit(audit_id: EntityId, session: SessionDep, user: WebUser, reason:
 
 @router.post("/audits/{audit_id:int}/file-report")
 def file_audit_report(audit_id: EntityId, session: SessionDep, user: WebUser) -> Response:
-    reports.file_audit_report(session, actor=user, audit_id=audit_id)
+    filing.file_audit_report(session, actor=user, audit_id=audit_id)
     return see_other(f"/audits/{audit_id}?done=report_filed")

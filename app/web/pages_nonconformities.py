@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
-from app.audits import reports
+from app.audits import filing
 from app.audits.common import READERS, stored_id
 from app.clauses import queries as clause_queries
 from app.common import utcnow
@@ -102,7 +102,7 @@ def nonconformity_page(nc_id: EntityId, request: Request, session: SessionDep, u
         me_id=user.id,
         people=_people(session, user),
         history=_history(session, user.park_id, entities),
-        may_file=reports.may_file_reports(user),
+        may_file=filing.may_file_reports(user),
         may_add_action=nc_lifecycle.may_add_action(nc, user),
         action_steps=steps,
     )
@@ -110,7 +110,7 @@ def nonconformity_page(nc_id: EntityId, request: Request, session: SessionDep, u
 
 @router.post("/nonconformities/{nc_id:int}/file-report")
 def file_nonconformity_record(nc_id: EntityId, session: SessionDep, user: WebUser) -> Response:
-    reports.file_nonconformity_record(session, actor=user, nc_id=nc_id)
+    filing.file_nonconformity_record(session, actor=user, nc_id=nc_id)
     return see_other(f"/nonconformities/{nc_id}?done=report_filed")
 
 

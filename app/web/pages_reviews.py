@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.audits import reports
+from app.audits import filing
 from app.clauses import queries as clause_queries
 from app.db import SessionDep
 from app.deps import ClientAddress, EntityId
@@ -67,7 +67,7 @@ def review_page(review_id: EntityId, request: Request, session: SessionDep, user
         people=_people(session, user),
         actions=review_lifecycle.allowed_actions(review, user),
         action_steps=action_steps,
-        may_file=reports.may_file_reports(user),
+        may_file=filing.may_file_reports(user),
         outputs=OUTPUT_ITEMS,
         raised=raised,
         may_raise=may_raise,
@@ -133,5 +133,5 @@ def close_review(
 
 @router.post("/reviews/{review_id:int}/file-report")
 def file_review_report(review_id: EntityId, session: SessionDep, user: WebUser) -> Response:
-    reports.file_review_report(session, actor=user, review_id=review_id)
+    filing.file_review_report(session, actor=user, review_id=review_id)
     return see_other(f"/reviews/{review_id}?done=report_filed")
