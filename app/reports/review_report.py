@@ -8,96 +8,29 @@ The body never names the software: it is the park's report.
 
 from __future__ import annotations
 
-import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, RGBColor
 from sqlmodel import Session
 
-from app import docx_reports, timezones
+from app import timezones
 from app.config import get_settings
 from app.documents import records_service, storage
 from app.documents.models import Document, Revision
 from app.inventory import annex_b
-from app.readiness import service as readiness
 from app.reports.chart import readiness_bar_chart
 from app.reports.review_data import MAX_YEAR, MIN_YEAR, ReportData, check_year, gather
 from app.reports.review_gaps import gap_line, group_gaps
+from app.reports.review_writer import Writer, as_of_text, item_label, item_line, pct, status_label
 from app.users.models import Park, User
 
 __all__ = ["MAX_YEAR", "MIN_YEAR", "build_report", "register_report", "report_filename"]
 
 REPORT_DOC_TYPE = "CARBON_REVIEW_REPORT"
-TO_COMPLETE = "【待补充】"
 SCOPE_EXCERPT_CHARS = 1500
-
-
-# ---------------------------------------------------------------------- writing
-
-
-class Writer:
-    def __init__(self) -> None:
-        self.doc = docx_reports.new_report_document(
-            latin="SimSun", east_asian="宋体", heading_latin="SimHei", heading_east_asian="黑体"
-        )
-        for name in docx_reports.HEADING_STYLES:
-            self.doc.styles[name].font.color.rgb = RGBColor(0, 0, 0)
-
-    def heading(self, text: str, level: int) -> None:
-        self.doc.add_heading(text, level=level)
-
-    def para(self, text: str, *, bold: bool = False, center: bool = False) -> None:
-        paragraph = self.doc.add_paragraph()
-        run = paragraph.add_run(text)
-        run.bold = bold
-        if center:
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-    def todo(self, text: str) -> None:
-        """A section the park completes by hand: said plainly, in red."""
-        paragraph = self.doc.add_paragraph()
-        run = paragraph.add_run(f"{TO_COMPLETE}{text}")
-        run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
-
-    def table(self, header: list[str], rows: list[list[str]]) -> None:
-        docx_reports.add_table(self.doc, header, rows, bold_header=True)
-
-    def picture(self, png: bytes, caption: str) -> None:
-        self.doc.add_picture(io.BytesIO(png), width=Cm(15.5))
-        self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        self.para(caption, center=True)
-
-    def bytes(self) -> bytes:
-        return docx_reports.document_bytes(self.doc)
-
-
-def pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
-
-
-def status_label(key: str) -> str:
-    return readiness.STATUS_LABELS.get(key, (key, key))[0]
-
-
-def item_label(key: str) -> str:
-    return readiness.ITEM_STATUS_LABELS.get(key, (key,))[0]
-
-
-def item_line(data: ReportData, code: str) -> str:
-    item = data.items.get(code)
-    if item is None:
-        return f"《{code}》：不在就绪度评价范围内"
-    return f"《{item['title_zh']}》：{item_label(item['status'])}。{item['reason_zh']}"
-
-
-def as_of_text(data: ReportData) -> str:
-    if data.current_year:
-        return f"{data.as_of.isoformat()}（{data.year} 年度尚未结束，按报告生成日的状态）"
-    return f"{data.as_of.isoformat()}（{data.year} 年末）"
 
 
 # ---------------------------------------------------------------------- 第一章 评审事项说明
