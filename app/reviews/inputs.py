@@ -327,6 +327,3 @@ def assemble_inputs(
             }
         )
     return sections
-
-
-# ---------------------------------------------------------------- the review
