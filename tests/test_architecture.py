@@ -13,7 +13,7 @@ CORE.add("app.locks")  # named_lock: one holder across processes (PostgreSQL, Re
 # The blob store (local folder / S3) sits in core: domains store through it, it imports no domain.
 CORE |= {"app.hashing", "app.blobs", "app.blobs.store", "app.blobs.local", "app.blobs.s3"}
 CORE |= {"app.blobs.cache", "app.blobs.s3_errors"}  # the S3 read-through cache, S3 answers as errors
-ENTRY_POINTS = {"app.main", "app.cli"}
+ENTRY_POINTS = {"app.main", "app.cli", "app.cli_ops", "app.cli_common"}
 # HTTP-layer packages besides the web pages: the upload guard is ASGI middleware that signs the caller in.
 HTTP_PACKAGES = ("app.web", "app.uploads")
 
